@@ -1,0 +1,120 @@
+"""Load the demo programs, people and assignments (idempotent), then print the log-ins."""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import nbformat
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from courses.demo import catalog, notebooks
+from courses.models import Assignment, Cohort, Institution, Module, Program
+from courses.services import enroll, publish_assignment
+from platform.models import User
+
+DEMO_PASSWORD = "demo"
+
+
+def _at(start: dt.date, days: int, time: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """A local wall-clock time ``days`` after the cohort starts (deadlines are 23:59 local)."""
+    return dt.datetime.combine(start + dt.timedelta(days=days), time, tzinfo=zone)
+
+
+class Command(BaseCommand):
+    help = "Create the demo programs, cohorts, assignments and people. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help="Password for the demo accounts (only set when an account is created).",
+        )
+
+    def handle(self, *args: Any, password: str, **options: Any) -> None:
+        with transaction.atomic():
+            users = {u.username: self._user(u, password) for u in catalog.DEMO_USERS}
+            for institution_data, program_data in catalog.all_programs():
+                institution = self._institution(institution_data)
+                self._program(institution, program_data, users)
+            for enrollment in catalog.DEMO_ENROLLMENTS:
+                cohort = Cohort.objects.filter(program__slug=enrollment.program).first()
+                if cohort is not None:
+                    enroll(user=users[enrollment.username], cohort=cohort)
+        self._print_logins(password)
+
+    def _user(self, data: catalog.DemoUser, password: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=data.username,
+            defaults={
+                "display_name": data.display_name,
+                "email": data.email,
+                "preferred_language": data.language,
+                "is_staff": data.role == catalog.Role.COORDINATOR,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+    def _institution(self, data: catalog.DemoInstitution) -> Institution:
+        institution, _created = Institution.objects.update_or_create(
+            slug=data.slug,
+            defaults={"name": data.name, "short_name": data.short_name, "website": data.website},
+        )
+        return institution
+
+    def _program(self, institution: Institution, data: catalog.DemoProgram, users: dict[str, User]) -> None:
+        program, _created = Program.objects.update_or_create(
+            slug=data.slug,
+            defaults={
+                "institution": institution,
+                "title": data.title,
+                "summary": data.description,
+                "audience": data.audience.value,
+                "language": data.language,
+                "is_part_time": data.part_time,
+            },
+        )
+        cohort, _created = Cohort.objects.update_or_create(
+            program=program,
+            name=data.cohort.name,
+            defaults={"starts_on": data.cohort.starts_on, "ends_on": data.cohort.ends_on},
+        )
+        cohort.instructors.add(*(users[name] for name in data.cohort.instructors))
+        local = ZoneInfo(settings.TIME_ZONE)
+        for module_data in data.modules:
+            module, _created = Module.objects.update_or_create(
+                program=program,
+                title=module_data.title,
+                defaults={
+                    "summary": module_data.description,
+                    "order": module_data.order,
+                    "weight": module_data.weight,
+                    "pass_mark": module_data.pass_mark,
+                    "is_required": module_data.required,
+                    "is_capstone": module_data.capstone,
+                },
+            )
+            for order, assignment_data in enumerate(module_data.assignments):
+                if Assignment.objects.filter(module=module, slug=assignment_data.slug).exists():
+                    continue
+                publish_assignment(
+                    module=module,
+                    slug=assignment_data.slug,
+                    title=assignment_data.title,
+                    source=nbformat.writes(notebooks.source_notebook(assignment_data.notebook)).encode(),
+                    order=order,
+                    opens_at=_at(data.cohort.starts_on, assignment_data.opens_after_days, dt.time(0, 0), local),
+                    due_at=_at(data.cohort.starts_on, assignment_data.due_after_days, dt.time(23, 59), local),
+                    max_attempts=assignment_data.max_attempts,
+                )
+
+    def _print_logins(self, password: str) -> None:
+        self.stdout.write("")
+        self.stdout.write("Demo log-ins (password for all: %s)" % password)
+        for data in catalog.DEMO_USERS:
+            self.stdout.write(f"  {data.role.value:<12} {data.username:<16} {data.display_name}")
+        self.stdout.write("")

@@ -1,0 +1,294 @@
+"""Programs, their runs and modules, assignments, enrolment, released grades and certificates.
+
+``courses`` knows nothing of submissions: the submissions app reports a released grade through
+``courses.services.record_released_grade`` and this app takes it from there (progress,
+certificates). Dependencies point one way: submissions -> courses -> platform.
+"""
+
+import secrets
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from platform.models import User
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class Institution(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40)
+    website = models.URLField(blank=True)
+    # Certificates name their issuer; the credential's issuer id is derived from this slug.
+    slug = models.SlugField(unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    """A certificate program, e.g. "Machine Learning in Data Science"."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="programs")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    audience = models.CharField(max_length=200, help_text=_("Who the program is for."))
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    is_part_time = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped when requirements change; certificates record it.")
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def taught_by(self, user: "User") -> "CohortQuerySet":
+        return self.filter(instructors=user)
+
+
+class Cohort(models.Model):
+    """One run of a program, with its dates and instructors."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=100)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True
+    )
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program__title", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.name}"
+
+
+class Module(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    weight = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)]
+    )
+    pass_mark = models.DecimalField(
+        _("pass mark (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    is_required = models.BooleanField(default=True)
+    is_capstone = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["program", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def published(self) -> "AssignmentQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def visible_to(self, user: "User") -> "AssignmentQuerySet":
+        """Published assignments of the programs the user is enrolled in or teaches."""
+        return self.published().filter(
+            Q(
+                module__program__cohorts__enrollments__user=user,
+                module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
+            )
+            | Q(module__program__cohorts__instructors=user)
+        ).distinct()
+
+
+class Assignment(models.Model):
+    """A notebook assignment, published from an nbgrader-format source notebook.
+
+    The source (with solutions and hidden tests) and the grading copy never leave the server;
+    participants download the release notebook. All three are content-addressed blobs.
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="assignments")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text=_("Uploads allowed per participant.")
+    )
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    release_sha256 = models.CharField(max_length=64, blank=True)
+    grading_sha256 = models.CharField(max_length=64, blank=True)
+    # [{"grade_id", "kind", "points", "cell_index"}], the grade cells found when publishing.
+    grade_cells = models.JSONField(default=list, blank=True)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__order", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "slug"], name="assignment_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("submissions:assignment", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def is_open(self, at: Any = None) -> bool:
+        """Uploads are accepted from ``opens_at`` on; late uploads are accepted and flagged."""
+        now = at or timezone.now()
+        return self.is_published and (self.opens_at is None or self.opens_at <= now)
+
+    def manual_grade_cells(self) -> list[dict[str, Any]]:
+        return [cell for cell in self.grade_cells if cell["kind"] in {"manual", "task"}]
+
+
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
+    def current(self) -> "EnrollmentQuerySet":
+        return self.filter(status__in=Enrollment.CURRENT)
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        COMPLETED = "completed", _("completed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    # Participants keep access to their work after completing the program.
+    CURRENT = (Status.ACTIVE, Status.COMPLETED)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cohort"], name="enrollment_once_per_cohort"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.cohort}"
+
+
+class Grade(models.Model):
+    """The released grade of one participant for one assignment: what progress is built from.
+
+    Only released grades live here; drafts and autograde results stay in the submissions app.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="grades")
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="grades")
+    points = models.DecimalField(max_digits=8, decimal_places=2)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2)
+    released_at = models.DateTimeField(default=timezone.now)
+    # The submission it came from, by id (courses must not import submissions).
+    submission_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "assignment"], name="grade_once_per_assignment"),
+            models.CheckConstraint(
+                condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")), name="grade_in_range"
+            ),
+        ]
+
+
+def new_certificate_code() -> str:
+    """A short, human-friendly, unguessable code: 12 characters of Crockford base32 (60 bits).
+
+    Grouped as XXXX-XXXX-XXXX; no I, L, O or U, so it survives being read aloud or retyped.
+    """
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    def issued(self) -> "CertificateQuerySet":
+        return self.filter(status=Certificate.Status.ISSUED)
+
+
+class Certificate(models.Model):
+    """A certificate, snapshotting what it certifies. Never deleted: revoked or superseded."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("valid")
+        REVOKED = "revoked", _("revoked")
+        SUPERSEDED = "superseded", _("superseded")
+
+    code = models.CharField(max_length=14, unique=True, default=new_certificate_code)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="certificates")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="certificates")
+    holder_name = models.CharField(max_length=200)
+    program_title = models.CharField(max_length=200)
+    program_version = models.PositiveIntegerField()
+    institution_name = models.CharField(max_length=200)
+    grade_percent = models.DecimalField(max_digits=5, decimal_places=1)
+    issued_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    superseded_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "program"],
+                condition=Q(status="issued"),
+                name="certificate_one_valid_per_program",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_title} for {self.holder_name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:certificate", args=[self.code])
+
+    def get_verification_url(self) -> str:
+        return reverse("verify", args=[self.code])

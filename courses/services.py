@@ -1,0 +1,138 @@
+"""State changes of the courses app. Views, API, commands, tasks and tests all call these."""
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses import nbgrader
+from courses.exceptions import PublishError
+from courses.models import Assignment, Certificate, Cohort, Enrollment, Grade, Module
+from courses.progress import progress_for
+from platform.blobs import put_bytes
+from platform.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def enroll(*, user: User, cohort: Cohort) -> Enrollment:
+    """Enrol a user in a cohort (idempotent: enrolling twice keeps the first enrolment)."""
+    enrollment, _created = Enrollment.objects.get_or_create(user=user, cohort=cohort)
+    return enrollment
+
+
+def publish_assignment(
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    instructions: str = "",
+    order: int = 0,
+    opens_at: datetime | None = None,
+    due_at: datetime | None = None,
+    max_attempts: int = 10,
+) -> Assignment:
+    """Publish (or republish) an assignment from an nbgrader-format source notebook.
+
+    The source and the grading copy (with hidden tests) stay server-side; participants get the
+    release notebook. Blobs are written before the row that names them (see platform.blobs).
+    """
+    try:
+        published = nbgrader.publish(source)
+    except nbgrader.NbgraderFormatError as error:
+        raise PublishError(str(error)) from error
+    source_sha = put_bytes(source)
+    release_sha = put_bytes(published.release_notebook)
+    grading_sha = put_bytes(published.grading_notebook)
+    grade_cells = [
+        {
+            "grade_id": c.grade_id,
+            "kind": c.kind,
+            "points": str(c.points),
+            "cell_type": c.cell_type,
+            "cell_index": c.cell_index,
+        }
+        for c in published.grade_cells
+    ]
+    with transaction.atomic():
+        assignment, _created = Assignment.objects.update_or_create(
+            module=module,
+            slug=slug,
+            defaults={
+                "title": title,
+                "instructions": instructions,
+                "order": order,
+                "opens_at": opens_at,
+                "due_at": due_at,
+                "max_attempts": max_attempts,
+                "source_sha256": source_sha,
+                "release_sha256": release_sha,
+                "grading_sha256": grading_sha,
+                "grade_cells": grade_cells,
+                "max_points": published.max_points,
+                "autograded_points": published.autograded_points,
+                "manual_points": published.manual_points,
+                "published_at": timezone.now(),
+            },
+        )
+    return assignment
+
+
+@transaction.atomic
+def record_released_grade(
+    *,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    points: Decimal,
+    max_points: Decimal,
+    submission_id: int,
+) -> Grade:
+    """Record a released grade, then issue the certificate if the program is now complete."""
+    grade, _created = Grade.objects.update_or_create(
+        enrollment=enrollment,
+        assignment=assignment,
+        defaults={
+            "points": min(max(points, Decimal(0)), max_points),
+            "max_points": max_points,
+            "released_at": timezone.now(),
+            "submission_id": submission_id,
+        },
+    )
+    issue_certificate_if_complete(enrollment=enrollment)
+    return grade
+
+
+@transaction.atomic
+def issue_certificate_if_complete(*, enrollment: Enrollment) -> Certificate | None:
+    """Issue the program's certificate once every requirement is met on released grades.
+
+    At most one valid certificate per participant and program (a database constraint); calling
+    this again after issue returns the existing certificate.
+    """
+    enrollment = Enrollment.objects.select_related("cohort__program__institution", "user").get(
+        pk=enrollment.pk
+    )
+    program = enrollment.cohort.program
+    existing = Certificate.objects.issued().filter(user=enrollment.user, program=program).first()
+    if existing is not None:
+        return existing
+    [progress] = progress_for([enrollment])
+    if not progress.complete:
+        return None
+    certificate = Certificate.objects.create(
+        enrollment=enrollment,
+        user=enrollment.user,
+        program=program,
+        holder_name=enrollment.user.full_name,
+        program_title=program.title,
+        program_version=program.version,
+        institution_name=program.institution.name,
+        grade_percent=progress.weighted_grade,
+    )
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.COMPLETED)
+    logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
+    return certificate

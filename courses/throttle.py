@@ -1,0 +1,36 @@
+"""A small per-address rate limit for public pages (certificate verification)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def throttled(scope: str, *, per_minute: int) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Answer 429 once an address has made ``per_minute`` requests in the current minute.
+
+    Counting per address and minute in the cache is enough to make guessing certificate codes
+    (60 bits each) hopeless while a person checking a few certificates is never slowed down.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            key = f"throttle:{scope}:{request.META.get('REMOTE_ADDR', '')}"
+            cache.add(key, 0, 60)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                count = 1
+            if count > per_minute:
+                response = render(request, "429.html", status=429)
+                response["Retry-After"] = "60"
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

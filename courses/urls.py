@@ -1,0 +1,10 @@
+from django.urls import path
+
+from courses import views
+
+app_name = "courses"
+urlpatterns = [
+    path("programs/<slug:slug>/", views.program_detail, name="program"),
+    path("assignments/<int:pk>/starter.ipynb", views.starter_download, name="starter"),
+    path("certificates/<str:code>/", views.certificate_detail, name="certificate"),
+]

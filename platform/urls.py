@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from courses import views as course_views
+from platform import views
+from platform.forms import ThrottledAuthenticationForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("verify/", course_views.verify_lookup, name="verify-lookup"),
+    path("verify/<str:code>/", course_views.verify, name="verify"),
+    path("", include("courses.urls")),
+    path("", include("submissions.urls")),
+    path("api/v1/", include("courses.api_urls")),
+    path("api/v1/", include("submissions.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]

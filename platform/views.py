@@ -1,0 +1,49 @@
+"""The home page (dashboard), the composition root's only page of its own.
+
+``platform.urls`` and this module compose the apps; platform's models and libraries never
+import ``courses`` or ``submissions`` (dependencies point submissions -> courses -> platform).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from courses.models import Certificate, Cohort, Enrollment
+from courses.progress import progress_for
+from platform.types import AuthenticatedHttpRequest
+from submissions.models import Submission
+
+
+@require_GET
+@login_required
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    enrollments = list(
+        Enrollment.objects.current()
+        .filter(user=request.user)
+        .select_related("cohort__program__institution")
+        .order_by("cohort__program__title")
+    )
+    taught = (
+        Cohort.objects.taught_by(request.user)
+        .select_related("program")
+        .annotate(
+            awaiting_review=Count(
+                "enrollments__submissions",
+                filter=Q(enrollments__submissions__status=Submission.Status.GRADED)
+                & ~Q(enrollments__submissions__review__state="released"),
+            )
+        )
+    )
+    certificates = Certificate.objects.filter(user=request.user).select_related("program")
+    return render(
+        request,
+        "platform/home.html",
+        {
+            "progress": progress_for(enrollments, now=timezone.now()),
+            "taught_cohorts": taught,
+            "certificates": certificates,
+        },
+    )

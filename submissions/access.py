@@ -1,0 +1,28 @@
+"""One access helper per resource; each returns the object or raises Http404."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from platform.models import User
+from submissions.models import Submission
+
+_RELATED = ("assignment__module__program", "enrollment__cohort", "participant")
+
+
+def get_submission_for_viewer(user: User, pk: int) -> Submission:
+    """The participant's own submission, or one in a cohort the user teaches."""
+    return get_object_or_404(
+        Submission.objects.filter(Q(participant=user) | Q(enrollment__cohort__instructors=user))
+        .select_related(*_RELATED)
+        .distinct(),
+        pk=pk,
+    )
+
+
+def get_submission_for_grader(user: User, pk: int) -> Submission:
+    """A submission in a cohort the user teaches."""
+    return get_object_or_404(Submission.objects.gradable_by(user).select_related(*_RELATED), pk=pk)
+
+
+def is_grader_of(user: User, submission: Submission) -> bool:
+    return submission.enrollment.cohort.instructors.filter(pk=user.pk).exists()

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from submissions.models import GradeEvent, GradingRun, Submission
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin[Submission]):
+    list_display = ["assignment", "participant", "attempt_no", "status", "submitted_at"]
+    list_filter = ["status", "assignment"]
+    readonly_fields = [f.name for f in Submission._meta.fields]
+
+
+@admin.register(GradingRun)
+class GradingRunAdmin(admin.ModelAdmin[GradingRun]):
+    list_display = ["submission", "status", "worker", "started_at", "finished_at"]
+    readonly_fields = [f.name for f in GradingRun._meta.fields]
+
+
+@admin.register(GradeEvent)
+class GradeEventAdmin(admin.ModelAdmin[GradeEvent]):
+    list_display = ["submission", "source", "grade_id", "old_points", "new_points", "actor", "at"]
+    readonly_fields = [f.name for f in GradeEvent._meta.fields]
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # the grade log is append-only

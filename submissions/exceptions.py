@@ -1,0 +1,26 @@
+"""Domain errors raised by ``submissions.services``; the edges turn them into form errors or 4xx."""
+
+
+class SubmissionError(Exception):
+    """A request the domain refuses, with a message meant for the person who made it."""
+
+    def __init__(self, message: str, *, cell: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cell = cell
+
+
+class NotebookInvalid(SubmissionError):
+    """The upload is not a notebook we can accept (which cell, what is wrong)."""
+
+
+class AttemptsExhausted(SubmissionError):
+    pass
+
+
+class AssignmentClosed(SubmissionError):
+    pass
+
+
+class ReviewInvalid(SubmissionError):
+    pass

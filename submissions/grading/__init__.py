@@ -1,0 +1,16 @@
+"""Autograding: nbgrader's autograde semantics, run in a fresh, limited kernel per submission.
+
+The public surface is this module's; the submodules are implementation.
+"""
+
+from submissions.grading.engine import grade_notebook
+from submissions.grading.report import GradingLimits, GradingReport, TestOutcome
+from submissions.grading.scoring import DEFAULT_STDERR_IGNORE
+
+__all__ = [
+    "DEFAULT_STDERR_IGNORE",
+    "GradingLimits",
+    "GradingReport",
+    "TestOutcome",
+    "grade_notebook",
+]

@@ -1,0 +1,259 @@
+"""``grade_notebook``: nbgrader's autograde for one submission, as one pure-ish function call.
+
+Read the submission, rebuild it around the assignment's grading copy (tests and read-only cells
+restored, hidden tests back), execute it in a fresh kernel inside a private working directory,
+score every graded cell, and return a bounded report. Failures of the notebook as a whole come
+back as a report with status "failed", never as an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+
+from courses.nbgrader import (
+    Cell,
+    GradeCell,
+    NbgraderFormatError,
+    Notebook,
+    PublishedAssignment,
+    cell_grade_id,
+    grade_cells_of,
+    has_hidden_tests,
+    is_grade,
+    is_task,
+    read_notebook,
+)
+from submissions.grading.kernel import execute
+from submissions.grading.report import (
+    LOG_LIMIT,
+    GradingLimits,
+    GradingReport,
+    TestOutcome,
+    clip,
+    clip_tail,
+)
+from submissions.grading.restore import prepare
+from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score
+
+NOTEBOOK_NAME = "submission.ipynb"
+NO_FILES: Mapping[str, Path] = MappingProxyType({})
+DEFAULT_LIMITS = GradingLimits()
+
+
+def _total(cells: Sequence[GradeCell], *kinds: str) -> Decimal:
+    return sum((cell.points for cell in cells if cell.kind in kinds), Decimal(0))
+
+
+def _kernel_language(notebook: Notebook) -> tuple[bool, str]:
+    """Whether the notebook's kernel is Python, and its name for a message."""
+    metadata = notebook.get("metadata", {})
+    spec = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
+    info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
+    name = str(spec.get("display_name") or spec.get("name") or spec.get("language") or "")
+    language = spec.get("language") or info.get("name")
+    if isinstance(language, str) and language:
+        return language.lower() == "python", name or language
+    kernel = spec.get("name")
+    if isinstance(kernel, str) and kernel:
+        return kernel.lower().startswith("python"), name
+    return True, "Python"  # nbgrader's default when a notebook names no kernel
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if (
+        not name
+        or "\x00" in name
+        or path.is_absolute()
+        or any(part in ("", ".", "..") for part in path.parts)
+    ):
+        raise ValueError(f"invalid data file name {name!r}")
+    return path
+
+
+def _stage(workdir: Path, submission: bytes, data_files: Mapping[str, Path]) -> None:
+    """Copy the participant's files in read-only; they win over the notebook's own name."""
+    for name, source in data_files.items():
+        target = workdir / _safe_relative(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        target.chmod(0o444)
+    notebook = workdir / NOTEBOOK_NAME
+    if not notebook.exists():
+        notebook.write_bytes(submission)
+        notebook.chmod(0o444)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a directory the notebook may have made unwritable."""
+
+    def retry(function: Callable[..., object], failed: str, _error: BaseException) -> None:
+        parent = os.path.dirname(failed)
+        os.chmod(parent, stat.S_IRWXU)
+        if os.path.isdir(failed) and not os.path.islink(failed):
+            os.chmod(failed, stat.S_IRWXU)
+        function(failed)
+
+    shutil.rmtree(path, onexc=retry)
+
+
+def _server_cells(grading: Notebook) -> dict[str, Cell]:
+    cells: dict[str, Cell] = {}
+    for cell in grading["cells"]:
+        grade_id = cell_grade_id(cell)
+        if grade_id is not None:
+            cells.setdefault(grade_id, cell)
+    return cells
+
+
+def grade_notebook(
+    *,
+    submission: bytes,
+    published: PublishedAssignment | None = None,
+    grading_notebook: bytes | None = None,
+    grade_cells: Sequence[GradeCell] | None = None,
+    data_files: Mapping[str, Path] = NO_FILES,
+    limits: GradingLimits = DEFAULT_LIMITS,
+    stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
+) -> GradingReport:
+    """Autograde one submission against a published assignment.
+
+    Pass the assignment as ``published``, or as its stored ``grading_notebook`` (plus, if at
+    hand, its ``grade_cells``; they are read from the grading notebook otherwise).
+    ``data_files`` maps names relative to the notebook's working directory to files to copy
+    there. ``stderr_ignore`` is a regular expression: stderr output matching it does not fail a
+    test (None: any stderr output fails it, as in nbgrader 0.9).
+    """
+    started = time.monotonic()
+    pattern = re.compile(stderr_ignore) if stderr_ignore else None
+
+    def elapsed() -> float:
+        return time.monotonic() - started
+
+    if published is not None:
+        grading_bytes, cells = published.grading_notebook, published.grade_cells
+    elif grading_notebook is not None:
+        grading_bytes, cells = grading_notebook, grade_cells
+    else:
+        raise TypeError("grade_notebook() needs published= or grading_notebook=")
+
+    try:
+        grading = read_notebook(grading_bytes)
+    except NbgraderFormatError as error:
+        return GradingReport.failure(
+            "The assignment's grading notebook could not be read; ask the instructors to "
+            f"publish it again. ({error.problem})",
+            duration_s=elapsed(),
+        )
+    graded = tuple(cells) if cells is not None else grade_cells_of(grading)
+    server = _server_cells(grading)
+    autograded_max = _total(graded, "autograded")
+    manual_max = _total(graded, "manual", "task")
+
+    def failure(reason: str, log: str = "") -> GradingReport:
+        return GradingReport.failure(
+            reason,
+            autograded_max=autograded_max,
+            manual_max=manual_max,
+            log_excerpt=log,
+            duration_s=elapsed(),
+        )
+
+    missing = [
+        cell.grade_id
+        for cell in graded
+        if cell.grade_id not in server
+        or not (is_grade(server[cell.grade_id]) or is_task(server[cell.grade_id]))
+    ]
+    if missing:
+        return failure(
+            f"The assignment is inconsistent: grade cell {missing[0]!r} is not in its grading "
+            "notebook; ask the instructors to publish it again."
+        )
+
+    try:
+        notebook = read_notebook(submission)
+    except NbgraderFormatError as error:
+        return failure(f"Your notebook could not be read: {error.problem}")
+    prepared = prepare(notebook, grading)
+    # The assignment's kernel counts, as nbgrader overwrites the participant's kernelspec.
+    is_python, kernel_name = _kernel_language(prepared.notebook)
+    if not is_python:
+        return failure(
+            "Autograding supports Python notebooks only "
+            f"(this notebook uses the {clip(kernel_name, 80)} kernel)."
+        )
+
+    workdir = Path(tempfile.mkdtemp(prefix="grading-"))
+    rundir = Path(tempfile.mkdtemp(prefix="grading-run-"))
+    try:
+        try:
+            _stage(workdir, submission, data_files)
+        except ValueError as error:
+            return failure(f"Your files could not be prepared for grading: {error}.")
+        except OSError as error:  # a server-side problem: its details are for the log only
+            return failure("Your files could not be prepared for grading.", str(error))
+        execution = execute(prepared.notebook, workdir=workdir, rundir=rundir, limits=limits)
+    finally:
+        _remove_tree(workdir)
+        _remove_tree(rundir)
+
+    secrets = "\n".join(
+        str(server[c.grade_id].get("source", "")) for c in graded if c.kind == "autograded"
+    )
+    log_lines = list(prepared.notes)
+    for index in sorted(execution.interrupted):
+        log_lines.append(f"cell {index + 1} was interrupted after {limits.cell_timeout_s:g} s")
+    for index in sorted(execution.truncated):
+        log_lines.append(f"the output of cell {index + 1} was truncated")
+    if execution.kernel_log:
+        log_lines.append("kernel log:\n" + execution.kernel_log)
+    log = redact(clip_tail("\n".join(log_lines), LOG_LIMIT * 2), secrets)
+
+    if execution.error:
+        return failure(redact(execution.error, secrets), log)
+
+    executed_cells: list[Cell] = execution.notebook["cells"]
+    outcomes: list[TestOutcome] = []
+    for grade_cell in graded:
+        index = prepared.index_of[grade_cell.grade_id]
+        server_cell = server[grade_cell.grade_id]
+        outcomes.append(
+            score(
+                executed_cells[index],
+                grade_cell,
+                server_cell,
+                hidden=grade_cell.kind == "autograded"
+                and has_hidden_tests(str(server_cell.get("source", ""))),
+                interrupted=index in execution.interrupted,
+                truncated=index in execution.truncated,
+                restored=grade_cell.grade_id in prepared.restored,
+                reinserted=grade_cell.grade_id in prepared.reinserted,
+                timeout_s=limits.cell_timeout_s,
+                output_cap=limits.max_output_bytes,
+                stderr_ignore=pattern,
+            )
+        )
+    autograded_points = sum(
+        (o.points for o in outcomes if o.kind == "autograded" and o.points is not None),
+        Decimal(0),
+    )
+    return GradingReport(
+        status="graded",
+        outcomes=tuple(outcomes),
+        autograded_points=autograded_points,
+        autograded_max=autograded_max,
+        manual_max=manual_max,
+        error="",
+        log_excerpt=clip_tail(log, LOG_LIMIT),
+        duration_s=elapsed(),
+    )

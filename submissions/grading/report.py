@@ -1,0 +1,217 @@
+"""The engine's inputs and results: limits, per-cell outcomes, the report and its JSON form.
+
+Reports cross process boundaries (worker -> database, later sandbox -> worker) as bounded plain
+JSON with Decimals as strings; never pickle, which would let a compromised sandbox run code in
+the worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, cast, get_args
+
+from courses.nbgrader import GradeKind
+
+OutcomeStatus = Literal["passed", "partial", "failed", "needs_manual"]
+ReportStatus = Literal["graded", "failed"]
+
+MESSAGE_LIMIT = 2_000
+ERROR_LIMIT = 2_000
+LOG_LIMIT = 8_000
+MAX_OUTCOMES = 2_000
+JSON_VERSION = 1
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+def seconds(value: float) -> str:
+    """'1 second', '2.5 seconds': durations as messages say them."""
+    return f"{value:g} second" + ("" if value == 1 else "s")
+
+
+def clip(text: str, limit: int) -> str:
+    """Bound a text for storage and display, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_tail(text: str, limit: int) -> str:
+    """Bound a log, keeping its end (where the reason for a failure usually is)."""
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+@dataclass(frozen=True)
+class GradingLimits:
+    """Per-submission limits. Time limits are wall-clock seconds; sizes are bytes."""
+
+    cell_timeout_s: float = 30
+    notebook_timeout_s: float = 300
+    max_output_bytes: int = 2_000_000
+    kernel_startup_timeout_s: float = 60
+    memory_bytes: int = 3 * GiB
+    file_size_bytes: int = 256 * MiB
+    open_files: int = 512
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The result of one graded cell. ``message`` never contains a test cell's source."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    grade_id: str
+    kind: GradeKind
+    points: Decimal | None
+    max_points: Decimal
+    status: OutcomeStatus
+    message: str
+    hidden: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "grade_id": self.grade_id,
+            "kind": self.kind,
+            "points": None if self.points is None else str(self.points),
+            "max_points": str(self.max_points),
+            "status": self.status,
+            "message": self.message,
+            "hidden": self.hidden,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> TestOutcome:
+        item = _mapping(data, "outcome")
+        points = item.get("points")
+        return cls(
+            grade_id=_string(item, "grade_id", 200),
+            kind=_choice(item, "kind", GradeKind),
+            points=None if points is None else _decimal(points, "points"),
+            max_points=_decimal(item.get("max_points"), "max_points"),
+            status=_choice(item, "status", OutcomeStatus),
+            message=_string(item, "message", MESSAGE_LIMIT),
+            hidden=_boolean(item, "hidden"),
+        )
+
+
+@dataclass(frozen=True)
+class GradingReport:
+    """The result of grading one submission.
+
+    ``status`` is "failed" when the notebook could not be graded at all (it could not be read,
+    the kernel died, the deadline passed); ``error`` then says why, in words a participant
+    understands, and ``outcomes`` is empty.
+    """
+
+    status: ReportStatus
+    outcomes: tuple[TestOutcome, ...]
+    autograded_points: Decimal
+    autograded_max: Decimal
+    manual_max: Decimal
+    error: str = ""
+    log_excerpt: str = ""
+    duration_s: float = 0.0
+
+    @classmethod
+    def failure(
+        cls,
+        error: str,
+        *,
+        autograded_max: Decimal = Decimal(0),
+        manual_max: Decimal = Decimal(0),
+        log_excerpt: str = "",
+        duration_s: float = 0.0,
+    ) -> GradingReport:
+        return cls(
+            status="failed",
+            outcomes=(),
+            autograded_points=Decimal(0),
+            autograded_max=autograded_max,
+            manual_max=manual_max,
+            error=clip(error, ERROR_LIMIT),
+            log_excerpt=clip_tail(log_excerpt, LOG_LIMIT),
+            duration_s=duration_s,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": JSON_VERSION,
+                "status": self.status,
+                "outcomes": [outcome.to_dict() for outcome in self.outcomes[:MAX_OUTCOMES]],
+                "autograded_points": str(self.autograded_points),
+                "autograded_max": str(self.autograded_max),
+                "manual_max": str(self.manual_max),
+                "error": clip(self.error, ERROR_LIMIT),
+                "log_excerpt": clip_tail(self.log_excerpt, LOG_LIMIT),
+                "duration_s": round(self.duration_s, 3),
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> GradingReport:
+        """Parse a report; raises ValueError for anything that is not one."""
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise ValueError(f"not a grading report: {error}") from None
+        report = _mapping(data, "report")
+        if report.get("version") != JSON_VERSION:
+            raise ValueError(f"unsupported grading report version {report.get('version')!r}")
+        outcomes = report.get("outcomes")
+        if not isinstance(outcomes, list) or len(outcomes) > MAX_OUTCOMES:
+            raise ValueError("a grading report needs a bounded list of outcomes")
+        duration = report.get("duration_s")
+        if not isinstance(duration, int | float) or isinstance(duration, bool):
+            raise ValueError("duration_s must be a number")
+        return cls(
+            status=_choice(report, "status", ReportStatus),
+            outcomes=tuple(TestOutcome.from_dict(item) for item in outcomes),
+            autograded_points=_decimal(report.get("autograded_points"), "autograded_points"),
+            autograded_max=_decimal(report.get("autograded_max"), "autograded_max"),
+            manual_max=_decimal(report.get("manual_max"), "manual_max"),
+            error=_string(report, "error", ERROR_LIMIT),
+            log_excerpt=_string(report, "log_excerpt", LOG_LIMIT + 1),
+            duration_s=float(duration),
+        )
+
+
+def _mapping(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"a grading {what} must be a JSON object")
+    return cast(dict[str, Any], value)
+
+
+def _string(data: dict[str, Any], key: str, limit: int) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return clip(value, limit)
+
+
+def _boolean(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false")
+    return value
+
+
+def _decimal(value: object, key: str) -> Decimal:
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError(f"{key} must be a decimal number written as a string")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{key} is not a decimal number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"{key} must be finite")
+    return number
+
+
+def _choice(data: dict[str, Any], key: str, options: Any) -> Any:
+    value = data.get(key)
+    if value not in get_args(options):
+        raise ValueError(f"{key} must be one of {', '.join(get_args(options))}")
+    return value

@@ -1,0 +1,175 @@
+"""Scoring executed cells the way nbgrader's ``determine_grade`` does (nbgrader 0.9).
+
+A test cell interrupted at its time limit scores 0. Otherwise its outputs are read in order
+and the first decisive one wins:
+an error scores 0; output on stderr scores 0 (nbgrader 0.9), unless it matches the ignore
+pattern (our improvement: a library warning does not zero a test); an ``execute_result`` whose
+text/plain reads as a positive number is partial credit. Anything else earns full points.
+
+Where nbgrader crashes (a partial value above the cell's points, an execute_result without
+text/plain) we cap or award full points instead, and say so.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from courses.nbgrader import Cell, GradeCell, compute_checksum
+from submissions.grading.report import (
+    MESSAGE_LIMIT,
+    OutcomeStatus,
+    TestOutcome,
+    clip,
+    seconds,
+)
+
+# Python's warning format, "file.py:12: SomeWarning: text", as libraries print it on stderr.
+DEFAULT_STDERR_IGNORE = r"(?m)^\S.*:\d+: \w*Warning: "
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_MIN_SECRET_LINE = 8
+_REDACTED = "[…]"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list):
+        return "".join(str(part) for part in value)
+    return value if isinstance(value, str) else ""
+
+
+def _secret_lines(source: str) -> list[str]:
+    lines = {line.strip() for line in source.split("\n")}
+    return sorted((line for line in lines if len(line) >= _MIN_SECRET_LINE), key=len, reverse=True)
+
+
+def redact(text: str, source: str) -> str:
+    """Remove any line of ``source`` (a test cell's code) quoted in ``text``.
+
+    Test code can reach a message by ways the participant controls (their function raising an
+    exception that quotes its caller, a warning that prints the calling line), so messages are
+    cleaned of it whatever their origin.
+    """
+    for line in _secret_lines(source):
+        text = text.replace(line, _REDACTED)
+    return text
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _first_line(text: str) -> str:
+    for line in _plain(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _status(points: Decimal, max_points: Decimal) -> OutcomeStatus:
+    if points >= max_points:
+        return "passed"
+    return "partial" if points > 0 else "failed"
+
+
+def _partial_credit(output: dict[str, Any], max_points: Decimal) -> tuple[Decimal, str]:
+    """nbgrader's get_partial_grade, minus its crashes."""
+    text = _text(output.get("data", {}).get("text/plain")).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return max_points, ""
+    if not number > 0:  # nbgrader reads 0, negatives and NaN as "no partial credit"
+        return max_points, ""
+    value = Decimal(repr(number))
+    if value > max_points:
+        return max_points, (
+            f"The test returned {clip(text, 40)}, more than the {max_points} points of this "
+            f"cell; it counts as {max_points}."
+        )
+    return value, f"Partial credit: {value} of {max_points} points."
+
+
+def _autograded(
+    cell: Cell,
+    max_points: Decimal,
+    *,
+    interrupted: bool,
+    timeout_s: float,
+    ignore: re.Pattern[str] | None,
+) -> tuple[Decimal, str]:
+    if interrupted:
+        # Even if the code swallowed the KeyboardInterrupt: over the limit is over the limit.
+        return Decimal(
+            0
+        ), f"The cell did not finish within {seconds(timeout_s)} and was interrupted."
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "error":
+            name = _plain(str(output.get("ename", "")))
+            value = _plain(str(output.get("evalue", "")))
+            return Decimal(0), f"{name}: {value}" if value else name
+        if kind == "stream" and output.get("name") == "stderr":
+            text = _text(output.get("text"))
+            if ignore is not None and ignore.search(text):
+                continue
+            return Decimal(0), f"The cell wrote to standard error: {clip(_first_line(text), 300)}"
+        if kind == "execute_result":
+            return _partial_credit(output, max_points)
+    return max_points, ""
+
+
+def score(
+    cell: Cell,
+    grade_cell: GradeCell,
+    server_cell: Cell,
+    *,
+    hidden: bool,
+    interrupted: bool = False,
+    truncated: bool = False,
+    restored: bool = False,
+    reinserted: bool = False,
+    timeout_s: float = 30,
+    output_cap: int = 0,
+    stderr_ignore: re.Pattern[str] | None = None,
+) -> TestOutcome:
+    """The outcome of one graded cell of an executed notebook."""
+    notes: list[str] = []
+    if reinserted:
+        notes.append("This cell was missing from your notebook and was put back for grading.")
+    elif restored:
+        notes.append("Your changes to this read-only cell were undone for grading.")
+    if truncated:
+        notes.append(f"Its output was cut off after {output_cap} bytes.")
+
+    points: Decimal | None
+    if grade_cell.kind == "autograded":
+        points, detail = _autograded(
+            cell,
+            grade_cell.points,
+            interrupted=interrupted,
+            timeout_s=timeout_s,
+            ignore=stderr_ignore,
+        )
+        status = _status(points, grade_cell.points)
+    elif grade_cell.kind == "manual" and compute_checksum(cell) == server_cell.get(
+        "metadata", {}
+    ).get("nbgrader", {}).get("checksum"):
+        # nbgrader: an answer cell left as released earns 0 without waiting for a grader.
+        points, status = Decimal(0), "failed"
+        detail = "No answer was given (the cell is unchanged)."
+    else:
+        points, detail, status = None, "Waits for an instructor.", "needs_manual"
+
+    message = " ".join(part.strip() for part in (detail, *notes) if part.strip())
+    message = redact(clip(_plain(message), MESSAGE_LIMIT * 4), str(server_cell.get("source", "")))
+    return TestOutcome(
+        grade_id=grade_cell.grade_id,
+        kind=grade_cell.kind,
+        points=points,
+        max_points=grade_cell.points,
+        status=status,
+        message=clip(message, MESSAGE_LIMIT),
+        hidden=hidden,
+    )

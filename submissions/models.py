@@ -1,0 +1,216 @@
+"""Attempts, their autograding runs and results, reviews, rendered notebooks and the grade log."""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Assignment, Enrollment
+
+if TYPE_CHECKING:
+    from platform.models import User
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def of_participant(self, user: "User") -> "SubmissionQuerySet":
+        return self.filter(participant=user)
+
+    def gradable_by(self, user: "User") -> "SubmissionQuerySet":
+        """Submissions in the cohorts the user teaches."""
+        return self.filter(enrollment__cohort__instructors=user)
+
+
+class Submission(models.Model):
+    """One uploaded attempt. Immutable once stored: a new upload is a new attempt."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for the grader")
+        RUNNING = "running", _("being graded")
+        GRADED = "graded", _("autograded")
+        FAILED = "failed", _("could not be graded")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="submissions")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    attempt_no = models.PositiveIntegerField()
+    notebook_sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    # Shown back to the participant only; never used to name a file on disk.
+    original_filename = models.CharField(max_length=255)
+    kernel_language = models.CharField(max_length=40, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    late_seconds = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "participant", "attempt_no"], name="submission_attempt_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} #{self.attempt_no} by {self.participant}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("submissions:detail", args=[self.pk])
+
+    @property
+    def is_late(self) -> bool:
+        """Late uploads are accepted and flagged; a later issue adds penalties and cut-offs."""
+        return self.late_seconds > 0
+
+    @property
+    def is_settled(self) -> bool:
+        """Whether the page can stop polling: grading finished one way or the other."""
+        return self.status in {self.Status.GRADED, self.Status.FAILED}
+
+
+class GradingRun(models.Model):
+    """One autograde execution of a submission; every run is kept, the latest one counts."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        GRADED = "graded", _("graded")
+        FAILED = "failed", _("failed")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="grading_runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    log_excerpt = models.TextField(blank=True)
+    autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    autograded_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enqueued_at", "-pk"]
+        get_latest_by = "enqueued_at"
+
+
+class TestResult(models.Model):
+    """The outcome of one grade cell in one run. Hidden tests' code is never stored here."""
+
+    class Kind(models.TextChoices):
+        AUTOGRADED = "autograded", _("autograded test")
+        MANUAL = "manual", _("manually graded answer")
+        TASK = "task", _("task")
+
+    class Status(models.TextChoices):
+        PASSED = "passed", _("passed")
+        PARTIAL = "partial", _("partly passed")
+        FAILED = "failed", _("failed")
+        NEEDS_MANUAL = "needs_manual", _("graded by an instructor")
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="results")
+    grade_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    message = models.TextField(blank=True)
+    hidden = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "grade_id"], name="result_once_per_grade_id"),
+        ]
+
+
+class RenderedNotebook(models.Model):
+    """The rendering cache, keyed by (notebook sha256, renderer version)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("rendering")
+        OK = "ok", _("rendered")
+        FAILED = "failed", _("could not render")
+
+    notebook_sha256 = models.CharField(max_length=64)
+    renderer_version = models.CharField(max_length=20)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    html_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notebook_sha256", "renderer_version"], name="render_once_per_version"
+            ),
+        ]
+
+
+class Review(models.Model):
+    """An instructor's grading of one submission: manual points, comments, release."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        RELEASED = "released", _("released")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="review")
+    grader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    feedback = models.TextField(blank=True)
+    manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    total_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    updated_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_released(self) -> bool:
+        return self.state == self.State.RELEASED
+
+
+class ReviewScore(models.Model):
+    """Points and a comment for one manually graded cell (or task) of a submission."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    grade_id = models.CharField(max_length=200)
+    points = models.DecimalField(max_digits=8, decimal_places=2)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "grade_id"], name="review_score_once"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="review_score_not_negative"),
+        ]
+
+
+class GradeEvent(models.Model):
+    """Append-only audit of every change of a score: who, old -> new, from where, why."""
+
+    class Source(models.TextChoices):
+        AUTOGRADE = "autograde", _("autograder")
+        REVIEW = "review", _("instructor review")
+        RELEASE = "release", _("release")
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="grade_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    grade_id = models.CharField(max_length=200, blank=True)
+    old_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    new_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]

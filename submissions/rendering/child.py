@@ -1,0 +1,56 @@
+"""The rendering child process: ``main`` is what :mod:`.sandbox` starts.
+
+Protocol: the raw notebook bytes on stdin; exactly one JSON object ``{"ok", "html", "error"}`` on
+stdout; diagnostics (tracebacks) on stderr, which the parent logs and never shows to people.
+The notebook is hostile input: resource limits are in force before a byte of it is read.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import traceback
+from typing import Any
+
+
+def main(config_json: str) -> int:
+    config: dict[str, Any] = json.loads(config_json)
+    _limit_resources(int(config["cpu_seconds"]), int(config["memory_bytes"]))
+    raw = sys.stdin.buffer.read()
+    answer = _render(raw, config["intake"])
+    sys.stdout.buffer.write(json.dumps(answer).encode("utf-8"))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def _limit_resources(cpu_seconds: int, memory_bytes: int) -> None:
+    # Soft CPU limit -> SIGXCPU (terminates); the hard one a little later -> SIGKILL, in case
+    # SIGXCPU is ever caught. Address space bounds what a notebook can make us allocate.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _render(raw: bytes, intake: dict[str, int]) -> dict[str, object]:
+    # Imported here, after the limits, and only what is needed: nbconvert follows lazily.
+    from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+    from submissions.rendering.pipeline import render_fragment
+    from submissions.rendering.sandbox import FAILED, TOO_MUCH_MEMORY
+
+    try:
+        validated = validate_notebook(raw, IntakeLimits(**intake))
+        return {"ok": True, "html": render_fragment(validated.nb), "error": ""}
+    except NotebookRejected as rejection:
+        return {"ok": False, "html": "", "error": f"{FAILED} {rejection.message}"}
+    except MemoryError:
+        return {"ok": False, "html": "", "error": TOO_MUCH_MEMORY}
+    except RecursionError:
+        return {
+            "ok": False,
+            "html": "",
+            "error": "This notebook could not be rendered (it is nested too deeply).",
+        }
+    except Exception:  # noqa: BLE001 - report every failure as an answer, details to stderr
+        traceback.print_exc(file=sys.stderr)
+        return {"ok": False, "html": "", "error": FAILED}

@@ -1,0 +1,155 @@
+"""Rendering in a resource-limited child process (DESIGN §6, step 5).
+
+Crafted markdown can keep mistune busy for minutes and a notebook can ask for more memory than a
+worker has, so the worker never renders in its own process: it starts a fresh interpreter per
+notebook, feeds it the raw bytes on stdin, and reads one JSON object from its stdout.
+
+How the child is started, and why:
+
+* ``sys.executable -I -B -c <bootstrap> <project root> <config>``. ``-I`` (isolated mode) ignores
+  every ``PYTHON*`` variable and keeps the current directory and user site-packages off
+  ``sys.path``; ``-B`` writes no bytecode files. Isolation also means the project is not
+  importable by default, so the bootstrap *appends* the project root (computed from this file:
+  ``submissions/rendering/sandbox.py`` -> three levels up) to ``sys.path``. Appending rather than
+  prepending keeps the standard library's ``platform`` ahead of the project's ``platform``
+  package, so nothing in the child depends on the shadowing trick (DESIGN §2), and the child
+  never imports Django. The working directory is ``/``: nothing in the child uses relative paths.
+* A minimal environment (``PATH`` and a UTF-8 locale): no database URL, secret key, API token or
+  cloud credential of the worker reaches the process that parses hostile input.
+* The child sets its own ``RLIMIT_CPU``, ``RLIMIT_AS`` and ``RLIMIT_CORE`` first thing (see
+  :mod:`.child`), instead of a ``preexec_fn``, which is unsafe in a threaded parent.
+* The parent enforces the wall clock: on timeout it kills the child's whole process group.
+
+Whatever happens, the caller gets a :class:`RenderResult`, never an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from submissions.notebooks import IntakeLimits
+
+__all__ = ["PROJECT_ROOT", "RenderLimits", "RenderResult", "render_in_subprocess"]
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+_BOOTSTRAP = (
+    "import sys; sys.path.append(sys.argv[1]); "
+    "from submissions.rendering.child import main; sys.exit(main(sys.argv[2]))"
+)
+_CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+TOO_LONG = "This notebook could not be rendered (it took too long)."
+TOO_MUCH_MEMORY = "This notebook could not be rendered (it needs too much memory)."
+FAILED = "This notebook could not be rendered."
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    """Limits for one rendering child. CPU and memory are enforced by the kernel, wall by us."""
+
+    cpu_seconds: int = 60
+    memory_bytes: int = 1_500_000_000  # address space, not resident memory
+    wall_seconds: float = 90
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """``html`` is the sanitized fragment when ``ok``; otherwise ``error`` says why, for people."""
+
+    ok: bool
+    html: str
+    error: str
+
+
+_DEFAULT_RENDER_LIMITS = RenderLimits()
+_DEFAULT_INTAKE_LIMITS = IntakeLimits()
+
+
+def render_in_subprocess(
+    raw: bytes,
+    limits: RenderLimits = _DEFAULT_RENDER_LIMITS,
+    *,
+    intake_limits: IntakeLimits = _DEFAULT_INTAKE_LIMITS,
+) -> RenderResult:
+    """Validate, pre-filter, export and sanitize ``raw`` in a limited child process.
+
+    ``intake_limits`` should be the ones the upload was accepted under (a site that raised
+    ``NOTEBOOK_MAX_BYTES`` must not then fail to render what it accepted).
+    """
+    config = json.dumps(
+        {
+            "cpu_seconds": int(limits.cpu_seconds),
+            "memory_bytes": int(limits.memory_bytes),
+            "intake": dataclasses.asdict(intake_limits),
+        }
+    )
+    command = [sys.executable, "-I", "-B", "-c", _BOOTSTRAP, str(PROJECT_ROOT), config]
+    try:
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_CHILD_ENV,
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,  # its own process group, so a timeout kills all of it
+        )
+    except OSError:
+        logger.exception("could not start the rendering child process")
+        return RenderResult(ok=False, html="", error=FAILED)
+    try:
+        stdout, stderr = child.communicate(raw, timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        _kill(child)
+        logger.warning("rendering child killed after %.0f s wall clock", limits.wall_seconds)
+        return RenderResult(ok=False, html="", error=TOO_LONG)
+    return _result(child.returncode, stdout, stderr)
+
+
+def _kill(child: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        child.communicate(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
+        child.kill()
+        child.wait()
+
+
+def _result(returncode: int, stdout: bytes, stderr: bytes) -> RenderResult:
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        # SIGXCPU at the soft CPU limit, SIGKILL at the hard one (or from the OOM killer).
+        logger.warning("rendering child stopped by signal %d", -returncode)
+        return RenderResult(ok=False, html="", error=TOO_LONG)
+    if returncode != 0:
+        logger.warning(
+            "rendering child exited with %d: %s",
+            returncode,
+            stderr[-2000:].decode("utf-8", "replace"),
+        )
+        return RenderResult(ok=False, html="", error=FAILED)
+    try:
+        answer = json.loads(stdout)
+        ok, html, error = answer["ok"], answer["html"], answer["error"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("rendering child gave an unreadable answer (%d bytes)", len(stdout))
+        return RenderResult(ok=False, html="", error=FAILED)
+    if not (isinstance(ok, bool) and isinstance(html, str) and isinstance(error, str)):
+        return RenderResult(ok=False, html="", error=FAILED)
+    if not ok and stderr:
+        logger.info("rendering failed: %s", stderr[-2000:].decode("utf-8", "replace"))
+    return RenderResult(ok=ok, html=html if ok else "", error="" if ok else (error or FAILED))

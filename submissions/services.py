@@ -1,0 +1,228 @@
+"""State changes of the submissions app. Views, API, commands, tasks and tests all call these."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from courses.models import Assignment, Enrollment
+from courses.services import record_released_grade
+from platform.blobs import put_bytes
+from platform.models import User
+from submissions import tasks
+from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid, ReviewInvalid
+from submissions.models import GradeEvent, GradingRun, RenderedNotebook, Review, ReviewScore, Submission
+from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+from submissions.rendering import RENDERER_VERSION
+
+
+def intake_limits() -> IntakeLimits:
+    return IntakeLimits(max_bytes=settings.NOTEBOOK_MAX_BYTES, max_cells=settings.NOTEBOOK_MAX_CELLS)
+
+
+def submit_attempt(
+    *, participant: User, enrollment: Enrollment, assignment: Assignment, upload: UploadedFile
+) -> Submission:
+    """Validate and store an uploaded notebook as a new attempt, then queue grading and rendering.
+
+    Validation is synchronous and cheap, so a broken file is refused at once with a message that
+    names what is wrong. The bytes are stored (content-addressed) before the row that names them.
+    """
+    if not assignment.is_open():
+        raise AssignmentClosed("This assignment is not open for uploads yet.")
+    limits = intake_limits()
+    if upload.size is not None and upload.size > limits.max_bytes:
+        raise NotebookInvalid(
+            f"The file is {upload.size / 1_048_576:.1f} MB; notebooks may be at most "
+            f"{limits.max_bytes / 1_048_576:.0f} MB. Clear large outputs and upload again."
+        )
+    raw = upload.read(limits.max_bytes + 1)
+    try:
+        validated = validate_notebook(raw, limits)
+    except NotebookRejected as rejection:
+        raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+    notebook_sha = put_bytes(raw)
+    now = timezone.now()
+    late = int((now - assignment.due_at).total_seconds()) if assignment.due_at else 0
+
+    for _retry in range(3):
+        try:
+            with transaction.atomic():
+                submission = _create_attempt(
+                    participant=participant,
+                    enrollment=enrollment,
+                    assignment=assignment,
+                    notebook_sha=notebook_sha,
+                    size=len(raw),
+                    filename=(upload.name or "notebook.ipynb")[:255],
+                    language=validated.language,
+                    late_seconds=max(late, 0),
+                )
+                break
+        except IntegrityError:
+            # Two uploads of the same participant raced for the same attempt number; retry.
+            continue
+    else:
+        raise AttemptsExhausted("Too many uploads at the same moment; please try again.")
+    return submission
+
+
+def _create_attempt(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    notebook_sha: str,
+    size: int,
+    filename: str,
+    language: str,
+    late_seconds: int,
+) -> Submission:
+    used = Submission.objects.filter(assignment=assignment, participant=participant).aggregate(
+        last=Max("attempt_no")
+    )["last"] or 0
+    if used >= assignment.max_attempts:
+        raise AttemptsExhausted(
+            f"You have used all {assignment.max_attempts} attempts for this assignment."
+        )
+    submission = Submission.objects.create(
+        assignment=assignment,
+        enrollment=enrollment,
+        participant=participant,
+        attempt_no=used + 1,
+        notebook_sha256=notebook_sha,
+        size=size,
+        original_filename=filename,
+        kernel_language=language,
+        late_seconds=late_seconds,
+    )
+    queue_grading(submission=submission)
+    request_rendering(notebook_sha256=notebook_sha)
+    return submission
+
+
+@transaction.atomic
+def queue_grading(*, submission: Submission) -> GradingRun:
+    """Create a grading run and hand it to the worker once the transaction commits."""
+    run = GradingRun.objects.create(submission=submission)
+    Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
+    transaction.on_commit(lambda: tasks.grade_submission.enqueue(run.pk))
+    return run
+
+
+@transaction.atomic
+def request_rendering(*, notebook_sha256: str) -> RenderedNotebook:
+    """Queue a render unless the (sha256, renderer version) pair is cached or under way."""
+    rendered, created = RenderedNotebook.objects.get_or_create(
+        notebook_sha256=notebook_sha256, renderer_version=RENDERER_VERSION
+    )
+    if created:
+        transaction.on_commit(lambda: tasks.render_notebook.enqueue(rendered.pk))
+    return rendered
+
+
+def latest_run(submission: Submission) -> GradingRun | None:
+    return submission.grading_runs.order_by("-enqueued_at", "-pk").first()
+
+
+@transaction.atomic
+def save_review(
+    *,
+    grader: User,
+    submission: Submission,
+    points: dict[str, Decimal],
+    comments: dict[str, str],
+    feedback: str,
+) -> Review:
+    """Save manual points and comments as a draft (or amend a released review).
+
+    Points are validated against the grade cells' maxima; every change of points is logged.
+    """
+    cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()}
+    for grade_id, value in points.items():
+        if grade_id not in cells:
+            raise ReviewInvalid(f"{grade_id!r} is not a manually graded cell of this assignment.")
+        if not Decimal(0) <= value <= cells[grade_id]:
+            raise ReviewInvalid(f"Points for {grade_id!r} must be between 0 and {cells[grade_id]}.")
+    review, _created = Review.objects.select_for_update().get_or_create(
+        submission=submission, defaults={"grader": grader}
+    )
+    existing = {s.grade_id: s for s in review.scores.all()}
+    for grade_id, value in points.items():
+        score = existing.get(grade_id)
+        old = score.points if score else None
+        if score is None:
+            ReviewScore.objects.create(
+                review=review, grade_id=grade_id, points=value, comment=comments.get(grade_id, "")
+            )
+        else:
+            score.points = value
+            score.comment = comments.get(grade_id, score.comment)
+            score.save(update_fields=["points", "comment"])
+        if old != value:
+            GradeEvent.objects.create(
+                submission=submission,
+                actor=grader,
+                source=GradeEvent.Source.REVIEW,
+                grade_id=grade_id,
+                old_points=old,
+                new_points=value,
+            )
+    review.grader = grader
+    review.feedback = feedback
+    review.manual_points = sum(points.values(), Decimal(0)) + sum(
+        (s.points for gid, s in existing.items() if gid not in points), Decimal(0)
+    )
+    review.updated_at = timezone.now()
+    review.save(update_fields=["grader", "feedback", "manual_points", "updated_at"])
+    if review.is_released:
+        _record_total(review=review, actor=grader, reason="Released review amended")
+    return review
+
+
+@transaction.atomic
+def release_review(*, grader: User, submission: Submission) -> Review:
+    """Release the grade: the participant now sees the total and the feedback."""
+    run = latest_run(submission)
+    if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
+        raise ReviewInvalid("Wait until autograding has finished before releasing.")
+    review, _created = Review.objects.select_for_update().get_or_create(
+        submission=submission, defaults={"grader": grader}
+    )
+    if review.is_released:
+        return review
+    review.state = Review.State.RELEASED
+    review.released_at = timezone.now()
+    review.save(update_fields=["state", "released_at"])
+    _record_total(review=review, actor=grader, reason="Grade released")
+    return review
+
+
+def _record_total(*, review: Review, actor: User, reason: str) -> None:
+    submission = review.submission
+    run = latest_run(submission)
+    autograded = (run.autograded_points if run else None) or Decimal(0)
+    max_points = submission.assignment.max_points
+    total = min(autograded + review.manual_points, max_points)
+    old = review.total_points
+    review.total_points = total
+    review.max_points = max_points
+    review.save(update_fields=["total_points", "max_points"])
+    GradeEvent.objects.create(
+        submission=submission,
+        actor=actor,
+        source=GradeEvent.Source.RELEASE,
+        old_points=old,
+        new_points=total,
+        reason=reason,
+    )
+    record_released_grade(
+        enrollment=submission.enrollment,
+        assignment=submission.assignment,
+        points=total,
+        max_points=max_points,
+        submission_id=submission.pk,
+    )

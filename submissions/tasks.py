@@ -1,0 +1,138 @@
+"""Background work: autograding and rendering run in the worker, never in the web process.
+
+Tasks take ids (JSON-serializable) and load everything from the database and blob storage, so a
+task can run on any worker host that shares them.
+"""
+
+import logging
+import os
+import socket
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from courses.nbgrader import GradeCell
+from platform.blobs import put_bytes, read_blob
+from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.models import GradeEvent, GradingRun, RenderedNotebook, Submission, TestResult
+from submissions.rendering import RenderLimits, render_in_subprocess
+
+logger = logging.getLogger(__name__)
+
+LOG_EXCERPT_CHARS = 4000
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@task(queue_name="grading")
+def grade_submission(run_id: int) -> str:
+    """Run one autograding run, exactly once: a run that is no longer queued is left alone."""
+    with transaction.atomic():
+        run = (
+            GradingRun.objects.select_for_update()
+            .select_related("submission__assignment")
+            .filter(pk=run_id, status=GradingRun.Status.QUEUED)
+            .first()
+        )
+        if run is None:
+            return "skipped"
+        run.status = GradingRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.worker = worker_name()
+        run.save(update_fields=["status", "started_at", "worker"])
+        Submission.objects.filter(pk=run.submission_id).update(status=Submission.Status.RUNNING)
+
+    submission = run.submission
+    assignment = submission.assignment
+    grade_cells = tuple(
+        GradeCell(
+            grade_id=c["grade_id"],
+            kind=c["kind"],
+            points=Decimal(c["points"]),
+            cell_type=c.get("cell_type", "code"),
+            cell_index=c["cell_index"],
+        )
+        for c in assignment.grade_cells
+    )
+    try:
+        report = grade_notebook(
+            submission=read_blob(submission.notebook_sha256),
+            grading_notebook=read_blob(assignment.grading_sha256),
+            grade_cells=grade_cells,
+            data_files={},
+            limits=GradingLimits(
+                cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
+                notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,
+            ),
+        )
+    except Exception as error:  # the engine reports failures itself; this is the last guard
+        logger.exception("grading run %s crashed", run_id)
+        report = GradingReport.failure(f"The grader failed unexpectedly ({type(error).__name__}).")
+    _store_report(run, report)
+    return report.status
+
+
+@transaction.atomic
+def _store_report(run: GradingRun, report: GradingReport) -> None:
+    TestResult.objects.bulk_create(
+        TestResult(
+            run=run,
+            grade_id=outcome.grade_id,
+            kind=outcome.kind,
+            points=outcome.points,
+            max_points=outcome.max_points,
+            status=outcome.status,
+            message=outcome.message,
+            hidden=outcome.hidden,
+            position=position,
+        )
+        for position, outcome in enumerate(report.outcomes)
+    )
+    graded = report.status == "graded"
+    run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.error = report.error
+    run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
+    run.autograded_points = report.autograded_points if graded else Decimal(0)
+    run.autograded_max = report.autograded_max
+    run.save(
+        update_fields=[
+            "status", "finished_at", "error", "log_excerpt", "autograded_points", "autograded_max"
+        ]
+    )
+    Submission.objects.filter(pk=run.submission_id).update(
+        status=Submission.Status.GRADED if graded else Submission.Status.FAILED
+    )
+    GradeEvent.objects.create(
+        submission_id=run.submission_id,
+        source=GradeEvent.Source.AUTOGRADE,
+        new_points=run.autograded_points,
+        reason=report.error or "Autograded",
+    )
+
+
+@task(queue_name="rendering")
+def render_notebook(rendered_id: int) -> str:
+    """Render a stored notebook to sanitized HTML in a resource-limited child process."""
+    rendered = RenderedNotebook.objects.filter(pk=rendered_id).first()
+    if rendered is None or rendered.status == RenderedNotebook.Status.OK:
+        return "skipped"
+    result = render_in_subprocess(
+        read_blob(rendered.notebook_sha256),
+        RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS),
+    )
+    if result.ok:
+        rendered.html_sha256 = put_bytes(result.html.encode())
+        rendered.status = RenderedNotebook.Status.OK
+        rendered.error = ""
+    else:
+        rendered.status = RenderedNotebook.Status.FAILED
+        rendered.error = result.error
+    rendered.rendered_at = timezone.now()
+    rendered.save(update_fields=["html_sha256", "status", "error", "rendered_at"])
+    return rendered.status

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from submissions import views
+
+app_name = "submissions"
+urlpatterns = [
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+    path("assignments/<int:pk>/upload/", views.upload, name="upload"),
+    path("submissions/<int:pk>/", views.submission_detail, name="detail"),
+    path("submissions/<int:pk>/notebook/", views.notebook_view, name="notebook"),
+    path("submissions/<int:pk>/download/", views.notebook_download, name="download"),
+    path("submissions/<int:pk>/grade/", views.grade, name="grade"),
+    path("submissions/<int:pk>/release/", views.release, name="release"),
+    path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
+]

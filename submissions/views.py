@@ -1,0 +1,197 @@
+"""Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse
+from django.middleware.csp import get_nonce
+from django.shortcuts import redirect, render
+from django.utils.csp import CSP
+from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from courses.access import get_assignment_for_user, get_cohort_for_instructor, get_enrollment_for_participant
+from platform.blobs import open_blob, read_blob
+from platform.types import AuthenticatedHttpRequest
+from submissions import services
+from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
+from submissions.exceptions import SubmissionError
+from submissions.forms import ReviewForm, UploadForm
+from submissions.models import RenderedNotebook, Review, Submission
+from submissions.rendering import RENDERER_VERSION, render_document
+
+NOTEBOOK_CSP = {
+    "default-src": [CSP.NONE],
+    "img-src": ["data:"],
+    "style-src": [CSP.NONCE],
+    "sandbox": True,
+}
+
+
+@require_GET
+@login_required
+def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request.user, pk)
+    return _assignment_page(request, assignment_pk=assignment.pk, form=UploadForm())
+
+
+def _assignment_page(
+    request: AuthenticatedHttpRequest, *, assignment_pk: int, form: UploadForm, status: int = 200
+) -> HttpResponse:
+    assignment = get_assignment_for_user(request.user, assignment_pk)
+    attempts = Submission.objects.of_participant(request.user).filter(assignment=assignment)
+    teaches = assignment.module.program.cohorts.filter(instructors=request.user).exists()
+    context = {"assignment": assignment, "attempts": attempts, "form": form, "teaches": teaches}
+    template = "submissions/assignment_detail.html"
+    if request.htmx and request.method == "POST":
+        return render(request, f"{template}#upload", context)
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request.user, pk)
+    enrollment = get_enrollment_for_participant(request.user, assignment)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            submission = services.submit_attempt(
+                participant=request.user,
+                enrollment=enrollment,
+                assignment=assignment,
+                upload=form.cleaned_data["notebook"],
+            )
+        except SubmissionError as error:
+            form.add_error("notebook", error.message)
+        else:
+            messages.success(request, _("Your notebook was received and is being graded."))
+            if request.htmx:
+                return HttpResponseClientRedirect(submission.get_absolute_url())
+            return redirect(submission)
+    # Refused uploads are a 400 for plain forms; htmx only swaps 2xx, so it gets a 200.
+    return _assignment_page(request, assignment_pk=pk, form=form, status=200 if request.htmx else 400)
+
+
+@require_GET
+@login_required
+def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for_viewer(request.user, pk)
+    context = _submission_context(request, submission)
+    if request.htmx:
+        return render(request, "submissions/submission_detail.html#status", context)
+    return render(request, "submissions/submission_detail.html", context)
+
+
+def _submission_context(request: AuthenticatedHttpRequest, submission: Submission) -> dict[str, object]:
+    grader = is_grader_of(request.user, submission)
+    run = services.latest_run(submission)
+    review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
+    rendered = RenderedNotebook.objects.filter(
+        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
+    ).first()
+    released = review is not None and review.is_released
+    return {
+        "submission": submission,
+        "run": run,
+        "results": run.results.all() if run else [],
+        "review": review if (grader or released) else None,
+        "released": released,
+        "is_grader": grader,
+        "rendered": rendered,
+        "settled": submission.is_settled and rendered is not None and rendered.status != "pending",
+    }
+
+
+@require_GET
+@login_required
+@csp_override(NOTEBOOK_CSP)
+def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The rendered notebook, for a sandboxed iframe only: no script can run, nothing loads."""
+    submission = get_submission_for_viewer(request.user, pk)
+    rendered = RenderedNotebook.objects.filter(
+        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
+    ).first()
+    if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
+        fragment = read_blob(rendered.html_sha256).decode()
+    elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
+        fragment = "<p>" + _("This notebook could not be rendered. Download it to open it in Jupyter.") + "</p>"
+    else:
+        fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
+    document = render_document(
+        fragment, style_nonce=str(get_nonce(request)), title=submission.original_filename
+    )
+    response = HttpResponse(document, content_type="text/html; charset=utf-8")
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Cache-Control"] = "private, max-age=0, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    submission = get_submission_for_viewer(request.user, pk)
+    response = FileResponse(
+        open_blob(submission.notebook_sha256),
+        as_attachment=True,
+        filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
+        content_type="application/octet-stream",
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for_grader(request.user, pk)
+    review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
+    initial: dict[str, object] = {"feedback": review.feedback if review else ""}
+    for score in review.scores.all() if review else []:
+        initial[f"points__{score.grade_id}"] = score.points
+        initial[f"comment__{score.grade_id}"] = score.comment
+    form = ReviewForm(request.POST or None, assignment=submission.assignment, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_review(
+                grader=request.user,
+                submission=submission,
+                points=form.points(),
+                comments=form.comments(),
+                feedback=form.cleaned_data["feedback"],
+            )
+        except SubmissionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Review saved."))
+            return redirect("submissions:grade", pk=submission.pk)
+    context = {**_submission_context(request, submission), "form": form}
+    return render(request, "submissions/grade.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for_grader(request.user, pk)
+    try:
+        services.release_review(grader=request.user, submission=submission)
+    except SubmissionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Grade released to the participant."))
+    return redirect("submissions:grade", pk=submission.pk)
+
+
+@require_GET
+@login_required
+def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for_instructor(request.user, pk)
+    submissions = (
+        Submission.objects.filter(enrollment__cohort=cohort)
+        .select_related("assignment__module", "participant", "review")
+        .prefetch_related(Prefetch("grading_runs"))
+        .order_by("assignment__module__order", "assignment__order", "participant__username", "-attempt_no")
+    )
+    return render(request, "submissions/cohort_submissions.html", {"cohort": cohort, "submissions": submissions})

@@ -1,0 +1,203 @@
+"""Shared fixtures: named roles, a small program with a published assignment, files in a tmp dir.
+
+State is built through the public services (enroll, publish_assignment, submit_attempt), as a
+real user's actions would build it.
+"""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from platform.models import User
+from typing import Any
+
+import nbformat
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import Client
+
+from courses.models import Assignment, Cohort, Institution, Module, Program
+from courses.services import enroll, publish_assignment
+from tests.helpers import tiny_source_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "grading", "rendering"],
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, tmp_path: Path) -> None:
+    """Every test stores blobs in its own directory and runs tasks immediately (on commit)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    settings.TASKS = IMMEDIATE_TASKS
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- people and courses -----------------------------------------------------------------------
+
+
+def make_user(username: str, **extra: Any) -> User:
+    return User.objects.create_user(
+        username=username, password="correct horse battery", email=f"{username}@example.org", **extra
+    )
+
+
+@pytest.fixture
+def participant(db: None) -> User:
+    return make_user("ada", first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def other_participant(db: None) -> User:
+    return make_user("grace", first_name="Grace", last_name="Hopper")
+
+
+@pytest.fixture
+def instructor(db: None) -> User:
+    return make_user("ines", first_name="Ines", last_name="Instructor")
+
+
+@pytest.fixture
+def other_instructor(db: None) -> User:
+    return make_user("otto", first_name="Otto", last_name="Other")
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return make_user("cora", first_name="Cora", last_name="Coordinator", is_staff=True)
+
+
+@pytest.fixture
+def program(db: None) -> Program:
+    institution = Institution.objects.create(name="TU Dortmund University", short_name="TU Dortmund", slug="tu-dortmund")
+    return Program.objects.create(
+        institution=institution, slug="ml-data-science", title="Machine Learning in Data Science", audience="professionals"
+    )
+
+
+@pytest.fixture
+def cohort(program: Program, instructor: User) -> Cohort:
+    cohort = Cohort.objects.create(
+        program=program, name="2026/27", starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 9, 30)
+    )
+    cohort.instructors.add(instructor)
+    return cohort
+
+
+@pytest.fixture
+def other_cohort(program: Program, other_instructor: User) -> Cohort:
+    """Another program's cohort, taught by someone else."""
+    other_program = Program.objects.create(
+        institution=program.institution, slug="data-literacy", title="Data Literacy", audience="students"
+    )
+    cohort = Cohort.objects.create(
+        program=other_program, name="2026", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 9, 30)
+    )
+    cohort.instructors.add(other_instructor)
+    return cohort
+
+
+@pytest.fixture
+def module(program: Program) -> Module:
+    return Module.objects.create(program=program, title="Foundations", order=1, pass_mark=50)
+
+
+@pytest.fixture
+def assignment(module: Module) -> Assignment:
+    return publish_assignment(
+        module=module, slug="squares", title="Squares", source=nbformat.writes(tiny_source_notebook()).encode()
+    )
+
+
+@pytest.fixture
+def enrolled(participant: User, cohort: Cohort) -> User:
+    enroll(user=participant, cohort=cohort)
+    return participant
+
+
+@pytest.fixture
+def other_enrolled(other_participant: User, cohort: Cohort) -> User:
+    enroll(user=other_participant, cohort=cohort)
+    return other_participant
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | None], Client]:
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+# --- a real background worker -------------------------------------------------------------
+
+
+def database_url_for_worker() -> str:
+    """The test database, as a DATABASE_URL the worker process understands."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def database_tasks(settings: Any) -> None:
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "grading", "rendering"],
+        }
+    }
+
+
+@pytest.fixture
+def worker(database_tasks: None, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A `manage.py db_worker` process on the test database; needs `transactional_db`."""
+    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(("file:", ":memory:")):
+        pytest.skip("the worker needs a file-backed SQLite test database")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_worker(),
+        "PRIVATE_FILES_ROOT": str(django_settings.STORAGES["private"]["OPTIONS"]["location"]),
+        "DJANGO_SETTINGS_MODULE": "platform.settings",
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-startup-delay", "--no-reload", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

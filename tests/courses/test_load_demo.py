@@ -1,0 +1,50 @@
+from io import StringIO
+from platform.models import User
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from courses.models import Assignment, Enrollment, Module, Program
+
+
+@pytest.mark.django_db
+def test_the_demo_loads_twice_without_duplicating_anything() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    counts = (Program.objects.count(), Module.objects.count(), Assignment.objects.count(), User.objects.count())
+    call_command("load_demo", stdout=StringIO())
+    assert counts == (
+        Program.objects.count(), Module.objects.count(), Assignment.objects.count(), User.objects.count()
+    )
+    assert "Demo log-ins (password for all: demo)" in out.getvalue()
+    assert "lena.schmidt" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_describes_the_real_programs() -> None:
+    call_command("load_demo", stdout=StringIO())
+    titles = " ".join(Program.objects.values_list("title", flat=True))
+    for words in ["Machine Learning in Data Science", "Data Literacy", "Lean", "Smart Factory", "Senior"]:
+        assert words in titles, words
+    ml = Program.objects.get(slug="ml-data-science")
+    modules = ml.modules.all()
+    assert sum(1 for m in modules if m.assignments.exists() and not m.is_capstone) >= 3
+    capstone = modules.get(is_capstone=True)
+    assert capstone.assignments.exists()
+    for assignment in Assignment.objects.filter(module__program=ml):
+        kinds = {c["kind"] for c in assignment.grade_cells}
+        assert "autograded" in kinds
+        assert kinds & {"manual", "task"}
+
+
+@pytest.mark.django_db
+def test_demo_people_can_log_in_and_see_their_program(client: Any) -> None:
+    call_command("load_demo", stdout=StringIO())
+    assert client.login(username="lena.schmidt", password="demo")
+    assert Enrollment.objects.filter(user__username="lena.schmidt").exists()
+    assert "Machine Learning in Data Science" in client.get("/").content.decode()
+    instructor = Client()
+    assert instructor.login(username="j.hoffmann", password="demo")
+    assert "Machine Learning in Data Science" in instructor.get("/").content.decode()

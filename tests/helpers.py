@@ -1,0 +1,59 @@
+"""Notebooks and uploads the tests build (no fixtures here: import freely)."""
+
+from typing import Any
+
+import nbformat
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+
+def nbgrader_meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "solution": solution,
+        "locked": locked,
+        "grade_id": grade_id,
+        "schema_version": 3,
+    }
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def tiny_source_notebook() -> nbformat.NotebookNode:
+    """A small nbgrader source: a solution, a visible test, a hidden test, a manual answer."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Squares\nWrite `square(x)`.", metadata=nbgrader_meta("intro", grade=False, solution=False, locked=True)
+        ),
+        nbformat.v4.new_code_cell(
+            "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
+            metadata=nbgrader_meta("square", grade=False, solution=True, locked=False),
+        ),
+        nbformat.v4.new_code_cell(
+            "assert square(3) == 9", metadata=nbgrader_meta("test_square", grade=True, solution=False, locked=True, points=2)
+        ),
+        nbformat.v4.new_code_cell(
+            "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
+            metadata=nbgrader_meta("test_square_hidden", grade=True, solution=False, locked=True, points=1),
+        ),
+        nbformat.v4.new_markdown_cell(
+            "Explain why squares are never negative.",
+            metadata=nbgrader_meta("explain", grade=True, solution=True, locked=False, points=2),
+        ),
+    ]
+    return nb
+
+
+def participant_notebook(body: str = "    return x * x", answer: str = "Because (-x)(-x) = x².") -> bytes:
+    """What a participant uploads: the release notebook with the solution filled in."""
+    nb = tiny_source_notebook()
+    nb.cells[1].source = f"def square(x):\n{body}"
+    nb.cells[3].source = "assert square(2) == 4"
+    nb.cells[4].source = answer
+    return nbformat.writes(nb).encode()
+
+
+def upload_file(data: bytes, name: str = "attempt.ipynb") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")

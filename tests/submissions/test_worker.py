@@ -1,0 +1,52 @@
+"""A real worker: a ``manage.py db_worker`` process grades and renders what the web side queued."""
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from submissions import services
+from submissions.models import RenderedNotebook, Submission
+from tests.helpers import participant_notebook, upload_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+
+
+def wait_for(condition: Any, *, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out; worker log:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_grades_and_renders_a_submission(
+    worker: Any, enrolled: Any, assignment: Any, tmp_path: Path
+) -> None:
+    submission = services.submit_attempt(
+        participant=enrolled,
+        enrollment=enrolled.enrollments.get(),
+        assignment=assignment,
+        upload=upload_file(participant_notebook()),
+    )
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.QUEUED
+
+    def settled() -> bool:
+        s = Submission.objects.get(pk=submission.pk)
+        rendered = RenderedNotebook.objects.filter(notebook_sha256=s.notebook_sha256).first()
+        return s.is_settled and rendered is not None and rendered.status != "pending"
+
+    wait_for(settled, timeout=180, log=tmp_path / "worker.log")
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.GRADED
+    run = submission.grading_runs.get()
+    assert run.autograded_points == 3
+    assert run.worker and run.worker.split(":")[-1] != str(os.getpid())  # graded by the other process
+    assert RenderedNotebook.objects.get(notebook_sha256=submission.notebook_sha256).status == "ok"
+    assert worker.poll() is None  # the worker is still alive
