@@ -46,7 +46,9 @@ def get_certificate_for_verification(code: str) -> Certificate:
     normalized = code.strip().upper().replace(" ", "")
     if len(normalized) == 12 and "-" not in normalized:
         normalized = f"{normalized[:4]}-{normalized[4:8]}-{normalized[8:]}"
-    certificate = Certificate.objects.select_related("superseded_by").filter(code=normalized).first()
+    certificate = (
+        Certificate.objects.select_related("superseded_by").filter(code=normalized).first()
+    )
     if certificate is None:
         raise Http404("Unknown certificate code")
     return certificate

@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from courses.models import Assignment, Certificate, Cohort, Enrollment, Grade, Institution, Module, Program
+from courses.models import (
+    Assignment,
+    Certificate,
+    Cohort,
+    Enrollment,
+    Grade,
+    Institution,
+    Module,
+    Program,
+)
 
 
 @admin.register(Institution)
@@ -33,8 +42,14 @@ class CohortAdmin(admin.ModelAdmin[Cohort]):
 class AssignmentAdmin(admin.ModelAdmin[Assignment]):
     list_display = ["title", "module", "due_at", "max_points", "published_at"]
     readonly_fields = [
-        "source_sha256", "release_sha256", "grading_sha256", "grade_cells",
-        "max_points", "autograded_points", "manual_points", "published_at",
+        "source_sha256",
+        "release_sha256",
+        "grading_sha256",
+        "grade_cells",
+        "max_points",
+        "autograded_points",
+        "manual_points",
+        "published_at",
     ]
 
 

@@ -1,5 +1,6 @@
 """REST endpoints of the courses app: my progress, my certificates, public verification."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
@@ -10,13 +11,14 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from courses.access import get_certificate_for_verification
 from courses.models import Certificate, Enrollment
+from platform.api import api_user
 from courses.progress import ModuleProgress, ProgramProgress, progress_for
 
 
 class ModuleProgressSerializer(serializers.Serializer[ModuleProgress]):
     title = serializers.CharField(source="module.title")
-    required = serializers.BooleanField(source="module.is_required")
-    capstone = serializers.BooleanField(source="module.is_capstone")
+    is_required = serializers.BooleanField(source="module.is_required")
+    is_capstone = serializers.BooleanField(source="module.is_capstone")
     pass_mark = serializers.DecimalField(source="module.pass_mark", max_digits=5, decimal_places=1)
     percent = serializers.DecimalField(max_digits=5, decimal_places=1)
     status = serializers.CharField()
@@ -59,17 +61,21 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
 @api_view(["GET"])
 def my_progress(request: Request) -> Response:
     enrollments = list(
-        Enrollment.objects.current().filter(user=request.user).select_related("cohort__program")
+        Enrollment.objects.current()
+        .filter(user=api_user(request))
+        .select_related("cohort__program")
     )
-    return Response(ProgramProgressSerializer(progress_for(enrollments), many=True).data)
+    reports = progress_for(enrollments, now=timezone.now())
+    return Response(ProgramProgressSerializer(reports, many=True).data)  # type: ignore[arg-type]
 
 
 @extend_schema(responses=CertificateSerializer(many=True))
 @api_view(["GET"])
 def my_certificates(request: Request) -> Response:
-    certificates = Certificate.objects.filter(user=request.user)
-    return Response(CertificateSerializer(certificates, many=True, context={"request": request}).data)
-
+    certificates = Certificate.objects.filter(user=api_user(request))
+    return Response(
+        CertificateSerializer(certificates, many=True, context={"request": request}).data
+    )
 
 
 @extend_schema(responses=CertificateSerializer, auth=[])

@@ -80,7 +80,9 @@ class Cohort(models.Model):
         ordering = ["program__title", "-starts_on"]
         constraints = [
             models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_dates"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_dates"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,13 +120,17 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 
     def visible_to(self, user: "User") -> "AssignmentQuerySet":
         """Published assignments of the programs the user is enrolled in or teaches."""
-        return self.published().filter(
-            Q(
-                module__program__cohorts__enrollments__user=user,
-                module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
+        return (
+            self.published()
+            .filter(
+                Q(
+                    module__program__cohorts__enrollments__user=user,
+                    module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
+                )
+                | Q(module__program__cohorts__instructors=user)
             )
-            | Q(module__program__cohorts__instructors=user)
-        ).distinct()
+            .distinct()
+        )
 
 
 class Assignment(models.Model):
@@ -142,7 +148,9 @@ class Assignment(models.Model):
     opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     max_attempts = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text=_("Uploads allowed per participant.")
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Uploads allowed per participant."),
     )
     source_sha256 = models.CharField(max_length=64, blank=True)
     release_sha256 = models.CharField(max_length=64, blank=True)
@@ -195,7 +203,9 @@ class Enrollment(models.Model):
     # Participants keep access to their work after completing the program.
     CURRENT = (Status.ACTIVE, Status.COMPLETED)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrollments")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     enrolled_at = models.DateTimeField(default=timezone.now)
@@ -227,9 +237,12 @@ class Grade(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["enrollment", "assignment"], name="grade_once_per_assignment"),
+            models.UniqueConstraint(
+                fields=["enrollment", "assignment"], name="grade_once_per_assignment"
+            ),
             models.CheckConstraint(
-                condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")), name="grade_in_range"
+                condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")),
+                name="grade_in_range",
             ),
         ]
 
@@ -258,8 +271,12 @@ class Certificate(models.Model):
         SUPERSEDED = "superseded", _("superseded")
 
     code = models.CharField(max_length=14, unique=True, default=new_certificate_code)
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="certificates")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="certificates"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="certificates")
     holder_name = models.CharField(max_length=200)
     program_title = models.CharField(max_length=200)

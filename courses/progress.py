@@ -53,7 +53,7 @@ class ModuleProgress:
 
     @property
     def status(self) -> str:
-        """"met", "missing" (not all graded yet) or "below" (graded, under the pass mark)."""
+        """ "met", "missing" (not all graded yet) or "below" (graded, under the pass mark)."""
         if self.passed:
             return "met"
         return "below" if self.graded_all else "missing"
@@ -97,7 +97,9 @@ class ProgramProgress:
         return tuple(m for m in self.requirements if not m.passed)
 
 
-def progress_for(enrollments: list[Enrollment], *, now: datetime | None = None) -> list[ProgramProgress]:
+def progress_for(
+    enrollments: list[Enrollment], *, now: datetime | None = None
+) -> list[ProgramProgress]:
     """Progress of several enrollments in a constant number of queries (home page, API)."""
     if not enrollments:
         return []
@@ -132,7 +134,9 @@ def progress_for(enrollments: list[Enrollment], *, now: datetime | None = None) 
                 a.assignment
                 for m in module_reports
                 for a in m.assignments
-                if a.grade is None and a.assignment.due_at and (now is None or a.assignment.due_at >= now)
+                if a.grade is None
+                and a.assignment.due_at
+                and (now is None or a.assignment.due_at >= now)
             ),
             key=lambda a: a.due_at,  # type: ignore[arg-type, return-value]
         )

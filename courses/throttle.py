@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def throttled(scope: str, *, per_minute: int) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def throttled(
+    scope: str, *, per_minute: int
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Answer 429 once an address has made ``per_minute`` requests in the current minute.
 
     Counting per address and minute in the cache is enough to make guessing certificate codes

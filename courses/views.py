@@ -51,7 +51,9 @@ def certificate_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResp
     certificate = get_certificate_for_holder(request.user, code)
     verify_url = request.build_absolute_uri(reverse("verify", args=[certificate.code]))
     return render(
-        request, "courses/certificate_detail.html", {"certificate": certificate, "verify_url": verify_url}
+        request,
+        "courses/certificate_detail.html",
+        {"certificate": certificate, "verify_url": verify_url},
     )
 
 
@@ -71,5 +73,3 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     if code:
         return redirect("verify", code=code.upper().replace(" ", ""))
     return render(request, "courses/verify_lookup.html")
-
-

@@ -5,7 +5,7 @@ from platform.models import ApiToken, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         ("Certificates", {"fields": ("display_name", "preferred_language")}),

@@ -7,7 +7,15 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from platform.models import ApiToken
+from platform.models import ApiToken, User
+
+
+def api_user(request: Request) -> User:
+    """The authenticated user of an API request (views require authentication by default)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):

@@ -44,7 +44,9 @@ class ApiToken(models.Model):
 
     PREFIX_LENGTH = 8
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=PREFIX_LENGTH, help_text="Shown to tell tokens apart.")
     key_hash = models.CharField(max_length=64, unique=True)
@@ -67,6 +69,9 @@ class ApiToken(models.Model):
         """Create a token and return it with the raw key, which is shown once and never stored."""
         raw_key = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, prefix=raw_key[: cls.PREFIX_LENGTH], key_hash=cls.hash_key(raw_key)
+            user=user,
+            name=name,
+            prefix=raw_key[: cls.PREFIX_LENGTH],
+            key_hash=cls.hash_key(raw_key),
         )
         return token, raw_key

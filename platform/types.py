@@ -11,4 +11,4 @@ class HtmxHttpRequest(HttpRequest):
 
 
 class AuthenticatedHttpRequest(HtmxHttpRequest):
-    user: User  # type: ignore[assignment]
+    user: User

@@ -5,6 +5,7 @@ the submission page shows them (autograde results at once, total and feedback af
 """
 
 from decimal import Decimal
+from functools import cached_property
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -15,10 +16,11 @@ from rest_framework.response import Response
 
 from courses.access import get_assignment_for_user, get_enrollment_for_participant
 from courses.models import Assignment
+from platform.api import api_user
 from submissions import services
 from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import SubmissionError
-from submissions.models import Review, Submission, TestResult
+from submissions.models import GradingRun, Review, Submission, TestResult
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -59,7 +61,9 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     results = serializers.SerializerMethodField()
     released = serializers.SerializerMethodField()
     total_points = serializers.SerializerMethodField()
-    max_points = serializers.DecimalField(source="assignment.max_points", max_digits=8, decimal_places=2)
+    max_points = serializers.DecimalField(
+        source="assignment.max_points", max_digits=8, decimal_places=2
+    )
     feedback = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,11 +87,14 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "feedback",
         ]
 
-    def _run(self, submission: Submission):  # type: ignore[no-untyped-def]
-        cache = self.context.setdefault("runs", {})
-        if submission.pk not in cache:
-            cache[submission.pk] = services.latest_run(submission)
-        return cache[submission.pk]
+    def _run(self, submission: Submission) -> GradingRun | None:
+        if submission.pk not in self._runs:
+            self._runs[submission.pk] = services.latest_run(submission)
+        return self._runs[submission.pk]
+
+    @cached_property
+    def _runs(self) -> dict[int, GradingRun | None]:
+        return {}
 
     def _review(self, submission: Submission) -> Review | None:
         review = Review.objects.filter(submission=submission).first()
@@ -128,7 +135,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 @extend_schema(responses=AssignmentSerializer(many=True))
 @api_view(["GET"])
 def my_assignments(request: Request) -> Response:
-    assignments = Assignment.objects.visible_to(request.user).select_related("module__program")
+    assignments = Assignment.objects.visible_to(api_user(request)).select_related("module__program")
     return Response(AssignmentSerializer(assignments, many=True).data)
 
 
@@ -137,13 +144,14 @@ def my_assignments(request: Request) -> Response:
 @parser_classes([MultiPartParser])
 def upload_attempt(request: Request, pk: int) -> Response:
     """Upload a notebook as a new attempt; poll the returned submission until it is settled."""
-    assignment = get_assignment_for_user(request.user, pk)
-    enrollment = get_enrollment_for_participant(request.user, assignment)
+    user = api_user(request)
+    assignment = get_assignment_for_user(user, pk)
+    enrollment = get_enrollment_for_participant(user, assignment)
     serializer = UploadInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
         submission = services.submit_attempt(
-            participant=request.user,
+            participant=user,
             enrollment=enrollment,
             assignment=assignment,
             upload=serializer.validated_data["notebook"],
@@ -158,6 +166,7 @@ def upload_attempt(request: Request, pk: int) -> Response:
 @extend_schema(responses=SubmissionSerializer)
 @api_view(["GET"])
 def submission_status(request: Request, pk: int) -> Response:
-    submission = get_submission_for_viewer(request.user, pk)
-    context = {"is_grader": is_grader_of(request.user, submission)}
+    user = api_user(request)
+    submission = get_submission_for_viewer(user, pk)
+    context = {"is_grader": is_grader_of(user, submission)}
     return Response(SubmissionSerializer(submission, context=context).data)

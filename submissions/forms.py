@@ -17,7 +17,9 @@ class UploadForm(forms.Form):
 class ReviewForm(forms.Form):
     """Points and a comment per manually graded cell, plus overall feedback."""
 
-    feedback = forms.CharField(label=_("Overall feedback"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    feedback = forms.CharField(
+        label=_("Overall feedback"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -25,7 +27,8 @@ class ReviewForm(forms.Form):
         for cell in self.manual_cells:
             grade_id = cell["grade_id"]
             self.fields[f"points__{grade_id}"] = forms.DecimalField(
-                label=_("Points for %(cell)s (max %(max)s)") % {"cell": grade_id, "max": cell["points"]},
+                label=_("Points for %(cell)s (max %(max)s)")
+                % {"cell": grade_id, "max": cell["points"]},
                 min_value=Decimal(0),
                 max_value=Decimal(cell["points"]),
                 decimal_places=2,
@@ -38,12 +41,17 @@ class ReviewForm(forms.Form):
             )
 
     def points(self) -> dict[str, Decimal]:
-        return {c["grade_id"]: self.cleaned_data[f"points__{c['grade_id']}"] for c in self.manual_cells}
+        return {
+            c["grade_id"]: self.cleaned_data[f"points__{c['grade_id']}"] for c in self.manual_cells
+        }
 
     def comments(self) -> dict[str, str]:
-        return {c["grade_id"]: self.cleaned_data[f"comment__{c['grade_id']}"] for c in self.manual_cells}
+        return {
+            c["grade_id"]: self.cleaned_data[f"comment__{c['grade_id']}"] for c in self.manual_cells
+        }
 
     def cell_fields(self) -> list[tuple[dict[str, Any], forms.BoundField, forms.BoundField]]:
         return [
-            (c, self[f"points__{c['grade_id']}"], self[f"comment__{c['grade_id']}"]) for c in self.manual_cells
+            (c, self[f"points__{c['grade_id']}"], self[f"comment__{c['grade_id']}"])
+            for c in self.manual_cells
         ]

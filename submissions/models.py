@@ -85,7 +85,9 @@ class GradingRun(models.Model):
         GRADED = "graded", _("graded")
         FAILED = "failed", _("failed")
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="grading_runs")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="grading_runs"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     enqueued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -164,7 +166,9 @@ class Review(models.Model):
         RELEASED = "released", _("released")
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="review")
-    grader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    grader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     feedback = models.TextField(blank=True)
     manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
@@ -201,7 +205,9 @@ class GradeEvent(models.Model):
         REVIEW = "review", _("instructor review")
         RELEASE = "release", _("release")
 
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="grade_events")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="grade_events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

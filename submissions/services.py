@@ -13,18 +13,36 @@ from courses.services import record_released_grade
 from platform.blobs import put_bytes
 from platform.models import User
 from submissions import tasks
-from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid, ReviewInvalid
-from submissions.models import GradeEvent, GradingRun, RenderedNotebook, Review, ReviewScore, Submission
+from submissions.exceptions import (
+    AssignmentClosed,
+    AttemptsExhausted,
+    NotebookInvalid,
+    ReviewInvalid,
+)
+from submissions.models import (
+    GradeEvent,
+    GradingRun,
+    RenderedNotebook,
+    Review,
+    ReviewScore,
+    Submission,
+)
 from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
 from submissions.rendering import RENDERER_VERSION
 
 
 def intake_limits() -> IntakeLimits:
-    return IntakeLimits(max_bytes=settings.NOTEBOOK_MAX_BYTES, max_cells=settings.NOTEBOOK_MAX_CELLS)
+    return IntakeLimits(
+        max_bytes=settings.NOTEBOOK_MAX_BYTES, max_cells=settings.NOTEBOOK_MAX_CELLS
+    )
 
 
 def submit_attempt(
-    *, participant: User, enrollment: Enrollment, assignment: Assignment, upload: UploadedFile
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    upload: "UploadedFile[bytes]",
 ) -> Submission:
     """Validate and store an uploaded notebook as a new attempt, then queue grading and rendering.
 
@@ -81,9 +99,12 @@ def _create_attempt(
     language: str,
     late_seconds: int,
 ) -> Submission:
-    used = Submission.objects.filter(assignment=assignment, participant=participant).aggregate(
-        last=Max("attempt_no")
-    )["last"] or 0
+    used = (
+        Submission.objects.filter(assignment=assignment, participant=participant).aggregate(
+            last=Max("attempt_no")
+        )["last"]
+        or 0
+    )
     if used >= assignment.max_attempts:
         raise AttemptsExhausted(
             f"You have used all {assignment.max_attempts} attempts for this assignment."
@@ -141,7 +162,9 @@ def save_review(
 
     Points are validated against the grade cells' maxima; every change of points is logged.
     """
-    cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()}
+    cells = {
+        c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()
+    }
     for grade_id, value in points.items():
         if grade_id not in cells:
             raise ReviewInvalid(f"{grade_id!r} is not a manually graded cell of this assignment.")

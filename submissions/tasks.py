@@ -102,7 +102,12 @@ def _store_report(run: GradingRun, report: GradingReport) -> None:
     run.autograded_max = report.autograded_max
     run.save(
         update_fields=[
-            "status", "finished_at", "error", "log_excerpt", "autograded_points", "autograded_max"
+            "status",
+            "finished_at",
+            "error",
+            "log_excerpt",
+            "autograded_points",
+            "autograded_max",
         ]
     )
     Submission.objects.filter(pk=run.submission_id).update(

@@ -12,7 +12,11 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from courses.access import get_assignment_for_user, get_cohort_for_instructor, get_enrollment_for_participant
+from courses.access import (
+    get_assignment_for_user,
+    get_cohort_for_instructor,
+    get_enrollment_for_participant,
+)
 from platform.blobs import open_blob, read_blob
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -22,11 +26,11 @@ from submissions.forms import ReviewForm, UploadForm
 from submissions.models import RenderedNotebook, Review, Submission
 from submissions.rendering import RENDERER_VERSION, render_document
 
-NOTEBOOK_CSP = {
+NOTEBOOK_CSP: dict[str, list[str] | str] = {
     "default-src": [CSP.NONE],
     "img-src": ["data:"],
     "style-src": [CSP.NONCE],
-    "sandbox": True,
+    "sandbox": "",  # the bare directive: a unique origin, no scripts, no forms
 }
 
 
@@ -72,7 +76,9 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return HttpResponseClientRedirect(submission.get_absolute_url())
             return redirect(submission)
     # Refused uploads are a 400 for plain forms; htmx only swaps 2xx, so it gets a 200.
-    return _assignment_page(request, assignment_pk=pk, form=form, status=200 if request.htmx else 400)
+    return _assignment_page(
+        request, assignment_pk=pk, form=form, status=200 if request.htmx else 400
+    )
 
 
 @require_GET
@@ -85,7 +91,9 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return render(request, "submissions/submission_detail.html", context)
 
 
-def _submission_context(request: AuthenticatedHttpRequest, submission: Submission) -> dict[str, object]:
+def _submission_context(
+    request: AuthenticatedHttpRequest, submission: Submission
+) -> dict[str, object]:
     grader = is_grader_of(request.user, submission)
     run = services.latest_run(submission)
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
@@ -117,7 +125,11 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
         fragment = read_blob(rendered.html_sha256).decode()
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
-        fragment = "<p>" + _("This notebook could not be rendered. Download it to open it in Jupyter.") + "</p>"
+        fragment = (
+            "<p>"
+            + _("This notebook could not be rendered. Download it to open it in Jupyter.")
+            + "</p>"
+        )
     else:
         fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
     document = render_document(
@@ -192,6 +204,12 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         Submission.objects.filter(enrollment__cohort=cohort)
         .select_related("assignment__module", "participant", "review")
         .prefetch_related(Prefetch("grading_runs"))
-        .order_by("assignment__module__order", "assignment__order", "participant__username", "-attempt_no")
+        .order_by(
+            "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
+        )
     )
-    return render(request, "submissions/cohort_submissions.html", {"cohort": cohort, "submissions": submissions})
+    return render(
+        request,
+        "submissions/cohort_submissions.html",
+        {"cohort": cohort, "submissions": submissions},
+    )

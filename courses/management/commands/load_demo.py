@@ -66,7 +66,9 @@ class Command(BaseCommand):
         )
         return institution
 
-    def _program(self, institution: Institution, data: catalog.DemoProgram, users: dict[str, User]) -> None:
+    def _program(
+        self, institution: Institution, data: catalog.DemoProgram, users: dict[str, User]
+    ) -> None:
         program, _created = Program.objects.update_or_create(
             slug=data.slug,
             defaults={
@@ -105,10 +107,22 @@ class Command(BaseCommand):
                     module=module,
                     slug=assignment_data.slug,
                     title=assignment_data.title,
-                    source=nbformat.writes(notebooks.source_notebook(assignment_data.notebook)).encode(),
+                    source=nbformat.writes(
+                        notebooks.source_notebook(assignment_data.notebook)
+                    ).encode(),
                     order=order,
-                    opens_at=_at(data.cohort.starts_on, assignment_data.opens_after_days, dt.time(0, 0), local),
-                    due_at=_at(data.cohort.starts_on, assignment_data.due_after_days, dt.time(23, 59), local),
+                    opens_at=_at(
+                        data.cohort.starts_on,
+                        assignment_data.opens_after_days,
+                        dt.time(0, 0),
+                        local,
+                    ),
+                    due_at=_at(
+                        data.cohort.starts_on,
+                        assignment_data.due_after_days,
+                        dt.time(23, 59),
+                        local,
+                    ),
                     max_attempts=assignment_data.max_attempts,
                 )
 
