@@ -52,3 +52,10 @@ def get_certificate_for_verification(code: str) -> Certificate:
     if certificate is None:
         raise Http404("Unknown certificate code")
     return certificate
+
+
+def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
+    """Coordinators (staff) manage every cohort; anyone else gets a 404."""
+    if not user.is_coordinator:
+        raise Http404("Not a coordinator")
+    return get_object_or_404(Cohort.objects.select_related("program"), pk=pk)

@@ -114,6 +114,11 @@ class Module(models.Model):
         return self.title
 
 
+def default_data_file_types() -> list[str]:
+    """Every kind of data file the platform knows how to check (see submissions.datafiles)."""
+    return ["csv", "tsv", "parquet", "xlsx", "xls", "json", "txt", "png", "jpg", "gif"]
+
+
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def published(self) -> "AssignmentQuerySet":
         return self.filter(published_at__isnull=False)
@@ -152,6 +157,14 @@ class Assignment(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Uploads allowed per participant."),
     )
+    # Bring your own data: which files a participant may upload beside the notebook.
+    data_file_types = models.JSONField(
+        default=default_data_file_types,
+        blank=True,
+        help_text=_("Allowed file types for participants' own data, e.g. [\"csv\", \"parquet\"]."),
+    )
+    max_data_files = models.PositiveIntegerField(default=10)
+    max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
     source_sha256 = models.CharField(max_length=64, blank=True)
     release_sha256 = models.CharField(max_length=64, blank=True)
     grading_sha256 = models.CharField(max_length=64, blank=True)

@@ -94,3 +94,8 @@ def read_blob(sha256: str) -> bytes:
 def blob_path(sha256: str) -> str:
     """The local path, for the worker that copies blobs into a grading directory."""
     return _storage().path(blob_name(sha256))
+
+
+def delete_blob(sha256: str) -> None:
+    """Remove a blob's bytes; callers check first that no live row still names it."""
+    _storage().delete(blob_name(sha256))

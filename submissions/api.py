@@ -6,7 +6,12 @@ the submission page shows them (autograde results at once, total and feedback af
 
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
@@ -17,10 +22,20 @@ from rest_framework.response import Response
 from courses.access import get_assignment_for_user, get_enrollment_for_participant
 from courses.models import Assignment
 from platform.api import api_user
+from platform.blobs import open_blob, read_blob
 from submissions import services
 from submissions.access import get_submission_for_viewer, is_grader_of
-from submissions.exceptions import SubmissionError
-from submissions.models import GradingRun, Review, Submission, TestResult
+from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.models import (
+    DataCard,
+    GradingRun,
+    RenderedNotebook,
+    Review,
+    Submission,
+    SubmissionFile,
+    TestResult,
+)
+from submissions.services import DataCardInput, rendered_notebook_of
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -30,6 +45,49 @@ def _decimal(value: Decimal | None) -> str | None:
 
 class UploadInputSerializer(serializers.Serializer[None]):
     notebook = serializers.FileField(help_text="The Jupyter notebook (.ipynb) to submit.")
+    data_files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text="Your own data files, placed read-only beside the notebook when grading.",
+    )
+    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    licence = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    personal_data = serializers.ChoiceField(
+        choices=DataCard.PersonalData.choices, required=False, default=DataCard.PersonalData.NO
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("data_files") and not (attrs.get("source") and attrs.get("licence")):
+            raise serializers.ValidationError(
+                {"source": ["Say where your data comes from and its licence (the data card)."]}
+            )
+        return attrs
+
+    def data_card(self) -> DataCardInput | None:
+        data = self.validated_data
+        if not data.get("data_files"):
+            return None
+        return DataCardInput(
+            source=data["source"],
+            licence=data["licence"],
+            personal_data=data["personal_data"],
+            notes=data.get("notes", ""),
+        )
+
+
+class DataFileSerializer(serializers.ModelSerializer[SubmissionFile]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubmissionFile
+        fields = ["id", "name", "kind", "size", "sha256", "purged_at", "url"]
+
+    def get_url(self, data_file: SubmissionFile) -> str | None:
+        if not data_file.is_available:
+            return None
+        return reverse("submissions-api:data-file", args=[data_file.submission_id, data_file.pk])
 
 
 class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
@@ -65,6 +123,15 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         source="assignment.max_points", max_digits=8, decimal_places=2
     )
     feedback = serializers.SerializerMethodField()
+    data_files = DataFileSerializer(many=True, read_only=True)
+    notebook_url = serializers.SerializerMethodField()
+    rendered_url = serializers.SerializerMethodField()
+
+    def get_notebook_url(self, submission: Submission) -> str:
+        return reverse("submissions-api:notebook", args=[submission.pk])
+
+    def get_rendered_url(self, submission: Submission) -> str:
+        return reverse("submissions-api:rendered", args=[submission.pk])
 
     class Meta:
         model = Submission
@@ -85,6 +152,9 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "total_points",
             "max_points",
             "feedback",
+            "data_files",
+            "notebook_url",
+            "rendered_url",
         ]
 
     def _run(self, submission: Submission) -> GradingRun | None:
@@ -155,7 +225,11 @@ def upload_attempt(request: Request, pk: int) -> Response:
             enrollment=enrollment,
             assignment=assignment,
             upload=serializer.validated_data["notebook"],
+            data_files=serializer.validated_data["data_files"],
+            data_card=serializer.data_card(),
         )
+    except DataFilesInvalid as error:
+        return Response({"data_files": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
     except SubmissionError as error:
         return Response(
             {"notebook": [error.message], "cell": error.cell}, status=status.HTTP_400_BAD_REQUEST
@@ -170,3 +244,57 @@ def submission_status(request: Request, pk: int) -> Response:
     submission = get_submission_for_viewer(user, pk)
     context = {"is_grader": is_grader_of(user, submission)}
     return Response(SubmissionSerializer(submission, context=context).data)
+
+
+@extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
+@api_view(["GET"])
+def submission_notebook(request: Request, pk: int) -> FileResponse:
+    """The notebook exactly as uploaded (an attachment)."""
+    submission = get_submission_for_viewer(api_user(request), pk)
+    return FileResponse(
+        open_blob(submission.notebook_sha256),
+        as_attachment=True,
+        filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
+        content_type="application/octet-stream",
+    )
+
+
+@extend_schema(
+    responses={
+        (200, "text/html"): OpenApiTypes.STR,
+        (202, "application/json"): OpenApiTypes.OBJECT,
+        (409, "application/json"): OpenApiTypes.OBJECT,
+    }
+)
+@api_view(["GET"])
+def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
+    """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed).
+
+    The fragment is safe by construction (see docs/architecture.md), but embed it only in a
+    sandboxed frame, as the web pages do.
+    """
+    submission = get_submission_for_viewer(api_user(request), pk)
+    rendered = rendered_notebook_of(submission)
+    if rendered is None or rendered.status == RenderedNotebook.Status.PENDING:
+        return Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
+    if rendered.status == RenderedNotebook.Status.FAILED:
+        return Response({"status": "failed", "error": rendered.error}, status=status.HTTP_409_CONFLICT)
+    response = HttpResponse(read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = "attachment; filename=notebook.html"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; sandbox"
+    return response
+
+
+@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
+@api_view(["GET"])
+def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:
+    submission = get_submission_for_viewer(api_user(request), pk)
+    data_file = get_object_or_404(submission.data_files, pk=file_pk)
+    if not data_file.is_available:
+        return Response({"detail": "This data file was purged."}, status=status.HTTP_410_GONE)
+    return FileResponse(
+        open_blob(data_file.sha256),
+        as_attachment=True,
+        filename=data_file.name,
+        content_type="application/octet-stream",
+    )

@@ -24,3 +24,11 @@ class AssignmentClosed(SubmissionError):
 
 class ReviewInvalid(SubmissionError):
     pass
+
+
+class DataFilesInvalid(SubmissionError):
+    """A data file (or the data card) that comes with an attempt is not acceptable."""
+
+
+class PurgeRefused(SubmissionError):
+    pass

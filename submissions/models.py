@@ -220,3 +220,63 @@ class GradeEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class SubmissionFile(models.Model):
+    """A participant's own data file uploaded with an attempt, stored as an immutable blob.
+
+    Visible only to the participant and the graders of their cohort; copied read-only beside
+    the notebook when grading. A purge (data minimisation) keeps the row as a record and
+    drops the bytes.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="data_files")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "name"], name="data_file_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_available(self) -> bool:
+        return self.purged_at is None
+
+
+class DataCard(models.Model):
+    """What the participant tells us about their own data: where from, licence, personal data."""
+
+    class PersonalData(models.TextChoices):
+        NO = "no", _("no personal data")
+        PSEUDONYMISED = "pseudonymised", _("pseudonymised or anonymised")
+        YES = "yes", _("contains personal data")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="data_card")
+    source = models.CharField(_("where the data comes from"), max_length=500)
+    licence = models.CharField(_("licence or terms of use"), max_length=200)
+    personal_data = models.CharField(
+        _("personal data"), max_length=16, choices=PersonalData.choices, default=PersonalData.NO
+    )
+    notes = models.TextField(_("anything else graders should know"), blank=True)
+
+
+class DataPurge(models.Model):
+    """Audit record of a coordinator purging a cohort's data files (data minimisation)."""
+
+    cohort = models.ForeignKey("courses.Cohort", on_delete=models.PROTECT, related_name="data_purges")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    files = models.PositiveIntegerField()
+    bytes_removed = models.PositiveBigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,5 +1,7 @@
 """State changes of the submissions app. Views, API, commands, tasks and tests all call these."""
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,24 +10,36 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from courses.models import Assignment, Enrollment
+from courses.models import Assignment, Cohort, Enrollment
 from courses.services import record_released_grade
-from platform.blobs import put_bytes
+from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from submissions import tasks
+from submissions.datafiles import (
+    DataFileCheck,
+    DataFileRejected,
+    check_data_file,
+    read_head,
+    xlsx_is_workbook,
+)
 from submissions.exceptions import (
     AssignmentClosed,
     AttemptsExhausted,
+    DataFilesInvalid,
     NotebookInvalid,
+    PurgeRefused,
     ReviewInvalid,
 )
 from submissions.models import (
+    DataCard,
+    DataPurge,
     GradeEvent,
     GradingRun,
     RenderedNotebook,
     Review,
     ReviewScore,
     Submission,
+    SubmissionFile,
 )
 from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
 from submissions.rendering import RENDERER_VERSION
@@ -37,17 +51,29 @@ def intake_limits() -> IntakeLimits:
     )
 
 
+@dataclass(frozen=True)
+class DataCardInput:
+    source: str
+    licence: str
+    personal_data: str = DataCard.PersonalData.NO
+    notes: str = ""
+
+
 def submit_attempt(
     *,
     participant: User,
     enrollment: Enrollment,
     assignment: Assignment,
     upload: "UploadedFile[bytes]",
+    data_files: Sequence["UploadedFile[bytes]"] = (),
+    data_card: DataCardInput | None = None,
 ) -> Submission:
-    """Validate and store an uploaded notebook as a new attempt, then queue grading and rendering.
+    """Validate and store an uploaded notebook (and data files) as a new attempt, then queue
+    grading and rendering.
 
     Validation is synchronous and cheap, so a broken file is refused at once with a message that
-    names what is wrong. The bytes are stored (content-addressed) before the row that names them.
+    names what is wrong; nothing is stored unless everything is accepted. The bytes are stored
+    (content-addressed) before the rows that name them.
     """
     if not assignment.is_open():
         raise AssignmentClosed("This assignment is not open for uploads yet.")
@@ -62,7 +88,9 @@ def submit_attempt(
         validated = validate_notebook(raw, limits)
     except NotebookRejected as rejection:
         raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+    checked = _check_data_files(assignment, data_files, data_card)
     notebook_sha = put_bytes(raw)
+    stored = [(check, *put_file(upload)) for check, upload in checked]
     now = timezone.now()
     late = int((now - assignment.due_at).total_seconds()) if assignment.due_at else 0
 
@@ -79,6 +107,14 @@ def submit_attempt(
                     language=validated.language,
                     late_seconds=max(late, 0),
                 )
+                SubmissionFile.objects.bulk_create(
+                    SubmissionFile(
+                        submission=submission, name=c.name, kind=c.kind, sha256=sha, size=size
+                    )
+                    for c, sha, size in stored
+                )
+                if data_card is not None and stored:
+                    DataCard.objects.create(submission=submission, **asdict(data_card))
                 break
         except IntegrityError:
             # Two uploads of the same participant raced for the same attempt number; retry.
@@ -86,6 +122,41 @@ def submit_attempt(
     else:
         raise AttemptsExhausted("Too many uploads at the same moment; please try again.")
     return submission
+
+
+def _check_data_files(
+    assignment: Assignment,
+    uploads: Sequence["UploadedFile[bytes]"],
+    card: DataCardInput | None,
+) -> list[tuple[DataFileCheck, "UploadedFile[bytes]"]]:
+    if not uploads:
+        return []
+    if len(uploads) > assignment.max_data_files:
+        raise DataFilesInvalid(f"At most {assignment.max_data_files} data files per attempt.")
+    if card is None or not card.source.strip() or not card.licence.strip():
+        raise DataFilesInvalid(
+            "Please fill in the data card (where the data comes from and its licence) "
+            "when you upload data files."
+        )
+    checked = []
+    for upload in uploads:
+        try:
+            check = check_data_file(
+                name=upload.name or "",
+                size=upload.size or 0,
+                head=read_head(upload),
+                allowed_types=assignment.data_file_types,
+                max_bytes=assignment.max_data_file_bytes,
+            )
+        except DataFileRejected as rejection:
+            raise DataFilesInvalid(rejection.message) from rejection
+        if check.kind == "xlsx" and not xlsx_is_workbook(upload):
+            raise DataFilesInvalid(f"“{check.name}” is not an Excel workbook.")
+        checked.append((check, upload))
+    names = [c.name.lower() for c, _upload in checked]
+    if len(set(names)) != len(names):
+        raise DataFilesInvalid("Two data files have the same name; rename one of them.")
+    return checked
 
 
 def _create_attempt(
@@ -143,6 +214,13 @@ def request_rendering(*, notebook_sha256: str) -> RenderedNotebook:
     if created:
         transaction.on_commit(lambda: tasks.render_notebook.enqueue(rendered.pk))
     return rendered
+
+
+def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:
+    """The cache entry of the submission's notebook for the current renderer, if any."""
+    return RenderedNotebook.objects.filter(
+        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
+    ).first()
 
 
 def latest_run(submission: Submission) -> GradingRun | None:
@@ -249,3 +327,45 @@ def _record_total(*, review: Review, actor: User, reason: str) -> None:
         max_points=max_points,
         submission_id=submission.pk,
     )
+
+
+@transaction.atomic
+def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
+    """Delete the bytes of every data file of a finished cohort, keeping an audit record.
+
+    Rows stay (with ``purged_at``) so the record of what existed survives; blobs are removed
+    after commit, and only when no live row (data file or notebook) still names them.
+    """
+    if not actor.is_coordinator:
+        raise PurgeRefused("Only coordinators can purge data files.")
+    if cohort.ends_on >= timezone.localdate():
+        raise PurgeRefused("Data files can be purged once the cohort has ended.")
+    if not reason.strip():
+        raise PurgeRefused("Please give a reason for the purge.")
+    files = list(
+        SubmissionFile.objects.select_for_update().filter(
+            submission__enrollment__cohort=cohort, purged_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    SubmissionFile.objects.filter(pk__in=[f.pk for f in files]).update(purged_at=now)
+    purge = DataPurge.objects.create(
+        cohort=cohort,
+        actor=actor,
+        reason=reason.strip(),
+        files=len(files),
+        bytes_removed=sum(f.size for f in files),
+    )
+    candidates = {f.sha256 for f in files}
+    still_used = set(
+        SubmissionFile.objects.filter(sha256__in=candidates, purged_at__isnull=True).values_list(
+            "sha256", flat=True
+        )
+    ) | set(
+        Submission.objects.filter(notebook_sha256__in=candidates).values_list(
+            "notebook_sha256", flat=True
+        )
+    )
+    doomed = candidates - still_used
+    transaction.on_commit(lambda: [delete_blob(sha) for sha in doomed])
+    return purge

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from courses.nbgrader import GradeCell
-from platform.blobs import put_bytes, read_blob
+from platform.blobs import blob_path, put_bytes, read_blob
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
 from submissions.models import GradeEvent, GradingRun, RenderedNotebook, Submission, TestResult
 from submissions.rendering import RenderLimits, render_in_subprocess
@@ -64,7 +65,11 @@ def grade_submission(run_id: int) -> str:
             submission=read_blob(submission.notebook_sha256),
             grading_notebook=read_blob(assignment.grading_sha256),
             grade_cells=grade_cells,
-            data_files={},
+            data_files={
+                f.name: Path(blob_path(f.sha256))
+                for f in submission.data_files.all()
+                if f.is_available
+            },
             limits=GradingLimits(
                 cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
                 notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,

@@ -11,5 +11,7 @@ urlpatterns = [
     path("submissions/<int:pk>/download/", views.notebook_download, name="download"),
     path("submissions/<int:pk>/grade/", views.grade, name="grade"),
     path("submissions/<int:pk>/release/", views.release, name="release"),
+    path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
+    path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
 ]

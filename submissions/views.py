@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.middleware.csp import get_nonce
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
     get_assignment_for_user,
+    get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
 )
@@ -21,10 +22,10 @@ from platform.blobs import open_blob, read_blob
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
-from submissions.exceptions import SubmissionError
-from submissions.forms import ReviewForm, UploadForm
-from submissions.models import RenderedNotebook, Review, Submission
-from submissions.rendering import RENDERER_VERSION, render_document
+from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.forms import PurgeForm, ReviewForm, UploadForm
+from submissions.models import DataCard, RenderedNotebook, Review, Submission
+from submissions.rendering import render_document
 
 NOTEBOOK_CSP: dict[str, list[str] | str] = {
     "default-src": [CSP.NONE],
@@ -67,7 +68,11 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 enrollment=enrollment,
                 assignment=assignment,
                 upload=form.cleaned_data["notebook"],
+                data_files=form.cleaned_data["data_files"],
+                data_card=form.data_card(),
             )
+        except DataFilesInvalid as error:
+            form.add_error("data_files", error.message)
         except SubmissionError as error:
             form.add_error("notebook", error.message)
         else:
@@ -97,15 +102,15 @@ def _submission_context(
     grader = is_grader_of(request.user, submission)
     run = services.latest_run(submission)
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
-    rendered = RenderedNotebook.objects.filter(
-        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
-    ).first()
+    rendered = services.rendered_notebook_of(submission)
     released = review is not None and review.is_released
     return {
         "submission": submission,
         "run": run,
         "results": run.results.all() if run else [],
         "review": review if (grader or released) else None,
+        "data_files": submission.data_files.all(),
+        "data_card": DataCard.objects.filter(submission=submission).first(),
         "released": released,
         "is_grader": grader,
         "rendered": rendered,
@@ -119,9 +124,7 @@ def _submission_context(
 def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The rendered notebook, for a sandboxed iframe only: no script can run, nothing loads."""
     submission = get_submission_for_viewer(request.user, pk)
-    rendered = RenderedNotebook.objects.filter(
-        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
-    ).first()
+    rendered = services.rendered_notebook_of(submission)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
         fragment = read_blob(rendered.html_sha256).decode()
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
@@ -213,3 +216,38 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "submissions/cohort_submissions.html",
         {"cohort": cohort, "submissions": submissions},
     )
+
+
+@require_GET
+@login_required
+def data_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    submission = get_submission_for_viewer(request.user, pk)
+    data_file = get_object_or_404(submission.data_files, pk=file_pk)
+    if not data_file.is_available:
+        return render(request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410)
+    return FileResponse(
+        open_blob(data_file.sha256),
+        as_attachment=True,
+        filename=data_file.name,
+        content_type="application/octet-stream",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def purge_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A coordinator deletes a finished cohort's data files (data minimisation), with a reason."""
+    cohort = get_cohort_for_coordinator(request.user, pk)
+    form = PurgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purge = services.purge_cohort_data(
+                actor=request.user, cohort=cohort, reason=form.cleaned_data["reason"]
+            )
+        except SubmissionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(n)d data files were purged.") % {"n": purge.files})
+            return redirect("submissions:purge-data", pk=cohort.pk)
+    context = {"cohort": cohort, "form": form, "purges": cohort.data_purges.select_related("actor")}
+    return render(request, "submissions/purge_data.html", context, status=400 if form.errors else 200)
