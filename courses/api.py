@@ -11,8 +11,8 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from courses.access import get_certificate_for_verification
 from courses.models import Certificate, Enrollment
-from platform.api import api_user
 from courses.progress import ModuleProgress, ProgramProgress, progress_for
+from platform.api import api_user
 
 
 class ModuleProgressSerializer(serializers.Serializer[ModuleProgress]):

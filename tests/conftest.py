@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from platform.models import User
 from typing import Any
 
 import nbformat
@@ -21,6 +20,7 @@ from django.test import Client
 
 from courses.models import Assignment, Cohort, Institution, Module, Program
 from courses.services import enroll, publish_assignment
+from platform.models import User
 from tests.helpers import tiny_source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,12 +1,12 @@
 """The REST API: hashed-token authentication, upload, polling, progress, verification, schema."""
 
-from platform.models import ApiToken
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from platform.models import ApiToken
 from submissions.models import Submission
 from tests.helpers import participant_notebook, upload_file
 

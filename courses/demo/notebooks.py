@@ -1,8 +1,10 @@
 """Demo assignments as nbgrader-format notebooks, built in code.
 
-Everything here is pure data plus small, dependency-free transformations on
-``nbformat`` nodes, so the lead's ``load_demo`` command, the grader's tests and
-the benchmarks can all use the same notebooks without touching the database.
+Everything here is pure data plus small transformations on ``nbformat`` nodes, so the lead's
+``load_demo`` command, the grader's tests and the benchmarks can all use the same notebooks
+without touching the database. The nbgrader rules themselves (cell predicates, checksums,
+``generate_assignment``) are the platform's, in :mod:`courses.nbgrader`; nothing here
+re-implements them.
 
 Four kinds of notebook come out of this module:
 
@@ -10,11 +12,10 @@ Four kinds of notebook come out of this module:
   ``### BEGIN SOLUTION`` / ``### END SOLUTION``, hidden tests between
   ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``, an optional mark scheme
   between ``=== BEGIN MARK SCHEME ===`` / ``=== END MARK SCHEME ===`` in a task cell;
-* the **release** notebook (:func:`release_notebook`), shaped the way nbgrader's
-  ``generate_assignment`` shapes it (LockCells, ClearSolutions, ClearOutput,
-  ComputeChecksums, ClearHiddenTests, ClearMarkScheme, ComputeChecksums);
+* the **release** notebook (:func:`release_notebook`), exactly what the platform's
+  :func:`courses.nbgrader.publish` gives participants;
 * the **reference solution** (:func:`solution_notebook`): the source with the
-  markers stripped, which must run without a single error;
+  delimiters stripped, which must run without a single error;
 * participant **submissions** (:func:`submission_variant`) in six flavours, with
   the points an honest nbgrader-compatible grader must give each of them
   (:func:`expected_scores`).
@@ -28,9 +29,9 @@ English, as is usual in German data-science teaching.
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 import random
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,23 +42,16 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from courses import nbgrader
+
 __all__ = [
     "ASSIGNMENT_SLUGS",
-    "BEGIN_HIDDEN_TESTS",
-    "BEGIN_MARK_SCHEME",
-    "BEGIN_SOLUTION",
     "CAPSTONE_DATA_FILENAME",
     "CAPSTONE_SLUG",
-    "CODE_STUB",
-    "END_HIDDEN_TESTS",
-    "END_MARK_SCHEME",
-    "END_SOLUTION",
-    "TEXT_STUB",
     "VARIANTS",
     "Variant",
     "assignment_title",
     "capstone_data_csv",
-    "compute_checksum",
     "expected_scores",
     "max_points",
     "release_notebook",
@@ -65,22 +59,6 @@ __all__ = [
     "source_notebook",
     "submission_variant",
 ]
-
-# --- nbgrader conventions -------------------------------------------------------------------
-# The delimiters and stubs are nbgrader's defaults, so instructors can bring notebooks they
-# already use with nbgrader and get the same release notebook and the same points.
-
-BEGIN_SOLUTION: Final = "### BEGIN SOLUTION"
-END_SOLUTION: Final = "### END SOLUTION"
-# nbgrader matches the hidden-test and mark-scheme delimiters as substrings of a line (the
-# solution delimiters must be the whole stripped line); we follow it exactly.
-BEGIN_HIDDEN_TESTS: Final = "BEGIN HIDDEN TESTS"
-END_HIDDEN_TESTS: Final = "END HIDDEN TESTS"
-BEGIN_MARK_SCHEME: Final = "BEGIN MARK SCHEME"
-END_MARK_SCHEME: Final = "END MARK SCHEME"
-CODE_STUB: Final = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB: Final = "YOUR ANSWER HERE"
-SCHEMA_VERSION: Final = 3
 
 Variant = Literal["correct", "partial", "wrong", "error", "blank", "tampered"]
 VARIANTS: Final[tuple[Variant, ...]] = get_args(Variant)
@@ -116,7 +94,7 @@ def _meta(
         "grade": grade,
         "grade_id": grade_id,
         "locked": locked,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": nbgrader.SCHEMA_VERSION,
         "solution": solution,
     }
     if task:
@@ -183,185 +161,65 @@ def _task(grade_id: str, points: int, text: str) -> NotebookNode:
 
 
 def _notebook(cells: list[NotebookNode]) -> NotebookNode:
-    nb = new_notebook(cells=cells)
+    nb: NotebookNode = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = dict(_KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
 
-# --- nbgrader cell predicates (same semantics as nbgrader.utils) -----------------------------
-
-
-def _nbg(cell: NotebookNode) -> Mapping[str, object]:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, Mapping) else {}
-
-
-def _is_grade(cell: NotebookNode) -> bool:
-    return bool(_nbg(cell).get("grade", False))
-
-
-def _is_solution(cell: NotebookNode) -> bool:
-    return bool(_nbg(cell).get("solution", False))
-
-
-def _is_task(cell: NotebookNode) -> bool:
-    return bool(_nbg(cell).get("task", False))
-
-
-def _is_locked(cell: NotebookNode) -> bool:
-    # nbgrader: solution cells are never locked, grade (test) cells always are.
-    if not _nbg(cell) or _is_solution(cell):
-        return False
-    if _is_grade(cell):
-        return True
-    return bool(_nbg(cell).get("locked", False))
-
-
-def compute_checksum(cell: NotebookNode) -> str:
-    """nbgrader's cell checksum (``nbgrader.utils.compute_checksum``), bit for bit.
-
-    nbgrader uses it to recognise an untouched manually graded answer (checksum unchanged
-    means "no answer": 0 points without bothering a grader), so the release notebook must
-    carry the same value nbgrader would have written.
-    """
-    meta = _nbg(cell)
-    digest = hashlib.md5(usedforsecurity=False)
-    digest.update(cell.source.encode("utf-8"))
-    digest.update(cell.cell_type.encode("utf-8"))
-    digest.update(str(_is_grade(cell)).encode("utf-8"))
-    digest.update(str(_is_solution(cell)).encode("utf-8"))
-    digest.update(str(_is_locked(cell)).encode("utf-8"))
-    digest.update(str(meta["grade_id"]).encode("utf-8"))
-    if _is_grade(cell):
-        digest.update(str(float(str(meta["points"]))).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def max_points(nb: NotebookNode) -> Decimal:
-    """Total points of a notebook: grade cells plus task cells, as nbgrader counts them."""
-    total = Decimal(0)
-    for cell in nb.cells:
-        if _is_grade(cell) or _is_task(cell):
-            total += Decimal(str(_nbg(cell).get("points", 0)))
-    return total
-
-
 # --- source -> release / solution ------------------------------------------------------------
 
 
-def _replace_solution_region(source: str, stub: str) -> tuple[str, bool]:
-    """nbgrader's ClearSolutions region rule: replace each region by the stub, indented."""
-    out: list[str] = []
-    in_solution = replaced = False
-    for line in source.split("\n"):
-        if line.strip() == BEGIN_SOLUTION:
-            if in_solution:
-                raise ValueError("nested BEGIN SOLUTION")
-            in_solution = replaced = True
-            indent = line[: line.find(BEGIN_SOLUTION)]
-            out.extend(indent + stub_line for stub_line in stub.split("\n"))
-        elif line.strip() == END_SOLUTION:
-            in_solution = False
-        elif not in_solution:
-            out.append(line)
-    if in_solution:
-        raise ValueError("BEGIN SOLUTION without END SOLUTION")
-    return "\n".join(out), replaced
-
-
-def _remove_region(source: str, begin: str, end: str) -> tuple[str, bool]:
-    """nbgrader's ClearHiddenTests / ClearMarkScheme rule: drop the lines between delimiters."""
-    out: list[str] = []
-    inside = removed = False
-    for line in source.split("\n"):
-        if begin in line:
-            if inside:
-                raise ValueError(f"nested {begin}")
-            inside = removed = True
-        elif end in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{begin} without {end}")
-    return "\n".join(out), removed
-
-
-def _strip_marker_lines(source: str) -> str:
-    """Keep solutions and hidden tests, drop only their delimiter lines."""
-    markers = (BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
-    return "\n".join(
-        line
-        for line in source.split("\n")
-        if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION)
-        and not any(m in line for m in markers)
-    )
-
-
-def _clear_outputs(cell: NotebookNode) -> None:
-    if cell.cell_type == "code":
-        cell.outputs = []
-        cell.execution_count = None
-    for key in ("collapsed", "scrolled", "execution"):
-        cell.metadata.pop(key, None)
+def _publish(source: NotebookNode) -> nbgrader.PublishedAssignment:
+    return nbgrader.publish(nbgrader.write_notebook(source))
 
 
 def release_notebook(source: NotebookNode) -> NotebookNode:
-    """The participant-facing notebook, shaped like nbgrader's ``generate_assignment`` output.
+    """The participant-facing notebook, as the platform's publishing step makes it.
 
-    Applies, in nbgrader's order: LockCells (``deletable``/``editable`` flags), ClearSolutions
-    (regions -> :data:`CODE_STUB`, whole solution cells without a region -> stub),
-    ClearOutput, ClearHiddenTests, ClearMarkScheme, ComputeChecksums (``checksum`` and
-    ``cell_type`` in the nbgrader metadata). The input is not modified.
-
-    Raises ``ValueError`` for the authoring mistakes nbgrader rejects: a solution region
-    outside a solution cell, hidden tests outside a grade cell, a mark scheme outside a task
-    cell, unbalanced delimiters.
+    A thin wrapper around :func:`courses.nbgrader.publish` (nbgrader's ``generate_assignment``)
+    for code that works with ``NotebookNode`` objects. The input is not modified. Raises
+    :class:`courses.nbgrader.NbgraderFormatError` (a ``ValueError``) for anything nbgrader
+    would refuse.
     """
-    nb = copy.deepcopy(source)
-    nb.metadata.pop("celltoolbar", None)
-    for cell in nb.cells:
-        grade, solution, locked = _is_grade(cell), _is_solution(cell), _is_locked(cell)
-        # LockCells
-        if solution:
-            cell.metadata["deletable"] = False
-        elif grade or locked:
-            cell.metadata["deletable"] = False
-            cell.metadata["editable"] = False
-        # ClearSolutions
-        stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
-        cell.source, replaced = _replace_solution_region(cell.source, stub)
-        if replaced and not solution:
-            raise ValueError(f"solution region outside a solution cell: {cell.source[:60]!r}")
-        if solution and not replaced:
-            cell.source = stub
-        _clear_outputs(cell)
-        # ClearHiddenTests / ClearMarkScheme
-        cell.source, removed = _remove_region(cell.source, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS)
-        if removed and not grade:
-            raise ValueError("hidden tests outside an autograder-tests cell")
-        cell.source, removed = _remove_region(cell.source, BEGIN_MARK_SCHEME, END_MARK_SCHEME)
-        if removed and not _is_task(cell):
-            raise ValueError("mark scheme outside a manually graded task cell")
-        # ComputeChecksums
-        if grade or solution or locked:
-            cell.metadata["nbgrader"]["checksum"] = compute_checksum(cell)
-            cell.metadata["nbgrader"]["cell_type"] = cell.cell_type
-    return nb
+    text = _publish(source).release_notebook.decode("utf-8")
+    release: NotebookNode = nbformat.reads(text, as_version=4)
+    return release
+
+
+def max_points(nb: NotebookNode) -> Decimal:
+    """Total points of a source notebook as the platform publishes it (grade and task cells)."""
+    return _publish(nb).max_points
+
+
+# The delimiter lines the reference solution drops (solutions and hidden tests stay in):
+# nbgrader matches the solution delimiters as whole lines, the hidden-test ones within a line.
+_SOLUTION_DELIMITERS: Final = ("### BEGIN SOLUTION", "### END SOLUTION")
+_HIDDEN_TESTS_DELIMITERS: Final = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def _without_delimiters(source: str) -> str:
+    return "\n".join(
+        line
+        for line in source.split("\n")
+        if line.strip() not in _SOLUTION_DELIMITERS
+        and not any(delimiter in line for delimiter in _HIDDEN_TESTS_DELIMITERS)
+    )
 
 
 def solution_notebook(source: NotebookNode) -> NotebookNode:
     """The reference solution: the source with the delimiter lines stripped.
 
     Solutions and hidden tests stay in; mark schemes (instructor notes, not code) are
-    removed. Executing it must produce no error at all.
+    removed as on release. Executing it must produce no error at all.
     """
     nb = copy.deepcopy(source)
     for cell in nb.cells:
-        cell.source, _ = _remove_region(cell.source, BEGIN_MARK_SCHEME, END_MARK_SCHEME)
-        cell.source = _strip_marker_lines(cell.source)
-        _clear_outputs(cell)
+        # Only grade cells keep hidden tests; elsewhere the release text drops the mark scheme.
+        text = cell.source if nbgrader.is_grade(cell) else nbgrader.release_source(cell)
+        cell.source = _without_delimiters(text)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     return nb
 
 
@@ -1551,20 +1409,20 @@ def source_notebook(slug: str) -> NotebookNode:
     return nb
 
 
-def _fill_solution(source_text: str, code: str) -> str:
-    """Put ``code`` where the solution region was, indented like the BEGIN marker."""
-    out: list[str] = []
-    in_solution = False
-    for line in source_text.split("\n"):
-        if line.strip() == BEGIN_SOLUTION:
-            in_solution = True
-            indent = line[: line.find(BEGIN_SOLUTION)]
-            out.extend(indent + code_line if code_line else "" for code_line in code.split("\n"))
-        elif line.strip() == END_SOLUTION:
-            in_solution = False
-        elif not in_solution:
-            out.append(line)
-    return "\n".join(out)
+# nbgrader's code stub as the release notebook holds it, at the indentation of its region.
+_CODE_STUB: Final = re.compile(
+    r"^([ \t]*)" + r"\n\1".join(map(re.escape, nbgrader.CODE_STUB.split("\n"))) + "$",
+    flags=re.MULTILINE,
+)
+
+
+def _answer_stub(released: str, code: str) -> str:
+    """What a participant does: replace the code stub by ``code``, at the stub's indentation."""
+
+    def indented(stub: re.Match[str]) -> str:
+        return "\n".join(stub[1] + line if line else "" for line in code.split("\n"))
+
+    return _CODE_STUB.sub(indented, released)
 
 
 def submission_variant(slug: str, variant: Variant) -> NotebookNode:
@@ -1593,19 +1451,16 @@ def submission_variant(slug: str, variant: Variant) -> NotebookNode:
     if variant == "blank":
         return nb
     answers = spec.answers.get(variant, {})
-    sources = {str(_nbg(c)["grade_id"]): c for c in spec.cells if _nbg(c)}
+    sources = {nbgrader.cell_grade_id(c) or "": c for c in spec.cells}
     for cell in nb.cells:
-        grade_id = str(_nbg(cell).get("grade_id", ""))
-        if _is_solution(cell):
-            original = sources[grade_id].source
-            if grade_id in answers:
-                answer = answers[grade_id]
-                if answer is None:
-                    continue  # left as released
-                is_code = cell.cell_type == "code"
-                cell.source = _fill_solution(original, answer) if is_code else answer
-            else:
-                cell.source = _strip_marker_lines(original)
+        grade_id = nbgrader.cell_grade_id(cell) or ""
+        if nbgrader.is_solution(cell):
+            if grade_id not in answers:
+                cell.source = _without_delimiters(sources[grade_id].source)
+            elif (answer := answers[grade_id]) is not None:  # None: left as released
+                cell.source = (
+                    _answer_stub(cell.source, answer) if cell.cell_type == "code" else answer
+                )
         elif variant == "tampered" and grade_id == spec.tampered_test:
             cell.source = "assert True"
             cell.metadata["nbgrader"]["points"] = 100

@@ -1,5 +1,4 @@
 from io import StringIO
-from platform.models import User
 from typing import Any
 
 import pytest
@@ -7,6 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from courses.models import Assignment, Enrollment, Module, Program
+from platform.models import User
 
 
 @pytest.mark.django_db

@@ -1,12 +1,13 @@
 """The project package is called ``platform`` and must keep the standard library's module working."""
 
-import platform
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import django.conf
+
+import platform
 
 ROOT = Path(__file__).resolve().parents[2]
 
