@@ -33,6 +33,16 @@ def get_assignment_for_user(user: User, pk: int) -> Assignment:
     )
 
 
+def get_assignment_for_instructor(user: User, pk: int) -> Assignment:
+    """An assignment of a program in which the user teaches a cohort."""
+    return get_object_or_404(
+        Assignment.objects.filter(module__program__cohorts__instructors=user)
+        .select_related("module__program")
+        .distinct(),
+        pk=pk,
+    )
+
+
 def get_cohort_for_instructor(user: User, pk: int) -> Cohort:
     return get_object_or_404(Cohort.objects.taught_by(user).select_related("program"), pk=pk)
 

@@ -181,6 +181,10 @@ NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)
 GRADING_CELL_TIMEOUT = env_int("GRADING_CELL_TIMEOUT", 60, minimum=1)
 GRADING_NOTEBOOK_TIMEOUT = env_int("GRADING_NOTEBOOK_TIMEOUT", 600, minimum=1)
 RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
+# A running grading run refreshes its heartbeat this often; one silent for STALE seconds is
+# treated as lost (its worker died) and re-queued for another worker.
+GRADING_HEARTBEAT_SECONDS = env_int("GRADING_HEARTBEAT_SECONDS", 10, minimum=1)
+GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
 
 # Security. The CSP is site-wide; the notebook view tightens it further (see submissions.views).
 SECURE_CSP = {

@@ -7,9 +7,9 @@ urlpatterns = [
     path("assignments/", api.my_assignments, name="assignments"),
     path("assignments/<int:pk>/submissions/", api.upload_attempt, name="upload"),
     path("submissions/<int:pk>/", api.submission_status, name="submission"),
+    path("submissions/<int:pk>/regrade/", api.regrade_submission, name="regrade"),
+    path("assignments/<int:pk>/regrade/", api.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/notebook/", api.submission_notebook, name="notebook"),
     path("submissions/<int:pk>/rendered/", api.submission_rendered, name="rendered"),
-    path(
-        "submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"
-    ),
+    path("submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"),
 ]

@@ -35,7 +35,9 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("CSV, TSV, Parquet, Excel, JSON, text or images, as the assignment allows."),
     )
-    source = forms.CharField(label=_("Where does the data come from?"), max_length=500, required=False)
+    source = forms.CharField(
+        label=_("Where does the data come from?"), max_length=500, required=False
+    )
     licence = forms.CharField(label=_("Licence or terms of use"), max_length=200, required=False)
     personal_data = forms.ChoiceField(
         label=_("Does it contain personal data?"),
@@ -44,7 +46,9 @@ class UploadForm(forms.Form):
         required=False,
     )
     notes = forms.CharField(
-        label=_("Anything else graders should know"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Anything else graders should know"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
     def clean(self) -> dict[str, Any]:

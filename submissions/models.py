@@ -84,6 +84,7 @@ class GradingRun(models.Model):
         RUNNING = "running", _("running")
         GRADED = "graded", _("graded")
         FAILED = "failed", _("failed")
+        ABANDONED = "abandoned", _("abandoned (its worker stopped)")
 
     submission = models.ForeignKey(
         Submission, on_delete=models.CASCADE, related_name="grading_runs"
@@ -93,6 +94,15 @@ class GradingRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
+    # Refreshed by the worker while the run executes; a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The run this one replaces after its worker died, so lost runs are counted, not looped.
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     error = models.TextField(blank=True)
     log_excerpt = models.TextField(blank=True)
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -101,6 +111,39 @@ class GradingRun(models.Model):
     class Meta:
         ordering = ["-enqueued_at", "-pk"]
         get_latest_by = "enqueued_at"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+
+class PublishCheck(models.Model):
+    """The worker's check of a published assignment: the reference solution passes every test,
+    the blank release fails every test that has points. Shown to the instructor."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        PASSED = "passed", _("passed")
+        PROBLEMS = "problems", _("found problems")
+        FAILED = "failed", _("could not run")
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="publish_checks"
+    )
+    source_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # {"reference": {grade_id: points|None}, "blank": {...}, "max": {...}, "problems": [str]}
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self.report.get("problems", []))
 
 
 class TestResult(models.Model):
@@ -259,7 +302,9 @@ class DataCard(models.Model):
         PSEUDONYMISED = "pseudonymised", _("pseudonymised or anonymised")
         YES = "yes", _("contains personal data")
 
-    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="data_card")
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, related_name="data_card"
+    )
     source = models.CharField(_("where the data comes from"), max_length=500)
     licence = models.CharField(_("licence or terms of use"), max_length=200)
     personal_data = models.CharField(
@@ -271,7 +316,9 @@ class DataCard(models.Model):
 class DataPurge(models.Model):
     """Audit record of a coordinator purging a cohort's data files (data minimisation)."""
 
-    cohort = models.ForeignKey("courses.Cohort", on_delete=models.PROTECT, related_name="data_purges")
+    cohort = models.ForeignKey(
+        "courses.Cohort", on_delete=models.PROTECT, related_name="data_purges"
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     files = models.PositiveIntegerField()

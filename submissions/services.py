@@ -1,12 +1,13 @@
 """State changes of the submissions app. Views, API, commands, tasks and tests all call these."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -197,9 +198,13 @@ def _create_attempt(
 
 
 @transaction.atomic
-def queue_grading(*, submission: Submission) -> GradingRun:
+def queue_grading(
+    *, submission: Submission, requested_by: User | None = None, replaces: GradingRun | None = None
+) -> GradingRun:
     """Create a grading run and hand it to the worker once the transaction commits."""
-    run = GradingRun.objects.create(submission=submission)
+    run = GradingRun.objects.create(
+        submission=submission, requested_by=requested_by, replaces=replaces
+    )
     Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
     transaction.on_commit(lambda: tasks.grade_submission.enqueue(run.pk))
     return run
@@ -214,6 +219,82 @@ def request_rendering(*, notebook_sha256: str) -> RenderedNotebook:
     if created:
         transaction.on_commit(lambda: tasks.render_notebook.enqueue(rendered.pk))
     return rendered
+
+
+def rerun_grading(*, actor: User, submissions: Iterable[Submission]) -> list[GradingRun]:
+    """Grade submissions again (after a test was fixed, or a run failed); earlier runs are kept.
+
+    Submissions with a run still queued or running are skipped, so pressing the button twice
+    does not grade twice.
+    """
+    runs = []
+    for submission in submissions:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
+            if locked.grading_runs.filter(status__in=ACTIVE_RUN_STATES).exists():
+                continue
+            runs.append(queue_grading(submission=locked, requested_by=actor))
+    return runs
+
+
+def regrade_targets(*, grader: User, assignment: Assignment, only_failed: bool) -> list[Submission]:
+    """The latest attempt of each participant, in the cohorts the grader teaches."""
+    latest: dict[int, Submission] = {}
+    for submission in (
+        Submission.objects.gradable_by(grader)
+        .filter(assignment=assignment)
+        .order_by("participant_id", "-attempt_no")
+    ):
+        latest.setdefault(submission.participant_id, submission)
+    targets = list(latest.values())
+    if only_failed:
+        targets = [s for s in targets if s.status == Submission.Status.FAILED]
+    return targets
+
+
+ACTIVE_RUN_STATES = (GradingRun.Status.QUEUED, GradingRun.Status.RUNNING)
+MAX_LOST_RUNS = 3
+
+
+def requeue_abandoned_runs() -> list[GradingRun]:
+    """Hand runs whose worker died (no heartbeat for a while) to another worker, once.
+
+    A run is abandoned when its heartbeat is older than ``GRADING_STALE_SECONDS``. Its
+    replacement is a new queued run; after ``MAX_LOST_RUNS`` lost runs in a row the submission
+    fails with a reason instead of looping forever (a notebook that kills its worker).
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.GRADING_STALE_SECONDS)
+    replacements = []
+    with transaction.atomic():
+        stale = GradingRun.objects.filter(status=GradingRun.Status.RUNNING, heartbeat_at__lt=cutoff)
+        if connection.features.has_select_for_update_skip_locked:
+            stale = stale.select_for_update(skip_locked=True)
+        for run in stale.select_related("submission"):
+            run.status = GradingRun.Status.ABANDONED
+            run.finished_at = timezone.now()
+            run.error = "The worker grading this attempt stopped unexpectedly."
+            run.save(update_fields=["status", "finished_at", "error"])
+            if _lost_runs(run) >= MAX_LOST_RUNS:
+                run.error = (
+                    f"Grading was interrupted {MAX_LOST_RUNS} times in a row; "
+                    "the notebook may be crashing the grader."
+                )
+                run.save(update_fields=["error"])
+                Submission.objects.filter(pk=run.submission_id).update(
+                    status=Submission.Status.FAILED
+                )
+                continue
+            replacements.append(queue_grading(submission=run.submission, replaces=run))
+    return replacements
+
+
+def _lost_runs(run: GradingRun) -> int:
+    count = 0
+    current: GradingRun | None = run
+    while current is not None and current.status == GradingRun.Status.ABANDONED:
+        count += 1
+        current = current.replaces
+    return count
 
 
 def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:

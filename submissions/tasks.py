@@ -7,11 +7,14 @@ task can run on any worker host that shares them.
 import logging
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -43,11 +46,49 @@ def grade_submission(run_id: int) -> str:
         if run is None:
             return "skipped"
         run.status = GradingRun.Status.RUNNING
-        run.started_at = timezone.now()
+        run.started_at = run.heartbeat_at = timezone.now()
         run.worker = worker_name()
-        run.save(update_fields=["status", "started_at", "worker"])
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "worker"])
         Submission.objects.filter(pk=run.submission_id).update(status=Submission.Status.RUNNING)
 
+    try:
+        with _heartbeat(run.pk):
+            report = _grade(run)
+    except Exception as error:  # the engine reports failures itself; this is the last guard
+        logger.exception("grading run %s crashed", run_id)
+        report = GradingReport.failure(f"The grader failed unexpectedly ({type(error).__name__}).")
+    _store_report(run, report)
+    return report.status
+
+
+@contextmanager
+def _heartbeat(run_id: int) -> Iterator[None]:
+    """Refresh the run's heartbeat from a side thread while the grader works.
+
+    If this worker dies, the heartbeat stops and ``requeue_abandoned_runs`` (run by every
+    worker, see the ``grading_worker`` command) hands the attempt to another worker.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.GRADING_HEARTBEAT_SECONDS):
+                GradingRun.objects.filter(pk=run_id, status=GradingRun.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            close_old_connections()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _grade(run: GradingRun) -> GradingReport:
     submission = run.submission
     assignment = submission.assignment
     grade_cells = tuple(
@@ -60,26 +101,22 @@ def grade_submission(run_id: int) -> str:
         )
         for c in assignment.grade_cells
     )
-    try:
-        report = grade_notebook(
-            submission=read_blob(submission.notebook_sha256),
-            grading_notebook=read_blob(assignment.grading_sha256),
-            grade_cells=grade_cells,
-            data_files={
-                f.name: Path(blob_path(f.sha256))
-                for f in submission.data_files.all()
-                if f.is_available
-            },
-            limits=GradingLimits(
-                cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
-                notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,
-            ),
-        )
-    except Exception as error:  # the engine reports failures itself; this is the last guard
-        logger.exception("grading run %s crashed", run_id)
-        report = GradingReport.failure(f"The grader failed unexpectedly ({type(error).__name__}).")
-    _store_report(run, report)
-    return report.status
+    return grade_notebook(
+        submission=read_blob(submission.notebook_sha256),
+        grading_notebook=read_blob(assignment.grading_sha256),
+        grade_cells=grade_cells,
+        data_files={
+            f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
+        },
+        limits=grading_limits(),
+    )
+
+
+def grading_limits() -> GradingLimits:
+    return GradingLimits(
+        cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
+        notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,
+    )
 
 
 @transaction.atomic

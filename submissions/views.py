@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
+    get_assignment_for_instructor,
     get_assignment_for_user,
     get_cohort_for_coordinator,
     get_cohort_for_instructor,
@@ -182,7 +183,13 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Review saved."))
             return redirect("submissions:grade", pk=submission.pk)
-    context = {**_submission_context(request, submission), "form": form}
+    context = {
+        **_submission_context(request, submission),
+        "form": form,
+        "runs": submission.grading_runs.select_related("requested_by").order_by(
+            "-enqueued_at", "-pk"
+        ),
+    }
     return render(request, "submissions/grade.html", context, status=400 if form.errors else 200)
 
 
@@ -224,7 +231,9 @@ def data_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int)
     submission = get_submission_for_viewer(request.user, pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
-        return render(request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410)
+        return render(
+            request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410
+        )
     return FileResponse(
         open_blob(data_file.sha256),
         as_attachment=True,
@@ -250,4 +259,33 @@ def purge_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(n)d data files were purged.") % {"n": purge.files})
             return redirect("submissions:purge-data", pk=cohort.pk)
     context = {"cohort": cohort, "form": form, "purges": cohort.data_purges.select_related("actor")}
-    return render(request, "submissions/purge_data.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "submissions/purge_data.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+@login_required
+def regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for_grader(request.user, pk)
+    runs = services.rerun_grading(actor=request.user, submissions=[submission])
+    if runs:
+        messages.success(request, _("Grading again; the earlier result stays in the history."))
+    else:
+        messages.info(request, _("This attempt is already being graded."))
+    return redirect("submissions:grade", pk=submission.pk)
+
+
+@require_POST
+@login_required
+def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Grade again every latest attempt of an assignment in the cohorts the user teaches."""
+    assignment = get_assignment_for_instructor(request.user, pk)
+    targets = services.regrade_targets(
+        grader=request.user,
+        assignment=assignment,
+        only_failed=bool(request.POST.get("only_failed")),
+    )
+    runs = services.rerun_grading(actor=request.user, submissions=targets)
+    messages.success(request, _("%(n)d attempts are being graded again.") % {"n": len(runs)})
+    return redirect("submissions:assignment", pk=assignment.pk)

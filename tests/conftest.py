@@ -44,6 +44,9 @@ def _isolated_files(settings: Any, tmp_path: Path) -> None:
         },
     }
     settings.TASKS = IMMEDIATE_TASKS
+    # Heartbeats come from a side thread on its own connection, which a test's open
+    # transaction would block; tests of the heartbeat set their own interval.
+    settings.GRADING_HEARTBEAT_SECONDS = 3600
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +63,10 @@ def _clear_cache() -> Iterator[None]:
 
 def make_user(username: str, **extra: Any) -> User:
     return User.objects.create_user(
-        username=username, password="correct horse battery", email=f"{username}@example.org", **extra
+        username=username,
+        password="correct horse battery",
+        email=f"{username}@example.org",
+        **extra,
     )
 
 
@@ -91,16 +97,24 @@ def coordinator(db: None) -> User:
 
 @pytest.fixture
 def program(db: None) -> Program:
-    institution = Institution.objects.create(name="TU Dortmund University", short_name="TU Dortmund", slug="tu-dortmund")
+    institution = Institution.objects.create(
+        name="TU Dortmund University", short_name="TU Dortmund", slug="tu-dortmund"
+    )
     return Program.objects.create(
-        institution=institution, slug="ml-data-science", title="Machine Learning in Data Science", audience="professionals"
+        institution=institution,
+        slug="ml-data-science",
+        title="Machine Learning in Data Science",
+        audience="professionals",
     )
 
 
 @pytest.fixture
 def cohort(program: Program, instructor: User) -> Cohort:
     cohort = Cohort.objects.create(
-        program=program, name="2026/27", starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 9, 30)
+        program=program,
+        name="2026/27",
+        starts_on=dt.date(2026, 10, 1),
+        ends_on=dt.date(2027, 9, 30),
     )
     cohort.instructors.add(instructor)
     return cohort
@@ -110,10 +124,16 @@ def cohort(program: Program, instructor: User) -> Cohort:
 def other_cohort(program: Program, other_instructor: User) -> Cohort:
     """Another program's cohort, taught by someone else."""
     other_program = Program.objects.create(
-        institution=program.institution, slug="data-literacy", title="Data Literacy", audience="students"
+        institution=program.institution,
+        slug="data-literacy",
+        title="Data Literacy",
+        audience="students",
     )
     cohort = Cohort.objects.create(
-        program=other_program, name="2026", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 9, 30)
+        program=other_program,
+        name="2026",
+        starts_on=dt.date(2026, 4, 1),
+        ends_on=dt.date(2026, 9, 30),
     )
     cohort.instructors.add(other_instructor)
     return cohort
@@ -127,7 +147,10 @@ def module(program: Program) -> Module:
 @pytest.fixture
 def assignment(module: Module) -> Assignment:
     return publish_assignment(
-        module=module, slug="squares", title="Squares", source=nbformat.writes(tiny_source_notebook()).encode()
+        module=module,
+        slug="squares",
+        title="Squares",
+        source=nbformat.writes(tiny_source_notebook()).encode(),
     )
 
 
@@ -162,7 +185,9 @@ def database_url_for_worker() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{Path(db['NAME']).resolve()}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 @pytest.fixture
@@ -176,28 +201,50 @@ def database_tasks(settings: Any) -> None:
 
 
 @pytest.fixture
-def worker(database_tasks: None, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A `manage.py db_worker` process on the test database; needs `transactional_db`."""
-    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(("file:", ":memory:")):
+def start_worker(
+    database_tasks: None, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start `manage.py grading_worker` processes on the test database (needs `transactional_db`).
+
+    Each writes its log to ``tmp_path/worker-N.log``; all are stopped when the test ends.
+    """
+    if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(
+        ("file:", ":memory:")
+    ):
         pytest.skip("the worker needs a file-backed SQLite test database")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_worker(),
-        "PRIVATE_FILES_ROOT": str(django_settings.STORAGES["private"]["OPTIONS"]["location"]),
-        "DJANGO_SETTINGS_MODULE": "platform.settings",
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-startup-delay", "--no-reload", "--interval", "0.2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    processes: list[tuple[subprocess.Popen[bytes], Any]] = []
+
+    def start(**extra_env: str) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_worker(),
+            "PRIVATE_FILES_ROOT": str(django_settings.STORAGES["private"]["OPTIONS"]["location"]),
+            "DJANGO_SETTINGS_MODULE": "platform.settings",
+            **extra_env,
+        }
+        log = (tmp_path / f"worker-{len(processes) + 1}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "grading_worker", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append((process, log))
+        return process
+
+    yield start
+    for process, log in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+@pytest.fixture
+def worker(start_worker: Callable[..., subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+    """One background worker on the test database (needs `transactional_db`)."""
+    return start_worker()

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             purge = purge_cohort_data(actor=actor, cohort=cohort, reason=reason)
         except SubmissionError as error:
             raise CommandError(error.message) from error
-        self.stdout.write(f"Purged {purge.files} data files ({purge.bytes_removed} bytes) of {cohort}.")
+        self.stdout.write(
+            f"Purged {purge.files} data files ({purge.bytes_removed} bytes) of {cohort}."
+        )
