@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from courses.models import Assignment, Certificate, Cohort, Enrollment
+from courses.models import Assignment, Certificate, Cohort, Enrollment, Module
 from platform.models import User
 
 
@@ -69,3 +69,11 @@ def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
     if not user.is_coordinator:
         raise Http404("Not a coordinator")
     return get_object_or_404(Cohort.objects.select_related("program"), pk=pk)
+
+
+def get_module_for_instructor(user: User, pk: int) -> Module:
+    """A module of a program in which the user teaches a cohort (or any, for coordinators)."""
+    modules = Module.objects.select_related("program")
+    if not user.is_coordinator:
+        modules = modules.filter(program__cohorts__instructors=user).distinct()
+    return get_object_or_404(modules, pk=pk)

@@ -161,7 +161,7 @@ class Assignment(models.Model):
     data_file_types = models.JSONField(
         default=default_data_file_types,
         blank=True,
-        help_text=_("Allowed file types for participants' own data, e.g. [\"csv\", \"parquet\"]."),
+        help_text=_('Allowed file types for participants\' own data, e.g. ["csv", "parquet"].'),
     )
     max_data_files = models.PositiveIntegerField(default=10)
     max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)

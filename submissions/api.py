@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,7 +24,9 @@ from courses.access import (
     get_assignment_for_instructor,
     get_assignment_for_user,
     get_enrollment_for_participant,
+    get_module_for_instructor,
 )
+from courses.exceptions import CoursesError
 from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import open_blob, read_blob
@@ -33,6 +36,7 @@ from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.models import (
     DataCard,
     GradingRun,
+    PublishCheck,
     RenderedNotebook,
     Review,
     Submission,
@@ -339,3 +343,46 @@ def regrade_assignment(request: Request, pk: int) -> Response:
     )
     runs = services.rerun_grading(actor=user, submissions=targets)
     return Response({"queued": len(runs)}, status=status.HTTP_202_ACCEPTED)
+
+
+class PublishInputSerializer(serializers.Serializer[None]):
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=50)
+    source = serializers.FileField(help_text="The nbgrader source notebook (stays on the server).")
+    opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    max_attempts = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+
+class PublishCheckSerializer(serializers.ModelSerializer[PublishCheck]):
+    assignment = serializers.IntegerField(source="assignment_id")
+    problems = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = PublishCheck
+        fields = ["id", "assignment", "status", "problems", "report", "created_at", "finished_at"]
+
+
+@extend_schema(request=PublishInputSerializer, responses={201: PublishCheckSerializer})
+@api_view(["POST"])
+@parser_classes([MultiPartParser])
+def publish_assignment(request: Request, pk: int) -> Response:
+    """Publish an assignment into a module from an nbgrader source; poll its publish check."""
+    module = get_module_for_instructor(api_user(request), pk)
+    serializer = PublishInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    source = data.pop("source").read(settings.NOTEBOOK_MAX_BYTES + 1)
+    try:
+        check = services.publish_checked(module=module, source=source, **data)
+    except CoursesError as error:
+        return Response({"source": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(PublishCheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=PublishCheckSerializer)
+@api_view(["GET"])
+def publish_check_report(request: Request, pk: int) -> Response:
+    assignment = get_assignment_for_instructor(api_user(request), pk)
+    check = get_object_or_404(assignment.publish_checks.all()[:1])
+    return Response(PublishCheckSerializer(check).data)

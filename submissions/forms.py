@@ -121,3 +121,27 @@ class PurgeForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that the data files' contents are deleted for good."), required=True
     )
+
+
+class PublishForm(forms.Form):
+    """Publish an assignment from an nbgrader-format source notebook."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(label=_("Short name (used in file names)"), max_length=50)
+    source = forms.FileField(
+        label=_("nbgrader source notebook (.ipynb)"),
+        help_text=_("With solutions and hidden tests; it stays on the server."),
+    )
+    opens_at = forms.DateTimeField(
+        label=_("Opens"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    max_attempts = forms.IntegerField(label=_("Attempts allowed"), min_value=1, max_value=100, initial=10)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("opens_at") and data.get("due_at") and data["due_at"] < data["opens_at"]:
+            raise forms.ValidationError(_("The due date must come after the opening date."))
+        return data

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -11,8 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from courses.models import Assignment, Cohort, Enrollment
-from courses.services import record_released_grade
+from courses.models import Assignment, Cohort, Enrollment, Module
+from courses.services import publish_assignment, record_released_grade
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from submissions import tasks
@@ -36,6 +37,7 @@ from submissions.models import (
     DataPurge,
     GradeEvent,
     GradingRun,
+    PublishCheck,
     RenderedNotebook,
     Review,
     ReviewScore,
@@ -450,3 +452,16 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
     doomed = candidates - still_used
     transaction.on_commit(lambda: [delete_blob(sha) for sha in doomed])
     return purge
+
+
+def publish_checked(*, module: Module, slug: str, title: str, source: bytes, **options: Any) -> PublishCheck:
+    """Publish an assignment from an nbgrader source and queue its publish check in the worker.
+
+    Raises ``courses.exceptions.PublishError`` (with the cell and the problem) for a source
+    nbgrader would refuse; nothing is published then.
+    """
+    with transaction.atomic():
+        assignment = publish_assignment(module=module, slug=slug, title=title, source=source, **options)
+        check = PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
+        transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
+    return check

@@ -21,7 +21,14 @@ from django.utils import timezone
 from courses.nbgrader import GradeCell
 from platform.blobs import blob_path, put_bytes, read_blob
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
-from submissions.models import GradeEvent, GradingRun, RenderedNotebook, Submission, TestResult
+from submissions.models import (
+    GradeEvent,
+    GradingRun,
+    PublishCheck,
+    RenderedNotebook,
+    Submission,
+    TestResult,
+)
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)
@@ -183,3 +190,58 @@ def render_notebook(rendered_id: int) -> str:
     rendered.rendered_at = timezone.now()
     rendered.save(update_fields=["html_sha256", "status", "error", "rendered_at"])
     return rendered.status
+
+
+@task(queue_name="grading")
+def check_publication(check_id: int) -> str:
+    """Grade the reference solution and the blank release of a freshly published assignment.
+
+    The reference (the source notebook itself: its solution regions are plain code, its hidden
+    tests present) must earn every autograded point; the blank release must earn none on any
+    test with points. Anything else is a problem to show the instructor before participants
+    meet it.
+    """
+    check = PublishCheck.objects.select_related("assignment").filter(pk=check_id).first()
+    if check is None or check.status != PublishCheck.Status.QUEUED:
+        return "skipped"
+    PublishCheck.objects.filter(pk=check.pk).update(status=PublishCheck.Status.RUNNING)
+    assignment = check.assignment
+    grading = read_blob(assignment.grading_sha256)
+    reports = {
+        "reference": grade_notebook(
+            submission=read_blob(check.source_sha256), grading_notebook=grading, limits=grading_limits()
+        ),
+        "blank": grade_notebook(
+            submission=read_blob(assignment.release_sha256), grading_notebook=grading, limits=grading_limits()
+        ),
+    }
+    problems = []
+    for name, report in reports.items():
+        if report.status != "graded":
+            problems.append(f"The {name} notebook could not be graded: {report.error}")
+    reference, blank = reports["reference"], reports["blank"]
+    for outcome in reference.outcomes:
+        if outcome.kind == "autograded" and outcome.points != outcome.max_points:
+            problems.append(
+                f"{outcome.grade_id}: the reference solution earns {outcome.points} of "
+                f"{outcome.max_points} points ({outcome.message or 'no message'})."
+            )
+    for outcome in blank.outcomes:
+        if outcome.kind == "autograded" and outcome.max_points > 0 and outcome.points:
+            problems.append(
+                f"{outcome.grade_id}: the blank starter notebook already earns {outcome.points} "
+                "points; the test does not check the participant's work."
+            )
+    check.report = {
+        name: {o.grade_id: (None if o.points is None else str(o.points)) for o in report.outcomes}
+        for name, report in reports.items()
+    } | {
+        "max": {o.grade_id: str(o.max_points) for o in reference.outcomes},
+        "problems": problems,
+    }
+    check.status = PublishCheck.Status.PROBLEMS if problems else PublishCheck.Status.PASSED
+    if any(r.status != "graded" for r in reports.values()):
+        check.status = PublishCheck.Status.FAILED
+    check.finished_at = timezone.now()
+    check.save(update_fields=["report", "status", "finished_at"])
+    return check.status

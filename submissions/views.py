@@ -1,5 +1,6 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -18,13 +19,15 @@ from courses.access import (
     get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
+    get_module_for_instructor,
 )
+from courses.exceptions import CoursesError
 from platform.blobs import open_blob, read_blob
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
-from submissions.forms import PurgeForm, ReviewForm, UploadForm
+from submissions.forms import PublishForm, PurgeForm, ReviewForm, UploadForm
 from submissions.models import DataCard, RenderedNotebook, Review, Submission
 from submissions.rendering import render_document
 
@@ -289,3 +292,42 @@ def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     runs = services.rerun_grading(actor=request.user, submissions=targets)
     messages.success(request, _("%(n)d attempts are being graded again.") % {"n": len(runs)})
     return redirect("submissions:assignment", pk=assignment.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Publish an assignment into a module from an nbgrader source; the worker then checks it."""
+    module = get_module_for_instructor(request.user, pk)
+    form = PublishForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            check = services.publish_checked(
+                module=module,
+                slug=data["slug"],
+                title=data["title"],
+                source=data["source"].read(settings.NOTEBOOK_MAX_BYTES + 1),
+                opens_at=data["opens_at"],
+                due_at=data["due_at"],
+                max_attempts=data["max_attempts"],
+            )
+        except CoursesError as error:
+            form.add_error("source", error.message)
+        else:
+            messages.success(request, _("Published. The worker is checking the assignment now."))
+            return redirect("submissions:publish-check", pk=check.assignment_id)
+    return render(
+        request, "submissions/publish.html", {"module": module, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+@login_required
+def publish_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_instructor(request.user, pk)
+    check = assignment.publish_checks.first()
+    context = {"assignment": assignment, "check": check}
+    if request.htmx:
+        return render(request, "submissions/publish_check.html#report", context)
+    return render(request, "submissions/publish_check.html", context)

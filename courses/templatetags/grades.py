@@ -1,6 +1,6 @@
 """Template filters that show scores the one way the platform shows them."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 
@@ -14,7 +14,10 @@ def points(value: Decimal | None) -> str:
     """Points without trailing zeros: 4.50 -> "4.5", 5.00 -> "5"; "—" for none yet."""
     if value is None or value == "":
         return "—"
-    text = format(Decimal(value), "f")
+    try:
+        text = format(Decimal(value), "f")
+    except InvalidOperation:
+        return str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

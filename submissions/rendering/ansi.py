@@ -33,7 +33,7 @@ _PLAIN: _Style = (None, None, False, False, False)
 
 
 def ansi_to_html(text: object) -> markupsafe.Markup:
-    """Escaped ``text`` with SGR colours as ``<span class="ansi-...">`` (nbconvert's class names)."""
+    """Escaped ``text`` with SGR colours as ``<span class="ansi-...">``, nbconvert's classes."""
     source = str(text)
     if "\x1b" not in source:
         return markupsafe.Markup(html.escape(source, quote=False))  # noqa: S704 - escaped

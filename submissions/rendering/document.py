@@ -110,8 +110,8 @@ def stylesheet() -> str:
     formatter = HtmlFormatter(style=PYGMENTS_STYLE)
     pygments_css = "\n".join(
         [
-            formatter.get_background_style_defs(".highlight"),
-            formatter.get_token_style_defs(".highlight"),
+            *formatter.get_background_style_defs(".highlight"),
+            *formatter.get_token_style_defs(".highlight"),
             # pygments boxes "error" tokens in red; in notebooks these are mostly magics and
             # shell escapes the lexer does not know, not errors.
             ".highlight .err { border: 0; }",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from submissions.notebooks import validate_notebook
+
 from .prefilter import prefilter
 from .sanitize import HtmlCleaner
 

@@ -19,7 +19,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import nbformat
 from pygments.lexers import find_lexer_class_by_name
@@ -59,8 +59,8 @@ def prefilter(nb: Mapping[str, Any]) -> nbformat.NotebookNode:
     lexer = _lexer_name(metadata)
     kept = [_cell(cell) for cell in cells] if isinstance(cells, list) else []
     for number, cell in enumerate(kept, start=1):
-        # nbconvert validates the notebook against the 4.5 schema, which wants ids; the author's
-        # ids are not needed (anchors are numbers), so every cell gets a plain, valid one.
+        # The result is a schema-valid 4.5 notebook, so it needs ids; the author's are not
+        # needed (anchors are numbers), so every cell gets a plain, valid one.
         cell["id"] = f"c{number}"
     filtered: dict[str, Any] = {
         "nbformat": 4,
@@ -69,11 +69,12 @@ def prefilter(nb: Mapping[str, Any]) -> nbformat.NotebookNode:
         "metadata": {"language_info": {"name": lexer, "pygments_lexer": lexer}},
         "cells": kept,
     }
-    return nbformat.from_dict(filtered)
+    node: nbformat.NotebookNode = nbformat.from_dict(filtered)
+    return node
 
 
 def _lexer_name(metadata: object) -> str:
-    """A lexer pygments knows, or plain text (an unknown name makes nbconvert warn on stderr)."""
+    """A lexer pygments knows (it names the code blocks' CSS class too), or plain text."""
     if not isinstance(metadata, Mapping):
         return _FALLBACK_LEXER
     info = metadata.get("language_info")
@@ -126,14 +127,16 @@ def _cell(cell: object) -> dict[str, Any]:
             "attachments": _attachments(cell.get("attachments")),
         }
     if cell_type == "raw":
-        raw_mimetype = cell.get("metadata", {}).get("raw_mimetype") if isinstance(
-            cell.get("metadata"), Mapping
-        ) else None
+        raw_mimetype = (
+            cell.get("metadata", {}).get("raw_mimetype")
+            if isinstance(cell.get("metadata"), Mapping)
+            else None
+        )
         # raw_mimetype decides whether nbconvert shows a raw cell at all; keep it, as text.
         metadata = {"raw_mimetype": raw_mimetype} if isinstance(raw_mimetype, str) else {}
         return {"cell_type": "raw", "metadata": metadata, "source": source}
-    # A cell type from a newer nbformat (the schema nbconvert validates against has none):
-    # its slot is kept, with a note instead of content.
+    # A cell type from a newer nbformat (4.5 knows no others, and nbconvert's template would
+    # print its name unescaped): its slot is kept, with a note instead of content.
     return {
         "cell_type": "markdown",
         "metadata": {},
@@ -229,10 +232,11 @@ def _mime_bundle(data: object, metadata: object) -> tuple[dict[str, str], dict[s
         elif isinstance(value := _text_or_none(data[mime]), str):
             kept[mime] = value
     html = kept.get("text/html")
-    if html is not None and _SCRIPT_TAG.search(html) and len(kept) > 1:
-        # Plotly, Bokeh, Altair, ipywidgets: the HTML is a script that draws the real output.
-        # Scripts never run here, so it would render empty; their static fallback (a PNG, the
-        # text repr) is what a reader can actually see.
+    if html is not None and _SCRIPT_TAG.search(html) and IMAGE_MIME_TYPES & kept.keys():
+        # Plotly, Bokeh, Altair: the HTML is a script that draws the real output. Scripts never
+        # run here, so it would render (nearly) empty; their static image is what a reader can
+        # actually see. Without an image the sanitized HTML stays: whatever static content it
+        # has beats a text repr like "<IPython.core.display.HTML object>".
         del kept["text/html"]
     return kept, _image_sizes(metadata, kept)
 
@@ -260,11 +264,9 @@ def _image_sizes(metadata: object, data: Mapping[str, str]) -> dict[str, Any]:
     return sizes
 
 
-def _is_size(value: object) -> bool:
+def _is_size(value: object) -> TypeGuard[int]:
     return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and 0 < value <= _LARGEST_IMAGE_SIDE
+        isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _LARGEST_IMAGE_SIDE
     )
 
 

@@ -65,9 +65,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
 # Matched against the raw attribute value: a leading space, an entity-encoded or tab-split
 # scheme ("java\tscript:") simply fails to match, and is dropped.
 _SAFE_HREF = re.compile(r"(?:https?:|mailto:|#)", re.IGNORECASE)
-_SAFE_SRC = re.compile(
-    r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE
-)
+_SAFE_SRC = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
 _INTEGER = re.compile(r"[0-9]{1,5}")
 _ALIGN = frozenset({"left", "center", "right", "justify"})
 _SCOPE = frozenset({"row", "col", "rowgroup", "colgroup"})
@@ -125,6 +123,23 @@ class HtmlCleaner:
 
 _PIECE_CLEANER = HtmlCleaner()
 
+# Chromium's HTML parser stops nesting at 512 levels too; nothing legitimate goes deeper.
+MAX_NESTING = 512
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+# Elements that never hold others (void) or that the parser closes implicitly when a sibling
+# starts (p, li, td, ...): neither builds depth, so neither is counted.
+_NOT_NESTING = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "dd", "dt", "option", "optgroup", "tr", "td", "th",
+        "thead", "tbody", "tfoot", "rt", "rp", "colgroup", "caption",
+    }
+)  # fmt: skip
+TOO_DEEP_NOTICE = (
+    '<p class="nb-too-deep"><em>(This content is nested too deeply to be displayed; '
+    "its source is shown instead.)</em></p>"
+)
+
 
 def clean_piece(html: object) -> str:
     """Clean one author-supplied piece (a markdown cell, an HTML output) before it is embedded.
@@ -132,5 +147,44 @@ def clean_piece(html: object) -> str:
     Not the security boundary (the whole fragment is cleaned again at the end) but it keeps the
     document's structure: nh3 parses the piece on its own and returns balanced markup, so a stray
     ``</div>`` in a markdown cell cannot close the cell wrapper and spill into the next cell.
+
+    A piece nested deeper than :data:`MAX_NESTING` is shown as escaped source instead: the HTML
+    parser's cost grows with depth times elements (40,000 nested ``<div>`` take nh3 8 s, twice,
+    since the final pass parses it again), so one hostile cell would otherwise make the whole
+    notebook unviewable.
     """
-    return _PIECE_CLEANER.clean(str(html))
+    text = str(html)
+    if _nesting_exceeds(text, MAX_NESTING):
+        return f"{TOO_DEEP_NOTICE}<pre>{_escape(text)}</pre>"
+    return _PIECE_CLEANER.clean(text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _nesting_exceeds(html: str, limit: int) -> bool:
+    """Whether element nesting may exceed ``limit``, by a linear scan of tag names.
+
+    An estimate, deliberately on the high side for hostile markup: an end tag closes one open
+    element of its name and stray end tags change nothing (the parser ignores them too), so
+    ``<div></span>`` repeated cannot hide its depth.
+    """
+    if html.count("<") <= limit:
+        return False
+    open_by_name: dict[str, int] = {}
+    depth = 0
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if name in _NOT_NESTING:
+            continue
+        if match.group(1):
+            if open_by_name.get(name, 0) > 0:
+                open_by_name[name] -= 1
+                depth -= 1
+        else:
+            open_by_name[name] = open_by_name.get(name, 0) + 1
+            depth += 1
+            if depth > limit:
+                return True
+    return False

@@ -14,7 +14,7 @@ from courses.models import Assignment, Cohort, Institution, Module, Program
 from courses.services import enroll, publish_assignment
 from platform.models import User
 
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
 
 
 def _at(start: dt.date, days: int, time: dt.time, zone: ZoneInfo) -> dt.datetime:
@@ -128,7 +128,7 @@ class Command(BaseCommand):
 
     def _print_logins(self, password: str) -> None:
         self.stdout.write("")
-        self.stdout.write("Demo log-ins (password for all: %s)" % password)
+        self.stdout.write(f"Demo log-ins (password for all: {password})")
         for data in catalog.DEMO_USERS:
             self.stdout.write(f"  {data.role.value:<12} {data.username:<16} {data.display_name}")
         self.stdout.write("")
