@@ -133,15 +133,29 @@ class PublishForm(forms.Form):
         help_text=_("With solutions and hidden tests; it stays on the server."),
     )
     opens_at = forms.DateTimeField(
-        label=_("Opens"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Opens"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     due_at = forms.DateTimeField(
         label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    max_attempts = forms.IntegerField(label=_("Attempts allowed"), min_value=1, max_value=100, initial=10)
+    max_attempts = forms.IntegerField(
+        label=_("Attempts allowed"), min_value=1, max_value=100, initial=10
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("opens_at") and data.get("due_at") and data["due_at"] < data["opens_at"]:
             raise forms.ValidationError(_("The due date must come after the opening date."))
         return data
+
+
+class ImportCourseForm(forms.Form):
+    archive = forms.FileField(
+        label=_("nbgrader course (.zip)"),
+        help_text=_("A zip of the course directory, or of its source/ folder."),
+    )
+    gradebook = forms.FileField(
+        label=_("gradebook.db (optional)"), required=False, help_text=_("Used for the due dates.")
+    )

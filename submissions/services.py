@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from courses.exceptions import PublishError
 from courses.models import Assignment, Cohort, Enrollment, Module
+from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import publish_assignment, record_released_grade
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
@@ -44,14 +46,9 @@ from submissions.models import (
     Submission,
     SubmissionFile,
 )
-from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+from submissions.notebooks import NotebookRejected, validate_notebook
 from submissions.rendering import RENDERER_VERSION
-
-
-def intake_limits() -> IntakeLimits:
-    return IntakeLimits(
-        max_bytes=settings.NOTEBOOK_MAX_BYTES, max_cells=settings.NOTEBOOK_MAX_CELLS
-    )
+from submissions.tasks import intake_limits
 
 
 @dataclass(frozen=True)
@@ -454,14 +451,50 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
     return purge
 
 
-def publish_checked(*, module: Module, slug: str, title: str, source: bytes, **options: Any) -> PublishCheck:
+def publish_checked(
+    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+) -> PublishCheck:
     """Publish an assignment from an nbgrader source and queue its publish check in the worker.
 
     Raises ``courses.exceptions.PublishError`` (with the cell and the problem) for a source
     nbgrader would refuse; nothing is published then.
     """
     with transaction.atomic():
-        assignment = publish_assignment(module=module, slug=slug, title=title, source=source, **options)
-        check = PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
+        assignment = publish_assignment(
+            module=module, slug=slug, title=title, source=source, **options
+        )
+        check = PublishCheck.objects.create(
+            assignment=assignment, source_sha256=assignment.source_sha256
+        )
         transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
     return check
+
+
+def import_nbgrader_course(
+    *, module: Module, sources: list[SourceNotebook], due: dict[str, datetime] | None = None
+) -> list[PublishCheck]:
+    """Publish every source notebook of an nbgrader course into a module, all or nothing.
+
+    Each becomes an assignment with a publish check; a source nbgrader would refuse aborts the
+    import with the notebook's name and the problem.
+    """
+    due = due or {}
+    checks = []
+    with transaction.atomic():
+        for order, (source, alone) in enumerate(grouped(sources)):
+            try:
+                checks.append(
+                    publish_checked(
+                        module=module,
+                        slug=source.slug(alone=alone),
+                        title=source.title(alone=alone),
+                        source=source.data,
+                        order=order,
+                        due_at=due.get(source.assignment),
+                    )
+                )
+            except PublishError as error:
+                raise PublishError(
+                    f"{source.assignment}/{source.notebook}.ipynb: {error.message}"
+                ) from error
+    return checks

@@ -29,6 +29,7 @@ from submissions.models import (
     Submission,
     TestResult,
 )
+from submissions.notebooks import IntakeLimits
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,13 @@ def _grade(run: GradingRun) -> GradingReport:
     )
 
 
+def intake_limits() -> IntakeLimits:
+    """The configured intake caps; the renderer must accept whatever intake accepted."""
+    return IntakeLimits(
+        max_bytes=settings.NOTEBOOK_MAX_BYTES, max_cells=settings.NOTEBOOK_MAX_CELLS
+    )
+
+
 def grading_limits() -> GradingLimits:
     return GradingLimits(
         cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
@@ -179,6 +187,7 @@ def render_notebook(rendered_id: int) -> str:
     result = render_in_subprocess(
         read_blob(rendered.notebook_sha256),
         RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS),
+        intake_limits=intake_limits(),
     )
     if result.ok:
         rendered.html_sha256 = put_bytes(result.html.encode())
@@ -209,10 +218,14 @@ def check_publication(check_id: int) -> str:
     grading = read_blob(assignment.grading_sha256)
     reports = {
         "reference": grade_notebook(
-            submission=read_blob(check.source_sha256), grading_notebook=grading, limits=grading_limits()
+            submission=read_blob(check.source_sha256),
+            grading_notebook=grading,
+            limits=grading_limits(),
         ),
         "blank": grade_notebook(
-            submission=read_blob(assignment.release_sha256), grading_notebook=grading, limits=grading_limits()
+            submission=read_blob(assignment.release_sha256),
+            grading_notebook=grading,
+            limits=grading_limits(),
         ),
     }
     problems = []

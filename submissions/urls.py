@@ -15,6 +15,7 @@ urlpatterns = [
     path("assignments/<int:pk>/regrade/", views.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
     path("modules/<int:pk>/publish/", views.publish, name="publish"),
+    path("modules/<int:pk>/import/", views.import_course, name="import-course"),
     path("assignments/<int:pk>/publish-check/", views.publish_check, name="publish-check"),
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),

@@ -1,5 +1,9 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,12 +26,14 @@ from courses.access import (
     get_module_for_instructor,
 )
 from courses.exceptions import CoursesError
+from courses.models import Assignment
+from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
-from submissions.forms import PublishForm, PurgeForm, ReviewForm, UploadForm
+from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
 from submissions.models import DataCard, RenderedNotebook, Review, Submission
 from submissions.rendering import render_document
 
@@ -221,10 +227,13 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
         )
     )
+    modules = cohort.program.modules.prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.prefetch_related("publish_checks"))
+    )
     return render(
         request,
         "submissions/cohort_submissions.html",
-        {"cohort": cohort, "submissions": submissions},
+        {"cohort": cohort, "submissions": submissions, "modules": modules},
     )
 
 
@@ -318,7 +327,10 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Published. The worker is checking the assignment now."))
             return redirect("submissions:publish-check", pk=check.assignment_id)
     return render(
-        request, "submissions/publish.html", {"module": module, "form": form}, status=400 if form.errors else 200
+        request,
+        "submissions/publish.html",
+        {"module": module, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -331,3 +343,44 @@ def publish_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "submissions/publish_check.html#report", context)
     return render(request, "submissions/publish_check.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Import an nbgrader course (zip of its source notebooks, optional gradebook) into a module."""
+    module = get_module_for_instructor(request.user, pk)
+    form = ImportCourseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sources = sources_in_archive(form.cleaned_data["archive"].read())
+            due = _uploaded_due_dates(form.cleaned_data["gradebook"])
+            checks = services.import_nbgrader_course(module=module, sources=sources, due=due)
+        except CoursesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(n)d assignments imported; their checks are running.") % {"n": len(checks)},
+            )
+            return (
+                redirect("submissions:publish-check", pk=checks[-1].assignment_id)
+                if checks
+                else redirect("home")
+            )
+    return render(
+        request,
+        "submissions/import_course.html",
+        {"module": module, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
+    if not upload:
+        return {}
+    with tempfile.NamedTemporaryFile(suffix=".db") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        return due_dates(Path(handle.name))
