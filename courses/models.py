@@ -163,6 +163,15 @@ class Assignment(models.Model):
         blank=True,
         help_text=_('Allowed file types for participants\' own data, e.g. ["csv", "parquet"].'),
     )
+    # nbgrader zeroes a test on any stderr output; a library's warning is not a failed test.
+    ignore_stderr_warnings = models.BooleanField(
+        _("ignore warnings on stderr"),
+        default=True,
+        help_text=_(
+            "Lines like 'file.py:12: FutureWarning: …' do not make a test fail. "
+            "Switch off for nbgrader's strict behaviour."
+        ),
+    )
     max_data_files = models.PositiveIntegerField(default=10)
     max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
     source_sha256 = models.CharField(max_length=64, blank=True)

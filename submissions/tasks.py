@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from courses.nbgrader import GradeCell
 from platform.blobs import blob_path, put_bytes, read_blob
-from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.models import (
     GradeEvent,
     GradingRun,
@@ -117,6 +117,7 @@ def _grade(run: GradingRun) -> GradingReport:
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
         limits=grading_limits(),
+        stderr_ignore=DEFAULT_STDERR_IGNORE if assignment.ignore_stderr_warnings else None,
     )
 
 
