@@ -301,7 +301,7 @@ def write_notebook(notebook: Notebook) -> bytes:
     """Serialise deterministically (nbformat's own writer: sorted keys, one-space indent)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        text = nbformat.writes(nbformat.from_dict(notebook), version=4)
+        text: str = nbformat.writes(nbformat.from_dict(notebook), version=4)
     return text.encode("utf-8")
 
 

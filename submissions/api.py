@@ -59,7 +59,8 @@ class UploadInputSerializer(serializers.Serializer[None]):
         default=list,
         help_text="Your own data files, placed read-only beside the notebook when grading.",
     )
-    source = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    # A field named "source" shadows Field.source in the stubs only; DRF collects it normally.
+    source = serializers.CharField(required=False, allow_blank=True, max_length=500)  # type: ignore[assignment]
     licence = serializers.CharField(required=False, allow_blank=True, max_length=200)
     personal_data = serializers.ChoiceField(
         choices=DataCard.PersonalData.choices, required=False, default=DataCard.PersonalData.NO
@@ -348,7 +349,7 @@ def regrade_assignment(request: Request, pk: int) -> Response:
 class PublishInputSerializer(serializers.Serializer[None]):
     title = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=50)
-    source = serializers.FileField(help_text="The nbgrader source notebook (stays on the server).")
+    source = serializers.FileField(help_text="The nbgrader source notebook (stays on the server).")  # type: ignore[assignment]
     opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     max_attempts = serializers.IntegerField(min_value=1, max_value=100, default=10)

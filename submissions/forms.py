@@ -52,7 +52,7 @@ class UploadForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("data_files") and not (data.get("source") and data.get("licence")):
             raise forms.ValidationError(
                 _("Please fill in where your data comes from and its licence."), code="data_card"
@@ -145,7 +145,7 @@ class PublishForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("opens_at") and data.get("due_at") and data["due_at"] < data["opens_at"]:
             raise forms.ValidationError(_("The due date must come after the opening date."))
         return data

@@ -447,7 +447,11 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
         )
     )
     doomed = candidates - still_used
-    transaction.on_commit(lambda: [delete_blob(sha) for sha in doomed])
+    def delete_doomed() -> None:
+        for sha in doomed:
+            delete_blob(sha)
+
+    transaction.on_commit(delete_doomed)
     return purge
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
@@ -101,8 +101,9 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
     context = _submission_context(request, submission)
-    if request.htmx:
-        return render(request, "submissions/submission_detail.html#status", context)
+    part = request.GET.get("part")
+    if request.htmx and part in {"notebook", "grading"}:
+        return render(request, f"submissions/submission_detail.html#{part}", context)
     return render(request, "submissions/submission_detail.html", context)
 
 
@@ -112,7 +113,10 @@ def _submission_context(
     grader = is_grader_of(request.user, submission)
     run = services.latest_run(submission)
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
-    rendered = services.rendered_notebook_of(submission)
+    # A notebook not rendered by this renderer version yet (e.g. after an upgrade) is queued.
+    rendered = services.rendered_notebook_of(submission) or services.request_rendering(
+        notebook_sha256=submission.notebook_sha256
+    )
     released = review is not None and review.is_released
     return {
         "submission": submission,
@@ -124,7 +128,7 @@ def _submission_context(
         "released": released,
         "is_grader": grader,
         "rendered": rendered,
-        "settled": submission.is_settled and rendered is not None and rendered.status != "pending",
+        "render_settled": rendered is not None and rendered.status != RenderedNotebook.Status.PENDING,
     }
 
 
@@ -239,7 +243,7 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_GET
 @login_required
-def data_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponse:
+def data_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:

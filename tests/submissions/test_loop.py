@@ -62,10 +62,12 @@ def test_the_page_polls_until_grading_is_settled(
     client.post(reverse("submissions:upload", args=[assignment.pk]), {"notebook": upload_file(participant_notebook())})
     submission = Submission.objects.get()
     page = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
-    assert 'hx-trigger="every 1s"' in page
-    fragment = client.get(reverse("submissions:detail", args=[submission.pk]), headers={"HX-Request": "true"})
-    assert fragment.content.decode().lstrip().startswith('<div id="submission-status"')
-    assert "<html" not in fragment.content.decode()
+    assert page.count('hx-trigger="every 1s"') == 2  # the notebook and the grading region
+    url = reverse("submissions:detail", args=[submission.pk])
+    for part in ["notebook", "grading"]:
+        fragment = client.get(url, {"part": part}, headers={"HX-Request": "true"}).content.decode()
+        assert fragment.lstrip().startswith(f'<section id="{part}-region"')
+        assert "<html" not in fragment
 
 
 def test_release_shows_the_total_and_feedback_and_issues_the_certificate(
