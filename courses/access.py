@@ -44,7 +44,9 @@ def get_assignment_for_instructor(user: User, pk: int) -> Assignment:
 
 
 def get_cohort_for_instructor(user: User, pk: int) -> Cohort:
-    return get_object_or_404(Cohort.objects.taught_by(user).select_related("program"), pk=pk)
+    """A cohort the user teaches; coordinators see every cohort."""
+    cohorts = Cohort.objects.all() if user.is_coordinator else Cohort.objects.taught_by(user)
+    return get_object_or_404(cohorts.select_related("program"), pk=pk)
 
 
 def get_certificate_for_holder(user: User, code: str) -> Certificate:

@@ -447,6 +447,7 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
         )
     )
     doomed = candidates - still_used
+
     def delete_doomed() -> None:
         for sha in doomed:
             delete_blob(sha)

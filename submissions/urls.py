@@ -18,5 +18,7 @@ urlpatterns = [
     path("modules/<int:pk>/import/", views.import_course, name="import-course"),
     path("assignments/<int:pk>/publish-check/", views.publish_check, name="publish-check"),
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
+    path("cohorts/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
+    path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
 ]

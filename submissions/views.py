@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +35,7 @@ from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
+from submissions.gradebook import gradebook_csv, gradebook_for
 from submissions.models import DataCard, RenderedNotebook, Review, Submission
 from submissions.rendering import render_document
 
@@ -128,7 +130,8 @@ def _submission_context(
         "released": released,
         "is_grader": grader,
         "rendered": rendered,
-        "render_settled": rendered is not None and rendered.status != RenderedNotebook.Status.PENDING,
+        "render_settled": rendered is not None
+        and rendered.status != RenderedNotebook.Status.PENDING,
     }
 
 
@@ -243,7 +246,9 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_GET
 @login_required
-def data_file_download(request: AuthenticatedHttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
+def data_file_download(
+    request: AuthenticatedHttpRequest, pk: int, file_pk: int
+) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
@@ -388,3 +393,22 @@ def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
             handle.write(chunk)
         handle.flush()
         return due_dates(Path(handle.name))
+
+
+@require_GET
+@login_required
+def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for_instructor(request.user, pk)
+    return render(request, "submissions/gradebook.html", {"book": gradebook_for(cohort)})
+
+
+@require_GET
+@login_required
+def gradebook_export(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    cohort = get_cohort_for_instructor(request.user, pk)
+    response = StreamingHttpResponse(
+        gradebook_csv(gradebook_for(cohort)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"gradebook-{cohort.program.slug}-{slugify(cohort.name)}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

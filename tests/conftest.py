@@ -21,7 +21,7 @@ from django.test import Client
 from courses.models import Assignment, Cohort, Institution, Module, Program
 from courses.services import enroll, publish_assignment
 from platform.models import User
-from tests.helpers import tiny_source_notebook
+from tests.helpers import make_user, tiny_source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +47,8 @@ def _isolated_files(settings: Any, tmp_path: Path) -> None:
     # Heartbeats come from a side thread on its own connection, which a test's open
     # transaction would block; tests of the heartbeat set their own interval.
     settings.GRADING_HEARTBEAT_SECONDS = 3600
+    # Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -59,15 +61,6 @@ def _clear_cache() -> Iterator[None]:
 
 
 # --- people and courses -----------------------------------------------------------------------
-
-
-def make_user(username: str, **extra: Any) -> User:
-    return User.objects.create_user(
-        username=username,
-        password="correct horse battery",
-        email=f"{username}@example.org",
-        **extra,
-    )
 
 
 @pytest.fixture

@@ -5,8 +5,12 @@ from typing import Any
 import nbformat
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from platform.models import User
 
-def nbgrader_meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None) -> dict[str, Any]:
+
+def nbgrader_meta(
+    grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "grade": grade,
         "solution": solution,
@@ -22,21 +26,31 @@ def nbgrader_meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, p
 def tiny_source_notebook() -> nbformat.NotebookNode:
     """A small nbgrader source: a solution, a visible test, a hidden test, a manual answer."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_markdown_cell(
-            "# Squares\nWrite `square(x)`.", metadata=nbgrader_meta("intro", grade=False, solution=False, locked=True)
+            "# Squares\nWrite `square(x)`.",
+            metadata=nbgrader_meta("intro", grade=False, solution=False, locked=True),
         ),
         nbformat.v4.new_code_cell(
             "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
             metadata=nbgrader_meta("square", grade=False, solution=True, locked=False),
         ),
         nbformat.v4.new_code_cell(
-            "assert square(3) == 9", metadata=nbgrader_meta("test_square", grade=True, solution=False, locked=True, points=2)
+            "assert square(3) == 9",
+            metadata=nbgrader_meta(
+                "test_square", grade=True, solution=False, locked=True, points=2
+            ),
         ),
         nbformat.v4.new_code_cell(
             "assert square(2) == 4\n### BEGIN HIDDEN TESTS\nassert square(-4) == 16\n### END HIDDEN TESTS",
-            metadata=nbgrader_meta("test_square_hidden", grade=True, solution=False, locked=True, points=1),
+            metadata=nbgrader_meta(
+                "test_square_hidden", grade=True, solution=False, locked=True, points=1
+            ),
         ),
         nbformat.v4.new_markdown_cell(
             "Explain why squares are never negative.",
@@ -46,7 +60,9 @@ def tiny_source_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def participant_notebook(body: str = "    return x * x", answer: str = "Because (-x)(-x) = x².") -> bytes:
+def participant_notebook(
+    body: str = "    return x * x", answer: str = "Because (-x)(-x) = x²."
+) -> bytes:
     """What a participant uploads: the release notebook with the solution filled in."""
     nb = tiny_source_notebook()
     nb.cells[1].source = f"def square(x):\n{body}"
@@ -57,3 +73,12 @@ def participant_notebook(body: str = "    return x * x", answer: str = "Because 
 
 def upload_file(data: bytes, name: str = "attempt.ipynb") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def make_user(username: str, **extra: Any) -> User:
+    return User.objects.create_user(
+        username=username,
+        password="correct horse battery",
+        email=f"{username}@example.org",
+        **extra,
+    )

@@ -8,6 +8,7 @@ back as a report with status "failed", never as an exception.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -42,7 +44,15 @@ from submissions.grading.report import (
     clip_tail,
 )
 from submissions.grading.restore import prepare
+from submissions.grading.sandbox import (
+    SandboxMisconfigured,
+    SandboxUnavailable,
+    resolve_isolation,
+    short_run_base,
+)
 from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score
+
+logger = logging.getLogger("submissions.grading")
 
 NOTEBOOK_NAME = "submission.ipynb"
 NO_FILES: Mapping[str, Path] = MappingProxyType({})
@@ -139,6 +149,7 @@ def grade_notebook(
     def elapsed() -> float:
         return time.monotonic() - started
 
+    cells: Sequence[GradeCell] | None
     if published is not None:
         grading_bytes, cells = published.grading_notebook, published.grade_cells
     elif grading_notebook is not None:
@@ -193,8 +204,19 @@ def grade_notebook(
             f"(this notebook uses the {clip(kernel_name, 80)} kernel)."
         )
 
+    try:
+        isolation = resolve_isolation()
+    except (SandboxMisconfigured, SandboxUnavailable) as error:
+        logger.error("grading refused: %s", error)
+        return failure(
+            "The notebook could not be graded: the grading sandbox is not available on this "
+            "worker. The instructors can re-run grading once it is fixed.",
+            f"sandbox: {error}",
+        )
+
     workdir = Path(tempfile.mkdtemp(prefix="grading-"))
-    rundir = Path(tempfile.mkdtemp(prefix="grading-run-"))
+    # Short: ipc socket paths inside it must stay under ~108 bytes.
+    rundir = Path(tempfile.mkdtemp(prefix="gr-", dir=short_run_base()))
     try:
         try:
             _stage(workdir, submission, data_files)
@@ -202,7 +224,9 @@ def grade_notebook(
             return failure(f"Your files could not be prepared for grading: {error}.")
         except OSError as error:  # a server-side problem: its details are for the log only
             return failure("Your files could not be prepared for grading.", str(error))
-        execution = execute(prepared.notebook, workdir=workdir, rundir=rundir, limits=limits)
+        execution = execute(
+            prepared.notebook, workdir=workdir, rundir=rundir, limits=limits, isolation=isolation
+        )
     finally:
         _remove_tree(workdir)
         _remove_tree(rundir)
@@ -215,12 +239,18 @@ def grade_notebook(
         log_lines.append(f"cell {index + 1} was interrupted after {limits.cell_timeout_s:g} s")
     for index in sorted(execution.truncated):
         log_lines.append(f"the output of cell {index + 1} was truncated")
+    if execution.leftovers:
+        log_lines.append(f"{execution.leftovers} leftover processes of the kernel were killed")
     if execution.kernel_log:
         log_lines.append("kernel log:\n" + execution.kernel_log)
-    log = redact(clip_tail("\n".join(log_lines), LOG_LIMIT * 2), secrets)
+    # The isolation line leads, and survives the clipping of a long log.
+    header = isolation.describe()
+    body = redact(clip_tail("\n".join(log_lines), LOG_LIMIT - len(header) - 1), secrets)
+    log = f"{header}\n{body}" if body else header
 
     if execution.error:
-        return failure(redact(execution.error, secrets), log)
+        report = failure(redact(execution.error, secrets), log)
+        return replace(report, isolation=isolation.kind)
 
     executed_cells: list[Cell] = execution.notebook["cells"]
     outcomes: list[TestOutcome] = []
@@ -256,4 +286,5 @@ def grade_notebook(
         error="",
         log_excerpt=clip_tail(log, LOG_LIMIT),
         duration_s=elapsed(),
+        isolation=isolation.kind,
     )

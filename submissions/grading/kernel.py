@@ -1,12 +1,17 @@
-"""Executing a prepared notebook: one fresh, resource-limited kernel per submission.
+"""Executing a prepared notebook: one fresh, limited, sandboxed kernel per submission.
 
-The kernel is this interpreter started in a scrubbed environment through a tiny launcher that
-sets resource limits and then ``exec``s ipykernel, so the limits bind the kernel itself and the
-kernel keeps the launcher's pid (and process group, which is what interrupts and kills target).
-It never depends on the user's kernelspec directories.
+The kernel is the worker's interpreter started through a tiny launcher that sets resource
+limits and then ``exec``s ipykernel, so the limits bind the kernel itself. Where the host allows
+it (see ``sandbox.py``) the launcher runs inside bubblewrap, as a dedicated non-root uid, with
+no network and nothing of the host but the read-only system, the interpreter and the
+submission's working directory; otherwise it runs with the limits and a scrubbed environment
+only. It never depends on the user's kernelspec directories.
 
 nbclient drives execution (``allow_errors``, per-cell timeout with interrupt); a watchdog kills
-the kernel's process group at the notebook deadline, and the group is always killed at the end.
+the kernel at the notebook deadline, and everything the kernel started is killed at the end
+(under bubblewrap the kernel's pid namespace dies with it, detached processes included).
+The host counts output bytes per cell, and its ZMQ context refuses any single message over a
+size limit, so no kernel can make the worker hold more than that at once.
 Execution runs in a thread of its own with its own event loop, so nbclient never installs
 signal handlers in the worker's main thread and a running event loop is never in the way.
 """
@@ -17,15 +22,19 @@ import asyncio
 import contextlib
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import nbformat
+import zmq
+import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -33,13 +42,33 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
-from submissions.grading.report import GradingLimits, clip, clip_tail, seconds
+from submissions.grading import seccomp
+from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
+from submissions.grading.sandbox import (
+    SANDBOX_HOME,
+    SANDBOX_TMP,
+    SANDBOX_USER,
+    SYSTEM_PATH,
+    Interpreter,
+    Isolation,
+    SandboxPaths,
+    bwrap_arguments,
+    resolve_isolation,
+    sandbox_interpreter,
+    setpriv_prefix,
+    write_etc,
+)
 
 KERNEL_LOG_LIMIT = 4_000
 _TRIMMED_TEXT = 1_000
 # Time given to nbclient to notice a killed kernel before its coroutine is cancelled.
 _DEADLINE_GRACE_S = 15.0
-_SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+# How long a kernel's processes may take to disappear once killed.
+_REAP_TIMEOUT_S = 5.0
+# A dropped connection while the kernel still runs after this long was a message over the limit.
+_DROP_GRACE_S = 0.5
+# Room for a message's headers and JSON around the output it carries.
+MESSAGE_OVERHEAD = 1 * MiB
 _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # Runs as ``python -I -c``; sets the limits, then becomes the kernel. The kernel itself runs
@@ -60,7 +89,12 @@ os.execv(sys.executable, [sys.executable, "-s", "-P", "-m", "ipykernel_launcher"
 """
 
 
-def kernel_command(limits: GradingLimits) -> list[str]:
+def message_limit(limits: GradingLimits) -> int:
+    """ZMQ_MAXMSGSIZE for the worker's sockets: no single output above the cap gets through."""
+    return limits.max_output_bytes + MESSAGE_OVERHEAD
+
+
+def kernel_rlimits(limits: GradingLimits, isolation: Isolation) -> list[tuple[str, int, int]]:
     cpu = math.ceil(limits.notebook_timeout_s + limits.kernel_startup_timeout_s) + 10
     rlimits = [
         ("RLIMIT_CPU", cpu, cpu + 5),
@@ -69,16 +103,54 @@ def kernel_command(limits: GradingLimits) -> list[str]:
         ("RLIMIT_NOFILE", limits.open_files, limits.open_files),
         ("RLIMIT_CORE", 0, 0),
     ]
-    code = _LAUNCHER.replace("LIMITS", repr(rlimits))
-    return [sys.executable, "-I", "-c", code, "-f", "{connection_file}"]
+    # RLIMIT_NPROC counts every process of the uid: it would also count the worker's own
+    # processes (and does not bind root at all), so only a kernel with a uid of its own gets it.
+    if isolation.dedicated_uid or isolation.private_user_namespace:
+        rlimits.append(("RLIMIT_NPROC", limits.processes, limits.processes))
+    return rlimits
 
 
-def kernel_environment(workdir: Path) -> dict[str, str]:
+def kernel_command(
+    limits: GradingLimits,
+    isolation: Isolation,
+    *,
+    python: str = sys.executable,
+    bwrap_args: list[str] | None = None,
+) -> list[str]:
+    code = _LAUNCHER.replace("LIMITS", repr(kernel_rlimits(limits, isolation)))
+    launcher = [python, "-I", "-c", code, "-f", "{connection_file}"]
+    if isolation.kind == "bwrap":
+        # The worker's pid means nothing in the kernel's pid namespace (JPY_PARENT_PID is not
+        # passed in): its parent is the sandbox's init, pid 1, which takes the kernel along
+        # when it goes. Saying so keeps ipykernel from polling a parent and from printing
+        # console instructions into the log.
+        launcher.append("--IPKernelApp.parent_handle=1")
+    if isolation.uid is not None and isolation.gid is not None:
+        launcher = setpriv_prefix(isolation.setpriv, isolation.uid, isolation.gid) + launcher
+    if isolation.kind != "bwrap":
+        return launcher
+    # jupyter_client interrupts with killpg(SIGINT), which would kill bwrap and, through
+    # --die-with-parent, the kernel: bwrap ignores SIGINT, and interrupts go to the sandbox's
+    # own process group (see _KernelHandle.interrupt). Python resets SIGINT for each cell.
+    env = shutil.which("env") or "/usr/bin/env"
+    return [env, "--ignore-signal=INT", isolation.bwrap, *(bwrap_args or []), "--", *launcher]
+
+
+def kernel_environment(
+    workdir: Path, isolation: Isolation | None = None, interpreter: Interpreter | None = None
+) -> dict[str, str]:
     """Everything the kernel gets from us; no secret or setting of the worker leaks in."""
+    sandboxed = isolation is not None and isolation.kind == "bwrap" and interpreter is not None
+    if sandboxed and interpreter is not None:
+        home, tmp = SANDBOX_HOME, SANDBOX_TMP
+        bindir = str(Path(interpreter.executable).parent)
+    else:
+        home = tmp = str(workdir)
+        bindir = str(Path(sys.executable).parent)
     env = {
-        "PATH": f"{Path(sys.executable).parent}:{_SYSTEM_PATH}",
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
+        "PATH": f"{bindir}:{SYSTEM_PATH}",
+        "HOME": home,
+        "TMPDIR": tmp,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "MPLBACKEND": "Agg",
@@ -86,33 +158,198 @@ def kernel_environment(workdir: Path) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
     }
+    if sandboxed and interpreter is not None:
+        env["USER"] = env["LOGNAME"] = SANDBOX_USER
+        if interpreter.library_path:
+            env["LD_LIBRARY_PATH"] = interpreter.library_path
     for name in _PASSED_THROUGH:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
 
 
+# -- processes ---------------------------------------------------------------------------------
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[-1].split()
+    return int(fields[1]), fields[0]
+
+
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _namespace(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+
+
+def _child_of(parent: int) -> int | None:
+    for pid in _pids():
+        stat = _stat(pid)
+        if stat is not None and stat[0] == parent:
+            return pid
+    return None
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[1] not in ("Z", "X")
+
+
+class _KernelHandle:
+    """What the watchdog and the outer thread need to stop a kernel, whatever state it is in.
+
+    Outside the sandbox the kernel leads its own process group. Under bubblewrap, the launched
+    process is bwrap; its one child is the sandbox's init (pid 1 of the kernel's pid
+    namespace), which leads the session the kernel and its children run in.
+    """
+
+    def __init__(self, sandboxed: bool = False) -> None:
+        self.sandboxed = sandboxed
+        self.process: subprocess.Popen[bytes] | None = None
+        self.pgid: int | None = None
+        self.init_pid: int | None = None
+        self.pid_namespace: str | None = None
+        self.deadline_hit = False
+        self.oversized_cell: int | None = None
+        self.leftovers = 0
+
+    def attach(self, provisioner: Any) -> None:
+        self.process = getattr(provisioner, "process", None)
+        pgid = getattr(provisioner, "pgid", None)
+        self.pgid = pgid if isinstance(pgid, int) else getattr(self.process, "pid", None)
+
+    def locate_sandbox(self) -> None:
+        """Find the sandbox's init and pid namespace (once; bwrap forks it right away)."""
+        if not self.sandboxed or self.init_pid is not None or self.process is None:
+            return
+        if self.process.poll() is not None:
+            return
+        child = _child_of(self.process.pid)
+        namespace = _namespace(child) if child is not None else None
+        if child is not None and namespace is not None and namespace != _namespace(os.getpid()):
+            self.init_pid, self.pid_namespace = child, namespace
+
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def _signal_sandbox(self, signum: int, *, group: bool) -> None:
+        pid = self.init_pid
+        if pid is None or _namespace(pid) != self.pid_namespace:
+            return  # gone, and its pid may belong to someone else by now
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group:
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+    def interrupt(self) -> None:
+        """SIGINT to the kernel's process group, as Jupyter does; never to bwrap itself."""
+        if self.sandboxed:
+            self.locate_sandbox()
+            self._signal_sandbox(signal.SIGINT, group=True)
+        elif self.pgid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pgid, signal.SIGINT)
+
+    def kill(self) -> None:
+        # Linux does not reuse a pid while a process group of that id has members, so this
+        # reaches the kernel (or bwrap) and whatever stayed in its group, and nothing else.
+        if self.sandboxed:
+            self.locate_sandbox()
+        if self.pgid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pgid, signal.SIGKILL)
+        # bwrap's death kills the sandbox's init (--die-with-parent), and the init's death
+        # every process of its pid namespace, setsid or not; this does not wait for either.
+        self._signal_sandbox(signal.SIGKILL, group=False)
+
+    def reap(self) -> None:
+        """Wait until nothing of the kernel runs any more, killing stragglers."""
+        deadline = time.monotonic() + _REAP_TIMEOUT_S
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=_REAP_TIMEOUT_S)
+        if self.pid_namespace is None:
+            return
+        while True:
+            members = [pid for pid in _pids() if _namespace(pid) == self.pid_namespace]
+            running = [pid for pid in members if _alive(pid)]
+            if not running:
+                return
+            self.leftovers = max(self.leftovers, len(running))
+            for pid in running:
+                if _namespace(pid) == self.pid_namespace:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
+# -- jupyter_client and nbclient, adapted ------------------------------------------------------
+
+
 class _GradingKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel spec is ours, never one found on disk."""
 
     grading_spec: KernelSpec | None = None
+    connection_owner: tuple[int, int] | None = None
+    handle: _KernelHandle | None = None
 
     @property
     def kernel_spec(self) -> KernelSpec | None:
         return self.grading_spec
 
+    def write_connection_file(self, **kwargs: Any) -> None:
+        # Written 0600 by the worker; the kernel's uid must read it (and nobody else).
+        super().write_connection_file(**kwargs)
+        if self.connection_owner is not None:
+            os.chown(self.connection_file, *self.connection_owner)
 
-def _kernel_manager(limits: GradingLimits, connection_file: Path) -> _GradingKernelManager:
+    def client(self, **kwargs: Any) -> Any:
+        # The client shares our context, which carries the ZMQ_MAXMSGSIZE default.
+        kwargs.setdefault("context", self.context)
+        return super().client(**kwargs)
+
+    async def interrupt_kernel(self) -> None:  # type: ignore[override]
+        if self.handle is not None:
+            self.handle.interrupt()
+        else:
+            await super().interrupt_kernel()
+
+
+def _kernel_manager(
+    limits: GradingLimits,
+    connection_file: Path,
+    command: list[str],
+    handle: _KernelHandle,
+    isolation: Isolation,
+) -> _GradingKernelManager:
     # "python3" makes jupyter_client and nbclient treat the kernel as ipykernel.
-    # IPC sockets live in the private run directory: no TCP port any local process could reach.
+    # IPC sockets live in a private run directory: no TCP port any local process could reach,
+    # and the only way between worker and kernel when the kernel has no network.
     manager = _GradingKernelManager(
         kernel_name="python3",
         connection_file=str(connection_file),
         transport="ipc",
         ip=str(connection_file.with_name("kernel")),
     )
+    manager.context.setsockopt(zmq.MAXMSGSIZE, message_limit(limits))
+    manager.handle = handle
+    if isolation.uid is not None and isolation.gid is not None:
+        manager.connection_owner = (isolation.uid, isolation.gid)
     manager.grading_spec = KernelSpec(
-        argv=kernel_command(limits),
+        argv=command,
         display_name="Python 3 (autograder)",
         language="python",
         interrupt_mode="signal",
@@ -120,33 +357,6 @@ def _kernel_manager(limits: GradingLimits, connection_file: Path) -> _GradingKer
         metadata={},
     )
     return manager
-
-
-class _KernelHandle:
-    """What the watchdog and the outer thread need to stop a kernel, whatever state it is in."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
-        self.pgid: int | None = None
-        self.deadline_hit = False
-
-    def attach(self, provisioner: Any) -> None:
-        self.process = getattr(provisioner, "process", None)
-        pgid = getattr(provisioner, "pgid", None)
-        self.pgid = pgid if isinstance(pgid, int) else getattr(self.process, "pid", None)
-
-    def returncode(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
-    def kill(self) -> None:
-        # Linux does not reuse a pid while a process group of that id has members, so this
-        # reaches the kernel and whatever it spawned, and nothing else.
-        if self.pgid is None:
-            return
-        try:
-            os.killpg(self.pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _utf8_size(value: object) -> int:
@@ -190,6 +400,8 @@ class _GradingClient(NotebookClient):
     ) -> None:
         self.max_output_bytes: int = kw.pop("max_output_bytes")
         super().__init__(nb, km=km, **kw)
+        # No widget emulation: an Output widget would collect outputs past the cap.
+        self.comm_open_handlers = {}
         self.handle = handle
         self.current_cell: int | None = None
         self.interrupted: set[int] = set()
@@ -221,6 +433,14 @@ class _GradingClient(NotebookClient):
             raise DeadKernelError("the cell did not stop when interrupted")
         self.interrupted.add(index)
         return await super()._async_handle_timeout(timeout, cell)
+
+    def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
+        # An update replaces earlier outputs in place, past the per-cell count: cap it alone.
+        if _utf8_size(msg.get("content", {}).get("data", {})) > self.max_output_bytes:
+            if self.current_cell is not None:
+                self.truncated.add(self.current_cell)
+            return
+        super()._update_display_id(display_id, msg)
 
     def output(
         self,
@@ -255,6 +475,45 @@ class _GradingClient(NotebookClient):
         return None
 
 
+async def _watch_connections(client: _GradingClient, handle: _KernelHandle) -> None:
+    """Notice messages refused for their size: ZMQ drops the connection, the kernel lives on.
+
+    An output message over the limit is lost, and its cell counts as truncated. A reply over
+    the limit (an exception with a huge message) would leave nbclient waiting for it until the
+    cell's timeout, so the kernel is stopped at once and the notebook fails with the reason.
+    """
+    kc = client.kc
+    if kc is None:
+        return
+    watched = {"iopub": kc.iopub_channel.socket, "shell": kc.shell_channel.socket}
+    monitors: dict[zmq.asyncio.Socket, str] = {}
+    poller = zmq.asyncio.Poller()
+    try:
+        for name, sock in watched.items():
+            monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            monitors[monitor] = name
+            poller.register(monitor, zmq.POLLIN)
+        while True:
+            for monitor, _ in await poller.poll():
+                await monitor.recv_multipart()
+                cell = client.current_cell
+                await asyncio.sleep(_DROP_GRACE_S)
+                if handle.returncode() is not None or cell is None:
+                    continue  # the kernel died: its connections went with it
+                if monitors[monitor] == "iopub":
+                    client.truncated.add(cell)
+                else:
+                    handle.oversized_cell = cell
+                    handle.kill()
+    finally:
+        for sock in watched.values():
+            with contextlib.suppress(zmq.ZMQError):
+                if not sock.closed:
+                    sock.disable_monitor()
+        for monitor in monitors:
+            monitor.close(linger=0)
+
+
 @dataclass
 class Execution:
     notebook: Notebook
@@ -263,20 +522,27 @@ class Execution:
     # Empty when every cell ran; otherwise why the notebook as a whole could not be graded.
     error: str = ""
     kernel_log: str = ""
+    # Processes of the kernel still running after it was stopped, killed then (should be 0).
+    leftovers: int = 0
 
 
 def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> str:
     where = f" while running cell {cell + 1}" if cell is not None and cell >= 0 else ""
     code = handle.returncode()
-    if code == -signal.SIGXCPU:
+    signum: int | None = None
+    if code is not None and code < 0:
+        signum = -code
+    elif code is not None and handle.sandboxed and code > 128:
+        signum = code - 128  # bwrap exits 128 + N when the kernel died of signal N
+    if signum == signal.SIGXCPU:
         return f"The kernel used up its CPU time{where} and was stopped."
-    if code == -signal.SIGXFSZ:
-        megabytes = limits.file_size_bytes // (1024 * 1024)
+    if signum == signal.SIGXFSZ:
+        megabytes = limits.file_size_bytes // MiB
         return f"The notebook wrote a file larger than {megabytes} MB{where}."
-    if code is None or code == -signal.SIGKILL:
-        return f"The kernel died{where} (out of memory?)."
-    if code < 0:
-        return f"The kernel died{where} (signal {-code})."
+    if code is None or signum == signal.SIGKILL:
+        return f"The kernel was killed{where} (it may have run out of memory)."
+    if signum is not None:
+        return f"The kernel died{where} (signal {signum})."
     return f"The kernel died{where}: its process exited with status {code}."
 
 
@@ -285,22 +551,26 @@ async def _start(
     client: _GradingClient,
     *,
     workdir: Path,
+    env: dict[str, str],
     log: IO[bytes],
     limits: GradingLimits,
     handle: _KernelHandle,
+    pass_fds: tuple[int, ...],
 ) -> str:
     try:
         async with asyncio.timeout(limits.kernel_startup_timeout_s):
             await km.start_kernel(
                 cwd=str(workdir),
-                env=kernel_environment(workdir),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                pass_fds=pass_fds,
                 extra_arguments=["--HistoryManager.hist_file=:memory:"],
             )
             handle.attach(km.provisioner)
             await client.async_start_new_kernel_client()
+            handle.locate_sandbox()
     except TimeoutError:
         return f"The Python kernel did not start within {seconds(limits.kernel_startup_timeout_s)}."
     except Exception as error:
@@ -316,6 +586,7 @@ async def _watchdog(delay: float, handle: _KernelHandle) -> None:
 
 async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHandle) -> str:
     watchdog = asyncio.create_task(_watchdog(limits.notebook_timeout_s, handle))
+    watcher = asyncio.create_task(_watch_connections(client, handle))
     try:
         async with asyncio.timeout(limits.notebook_timeout_s + _DEADLINE_GRACE_S):
             await client.async_execute()
@@ -327,11 +598,20 @@ async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHan
                 f"Cell {client.stuck_cell + 1} did not stop when it was interrupted after "
                 f"{seconds(limits.cell_timeout_s)}, so the kernel was stopped."
             )
+        if handle.oversized_cell is not None:
+            megabytes = message_limit(limits) / MiB
+            return (
+                f"Cell {handle.oversized_cell + 1} sent a message larger than {megabytes:g} MB "
+                "(a huge error message?), so the kernel was stopped."
+            )
         if isinstance(error, DeadKernelError):
             return _describe_death(handle, client.current_cell, limits)
         return f"The notebook could not be run ({type(error).__name__})."
     finally:
         watchdog.cancel()
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
     return ""
 
 
@@ -344,15 +624,103 @@ async def _stop(km: _GradingKernelManager, client: _GradingClient, handle: _Kern
     with contextlib.suppress(Exception):
         if km.has_kernel:
             await km.shutdown_kernel(now=True)
+    await asyncio.to_thread(handle.reap)
     km.cleanup_connection_file()
     if not km.context.closed:
         km.context.destroy(linger=0)
 
 
+def _prepare(rundir: Path, workdir: Path, isolation: Isolation) -> SandboxPaths:
+    """The run directory's layout, and ownership for the kernel's uid.
+
+    ``rundir/k`` holds the ipc sockets and the connection file; it is the only part of the run
+    directory the kernel reaches (its log and the generated /etc stay the worker's).
+    """
+    socket_dir = rundir / "k"
+    socket_dir.mkdir(mode=0o700)
+    if isolation.uid is not None and isolation.gid is not None:
+        for path in (socket_dir, workdir):
+            os.chown(path, isolation.uid, isolation.gid)
+            path.chmod(0o700)
+        if isolation.kind != "bwrap":
+            rundir.chmod(0o711)  # the kernel's uid walks through to its sockets, lists nothing
+    if isolation.kind != "bwrap":
+        return SandboxPaths(workdir, socket_dir, {}, None, None)
+    uid = isolation.uid if isolation.uid is not None else os.getuid()
+    gid = isolation.gid if isolation.gid is not None else os.getgid()
+    etc = write_etc(rundir / "etc", uid, gid)
+    pyvenv_cfg: Path | None = None
+    interpreter = sandbox_interpreter()
+    if interpreter.pyvenv_cfg:
+        pyvenv_cfg = rundir / "pyvenv.cfg"
+        pyvenv_cfg.write_text(interpreter.pyvenv_cfg)
+        pyvenv_cfg.chmod(0o644)
+    return SandboxPaths(
+        workdir,
+        socket_dir,
+        etc,
+        pyvenv_cfg,
+        seccomp.program_fd() if seccomp.supported() else None,
+    )
+
+
 async def _execute(
-    notebook: Notebook, *, workdir: Path, rundir: Path, limits: GradingLimits, handle: _KernelHandle
+    notebook: Notebook,
+    *,
+    workdir: Path,
+    rundir: Path,
+    limits: GradingLimits,
+    isolation: Isolation,
+    handle: _KernelHandle,
 ) -> Execution:
-    km = _kernel_manager(limits, rundir / "kernel.json")
+    paths = _prepare(rundir, workdir, isolation)
+    try:
+        if isolation.kind == "bwrap":
+            interpreter = sandbox_interpreter()
+            kernel_env = kernel_environment(workdir, isolation, interpreter)
+            tmpfs = max(limits.file_size_bytes, 16 * MiB)
+            command = kernel_command(
+                limits,
+                isolation,
+                python=interpreter.executable,
+                bwrap_args=bwrap_arguments(isolation, paths, interpreter, kernel_env, tmpfs),
+            )
+            # Only for bwrap itself, which clears it: the kernel's comes from --setenv.
+            env = {"PATH": SYSTEM_PATH}
+        else:
+            command = kernel_command(limits, isolation)
+            env = kernel_environment(workdir, isolation)
+        return await _run_kernel(
+            notebook,
+            workdir=workdir,
+            rundir=rundir,
+            limits=limits,
+            isolation=isolation,
+            handle=handle,
+            command=command,
+            env=env,
+            pass_fds=() if paths.seccomp_fd is None else (paths.seccomp_fd,),
+            connection_file=paths.socket_dir / "kernel.json",
+        )
+    finally:
+        if paths.seccomp_fd is not None:
+            os.close(paths.seccomp_fd)
+
+
+async def _run_kernel(
+    notebook: Notebook,
+    *,
+    workdir: Path,
+    rundir: Path,
+    limits: GradingLimits,
+    isolation: Isolation,
+    handle: _KernelHandle,
+    command: list[str],
+    env: dict[str, str],
+    pass_fds: tuple[int, ...],
+    connection_file: Path,
+) -> Execution:
+    km = _kernel_manager(limits, connection_file, command, handle, isolation)
     client = _GradingClient(
         nbformat.from_dict(notebook),
         km,
@@ -370,7 +738,16 @@ async def _execute(
     log_path = rundir / "kernel.log"
     with log_path.open("wb") as log:
         try:
-            error = await _start(km, client, workdir=workdir, log=log, limits=limits, handle=handle)
+            error = await _start(
+                km,
+                client,
+                workdir=workdir,
+                env=env,
+                log=log,
+                limits=limits,
+                handle=handle,
+                pass_fds=pass_fds,
+            )
             if not error:
                 error = await _run(client, limits, handle)
         finally:
@@ -381,6 +758,7 @@ async def _execute(
         truncated=client.truncated,
         error=error,
         kernel_log=_read_tail(log_path, KERNEL_LOG_LIMIT),
+        leftovers=handle.leftovers,
     )
 
 
@@ -395,12 +773,22 @@ def _read_tail(path: Path, limit: int) -> str:
     return clip_tail(text, limit)
 
 
-def execute(notebook: Notebook, *, workdir: Path, rundir: Path, limits: GradingLimits) -> Execution:
+def execute(
+    notebook: Notebook,
+    *,
+    workdir: Path,
+    rundir: Path,
+    limits: GradingLimits,
+    isolation: Isolation | None = None,
+) -> Execution:
     """Run every cell of ``notebook`` in a fresh kernel with ``workdir`` as its working directory.
 
-    ``rundir`` (private to the worker) receives the connection file and the kernel's own log.
+    ``rundir`` (private to the worker, with a short path) receives the sockets, the connection
+    file and the kernel's own log. ``isolation`` defaults to what the settings and host allow.
     """
-    handle = _KernelHandle()
+    if isolation is None:
+        isolation = resolve_isolation()
+    handle = _KernelHandle(sandboxed=isolation.kind == "bwrap")
     results: list[Execution] = []
     failures: list[BaseException] = []
 
@@ -408,15 +796,29 @@ def execute(notebook: Notebook, *, workdir: Path, rundir: Path, limits: GradingL
         try:
             results.append(
                 asyncio.run(
-                    _execute(notebook, workdir=workdir, rundir=rundir, limits=limits, handle=handle)
+                    _execute(
+                        notebook,
+                        workdir=workdir,
+                        rundir=rundir,
+                        limits=limits,
+                        isolation=isolation,
+                        handle=handle,
+                    )
                 )
             )
         except BaseException as error:  # handed to the calling thread
             failures.append(error)
 
+    # The kernel is started from this thread; bwrap's --die-with-parent follows the thread,
+    # which lives until the kernel is gone.
     thread = threading.Thread(target=target, name="grading-kernel", daemon=True)
     thread.start()
-    thread.join(limits.kernel_startup_timeout_s + limits.notebook_timeout_s + 4 * _DEADLINE_GRACE_S)
+    thread.join(
+        limits.kernel_startup_timeout_s
+        + limits.notebook_timeout_s
+        + 4 * _DEADLINE_GRACE_S
+        + _REAP_TIMEOUT_S
+    )
     if thread.is_alive():
         handle.kill()
         thread.join(_DEADLINE_GRACE_S)

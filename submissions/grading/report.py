@@ -16,6 +16,7 @@ from courses.nbgrader import GradeKind
 
 OutcomeStatus = Literal["passed", "partial", "failed", "needs_manual"]
 ReportStatus = Literal["graded", "failed"]
+IsolationKind = Literal["bwrap", "off", ""]
 
 MESSAGE_LIMIT = 2_000
 ERROR_LIMIT = 2_000
@@ -53,6 +54,9 @@ class GradingLimits:
     memory_bytes: int = 3 * GiB
     file_size_bytes: int = 256 * MiB
     open_files: int = 512
+    # RLIMIT_NPROC, processes and threads together; it binds only a kernel with a uid of its
+    # own (the sandbox's), and counts every process of that uid on the host.
+    processes: int = 128
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ class GradingReport:
 
     ``status`` is "failed" when the notebook could not be graded at all (it could not be read,
     the kernel died, the deadline passed); ``error`` then says why, in words a participant
-    understands, and ``outcomes`` is empty.
+    understands, and ``outcomes`` is empty. ``isolation`` says how the kernel was isolated
+    ("bwrap", "off", or "" when no kernel was started).
     """
 
     status: ReportStatus
@@ -112,6 +117,7 @@ class GradingReport:
     error: str = ""
     log_excerpt: str = ""
     duration_s: float = 0.0
+    isolation: IsolationKind = ""
 
     @classmethod
     def failure(
@@ -122,6 +128,7 @@ class GradingReport:
         manual_max: Decimal = Decimal(0),
         log_excerpt: str = "",
         duration_s: float = 0.0,
+        isolation: IsolationKind = "",
     ) -> GradingReport:
         return cls(
             status="failed",
@@ -132,6 +139,7 @@ class GradingReport:
             error=clip(error, ERROR_LIMIT),
             log_excerpt=clip_tail(log_excerpt, LOG_LIMIT),
             duration_s=duration_s,
+            isolation=isolation,
         )
 
     def to_json(self) -> str:
@@ -146,6 +154,7 @@ class GradingReport:
                 "error": clip(self.error, ERROR_LIMIT),
                 "log_excerpt": clip_tail(self.log_excerpt, LOG_LIMIT),
                 "duration_s": round(self.duration_s, 3),
+                "isolation": self.isolation,
             },
             ensure_ascii=False,
         )
@@ -175,6 +184,7 @@ class GradingReport:
             error=_string(report, "error", ERROR_LIMIT),
             log_excerpt=_string(report, "log_excerpt", LOG_LIMIT + 1),
             duration_s=float(duration),
+            isolation=_choice(report, "isolation", IsolationKind) if "isolation" in report else "",
         )
 
 

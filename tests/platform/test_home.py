@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from courses.models import Cohort
 from courses.services import enroll
+from tests.helpers import make_user
 
 
 def test_the_participant_sees_their_programs_with_a_progress_bar(enrolled: Any, assignment: Any, client_for: Any) -> None:
@@ -47,5 +48,15 @@ def test_a_correct_log_in_goes_to_the_home_page(participant: Any, client: Any) -
     assert response["Location"] == reverse("home")
 
 
-def test_passwords_are_hashed_with_argon2(participant: Any) -> None:
-    assert participant.password.startswith("argon2")
+@pytest.mark.django_db
+def test_passwords_are_hashed_with_argon2() -> None:
+    from django.conf import settings as project_settings
+    from django.test import override_settings
+
+    import platform.settings as configured
+
+    assert configured.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    with override_settings(PASSWORD_HASHERS=configured.PASSWORD_HASHERS):
+        user = make_user("hashme")
+    assert user.password.startswith("argon2")
+    assert project_settings.PASSWORD_HASHERS  # the test's fast hasher is back afterwards

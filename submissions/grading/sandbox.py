@@ -1,0 +1,490 @@
+"""Where, and as whom, a grading kernel runs: the sandbox setting and the bubblewrap command.
+
+Settings, read from the worker's environment on every grading (see ``docs/grading-sandbox.md``):
+
+``GRADING_SANDBOX``
+    ``auto`` (default): use bubblewrap when it works on this host, otherwise run without it and
+    log a loud warning once per process. ``bwrap``: require bubblewrap; grading fails with a
+    clear reason where it cannot run. ``off``: never use it (development only; warned once).
+``GRADING_UID`` / ``GRADING_GID``
+    The dedicated non-root uid and gid the kernel runs as when the worker is root (default
+    65534/65534, nobody/nogroup). ``RLIMIT_NPROC`` only binds a non-root uid, and counts all
+    processes of that uid on the host, so use ids no other service uses.
+
+Under bubblewrap, with a root worker, the kernel is started as::
+
+    env --ignore-signal=INT bwrap
+        --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try
+        --die-with-parent --new-session --hostname grader --clearenv --setenv NAME VALUE ...
+        --ro-bind /usr /usr  --symlink usr/lib /lib ...  (read-only system)
+        --ro-bind <interpreter prefix> /opt/kernel/python  (+ venv lib and pyvenv.cfg)
+        --ro-bind <run>/etc/passwd /etc/passwd ...  (generated /etc, host's ld.so.cache)
+        --proc /proc --dev /dev --tmpfs /dev/shm --tmpfs /tmp  (size-limited, 1777)
+        --bind <run>/k <run>/k  (ipc sockets and connection file, same path inside)
+        --bind <workdir> /home/grader --chdir /home/grader
+        --seccomp FD  (no new user namespaces, no keyrings, bpf, io_uring, ...)
+      -- setpriv --reuid UID --regid GID --clear-groups --no-new-privs
+                 --bounding-set=-all --inh-caps=-all
+      -- /opt/kernel/venv/bin/python -I -c <set rlimits; exec ipykernel> -f <connection file>
+
+There is no user namespace (``--unshare-all`` would add one mapping only root, and setpriv could
+not then switch to the grading uid): the kernel is an ordinary unprivileged process of the
+host's init user namespace, without capabilities, in its own pid, network, ipc and uts
+namespaces, and the seccomp filter keeps it from making a user namespace of its own. A worker
+that is not root cannot switch uids: bubblewrap then runs unprivileged with ``--unshare-all
+--unshare-user --disable-userns`` and the kernel keeps the worker's uid inside its namespace.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+logger = logging.getLogger("submissions.grading")
+
+SANDBOX_SETTING = "GRADING_SANDBOX"
+UID_SETTING = "GRADING_UID"
+GID_SETTING = "GRADING_GID"
+SANDBOX_MODES = ("auto", "bwrap", "off")
+DEFAULT_UID = 65534
+DEFAULT_GID = 65534
+
+SANDBOX_USER = "grader"
+SANDBOX_HOME = "/home/grader"
+# Paths inside the sandbox, each a private, size-limited tmpfs.
+SANDBOX_TMP = "/tmp"  # noqa: S108
+SANDBOX_SHM = "/dev/shm"  # noqa: S108
+KERNEL_ROOT = "/opt/kernel"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_HOST_ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives")
+_PROBE_TIMEOUT_S = 20
+
+SandboxKind = Literal["bwrap", "off"]
+
+
+class SandboxUnavailable(RuntimeError):
+    """GRADING_SANDBOX=bwrap, and bubblewrap cannot run here; the message says why."""
+
+
+class SandboxMisconfigured(ValueError):
+    """A GRADING_* setting has a value that is not one."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How one kernel is isolated. ``uid`` is None when the kernel keeps the worker's uid."""
+
+    kind: SandboxKind
+    uid: int | None
+    gid: int | None
+    bwrap: str = ""
+    setpriv: str = ""
+    reason: str = ""  # why the sandbox is off
+
+    @property
+    def dedicated_uid(self) -> bool:
+        return self.uid is not None
+
+    @property
+    def private_user_namespace(self) -> bool:
+        """An unprivileged bubblewrap: the kernel keeps the worker's uid in a user namespace."""
+        return self.kind == "bwrap" and self.uid is None
+
+    def describe(self) -> str:
+        who = f"uid {self.uid}" if self.uid is not None else f"the worker's uid {os.geteuid()}"
+        if self.kind == "bwrap":
+            return (
+                f"isolation: bubblewrap sandbox (no network, read-only system, private pid "
+                f"namespace, seccomp), {who}, resource limits"
+            )
+        return (
+            f"isolation: NO SANDBOX ({self.reason}); resource limits and a scrubbed "
+            f"environment only, {who}"
+        )
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def sandbox_mode(environ: Mapping[str, str] = os.environ) -> str:
+    value = environ.get(SANDBOX_SETTING, "").strip().lower() or "auto"
+    if value not in SANDBOX_MODES:
+        raise SandboxMisconfigured(
+            f"{SANDBOX_SETTING}={environ.get(SANDBOX_SETTING)!r} is not one of "
+            f"{', '.join(SANDBOX_MODES)}"
+        )
+    return value
+
+
+def _id_setting(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SandboxMisconfigured(f"{name}={raw!r} is not a number") from None
+    if not 0 < value < 2**32 - 1:
+        raise SandboxMisconfigured(f"{name}={raw!r} must be a non-root id")
+    return value
+
+
+def grading_ids(environ: Mapping[str, str] = os.environ) -> tuple[int, int]:
+    return (
+        _id_setting(environ, UID_SETTING, DEFAULT_UID),
+        _id_setting(environ, GID_SETTING, DEFAULT_GID),
+    )
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning("%s", message)
+
+
+def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
+    """The isolation the next kernel gets, from the settings and what this host can do.
+
+    Raises SandboxMisconfigured for a bad setting, SandboxUnavailable when bubblewrap is
+    required and cannot run.
+    """
+    mode = sandbox_mode(environ)
+    uid, gid = grading_ids(environ)
+    root = os.geteuid() == 0
+    setpriv = shutil.which("setpriv") or ""
+    if mode != "off":
+        bwrap = shutil.which("bwrap") or ""
+        problem = _bwrap_problem(bwrap, setpriv, uid if root else None, gid if root else None)
+        if problem is None:
+            return Isolation(
+                "bwrap", uid if root else None, gid if root else None, bwrap=bwrap, setpriv=setpriv
+            )
+        if mode == "bwrap":
+            raise SandboxUnavailable(problem)
+        reason = f"{SANDBOX_SETTING}=auto and {problem}"
+    else:
+        reason = f"{SANDBOX_SETTING}=off"
+    switch = root and bool(setpriv) and _readable_by(_interpreter_paths(), uid, gid)
+    isolation = Isolation(
+        "off",
+        uid if switch else None,
+        gid if switch else None,
+        reason=reason,
+        setpriv=setpriv if switch else "",
+    )
+    if root and not switch:
+        reason += (
+            f"; the kernel runs as root, as uid {uid} cannot read the interpreter or setpriv is "
+            "missing, so RLIMIT_NPROC does not bind"
+        )
+        isolation = Isolation("off", None, None, reason=reason)
+    _warn_once(
+        "THE GRADING SANDBOX IS OFF: participants' notebooks run without bubblewrap "
+        f"(no network or file system isolation, background processes may survive): {reason}."
+    )
+    return isolation
+
+
+@functools.cache
+def _bwrap_problem(bwrap: str, setpriv: str, uid: int | None, gid: int | None) -> str | None:
+    """Why bubblewrap cannot run a sandbox of the real shape here, or None if it can."""
+    if not bwrap:
+        return "bubblewrap (bwrap) is not installed"
+    if uid is not None and not setpriv:
+        return "setpriv (util-linux) is not installed"
+    args = BwrapArgs(private_user_namespace=uid is None)
+    args.system()
+    args.tmpfs(SANDBOX_TMP, 1024 * 1024)
+    command = [bwrap, *args.args, "--"]
+    if uid is not None:
+        command += setpriv_prefix(setpriv, uid, gid if gid is not None else uid)
+    command += ["/bin/sh", "-c", "exit 0"]
+    try:
+        result = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=_PROBE_TIMEOUT_S,
+            env={"PATH": SYSTEM_PATH},
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not be run ({error})"
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        return f"bubblewrap does not work here ({detail[-1] if detail else result.returncode})"
+    return None
+
+
+def _interpreter_paths() -> list[Path]:
+    return [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable))]
+
+
+def _readable_by(paths: Iterable[Path], uid: int, gid: int) -> bool:
+    """Whether ``uid`` can reach every path (execute permission on each ancestor)."""
+    for path in paths:
+        for directory in [path, *path.parents]:
+            try:
+                info = directory.stat()
+            except OSError:
+                return False
+            if info.st_uid == uid:
+                bit = 0o100
+            elif info.st_gid == gid:
+                bit = 0o010
+            else:
+                bit = 0o001
+            if not info.st_mode & bit:
+                return False
+    return True
+
+
+def setpriv_prefix(setpriv: str, uid: int, gid: int) -> list[str]:
+    return [
+        setpriv,
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        "--clear-groups",
+        "--no-new-privs",
+        "--bounding-set=-all",
+        "--inh-caps=-all",
+        "--",
+    ]
+
+
+# -- the kernel's interpreter inside the sandbox -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """The worker's interpreter (and its venv) as the sandbox sees it."""
+
+    executable: str
+    binds: tuple[tuple[str, str], ...]
+    symlinks: tuple[tuple[str, str], ...] = ()
+    pyvenv_cfg: str = ""  # contents for <venv>/pyvenv.cfg inside, when there is a venv
+    venv: str = ""
+    library_path: str = ""
+
+
+def _under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+@functools.cache
+def sandbox_interpreter() -> Interpreter:
+    """Bind the base interpreter's prefix (and the venv's lib) under /opt/kernel.
+
+    The base prefix may live where the sandbox uid cannot read (pyenv under /root, 0700); a
+    bind makes it readable at its new place, and LD_LIBRARY_PATH replaces the RUNPATH a shared
+    build has into the old one. A venv is rebuilt around its ``lib``: a generated pyvenv.cfg
+    whose ``home`` is the new base, and a ``bin/python`` link to the base's interpreter. Nothing
+    else of the venv (its bin scripts, its etc/) nor of the project is visible.
+    """
+    base = Path(sys.base_prefix).resolve()
+    real = Path(os.path.realpath(sys.executable))
+    binds: list[tuple[str, str]] = []
+    library_path = ""
+    if _under(base, Path("/usr")):
+        base_inside = base
+    else:
+        base_inside = Path(KERNEL_ROOT) / "python"
+        binds.append((str(base), str(base_inside)))
+        library_path = str(base_inside / "lib")
+    if not _under(real, base):
+        raise SandboxUnavailable(f"the interpreter {real} is not inside its prefix {base}")
+    real_inside = base_inside / real.relative_to(base)
+    if sys.prefix == sys.base_prefix:
+        return Interpreter(str(real_inside), tuple(binds), library_path=library_path)
+    venv = Path(sys.prefix)
+    venv_inside = Path(KERNEL_ROOT) / "venv"
+    binds.append((str(venv / "lib"), str(venv_inside / "lib")))
+    config = _read_pyvenv_cfg(venv / "pyvenv.cfg")
+    lines = [
+        f"home = {base_inside / 'bin'}",
+        f"include-system-site-packages = {config.get('include-system-site-packages', 'false')}",
+    ]
+    if "version" in config:
+        lines.append(f"version = {config['version']}")
+    return Interpreter(
+        executable=str(venv_inside / "bin" / "python"),
+        binds=tuple(binds),
+        symlinks=(
+            ("lib", str(venv_inside / "lib64")),
+            (str(real_inside), str(venv_inside / "bin" / "python")),
+        ),
+        pyvenv_cfg="\n".join(lines) + "\n",
+        venv=str(venv_inside),
+        library_path=library_path,
+    )
+
+
+def _read_pyvenv_cfg(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text()
+    except OSError:
+        return values
+    for line in text.splitlines():
+        key, equals, value = line.partition("=")
+        if equals:
+            values[key.strip().lower()] = value.strip()
+    return values
+
+
+# -- the bubblewrap command --------------------------------------------------------------------
+
+
+@dataclass
+class BwrapArgs:
+    """bubblewrap arguments, in order, creating every parent directory readable (0755).
+
+    bwrap would create missing parents 0700 and root-owned, which the sandbox uid cannot
+    traverse. Mounts apply in order, so a tmpfs goes before any bind beneath it.
+    """
+
+    private_user_namespace: bool = False
+    args: list[str] = field(default_factory=list)
+    _dirs: set[str] = field(default_factory=lambda: {"/"})
+
+    def __post_init__(self) -> None:
+        if self.private_user_namespace:
+            namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
+        else:
+            # Not --unshare-all: it adds a user namespace that maps only root, and setpriv
+            # could not switch to the grading uid inside it.
+            namespaces = [
+                "--unshare-ipc",
+                "--unshare-pid",
+                "--unshare-net",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+            ]
+        self.args += [*namespaces, "--die-with-parent", "--new-session", "--hostname", "grader"]
+
+    def _parents(self, dest: str) -> None:
+        for parent in reversed(PurePosixPath(dest).parents):
+            name = str(parent)
+            if name not in self._dirs:
+                self.args += ["--perms", "0755", "--dir", name]
+                self._dirs.add(name)
+
+    def directory(self, dest: str) -> None:
+        self._parents(dest)
+        if dest not in self._dirs:
+            self.args += ["--perms", "0755", "--dir", dest]
+            self._dirs.add(dest)
+
+    def ro_bind(self, source: str, dest: str, *, try_: bool = False) -> None:
+        self._parents(dest)
+        self.args += ["--ro-bind-try" if try_ else "--ro-bind", source, dest]
+        self._dirs.add(dest)
+
+    def bind(self, source: str, dest: str) -> None:
+        self._parents(dest)
+        self.args += ["--bind", source, dest]
+        self._dirs.add(dest)
+
+    def symlink(self, target: str, dest: str) -> None:
+        self._parents(dest)
+        self.args += ["--symlink", target, dest]
+
+    def tmpfs(self, dest: str, size: int) -> None:
+        self._parents(dest)
+        self.args += ["--perms", "1777", "--size", str(size), "--tmpfs", dest]
+        self._dirs.add(dest)
+
+    def system(self) -> None:
+        """The read-only system: /usr, and /bin, /lib... as the host has them."""
+        self.ro_bind("/usr", "/usr")
+        for name in _SYSTEM_LINKS:
+            if os.path.islink(name):
+                self.symlink(os.readlink(name), name)
+            elif os.path.isdir(name):
+                self.ro_bind(name, name)
+        self.args += ["--proc", "/proc", "--dev", "/dev"]
+        self._dirs.update({"/proc", "/dev"})
+
+
+def write_etc(directory: Path, uid: int, gid: int) -> dict[str, Path]:
+    """The few /etc files a kernel needs, generated: no host user or host name is visible."""
+    directory.mkdir(mode=0o755, exist_ok=True)
+    files = {
+        "passwd": (
+            "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+            f"{SANDBOX_USER}:x:{uid}:{gid}:{SANDBOX_USER}:{SANDBOX_HOME}:/usr/sbin/nologin\n"
+        ),
+        "group": f"root:x:0:\n{SANDBOX_USER}:x:{gid}:\n",
+        "hosts": "127.0.0.1\tlocalhost grader\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+        "nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files\n",
+    }
+    written: dict[str, Path] = {}
+    for name, text in files.items():
+        path = directory / name
+        path.write_text(text)
+        path.chmod(0o644)
+        written[f"/etc/{name}"] = path
+    return written
+
+
+@dataclass(frozen=True)
+class SandboxPaths:
+    """Host paths the sandbox is built from, all private to this grading run."""
+
+    workdir: Path  # the notebook's working directory, owned by the sandbox uid
+    socket_dir: Path  # ipc sockets and connection file; the same path inside
+    etc: Mapping[str, Path]  # sandbox path -> generated host file
+    pyvenv_cfg: Path | None
+    seccomp_fd: int | None
+
+
+def bwrap_arguments(
+    isolation: Isolation,
+    paths: SandboxPaths,
+    interpreter: Interpreter,
+    environment: Mapping[str, str],
+    tmpfs_bytes: int,
+) -> list[str]:
+    args = BwrapArgs(private_user_namespace=isolation.private_user_namespace)
+    args.args.append("--clearenv")  # and with it JPY_PARENT_PID: its poller would see pid 0
+    for name, value in environment.items():
+        args.args += ["--setenv", name, value]
+    args.system()
+    args.tmpfs(SANDBOX_SHM, tmpfs_bytes)
+    for source, dest in interpreter.binds:
+        args.ro_bind(source, dest)
+    for target, dest in interpreter.symlinks:
+        args.symlink(target, dest)
+    if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
+        args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+    args.directory("/etc")
+    for name in _HOST_ETC:
+        if os.path.exists(name):
+            args.ro_bind(name, name, try_=True)
+    for inside, generated in paths.etc.items():
+        args.ro_bind(str(generated), inside)
+    args.tmpfs(SANDBOX_TMP, tmpfs_bytes)
+    args.bind(str(paths.socket_dir), str(paths.socket_dir))
+    args.bind(str(paths.workdir), SANDBOX_HOME)
+    args.args += ["--chdir", SANDBOX_HOME]
+    if paths.seccomp_fd is not None:
+        args.args += ["--seccomp", str(paths.seccomp_fd)]
+    return args.args
+
+
+def short_run_base() -> str:
+    """A parent for run directories short enough for ipc socket paths (~108 bytes)."""
+    base = Path(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108 - a private mkdtemp below it
+    return str(base) if len(str(base)) <= 40 and base.is_dir() else "/tmp"  # noqa: S108
