@@ -22,8 +22,11 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module. Not per session: Playwright's sync API keeps an asyncio
+    loop running in this thread while it is open, which would break later tests that start
+    their own loop (nbclient does)."""
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):
