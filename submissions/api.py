@@ -75,15 +75,7 @@ class UploadInputSerializer(serializers.Serializer[None]):
         return attrs
 
     def data_card(self) -> DataCardInput | None:
-        data = self.validated_data
-        if not data.get("data_files"):
-            return None
-        return DataCardInput(
-            source=data["source"],
-            licence=data["licence"],
-            personal_data=data["personal_data"],
-            notes=data.get("notes", ""),
-        )
+        return DataCardInput.from_upload(self.validated_data)
 
 
 class DataFileSerializer(serializers.ModelSerializer[SubmissionFile]):

@@ -60,15 +60,7 @@ class UploadForm(forms.Form):
         return data
 
     def data_card(self) -> DataCardInput | None:
-        data = self.cleaned_data
-        if not data.get("data_files"):
-            return None
-        return DataCardInput(
-            source=data["source"],
-            licence=data["licence"],
-            personal_data=data.get("personal_data") or DataCard.PersonalData.NO,
-            notes=data.get("notes", ""),
-        )
+        return DataCardInput.from_upload(self.cleaned_data)
 
 
 class ReviewForm(forms.Form):

@@ -1,6 +1,6 @@
 """State changes of the submissions app. Views, API, commands, tasks and tests all call these."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -57,6 +57,18 @@ class DataCardInput:
     licence: str
     personal_data: str = DataCard.PersonalData.NO
     notes: str = ""
+
+    @classmethod
+    def from_upload(cls, data: Mapping[str, Any]) -> "DataCardInput | None":
+        """The card from validated form or API fields; none when no data files come along."""
+        if not data.get("data_files"):
+            return None
+        return cls(
+            source=data["source"],
+            licence=data["licence"],
+            personal_data=data.get("personal_data") or DataCard.PersonalData.NO,
+            notes=data.get("notes", ""),
+        )
 
 
 def submit_attempt(

@@ -1,11 +1,14 @@
 """Notebooks and uploads the tests build (no fixtures here: import freely)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from platform.models import User
+
+if TYPE_CHECKING:
+    from rest_framework.test import APIClient
 
 
 def nbgrader_meta(
@@ -82,3 +85,15 @@ def make_user(username: str, **extra: Any) -> User:
         email=f"{username}@example.org",
         **extra,
     )
+
+
+def api_client(user: User) -> "APIClient":
+    """A REST client authenticated with a fresh personal token of ``user``."""
+    from rest_framework.test import APIClient
+
+    from platform.models import ApiToken
+
+    _token, raw_key = ApiToken.create_for(user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client

@@ -8,14 +8,7 @@ from rest_framework.test import APIClient
 
 from platform.models import ApiToken
 from submissions.models import Submission
-from tests.helpers import participant_notebook, upload_file
-
-
-def api_client(user: Any) -> APIClient:
-    _token, raw_key = ApiToken.create_for(user, name="laptop")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
-    return client
+from tests.helpers import api_client, participant_notebook, upload_file
 
 
 def test_tokens_are_stored_only_as_hashes(participant: Any) -> None:
@@ -46,7 +39,9 @@ def test_a_participant_uploads_polls_and_reads_progress(
     enrolled: Any, assignment: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = api_client(enrolled)
-    assert [a["id"] for a in client.get(reverse("submissions-api:assignments")).json()] == [assignment.pk]
+    assert [a["id"] for a in client.get(reverse("submissions-api:assignments")).json()] == [
+        assignment.pk
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("submissions-api:upload", args=[assignment.pk]),
@@ -67,7 +62,9 @@ def test_a_participant_uploads_polls_and_reads_progress(
     assert progress[0]["complete"] is False
 
 
-def test_a_broken_upload_through_the_api_is_a_400_with_the_reason(enrolled: Any, assignment: Any) -> None:
+def test_a_broken_upload_through_the_api_is_a_400_with_the_reason(
+    enrolled: Any, assignment: Any
+) -> None:
     response = api_client(enrolled).post(
         reverse("submissions-api:upload", args=[assignment.pk]),
         {"notebook": upload_file(b"[1, 2")},
@@ -89,11 +86,15 @@ def test_another_participants_submission_is_a_404(
         assignment=assignment,
         upload=upload_file(participant_notebook()),
     )
-    response = api_client(other_enrolled).get(reverse("submissions-api:submission", args=[submission.pk]))
+    response = api_client(other_enrolled).get(
+        reverse("submissions-api:submission", args=[submission.pk])
+    )
     assert response.status_code == 404
 
 
-def test_uploading_to_an_assignment_of_another_program_is_a_404(participant: Any, assignment: Any) -> None:
+def test_uploading_to_an_assignment_of_another_program_is_a_404(
+    participant: Any, assignment: Any
+) -> None:
     response = api_client(participant).post(
         reverse("submissions-api:upload", args=[assignment.pk]),
         {"notebook": upload_file(participant_notebook())},
@@ -106,7 +107,10 @@ def test_the_openapi_schema_is_served_and_names_the_endpoints(client: Any) -> No
     response = client.get(reverse("api-schema"), {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert "/api/v1/assignments/{id}/submissions/" in paths or "/api/v1/assignments/{pk}/submissions/" in paths
+    assert (
+        "/api/v1/assignments/{id}/submissions/" in paths
+        or "/api/v1/assignments/{pk}/submissions/" in paths
+    )
     assert any(p.startswith("/api/v1/submissions/") for p in paths)
     assert "/api/v1/progress/" in paths
     assert response.json()["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

@@ -6,15 +6,13 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from platform.blobs import blob_name
-from platform.models import ApiToken
 from submissions import services
 from submissions.datafiles import DataFileRejected, check_data_file, clean_name
 from submissions.exceptions import DataFilesInvalid, PurgeRefused
 from submissions.models import DataPurge, Submission, SubmissionFile
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
 CARD = services.DataCardInput(
@@ -267,13 +265,6 @@ def test_the_purge_page_is_for_coordinators_only(
     assert "once the cohort has ended" in response.content.decode()
 
 
-def api(user: Any) -> APIClient:
-    _token, key = ApiToken.create_for(user, name="t")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
-
-
 def test_the_api_takes_data_files_and_serves_notebook_rendering_and_files(
     enrolled: Any,
     other_enrolled: Any,
@@ -281,7 +272,7 @@ def test_the_api_takes_data_files_and_serves_notebook_rendering_and_files(
     django_capture_on_commit_callbacks: Any,
     settings: Any,
 ) -> None:
-    client = api(enrolled)
+    client = api_client(enrolled)
     url = reverse("submissions-api:upload", args=[assignment.pk])
     notebook_bytes = participant_notebook()
     refused = client.post(
@@ -311,8 +302,8 @@ def test_the_api_takes_data_files_and_serves_notebook_rendering_and_files(
     assert b"".join(notebook.streaming_content) == notebook_bytes
     data = client.get(body["data_files"][0]["url"])
     assert b"".join(data.streaming_content) == CSV
-    assert api(other_enrolled).get(body["data_files"][0]["url"]).status_code == 404
-    assert api(other_enrolled).get(body["rendered_url"]).status_code == 404
+    assert api_client(other_enrolled).get(body["data_files"][0]["url"]).status_code == 404
+    assert api_client(other_enrolled).get(body["rendered_url"]).status_code == 404
 
     submission = Submission.objects.get()
     from submissions.models import RenderedNotebook

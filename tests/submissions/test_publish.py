@@ -5,12 +5,10 @@ from typing import Any
 import nbformat
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from courses.models import Assignment
-from platform.models import ApiToken
 from submissions.models import PublishCheck
-from tests.helpers import tiny_source_notebook, upload_file
+from tests.helpers import api_client, tiny_source_notebook, upload_file
 
 
 def source_bytes(*, weak_test: bool = False) -> bytes:
@@ -118,9 +116,7 @@ def test_only_the_programs_instructors_and_coordinators_may_publish(
 def test_publishing_through_the_api(
     cohort: Any, module: Any, instructor: Any, enrolled: Any
 ) -> None:
-    _token, key = ApiToken.create_for(instructor, name="t")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = api_client(instructor)
     response = client.post(
         reverse("submissions-api:publish", args=[module.pk]),
         {
@@ -136,9 +132,7 @@ def test_publishing_through_the_api(
     report = client.get(reverse("submissions-api:publish-check", args=[assignment.pk]))
     assert report.status_code == 200 and report.json()["assignment"] == assignment.pk
 
-    _token, participant_key = ApiToken.create_for(enrolled, name="t")
-    participant = APIClient()
-    participant.credentials(HTTP_AUTHORIZATION=f"Bearer {participant_key}")
+    participant = api_client(enrolled)
     refused = participant.post(
         reverse("submissions-api:publish", args=[module.pk]),
         {"title": "X", "slug": "x", "source": upload_file(source_bytes(), "s.ipynb")},

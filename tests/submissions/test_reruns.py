@@ -6,12 +6,10 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from platform.models import ApiToken
 from submissions import services
 from submissions.models import GradingRun, Submission
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, upload_file
 
 
 def submit(user: Any, assignment: Any, body: str = "    return x * x") -> Submission:
@@ -155,9 +153,7 @@ def test_the_api_reruns_grading(
 ) -> None:
     submission = submit(enrolled, assignment)
     settle(submission.grading_runs.get())
-    _token, key = ApiToken.create_for(instructor, name="t")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = api_client(instructor)
     response = client.post(
         reverse("submissions-api:regrade-assignment", args=[assignment.pk]),
         {"only_failed": only_failed},
