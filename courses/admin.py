@@ -7,6 +7,7 @@ from courses.models import (
     Certificate,
     Cohort,
     Enrollment,
+    Extension,
     Grade,
     Institution,
     Module,
@@ -75,3 +76,15 @@ class CertificateAdmin(admin.ModelAdmin[Certificate]):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False  # certificates are revoked or superseded, never deleted
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin[Extension]):
+    list_display = ["assignment", "enrollment", "cohort", "due_at", "cutoff_at", "granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False  # grant a new extension instead (submissions.services.grant_extension)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # extensions recompute lateness: use the service, not the admin

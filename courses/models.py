@@ -6,6 +6,8 @@ certificates). Dependencies point one way: submissions -> courses -> platform.
 """
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from courses.late import LatePolicy
 
 if TYPE_CHECKING:
     from platform.models import User
@@ -157,6 +161,29 @@ class Assignment(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Uploads allowed per participant."),
     )
+    # Late work (see courses.late): grace, a penalty per started day or hour, a floor, and a
+    # hard cut-off after which uploads are refused.
+    late_grace_minutes = models.PositiveIntegerField(default=0)
+    late_penalty_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Percent of the maximum points deducted per started unit of lateness."),
+    )
+    late_penalty_unit = models.CharField(
+        max_length=4, choices=[("day", _("per day")), ("hour", _("per hour"))], default="day"
+    )
+    late_floor_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Late work is never brought below this percentage of the maximum points."),
+    )
+    cutoff_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("No uploads after this moment (unless extended).")
+    )
     # Bring your own data: which files a participant may upload beside the notebook.
     data_file_types = models.JSONField(
         default=default_data_file_types,
@@ -210,6 +237,71 @@ class Assignment(models.Model):
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return [cell for cell in self.grade_cells if cell["kind"] in {"manual", "task"}]
 
+    @property
+    def late_policy(self) -> LatePolicy:
+        return LatePolicy(
+            grace_minutes=self.late_grace_minutes,
+            percent_per_unit=self.late_penalty_percent,
+            unit=self.late_penalty_unit,
+            floor_percent=self.late_floor_percent,
+        )
+
+    def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
+        """The participant's own due date and cut-off: their extension, else their cohort's,
+        else the assignment's. The latest-granted extension wins."""
+        extension = (
+            self.extensions.filter(Q(enrollment=enrollment) | Q(cohort_id=enrollment.cohort_id))
+            .order_by(models.F("enrollment_id").desc(nulls_last=True), "-granted_at")
+            .first()
+        )
+        if extension is None:
+            return Deadline(due_at=self.due_at, cutoff_at=self.cutoff_at)
+        cutoff = extension.cutoff_at
+        if cutoff is None and self.cutoff_at is not None:
+            # An extension beyond the assignment's cut-off moves the cut-off with it.
+            cutoff = max(self.cutoff_at, extension.due_at)
+        return Deadline(due_at=extension.due_at, cutoff_at=cutoff)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime | None
+    cutoff_at: datetime | None
+
+    def late_seconds(self, at: datetime) -> int:
+        return max(0, int((at - self.due_at).total_seconds())) if self.due_at else 0
+
+    def is_closed(self, at: datetime) -> bool:
+        return self.cutoff_at is not None and at > self.cutoff_at
+
+
+class Extension(models.Model):
+    """More time for one participant or a whole cohort (a group), with a reason."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    enrollment = models.ForeignKey(
+        "Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="extensions"
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="extensions"
+    )
+    due_at = models.DateTimeField()
+    cutoff_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False, cohort__isnull=True)
+                | Q(enrollment__isnull=True, cohort__isnull=False),
+                name="extension_for_one_participant_or_one_cohort",
+            ),
+        ]
+
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
     def current(self) -> "EnrollmentQuerySet":
@@ -251,7 +343,10 @@ class Grade(models.Model):
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="grades")
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="grades")
-    points = models.DecimalField(max_digits=8, decimal_places=2)
+    points = models.DecimalField(max_digits=8, decimal_places=2, help_text=_("Final points."))
+    raw_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    penalty_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    late_seconds = models.PositiveIntegerField(default=0)
     max_points = models.DecimalField(max_digits=8, decimal_places=2)
     released_at = models.DateTimeField(default=timezone.now)
     # The submission it came from, by id (courses must not import submissions).

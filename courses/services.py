@@ -90,13 +90,20 @@ def record_released_grade(
     points: Decimal,
     max_points: Decimal,
     submission_id: int,
+    raw_points: Decimal | None = None,
+    penalty_points: Decimal = Decimal(0),
+    late_seconds: int = 0,
 ) -> Grade:
-    """Record a released grade, then issue the certificate if the program is now complete."""
+    """Record a released grade (final points, and the raw points and late penalty behind them),
+    then issue the certificate if the program is now complete."""
     grade, _created = Grade.objects.update_or_create(
         enrollment=enrollment,
         assignment=assignment,
         defaults={
             "points": min(max(points, Decimal(0)), max_points),
+            "raw_points": points if raw_points is None else raw_points,
+            "penalty_points": penalty_points,
+            "late_seconds": late_seconds,
             "max_points": max_points,
             "released_at": timezone.now(),
             "submission_id": submission_id,

@@ -32,3 +32,7 @@ class DataFilesInvalid(SubmissionError):
 
 class PurgeRefused(SubmissionError):
     pass
+
+
+class ExtensionInvalid(SubmissionError):
+    pass

@@ -215,6 +215,9 @@ class Review(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     feedback = models.TextField(blank=True)
     manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # At release: autograded + manual points (raw), the late penalty, and the final total.
+    raw_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    penalty_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     total_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     updated_at = models.DateTimeField(default=timezone.now)

@@ -13,7 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from courses.exceptions import PublishError
-from courses.models import Assignment, Cohort, Enrollment, Module
+from courses.late import LatePolicy, apply_late_policy
+from courses.models import Assignment, Cohort, Enrollment, Extension, Module
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import publish_assignment, record_released_grade
 from platform.blobs import delete_blob, put_bytes, put_file
@@ -30,6 +31,7 @@ from submissions.exceptions import (
     AssignmentClosed,
     AttemptsExhausted,
     DataFilesInvalid,
+    ExtensionInvalid,
     NotebookInvalid,
     PurgeRefused,
     ReviewInvalid,
@@ -89,6 +91,13 @@ def submit_attempt(
     """
     if not assignment.is_open():
         raise AssignmentClosed("This assignment is not open for uploads yet.")
+    deadline = assignment.deadline_for(enrollment)
+    if deadline.is_closed(timezone.now()):
+        closed = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+        raise AssignmentClosed(
+            f"The cut-off for this assignment was {closed}; uploads are no longer accepted. "
+            "Ask your instructor for an extension if you need one."
+        )
     limits = intake_limits()
     if upload.size is not None and upload.size > limits.max_bytes:
         raise NotebookInvalid(
@@ -103,8 +112,7 @@ def submit_attempt(
     checked = _check_data_files(assignment, data_files, data_card)
     notebook_sha = put_bytes(raw)
     stored = [(check, *put_file(upload)) for check, upload in checked]
-    now = timezone.now()
-    late = int((now - assignment.due_at).total_seconds()) if assignment.due_at else 0
+    late = deadline.late_seconds(timezone.now())
 
     for _retry in range(3):
         try:
@@ -117,7 +125,7 @@ def submit_attempt(
                     size=len(raw),
                     filename=(upload.name or "notebook.ipynb")[:255],
                     language=validated.language,
-                    late_seconds=max(late, 0),
+                    late_seconds=late,
                 )
                 SubmissionFile.objects.bulk_create(
                     SubmissionFile(
@@ -395,30 +403,122 @@ def release_review(*, grader: User, submission: Submission) -> Review:
 
 
 def _record_total(*, review: Review, actor: User, reason: str) -> None:
+    """Compute raw points, late penalty and final total of a released review, log and record it."""
     submission = review.submission
+    assignment = submission.assignment
     run = latest_run(submission)
     autograded = (run.autograded_points if run else None) or Decimal(0)
-    max_points = submission.assignment.max_points
-    total = min(autograded + review.manual_points, max_points)
-    old = review.total_points
-    review.total_points = total
-    review.max_points = max_points
-    review.save(update_fields=["total_points", "max_points"])
-    GradeEvent.objects.create(
-        submission=submission,
-        actor=actor,
-        source=GradeEvent.Source.RELEASE,
-        old_points=old,
-        new_points=total,
-        reason=reason,
+    max_points = assignment.max_points
+    late = apply_late_policy(
+        raw=min(autograded + review.manual_points, max_points),
+        max_points=max_points,
+        late_seconds=submission.late_seconds,
+        policy=assignment.late_policy,
     )
+    old = review.total_points
+    review.raw_points, review.penalty_points, review.total_points = (
+        late.raw,
+        late.penalty,
+        late.final,
+    )
+    review.max_points = max_points
+    review.save(update_fields=["raw_points", "penalty_points", "total_points", "max_points"])
+    if old != late.final:
+        GradeEvent.objects.create(
+            submission=submission,
+            actor=actor,
+            source=GradeEvent.Source.RELEASE,
+            old_points=old,
+            new_points=late.final,
+            reason=reason if not late.penalty else f"{reason} (late penalty {late.penalty})",
+        )
     record_released_grade(
         enrollment=submission.enrollment,
-        assignment=submission.assignment,
-        points=total,
+        assignment=assignment,
+        points=late.final,
+        raw_points=late.raw,
+        penalty_points=late.penalty,
+        late_seconds=submission.late_seconds,
         max_points=max_points,
         submission_id=submission.pk,
     )
+
+
+@transaction.atomic
+def change_late_policy(
+    *, assignment: Assignment, actor: User, policy: LatePolicy, cutoff_at: datetime | None
+) -> int:
+    """Change an assignment's late policy and recompute every released grade under it.
+
+    Returns how many released grades were recomputed; each change is a GradeEvent.
+    """
+    assignment.late_grace_minutes = policy.grace_minutes
+    assignment.late_penalty_percent = policy.percent_per_unit
+    assignment.late_penalty_unit = policy.unit
+    assignment.late_floor_percent = policy.floor_percent
+    assignment.cutoff_at = cutoff_at
+    assignment.save(
+        update_fields=[
+            "late_grace_minutes",
+            "late_penalty_percent",
+            "late_penalty_unit",
+            "late_floor_percent",
+            "cutoff_at",
+        ]
+    )
+    reviews = Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
+    count = 0
+    for review in reviews.select_related("submission__assignment", "submission__enrollment"):
+        _record_total(review=review, actor=actor, reason="Late policy changed")
+        count += 1
+    return count
+
+
+@transaction.atomic
+def grant_extension(
+    *,
+    assignment: Assignment,
+    granted_by: User,
+    due_at: datetime,
+    reason: str,
+    enrollment: Enrollment | None = None,
+    cohort: Cohort | None = None,
+    cutoff_at: datetime | None = None,
+) -> Extension:
+    """Give one participant or a whole cohort more time; their lateness and released grades
+    are recomputed against the new due date."""
+    if not reason.strip():
+        raise ExtensionInvalid("An extension needs a reason.")
+    if (enrollment is None) == (cohort is None):
+        raise ExtensionInvalid("An extension is for one participant or for one cohort.")
+    if cutoff_at is not None and cutoff_at < due_at:
+        raise ExtensionInvalid("The cut-off cannot come before the new due date.")
+    extension = Extension.objects.create(
+        assignment=assignment,
+        enrollment=enrollment,
+        cohort=cohort,
+        due_at=due_at,
+        cutoff_at=cutoff_at,
+        reason=reason.strip(),
+        granted_by=granted_by,
+    )
+    affected = Submission.objects.filter(assignment=assignment).select_related("enrollment")
+    affected = (
+        affected.filter(enrollment=enrollment)
+        if enrollment
+        else affected.filter(enrollment__cohort=cohort)
+    )
+    for submission in affected:
+        late = assignment.deadline_for(submission.enrollment).late_seconds(submission.submitted_at)
+        if late != submission.late_seconds:
+            submission.late_seconds = late
+            submission.save(update_fields=["late_seconds"])
+            review = Review.objects.filter(
+                submission=submission, state=Review.State.RELEASED
+            ).first()
+            if review is not None:
+                _record_total(review=review, actor=granted_by, reason="Extension granted")
+    return extension
 
 
 @transaction.atomic

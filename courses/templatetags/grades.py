@@ -3,6 +3,8 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.scoring import round_score
 
@@ -27,3 +29,15 @@ def percent(value: Decimal | None) -> str:
     if value is None or value == "":
         return "—"
     return f"{round_score(Decimal(value))} %"
+
+
+@register.filter
+def late_duration(seconds: int) -> str:
+    """How late, in words: "3 h 20 min late", "2 days 4 h late"."""
+    minutes = int(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [ngettext("%(n)d day", "%(n)d days", days) % {"n": days}] if days else []
+    parts += [f"{hours} h"] if hours else []
+    parts += [f"{minutes} min"] if minutes and not days else []
+    return _("%(duration)s late") % {"duration": " ".join(parts) or "< 1 min"}

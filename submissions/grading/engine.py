@@ -243,10 +243,10 @@ def grade_notebook(
         log_lines.append(f"{execution.leftovers} leftover processes of the kernel were killed")
     if execution.kernel_log:
         log_lines.append("kernel log:\n" + execution.kernel_log)
-    # The isolation line leads, and survives the clipping of a long log.
-    header = isolation.describe()
-    body = redact(clip_tail("\n".join(log_lines), LOG_LIMIT - len(header) - 1), secrets)
-    log = f"{header}\n{body}" if body else header
+    # The isolation line comes last, so that it survives any clipping that keeps a log's end.
+    footer = isolation.describe()
+    body = redact(clip_tail("\n".join(log_lines), LOG_LIMIT - len(footer) - 1), secrets)
+    log = f"{body}\n{footer}" if body else footer
 
     if execution.error:
         report = failure(redact(execution.error, secrets), log)

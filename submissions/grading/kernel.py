@@ -67,15 +67,24 @@ _DEADLINE_GRACE_S = 15.0
 _REAP_TIMEOUT_S = 5.0
 # A dropped connection while the kernel still runs after this long was a message over the limit.
 _DROP_GRACE_S = 0.5
-# Room for a message's headers and JSON around the output it carries.
+# Room for a message's headers and JSON around the output it carries: the kernel trims what
+# would exceed the output cap plus the headroom, the worker refuses what exceeds the cap plus
+# the overhead.
+_TRIM_HEADROOM = 64 * 1024
 MESSAGE_OVERHEAD = 1 * MiB
 _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
-# Runs as ``python -I -c``; sets the limits, then becomes the kernel. The kernel itself runs
-# with -s -P, which is -I minus -E: its environment is built from scratch anyway, and -E would
-# make it ignore PYTHONHASHSEED (deterministic hashing keeps grading reproducible). -P keeps the
-# working directory, and so the project, off sys.path. No braces here: jupyter_client formats
-# every kernel argument as a template.
+# Runs as ``python -s -P -c``: sets the limits, trims outgoing messages, then becomes the kernel
+# in the same process. -s -P is -I minus -E: the environment is built from scratch anyway, and
+# -E would make it ignore PYTHONHASHSEED (deterministic hashing keeps grading reproducible).
+# -P keeps the working directory, and so the project, off sys.path.
+#
+# The trimming is a courtesy to honest notebooks (an endless print loop, a huge DataFrame
+# shown): a message that would exceed the worker's ZMQ_MAXMSGSIZE leaves the kernel with its
+# payload cut down and a "grading_truncated" mark, so the output is truncated instead of the
+# worker dropping the connection. It runs inside the sandbox, so hostile code can undo it; the
+# worker's own limits do not depend on it. No braces here: jupyter_client formats every kernel
+# argument as a template.
 _LAUNCHER = """\
 import os, resource, sys
 for name, soft, hard in LIMITS:
@@ -85,7 +94,36 @@ for name, soft, hard in LIMITS:
         hard = min(hard, current)
         soft = min(soft, hard)
     resource.setrlimit(kind, (soft, hard))
-os.execv(sys.executable, [sys.executable, "-s", "-P", "-m", "ipykernel_launcher"] + sys.argv[1:])
+
+def _trim_messages(cap):
+    from jupyter_client.session import Session
+    serialize = Session.serialize
+    def trimmed(self, msg, ident=None):
+        frames = serialize(self, msg, ident)
+        size = sum(len(frame) for frame in frames)
+        content = msg.get("content")
+        if size <= cap or not isinstance(content, dict):
+            return frames
+        small = dict(content, grading_truncated=size)
+        if isinstance(small.get("text"), str):
+            small["text"] = small["text"][: cap // 8]
+        if isinstance(small.get("data"), dict):
+            small["data"] = dict([("text/plain", "[output of %d bytes dropped]" % size)])
+            small["metadata"] = dict()
+        if "evalue" in small:
+            small["evalue"] = str(small["evalue"])[:1000]
+        if isinstance(small.get("traceback"), list):
+            small["traceback"] = [str(line)[:1000] for line in small["traceback"][-3:]]
+        return serialize(self, dict(msg, content=small), ident)
+    Session.serialize = trimmed
+
+try:
+    _trim_messages(MESSAGE_CAP)
+except Exception as error:
+    print("output trimming unavailable:", repr(error), file=sys.stderr)
+sys.argv = ["ipykernel_launcher"] + sys.argv[1:]
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
 """
 
 
@@ -117,8 +155,10 @@ def kernel_command(
     python: str = sys.executable,
     bwrap_args: list[str] | None = None,
 ) -> list[str]:
-    code = _LAUNCHER.replace("LIMITS", repr(kernel_rlimits(limits, isolation)))
-    launcher = [python, "-I", "-c", code, "-f", "{connection_file}"]
+    code = _LAUNCHER.replace("LIMITS", repr(kernel_rlimits(limits, isolation))).replace(
+        "MESSAGE_CAP", str(limits.max_output_bytes + _TRIM_HEADROOM)
+    )
+    launcher = [python, "-s", "-P", "-c", code, "-f", "{connection_file}"]
     if isolation.kind == "bwrap":
         # The worker's pid means nothing in the kernel's pid namespace (JPY_PARENT_PID is not
         # passed in): its parent is the sandbox's init, pid 1, which takes the kernel along
@@ -436,7 +476,10 @@ class _GradingClient(NotebookClient):
 
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
         # An update replaces earlier outputs in place, past the per-cell count: cap it alone.
-        if _utf8_size(msg.get("content", {}).get("data", {})) > self.max_output_bytes:
+        content = msg.get("content", {})
+        if _utf8_size(content.get("data", {})) > self.max_output_bytes or content.get(
+            "grading_truncated"
+        ):
             if self.current_cell is not None:
                 self.truncated.add(self.current_cell)
             return
@@ -452,6 +495,8 @@ class _GradingClient(NotebookClient):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None:
             return None
+        if msg.get("content", {}).get("grading_truncated"):
+            self.truncated.add(cell_index)  # the kernel cut it down on its way out
         used = self.output_bytes.get(cell_index, 0) + _utf8_size(out)
         self.output_bytes[cell_index] = used
         if used <= self.max_output_bytes:
@@ -476,37 +521,35 @@ class _GradingClient(NotebookClient):
 
 
 async def _watch_connections(client: _GradingClient, handle: _KernelHandle) -> None:
-    """Notice messages refused for their size: ZMQ drops the connection, the kernel lives on.
+    """Stop a kernel that sent a message over ZMQ_MAXMSGSIZE.
 
-    An output message over the limit is lost, and its cell counts as truncated. A reply over
-    the limit (an exception with a huge message) would leave nbclient waiting for it until the
-    cell's timeout, so the kernel is stopped at once and the notebook fails with the reason.
+    ZMQ drops the connection the message came on, for good: later outputs (errors included)
+    or replies would never arrive, and a cell could pass for want of its error. So the kernel
+    is stopped at once and the notebook fails with the reason. Honest notebooks do not get
+    here: the kernel trims its own messages first (see _LAUNCHER).
     """
     kc = client.kc
     if kc is None:
         return
-    watched = {"iopub": kc.iopub_channel.socket, "shell": kc.shell_channel.socket}
-    monitors: dict[zmq.asyncio.Socket, str] = {}
+    sockets = [kc.iopub_channel.socket, kc.shell_channel.socket]
+    monitors = []
     poller = zmq.asyncio.Poller()
     try:
-        for name, sock in watched.items():
+        for sock in sockets:
             monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-            monitors[monitor] = name
+            monitors.append(monitor)
             poller.register(monitor, zmq.POLLIN)
         while True:
             for monitor, _ in await poller.poll():
                 await monitor.recv_multipart()
                 cell = client.current_cell
                 await asyncio.sleep(_DROP_GRACE_S)
-                if handle.returncode() is not None or cell is None:
+                if handle.returncode() is not None:
                     continue  # the kernel died: its connections went with it
-                if monitors[monitor] == "iopub":
-                    client.truncated.add(cell)
-                else:
-                    handle.oversized_cell = cell
-                    handle.kill()
+                handle.oversized_cell = cell if cell is not None else -1
+                handle.kill()
     finally:
-        for sock in watched.values():
+        for sock in sockets:
             with contextlib.suppress(zmq.ZMQError):
                 if not sock.closed:
                     sock.disable_monitor()
@@ -599,10 +642,11 @@ async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHan
                 f"{seconds(limits.cell_timeout_s)}, so the kernel was stopped."
             )
         if handle.oversized_cell is not None:
-            megabytes = message_limit(limits) / MiB
+            megabytes = round(message_limit(limits) / MiB, 1)
+            where = f"Cell {handle.oversized_cell + 1}" if handle.oversized_cell >= 0 else "It"
             return (
-                f"Cell {handle.oversized_cell + 1} sent a message larger than {megabytes:g} MB "
-                "(a huge error message?), so the kernel was stopped."
+                f"{where} sent a single message larger than {megabytes:g} MB to the grader, "
+                "so the kernel was stopped and the notebook could not be graded."
             )
         if isinstance(error, DeadKernelError):
             return _describe_death(handle, client.current_cell, limits)

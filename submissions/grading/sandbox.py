@@ -65,7 +65,13 @@ SANDBOX_SHM = "/dev/shm"  # noqa: S108
 KERNEL_ROOT = "/opt/kernel"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-_HOST_ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives")
+_HOST_ETC = (
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/etc/alternatives",
+    "/etc/fonts",
+    "/etc/mime.types",
+)
 _PROBE_TIMEOUT_S = 20
 
 SandboxKind = Literal["bwrap", "off"]

@@ -1,0 +1,22 @@
+"""URLs of certificate downloads, the issuer's key document and credential verification.
+
+Included at the site root by ``platform.urls``. The paths of ``issuer`` and ``status`` are
+written into signed credentials: they must never change.
+"""
+
+from django.urls import path
+
+from courses import certificate_views
+
+app_name = "certificates"
+urlpatterns = [
+    path("certificates/<str:code>/certificate.pdf", certificate_views.certificate_pdf, name="pdf"),
+    path(
+        "certificates/<str:code>/credential.json",
+        certificate_views.certificate_credential,
+        name="credential",
+    ),
+    path("issuer/<slug:slug>/", certificate_views.issuer_profile, name="issuer"),
+    path("credentials/status/<str:code>/", certificate_views.credential_status, name="status"),
+    path("credentials/verify/", certificate_views.verify_credential, name="verify"),
+]

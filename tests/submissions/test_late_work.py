@@ -1,0 +1,168 @@
+"""Late work end to end: cut-off, penalty at release, recomputation, extensions."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.late import LatePolicy
+from courses.models import Grade
+from submissions import services
+from submissions.exceptions import AssignmentClosed, ExtensionInvalid
+from submissions.models import GradeEvent, GradingRun, Submission
+from tests.helpers import participant_notebook, upload_file
+
+NOW = timezone.now()
+
+
+def submit(user: Any, assignment: Any) -> Submission:
+    return services.submit_attempt(
+        participant=user,
+        enrollment=user.enrollments.get(),
+        assignment=assignment,
+        upload=upload_file(participant_notebook()),
+    )
+
+
+def graded(submission: Submission, points: str = "3") -> Submission:
+    GradingRun.objects.filter(submission=submission).update(
+        status="graded", autograded_points=Decimal(points), autograded_max=Decimal(3)
+    )
+    return submission
+
+
+@pytest.fixture
+def late_assignment(assignment: Any) -> Any:
+    assignment.due_at = NOW - dt.timedelta(days=1, hours=2)  # due 26 hours ago
+    assignment.late_penalty_percent = Decimal(10)  # of 5 points: 0.5 per started day
+    assignment.save(update_fields=["due_at", "late_penalty_percent"])
+    return assignment
+
+
+def release(instructor: Any, submission: Submission, manual: str = "2") -> None:
+    services.save_review(
+        grader=instructor,
+        submission=submission,
+        points={"explain": Decimal(manual)},
+        comments={},
+        feedback="",
+    )
+    services.release_review(grader=instructor, submission=submission)
+
+
+def test_a_late_attempt_is_released_with_raw_penalty_and_final_points(
+    enrolled: Any, instructor: Any, late_assignment: Any, client_for: Any
+) -> None:
+    submission = graded(submit(enrolled, late_assignment))
+    assert 26 * 3600 <= submission.late_seconds < 27 * 3600
+    release(instructor, submission)
+    grade = Grade.objects.get()
+    assert (grade.raw_points, grade.penalty_points, grade.points) == (
+        Decimal(5),
+        Decimal(1),
+        Decimal(4),
+    )
+    page = (
+        client_for(enrolled)
+        .get(reverse("submissions:detail", args=[submission.pk]))
+        .content.decode()
+    )
+    assert "<strong>4 / 5</strong>" in page
+    assert "5 points before a late penalty of 1 points." in page
+    grader_page = (
+        client_for(instructor)
+        .get(reverse("submissions:grade", args=[submission.pk]))
+        .content.decode()
+    )
+    assert "1 day 2 h late" in grader_page
+
+
+def test_changing_the_policy_recomputes_released_grades_with_history(
+    enrolled: Any, instructor: Any, late_assignment: Any
+) -> None:
+    release(instructor, graded(submit(enrolled, late_assignment)))
+    count = services.change_late_policy(
+        assignment=late_assignment,
+        actor=instructor,
+        policy=LatePolicy(grace_minutes=2 * 24 * 60, percent_per_unit=Decimal(10)),
+        cutoff_at=None,
+    )
+    assert count == 1
+    assert Grade.objects.get().points == Decimal(5)
+    event = GradeEvent.objects.order_by("-pk").first()
+    assert event is not None and (event.old_points, event.new_points, event.reason) == (
+        Decimal(4),
+        Decimal(5),
+        "Late policy changed",
+    )
+
+
+def test_uploads_after_the_cut_off_are_refused_with_the_date(
+    enrolled: Any, late_assignment: Any
+) -> None:
+    late_assignment.cutoff_at = NOW - dt.timedelta(hours=1)
+    late_assignment.save(update_fields=["cutoff_at"])
+    with pytest.raises(AssignmentClosed, match="cut-off for this assignment was"):
+        submit(enrolled, late_assignment)
+    assert not Submission.objects.exists()
+
+
+def test_a_personal_extension_reopens_the_upload_and_removes_the_penalty(
+    enrolled: Any, instructor: Any, late_assignment: Any
+) -> None:
+    submission = graded(submit(enrolled, late_assignment))
+    release(instructor, submission)
+    late_assignment.cutoff_at = NOW - dt.timedelta(hours=1)
+    late_assignment.save(update_fields=["cutoff_at"])
+    services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=3),
+        reason="Illness, certificate seen",
+        enrollment=enrolled.enrollments.get(),
+    )
+    submission.refresh_from_db()
+    assert submission.late_seconds == 0
+    assert Grade.objects.get().points == Decimal(5)
+    submit(enrolled, late_assignment)  # the cut-off moved with the extension
+
+
+def test_a_cohort_extension_applies_to_everyone_in_it_but_a_personal_one_wins(
+    enrolled: Any, other_enrolled: Any, instructor: Any, late_assignment: Any, cohort: Any
+) -> None:
+    services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=1),
+        reason="Server outage",
+        cohort=cohort,
+    )
+    services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW - dt.timedelta(days=5),
+        reason="Asked to finish early",
+        enrollment=enrolled.enrollments.get(),
+    )
+    assert late_assignment.deadline_for(other_enrolled.enrollments.get()).due_at > NOW
+    assert late_assignment.deadline_for(enrolled.enrollments.get()).due_at < NOW
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reason": " "}, "needs a reason"),
+        ({"reason": "x", "enrollment": None}, "one participant or for one cohort"),
+    ],
+)
+def test_extensions_need_a_reason_and_one_target(
+    enrolled: Any, instructor: Any, late_assignment: Any, kwargs: dict[str, Any], message: str
+) -> None:
+    arguments = {"enrollment": enrolled.enrollments.get(), "reason": "ok", **kwargs}
+    with pytest.raises(ExtensionInvalid, match=message):
+        services.grant_extension(
+            assignment=late_assignment, granted_by=instructor, due_at=NOW, **arguments
+        )
