@@ -49,6 +49,7 @@ from submissions.models import (
     SubmissionFile,
 )
 from submissions.notebooks import NotebookRejected, validate_notebook
+from submissions.notifications import notify_release
 from submissions.rendering import RENDERER_VERSION
 from submissions.tasks import intake_limits
 
@@ -399,6 +400,7 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
     _record_total(review=review, actor=grader, reason="Grade released")
+    transaction.on_commit(lambda: notify_release(review))
     return review
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core import mail as django_mail
 from django.urls import reverse
 
 from courses.models import Certificate, Grade
@@ -24,7 +25,9 @@ def test_a_correct_attempt_is_autograded_and_its_results_shown(
     enrolled: Any, assignment: Any, client_for: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = client_for(enrolled)
-    response = upload(client, assignment, participant_notebook(), django_capture_on_commit_callbacks)
+    response = upload(
+        client, assignment, participant_notebook(), django_capture_on_commit_callbacks
+    )
     submission = Submission.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("submissions:detail", args=[submission.pk])
@@ -43,12 +46,21 @@ def test_a_wrong_attempt_scores_zero_and_says_which_test_failed(
     enrolled: Any, assignment: Any, client_for: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = client_for(enrolled)
-    upload(client, assignment, participant_notebook("    return x + x"), django_capture_on_commit_callbacks)
+    upload(
+        client,
+        assignment,
+        participant_notebook("    return x + x"),
+        django_capture_on_commit_callbacks,
+    )
     submission = Submission.objects.get()
     run = submission.grading_runs.get()
     assert run.autograded_points == Decimal(0)
     statuses = {r.grade_id: r.status for r in run.results.all()}
-    assert statuses == {"test_square": "failed", "test_square_hidden": "failed", "explain": "needs_manual"}
+    assert statuses == {
+        "test_square": "failed",
+        "test_square_hidden": "failed",
+        "explain": "needs_manual",
+    }
     page = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
     assert "AssertionError" in page
     assert "square(-4)" not in page
@@ -59,7 +71,10 @@ def test_the_page_polls_until_grading_is_settled(
 ) -> None:
     """Without running the on-commit callbacks, the attempt stays queued and the page polls."""
     client = client_for(enrolled)
-    client.post(reverse("submissions:upload", args=[assignment.pk]), {"notebook": upload_file(participant_notebook())})
+    client.post(
+        reverse("submissions:upload", args=[assignment.pk]),
+        {"notebook": upload_file(participant_notebook())},
+    )
     submission = Submission.objects.get()
     page = client.get(reverse("submissions:detail", args=[submission.pk])).content.decode()
     assert page.count('hx-trigger="every 1s"') == 2  # the notebook and the grading region
@@ -78,14 +93,20 @@ def test_release_shows_the_total_and_feedback_and_issues_the_certificate(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     participant_client = client_for(enrolled)
-    upload(participant_client, assignment, participant_notebook(), django_capture_on_commit_callbacks)
+    upload(
+        participant_client, assignment, participant_notebook(), django_capture_on_commit_callbacks
+    )
     submission = Submission.objects.get()
     detail = reverse("submissions:detail", args=[submission.pk])
 
     grader = client_for(instructor)
     response = grader.post(
         reverse("submissions:grade", args=[submission.pk]),
-        {"points__explain": "1.5", "comment__explain": "Good, cite the sign rule.", "feedback": "Well done."},
+        {
+            "points__explain": "1.5",
+            "comment__explain": "Good, cite the sign rule.",
+            "feedback": "Well done.",
+        },
     )
     assert response.status_code == 302
     # A draft is not visible to the participant.
@@ -93,7 +114,13 @@ def test_release_shows_the_total_and_feedback_and_issues_the_certificate(
     assert "Well done." not in page
     assert not Certificate.objects.exists()
 
-    grader.post(reverse("submissions:release", args=[submission.pk]))
+    assert django_mail.outbox == []  # saving a draft notifies nobody
+    with django_capture_on_commit_callbacks(execute=True):
+        grader.post(reverse("submissions:release", args=[submission.pk]))
+    [mail] = django_mail.outbox
+    assert mail.to == ["ada@example.org"]
+    assert "Squares" in mail.subject
+    assert "4.5 of 5 points" in mail.body and detail in mail.body
     page = participant_client.get(detail).content.decode()
     assert 'id="released-grade"' in page
     assert "<strong>4.5 / 5</strong>" in page
@@ -102,12 +129,18 @@ def test_release_shows_the_total_and_feedback_and_issues_the_certificate(
 
     grade = Grade.objects.get()
     assert grade.points == Decimal("4.5")
-    assert [e.source for e in GradeEvent.objects.order_by("pk")] == ["autograde", "review", "release"]
+    assert [e.source for e in GradeEvent.objects.order_by("pk")] == [
+        "autograde",
+        "review",
+        "release",
+    ]
 
     certificate = Certificate.objects.get()  # 90 % >= 50 % pass mark of the only module
     assert certificate.holder_name == "Ada Lovelace"
     assert certificate.grade_percent == Decimal("90.0")
-    verification = participant_client.get(reverse("verify", args=[certificate.code])).content.decode()
+    verification = participant_client.get(
+        reverse("verify", args=[certificate.code])
+    ).content.decode()
     assert "This certificate is valid." in verification
 
 
@@ -116,7 +149,8 @@ def test_a_broken_upload_is_refused_with_a_clear_message_and_nothing_is_stored(
 ) -> None:
     client = client_for(enrolled)
     response = client.post(
-        reverse("submissions:upload", args=[assignment.pk]), {"notebook": upload_file(b'{"cells": [')}
+        reverse("submissions:upload", args=[assignment.pk]),
+        {"notebook": upload_file(b'{"cells": [')},
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.content.decode()
@@ -138,9 +172,7 @@ def test_a_broken_upload_through_htmx_re_renders_the_form_with_200(
     assert 'id="upload-errors"' in body
 
 
-def test_attempts_are_limited(
-    enrolled: Any, assignment: Any, client_for: Any
-) -> None:
+def test_attempts_are_limited(enrolled: Any, assignment: Any, client_for: Any) -> None:
     assignment.max_attempts = 1
     assignment.save(update_fields=["max_attempts"])
     client = client_for(enrolled)
