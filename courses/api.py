@@ -48,7 +48,7 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
             "grade_percent",
             "issued_at",
             "status",
-            "revoked_reason",
+            "revoked_at",
             "verification_url",
         ]
 

@@ -11,6 +11,7 @@ marked unmistakably: a red banner that says since when and why it is no longer v
 large diagonal "REVOKED"/"SUPERSEDED" across the page. The QR code leads to the same verdict.
 """
 
+import datetime as dt
 import importlib.util
 import io
 import math
@@ -80,7 +81,7 @@ MONTHS = {
 }
 
 
-def format_date(value: "timezone.datetime", language: str) -> str:
+def format_date(value: dt.datetime, language: str) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     month = MONTHS[language].split()[local.month - 1]
     if language == "de":
@@ -175,13 +176,15 @@ def _status(certificate: Certificate, texts: dict[str, str], language: str) -> _
 
 
 def _spaced(canvas: Canvas, text: str, y: float, font: str, size: float, spacing: float) -> None:
-    """Centred text with extra letter spacing (for capitals)."""
+    """Centred text with extra letter spacing (for capitals), kept as one string for search."""
     width = pdfmetrics.stringWidth(text, font, size) + spacing * (len(text) - 1)
-    x = CENTER - width / 2
-    for char in text:
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, char)
-        x += pdfmetrics.stringWidth(char, font, size) + spacing
+    canvas.saveState()  # character spacing is graphics state: keep it to this string
+    text_object = canvas.beginText(CENTER - width / 2, y)
+    text_object.setFont(font, size)
+    text_object.setCharSpace(spacing)
+    text_object.textOut(text)
+    canvas.drawText(text_object)
+    canvas.restoreState()
 
 
 def _fit(text: str, font: str, size: float, minimum: float, width: float) -> float:

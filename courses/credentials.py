@@ -388,7 +388,7 @@ def _resolve_site_url(url: str) -> tuple[str, dict[str, Any]] | None:
 _TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "credential_name": "Certificate: {program}",
-        "description": "Certificate program “{program}” (version {version}) of {institution}.",
+        "description": "Certificate program “{program}” (version {version}), {institution}.",
         "criteria": (
             "Awarded when every requirement of version {version} of the program is met on "
             "released grades: every required module passed at or above its pass mark, and the "
@@ -399,7 +399,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "de": {
         "credential_name": "Zertifikat: {program}",
-        "description": "Zertifikatsprogramm „{program}“ (Version {version}) der Einrichtung {institution}.",
+        "description": "Zertifikatsprogramm „{program}“ (Version {version}), {institution}.",
         "criteria": (
             "Vergeben, wenn alle Anforderungen der Version {version} des Programms mit "
             "freigegebenen Bewertungen erfüllt sind: jedes Pflichtmodul mindestens mit seiner "
@@ -566,8 +566,7 @@ def verify_proof(document: Mapping[str, Any], public_key: Ed25519PublicKey) -> b
     options = {name: value for name, value in proof.items() if name != "proofValue"}
     if "@context" in options:
         context, own = options["@context"], unsecured.get("@context")
-        as_list = lambda value: value if isinstance(value, list) else [value]  # noqa: E731
-        if as_list(own)[: len(as_list(context))] != as_list(context):
+        if _as_list(own)[: len(_as_list(context))] != _as_list(context):
             return False
         unsecured["@context"] = context
     signature = multibase_decode(proof_value)
@@ -702,7 +701,9 @@ def verify_credential(
             )
         if proof.get("proofPurpose") != PROOF_PURPOSE:
             raise checks.fail("issuer", f"The proof's purpose is not {PROOF_PURPOSE}.")
-        checks.passed("issuer", f"Issued by {issuer_url}, key {KEY_FRAGMENT}.")
+        checks.passed(
+            "issuer", f"Issued by {issuer_url}, signed with {verification_method_id(slug)}."
+        )
 
         # 3. Signature.
         try:

@@ -20,7 +20,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", True)
-_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"
+_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
@@ -185,6 +185,10 @@ RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # treated as lost (its worker died) and re-queued for another worker.
 GRADING_HEARTBEAT_SECONDS = env_int("GRADING_HEARTBEAT_SECONDS", 10, minimum=1)
 GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
+
+# Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
+# DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.
+CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
 
 # Security. The CSP is site-wide; the notebook view tightens it further (see submissions.views).
 SECURE_CSP = {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("verify/", course_views.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", course_views.verify, name="verify"),
     path("", include("courses.urls")),
+    path("", include("courses.certificate_urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),
