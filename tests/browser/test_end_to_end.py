@@ -25,13 +25,20 @@ def log_in(page: Any, base_url: str, username: str) -> None:
 
 def choose_file(page: Any, name: str, data: bytes) -> None:
     page.set_input_files(
-        "input[name=notebook]", files=[{"name": name, "mimeType": "application/x-ipynb+json", "buffer": data}]
+        "input[name=notebook]",
+        files=[{"name": name, "mimeType": "application/x-ipynb+json", "buffer": data}],
     )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_from_upload_to_a_verified_certificate(
-    live_server: Any, worker: Any, enrolled: Any, instructor: Any, assignment: Any, cohort: Any, new_page: Any
+    live_server: Any,
+    worker: Any,
+    enrolled: Any,
+    instructor: Any,
+    assignment: Any,
+    cohort: Any,
+    new_page: Any,
 ) -> None:
     base = live_server.url
     page = new_page()
@@ -78,7 +85,7 @@ def test_from_upload_to_a_verified_certificate(
     grader = new_page()
     log_in(grader, base, "ines")
     grader.goto(base + reverse("submissions:cohort", args=[cohort.pk]))
-    grader.get_by_role("link", name="Grade").first.click()
+    grader.get_by_role("link", name="Grade", exact=True).first.click()
     grader.fill("input[name=points__explain]", "2")
     grader.fill("textarea[name=comment__explain]", "Clear argument.")
     grader.fill("textarea[name=feedback]", "Excellent work.")
