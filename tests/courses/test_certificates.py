@@ -20,7 +20,9 @@ def release(enrollment: Any, assignment: Any, points: str) -> None:
     )
 
 
-def test_a_certificate_is_issued_once_every_required_module_is_passed(enrolled: Any, assignment: Any) -> None:
+def test_a_certificate_is_issued_once_every_required_module_is_passed(
+    enrolled: Any, assignment: Any
+) -> None:
     enrollment = enrolled.enrollments.get()
     release(enrollment, assignment, "2.5")  # 50 % of 5 meets the inclusive 50 % pass mark
     certificate = Certificate.objects.get()
@@ -36,8 +38,12 @@ def test_no_certificate_below_the_pass_mark(enrolled: Any, assignment: Any) -> N
     assert not Certificate.objects.exists()
 
 
-def test_no_certificate_while_the_capstone_is_missing(enrolled: Any, assignment: Any, module: Module) -> None:
-    Module.objects.create(program=module.program, title="Capstone", order=9, is_required=False, is_capstone=True)
+def test_no_certificate_while_the_capstone_is_missing(
+    enrolled: Any, assignment: Any, module: Module
+) -> None:
+    Module.objects.create(
+        program=module.program, title="Capstone", order=9, is_required=False, is_capstone=True
+    )
     import nbformat
 
     from courses.services import publish_assignment
@@ -45,7 +51,10 @@ def test_no_certificate_while_the_capstone_is_missing(enrolled: Any, assignment:
 
     capstone_module = Module.objects.get(title="Capstone")
     capstone = publish_assignment(
-        module=capstone_module, slug="project", title="Project", source=nbformat.writes(tiny_source_notebook()).encode()
+        module=capstone_module,
+        slug="project",
+        title="Project",
+        source=nbformat.writes(tiny_source_notebook()).encode(),
     )
     enrollment = enrolled.enrollments.get()
     release(enrollment, assignment, "5")
@@ -62,7 +71,9 @@ def test_codes_are_short_grouped_and_unambiguous() -> None:
         assert not set(code) & set("ILOU")
 
 
-def test_the_verification_page_works_without_logging_in(enrolled: Any, assignment: Any, client: Any) -> None:
+def test_the_verification_page_works_without_logging_in(
+    enrolled: Any, assignment: Any, client: Any
+) -> None:
     release(enrolled.enrollments.get(), assignment, "5")
     certificate = Certificate.objects.get()
     page = client.get(reverse("verify", args=[certificate.code]))
@@ -71,7 +82,10 @@ def test_the_verification_page_works_without_logging_in(enrolled: Any, assignmen
     assert "This certificate is valid." in body
     assert "Ada Lovelace" in body and "Machine Learning in Data Science" in body
     # Codes may be typed without dashes or in lower case.
-    assert client.get(reverse("verify", args=[certificate.code.replace("-", "").lower()])).status_code == 200
+    assert (
+        client.get(reverse("verify", args=[certificate.code.replace("-", "").lower()])).status_code
+        == 200
+    )
 
 
 def test_a_revoked_certificate_says_so(enrolled: Any, assignment: Any, client: Any) -> None:
@@ -92,7 +106,9 @@ def test_unknown_codes_are_404(client: Any) -> None:
 
 @pytest.mark.django_db
 def test_verification_is_rate_limited(client: Any) -> None:
-    statuses = [client.get(reverse("verify", args=["AAAA-BBBB-CCCC"])).status_code for _ in range(31)]
+    statuses = [
+        client.get(reverse("verify", args=["AAAA-BBBB-CCCC"])).status_code for _ in range(31)
+    ]
     assert statuses[:30] == [404] * 30
     assert statuses[30] == 429
 

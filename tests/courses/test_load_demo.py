@@ -13,10 +13,18 @@ from platform.models import User
 def test_the_demo_loads_twice_without_duplicating_anything() -> None:
     out = StringIO()
     call_command("load_demo", stdout=out)
-    counts = (Program.objects.count(), Module.objects.count(), Assignment.objects.count(), User.objects.count())
+    counts = (
+        Program.objects.count(),
+        Module.objects.count(),
+        Assignment.objects.count(),
+        User.objects.count(),
+    )
     call_command("load_demo", stdout=StringIO())
     assert counts == (
-        Program.objects.count(), Module.objects.count(), Assignment.objects.count(), User.objects.count()
+        Program.objects.count(),
+        Module.objects.count(),
+        Assignment.objects.count(),
+        User.objects.count(),
     )
     assert "Demo log-ins (password for all: demo)" in out.getvalue()
     assert "lena.schmidt" in out.getvalue()
@@ -26,7 +34,13 @@ def test_the_demo_loads_twice_without_duplicating_anything() -> None:
 def test_the_demo_describes_the_real_programs() -> None:
     call_command("load_demo", stdout=StringIO())
     titles = " ".join(Program.objects.values_list("title", flat=True))
-    for words in ["Machine Learning in Data Science", "Data Literacy", "Lean", "Smart Factory", "Senior"]:
+    for words in [
+        "Machine Learning in Data Science",
+        "Data Literacy",
+        "Lean",
+        "Smart Factory",
+        "Senior",
+    ]:
         assert words in titles, words
     ml = Program.objects.get(slug="ml-data-science")
     modules = ml.modules.all()

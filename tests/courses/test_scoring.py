@@ -39,5 +39,7 @@ def test_percentage(points: str, max_points: str, expected: str) -> None:
         ("49.94", "50", False),
     ],
 )
-def test_meets_compares_the_shown_value_inclusively(value: str, threshold: str, passes: bool) -> None:
+def test_meets_compares_the_shown_value_inclusively(
+    value: str, threshold: str, passes: bool
+) -> None:
     assert meets(Decimal(value), Decimal(threshold)) is passes

@@ -8,20 +8,28 @@ from courses.services import enroll
 from tests.helpers import make_user
 
 
-def test_the_participant_sees_their_programs_with_a_progress_bar(enrolled: Any, assignment: Any, client_for: Any) -> None:
+def test_the_participant_sees_their_programs_with_a_progress_bar(
+    enrolled: Any, assignment: Any, client_for: Any
+) -> None:
     body = client_for(enrolled).get(reverse("home")).content.decode()
     assert "Machine Learning in Data Science" in body
     assert '<progress class="progress" max="100" value="0"' in body
     assert "0 of 1 requirements met" in body
 
 
-def test_the_instructor_sees_their_cohorts(cohort: Cohort, instructor: Any, client_for: Any) -> None:
+def test_the_instructor_sees_their_cohorts(
+    cohort: Cohort, instructor: Any, client_for: Any
+) -> None:
     body = client_for(instructor).get(reverse("home")).content.decode()
     assert reverse("submissions:cohort", args=[cohort.pk]) in body
 
 
 def test_the_home_page_needs_a_constant_number_of_queries(
-    participant: Any, cohort: Cohort, other_cohort: Cohort, assignment: Any, client_for: Any,
+    participant: Any,
+    cohort: Cohort,
+    other_cohort: Cohort,
+    assignment: Any,
+    client_for: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
     enroll(user=participant, cohort=cohort)
@@ -32,18 +40,24 @@ def test_the_home_page_needs_a_constant_number_of_queries(
 
 
 @pytest.mark.django_db
-def test_repeated_failed_log_ins_are_throttled(participant: Any, client: Any, settings: Any) -> None:
+def test_repeated_failed_log_ins_are_throttled(
+    participant: Any, client: Any, settings: Any
+) -> None:
     settings.LOGIN_MAX_FAILURES = 3
     for _ in range(3):
         client.post(reverse("login"), {"username": "ada", "password": "wrong"})
-    response = client.post(reverse("login"), {"username": "ada", "password": "correct horse battery"})
+    response = client.post(
+        reverse("login"), {"username": "ada", "password": "correct horse battery"}
+    )
     assert response.status_code == 200
     assert "Too many failed log-ins" in response.content.decode()
 
 
 @pytest.mark.django_db
 def test_a_correct_log_in_goes_to_the_home_page(participant: Any, client: Any) -> None:
-    response = client.post(reverse("login"), {"username": "ada", "password": "correct horse battery"})
+    response = client.post(
+        reverse("login"), {"username": "ada", "password": "correct horse battery"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 

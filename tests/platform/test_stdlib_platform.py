@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_standard_library_functions_still_work_in_the_test_process() -> None:
     assert platform.system() == "Linux"
-    assert platform.python_version().startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    assert platform.python_version().startswith(
+        f"{sys.version_info.major}.{sys.version_info.minor}"
+    )
     assert platform.machine()
     assert isinstance(uuid.uuid4(), uuid.UUID)
 
@@ -27,7 +29,9 @@ def test_platform_settings_is_the_projects() -> None:
 
 
 def test_uuid_imports_cleanly_in_a_fresh_interpreter_started_from_the_project_root() -> None:
-    code = "import platform, uuid; print(platform.system(), uuid.uuid4().version, platform.__file__)"
+    code = (
+        "import platform, uuid; print(platform.system(), uuid.uuid4().version, platform.__file__)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -39,6 +43,8 @@ def test_uuid_imports_cleanly_in_a_fresh_interpreter_started_from_the_project_ro
 def test_an_isolated_interpreter_does_not_see_the_project() -> None:
     """What the grading kernel runs: ``python -I`` from elsewhere cannot import platform.settings."""
     code = "import platform; import platform.settings"
-    result = subprocess.run([sys.executable, "-I", "-c", code], cwd="/", capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd="/", capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "No module named 'platform.settings'" in result.stderr

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize(("ignore", "points"), [(True, 3), (False, 0)])
 def test_a_library_warning_on_stderr_zeroes_tests_only_when_the_assignment_says_so(
-    enrolled: Any, assignment: Any, django_capture_on_commit_callbacks: Any, ignore: bool, points: int
+    enrolled: Any,
+    assignment: Any,
+    django_capture_on_commit_callbacks: Any,
+    ignore: bool,
+    points: int,
 ) -> None:
     assignment.ignore_stderr_warnings = ignore
     assignment.save(update_fields=["ignore_stderr_warnings"])
