@@ -44,9 +44,11 @@ def _json(data: Any, *, status: int = 200, content_type: str = "application/json
 @login_required
 @never_cache
 def certificate_pdf(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    """The holder's certificate as a PDF; ``?lang=de|en`` overrides the program's language."""
+    """The holder's certificate as a PDF; ``?lang=de|en`` overrides the holder's preferred language, else the program's."""
     certificate = get_certificate_for_holder(request.user, code)
-    data = render_certificate_pdf(certificate, language=request.GET.get("lang") or None)
+    data = render_certificate_pdf(
+        certificate, language=request.GET.get("lang") or certificate.user.preferred_language or None
+    )
     return _attachment(
         HttpResponse(data, content_type="application/pdf"), f"certificate-{certificate.code}.pdf"
     )

@@ -3,10 +3,11 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from courses.scoring import round_score
+from courses.scoring import PLACES, round_score
 
 register = template.Library()
 
@@ -17,10 +18,14 @@ def points(value: Decimal | None) -> str:
     if value is None or value == "":
         return "—"
     try:
-        text = format(Decimal(value), "f")
+        number = Decimal(value)
     except InvalidOperation:
         return str(value)
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    # Drop trailing zeros (4.50 -> 4.5, 5.00 -> 5), then use the language's decimal separator.
+    text = format(number, "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    places = len(text.split(".")[1]) if "." in text else 0
+    return number_format(Decimal(text), places)
 
 
 @register.filter
@@ -28,7 +33,7 @@ def percent(value: Decimal | None) -> str:
     """A percentage through the one rounding rule (``courses.scoring``)."""
     if value is None or value == "":
         return "—"
-    return f"{round_score(Decimal(value))} %"
+    return f"{number_format(round_score(Decimal(value)), PLACES)} %"
 
 
 @register.filter
