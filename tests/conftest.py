@@ -241,3 +241,20 @@ def start_worker(
 def worker(start_worker: Callable[..., subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
     """One background worker on the test database (needs `transactional_db`)."""
     return start_worker()
+
+
+# --- markers --------------------------------------------------------------------------------
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that never touch the database ``nodb``: CI runs them once, on SQLite only.
+
+    A test touches the database when it (or a fixture it uses) requests one of the database
+    fixtures, or carries ``django_db``.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if not fixtures & _DB_FIXTURES and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.nodb)
