@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -277,7 +278,13 @@ def purge_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except SubmissionError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("%(n)d data files were purged.") % {"n": purge.files})
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d data file was purged.", "%(n)d data files were purged.", purge.files
+                )
+                % {"n": purge.files},
+            )
             return redirect("submissions:purge-data", pk=cohort.pk)
     context = {"cohort": cohort, "form": form, "purges": cohort.data_purges.select_related("actor")}
     return render(
@@ -308,7 +315,15 @@ def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         only_failed=bool(request.POST.get("only_failed")),
     )
     runs = services.rerun_grading(actor=request.user, submissions=targets)
-    messages.success(request, _("%(n)d attempts are being graded again.") % {"n": len(runs)})
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d attempt is being graded again.",
+            "%(n)d attempts are being graded again.",
+            len(runs),
+        )
+        % {"n": len(runs)},
+    )
     return redirect("submissions:assignment", pk=assignment.pk)
 
 
@@ -370,7 +385,12 @@ def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(n)d assignments imported; their checks are running.") % {"n": len(checks)},
+                ngettext(
+                    "%(n)d assignment imported; its check is running.",
+                    "%(n)d assignments imported; their checks are running.",
+                    len(checks),
+                )
+                % {"n": len(checks)},
             )
             return (
                 redirect("submissions:publish-check", pk=checks[-1].assignment_id)
