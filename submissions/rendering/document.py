@@ -64,7 +64,7 @@ details > summary { cursor: pointer; }
 .output_subarea { padding: .25rem 0; overflow-x: auto; }
 .output_subarea pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
 .output_stderr { background: #fff8f0; }
-.output_error pre { background: #fff0f0; padding: .5rem .75rem; border-radius: 6px; }
+.output_error pre { background: #fff0f0; padding: .5rem .75rem; border-radius: 6px; white-space: pre; overflow-x: auto; }
 .output_latex { white-space: pre-wrap; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .unknown_cell p { color: #6e7781; font-style: italic; }
 @media (max-width: 40rem) {

@@ -1,0 +1,1 @@
+"""Benchmarks and the documentation screenshot; run the scripts, see bench/README.md."""
