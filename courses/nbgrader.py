@@ -470,9 +470,21 @@ def _check_unique_ids(cells: list[Cell]) -> None:
         seen[grade_id] = number
 
 
+_AUTOTEST = re.compile(r"^\s*###\s*(HASHED\s+)?AUTOTEST\b", re.MULTILINE)
+
+
 def _check_markers(cell: Cell, number: int) -> None:
     source = _source(cell)
     meta = _nbgrader_meta(cell)
+    if _AUTOTEST.search(source):
+        # nbgrader 0.9 expands these into assertions from a course-wide autotests.yml; kept as
+        # comments they would pass for any answer, so they are refused, not silently ignored.
+        raise _fail(
+            "uses nbgrader's ### AUTOTEST directives, which are not supported; write the "
+            "assertions out in the test cell.",
+            number,
+            meta,
+        )
     checks: tuple[tuple[_Region, bool, str], ...] = (
         (
             _SOLUTION,

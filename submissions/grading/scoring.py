@@ -80,7 +80,7 @@ def _partial_credit(output: dict[str, Any], max_points: Decimal) -> tuple[Decima
         number = float(text)
     except ValueError:
         return max_points, ""
-    if not number > 0:  # nbgrader reads 0, negatives and NaN as "no partial credit"
+    if not number >= 0:  # nbgrader reads negatives and NaN as "no partial credit"; 0 is 0
         return max_points, ""
     value = Decimal(repr(number))
     if value > max_points:
