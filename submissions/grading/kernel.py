@@ -1,17 +1,18 @@
 """Executing a prepared notebook: one fresh, limited, sandboxed kernel per submission.
 
 The kernel is the worker's interpreter started through a tiny launcher that sets resource
-limits and then ``exec``s ipykernel, so the limits bind the kernel itself. Where the host allows
-it (see ``sandbox.py``) the launcher runs inside bubblewrap, as a dedicated non-root uid, with
-no network and nothing of the host but the read-only system, the interpreter and the
-submission's working directory; otherwise it runs with the limits and a scrubbed environment
-only. It never depends on the user's kernelspec directories.
+limits and then runs ipykernel in the same process, so the limits bind the kernel itself.
+Where the host allows it (see ``sandbox.py``) the launcher runs inside bubblewrap, as a
+dedicated non-root uid, with no network and nothing of the host but the read-only system, the
+interpreter and the submission's working directory; otherwise it runs with the limits and a
+scrubbed environment only. It never depends on the user's kernelspec directories.
 
 nbclient drives execution (``allow_errors``, per-cell timeout with interrupt); a watchdog kills
 the kernel at the notebook deadline, and everything the kernel started is killed at the end
 (under bubblewrap the kernel's pid namespace dies with it, detached processes included).
-The host counts output bytes per cell, and its ZMQ context refuses any single message over a
-size limit, so no kernel can make the worker hold more than that at once.
+The host counts output bytes per cell, and its ZMQ contexts refuse any single message over a
+size limit, so no kernel can make the worker hold more than that at once (the launcher trims
+honest notebooks' huge messages before they get there).
 Execution runs in a thread of its own with its own event loop, so nbclient never installs
 signal handlers in the worker's main thread and a running event loop is never in the way.
 """
@@ -321,6 +322,15 @@ class _KernelHandle:
                 self.process.wait(timeout=_REAP_TIMEOUT_S)
         if self.pid_namespace is None:
             return
+        # The init's death empties its namespace: the kernel kills and reaps every member first.
+        # Whatever runs in the namespace after that (never seen so far) is killed and counted.
+        while (
+            self.init_pid is not None
+            and _alive(self.init_pid)
+            and _namespace(self.init_pid) == self.pid_namespace
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)
         while True:
             members = [pid for pid in _pids() if _namespace(pid) == self.pid_namespace]
             running = [pid for pid in members if _alive(pid)]
@@ -345,6 +355,7 @@ class _GradingKernelManager(AsyncKernelManager):
     grading_spec: KernelSpec | None = None
     connection_owner: tuple[int, int] | None = None
     handle: _KernelHandle | None = None
+    message_limit: int = 0
 
     @property
     def kernel_spec(self) -> KernelSpec | None:
@@ -357,9 +368,11 @@ class _GradingKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, *self.connection_owner)
 
     def client(self, **kwargs: Any) -> Any:
-        # The client shares our context, which carries the ZMQ_MAXMSGSIZE default.
-        kwargs.setdefault("context", self.context)
-        return super().client(**kwargs)
+        # The client's own context (it destroys it when its channels stop) refuses messages
+        # over the limit on every socket made from it.
+        client = super().client(**kwargs)
+        client.context.setsockopt(zmq.MAXMSGSIZE, self.message_limit)
+        return client
 
     async def interrupt_kernel(self) -> None:  # type: ignore[override]
         if self.handle is not None:
@@ -384,7 +397,8 @@ def _kernel_manager(
         transport="ipc",
         ip=str(connection_file.with_name("kernel")),
     )
-    manager.context.setsockopt(zmq.MAXMSGSIZE, message_limit(limits))
+    manager.message_limit = message_limit(limits)
+    manager.context.setsockopt(zmq.MAXMSGSIZE, manager.message_limit)
     manager.handle = handle
     if isolation.uid is not None and isolation.gid is not None:
         manager.connection_owner = (isolation.uid, isolation.gid)

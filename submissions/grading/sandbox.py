@@ -43,10 +43,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
+
+from submissions.grading import seccomp
 
 logger = logging.getLogger("submissions.grading")
 
@@ -73,6 +76,7 @@ _HOST_ETC = (
     "/etc/mime.types",
 )
 _PROBE_TIMEOUT_S = 20
+_RETRY_S = 60.0
 
 SandboxKind = Literal["bwrap", "off"]
 
@@ -108,9 +112,10 @@ class Isolation:
     def describe(self) -> str:
         who = f"uid {self.uid}" if self.uid is not None else f"the worker's uid {os.geteuid()}"
         if self.kind == "bwrap":
+            filtered = ", seccomp" if seccomp.supported() else ", NO seccomp filter"
             return (
                 f"isolation: bubblewrap sandbox (no network, read-only system, private pid "
-                f"namespace, seccomp), {who}, resource limits"
+                f"namespace{filtered}), {who}, resource limits"
             )
         return (
             f"isolation: NO SANDBOX ({self.reason}); resource limits and a scrubbed "
@@ -203,9 +208,24 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
     return isolation
 
 
-@functools.cache
+_ProbeKey = tuple[str, str, int | None, int | None]
+_probes: dict[_ProbeKey, tuple[float, str | None]] = {}
+
+
 def _bwrap_problem(bwrap: str, setpriv: str, uid: int | None, gid: int | None) -> str | None:
-    """Why bubblewrap cannot run a sandbox of the real shape here, or None if it can."""
+    """Why bubblewrap cannot run here, or None if it can; a success is remembered for good,
+    a failure for a minute (it may have been a passing one, e.g. a probe timing out)."""
+    key = (bwrap, setpriv, uid, gid)
+    known = _probes.get(key)
+    if known is not None and (known[1] is None or time.monotonic() - known[0] < _RETRY_S):
+        return known[1]
+    problem = _probe(bwrap, setpriv, uid, gid)
+    _probes[key] = (time.monotonic(), problem)
+    return problem
+
+
+def _probe(bwrap: str, setpriv: str, uid: int | None, gid: int | None) -> str | None:
+    """Run a sandbox of the real shape (namespaces, mounts, uid switch) around ``sh -c 'exit 0'``."""
     if not bwrap:
         return "bubblewrap (bwrap) is not installed"
     if uid is not None and not setpriv:
