@@ -198,6 +198,9 @@ def kernel_environment(
         "PYTHONHASHSEED": "0",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
+        # nbgrader sets this while autograding; instructors' notebooks test it to skip slow
+        # cells or to behave differently when graded.
+        "NBGRADER_EXECUTION": "autograde",
     }
     if sandboxed and interpreter is not None:
         env["USER"] = env["LOGNAME"] = SANDBOX_USER
@@ -487,6 +490,29 @@ class _GradingClient(NotebookClient):
             raise DeadKernelError("the cell did not stop when interrupted")
         self.interrupted.add(index)
         return await super()._async_handle_timeout(timeout, cell)
+
+    async def _check_raise_for_error(
+        self, cell: NotebookNode, cell_index: int, exec_reply: dict[str, Any] | None
+    ) -> None:
+        """Trust the kernel's reply, not the cell's outputs, for whether the cell failed.
+
+        A notebook can replace IPython's ``showtraceback`` so that a failing test leaves no
+        error output (the "showtraceback exploit"); the execute reply still says "error".
+        As nbgrader does, such a cell gets the error output it would have shown.
+        """
+        content = (exec_reply or {}).get("content", {})
+        if content.get("status") == "error" and not any(
+            output.get("output_type") == "error" for output in cell.get("outputs", [])
+        ):
+            cell.setdefault("outputs", []).append(
+                NotebookNode(
+                    output_type="error",
+                    ename=str(content.get("ename") or "Error"),
+                    evalue=clip(str(content.get("evalue") or ""), _TRIMMED_TEXT),
+                    traceback=[],
+                )
+            )
+        await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def _update_display_id(self, display_id: str, msg: dict[str, Any]) -> None:
         # An update replaces earlier outputs in place, past the per-cell count: cap it alone.

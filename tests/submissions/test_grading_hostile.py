@@ -671,6 +671,22 @@ def test_an_always_equal_value_passes_an_equality_test_as_in_nbgrader(normal: No
     assert_aftermath(normal)
 
 
+def test_hiding_tracebacks_does_not_turn_a_failing_test_into_points(normal: Normal) -> None:
+    """The showtraceback exploit: the kernel's reply still says the cell failed."""
+    report = attack(
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.showtraceback = lambda *args, **kwargs: None\n"
+        "def square(x):\n    return 0",
+        ("hidden_failure", "assert square(3) == 9"),
+    )
+
+    assert report.status == "graded", report.error
+    failed = outcome(report, "hidden_failure")
+    assert (failed.points, failed.status) == (Decimal(0), "failed")
+    assert "AssertionError" in failed.message
+    assert_aftermath(normal)
+
+
 # -- through the worker: a dying kernel is reported, not retried ---------------------------------
 
 

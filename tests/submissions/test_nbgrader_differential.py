@@ -219,13 +219,6 @@ DEMO = Batch(
 
 # -- nbgrader's own fixture notebooks --------------------------------------------------------------
 
-SHOWTRACEBACK = (
-    "The submission replaces IPython's InteractiveShell.showtraceback, so a failing test cell "
-    "produces no 'error' output. nbgrader's Execute.on_cell_executed adds an error output "
-    "whenever the execute_reply has status 'error' (0 points); the platform's kernel client "
-    "only reads the outputs, finds none and awards full points: the showtraceback exploit is "
-    "not defeated (submissions/grading/kernel.py + scoring.py)."
-)
 
 #: The "grade id" of a difference in the submission as a whole.
 WHOLE = "*"
@@ -414,10 +407,6 @@ FIXTURES = Batch(
             "submissions: the release, unchanged, changed, both showtraceback cheat attempts, "
             "a changed test cell, changed read-only cells, answer and test cells whose cell "
             "type was changed, plus duplicated cells (derived)",
-            known={
-                ("cheat-attempt", "bar"): SHOWTRACEBACK,
-                ("cheat-attempt-alternative", "bar"): SHOWTRACEBACK,
-            },
         ),
         Case(
             notebook="test",
@@ -479,15 +468,6 @@ FIXTURES = Batch(
             submissions=lambda release: {"release": Submission(release)},
             about="validating-environment-variable.ipynb: a test that fails when "
             "NBGRADER_EXECUTION is set, as it is while nbgrader autogrades",
-            known={
-                ("release", "cell-bfbdf1784663b6b6"): (
-                    "nbgrader runs autograding with NBGRADER_EXECUTION=autograde in the "
-                    "kernel's environment (documented for instructors: skip slow cells or "
-                    "behave differently while grading); the platform's kernel environment "
-                    "(submissions/grading/kernel.py kernel_environment) does not set it, so "
-                    "this test passes (1 point) where nbgrader fails it (0)."
-                ),
-            },
         ),
         Case(
             notebook="edge-rules",
