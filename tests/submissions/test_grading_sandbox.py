@@ -280,6 +280,7 @@ def test_the_kernel_environment_is_built_from_nothing(
         "PYTHONHASHSEED",
         "OPENBLAS_NUM_THREADS",
         "OMP_NUM_THREADS",
+        "NBGRADER_EXECUTION",
         "USER",
         "LOGNAME",
         "LD_LIBRARY_PATH",
@@ -287,6 +288,7 @@ def test_the_kernel_environment_is_built_from_nothing(
         "OPENBLAS_L2_SIZE",
     }
     assert (env["HOME"], env["TMPDIR"], env["USER"]) == ("/home/grader", "/tmp", "grader")
+    assert env["NBGRADER_EXECUTION"] == "autograde"
     assert "do-not-leak" not in " ".join(command)
 
 
