@@ -418,8 +418,10 @@ def _typical_cells(imports: str = _TYPICAL_IMPORTS) -> list[NotebookNode]:
             "test_cv",
             2,
             """
-            checks = [len(cv_scores) == 5, cv_scores.mean() > 0.9]
-            sum(checks) * 1.0  # partial credit: a point per check
+            checks = [len(cv_scores) == 5, bool(cv_scores.mean() > 0.9)]
+            # partial credit, a point per check: a Python float, since nbgrader reads the
+            # text/plain of the last value ("np.float64(1.0)" would count as full points)
+            float(sum(checks))
             """,
         ),
     ]
@@ -586,8 +588,8 @@ def _heavy() -> tuple[list[NotebookNode], dict[Variant, dict[str, str]], dict, s
             "test_pca",
             2,
             """
-            checks = [projected.shape == (178, 2), pca.explained_variance_ratio_.sum() > 0.5]
-            sum(checks) * 1.0
+            checks = [projected.shape == (178, 2), bool(pca.explained_variance_ratio_.sum() > 0.5)]
+            float(sum(checks))
             """,
         ),
         _given(
