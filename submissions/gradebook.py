@@ -68,8 +68,9 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         (g.enrollment_id, g.assignment_id): g
         for g in Grade.objects.filter(enrollment__cohort=cohort)
     }
-    activity = {
-        (row["enrollment_id"], row["assignment_id"]): row
+    # (enrollment, assignment) -> (attempts, longest lateness in seconds)
+    activity: dict[tuple[int, int], tuple[int, int]] = {
+        (row["enrollment_id"], row["assignment_id"]): (row["attempts"], row["latest_late"] or 0)
         for row in Submission.objects.filter(enrollment__cohort=cohort)
         .values("enrollment_id", "assignment_id")
         .annotate(attempts=Count("id"), latest_late=Max("late_seconds"))
@@ -86,9 +87,9 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         for assignment in assignments:
             key = (enrollment.pk, assignment.pk)
             grade = grades.get(key)
-            seen = activity.get(key, {})
-            late = grade.submission_id in late_graded if grade else bool(seen.get("latest_late"))
-            cells.append(Cell(assignment, grade, seen.get("attempts", 0), late))
+            attempts, lateness = activity.get(key, (0, 0))
+            late = grade.submission_id in late_graded if grade else lateness > 0
+            cells.append(Cell(assignment, grade, attempts, late))
         rows.append(Row(enrollment, tuple(cells), progress[enrollment.pk]))
     return Gradebook(cohort=cohort, assignments=assignments, rows=tuple(rows))
 

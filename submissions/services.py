@@ -94,7 +94,7 @@ def submit_attempt(
         raise AssignmentClosed("This assignment is not open for uploads yet.")
     deadline = assignment.deadline_for(enrollment)
     if deadline.is_closed(timezone.now()):
-        closed = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+        closed = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")
         raise AssignmentClosed(
             f"The cut-off for this assignment was {closed}; uploads are no longer accepted. "
             "Ask your instructor for an extension if you need one."
