@@ -80,7 +80,15 @@ class CertificateAdmin(admin.ModelAdmin[Certificate]):
 
 @admin.register(Extension)
 class ExtensionAdmin(admin.ModelAdmin[Extension]):
-    list_display = ["assignment", "enrollment", "cohort", "due_at", "cutoff_at", "granted_by", "granted_at"]
+    list_display = [
+        "assignment",
+        "enrollment",
+        "cohort",
+        "due_at",
+        "cutoff_at",
+        "granted_by",
+        "granted_at",
+    ]
     readonly_fields = ["granted_by", "granted_at"]
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
