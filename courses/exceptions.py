@@ -15,3 +15,7 @@ class NotEnrolled(CoursesError):
 
 class PublishError(CoursesError):
     pass
+
+
+class CertificateActionRefused(CoursesError):
+    pass

@@ -404,6 +404,9 @@ class Certificate(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     superseded_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
 
     objects = CertificateQuerySet.as_manager()

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses import nbgrader
-from courses.exceptions import PublishError
+from courses.exceptions import CertificateActionRefused, PublishError
 from courses.models import Assignment, Certificate, Cohort, Enrollment, Grade, Module
 from courses.progress import progress_for
 from platform.blobs import put_bytes
@@ -143,3 +143,53 @@ def issue_certificate_if_complete(*, enrollment: Enrollment) -> Certificate | No
     Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.COMPLETED)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
     return certificate
+
+
+@transaction.atomic
+def revoke_certificate(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke a certificate: it stays, and its verification page says "revoked on …".
+
+    Only coordinators revoke, always with a reason; the actor and time are kept.
+    """
+    if not actor.is_coordinator:
+        raise CertificateActionRefused("Only coordinators can revoke certificates.")
+    if not reason.strip():
+        raise CertificateActionRefused("A revocation needs a reason.")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != Certificate.Status.ISSUED:
+        raise CertificateActionRefused("Only a valid certificate can be revoked.")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_reason = reason.strip()
+    certificate.revoked_by = actor
+    certificate.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
+    return certificate
+
+
+@transaction.atomic
+def reissue_certificate(*, actor: User, certificate: Certificate) -> Certificate:
+    """Issue a new certificate that supersedes a valid one, e.g. after a name correction.
+
+    The new one snapshots the holder's current name and the same grade and program version;
+    the old one stays, marked superseded and pointing to its successor.
+    """
+    if not actor.is_coordinator:
+        raise CertificateActionRefused("Only coordinators can re-issue certificates.")
+    old = Certificate.objects.select_for_update().select_related("user").get(pk=certificate.pk)
+    if old.status != Certificate.Status.ISSUED:
+        raise CertificateActionRefused("Only a valid certificate can be re-issued.")
+    old.status = Certificate.Status.SUPERSEDED
+    old.save(update_fields=["status"])
+    new = Certificate.objects.create(
+        enrollment=old.enrollment,
+        user=old.user,
+        program=old.program,
+        holder_name=old.user.full_name,
+        program_title=old.program_title,
+        program_version=old.program_version,
+        institution_name=old.institution_name,
+        grade_percent=old.grade_percent,
+    )
+    old.superseded_by = new
+    old.save(update_fields=["superseded_by"])
+    return new
