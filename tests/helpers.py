@@ -10,6 +10,8 @@ from platform.models import User
 if TYPE_CHECKING:
     from rest_framework.test import APIClient
 
+    from courses.models import Certificate
+
 
 def nbgrader_meta(
     grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None
@@ -97,3 +99,21 @@ def api_client(user: User) -> "APIClient":
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     return client
+
+
+def issue_certificate(user: User, assignment: Any, points: str = "5") -> "Certificate":
+    """Release a grade for ``user``'s only enrolment; with the fixtures' single required module
+    at or above its pass mark, that issues the certificate, as in production."""
+    from decimal import Decimal
+
+    from courses.models import Certificate
+    from courses.services import record_released_grade
+
+    record_released_grade(
+        enrollment=user.enrollments.get(),
+        assignment=assignment,
+        points=Decimal(points),
+        max_points=assignment.max_points,
+        submission_id=1,
+    )
+    return Certificate.objects.select_related("program__institution").get(user=user)

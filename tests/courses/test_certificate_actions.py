@@ -8,19 +8,13 @@ from django.urls import reverse
 
 from courses.exceptions import CertificateActionRefused
 from courses.models import Certificate
-from courses.services import record_released_grade, reissue_certificate, revoke_certificate
+from courses.services import reissue_certificate, revoke_certificate
+from tests.helpers import issue_certificate
 
 
 @pytest.fixture
 def certificate(enrolled: Any, assignment: Any) -> Certificate:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal(5),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
-    return Certificate.objects.get()
+    return issue_certificate(enrolled, assignment)
 
 
 def test_a_coordinator_revokes_with_a_reason_and_the_public_page_says_so(

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import zlib
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ import platform.urls
 from courses import credentials
 from courses.certificate_pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
 from courses.models import Certificate
-from courses.services import record_released_grade
+from tests.helpers import issue_certificate
 
 urlpatterns = list(platform.urls.urlpatterns)
 if not any(getattr(p, "namespace", None) == "certificates" for p in urlpatterns):
@@ -37,14 +36,7 @@ def _site(settings: Any) -> None:
 
 @pytest.fixture
 def certificate(enrolled: Any, assignment: Any) -> Certificate:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("4.5"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
-    certificate = Certificate.objects.get()
+    certificate = issue_certificate(enrolled, assignment, points="4.5")
     certificate.issued_at = dt.datetime(2027, 9, 30, 12, 0, tzinfo=dt.UTC)
     certificate.save()
     return certificate

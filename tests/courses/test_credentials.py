@@ -12,7 +12,6 @@ import io
 import json
 import struct
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ from courses.credentials import (
 )
 from courses.models import Certificate
 from courses.qr import certificate_qr_svg, qr_matrix, qr_png
-from courses.services import record_released_grade
+from tests.helpers import issue_certificate
 
 # Until platform/urls.py includes courses.certificate_urls, these tests add it themselves.
 urlpatterns = list(platform.urls.urlpatterns)
@@ -67,14 +66,7 @@ def _issuer(settings: Any) -> Iterator[None]:
 
 @pytest.fixture
 def certificate(enrolled: Any, assignment: Any) -> Certificate:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("5"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
-    return Certificate.objects.select_related("program__institution").get()
+    return issue_certificate(enrolled, assignment)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.models import Certificate
-from courses.services import record_released_grade
 from platform.models import User
+from tests.helpers import issue_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"
@@ -208,14 +207,7 @@ def test_the_switcher_offers_the_other_language(client: Client) -> None:
 
 @pytest.fixture
 def certificate(enrolled: User, assignment: Any) -> Certificate:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal(5),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
-    return Certificate.objects.get()
+    return issue_certificate(enrolled, assignment)
 
 
 def test_the_verification_page_is_german_for_a_german_browser(
