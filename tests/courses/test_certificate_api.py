@@ -295,4 +295,6 @@ def test_the_schema_names_the_certificate_endpoints(client: Any) -> None:
     # Public: no token required.
     assert paths["/api/v1/verify/{code}/"]["get"].get("security") in (None, [], [{}])
     revoke = paths["/api/v1/cohorts/{id}/certificates/{certificate_pk}/revoke/"]["post"]
-    assert "reason" in str(revoke["requestBody"])
+    ref = revoke["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert component["required"] == ["reason"]
