@@ -532,7 +532,7 @@ def test_the_holder_is_told_in_their_language(
         certificate = issue_certificate(enrolled, assignment)
     [message] = mail.outbox
     assert message.subject == "Ihr Zertifikat „Machine Learning in Data Science“ wurde ausgestellt"
-    assert "Hallo Ada Lovelace," in message.body
+    assert "Guten Tag Ada Lovelace," in message.body
     assert certificate.code in message.body and "100,0 %" in message.body
     assert f"/verify/{certificate.code}/" in message.body
 
