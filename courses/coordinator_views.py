@@ -191,10 +191,10 @@ def reissue(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> 
     certificate = get_certificate_in_cohort(cohort, certificate_pk)
     initial = {"holder_name": certificate.user.full_name}
     form = ReissueForm(request.POST or None, initial=initial, current_name=certificate.holder_name)
-    status, preview = 200, False
+    status, preview, refused = 200, False, ""
     if certificate.status != Certificate.Status.ISSUED:
-        form.add_error(None, _("Only a valid certificate can be re-issued."))
-        status = 409
+        refused = _("Only a valid certificate can be re-issued.")
+        status = 409 if request.method == "POST" else 200
     elif request.method == "POST" and form.is_valid():
         if not form.cleaned_data["confirm"]:
             preview = True
@@ -220,6 +220,12 @@ def reissue(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> 
     return render(
         request,
         "courses/certificate_reissue.html",
-        {"cohort": cohort, "certificate": certificate, "form": form, "preview": preview},
+        {
+            "cohort": cohort,
+            "certificate": certificate,
+            "form": form,
+            "preview": preview,
+            "refused": refused,
+        },
         status=status,
     )

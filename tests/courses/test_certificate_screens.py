@@ -541,3 +541,58 @@ def test_no_mail_is_sent_when_the_change_is_rolled_back(enrolled: Any, assignmen
     mail.outbox.clear()
     issue_certificate(enrolled, assignment)  # the test's transaction never commits
     assert not mail.outbox
+
+
+# --- the index of cohorts, and the pages in German --------------------------------------------------
+
+
+def test_the_index_lists_only_the_cohorts_one_may_see(
+    certificate: Certificate,
+    cohort: Cohort,
+    other_cohort: Cohort,
+    instructor: Any,
+    other_instructor: Any,
+    coordinator: Any,
+    program_coordinator: Any,
+    client_for: Any,
+    client: Any,
+) -> None:
+    url = reverse("certificates:cohorts")
+    assert client.get(url).status_code == 302  # log in first
+    mine = reverse("certificates:cohort", args=[cohort.pk])
+    theirs = reverse("certificates:cohort", args=[other_cohort.pk])
+    for user, sees_mine, sees_theirs in [
+        (certificate.user, False, False),
+        (instructor, True, False),
+        (other_instructor, False, True),
+        (program_coordinator, True, False),
+        (coordinator, True, True),
+    ]:
+        page = client_for(user).get(url).content.decode()
+        assert (f'href="{mine}"' in page, f'href="{theirs}"' in page) == (sees_mine, sees_theirs)
+    assert client_for(coordinator).post(url).status_code == 405
+
+
+def test_a_superseded_certificate_offers_no_reissue_form(
+    certificate: Certificate, cohort: Cohort, coordinator: Any, client_for: Any
+) -> None:
+    from courses.services import reissue_certificate
+
+    reissue_certificate(actor=coordinator, certificate=certificate, holder_name="A. Lovelace")
+    client = client_for(coordinator)
+    for name in ("reissue", "revoke"):
+        response = client.get(reverse(f"certificates:{name}", args=[cohort.pk, certificate.pk]))
+        body = response.content.decode()
+        assert "Only a valid certificate can be" in body
+        assert 'name="holder_name"' not in body and 'name="reason"' not in body
+
+
+def test_the_register_speaks_german(
+    certificate: Certificate, cohort: Cohort, coordinator: Any, client_for: Any
+) -> None:
+    coordinator.preferred_language = "de"
+    coordinator.save(update_fields=["preferred_language"])
+    page = client_for(coordinator).get(reverse("certificates:cohort", args=[cohort.pk]))
+    body = page.content.decode()
+    assert "Zertifikate des Durchgangs 2026/27" in body
+    assert "gültig" in body and "Widerrufen …" in body and "Neu ausstellen …" in body
