@@ -4,11 +4,19 @@ A 404 (not a 403) for what a user may not see, so ids of other people's things r
 Views and the API call these and never check ownership themselves.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from courses.models import Assignment, Certificate, Cohort, Enrollment, Module
+from courses.models import (
+    Assignment,
+    Certificate,
+    CertificateRequest,
+    Cohort,
+    Enrollment,
+    Module,
+)
 from platform.models import User
 
 
@@ -79,3 +87,41 @@ def get_module_for_instructor(user: User, pk: int) -> Module:
     if not user.is_coordinator:
         modules = modules.filter(program__cohorts__instructors=user).distinct()
     return get_object_or_404(modules, pk=pk)
+
+
+def get_cohort_for_certificates(user: User, pk: int) -> Cohort:
+    """A cohort whose certificates the user may see: staff, the program's coordinators, and
+    the cohort's own instructors (read-only). Anyone else, including instructors of other
+    cohorts, gets a 404."""
+    cohorts = Cohort.objects.select_related("program__institution")
+    if not user.is_coordinator:
+        cohorts = cohorts.filter(Q(instructors=user) | Q(program__coordinators=user)).distinct()
+    return get_object_or_404(cohorts, pk=pk)
+
+
+def require_certificate_manager(user: User, cohort: Cohort) -> None:
+    """Issue, approve, revoke and re-issue are for coordinators; the cohort's instructors, who
+    may see the list, get a 403 (they know the cohort exists)."""
+    if not cohort.program.is_coordinated_by(user):
+        raise PermissionDenied("Only the program's coordinators manage its certificates.")
+
+
+def get_certificate_in_cohort(cohort: Cohort, pk: int) -> Certificate:
+    """A certificate earned in this cohort; one of another cohort is a 404 here."""
+    return get_object_or_404(
+        Certificate.objects.select_related("user", "program__institution", "superseded_by"),
+        pk=pk,
+        enrollment__cohort=cohort,
+    )
+
+
+def get_certificate_request_in_cohort(cohort: Cohort, pk: int) -> CertificateRequest:
+    return get_object_or_404(
+        CertificateRequest.objects.select_related("user", "enrollment"),
+        pk=pk,
+        enrollment__cohort=cohort,
+    )
+
+
+def get_enrollment_in_cohort(cohort: Cohort, pk: int) -> Enrollment:
+    return get_object_or_404(Enrollment.objects.select_related("user"), pk=pk, cohort=cohort)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from courses.models import (
     Assignment,
     Certificate,
+    CertificateRequest,
     Cohort,
     Enrollment,
     Extension,
@@ -28,8 +29,9 @@ class ModuleInline(admin.TabularInline[Module, Program]):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin[Program]):
-    list_display = ["title", "institution", "language", "audience"]
-    list_filter = ["institution", "language"]
+    list_display = ["title", "institution", "language", "audience", "requires_approval"]
+    list_filter = ["institution", "language", "requires_approval"]
+    filter_horizontal = ["coordinators"]
     inlines = [ModuleInline]
 
 
@@ -96,3 +98,19 @@ class ExtensionAdmin(admin.ModelAdmin[Extension]):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # extensions recompute lateness: use the service, not the admin
+
+
+@admin.register(CertificateRequest)
+class CertificateRequestAdmin(admin.ModelAdmin[CertificateRequest]):
+    """Read-only: requests are approved on the cohort's certificate screen, which re-checks
+    the rule and records who approved."""
+
+    list_display = ["user", "program", "grade_percent", "requested_at", "status", "decided_by"]
+    list_filter = ["status", "program"]
+    readonly_fields = [f.name for f in CertificateRequest._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

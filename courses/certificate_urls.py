@@ -6,7 +6,7 @@ written into signed credentials: they must never change.
 
 from django.urls import path
 
-from courses import certificate_views
+from courses import certificate_views, coordinator_views
 
 app_name = "certificates"
 urlpatterns = [
@@ -19,4 +19,32 @@ urlpatterns = [
     path("issuer/<slug:slug>/", certificate_views.issuer_profile, name="issuer"),
     path("credentials/status/<str:code>/", certificate_views.credential_status, name="status"),
     path("credentials/verify/", certificate_views.verify_credential, name="verify"),
+]
+
+urlpatterns += [
+    path("cohorts/certificates/", coordinator_views.cohort_index, name="cohorts"),
+    path("cohorts/<int:pk>/certificates/", coordinator_views.cohort_certificates, name="cohort"),
+    path(
+        "cohorts/<int:pk>/certificates.csv", coordinator_views.register_export, name="register-csv"
+    ),
+    path(
+        "cohorts/<int:pk>/enrollments/<int:enrollment_pk>/issue/",
+        coordinator_views.issue,
+        name="issue",
+    ),
+    path(
+        "cohorts/<int:pk>/certificate-requests/<int:request_pk>/approve/",
+        coordinator_views.approve,
+        name="approve",
+    ),
+    path(
+        "cohorts/<int:pk>/certificates/<int:certificate_pk>/revoke/",
+        coordinator_views.revoke,
+        name="revoke",
+    ),
+    path(
+        "cohorts/<int:pk>/certificates/<int:certificate_pk>/reissue/",
+        coordinator_views.reissue,
+        name="reissue",
+    ),
 ]

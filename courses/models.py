@@ -54,12 +54,33 @@ class Program(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text=_("Bumped when requirements change; certificates record it.")
     )
+    # Certificates: who manages them, and whether a met rule waits for a coordinator's approval.
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="coordinated_programs",
+        blank=True,
+        help_text=_("They issue, approve, revoke and re-issue this program's certificates."),
+    )
+    requires_approval = models.BooleanField(
+        _("certificates require approval"),
+        default=False,
+        help_text=_(
+            "When on, a participant who meets every requirement gets a certificate only after "
+            "a coordinator approves it."
+        ),
+    )
 
     class Meta:
         ordering = ["title"]
 
     def __str__(self) -> str:
         return self.title
+
+    def is_coordinated_by(self, user: "User") -> bool:
+        """Staff coordinate every program; a program's own coordinators coordinate it."""
+        if not user.is_active:
+            return False
+        return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
 
 
 class CohortQuerySet(models.QuerySet["Cohort"]):
@@ -408,6 +429,10 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     superseded_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
+    # Who issued it by hand (a coordinator's issue, approval or re-issue); empty when automatic.
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = CertificateQuerySet.as_manager()
 
@@ -429,3 +454,62 @@ class Certificate(models.Model):
 
     def get_verification_url(self) -> str:
         return reverse("verify", args=[self.code])
+
+
+class CertificateRequestQuerySet(models.QuerySet["CertificateRequest"]):
+    def pending(self) -> "CertificateRequestQuerySet":
+        return self.filter(status=CertificateRequest.Status.PENDING)
+
+
+class CertificateRequest(models.Model):
+    """A met certificate rule waiting for a coordinator's approval (programs that require it).
+
+    Not a certificate: it has no public code and verifies nowhere. Approval issues the
+    certificate (snapshotting the grade at that moment) and records who approved it and when.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="certificate_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificate_requests"
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="certificate_requests"
+    )
+    grade_percent = models.DecimalField(
+        max_digits=5, decimal_places=1, help_text=_("The weighted grade when the rule was met.")
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    certificate = models.OneToOneField(
+        Certificate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approval",
+    )
+
+    objects = CertificateRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "program"],
+                condition=Q(status="pending"),
+                name="certificate_request_one_pending_per_program",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.program} ({self.status})"

@@ -13,10 +13,11 @@ from courses.access import (
     get_certificate_for_holder,
     get_certificate_for_verification,
 )
-from courses.models import Enrollment
+from courses.models import Certificate, CertificateRequest, Enrollment, Program
 from courses.progress import progress_for
 from courses.throttle import throttled
 from platform.blobs import open_blob
+from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
 
@@ -29,7 +30,19 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         cohort__program__slug=slug,
     )
     [progress] = progress_for([enrollment], now=timezone.now())
-    return render(request, "courses/program_detail.html", {"progress": progress})
+    context = {"progress": progress, **certificate_state(request.user, enrollment.cohort.program)}
+    return render(request, "courses/program_detail.html", context)
+
+
+def certificate_state(user: User, program: Program) -> dict[str, object]:
+    """What the participant's program page says about the certificate: the valid one, or
+    the request awaiting a coordinator's approval."""
+    return {
+        "certificate": Certificate.objects.issued().filter(user=user, program=program).first(),
+        "certificate_request": CertificateRequest.objects.pending()
+        .filter(user=user, program=program)
+        .first(),
+    }
 
 
 @require_GET

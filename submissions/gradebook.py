@@ -17,6 +17,7 @@ from django.db.models import Count, Max
 from courses.models import Assignment, Cohort, Enrollment, Grade
 from courses.progress import ProgramProgress, progress_for
 from courses.scoring import percentage
+from platform.spreadsheets import spreadsheet_text as _text
 from submissions.models import Submission
 
 
@@ -123,11 +124,6 @@ def gradebook_csv(book: Gradebook) -> Iterator[str]:
         values += [row.progress.weighted_grade, "yes" if row.progress.complete else "no"]
         writer.writerow(values)
         yield _flush(buffer)
-
-
-def _text(value: str) -> str:
-    """Neutralise spreadsheet formulas: a name like ``=HYPERLINK(...)`` stays text in Excel."""
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 def _flush(buffer: io.StringIO) -> str:

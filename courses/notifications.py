@@ -1,0 +1,39 @@
+"""E-mails to certificate holders: issued (automatically or by a coordinator), approved,
+re-issued, revoked. Each in the holder's language (their preference, else the program's)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from courses.models import Certificate
+
+KINDS = ("issued", "approved", "reissued", "revoked")
+
+
+def notify_certificate(certificate: Certificate, kind: str) -> None:
+    """Tell the holder what happened to their certificate, with the links they need.
+
+    Called after the change commits, so a rolled-back change never sends mail.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown certificate notification {kind!r}")
+    certificate = Certificate.objects.select_related("user", "program", "superseded_by").get(
+        pk=certificate.pk
+    )
+    holder = certificate.user
+    if not holder.email:
+        return
+    language = holder.preferred_language or certificate.program.language
+    with translation.override(language):
+        context = {
+            "certificate": certificate,
+            "holder": holder,
+            "kind": kind,
+            "page_url": settings.SITE_URL + reverse("courses:certificate", args=[certificate.code]),
+            "verify_url": settings.SITE_URL + reverse("verify", args=[certificate.code]),
+        }
+        subject = render_to_string("courses/email/certificate_subject.txt", context).strip()
+        body = render_to_string("courses/email/certificate.txt", context)
+    send_mail(subject, body, None, [holder.email])
