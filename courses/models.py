@@ -77,6 +77,17 @@ class Cohort(models.Model):
     instructors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True
     )
+    # Empty: the cohort follows its program's latest published grading policy (see
+    # courses.policies); set: the cohort stays on that version whatever is published later.
+    grading_policy = models.ForeignKey(
+        "courses.GradingPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pinned_cohorts",
+        verbose_name=_("grading policy"),
+        help_text=_("Leave empty to follow the program's latest published grading policy."),
+    )
 
     objects = CohortQuerySet.as_manager()
 
@@ -429,3 +440,14 @@ class Certificate(models.Model):
 
     def get_verification_url(self) -> str:
         return reverse("verify", args=[self.code])
+
+
+# Grading policies, module results and stored progress live in their own module.
+from courses.policies import (  # noqa: E402, F401
+    ElectiveGroup,
+    GradingPolicy,
+    ModuleResult,
+    PolicyCategory,
+    PolicyModule,
+    ProgressRecord,
+)
