@@ -356,7 +356,7 @@ def publish_policy(*, actor: User, policy: GradingPolicy) -> int:
             cohort__program_id=policy.program_id, cohort__grading_policy__isnull=True
         )
     )
-    _recompute_and_issue(enrollments)
+    recompute_and_issue(enrollments)
     return len(enrollments)
 
 
@@ -368,11 +368,12 @@ def pin_cohort_policy(*, cohort: Cohort, policy: GradingPolicy | None) -> Cohort
         raise PolicyInvalid("A cohort can only use a published policy of its own program.")
     cohort.grading_policy = policy
     cohort.save(update_fields=["grading_policy"])
-    _recompute_and_issue(list(Enrollment.objects.current().filter(cohort=cohort)))
+    recompute_and_issue(list(Enrollment.objects.current().filter(cohort=cohort)))
     return cohort
 
 
-def _recompute_and_issue(enrollments: list[Enrollment]) -> None:
+def recompute_and_issue(enrollments: list[Enrollment]) -> None:
+    """Recompute and store progress, then issue the certificates the rules now call for."""
     results = recompute_progress(enrollments=enrollments)
     for enrollment in enrollments:
         if results[enrollment.pk].complete:
