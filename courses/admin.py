@@ -32,7 +32,7 @@ from courses.policies import (
     PolicyModule,
     ProgressRecord,
 )
-from courses.requirements import Role
+from courses.requirements import Role, threshold_text
 from courses.services import (
     create_policy_draft,
     pin_cohort_policy,
@@ -189,7 +189,7 @@ class CategoryFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         if weights and total != 100:
             raise ValidationError(
                 gettext("The category weights add up to %(total)s %%, not 100 %%.")
-                % {"total": total.normalize()}
+                % {"total": threshold_text(total)}
             )
 
 

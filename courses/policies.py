@@ -93,7 +93,7 @@ class GradingPolicy(models.Model):
             if total != 100:
                 found.append(
                     gettext("The category weights add up to %(total)s %%, not 100 %%.")
-                    % {"total": total.normalize()}
+                    % {"total": requirements.threshold_text(total)}
                 )
             for category in categories:
                 if category.weight > 0 and not any(r.category_id == category.pk for r in rules):

@@ -125,7 +125,7 @@ class RecordedResult:
 # --- results --------------------------------------------------------------------------------
 
 
-def _num(value: Decimal | str) -> str:
+def threshold_text(value: Decimal | str) -> str:
     """A threshold without trailing zeros, in the language's format: 60.00 -> "60"."""
     text = format(Decimal(value).normalize(), "f")
     places = len(text.split(".")[1]) if "." in text else 0
@@ -161,7 +161,7 @@ class Requirement:
                 return _("%(title)s: passed with %(percent)s %% (pass mark %(mark)s %%)") % {
                     "title": t,
                     "percent": _pct(p["percent"]),
-                    "mark": _num(p["pass_mark"]),
+                    "mark": threshold_text(p["pass_mark"]),
                 }
             case "recorded_pass":
                 if p.get("percent"):
@@ -176,7 +176,7 @@ class Requirement:
                 return _("%(title)s: %(percent)s %% < pass mark %(mark)s %%") % {
                     "title": t,
                     "percent": _pct(p["percent"]),
-                    "mark": _num(p["pass_mark"]),
+                    "mark": threshold_text(p["pass_mark"]),
                 }
             case "awaiting_review":
                 n = int(p["awaiting"])
@@ -209,13 +209,13 @@ class Requirement:
                 return _("Category %(title)s: %(percent)s %% ≥ minimum %(minimum)s %%") % {
                     "title": t,
                     "percent": _pct(p["percent"]),
-                    "minimum": _num(p["minimum"]),
+                    "minimum": threshold_text(p["minimum"]),
                 }
             case "category_below":
                 return _("Category %(title)s below minimum %(minimum)s %% (%(percent)s %%)") % {
                     "title": t,
                     "percent": _pct(p["percent"]),
-                    "minimum": _num(p["minimum"]),
+                    "minimum": threshold_text(p["minimum"]),
                 }
             case "category_incomplete":
                 n = int(p["needed"])
@@ -229,21 +229,21 @@ class Requirement:
             case "grade_met":
                 return _("Weighted grade %(grade)s %% ≥ pass mark %(mark)s %%") % {
                     "grade": _pct(p["grade"]),
-                    "mark": _num(p["pass_mark"]),
+                    "mark": threshold_text(p["pass_mark"]),
                 }
             case "grade_below":
                 return _("Weighted grade %(grade)s %% < pass mark %(mark)s %%") % {
                     "grade": _pct(p["grade"]),
-                    "mark": _num(p["pass_mark"]),
+                    "mark": threshold_text(p["pass_mark"]),
                 }
             case "grade_provisional":
                 return _(
                     "Weighted grade so far %(grade)s %% (pass mark %(mark)s %%); "
                     "final once all graded work is released"
-                ) % {"grade": _pct(p["grade"]), "mark": _num(p["pass_mark"])}
+                ) % {"grade": _pct(p["grade"]), "mark": threshold_text(p["pass_mark"])}
             case "grade_none":
                 return _("No graded work yet (pass mark %(mark)s %%)") % {
-                    "mark": _num(p["pass_mark"])
+                    "mark": threshold_text(p["pass_mark"])
                 }
         return f"{t}: {self.reason}"
 

@@ -341,7 +341,7 @@ def publish_policy(*, actor: User, policy: GradingPolicy) -> int:
     A published version never changes again."""
     if not actor.is_coordinator:
         raise PolicyInvalid("Only coordinators can publish a grading policy.")
-    policy = GradingPolicy.objects.select_for_update().get(pk=policy.pk)
+    given, policy = policy, GradingPolicy.objects.select_for_update().get(pk=policy.pk)
     if policy.is_published:
         raise PolicyInvalid("This version is already published; create a new version to change it.")
     problems = policy.problems()
@@ -351,6 +351,11 @@ def publish_policy(*, actor: User, policy: GradingPolicy) -> int:
     policy.published_at = timezone.now()
     policy.published_by = actor
     policy.save(update_fields=["status", "published_at", "published_by"])
+    given.status, given.published_at, given.published_by = (
+        policy.status,
+        policy.published_at,
+        actor,
+    )
     enrollments = list(
         Enrollment.objects.current().filter(
             cohort__program_id=policy.program_id, cohort__grading_policy__isnull=True
