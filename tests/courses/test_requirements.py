@@ -115,7 +115,11 @@ def test_a_recorded_result_decides_a_module_without_assignments(
 
 
 def two_categories(
-    *, drop: int = 0, minimum: str = "0", capstone_weight: str = "60", pass_mark: str = "60"
+    *,
+    drop: int = 0,
+    minimum: str = "0",
+    capstone_weight: str = "60",
+    pass_mark: str = "60",  # noqa: S107
 ) -> Policy:
     return Policy(
         version=3,
