@@ -208,7 +208,8 @@ class ModuleRuleFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
                 )
             if group is not None:
                 members[group.pk] = members.get(group.pk, 0) + 1
-        for group in ElectiveGroup.objects.filter(policy=self.instance):
+        groups = ElectiveGroup.objects.filter(policy=self.instance) if self.instance.pk else []
+        for group in groups:
             if group.required > members.get(group.pk, 0):
                 raise ValidationError(
                     gettext(
