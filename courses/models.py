@@ -411,6 +411,8 @@ class Certificate(models.Model):
     program_version = models.PositiveIntegerField()
     institution_name = models.CharField(max_length=200)
     grade_percent = models.DecimalField(max_digits=5, decimal_places=1)
+    # The grading policy version the grade was computed under (0: the modules' own rules).
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
     revoked_at = models.DateTimeField(null=True, blank=True)

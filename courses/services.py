@@ -168,6 +168,7 @@ def issue_certificate_if_complete(*, enrollment: Enrollment) -> Certificate | No
         program_version=program.version,
         institution_name=program.institution.name,
         grade_percent=result.weighted_grade,
+        policy_version=result.policy_version,
     )
     Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.COMPLETED)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
@@ -218,6 +219,7 @@ def reissue_certificate(*, actor: User, certificate: Certificate) -> Certificate
         program_version=old.program_version,
         institution_name=old.institution_name,
         grade_percent=old.grade_percent,
+        policy_version=old.policy_version,
     )
     old.superseded_by = new
     old.save(update_fields=["superseded_by"])

@@ -142,7 +142,7 @@ def test_the_certificate_follows_the_policy_with_categories_and_minimums(
     release(enrollment, assignment, "2.5")  # exercises 50 %: the minimum, inclusive
     assert record_of(enrollment).complete
     certificate = Certificate.objects.get(user=enrolled)
-    assert certificate.grade_percent == D("80.0")
+    assert certificate.grade_percent == D("80.0") and certificate.policy_version == 1
 
 
 def test_a_pinned_cohort_keeps_its_version_when_a_new_one_is_published(
