@@ -534,10 +534,12 @@ def _category_standing(
             continue  # an elective nobody chose does not count against anyone
         result = recorded.get(module_rule.module_id)
         if not items:
-            if result is not None and result.percent is not None:
-                entries.append((len(entries), 0, round_score(result.percent), False))
+            if result is not None:
+                # A pass/fail result without a grade has nothing to average: it is no item.
+                if result.percent is not None:
+                    entries.append((len(entries), 0, round_score(result.percent), False))
             elif module_rule.role in COUNTED_ROLES:
-                entries.append((len(entries), 0, None, False))
+                entries.append((len(entries), 0, None, False))  # a grade still to come
             continue
         for item in items:
             entries.append((len(entries), item.assignment_id, item.percent, item.awaiting_review))

@@ -366,3 +366,25 @@ def test_reasons_are_written_in_the_readers_language() -> None:
     result = evaluate(policy, [item(1, 2, "5.45", "10")])
     with translation.override("de"):
         assert result.requirements[0].text == "Modul 2: 54,5 % < Bestehensgrenze 60 %"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "percent", "complete"),
+    [
+        (None, D("80.0"), False),  # the training's grade is still to come
+        (RecordedResult(2, True, D("90")), D("85.0"), True),  # its grade is one item
+        (RecordedResult(2, True), D("80.0"), True),  # pass/fail: nothing to average
+    ],
+)
+def test_a_module_without_assignments_in_a_category(
+    recorded: RecordedResult | None, percent: Decimal, complete: bool
+) -> None:
+    policy = Policy(
+        version=1,
+        pass_mark=D(50),
+        categories=(CategoryRule("all", "all", D(100)),),
+        modules=(module(1, "Course", category="all"), module(2, "Training", category="all")),
+    )
+    result = evaluate(policy, [item(1, 1, "80")], {2: recorded} if recorded else {})
+    assert result.categories[0].percent == percent
+    assert result.complete is complete
