@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -83,8 +85,13 @@ class CohortForm(forms.ModelForm[Cohort]):
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin[Cohort]):
     form = CohortForm
-    list_display = ["program", "name", "starts_on", "ends_on", "grading_policy"]
+    list_display = ["program", "name", "starts_on", "ends_on", "grading_policy", "results_link"]
     filter_horizontal = ["instructors"]
+
+    @admin.display(description=_("Module results"))
+    def results_link(self, obj: Cohort) -> str:
+        url = reverse("courses:module-results", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Record results"))
 
     def save_model(self, request: HttpRequest, obj: Cohort, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

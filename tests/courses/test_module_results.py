@@ -52,6 +52,16 @@ def test_only_coordinators_see_the_page(
     )
 
 
+def test_the_cohort_list_in_the_admin_links_to_the_page(
+    client_for: Any, url: str, cohort: Cohort
+) -> None:
+    from tests.helpers import make_user
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    body = client_for(root).get(reverse("admin:courses_cohort_changelist")).content.decode()
+    assert f'href="{url}"' in body
+
+
 def test_a_recorded_pass_counts_and_completes_the_program(
     client_for: Any, url: str, enrolled: Any, coordinator: Any, training: Module
 ) -> None:
