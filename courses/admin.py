@@ -30,6 +30,7 @@ from courses.policies import (
     ElectiveGroup,
     GradingPolicy,
     ModuleResult,
+    PolicyAssignment,
     PolicyCategory,
     PolicyModule,
     ProgressRecord,
@@ -261,6 +262,24 @@ class ModuleRuleInline(_PolicyInline[PolicyModule]):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AssignmentRuleInline(_PolicyInline[PolicyAssignment]):
+    model = PolicyAssignment
+    fields = ["assignment", "category"]
+    verbose_name = _("assignment in another category than its module's")
+    verbose_name_plural = _("assignments in another category than their module's")
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        policy = _policy_being_edited(request)
+        if policy is not None:
+            if db_field.name == "assignment":
+                kwargs["queryset"] = Assignment.objects.filter(module__program_id=policy.program_id)
+            elif db_field.name == "category":
+                kwargs["queryset"] = PolicyCategory.objects.filter(policy=policy)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(GradingPolicy)
 class GradingPolicyAdmin(admin.ModelAdmin[GradingPolicy]):
     list_display = ["program", "version", "status", "pass_mark", "published_at"]
@@ -276,7 +295,7 @@ class GradingPolicyAdmin(admin.ModelAdmin[GradingPolicy]):
         "published_by",
     ]
     readonly_fields = ["version", "status", "problems_found", "published_at", "published_by"]
-    inlines = [CategoryInline, ElectiveGroupInline, ModuleRuleInline]
+    inlines = [CategoryInline, ElectiveGroupInline, ModuleRuleInline, AssignmentRuleInline]
     actions = ["publish", "new_version"]
 
     @admin.display(description=_("problems before publishing"))

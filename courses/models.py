@@ -449,6 +449,7 @@ from courses.policies import (  # noqa: E402, F401
     ElectiveGroup,
     GradingPolicy,
     ModuleResult,
+    PolicyAssignment,
     PolicyCategory,
     PolicyModule,
     ProgressRecord,

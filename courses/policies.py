@@ -95,10 +95,12 @@ class GradingPolicy(models.Model):
                     gettext("The category weights add up to %(total)s %%, not 100 %%.")
                     % {"total": requirements.threshold_text(total)}
                 )
+            moved = set(self.assignment_rules.values_list("category_id", flat=True))
             for category in categories:
-                if category.weight > 0 and not any(r.category_id == category.pk for r in rules):
+                used = category.pk in moved or any(r.category_id == category.pk for r in rules)
+                if category.weight > 0 and not used:
                     found.append(
-                        gettext("No module counts in the category “%(title)s”.")
+                        gettext("Nothing counts in the category “%(title)s”.")
                         % {"title": category.title}
                     )
         for rule in rules:
@@ -125,6 +127,12 @@ class GradingPolicy(models.Model):
                     )
                     % {"title": group.title, "required": group.required, "members": members}
                 )
+        for override in self.assignment_rules.select_related("assignment__module"):
+            if override.assignment.module.program_id != self.program_id:
+                found.append(
+                    gettext("The assignment “%(title)s” belongs to another program.")
+                    % {"title": override.assignment.title}
+                )
         counted = [r for r in rules if r.role in requirements.COUNTED_ROLES]
         if not counted and not groups:
             found.append(gettext("The policy requires nothing: add a required module."))
@@ -137,7 +145,13 @@ class GradingPolicy(models.Model):
         groups = list(self.groups.all())
         group_keys = {g.pk: g.key for g in groups}
         rules = sorted(self.module_rules.all(), key=lambda r: (r.module.order, r.module.pk))
+        overrides = tuple(
+            (a.assignment_id, keys[a.category_id])
+            for a in self.assignment_rules.all()
+            if a.category_id in keys
+        )
         return requirements.Policy(
+            assignment_categories=overrides,
             version=self.version,
             policy_id=self.pk,
             pass_mark=self.pass_mark,
@@ -303,6 +317,29 @@ class PolicyModule(models.Model):
         return f"{self.module} ({self.get_role_display()})"
 
 
+class PolicyAssignment(models.Model):
+    """An assignment that counts in another category than its module's (e.g. a quiz inside an
+    exercise module). Every assignment belongs to exactly one category per policy version."""
+
+    policy = models.ForeignKey(
+        GradingPolicy, on_delete=models.CASCADE, related_name="assignment_rules"
+    )
+    assignment = models.ForeignKey(
+        "courses.Assignment", on_delete=models.PROTECT, related_name="policy_rules"
+    )
+    category = models.ForeignKey(
+        PolicyCategory, on_delete=models.PROTECT, related_name="assignment_rules"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "assignment"], name="policy_assignment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} → {self.category}"
+
+
 class ModuleResult(models.Model):
     """A coordinator's result for a module of one participant, e.g. an in-person training with
     no assignments. It decides the module (pass or fail), and its grade, if given, counts."""
@@ -357,6 +394,7 @@ __all__ = [
     "ElectiveGroup",
     "GradingPolicy",
     "ModuleResult",
+    "PolicyAssignment",
     "PolicyCategory",
     "PolicyModule",
     "ProgressRecord",

@@ -142,6 +142,7 @@ def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:
         .prefetch_related(
             "categories",
             "groups",
+            "assignment_rules",
             Prefetch("module_rules", queryset=PolicyModule.objects.select_related("module")),
         )
     )

@@ -90,6 +90,9 @@ class Policy:
     groups: tuple[GroupRule, ...] = ()
     pass_mark: Decimal | None = None
     policy_id: int | None = None
+    # (assignment id, category key): an assignment counting in another category than its
+    # module's (e.g. a quiz inside an exercise module).
+    assignment_categories: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -524,16 +527,19 @@ def _category_standing(
     rule: CategoryRule,
     modules: Sequence[tuple[ModuleRule, ModuleStanding, Sequence[Item]]],
     recorded: Mapping[int, RecordedResult],
+    overrides: Mapping[int, str],
 ) -> CategoryStanding:
     # (position, assignment id or 0 for a recorded module grade, percent or None, awaiting)
     entries: list[tuple[int, int, Decimal | None, bool]] = []
-    for module_rule, standing, items in modules:
-        if module_rule.category != rule.key:
-            continue
+    for module_rule, standing, all_items in modules:
         if module_rule.role not in COUNTED_ROLES and not standing.taken:
             continue  # an elective nobody chose does not count against anyone
+        # An assignment counts in its own category if the policy gives it one, else its module's.
+        items = [
+            i for i in all_items if overrides.get(i.assignment_id, module_rule.category) == rule.key
+        ]
         result = recorded.get(module_rule.module_id)
-        if not items:
+        if not all_items and module_rule.category == rule.key:
             if result is not None:
                 # A pass/fail result without a grade has nothing to average: it is no item.
                 if result.percent is not None:
@@ -617,8 +623,11 @@ def evaluate(
             Requirement("electives", group.key, group.title, status, reason, params)
         )
 
+    overrides = dict(policy.assignment_categories)
     categories = tuple(
-        _category_standing(rule, [(r, s, by_module[r.module_id]) for r, s in modules], recorded)
+        _category_standing(
+            rule, [(r, s, by_module[r.module_id]) for r, s in modules], recorded, overrides
+        )
         for rule in policy.categories
     )
     for category in categories:

@@ -20,6 +20,7 @@ from courses.policies import (
     ElectiveGroup,
     GradingPolicy,
     ModuleResult,
+    PolicyAssignment,
     PolicyCategory,
     PolicyModule,
     ProgressRecord,
@@ -322,6 +323,12 @@ def create_policy_draft(
         )
         for group in source.groups.all()
     }
+    for override in source.assignment_rules.all():
+        PolicyAssignment.objects.create(
+            policy=draft,
+            assignment_id=override.assignment_id,
+            category=categories[override.category_id],
+        )
     for rule in source.module_rules.all():
         PolicyModule.objects.create(
             policy=draft,

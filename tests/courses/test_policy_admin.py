@@ -40,6 +40,7 @@ def policy_form(program: Program, categories: list[dict[str, Any]]) -> dict[str,
         **inline_forms("categories", categories),
         **inline_forms("groups", []),
         **inline_forms("module_rules", []),
+        **inline_forms("assignment_rules", []),
     }
 
 

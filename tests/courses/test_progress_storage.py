@@ -14,6 +14,7 @@ from courses.models import Assignment, Certificate, Cohort, Enrollment, Module, 
 from courses.policies import (
     ElectiveGroup,
     GradingPolicy,
+    PolicyAssignment,
     PolicyCategory,
     PolicyModule,
     ProgressRecord,
@@ -143,6 +144,25 @@ def test_the_certificate_follows_the_policy_with_categories_and_minimums(
     assert record_of(enrollment).complete
     certificate = Certificate.objects.get(user=enrolled)
     assert certificate.grade_percent == D("80.0") and certificate.policy_version == 1
+
+
+def test_an_assignment_rule_moves_one_assignment_into_another_category(
+    enrolled: Any, assignment: Any, project: Assignment, coordinator: Any, module: Module
+) -> None:
+    v1 = categorised_policy(module.program, module, project.module, coordinator)
+    draft = create_policy_draft(program=module.program, based_on=v1)
+    PolicyAssignment.objects.create(
+        policy=draft, assignment=assignment, category=draft.categories.get(key="project")
+    )
+    assert create_policy_draft(program=module.program, based_on=draft).assignment_rules.count() == 1
+    publish_policy(actor=coordinator, policy=draft)
+    enrollment = enrolled.enrollments.get()
+    release(enrollment, assignment, "5")
+    release(enrollment, project, "0")
+    result = record_of(enrollment).as_result()
+    exercises, projects = result.categories
+    assert exercises.total == 0 and projects.total == 2
+    assert projects.percent == D("50.0") and result.policy_version == 2
 
 
 def test_a_pinned_cohort_keeps_its_version_when_a_new_one_is_published(

@@ -388,3 +388,21 @@ def test_a_module_without_assignments_in_a_category(
     result = evaluate(policy, [item(1, 1, "80")], {2: recorded} if recorded else {})
     assert result.categories[0].percent == percent
     assert result.complete is complete
+
+
+def test_an_assignment_can_count_in_another_category_than_its_module() -> None:
+    policy = Policy(
+        version=1,
+        pass_mark=D(50),
+        categories=(
+            CategoryRule("exercises", "exercises", D(50)),
+            CategoryRule("quizzes", "quizzes", D(50)),
+        ),
+        modules=(module(1, "Week 1", category="exercises", pass_mark=D(0)),),
+        assignment_categories=((2, "quizzes"),),
+    )
+    result = evaluate(policy, [item(1, 1, "80"), item(2, 1, "40")])
+    exercises, quizzes = result.categories
+    assert (exercises.percent, exercises.total) == (D("80.0"), 1)
+    assert (quizzes.percent, quizzes.total) == (D("40.0"), 1)
+    assert result.weighted_grade == D("60.0")
