@@ -75,10 +75,12 @@ def get_certificate_for_verification(code: str) -> Certificate:
 
 
 def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
-    """Coordinators (staff) manage every cohort; anyone else gets a 404."""
+    """Staff coordinate every cohort, a program's coordinators its cohorts; anyone else gets a
+    404."""
+    cohorts = Cohort.objects.select_related("program")
     if not user.is_coordinator:
-        raise Http404("Not a coordinator")
-    return get_object_or_404(Cohort.objects.select_related("program"), pk=pk)
+        cohorts = cohorts.filter(program__coordinators=user)
+    return get_object_or_404(cohorts, pk=pk)
 
 
 def get_module_for_instructor(user: User, pk: int) -> Module:

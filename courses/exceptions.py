@@ -19,3 +19,11 @@ class PublishError(CoursesError):
 
 class CertificateActionRefused(CoursesError):
     pass
+
+
+class PolicyInvalid(CoursesError):
+    pass
+
+
+class ModuleResultRefused(CoursesError):
+    pass

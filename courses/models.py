@@ -98,6 +98,17 @@ class Cohort(models.Model):
     instructors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True
     )
+    # Empty: the cohort follows its program's latest published grading policy (see
+    # courses.policies); set: the cohort stays on that version whatever is published later.
+    grading_policy = models.ForeignKey(
+        "courses.GradingPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pinned_cohorts",
+        verbose_name=_("grading policy"),
+        help_text=_("Leave empty to follow the program's latest published grading policy."),
+    )
 
     objects = CohortQuerySet.as_manager()
 
@@ -421,6 +432,8 @@ class Certificate(models.Model):
     program_version = models.PositiveIntegerField()
     institution_name = models.CharField(max_length=200)
     grade_percent = models.DecimalField(max_digits=5, decimal_places=1)
+    # The grading policy version the grade was computed under (0: the modules' own rules).
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -513,3 +526,15 @@ class CertificateRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} for {self.program} ({self.status})"
+
+
+# Grading policies, module results and stored progress live in their own module.
+from courses.policies import (  # noqa: E402, F401
+    ElectiveGroup,
+    GradingPolicy,
+    ModuleResult,
+    PolicyAssignment,
+    PolicyCategory,
+    PolicyModule,
+    ProgressRecord,
+)

@@ -1,144 +1,321 @@
-"""Progress toward a program's certificate, computed from released grades only.
+"""Progress toward a program's certificate: the requirement engine's inputs and stored answers.
 
-The rule for this first version: every *required* module is passed, and so is the capstone. A
-module is passed when every assignment in it has a released grade and the module's percentage
-(points over maximum points of its assignments) reaches its pass mark. The weighted grade is the
-weight-averaged percentage of the modules that count (required and capstone modules).
-Percentages go through ``courses.scoring``, so what is shown is what is compared.
+``compute_results`` loads, for many enrollments in a constant number of queries, what the pure
+engine (``courses.requirements.evaluate``) needs: the grading policy version each cohort uses,
+the published assignments with the released grades, coordinators' module results and which
+work awaits review. ``courses.services.recompute_progress`` stores the answer per enrollment
+(``ProgressRecord``) whenever it can change; pages and the API read it with
+``progress_for``, which computes live only for an enrollment that has no record yet.
+
+Which work awaits review is known only to the submissions app, which ``courses`` must not
+import: the setting ``COURSES_SUBMITTED_WORK`` names a function that answers it (see
+``submissions/progress.py``); without it nothing is ever "pending review".
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from courses.models import Assignment, Enrollment, Grade, Module
-from courses.scoring import ZERO, meets, percentage, round_score
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.utils.module_loading import import_string
 
-
-@dataclass(frozen=True)
-class AssignmentProgress:
-    assignment: Assignment
-    grade: Grade | None
-
-    @property
-    def percent(self) -> Decimal | None:
-        if self.grade is None:
-            return None
-        return percentage(self.grade.points, self.grade.max_points)
+from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, Module
+from courses.policies import (
+    GradingPolicy,
+    ModuleResult,
+    PolicyModule,
+    ProgressRecord,
+    implicit_rules,
+)
+from courses.requirements import (
+    Item,
+    ModuleStanding,
+    Policy,
+    Requirement,
+    Result,
+    Role,
+    Status,
+    evaluate,
+)
 
 
 @dataclass(frozen=True)
 class ModuleProgress:
-    module: Module
-    assignments: tuple[AssignmentProgress, ...]
+    """One module's standing (from the stored result), in the shape pages and the API use."""
+
+    module: ModuleStanding
 
     @property
-    def graded_all(self) -> bool:
-        return bool(self.assignments) and all(a.grade is not None for a in self.assignments)
-
-    @property
-    def percent(self) -> Decimal:
-        points = sum((a.grade.points for a in self.assignments if a.grade), ZERO)
-        max_points = sum((a.assignment.max_points for a in self.assignments), ZERO)
-        return percentage(points, max_points)
+    def percent(self) -> Decimal | None:
+        return self.module.percent
 
     @property
     def passed(self) -> bool:
-        return self.graded_all and meets(self.percent, self.module.pass_mark)
-
-    @property
-    def counts(self) -> bool:
-        return self.module.is_required or self.module.is_capstone
+        return self.module.status == Status.MET
 
     @property
     def status(self) -> str:
-        """ "met", "missing" (not all graded yet) or "below" (graded, under the pass mark)."""
-        if self.passed:
-            return "met"
-        return "below" if self.graded_all else "missing"
+        """ "met", "pending" (awaiting review), "below" (under the pass mark or recorded as
+        failed) or "missing"."""
+        if self.module.reason in {"below_pass_mark", "recorded_fail"}:
+            return "below"
+        return self.module.status.value
+
+
+@dataclass(frozen=True)
+class UpcomingDeadline:
+    assignment: Assignment
+    due_at: datetime
+    extended: bool  # the participant's (or their cohort's) extension moved it
+
+    @property
+    def title(self) -> str:
+        return self.assignment.title
 
 
 @dataclass(frozen=True)
 class ProgramProgress:
     enrollment: Enrollment
-    modules: tuple[ModuleProgress, ...]
-    next_deadlines: tuple[Assignment, ...] = field(default=())
+    result: Result
+    computed_at: datetime | None = None  # None: computed for this page, not yet stored
+    next_deadlines: tuple[UpcomingDeadline, ...] = field(default=())
 
     @property
-    def requirements(self) -> tuple[ModuleProgress, ...]:
-        return tuple(m for m in self.modules if m.counts)
+    def modules(self) -> tuple[ModuleProgress, ...]:
+        return tuple(ModuleProgress(m) for m in self.result.modules)
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        return self.result.requirements
 
     @property
     def complete(self) -> bool:
-        return bool(self.requirements) and all(m.passed for m in self.requirements)
+        return self.result.complete
 
     @property
     def met_count(self) -> int:
-        return sum(1 for m in self.requirements if m.passed)
+        return self.result.met_count
 
     @property
     def percent_complete(self) -> int:
-        """Share of requirements met, for the progress bar."""
-        if not self.requirements:
-            return 0
-        return round(100 * self.met_count / len(self.requirements))
+        return self.result.percent_complete
 
     @property
-    def weighted_grade(self) -> Decimal:
-        weights = sum((m.module.weight for m in self.requirements), ZERO)
-        if weights <= ZERO:
-            return round_score(ZERO)
-        total = sum((m.module.weight * m.percent for m in self.requirements), ZERO)
-        return round_score(total / weights)
+    def weighted_grade(self) -> Decimal | None:
+        return self.result.weighted_grade
 
     @property
-    def still_needed(self) -> tuple[ModuleProgress, ...]:
-        return tuple(m for m in self.requirements if not m.passed)
+    def pass_mark(self) -> Decimal | None:
+        return self.result.pass_mark
+
+    @property
+    def still_needed(self) -> tuple[Requirement, ...]:
+        return self.result.still_needed
+
+    @property
+    def policy_version(self) -> int:
+        return self.result.policy_version
+
+
+def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(enrollment id, assignment id) pairs with at least one submitted attempt."""
+    dotted = getattr(settings, "COURSES_SUBMITTED_WORK", "")
+    if not dotted or not enrollment_ids:
+        return set()
+    answer: Callable[[Sequence[int]], set[tuple[int, int]]] = import_string(dotted)
+    return answer(enrollment_ids)
+
+
+def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:
+    """The rules each enrollment is judged by (by enrollment id): the cohort's pinned policy
+    version, else the program's latest published one, else the modules' own fields."""
+    program_ids = {e.cohort.program_id for e in enrollments}
+    pinned_ids = {e.cohort.grading_policy_id for e in enrollments if e.cohort.grading_policy_id}
+    policies = list(
+        GradingPolicy.objects.filter(
+            Q(pk__in=pinned_ids) | Q(program_id__in=program_ids, status="published")
+        )
+        .order_by("program_id", "-version")
+        .prefetch_related(
+            "categories",
+            "groups",
+            "assignment_rules",
+            Prefetch("module_rules", queryset=PolicyModule.objects.select_related("module")),
+        )
+    )
+    by_id = {p.pk: p for p in policies}
+    latest: dict[int, GradingPolicy] = {}
+    for policy in policies:
+        if policy.is_published:
+            latest.setdefault(policy.program_id, policy)
+    missing_programs = program_ids - latest.keys()
+    modules: dict[int, list[Module]] = defaultdict(list)
+    if missing_programs:
+        for module in Module.objects.filter(program_id__in=missing_programs):
+            modules[module.program_id].append(module)
+    rules: dict[int, Policy] = {}
+    cache: dict[object, Policy] = {}
+    for enrollment in enrollments:
+        pinned = enrollment.cohort.grading_policy_id
+        chosen = by_id.get(pinned) if pinned else latest.get(enrollment.cohort.program_id)
+        key: object = chosen.pk if chosen else ("implicit", enrollment.cohort.program_id)
+        if key not in cache:
+            cache[key] = (
+                chosen.as_rules()
+                if chosen
+                else implicit_rules(modules[enrollment.cohort.program_id])
+            )
+        rules[enrollment.pk] = cache[key]
+    return rules
+
+
+def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
+    """The engine's answer for each enrollment (by id), from the database, in a constant number
+    of queries. Enrollments must come with ``cohort`` loaded."""
+    if not enrollments:
+        return {}
+    rules = policies_for(enrollments)
+    module_ids = {m.module_id for policy in rules.values() for m in policy.modules}
+    assignments = list(
+        Assignment.objects.published().filter(module_id__in=module_ids).order_by("order", "pk")
+    )
+    ids = [e.pk for e in enrollments]
+    grades = {
+        (g.enrollment_id, g.assignment_id): g for g in Grade.objects.filter(enrollment_id__in=ids)
+    }
+    recorded: dict[int, dict[int, ModuleResult]] = defaultdict(dict)
+    for result in ModuleResult.objects.filter(enrollment_id__in=ids):
+        recorded[result.enrollment_id][result.module_id] = result
+    submitted = _submitted_work(ids)
+    results = {}
+    for enrollment in enrollments:
+        items = []
+        for assignment in assignments:
+            grade = grades.get((enrollment.pk, assignment.pk))
+            items.append(
+                Item(
+                    assignment_id=assignment.pk,
+                    module_id=assignment.module_id,
+                    title=assignment.title,
+                    max_points=grade.max_points if grade else assignment.max_points,
+                    points=grade.points if grade else None,
+                    awaiting_review=(enrollment.pk, assignment.pk) in submitted,
+                )
+            )
+        results[enrollment.pk] = evaluate(
+            rules[enrollment.pk],
+            items,
+            {mid: r.as_rule_input() for mid, r in recorded[enrollment.pk].items()},
+        )
+    return results
 
 
 def progress_for(
     enrollments: list[Enrollment], *, now: datetime | None = None
 ) -> list[ProgramProgress]:
-    """Progress of several enrollments in a constant number of queries (home page, API)."""
+    """Progress of several enrollments, read from their stored records (computed live only for
+    an enrollment without one), with the next deadlines when ``now`` is given."""
     if not enrollments:
         return []
-    program_ids = {e.cohort.program_id for e in enrollments}
-    modules = list(
-        Module.objects.filter(program_id__in=program_ids).order_by("program_id", "order", "pk")
-    )
-    assignments = list(
-        Assignment.objects.published().filter(module__in=modules).order_by("order", "pk")
-    )
-    grades = Grade.objects.filter(enrollment__in=enrollments)
-    by_module: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in assignments:
-        by_module[assignment.module_id].append(assignment)
-    grade_of = {(g.enrollment_id, g.assignment_id): g for g in grades}
-
+    records = {
+        r.enrollment_id: r
+        for r in ProgressRecord.objects.filter(enrollment__in=enrollments).only(
+            "enrollment_id", "result", "computed_at"
+        )
+    }
+    without = [e for e in enrollments if e.pk not in records]
+    live = compute_results(without) if without else {}
+    deadlines = next_deadlines(enrollments, now=now) if now is not None else {}
     reports = []
     for enrollment in enrollments:
-        module_reports = tuple(
-            ModuleProgress(
-                module=module,
-                assignments=tuple(
-                    AssignmentProgress(a, grade_of.get((enrollment.pk, a.pk)))
-                    for a in by_module[module.pk]
-                ),
+        record = records.get(enrollment.pk)
+        reports.append(
+            ProgramProgress(
+                enrollment=enrollment,
+                result=record.as_result() if record else live[enrollment.pk],
+                computed_at=record.computed_at if record else None,
+                next_deadlines=deadlines.get(enrollment.pk, ()),
             )
-            for module in modules
-            if module.program_id == enrollment.cohort.program_id
         )
-        upcoming = sorted(
-            (
-                a.assignment
-                for m in module_reports
-                for a in m.assignments
-                if a.grade is None
-                and a.assignment.due_at
-                and (now is None or a.assignment.due_at >= now)
-            ),
-            key=lambda a: a.due_at,  # type: ignore[arg-type, return-value]
-        )
-        reports.append(ProgramProgress(enrollment, module_reports, tuple(upcoming[:3])))
     return reports
+
+
+def effective_deadline(
+    assignment: Assignment, enrollment: Enrollment, extensions: Iterable[Extension]
+) -> Deadline:
+    """``Assignment.deadline_for`` over extensions loaded in bulk: the participant's own
+    extension, else their cohort's, the latest granted winning; else the assignment's."""
+    own = [x for x in extensions if x.enrollment_id == enrollment.pk]
+    group = [x for x in extensions if x.cohort_id == enrollment.cohort_id]
+    candidates = own or group
+    if not candidates:
+        return Deadline(due_at=assignment.due_at, cutoff_at=assignment.cutoff_at)
+    extension = max(candidates, key=lambda x: x.granted_at)
+    cutoff = extension.cutoff_at
+    if cutoff is None and assignment.cutoff_at is not None:
+        cutoff = max(assignment.cutoff_at, extension.due_at)
+    return Deadline(due_at=extension.due_at, cutoff_at=cutoff)
+
+
+def next_deadlines(
+    enrollments: Sequence[Enrollment], *, now: datetime, limit: int = 3
+) -> dict[int, tuple[UpcomingDeadline, ...]]:
+    """The next ``limit`` due dates of each enrollment (extensions applied) for work not yet
+    handed in or graded, in a constant number of queries."""
+    program_ids = {e.cohort.program_id for e in enrollments}
+    ids = [e.pk for e in enrollments]
+    assignments = list(
+        Assignment.objects.published()
+        .filter(module__program_id__in=program_ids)
+        .select_related("module")
+        .order_by("due_at", "pk")
+    )
+    if not assignments:
+        return {}
+    cohort_ids = {e.cohort_id for e in enrollments}
+    extensions: dict[int, list[Extension]] = defaultdict(list)
+    for extension in Extension.objects.filter(
+        Q(enrollment_id__in=ids) | Q(cohort_id__in=cohort_ids),
+        assignment__in=assignments,
+    ):
+        extensions[extension.assignment_id].append(extension)
+    done = set(
+        Grade.objects.filter(enrollment_id__in=ids).values_list("enrollment_id", "assignment_id")
+    ) | _submitted_work(ids)
+    upcoming: dict[int, tuple[UpcomingDeadline, ...]] = {}
+    for enrollment in enrollments:
+        found = []
+        for assignment in assignments:
+            if assignment.module.program_id != enrollment.cohort.program_id:
+                continue
+            if (enrollment.pk, assignment.pk) in done:
+                continue
+            deadline = effective_deadline(assignment, enrollment, extensions[assignment.pk])
+            if deadline.due_at is None or deadline.due_at < now:
+                continue
+            found.append(
+                UpcomingDeadline(
+                    assignment=assignment,
+                    due_at=deadline.due_at,
+                    extended=deadline.due_at != assignment.due_at,
+                )
+            )
+        found.sort(key=lambda d: d.due_at)
+        upcoming[enrollment.pk] = tuple(found[:limit])
+    return upcoming
+
+
+__all__ = [
+    "ModuleProgress",
+    "ProgramProgress",
+    "Role",
+    "UpcomingDeadline",
+    "compute_results",
+    "effective_deadline",
+    "next_deadlines",
+    "policies_for",
+    "progress_for",
+]

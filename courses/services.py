@@ -1,6 +1,7 @@
 """State changes of the courses app. Views, API, commands, tasks and tests all call these."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,7 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import nbgrader, notifications
-from courses.exceptions import CertificateActionRefused, PublishError
+from courses.exceptions import (
+    CertificateActionRefused,
+    ModuleResultRefused,
+    PolicyInvalid,
+    PublishError,
+)
 from courses.models import (
     Assignment,
     Certificate,
@@ -18,8 +24,19 @@ from courses.models import (
     Enrollment,
     Grade,
     Module,
+    Program,
 )
-from courses.progress import progress_for
+from courses.policies import (
+    ElectiveGroup,
+    GradingPolicy,
+    ModuleResult,
+    PolicyAssignment,
+    PolicyCategory,
+    PolicyModule,
+    ProgressRecord,
+)
+from courses.progress import compute_results
+from courses.requirements import Result
 from platform.blobs import put_bytes
 from platform.models import User
 
@@ -29,7 +46,9 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def enroll(*, user: User, cohort: Cohort) -> Enrollment:
     """Enrol a user in a cohort (idempotent: enrolling twice keeps the first enrolment)."""
-    enrollment, _created = Enrollment.objects.get_or_create(user=user, cohort=cohort)
+    enrollment, created = Enrollment.objects.get_or_create(user=user, cohort=cohort)
+    if created:
+        recompute_progress(enrollments=[enrollment])
     return enrollment
 
 
@@ -88,6 +107,8 @@ def publish_assignment(
                 "published_at": timezone.now(),
             },
         )
+        # A new assignment is work still to do for everyone in the program.
+        recompute_program_progress(program_id=module.program_id)
     return assignment
 
 
@@ -104,7 +125,9 @@ def record_released_grade(
     late_seconds: int = 0,
 ) -> Grade:
     """Record a released grade (final points, and the raw points and late penalty behind them),
-    then issue the certificate if the program is now complete."""
+    recompute and store the participant's progress, and issue the certificate if the program
+    is now complete. Every write of a released grade (release, amended review, changed late
+    policy, extension) comes through here."""
     grade, _created = Grade.objects.update_or_create(
         enrollment=enrollment,
         assignment=assignment,
@@ -136,28 +159,33 @@ def issue_certificate_if_complete(*, enrollment: Enrollment) -> Certificate | No
         pk=enrollment.pk
     )
     program = enrollment.cohort.program
+    result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
     existing = Certificate.objects.issued().filter(user=enrollment.user, program=program).first()
     if existing is not None:
         return existing
     if Certificate.objects.filter(user=enrollment.user, program=program).exists():
         return None  # revoked (or superseded, then revoked): only a coordinator issues again
-    [progress] = progress_for([enrollment])
-    if not progress.complete:
+    if not result.complete:
+        return None
+    if result.weighted_grade is None:
+        # Every requirement was met by recorded pass/fail results alone: a certificate states
+        # a grade, so a coordinator must record one (docs/progress.md).
+        logger.warning(
+            "enrollment %s meets every requirement but has no grade; no certificate issued",
+            enrollment.pk,
+        )
         return None
     if program.requires_approval:
-        _request_approval(enrollment=enrollment, grade_percent=progress.weighted_grade)
+        _request_approval(enrollment=enrollment, grade_percent=result.weighted_grade)
         return None
-    return _issue(
-        enrollment=enrollment, grade_percent=progress.weighted_grade, actor=None, kind="issued"
-    )
+    return _issue(enrollment=enrollment, result=result, actor=None, kind="issued")
 
 
-def _issue(
-    *, enrollment: Enrollment, grade_percent: Decimal, actor: User | None, kind: str
-) -> Certificate:
+def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: str) -> Certificate:
     """Snapshot name, program, version, institution and grade into a new certificate, settle
     any pending approval request with it, and tell the participant once the work commits."""
     program = enrollment.cohort.program
+    assert result.weighted_grade is not None, "callers check that the rule gives a grade"
     certificate = Certificate.objects.create(
         enrollment=enrollment,
         user=enrollment.user,
@@ -166,7 +194,8 @@ def _issue(
         program_title=program.title,
         program_version=program.version,
         institution_name=program.institution.name,
-        grade_percent=grade_percent,
+        grade_percent=result.weighted_grade,
+        policy_version=result.policy_version,
         issued_by=actor,
     )
     Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.COMPLETED)
@@ -255,6 +284,7 @@ def reissue_certificate(
         institution_name=old.institution_name,
         grade_percent=old.grade_percent,
         issued_by=actor,
+        policy_version=old.policy_version,
     )
     old.superseded_by = new
     old.save(update_fields=["superseded_by"])
@@ -279,14 +309,12 @@ def issue_certificate(*, actor: User, enrollment: Enrollment) -> Certificate:
         raise CertificateActionRefused(_("Only coordinators can issue certificates."))
     if Certificate.objects.issued().filter(user=enrollment.user, program=program).exists():
         raise CertificateActionRefused(_("This participant already holds a valid certificate."))
-    [progress] = progress_for([enrollment])
-    if not progress.complete:
+    result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
+    if not result.complete or result.weighted_grade is None:
         raise CertificateActionRefused(
             _("Not every requirement is met on released grades, so no certificate can be issued.")
         )
-    return _issue(
-        enrollment=enrollment, grade_percent=progress.weighted_grade, actor=actor, kind="issued"
-    )
+    return _issue(enrollment=enrollment, result=result, actor=actor, kind="issued")
 
 
 @transaction.atomic
@@ -310,14 +338,12 @@ def approve_certificate(*, actor: User, request: CertificateRequest) -> Certific
     )
     if Certificate.objects.issued().filter(user=request.user_id, program=request.program).exists():
         raise CertificateActionRefused(_("This participant already holds a valid certificate."))
-    [progress] = progress_for([enrollment])
-    if not progress.complete:
+    result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
+    if not result.complete or result.weighted_grade is None:
         raise CertificateActionRefused(
             _("Not every requirement is met on released grades any more; nothing was issued.")
         )
-    return _issue(
-        enrollment=enrollment, grade_percent=progress.weighted_grade, actor=actor, kind="approved"
-    )
+    return _issue(enrollment=enrollment, result=result, actor=actor, kind="approved")
 
 
 def _settle(request: CertificateRequest, *, actor: User | None, certificate: Certificate) -> None:
@@ -328,3 +354,210 @@ def _settle(request: CertificateRequest, *, actor: User | None, certificate: Cer
     request.decided_by = actor
     request.certificate = certificate
     request.save(update_fields=["status", "decided_at", "decided_by", "certificate"])
+
+
+# --- progress, grading policies and module results ---------------------------------------------
+
+
+def recompute_progress(*, enrollments: Sequence[Enrollment]) -> dict[int, Result]:
+    """Run the requirement engine for these enrollments and store each answer (with the policy
+    version it used and when), in a constant number of queries. Returns the results by id."""
+    if not enrollments:
+        return {}
+    enrollments = list(
+        Enrollment.objects.select_related("cohort").filter(pk__in=[e.pk for e in enrollments])
+    )
+    results = compute_results(enrollments)
+    now = timezone.now()
+    ProgressRecord.objects.bulk_create(
+        [
+            ProgressRecord(
+                enrollment_id=pk,
+                policy_id=result.policy_id,
+                policy_version=result.policy_version,
+                complete=result.complete,
+                weighted_grade=result.weighted_grade,
+                percent_complete=result.percent_complete,
+                result=result.to_json(),
+                computed_at=now,
+            )
+            for pk, result in results.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["enrollment"],
+        update_fields=[
+            "policy",
+            "policy_version",
+            "complete",
+            "weighted_grade",
+            "percent_complete",
+            "result",
+            "computed_at",
+        ],
+    )
+    return results
+
+
+def recompute_program_progress(*, program_id: int) -> int:
+    """Recompute every current enrollment of a program (a policy or its assignments changed)."""
+    enrollments = list(
+        Enrollment.objects.current().filter(cohort__program_id=program_id).only("pk")
+    )
+    recompute_progress(enrollments=enrollments)
+    return len(enrollments)
+
+
+@transaction.atomic
+def refresh_progress(*, enrollment: Enrollment) -> Result:
+    """Recompute one participant's stored progress (work handed in, a result recorded) and issue
+    the certificate if that completed the program."""
+    issue_certificate_if_complete(enrollment=enrollment)
+    record = ProgressRecord.objects.get(enrollment=enrollment)
+    return record.as_result()
+
+
+@transaction.atomic
+def create_policy_draft(
+    *, program: Program, based_on: GradingPolicy | None = None, notes: str = ""
+) -> GradingPolicy:
+    """A new draft version of a program's grading policy, copied from ``based_on`` (or from
+    the latest published version) so a change starts from the rules in force."""
+    Program.objects.select_for_update().get(pk=program.pk)  # one version number at a time
+    source = based_on or (
+        GradingPolicy.objects.published().filter(program=program).order_by("-version").first()
+    )
+    last = GradingPolicy.objects.filter(program=program).order_by("-version").first()
+    draft = GradingPolicy.objects.create(
+        program=program,
+        version=(last.version if last else 0) + 1,
+        pass_mark=source.pass_mark if source else Decimal(50),
+        notes=notes,
+    )
+    if source is None:
+        return draft
+    categories = {}
+    for category in source.categories.all():
+        categories[category.pk] = PolicyCategory.objects.create(
+            policy=draft,
+            key=category.key,
+            title=category.title,
+            weight=category.weight,
+            drop_lowest=category.drop_lowest,
+            minimum=category.minimum,
+            order=category.order,
+        )
+    groups = {
+        group.pk: ElectiveGroup.objects.create(
+            policy=draft, key=group.key, title=group.title, required=group.required
+        )
+        for group in source.groups.all()
+    }
+    for override in source.assignment_rules.all():
+        PolicyAssignment.objects.create(
+            policy=draft,
+            assignment_id=override.assignment_id,
+            category=categories[override.category_id],
+        )
+    for rule in source.module_rules.all():
+        PolicyModule.objects.create(
+            policy=draft,
+            module_id=rule.module_id,
+            role=rule.role,
+            pass_mark=rule.pass_mark,
+            weight=rule.weight,
+            category=categories.get(rule.category_id) if rule.category_id else None,
+            group=groups.get(rule.group_id) if rule.group_id else None,
+        )
+    return draft
+
+
+@transaction.atomic
+def publish_policy(*, actor: User, policy: GradingPolicy) -> int:
+    """Publish a draft version: from now on it is the rules of every cohort of the program that
+    is not pinned to an older version. Their stored progress is recomputed (and certificates
+    issued where the new rules are met); returns how many enrollments were recomputed.
+    A published version never changes again."""
+    if not policy.program.is_coordinated_by(actor):
+        raise PolicyInvalid("Only coordinators can publish a grading policy.")
+    given, policy = policy, GradingPolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.is_published:
+        raise PolicyInvalid("This version is already published; create a new version to change it.")
+    problems = policy.problems()
+    if problems:
+        raise PolicyInvalid(" ".join(problems))
+    policy.status = GradingPolicy.Status.PUBLISHED
+    policy.published_at = timezone.now()
+    policy.published_by = actor
+    policy.save(update_fields=["status", "published_at", "published_by"])
+    given.status, given.published_at, given.published_by = (
+        policy.status,
+        policy.published_at,
+        actor,
+    )
+    enrollments = list(
+        Enrollment.objects.current().filter(
+            cohort__program_id=policy.program_id, cohort__grading_policy__isnull=True
+        )
+    )
+    recompute_and_issue(enrollments)
+    return len(enrollments)
+
+
+@transaction.atomic
+def pin_cohort_policy(*, cohort: Cohort, policy: GradingPolicy | None) -> Cohort:
+    """Bind a cohort to one published version of its program's policy (``None``: follow the
+    latest published version), and recompute its participants' progress."""
+    if policy is not None and (policy.program_id != cohort.program_id or not policy.is_published):
+        raise PolicyInvalid("A cohort can only use a published policy of its own program.")
+    cohort.grading_policy = policy
+    cohort.save(update_fields=["grading_policy"])
+    recompute_and_issue(list(Enrollment.objects.current().filter(cohort=cohort)))
+    return cohort
+
+
+def recompute_and_issue(enrollments: list[Enrollment]) -> None:
+    """Recompute and store progress, then issue the certificates the rules now call for."""
+    results = recompute_progress(enrollments=enrollments)
+    for enrollment in enrollments:
+        if results[enrollment.pk].complete:
+            issue_certificate_if_complete(enrollment=enrollment)
+
+
+@transaction.atomic
+def record_module_result(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    module: Module,
+    passed: bool,
+    reason: str,
+    percent: Decimal | None = None,
+) -> ModuleResult:
+    """Record a coordinator's result for a module without assignments (an in-person training, a
+    practical placement): pass or fail, an optional grade, why and who. Recording again
+    replaces the earlier result. Progress is recomputed and the certificate issued if due."""
+    if not enrollment.cohort.program.is_coordinated_by(actor):
+        raise ModuleResultRefused("Only coordinators can record module results.")
+    if module.program_id != enrollment.cohort.program_id:
+        raise ModuleResultRefused("This module does not belong to the participant's program.")
+    if Assignment.objects.published().filter(module=module).exists():
+        raise ModuleResultRefused(
+            "This module has assignments; its result comes from their released grades."
+        )
+    if not reason.strip():
+        raise ModuleResultRefused("Please give a reason (e.g. the training's date and place).")
+    if percent is not None and not Decimal(0) <= percent <= Decimal(100):
+        raise ModuleResultRefused("The grade must be between 0 and 100 %.")
+    result, _created = ModuleResult.objects.update_or_create(
+        enrollment=enrollment,
+        module=module,
+        defaults={
+            "passed": passed,
+            "percent": percent,
+            "reason": reason.strip(),
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
+    issue_certificate_if_complete(enrollment=enrollment)
+    return result

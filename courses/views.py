@@ -1,20 +1,37 @@
 """Program pages, starter-notebook downloads, certificates and their public verification."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from courses import services
 from courses.access import (
     get_assignment_for_user,
     get_certificate_for_holder,
     get_certificate_for_verification,
+    get_cohort_for_coordinator,
 )
-from courses.models import Certificate, CertificateRequest, Enrollment, Program
+from courses.exceptions import CoursesError
+from courses.forms import ModuleResultForm
+from courses.models import (
+    Assignment,
+    Certificate,
+    CertificateRequest,
+    Enrollment,
+    Grade,
+    Module,
+    Program,
+)
+from courses.policies import ModuleResult
 from courses.progress import progress_for
+from courses.scoring import percentage
 from courses.throttle import throttled
 from platform.blobs import open_blob
 from platform.models import User
@@ -30,7 +47,31 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         cohort__program__slug=slug,
     )
     [progress] = progress_for([enrollment], now=timezone.now())
-    context = {"progress": progress, **certificate_state(request.user, enrollment.cohort.program)}
+    modules = Module.objects.filter(program_id=enrollment.cohort.program_id).prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.published().order_by("order", "pk"),
+            to_attr="published",
+        )
+    )
+    grades = {g.assignment_id: g for g in Grade.objects.filter(enrollment=enrollment)}
+    sections = [
+        {
+            "module": module,
+            "standing": progress.result.module(module.pk),
+            "rows": [
+                (a, g, percentage(g.points, g.max_points) if g else None)
+                for a in module.published
+                for g in [grades.get(a.pk)]
+            ],
+        }
+        for module in modules
+    ]
+    context = {
+        "progress": progress,
+        "sections": sections,
+        **certificate_state(request.user, enrollment.cohort.program),
+    }
     return render(request, "courses/program_detail.html", context)
 
 
@@ -86,3 +127,40 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     if code:
         return redirect("verify", code=code.upper().replace(" ", ""))
     return render(request, "courses/verify_lookup.html")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def module_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Coordinators record results of modules without assignments (in-person trainings)."""
+    cohort = get_cohort_for_coordinator(request.user, pk)
+    modules = list(
+        Module.objects.filter(program_id=cohort.program_id)
+        .exclude(assignments__published_at__isnull=False)
+        .order_by("order", "pk")
+    )
+    form = ModuleResultForm(request.POST or None, cohort=cohort, modules=modules)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_module_result(
+                actor=request.user,
+                enrollment=form.cleaned_data["enrollment"],
+                module=form.cleaned_data["module"],
+                passed=form.cleaned_data["passed"],
+                percent=form.cleaned_data["percent"],
+                reason=form.cleaned_data["reason"],
+            )
+        except CoursesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The result was recorded and progress updated."))
+            return redirect("courses:module-results", pk=cohort.pk)
+    results = (
+        ModuleResult.objects.filter(enrollment__cohort=cohort)
+        .select_related("enrollment__user", "module", "recorded_by")
+        .order_by("module__order", "enrollment__user__last_name")
+    )
+    context = {"cohort": cohort, "modules": modules, "form": form, "results": results}
+    return render(
+        request, "courses/module_results.html", context, status=400 if form.errors else 200
+    )

@@ -176,6 +176,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default", "grading", "rendering"]}}
 
+# Progress (courses) learns which work awaits review from submissions through this function,
+# since courses never imports submissions (docs/progress.md).
+COURSES_SUBMITTED_WORK = "submissions.progress.submitted_work"
+
 # Notebook intake, rendering and grading limits (documented in docs/operations.md).
 NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)

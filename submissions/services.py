@@ -16,7 +16,7 @@ from courses.exceptions import PublishError
 from courses.late import LatePolicy, apply_late_policy
 from courses.models import Assignment, Cohort, Enrollment, Extension, Module
 from courses.nbgrader_import import SourceNotebook, grouped
-from courses.services import publish_assignment, record_released_grade
+from courses.services import publish_assignment, record_released_grade, refresh_progress
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from submissions import tasks
@@ -142,6 +142,8 @@ def submit_attempt(
             continue
     else:
         raise AttemptsExhausted("Too many uploads at the same moment; please try again.")
+    # The work is in: the participant's checklist now says "pending review", not "missing".
+    refresh_progress(enrollment=enrollment)
     return submission
 
 

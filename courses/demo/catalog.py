@@ -13,6 +13,10 @@ Conventions (the lead relies on them when wiring this into the models):
 * ``pass_mark`` is a percentage of the module's points; thresholds are inclusive (``>=``).
 * A programme's certificate needs every required module passed, plus at least
   ``min_elective_modules`` passed electives; the capstone module is always required.
+* Each programme's grading policy (version 1, see docs/progress.md): its ``categories``
+  (weights summing to 100, drop-lowest, minimum; a module's ``category`` names the one its
+  assignments count in) and the ``pass_mark`` of the weighted grade. Without categories the
+  weighted grade is the module-weighted average.
 * Dates in a cohort are calendar dates; assignment windows are offsets in days from the
   cohort start, so the demo stays coherent whatever cohort dates are chosen.
 * Descriptions are written in the programme's language. Facts we could not pin down
@@ -34,6 +38,7 @@ __all__ = [
     "DEMO_USERS",
     "Audience",
     "DemoAssignment",
+    "DemoCategory",
     "DemoCohort",
     "DemoEnrollment",
     "DemoInstitution",
@@ -93,6 +98,16 @@ class DemoModule:
     capstone: bool = False
     description: str = ""
     assignments: tuple[DemoAssignment, ...] = ()
+    category: str = ""  # key of the programme's category its assignments count in
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCategory:
+    key: str
+    title: str
+    weight: Decimal  # percent; a programme's categories sum to 100
+    drop_lowest: int = 0
+    minimum: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +132,8 @@ class DemoProgram:
     part_time: bool = True
     since: int | None = None  # first year offered, where known
     min_elective_modules: int = 0
+    categories: tuple[DemoCategory, ...] = ()
+    pass_mark: Decimal = Decimal(50)  # for the weighted grade, percent, inclusive
     # Other institutions that offer the programme jointly (e.g. a UA Ruhr certificate).
     partners: tuple[str, ...] = ()
 
@@ -171,9 +188,17 @@ _ML_PROGRAM = DemoProgram(
     # illustrative, not the official module handbook.
     offered_by="Zentrum für HochschulBildung (zhb), Bereich Weiterbildung",
     since=2024,
+    # Exercises 40 %, the project 60 %; the exercises must average at least 50 % on their own,
+    # so a strong project cannot carry someone who skipped the basics.
+    categories=(
+        DemoCategory("uebungen", "Übungen", _d("40"), minimum=_d("50")),
+        DemoCategory("projekt", "Abschlussprojekt", _d("60")),
+    ),
+    pass_mark=_d("60"),
     modules=(
         DemoModule(
             slug="daten-verstehen",
+            category="uebungen",
             title="Daten verstehen mit Python und pandas",
             order=1,
             weight=_d("1"),
@@ -192,6 +217,7 @@ _ML_PROGRAM = DemoProgram(
         ),
         DemoModule(
             slug="klassifikation",
+            category="uebungen",
             title="Überwachtes Lernen: Klassifikation",
             order=2,
             weight=_d("1"),
@@ -210,6 +236,7 @@ _ML_PROGRAM = DemoProgram(
         ),
         DemoModule(
             slug="modellbewertung",
+            category="uebungen",
             title="Modellbewertung und Validierung",
             order=3,
             weight=_d("1"),
@@ -228,6 +255,7 @@ _ML_PROGRAM = DemoProgram(
         ),
         DemoModule(
             slug="byod-projekt",
+            category="projekt",
             title="Bring-your-own-data-Projekt",
             order=4,
             # The project counts double: it is where the skills meet the participant's job.
@@ -274,10 +302,13 @@ _DATA_LITERACY = DemoProgram(
     # Grew out of the Data Competence Network (DaCoNet); module names are illustrative.
     offered_by="Data Competence Network (DaCoNet) am Dortmund Data Science Center",
     part_time=False,
-    min_elective_modules=1,
+    # "The basic module, and two of the three electives."
+    min_elective_modules=2,
+    categories=(DemoCategory("leistungen", "Studienleistungen", _d("100")),),
     modules=(
         DemoModule(
             slug="elementares-datenverstaendnis",
+            category="leistungen",
             title="Elementares Datenverständnis",
             order=1,
             weight=_d("5"),
@@ -297,6 +328,7 @@ _DATA_LITERACY = DemoProgram(
         ),
         DemoModule(
             slug="daten-visualisieren",
+            category="leistungen",
             title="Daten darstellen und kommunizieren",
             order=2,
             weight=_d("5"),
@@ -306,12 +338,23 @@ _DATA_LITERACY = DemoProgram(
         ),
         DemoModule(
             slug="datenethik",
+            category="leistungen",
             title="Datenethik und Datenschutz",
             order=3,
             weight=_d("5"),
             pass_mark=_d("50"),
             required=False,
             description="Einwilligung, Anonymisierung, Verzerrungen in Daten und Modellen.",
+        ),
+        DemoModule(
+            slug="daten-im-fach",
+            category="leistungen",
+            title="Daten im eigenen Fach",
+            order=4,
+            weight=_d("5"),
+            pass_mark=_d("50"),
+            required=False,
+            description="Ein kleines Datenprojekt mit Material aus dem eigenen Studienfach.",
         ),
     ),
     cohort=DemoCohort(

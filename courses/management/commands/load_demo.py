@@ -11,7 +11,9 @@ from django.db import transaction
 
 from courses.demo import catalog, notebooks
 from courses.models import Assignment, Cohort, Institution, Module, Program
-from courses.services import enroll, publish_assignment
+from courses.policies import ElectiveGroup, GradingPolicy, PolicyCategory, PolicyModule
+from courses.requirements import Role
+from courses.services import enroll, publish_assignment, publish_policy
 from platform.models import User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
@@ -37,7 +39,13 @@ class Command(BaseCommand):
             users = {u.username: self._user(u, password) for u in catalog.DEMO_USERS}
             for institution_data, program_data in catalog.all_programs():
                 institution = self._institution(institution_data)
-                self._program(institution, program_data, users)
+                program = self._program(institution, program_data, users)
+                coordinator = next(
+                    users[u.username]
+                    for u in catalog.DEMO_USERS
+                    if u.role == catalog.Role.COORDINATOR
+                )
+                self._policy(program, program_data, coordinator)
             for enrollment in catalog.DEMO_ENROLLMENTS:
                 cohort = Cohort.objects.filter(program__slug=enrollment.program).first()
                 if cohort is not None:
@@ -68,7 +76,7 @@ class Command(BaseCommand):
 
     def _program(
         self, institution: Institution, data: catalog.DemoProgram, users: dict[str, User]
-    ) -> None:
+    ) -> Program:
         program, _created = Program.objects.update_or_create(
             slug=data.slug,
             defaults={
@@ -125,6 +133,56 @@ class Command(BaseCommand):
                     ),
                     max_attempts=assignment_data.max_attempts,
                 )
+        return program
+
+    def _policy(self, program: Program, data: catalog.DemoProgram, coordinator: User) -> None:
+        """Version 1 of the programme's grading policy, published; left alone once it exists
+        (a coordinator may have published newer versions since)."""
+        if GradingPolicy.objects.filter(program=program).exists():
+            return
+        policy = GradingPolicy.objects.create(
+            program=program,
+            version=1,
+            pass_mark=data.pass_mark,
+            notes="Demo: the programme's rules as first published.",
+        )
+        categories = {
+            c.key: PolicyCategory.objects.create(
+                policy=policy,
+                key=c.key,
+                title=c.title,
+                weight=c.weight,
+                drop_lowest=c.drop_lowest,
+                minimum=c.minimum,
+                order=order,
+            )
+            for order, c in enumerate(data.categories)
+        }
+        group = None
+        if data.min_elective_modules:
+            group = ElectiveGroup.objects.create(
+                policy=policy,
+                key="wahlmodule",
+                title="Wahlmodule",
+                required=data.min_elective_modules,
+            )
+        for module_data in data.modules:
+            if module_data.capstone:
+                role = Role.CAPSTONE
+            elif module_data.required:
+                role = Role.REQUIRED
+            else:
+                role = Role.ELECTIVE if group else Role.OPTIONAL
+            PolicyModule.objects.create(
+                policy=policy,
+                module=Module.objects.get(program=program, title=module_data.title),
+                role=role.value,
+                pass_mark=module_data.pass_mark,
+                weight=module_data.weight,
+                category=categories.get(module_data.category),
+                group=group if role == Role.ELECTIVE else None,
+            )
+        publish_policy(actor=coordinator, policy=policy)
 
     def _print_logins(self, password: str) -> None:
         self.stdout.write("")
