@@ -154,6 +154,16 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
             % {"n": result.participants},
         )
+        if result.skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)d review waits: its attempt is being autograded again.",
+                    "%(n)d reviews wait: their attempts are being autograded again.",
+                    result.skipped,
+                )
+                % {"n": result.skipped},
+            )
         return redirect("submissions:release-ready", pk=assignment.pk)
     for review in reviews:
         review.shown_name = participant_label(review.submission)  # type: ignore[attr-defined]

@@ -103,6 +103,7 @@ def ready_reviews(*, user: User, assignment: Assignment) -> models.QuerySet[Revi
 class ReleaseResult:
     reviews: int
     participants: int
+    skipped: int = 0  # ready, but being autograded again: they wait for the next release
 
 
 @transaction.atomic
@@ -123,7 +124,13 @@ def release_ready_reviews(
     )
     now = timezone.now()
     latest_per_participant: dict[int, Review] = {}
+    skipped = 0
     for review in reviews:
+        run = latest_run(review.submission)
+        if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
+            # Graded again after it was marked ready: its total is not known yet.
+            skipped += 1
+            continue
         review.state = Review.State.RELEASED
         review.released_at = now
         review.save(update_fields=["state", "released_at"])
@@ -132,4 +139,8 @@ def release_ready_reviews(
         latest_per_participant[review.submission.participant_id] = review
     for review in latest_per_participant.values():
         transaction.on_commit(lambda review=review: notify_release(review))  # type: ignore[misc]
-    return ReleaseResult(reviews=len(reviews), participants=len(latest_per_participant))
+    return ReleaseResult(
+        reviews=len(reviews) - skipped,
+        participants=len(latest_per_participant),
+        skipped=skipped,
+    )

@@ -268,3 +268,20 @@ def test_review_settings_change_the_posting_policy(
     assert client_for(enrolled).post(url, {"posting_policy": "immediate"}).status_code == 404
     assignment.refresh_from_db()
     assert assignment.posting_policy == "on_release"
+
+
+def test_a_ready_review_whose_attempt_is_graded_again_waits_for_the_next_release(
+    two: Any, instructor: Any, assignment: Any
+) -> None:
+    ada, grace = two
+    states.mark_ready(grader=instructor, submission=ada)
+    states.mark_ready(grader=instructor, submission=grace)
+    services.rerun_grading(actor=instructor, submissions=[grace])  # queued, not finished
+    result = states.release_ready_reviews(
+        actor=instructor,
+        assignment=assignment,
+        review_ids=Review.objects.values_list("pk", flat=True),
+    )
+    assert (result.reviews, result.participants, result.skipped) == (1, 1, 1)
+    assert Review.objects.get(submission=grace).state == "ready"
+    assert Grade.objects.get().submission_id == ada.pk
