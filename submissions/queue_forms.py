@@ -14,16 +14,19 @@ class QueueFilterForm(forms.Form):
     """Filters of the queue, limited to what the user grades: a foreign id is a form error."""
 
     program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, label=_("Program")
+        queryset=Program.objects.none(), required=False, label=_("Program"), empty_label=_("all")
     )
     module = forms.ModelChoiceField(
-        queryset=Module.objects.none(), required=False, label=_("Module")
+        queryset=Module.objects.none(), required=False, label=_("Module"), empty_label=_("all")
     )
     assignment = forms.ModelChoiceField(
-        queryset=Assignment.objects.none(), required=False, label=_("Assignment")
+        queryset=Assignment.objects.none(),
+        required=False,
+        label=_("Assignment"),
+        empty_label=_("all"),
     )
     cohort = forms.ModelChoiceField(
-        queryset=Cohort.objects.none(), required=False, label=_("Cohort")
+        queryset=Cohort.objects.none(), required=False, label=_("Cohort"), empty_label=_("all")
     )
     state = forms.ChoiceField(
         choices=[("", _("any state")), *QueueState.choices], required=False, label=_("State")
