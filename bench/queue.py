@@ -28,6 +28,8 @@ elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import secrets  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 from typing import Any  # noqa: E402
@@ -40,6 +42,8 @@ ASSIGNMENTS = 12
 
 
 def build() -> dict[str, Any]:
+    from django.utils import timezone  # noqa: PLC0415
+
     from courses.models import Enrollment  # noqa: PLC0415
     from courses.services import publish_assignment  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
@@ -84,8 +88,15 @@ def build() -> dict[str, Any]:
     Review.objects.bulk_create(
         Review(submission=s, grader=course.instructor, state="draft") for s in latest[::3]
     )
+    until = timezone.now() + dt.timedelta(minutes=30)
     GradingLease.objects.bulk_create(
-        GradingLease(submission=s, holder=course.instructor, token="t") for s in latest[1::97]
+        GradingLease(
+            submission=s,
+            holder=course.instructor,
+            token=secrets.token_urlsafe(24),
+            expires_at=until,
+        )
+        for s in latest[1::97]
     )
     return {"instructor": course.instructor, "assignment": assignments[5], "rows": len(rows)}
 
