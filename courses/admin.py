@@ -115,6 +115,10 @@ class AssignmentAdmin(admin.ModelAdmin[Assignment]):
         "autograded_points",
         "manual_points",
         "published_at",
+        # Anonymity changes only through the recorded review-settings and reveal pages.
+        "anonymous_grading",
+        "identities_revealed_at",
+        "identities_revealed_by",
     ]
 
 

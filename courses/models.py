@@ -174,6 +174,13 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         )
 
 
+class PostingPolicy(models.TextChoices):
+    """When participants see their autograde results: at once, or together with the review."""
+
+    IMMEDIATE = "immediate", _("autograde results at once")
+    ON_RELEASE = "on_release", _("everything on release")
+
+
 class Assignment(models.Model):
     """A notebook assignment, published from an nbgrader-format source notebook.
 
@@ -233,6 +240,19 @@ class Assignment(models.Model):
     )
     max_data_files = models.PositiveIntegerField(default=10)
     max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
+    # Review (see docs/review.md): when participants see autograde results, and whether graders
+    # see pseudonyms instead of names until a coordinator reveals identities (who, when).
+    posting_policy = models.CharField(
+        _("posting policy"),
+        max_length=12,
+        choices=PostingPolicy.choices,
+        default=PostingPolicy.IMMEDIATE,
+    )
+    anonymous_grading = models.BooleanField(_("anonymous grading"), default=False)
+    identities_revealed_at = models.DateTimeField(null=True, blank=True)
+    identities_revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     source_sha256 = models.CharField(max_length=64, blank=True)
     release_sha256 = models.CharField(max_length=64, blank=True)
     grading_sha256 = models.CharField(max_length=64, blank=True)
@@ -265,6 +285,16 @@ class Assignment(models.Model):
         """Uploads are accepted from ``opens_at`` on; late uploads are accepted and flagged."""
         now = at or timezone.now()
         return self.is_published and (self.opens_at is None or self.opens_at <= now)
+
+    @property
+    def shows_autograde_at_once(self) -> bool:
+        """Whether participants see autograde results before their review is released."""
+        return self.posting_policy == PostingPolicy.IMMEDIATE
+
+    @property
+    def hides_identities(self) -> bool:
+        """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
+        return self.anonymous_grading and self.identities_revealed_at is None
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return [cell for cell in self.grade_cells if cell["kind"] in {"manual", "task"}]

@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "submissions.context_processors.grading_navigation",
             ],
         },
     },
@@ -190,6 +191,9 @@ RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # treated as lost (its worker died) and re-queued for another worker.
 GRADING_HEARTBEAT_SECONDS = env_int("GRADING_HEARTBEAT_SECONDS", 10, minimum=1)
 GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
+# Opening a submission's grading screen leases it to the grader for this long; saving and the
+# open screen's ping renew it (docs/review.md).
+GRADING_LEASE_MINUTES = env_int("GRADING_LEASE_MINUTES", 30, minimum=1)
 
 # Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.

@@ -1,10 +1,13 @@
 """One access helper per resource; each returns the object or raises Http404."""
 
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from courses.models import Assignment
 from platform.models import User
 from submissions.models import Submission
+from submissions.reviewing.queue import grading_cohorts
 
 _RELATED = ("assignment__module__program", "enrollment__cohort", "participant")
 
@@ -26,3 +29,28 @@ def get_submission_for_grader(user: User, pk: int) -> Submission:
 
 def is_grader_of(user: User, submission: Submission) -> bool:
     return submission.enrollment.cohort.instructors.filter(pk=user.pk).exists()
+
+
+def get_submission_for_coordinator(user: User, pk: int) -> Submission:
+    """Any submission, for coordinators (breaking a lease); a 404 for everyone else."""
+    if not user.is_coordinator:
+        raise Http404("Not a coordinator")
+    return get_object_or_404(Submission.objects.select_related(*_RELATED), pk=pk)
+
+
+def get_assignment_for_grading(user: User, pk: int) -> Assignment:
+    """A published assignment of a program in which the user grades a cohort (coordinators:
+    any), for its review settings and its release."""
+    return get_object_or_404(
+        Assignment.objects.published()
+        .filter(module__program__cohorts__in=grading_cohorts(user))
+        .select_related("module__program")
+        .distinct(),
+        pk=pk,
+    )
+
+
+def require_grading_cohorts(user: User) -> None:
+    """The queue exists for instructors and coordinators only."""
+    if not user.is_coordinator and not user.taught_cohorts.exists():
+        raise Http404("Not a grader")

@@ -171,12 +171,20 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         review = Review.objects.filter(submission=submission).first()
         return review if review and (review.is_released or self.context.get("is_grader")) else None
 
+    def _autograde_visible(self, submission: Submission) -> bool:
+        """The posting policy: autograde results at once, or only with the released review."""
+        return bool(
+            self.context.get("is_grader")
+            or submission.assignment.shows_autograde_at_once
+            or self.get_released(submission)
+        )
+
     def get_autograded_points(self, submission: Submission) -> str | None:
-        run = self._run(submission)
+        run = self._run(submission) if self._autograde_visible(submission) else None
         return _decimal(run.autograded_points if run else None)
 
     def get_autograded_max(self, submission: Submission) -> str | None:
-        run = self._run(submission)
+        run = self._run(submission) if self._autograde_visible(submission) else None
         return _decimal(run.autograded_max if run else None)
 
     def get_error(self, submission: Submission) -> str:
@@ -185,7 +193,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:
-        run = self._run(submission)
+        run = self._run(submission) if self._autograde_visible(submission) else None
         if run is None:
             return []
         return list(TestResultSerializer(run.results.all(), many=True, context=self.context).data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import api
+from submissions import api, queue_api
 
 app_name = "submissions-api"
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path("submissions/<int:pk>/notebook/", api.submission_notebook, name="notebook"),
     path("submissions/<int:pk>/rendered/", api.submission_rendered, name="rendered"),
     path("submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"),
+    # The grading queue and its leases (submissions.queue_api).
+    path("grading/queue/", queue_api.queue_list, name="queue"),
+    path("grading/next/", queue_api.queue_take_next, name="queue-next"),
+    path("submissions/<int:pk>/lease/", queue_api.lease_take, name="lease"),
+    path("submissions/<int:pk>/lease/renew/", queue_api.lease_renew, name="lease-renew"),
+    path("submissions/<int:pk>/lease/release/", queue_api.lease_release, name="lease-release"),
+    path("submissions/<int:pk>/lease/break/", queue_api.lease_break, name="lease-break"),
 ]

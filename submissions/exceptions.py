@@ -36,3 +36,24 @@ class PurgeRefused(SubmissionError):
 
 class ExtensionInvalid(SubmissionError):
     pass
+
+
+class LeaseHeld(SubmissionError):
+    """Another grader holds the submission's lease; the message names them and until when."""
+
+    def __init__(self, message: str, *, holder_name: str = "", until: object = None) -> None:
+        super().__init__(message)
+        self.holder_name = holder_name
+        self.until = until
+
+
+class LeaseLost(SubmissionError):
+    """The grader's lease expired, was broken or was taken over; a save is refused."""
+
+
+class AllocationInvalid(SubmissionError):
+    pass
+
+
+class IdentitiesHidden(SubmissionError):
+    pass

@@ -1,5 +1,6 @@
 """Attempts, their autograding runs and results, reviews, rendered notebooks and the grade log."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -206,6 +207,7 @@ class Review(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
+        READY = "ready", _("ready for release")
         RELEASED = "released", _("released")
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="review")
@@ -221,11 +223,16 @@ class Review(models.Model):
     total_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     updated_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_released(self) -> bool:
         return self.state == self.State.RELEASED
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == self.State.READY
 
 
 class ReviewScore(models.Model):
@@ -330,3 +337,68 @@ class DataPurge(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class GradingLease(models.Model):
+    """Who is grading a submission right now, until when (see ``submissions.reviewing.leases``).
+
+    One row per submission, created on first use and then only updated, so taking a lease is a
+    row lock plus a conditional write. The lease is valid while ``holder`` is set and
+    ``expires_at`` lies ahead; ``token`` names one taking of it, so a screen left open past its
+    expiry cannot save over someone who took the submission in between.
+    """
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="lease")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grading_leases",
+    )
+    token = models.CharField(max_length=43, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The last break by a coordinator, so the former holder is told who and when.
+    broken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    broken_at = models.DateTimeField(null=True, blank=True)
+
+    def is_valid(self, at: "datetime | None" = None) -> bool:
+        return (
+            self.holder_id is not None
+            and self.expires_at is not None
+            and self.expires_at > (at or timezone.now())
+        )
+
+
+class GraderShare(models.Model):
+    """A grader's weight in a cohort's allocation; a cohort with shares allocates participants."""
+
+    cohort = models.ForeignKey(
+        "courses.Cohort", on_delete=models.CASCADE, related_name="grader_shares"
+    )
+    grader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grader_shares"
+    )
+    weight = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["cohort", "grader__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "grader"], name="grader_share_once"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="grader_share_positive"),
+        ]
+
+
+class GraderAllocation(models.Model):
+    """The grader a participant's attempts go to, for every assignment of the cohort (sticky)."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, related_name="grader_allocation"
+    )
+    grader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="allocations"
+    )
+    allocated_at = models.DateTimeField(default=timezone.now)

@@ -51,6 +51,7 @@ from submissions.models import (
 from submissions.notebooks import NotebookRejected, validate_notebook
 from submissions.notifications import notify_release
 from submissions.rendering import RENDERER_VERSION
+from submissions.reviewing import allocation, leases
 from submissions.tasks import intake_limits
 
 
@@ -216,6 +217,7 @@ def _create_attempt(
     )
     queue_grading(submission=submission)
     request_rendering(notebook_sha256=notebook_sha)
+    allocation.allocate_participant(enrollment)
     return submission
 
 
@@ -338,11 +340,19 @@ def save_review(
     points: dict[str, Decimal],
     comments: dict[str, str],
     feedback: str,
+    lease_token: str | None = None,
 ) -> Review:
     """Save manual points and comments as a draft (or amend a released review).
 
     Points are validated against the grade cells' maxima; every change of points is logged.
+    The grading screen sends its lease token: the save is refused unless that lease is still
+    valid (and renews it). Without a token (scripts) it is refused while another grader holds
+    the submission (see ``submissions.reviewing.leases``).
     """
+    if lease_token is None:
+        leases.refuse_if_leased_by_other(grader=grader, submission=submission)
+    else:
+        leases.renew_lease(grader=grader, submission=submission, token=lease_token)
     cells = {
         c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()
     }

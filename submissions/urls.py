@@ -1,6 +1,7 @@
 from django.urls import path
 
 from submissions import views
+from submissions.queue_urls import urlpatterns as queue_urlpatterns
 
 app_name = "submissions"
 urlpatterns = [
@@ -22,3 +23,4 @@ urlpatterns = [
     path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
 ]
+urlpatterns += queue_urlpatterns

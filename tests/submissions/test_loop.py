@@ -8,7 +8,7 @@ from django.core import mail as django_mail
 from django.urls import reverse
 
 from courses.models import Certificate, Grade
-from submissions.models import GradeEvent, Submission
+from submissions.models import GradeEvent, GradingLease, Submission
 from tests.helpers import participant_notebook, upload_file
 
 pytestmark = pytest.mark.slow
@@ -100,12 +100,14 @@ def test_release_shows_the_total_and_feedback_and_issues_the_certificate(
     detail = reverse("submissions:detail", args=[submission.pk])
 
     grader = client_for(instructor)
+    grader.get(reverse("submissions:grade", args=[submission.pk]))  # takes the lease
     response = grader.post(
         reverse("submissions:grade", args=[submission.pk]),
         {
             "points__explain": "1.5",
             "comment__explain": "Good, cite the sign rule.",
             "feedback": "Well done.",
+            "lease_token": GradingLease.objects.get(submission=submission).token,
         },
     )
     assert response.status_code == 302

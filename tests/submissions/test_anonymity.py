@@ -1,0 +1,136 @@
+"""Anonymous grading: pseudonyms everywhere graders look, until a coordinator reveals names."""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import nbformat
+import pytest
+from django.urls import reverse
+
+from courses.services import publish_assignment
+from submissions import services
+from submissions.models import Submission
+from submissions.reviewing import states
+from submissions.reviewing.anonymity import participant_label, pseudonym_code
+from tests.helpers import api_client, participant_notebook, tiny_source_notebook, upload_file
+from tests.submissions.reviewing_helpers import graded
+
+
+@pytest.fixture
+def anonymous_assignment(assignment: Any) -> Any:
+    assignment.anonymous_grading = True
+    assignment.save(update_fields=["anonymous_grading"])
+    return assignment
+
+
+@pytest.fixture
+def named_upload(enrolled: Any, anonymous_assignment: Any) -> Submission:
+    """Ada uploads a file that carries her name, as people do."""
+    return graded(
+        services.submit_attempt(
+            participant=enrolled,
+            enrollment=enrolled.enrollments.get(),
+            assignment=anonymous_assignment,
+            upload=upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb"),
+        )
+    )
+
+
+def leaks(page: str) -> list[str]:
+    return [s for s in ("Ada", "Lovelace", "ada@example.org") if s in page]
+
+
+def test_pseudonyms_are_stable_per_assignment_and_differ_between_assignments(
+    anonymous_assignment: Any, enrolled: Any, module: Any
+) -> None:
+    code = pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{6}", code)
+    assert code == pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
+    other = publish_assignment(
+        module=module,
+        slug="cubes",
+        title="Cubes",
+        source=nbformat.writes(tiny_source_notebook()).encode(),
+    )
+    assert code != pseudonym_code(assignment_id=other.pk, participant_id=enrolled.pk)
+
+
+def test_graders_see_only_the_pseudonym_on_every_page(
+    named_upload: Submission, instructor: Any, anonymous_assignment: Any, client_for: Any
+) -> None:
+    label = participant_label(named_upload)
+    assert label.startswith("Participant ") and "Ada" not in label
+    client = client_for(instructor)
+    pages = {
+        "queue": reverse("submissions:queue"),
+        "grade": reverse("submissions:grade", args=[named_upload.pk]),
+        "detail": reverse("submissions:detail", args=[named_upload.pk]),
+        "cohort": reverse("submissions:cohort", args=[named_upload.enrollment.cohort_id]),
+    }
+    for name, url in pages.items():
+        page = client.get(url).content.decode()
+        assert label in page, name
+        assert leaks(page) == [], name
+    services.save_review(
+        grader=instructor,
+        submission=named_upload,
+        points={"explain": Decimal(2)},
+        comments={},
+        feedback="",
+    )
+    states.mark_ready(grader=instructor, submission=named_upload)
+    page = client.get(
+        reverse("submissions:release-ready", args=[anonymous_assignment.pk])
+    ).content.decode()
+    assert label in page and leaks(page) == []
+    rows = api_client(instructor).get(reverse("submissions-api:queue")).json()["results"]
+    assert [r["participant"] for r in rows] == [label]
+
+
+def test_the_participant_still_sees_their_own_file_name(
+    named_upload: Submission, enrolled: Any, client_for: Any
+) -> None:
+    page = client_for(enrolled).get(reverse("submissions:detail", args=[named_upload.pk]))
+    assert "Ada_Lovelace_squares.ipynb" in page.content.decode()
+
+
+def test_anonymity_cannot_be_switched_off_only_revealed_by_a_coordinator(
+    named_upload: Submission,
+    instructor: Any,
+    coordinator: Any,
+    enrolled: Any,
+    anonymous_assignment: Any,
+    client_for: Any,
+) -> None:
+    settings_url = reverse("submissions:review-settings", args=[anonymous_assignment.pk])
+    reveal_url = reverse("submissions:reveal-identities", args=[anonymous_assignment.pk])
+    response = client_for(instructor).post(settings_url, {"posting_policy": "immediate"})
+    assert response.status_code == 400
+    assert "cannot be switched off" in response.content.decode()
+    assert client_for(instructor).post(reveal_url).status_code == 403
+    assert client_for(enrolled).post(reveal_url).status_code == 404
+    assert client_for(coordinator).get(reveal_url).status_code == 405
+    anonymous_assignment.refresh_from_db()
+    assert anonymous_assignment.hides_identities
+
+    assert client_for(coordinator).post(reveal_url).status_code == 302
+    anonymous_assignment.refresh_from_db()
+    assert anonymous_assignment.identities_revealed_by == coordinator
+    assert anonymous_assignment.identities_revealed_at is not None
+    page = client_for(instructor).get(settings_url).content.decode()
+    assert "Revealed by Cora Coordinator" in page
+    grade_page = client_for(instructor).get(reverse("submissions:grade", args=[named_upload.pk]))
+    assert "Ada Lovelace" in grade_page.content.decode()
+
+
+def test_an_instructor_can_switch_anonymity_on(
+    assignment: Any, instructor: Any, enrolled: Any, client_for: Any
+) -> None:
+    url = reverse("submissions:review-settings", args=[assignment.pk])
+    response = client_for(instructor).post(
+        url, {"posting_policy": "immediate", "anonymous_grading": "on"}
+    )
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.anonymous_grading and assignment.hides_identities
