@@ -3,6 +3,8 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from courses.access import get_assignment_for_instructor
+from courses.models import Assignment, Cohort
 from platform.models import User
 from submissions.models import Submission
 
@@ -26,3 +28,17 @@ def get_submission_for_grader(user: User, pk: int) -> Submission:
 
 def is_grader_of(user: User, submission: Submission) -> bool:
     return submission.enrollment.cohort.instructors.filter(pk=user.pk).exists()
+
+
+def get_assignment_for_analytics(user: User, pk: int) -> tuple[Assignment, list[Cohort]]:
+    """A published assignment and the cohorts whose figures the user may see: those they
+    teach, or every cohort of the program for a coordinator. Aggregates only, no names."""
+    if user.is_coordinator:
+        assignment = get_object_or_404(
+            Assignment.objects.published().select_related("module__program"), pk=pk
+        )
+        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id)
+    else:
+        assignment = get_assignment_for_instructor(user, pk)
+        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id, instructors=user)
+    return assignment, list(cohorts.order_by("-starts_on", "pk"))
