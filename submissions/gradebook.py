@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -24,33 +24,38 @@ from django.utils.translation import gettext as _
 from courses.models import Assignment, Cohort, Enrollment, Grade, Module
 from courses.progress import ProgramProgress, progress_for
 from courses.scoring import ZERO, percentage
+from courses.templatetags.grades import percent as format_percent
 from courses.templatetags.grades import points as format_points
 from submissions.models import Review, Submission
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One participant's standing on one assignment (a tuple: 6,000 of them per page).
+
+    ``state`` is ``released``, ``in_review`` (a review exists, not released), ``submitted`` or
+    ``missing``: the ``data-state`` of the cell and the CSV's state column (``cell_state``).
+    """
+
     assignment: Assignment
     grade: Grade | None
     attempts: int
     late: bool
+    state: str
     # Of the latest attempt: its autograding status and its review's state (None: no review).
     status: str = ""
     review_state: str | None = None
 
     @property
-    def state(self) -> str:
-        """``released``, ``in_review`` (a review exists, not released), ``submitted`` or
-        ``missing``: the ``data-state`` of the cell and the CSV's state column."""
-        if self.grade is not None:
-            return "released"
-        if not self.attempts:
-            return "missing"
-        return "in_review" if self.review_state else "submitted"
-
-    @property
     def percent(self) -> Decimal | None:
         return percentage(self.grade.points, self.grade.max_points) if self.grade else None
+
+
+def cell_state(grade: Grade | None, attempts: int, review_state: str | None) -> str:
+    if grade is not None:
+        return "released"
+    if not attempts:
+        return "missing"
+    return "in_review" if review_state else "submitted"
 
 
 @dataclass(frozen=True)
@@ -108,16 +113,15 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         )
         .order_by("module__order", "order", "pk")
     )
-    grades = {
-        (g.enrollment_id, g.assignment_id): g
-        for g in Grade.objects.filter(enrollment__cohort=cohort).only(
-            "enrollment",
-            "assignment",
-            "points",
-            "max_points",
-            "submission_id",
-            "late_seconds",
-        )
+    # Progress loads every released grade of these enrolments; the cells reuse those objects
+    # rather than loading (and instantiating) the same thousands of rows a second time.
+    progress = {p.enrollment.pk: p for p in progress_for(enrollments)}
+    grades: dict[tuple[int, int], Grade] = {
+        (enrollment_pk, item.grade.assignment_id): item.grade
+        for enrollment_pk, report in progress.items()
+        for module_report in report.modules
+        for item in module_report.assignments
+        if item.grade is not None
     }
     # One pass over every attempt of the cohort: counts, the latest attempt's status and review
     # state, and which attempts were late (for the graded one and for the latest one).
@@ -148,21 +152,28 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
             late_ids.add(pk)
         if key not in latest or latest[key][0] < attempt_no:
             latest[key] = (attempt_no, pk, run_status, review_state)
-    progress = {p.enrollment.pk: p for p in progress_for(enrollments)}
     rows = []
+    columns = [(assignment.id, assignment) for assignment in assignments]
+    no_attempt = (0, 0, "", None)
     for enrollment in enrollments:
         cells = []
-        for assignment in assignments:
-            key = (enrollment.pk, assignment.pk)
+        enrollment_id = enrollment.id
+        for assignment_id, assignment in columns:
+            key = (enrollment_id, assignment_id)
             grade = grades.get(key)
-            _no, latest_pk, status, state = latest.get(key, (0, 0, "", None))
-            late = (
-                grade.submission_id in late_ids or grade.late_seconds > 0
-                if grade
-                else latest_pk in late_ids
-            )
-            cells.append(Cell(assignment, grade, attempts.get(key, 0), late, status, state))
-        rows.append(Row(enrollment, tuple(cells), progress[enrollment.pk]))
+            count = attempts.get(key, 0)
+            _no, latest_pk, status, state = latest.get(key, no_attempt)
+            if grade is not None:
+                late = grade.submission_id in late_ids or grade.late_seconds > 0
+                cells.append(Cell(assignment, grade, count, late, "released", status, state))
+            else:
+                late = latest_pk in late_ids
+                cells.append(
+                    Cell(
+                        assignment, None, count, late, cell_state(None, count, state), status, state
+                    )
+                )
+        rows.append(Row(enrollment, tuple(cells), progress[enrollment_id]))
     return Gradebook(cohort=cohort, assignments=assignments, rows=tuple(rows))
 
 
@@ -293,21 +304,28 @@ def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) 
 # --- the HTML table's cells ----------------------------------------------------------------
 
 
-def render_cells(book: Gradebook) -> list[SafeString]:
-    """Each row's assignment cells as one HTML string, in the order of ``book.rows``.
+def render_rows(book: Gradebook) -> SafeString:
+    """The table body's rows as HTML, in the order of ``book.rows``.
 
     Six thousand cells through template tags cost more than the whole rest of the page; here
-    the few distinct pieces (a formatted score, a badge) are built once and reused.
+    the few distinct pieces (a formatted score, a badge) are built once and reused, and each
+    row's progress figures are computed once.
     """
     late = f' <span class="badge warn">{escape(_("late"))}</span>'
     failed = f' <span class="badge bad">{escape(_("grading failed"))}</span>'
     submitted = f'<span class="muted">{escape(_("submitted"))}</span>'
     missing = '<span class="muted">—</span>'
-    review_labels = {value: escape(str(label)) for value, label in Review.State.choices}
+    in_review = {
+        value: f'<span class="muted">{escape(str(label))}</span>'
+        for value, label in Review.State.choices
+    }
     score_cache: dict[Decimal, str] = {}
+    percent_cache: dict[Decimal, str] = {}
+    failed_status = str(Submission.Status.FAILED)
+    complete = f' <span class="badge ok">{escape(_("complete"))}</span>'
     rendered = []
     for row in book.rows:
-        parts = []
+        parts = [f'<tr><th scope="row">{escape(row.enrollment.user.full_name)}</th>']
         for cell in row.cells:
             state = cell.state
             if cell.grade is not None:
@@ -316,19 +334,27 @@ def render_cells(book: Gradebook) -> list[SafeString]:
                     score_cache[value] = escape(format_points(value))
                 body = score_cache[value]
             elif state == "in_review":
-                label = review_labels.get(cell.review_state or "", escape(cell.review_state or ""))
-                body = f'<span class="muted">{label}</span>'
+                body = in_review.get(cell.review_state or "", submitted)
             elif state == "submitted":
                 body = submitted
             else:
                 body = missing
             if cell.late:
                 body += late
-            if state != "released" and cell.status == Submission.Status.FAILED:
+            if state != "released" and cell.status == failed_status:
                 body += failed
             parts.append(f'<td data-state="{state}">{body}</td>')
-        rendered.append(mark_safe("".join(parts)))  # noqa: S308 - every text is escaped above
-    return rendered
+        progress = row.progress
+        weighted = progress.weighted_grade
+        if weighted not in percent_cache:
+            percent_cache[weighted] = escape(format_percent(weighted))
+        parts.append(
+            f"<td>{percent_cache[weighted]}</td>"
+            f"<td>{progress.met_count}/{len(progress.requirements)}"
+            f"{complete if progress.complete else ''}</td></tr>"
+        )
+        rendered.append("".join(parts))
+    return mark_safe("\n".join(rendered))  # noqa: S308 - every text is escaped above
 
 
 def spreadsheet_safe(value: str) -> str:

@@ -36,7 +36,7 @@ from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
-from submissions.gradebook import gradebook_csv, gradebook_for, render_cells
+from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, RenderedNotebook, Review, Submission
 from submissions.rendering import render_document
 
@@ -420,8 +420,7 @@ def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
 def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_cohort_for_instructor(request.user, pk)
     book = gradebook_for(cohort)
-    rows = list(zip(book.rows, render_cells(book), strict=True))
-    return render(request, "submissions/gradebook.html", {"book": book, "rows": rows})
+    return render(request, "submissions/gradebook.html", {"book": book, "rows": render_rows(book)})
 
 
 @require_GET
