@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import api
+from submissions import api, review_api
 
 app_name = "submissions-api"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("submissions/<int:pk>/notebook/", api.submission_notebook, name="notebook"),
     path("submissions/<int:pk>/rendered/", api.submission_rendered, name="rendered"),
     path("submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"),
+    path("submissions/<int:pk>/review/", review_api.submission_review, name="review"),
+    path("submissions/<int:pk>/release/", review_api.release_submission, name="release"),
+    path("cohorts/<int:pk>/gradebook/", review_api.cohort_gradebook, name="gradebook"),
+    path("cohorts/<int:pk>/gradebook.csv", review_api.cohort_gradebook_csv, name="gradebook-csv"),
 ]
