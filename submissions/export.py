@@ -303,19 +303,42 @@ def _pts(value: Decimal | None) -> str:
 def feedback_markdown(assignment: Assignment, entry: ExportEntry) -> str:
     submission = entry.submission
     totals = entry.totals()
+    t = {
+        "attempt": _("Attempt"),
+        "uploaded": _("Uploaded"),
+        "late_by": _("Late by"),
+        "review": _("Review"),
+        "tests_and_cells": _("Tests and cells"),
+        "test_or_cell": _("Test or cell"),
+        "kind": _("Kind"),
+        "points": _("Points"),
+        "status": _("Status"),
+        "manually_graded_answer": _("manually graded answer"),
+        "no_results_yet": _("No results yet."),
+        "comments_on_cells": _("Comments on cells"),
+        "overall_feedback": _("Overall feedback"),
+        "score": _("Score"),
+        "autograded": _("Autograded"),
+        "manual_points": _("Manual points"),
+        "before_the_late_penalty": _("Before the late penalty"),
+        "late_penalty": _("Late penalty"),
+        "final": _("Final"),
+        "not_released_yet": _("not released yet"),
+        "data_files": _("Data files"),
+    }
     lines = [
         f"# {assignment.title}: {entry.label}",
         "",
-        f"- {_('Attempt')}: {submission.attempt_no}",
-        f"- {_('Uploaded')}: {timezone.localtime(submission.submitted_at):%Y-%m-%d %H:%M %Z}",
+        f"- {t['attempt']}: {submission.attempt_no}",
+        f"- {t['uploaded']}: {timezone.localtime(submission.submitted_at):%Y-%m-%d %H:%M %Z}",
     ]
     if submission.late_seconds:
         hours = submission.late_seconds / 3600
-        lines.append(f"- {_('Late by')}: {hours:.1f} h")
+        lines.append(f"- {t['late_by']}: {hours:.1f} h")
     state = entry.review.get_state_display() if entry.review else _("not started")
-    lines += [f"- {_('Review')}: {state}", "", f"## {_('Tests and cells')}", ""]
+    lines += [f"- {t['review']}: {state}", "", f"## {t['tests_and_cells']}", ""]
     lines += [
-        f"| {_('Test or cell')} | {_('Kind')} | {_('Points')} | {_('Status')} |",
+        f"| {t['test_or_cell']} | {t['kind']} | {t['points']} | {t['status']} |",
         "| --- | --- | --- | --- |",
     ]
     manual = {s.grade_id: s for s in entry.scores}
@@ -330,30 +353,30 @@ def feedback_markdown(assignment: Assignment, entry: ExportEntry) -> str:
     for grade_id, score in manual.items():
         if not any(r.grade_id == grade_id for r in entry.results):
             lines.append(
-                f"| {_md(grade_id)} | {_('manually graded answer')} | {_pts(score.points)} | |"
+                f"| {_md(grade_id)} | {t['manually_graded_answer']} | {_pts(score.points)} | |"
             )
     if not entry.results and not manual:
-        lines.append(f"| {_('No results yet.')} | | | |")
+        lines.append(f"| {t['no_results_yet']} | | | |")
     comments = [(s.grade_id, s.comment) for s in entry.scores if s.comment.strip()]
     if comments:
-        lines += ["", f"## {_('Comments on cells')}", ""]
+        lines += ["", f"## {t['comments_on_cells']}", ""]
         for grade_id, comment in comments:
             lines += [f"### {grade_id}", "", comment.strip(), ""]
     if entry.review and entry.review.feedback.strip():
-        lines += ["", f"## {_('Overall feedback')}", "", entry.review.feedback.strip()]
+        lines += ["", f"## {t['overall_feedback']}", "", entry.review.feedback.strip()]
     lines += [
         "",
-        f"## {_('Score')}",
+        f"## {t['score']}",
         "",
-        f"- {_('Autograded')}: {_pts(totals.autograded)}",
-        f"- {_('Manual points')}: {_pts(totals.manual)}",
-        f"- {_('Before the late penalty')}: {_pts(totals.raw)}",
-        f"- {_('Late penalty')}: {_pts(totals.penalty)}",
-        f"- {_('Final')}: {_pts(totals.final)} / {_pts(assignment.max_points)}"
-        + ("" if totals.released else f" ({_('not released yet')})"),
+        f"- {t['autograded']}: {_pts(totals.autograded)}",
+        f"- {t['manual_points']}: {_pts(totals.manual)}",
+        f"- {t['before_the_late_penalty']}: {_pts(totals.raw)}",
+        f"- {t['late_penalty']}: {_pts(totals.penalty)}",
+        f"- {t['final']}: {_pts(totals.final)} / {_pts(assignment.max_points)}"
+        + ("" if totals.released else f" ({t['not_released_yet']})"),
     ]
     if entry.data_files:
-        lines += ["", f"## {_('Data files')}", ""]
+        lines += ["", f"## {t['data_files']}", ""]
         for data_file in entry.data_files:
             if data_file.is_available:
                 lines.append(

@@ -311,9 +311,15 @@ def render_rows(book: Gradebook) -> SafeString:
     the few distinct pieces (a formatted score, a badge) are built once and reused, and each
     row's progress figures are computed once.
     """
-    late = f' <span class="badge warn">{escape(_("late"))}</span>'
-    failed = f' <span class="badge bad">{escape(_("grading failed"))}</span>'
-    submitted = f'<span class="muted">{escape(_("submitted"))}</span>'
+    words = {
+        "late": escape(_("late")),
+        "failed": escape(_("grading failed")),
+        "submitted": escape(_("submitted")),
+        "complete": escape(_("complete")),
+    }
+    late = f' <span class="badge warn">{words["late"]}</span>'
+    failed = f' <span class="badge bad">{words["failed"]}</span>'
+    submitted = f'<span class="muted">{words["submitted"]}</span>'
     missing = '<span class="muted">—</span>'
     in_review = {
         value: f'<span class="muted">{escape(str(label))}</span>'
@@ -322,7 +328,7 @@ def render_rows(book: Gradebook) -> SafeString:
     score_cache: dict[Decimal, str] = {}
     percent_cache: dict[Decimal, str] = {}
     failed_status = str(Submission.Status.FAILED)
-    complete = f' <span class="badge ok">{escape(_("complete"))}</span>'
+    complete = f' <span class="badge ok">{words["complete"]}</span>'
     rendered = []
     for row in book.rows:
         parts = [f'<tr><th scope="row">{escape(row.enrollment.user.full_name)}</th>']
