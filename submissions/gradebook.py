@@ -325,31 +325,36 @@ def render_rows(book: Gradebook) -> SafeString:
         value: f'<span class="muted">{escape(str(label))}</span>'
         for value, label in Review.State.choices
     }
-    score_cache: dict[Decimal, str] = {}
     percent_cache: dict[Decimal, str] = {}
     failed_status = str(Submission.Status.FAILED)
     complete = f' <span class="badge ok">{words["complete"]}</span>'
+    # A cell's HTML depends only on (state, points or review state, late, failed): build each
+    # distinct one once.
+    cell_html: dict[tuple[str, object, bool, bool], str] = {}
     rendered = []
     for row in book.rows:
         parts = [f'<tr><th scope="row">{escape(row.enrollment.user.full_name)}</th>']
         for cell in row.cells:
             state = cell.state
-            if cell.grade is not None:
-                value = cell.grade.points
-                if value not in score_cache:
-                    score_cache[value] = escape(format_points(value))
-                body = score_cache[value]
-            elif state == "in_review":
-                body = in_review.get(cell.review_state or "", submitted)
-            elif state == "submitted":
-                body = submitted
-            else:
-                body = missing
-            if cell.late:
-                body += late
-            if state != "released" and cell.status == failed_status:
-                body += failed
-            parts.append(f'<td data-state="{state}">{body}</td>')
+            failed_grading = state != "released" and cell.status == failed_status
+            detail = cell.grade.points if cell.grade is not None else cell.review_state
+            key = (state, detail, cell.late, failed_grading)
+            html = cell_html.get(key)
+            if html is None:
+                if cell.grade is not None:
+                    body = escape(format_points(cell.grade.points))
+                elif state == "in_review":
+                    body = in_review.get(cell.review_state or "", submitted)
+                elif state == "submitted":
+                    body = submitted
+                else:
+                    body = missing
+                if cell.late:
+                    body += late
+                if failed_grading:
+                    body += failed
+                html = cell_html[key] = f'<td data-state="{state}">{body}</td>'
+            parts.append(html)
         progress = row.progress
         weighted = progress.weighted_grade
         if weighted not in percent_cache:
