@@ -244,3 +244,25 @@ def test_the_zip_is_streamed_in_bounded_chunks(
     assert max(len(c) for c in chunks) <= CHUNK
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
     assert archive.read("ada-lovelace_ada/data/big.csv") == big.encode()
+
+
+def test_the_export_loads_its_metadata_in_a_constant_number_of_queries(
+    graded_work: dict[str, Any],
+    instructor: Any,
+    assignment: Any,
+    cohort: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    from submissions.export import export_submissions
+
+    # attempts, their data files, latest runs, their results, reviews, review scores
+    with django_assert_num_queries(6):
+        assert len(export_submissions(grader=instructor, assignment=assignment)) == 2
+    for i in range(4):
+        user = make_user(f"extra{i}")
+        enroll(user=user, cohort=cohort)
+        attempt = submit(user, assignment)
+        grade(attempt)
+        release(instructor, attempt)
+    with django_assert_num_queries(6):
+        assert len(export_submissions(grader=instructor, assignment=assignment)) == 6
