@@ -342,7 +342,7 @@ def render_rows(book: Gradebook) -> SafeString:
             html = cell_html.get(key)
             if html is None:
                 if cell.grade is not None:
-                    body = escape(format_points(cell.grade.points))
+                    body: str = escape(format_points(cell.grade.points))
                 elif state == "in_review":
                     body = in_review.get(cell.review_state or "", submitted)
                 elif state == "submitted":
