@@ -266,3 +266,11 @@ def test_the_export_loads_its_metadata_in_a_constant_number_of_queries(
         release(instructor, attempt)
     with django_assert_num_queries(6):
         assert len(export_submissions(grader=instructor, assignment=assignment)) == 6
+
+
+def test_an_assignment_without_submissions_exports_just_the_headers(
+    cohort: Any, instructor: Any, assignment: Any, client_for: Any
+) -> None:
+    archive = download(client_for(instructor), assignment)
+    assert sorted(archive.namelist()) == ["scores.csv", "summary.csv"]
+    assert rows(archive, "summary.csv") == []
