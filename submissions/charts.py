@@ -50,8 +50,9 @@ def _open(*, chart_id: str, width: int, height: int, title: str, desc: str) -> s
     )
 
 
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above ``value``, so axis ticks read well."""
+def _nice_step(value: float, *, integers: bool) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^n at or above ``value`` (no 2.5 for counts, whose
+    axis must not show fractions), so axis ticks read well."""
     if value <= 0:
         return 1.0
     magnitude = 1.0
@@ -59,9 +60,11 @@ def _nice_ceiling(value: float) -> float:
         magnitude *= 10
     while magnitude > value:
         magnitude /= 10
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
+    steps = (1, 2, 5, 10) if integers else (1, 2, 2.5, 5, 10)
+    for step in steps:
+        candidate = step * magnitude
+        if candidate >= value and (not integers or candidate >= 1):
+            return candidate
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
@@ -84,7 +87,9 @@ def column_chart(
         if len(item.values) != len(categories):
             raise ValueError(f"Series {item.name!r} needs one value per category.")
     totals = [sum(item.values[i] for item in series) for i in range(len(categories))]
-    width, height = max(360, 60 + 56 * len(categories)), 260
+    # Room for the longest category label under its column (about 7 px per character).
+    slot_w = max(56, 12 + 7 * max((len(c) for c in categories), default=0))
+    width, height = max(360, 60 + slot_w * len(categories)), 260
     left, right, top, bottom = 48, 12, 28, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [_open(chart_id=chart_id, width=width, height=height, title=title, desc=desc)]
@@ -94,10 +99,12 @@ def column_chart(
             f"{_e(empty_text)}</text></svg>"
         )
         return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
-    top_value = _nice_ceiling(max(totals))
+    integers = all(float(v).is_integer() for item in series for v in item.values)
+    step = _nice_step(max(totals) / 4, integers=integers)
+    top_value = step * 4
     # Axis with five ticks and light grid lines.
     for tick in range(5):
-        value = top_value * tick / 4
+        value = step * tick
         y = top + plot_h - plot_h * tick / 4
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
@@ -110,7 +117,7 @@ def column_chart(
         f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_label)}</text>'
     )
     slot = plot_w / len(categories)
-    bar_w = max(4.0, slot * 0.7)
+    bar_w = min(60.0, max(4.0, slot * 0.7))
     for index, category in enumerate(categories):
         x = left + slot * index + (slot - bar_w) / 2
         base = float(top + plot_h)
@@ -149,7 +156,7 @@ def bar_chart(
     empty_text: str,
 ) -> SafeString:
     """Horizontal bars (e.g. pass rates per test), each labelled on the left and annotated."""
-    label_w, text_w, row_h = 180, 150, 26
+    label_w, text_w, row_h = 200, 150, 26
     width = 640
     plot_w = width - label_w - text_w
     height = max(60, 16 + row_h * len(bars))
@@ -165,7 +172,7 @@ def bar_chart(
         y = 8 + row_h * index
         value = min(max(bar.value, 0.0), scale)
         bar_w = plot_w * value / scale
-        label = bar.label if len(bar.label) <= 26 else bar.label[:25] + "…"
+        label = bar.label if len(bar.label) <= 24 else bar.label[:23] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" {_FONT}>'
             f"<title>{_e(bar.label)}</title>{_e(label)}</text>"

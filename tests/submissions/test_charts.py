@@ -121,3 +121,11 @@ def test_a_bar_chart_without_bars_says_so() -> None:
         )
     )
     assert texts(root) == ["No tests"]
+
+
+def test_count_axes_never_show_fractions() -> None:
+    for peak in (1, 3, 4, 7, 13, 120):
+        root = parse(columns(categories=["a"], series=[Series("s", (peak,))]))
+        ticks = [t for t in texts(root) if t.replace(".", "").isdigit()]
+        assert all("." not in t for t in ticks), (peak, ticks)
+        assert max(float(t) for t in ticks) >= peak
