@@ -4,7 +4,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from courses.models import Assignment
+from courses.access import get_assignment_for_instructor
+from courses.models import Assignment, Cohort
 from platform.models import User
 from submissions.models import Submission
 from submissions.reviewing.queue import grading_cohorts
@@ -54,3 +55,17 @@ def require_grading_cohorts(user: User) -> None:
     """The queue exists for instructors and coordinators only."""
     if not user.is_coordinator and not user.taught_cohorts.exists():
         raise Http404("Not a grader")
+
+
+def get_assignment_for_analytics(user: User, pk: int) -> tuple[Assignment, list[Cohort]]:
+    """A published assignment and the cohorts whose figures the user may see: those they
+    teach, or every cohort of the program for a coordinator. Aggregates only, no names."""
+    if user.is_coordinator:
+        assignment = get_object_or_404(
+            Assignment.objects.published().select_related("module__program"), pk=pk
+        )
+        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id)
+    else:
+        assignment = get_assignment_for_instructor(user, pk)
+        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id, instructors=user)
+    return assignment, list(cohorts.order_by("-starts_on", "pk"))

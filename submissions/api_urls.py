@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import api, queue_api
+from submissions import api, queue_api, review_api
 
 app_name = "submissions-api"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("submissions/<int:pk>/lease/renew/", queue_api.lease_renew, name="lease-renew"),
     path("submissions/<int:pk>/lease/release/", queue_api.lease_release, name="lease-release"),
     path("submissions/<int:pk>/lease/break/", queue_api.lease_break, name="lease-break"),
+    path("submissions/<int:pk>/review/", review_api.submission_review, name="review"),
+    path("submissions/<int:pk>/release/", review_api.release_submission, name="release"),
+    path("cohorts/<int:pk>/gradebook/", review_api.cohort_gradebook, name="gradebook"),
+    path("cohorts/<int:pk>/gradebook.csv", review_api.cohort_gradebook_csv, name="gradebook-csv"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import views
+from submissions import gradebook_views, views
 from submissions.queue_urls import urlpatterns as queue_urlpatterns
 
 app_name = "submissions"
@@ -21,6 +21,8 @@ urlpatterns = [
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
     path("cohorts/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
     path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),
+    path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),
+    path("assignments/<int:pk>/export.zip", gradebook_views.assignment_export, name="export-zip"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
 ]
 urlpatterns += queue_urlpatterns

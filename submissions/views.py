@@ -39,7 +39,7 @@ from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
-from submissions.gradebook import gradebook_csv, gradebook_for
+from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
 from submissions.queue_views import filter_form, grade_url
 from submissions.rendering import render_document
@@ -501,7 +501,8 @@ def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
 @login_required
 def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_cohort_for_instructor(request.user, pk)
-    return render(request, "submissions/gradebook.html", {"book": gradebook_for(cohort)})
+    book = gradebook_for(cohort)
+    return render(request, "submissions/gradebook.html", {"book": book, "rows": render_rows(book)})
 
 
 @require_GET
