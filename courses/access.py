@@ -79,3 +79,10 @@ def get_module_for_instructor(user: User, pk: int) -> Module:
     if not user.is_coordinator:
         modules = modules.filter(program__cohorts__instructors=user).distinct()
     return get_object_or_404(modules, pk=pk)
+
+
+def get_enrollment_for_coordinator(user: User, pk: int) -> Enrollment:
+    """Any enrolment, for coordinators (freezing and unfreezing grades); 404 for anyone else."""
+    if not user.is_coordinator:
+        raise Http404("Not a coordinator")
+    return get_object_or_404(Enrollment.objects.select_related("user", "cohort__program"), pk=pk)

@@ -19,3 +19,7 @@ class PublishError(CoursesError):
 
 class CertificateActionRefused(CoursesError):
     pass
+
+
+class GradesFrozen(CoursesError):
+    """A certificate relies on these grades; a coordinator must unfreeze them first."""

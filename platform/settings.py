@@ -186,6 +186,9 @@ RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # treated as lost (its worker died) and re-queued for another worker.
 GRADING_HEARTBEAT_SECONDS = env_int("GRADING_HEARTBEAT_SECONDS", 10, minimum=1)
 GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
+# Regrade requests the original grader has not resolved within this many days go to the
+# coordinators too (manage.py escalate_regrades, run daily; see docs/review.md).
+REGRADE_ESCALATION_DAYS = env_int("REGRADE_ESCALATION_DAYS", 5, minimum=1)
 
 # Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.

@@ -36,3 +36,19 @@ class PurgeRefused(SubmissionError):
 
 class ExtensionInvalid(SubmissionError):
     pass
+
+
+class GradesFrozen(ReviewInvalid):
+    """A certificate relies on these grades; a coordinator must unfreeze them first."""
+
+
+class RubricInvalid(SubmissionError):
+    pass
+
+
+class RegradeRefused(SubmissionError):
+    pass
+
+
+class CommentInvalid(SubmissionError):
+    pass
