@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import api
+from submissions import api, review_api
 
 app_name = "submissions-api"
 urlpatterns = [
@@ -14,4 +14,17 @@ urlpatterns = [
     path("submissions/<int:pk>/notebook/", api.submission_notebook, name="notebook"),
     path("submissions/<int:pk>/rendered/", api.submission_rendered, name="rendered"),
     path("submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"),
+    # reviewing (submissions/review_api.py)
+    path("submissions/<int:pk>/comments/", review_api.submission_comments, name="comments"),
+    path(
+        "submissions/<int:pk>/regrade-requests/",
+        review_api.submission_regrade_requests,
+        name="regrade-requests",
+    ),
+    path("regrade-requests/", review_api.handled_regrade_requests, name="handled-regrades"),
+    path(
+        "regrade-requests/<int:pk>/resolve/",
+        review_api.resolve_regrade_request,
+        name="resolve-regrade",
+    ),
 ]
