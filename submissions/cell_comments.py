@@ -136,6 +136,9 @@ def with_comments(fragment: str, comments: Sequence[CellComment], *, draft: bool
 
 
 def _block(comments: Sequence[CellComment], *, draft: bool) -> str:
+    source = html.escape(_("comment from your instructor"))
+    draft_label = _("draft, not yet released")
+    state = f" · {html.escape(draft_label)}" if draft else ""
     items = []
     for comment in comments:
         where = (
@@ -146,10 +149,8 @@ def _block(comments: Sequence[CellComment], *, draft: bool) -> str:
         text = html.escape(comment.text).replace("\n", "<br>\n")
         items.append(
             f'<div class="nb-comment" data-comment-cell="{comment.cell}">'
-            f'<p class="nb-comment-head">{html.escape(where)} · '
-            f"{html.escape(_('comment from your instructor'))}"
-            + (f" · {html.escape(_('draft, not yet released'))}" if draft else "")
-            + f"</p><p>{text}</p></div>"
+            f'<p class="nb-comment-head">{html.escape(where)} · {source}{state}</p>'
+            f"<p>{text}</p></div>"
         )
     return '<aside class="nb-comments">' + "".join(items) + "</aside>\n"
 
