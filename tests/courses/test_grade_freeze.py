@@ -21,7 +21,12 @@ from courses.services import (
 from submissions import services
 from submissions.exceptions import GradesFrozen
 from submissions.models import Submission
-from tests.submissions.review_helpers import graded, release, submit
+from tests.submissions.review_helpers import (
+    english,  # noqa: F401 - autouse
+    graded,
+    release,
+    submit,
+)
 
 D = Decimal
 

@@ -1,7 +1,11 @@
 """Building blocks for the review tests: attempts, autograde results, rubrics, releases."""
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+
+import pytest
+from django.utils import translation
 
 from submissions import rubrics, services
 from submissions.models import GradingRun, Submission, TestResult
@@ -87,3 +91,10 @@ def release(grader: Any, submission: Submission, explain: str = "2") -> None:
         feedback="",
     )
     services.release_review(grader=grader, submission=submission)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages are asserted in English whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield

@@ -14,7 +14,12 @@ from submissions import cell_comments
 from submissions.models import CellComment, RenderedNotebook, Submission
 from submissions.rendering import render_fragment
 from tests.helpers import api_client, keep_program_incomplete, participant_notebook
-from tests.submissions.review_helpers import graded, release, submit
+from tests.submissions.review_helpers import (
+    english,  # noqa: F401 - autouse
+    graded,
+    release,
+    submit,
+)
 
 SECRET = "Look again at <b>negative</b> inputs & edge cases"
 

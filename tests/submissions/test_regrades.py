@@ -17,7 +17,13 @@ from submissions.models import GradeEvent, RegradeRequest, Review, Submission
 from submissions.models import TestOverride as Override
 from submissions.rubrics import ScoreInput
 from tests.helpers import api_client, issue_certificate, keep_program_incomplete
-from tests.submissions.review_helpers import basic_rubric, graded, release, submit
+from tests.submissions.review_helpers import (
+    basic_rubric,
+    english,  # noqa: F401 - autouse
+    graded,
+    release,
+    submit,
+)
 
 D = Decimal
 

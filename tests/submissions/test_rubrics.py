@@ -16,6 +16,7 @@ from tests.helpers import issue_certificate, keep_program_incomplete
 from tests.submissions.review_helpers import (
     basic_rubric,
     criterion,
+    english,  # noqa: F401 - autouse
     graded,
     level,
     release,
