@@ -201,7 +201,7 @@ def resolve_regrade(
     reads. Accepted points go through the score path: a GradeEvent (source "regrade") and the
     released total recorded again."""
     request = (
-        RegradeRequest.objects.select_for_update()
+        RegradeRequest.objects.select_for_update(of=("self",))
         .select_related("submission__enrollment__cohort", "submission__assignment", "review")
         .get(pk=request.pk)
     )

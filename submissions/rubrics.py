@@ -201,12 +201,16 @@ def _rescore_assignment(
     *, assignment: Assignment, version: RubricVersion, actor: User
 ) -> tuple[set[int], list[Submission]]:
     """Re-score every review of the assignment that is on an older version."""
-    reviews = (
-        Review.objects.select_for_update()
-        .filter(submission__assignment=assignment, rubric_scores__isnull=False)
+    on_older = (
+        Review.objects.filter(submission__assignment=assignment, rubric_scores__isnull=False)
         .exclude(rubric_scores__version=version)
+        .values("pk")
+    )
+    reviews = (
+        Review.objects.select_for_update(of=("self",))
+        .filter(pk__in=on_older)
         .select_related("submission__enrollment", "submission__assignment")
-        .distinct()
+        .order_by("pk")
     )
     touched: set[int] = set()
     skipped: list[Submission] = []
