@@ -57,7 +57,9 @@ class RubricEditor:
     def __init__(self, data: Any = None, *, version: RubricVersion | None = None) -> None:
         initial = []
         level_initial: list[list[dict[str, Any]]] = []
-        if version is not None:
+        # A bound editor takes everything from the posted data (keys included): comparing it
+        # with the stored version would make an unchanged criterion look like a blank row.
+        if version is not None and data is None:
             for criterion in version.criteria.all():
                 initial.append(
                     {
@@ -101,10 +103,8 @@ class RubricEditor:
     def to_inputs(self) -> list[CriterionInput]:
         criteria = []
         for form, levels in self.rows():
-            if not form.has_changed() and not form.initial or _deleted(form):
-                continue
-            if not form.cleaned_data.get("title"):
-                continue
+            if _deleted(form) or not form.cleaned_data.get("title"):
+                continue  # removed, or a blank row
             kept = [
                 LevelInput(
                     key=lv.cleaned_data.get("key", ""),

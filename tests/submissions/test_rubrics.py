@@ -431,3 +431,37 @@ def test_a_grader_scores_with_the_rubric_on_the_grading_screen(
     assert Review.objects.get().manual_points == D("5.5")
     page = client_for(instructor).get(reverse("submissions:grade", args=[submission.pk]))
     assert 'id="rubric-form"' in page.content.decode()
+
+
+def test_the_editor_keeps_keys_so_an_edit_rescores_the_chosen_levels(
+    client_for: Any, scored: Any, instructor: Any
+) -> None:
+    """Renaming "Good" and lowering its points in the editor carries the grader's choice over."""
+    client = client_for(instructor)
+    page = client.get(reverse("submissions:rubric", args=[scored.assignment_id])).content.decode()
+    assert 'name="criteria-0-key" value="data"' in page
+    assert 'name="levels-0-0-key" value="good"' in page
+    assert 'id="rubric-in-use"' in page
+    data = editor_data(
+        [
+            {"title": "Data", "key": "data", "levels": [("Very good", "3"), ("Ok", "2")]},
+            {"title": "Discussion", "key": "discussion", "levels": [("Any", "0", "6")]},
+        ]
+    )
+    data.update({"levels-0-0-key": "good", "levels-0-1-key": "ok", "levels-1-0-key": "range"})
+    response = client.post(reverse("submissions:rubric-save", args=[scored.assignment_id]), data)
+    assert response.status_code == 302
+    score = RubricScore.objects.get(criterion_key="data")
+    assert (score.version.number, score.level_key, score.points, score.flag) == (
+        2,
+        "good",
+        D(3),
+        "",
+    )
+    messages = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
+    assert messages == ["Saved as version 2; 1 review was re-scored."]
+
+
+def test_anonymous_users_are_sent_to_log_in_from_the_regrade_list(client_for: Any) -> None:
+    response = client_for(None).get(reverse("submissions:regrade-list"))
+    assert response.status_code == 302 and "login" in response["Location"]
