@@ -465,3 +465,17 @@ def test_the_editor_keeps_keys_so_an_edit_rescores_the_chosen_levels(
 def test_anonymous_users_are_sent_to_log_in_from_the_regrade_list(client_for: Any) -> None:
     response = client_for(None).get(reverse("submissions:regrade-list"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_regrade_window_is_set_per_assignment(
+    client_for: Any, assignment: Any, instructor: Any, cohort: Any
+) -> None:
+    url = reverse("submissions:regrade-window-save", args=[assignment.pk])
+    assert client_for(instructor).post(url, {"regrade_window_days": "14"}).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.regrade_window_days == 14
+    for bad in ("-1", "1000", "soon"):
+        response = client_for(instructor).post(url, {"regrade_window_days": bad})
+        assert response.status_code == 400
+    assignment.refresh_from_db()
+    assert assignment.regrade_window_days == 14
