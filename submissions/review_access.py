@@ -20,9 +20,3 @@ def get_submission_for_participant(user: User, pk: int) -> Submission:
 def get_regrade_for_handler(user: User, pk: int) -> RegradeRequest:
     """A request routed to the user (the original grader) or, for coordinators, any."""
     return get_object_or_404(regrades.requests_for_handler(user), pk=pk)
-
-
-def get_regrade_for_participant(user: User, pk: int) -> RegradeRequest:
-    return get_object_or_404(
-        RegradeRequest.objects.filter(requested_by=user).select_related("submission"), pk=pk
-    )

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from courses.access import get_assignment_for_instructor
 from courses.models import Assignment
@@ -269,7 +269,7 @@ def regrade_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_GET
 @login_required
 def regrade_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open and recent regrade requests this user handles (coordinators: all)."""

@@ -370,3 +370,35 @@ def test_the_schema_names_the_review_endpoints(client: Any) -> None:
         "/api/v1/regrade-requests/",
         "/api/v1/regrade-requests/{id}/resolve/",
     } <= set(paths)
+
+
+def test_anonymous_callers_get_nothing(client_for: Any, released: Submission) -> None:
+    """Every review view sends anonymous visitors to log in; every endpoint refuses them."""
+    request = ask(released)
+    assignment = released.assignment_id
+    views = [
+        ("submissions:rubric-save", [assignment]),
+        ("submissions:comment-bank-save", [assignment]),
+        ("submissions:regrade-window-save", [assignment]),
+        ("submissions:rubric-score", [released.pk]),
+        ("submissions:cell-comment-add", [released.pk]),
+        ("submissions:regrade-request", [released.pk]),
+        ("submissions:regrade-resolve", [request.pk]),
+    ]
+    for name, args in views:
+        response = client_for(None).post(reverse(name, args=args), {})
+        assert response.status_code == 302 and "login" in response["Location"], name
+    endpoints = [
+        reverse("submissions-api:comments", args=[released.pk]),
+        reverse("submissions-api:regrade-requests", args=[released.pk]),
+        reverse("submissions-api:handled-regrades"),
+    ]
+    for url in endpoints:
+        assert client_for(None).get(url).status_code in {401, 403}, url
+    resolve = reverse("submissions-api:resolve-regrade", args=[request.pk])
+    assert client_for(None).post(resolve, {}).status_code in {401, 403}
+    assert (
+        client_for(released.participant).post(reverse("submissions:regrade-list")).status_code
+        == 405
+    )
+    assert RegradeRequest.objects.get().is_open
