@@ -402,3 +402,28 @@ def test_anonymous_callers_get_nothing(client_for: Any, released: Submission) ->
         == 405
     )
     assert RegradeRequest.objects.get().is_open
+
+
+def test_a_grader_who_leaves_later_hands_the_request_on_at_once(
+    released: Submission, cohort: Any, instructor: Any, coordinator: Any
+) -> None:
+    request = ask(released)
+    cohort.instructors.remove(instructor)
+    assert [r.pk for r in regrades.escalate_overdue(now=request.created_at)] == [request.pk]
+    assert not regrades.can_resolve(instructor, RegradeRequest.objects.get())
+
+
+def test_the_outcome_mail_is_in_the_participants_language(
+    released: Submission, instructor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    participant = released.participant
+    participant.preferred_language = "de"
+    participant.save(update_fields=["preferred_language"])
+    request = ask(released)
+    with django_capture_on_commit_callbacks(execute=True):
+        regrades.resolve_regrade(
+            actor=instructor, request=request, accept=True, points=D(4), note="Passt."
+        )
+    [message] = mail.outbox
+    assert "Nachprüfungsantrag" in message.subject
+    assert "wurde angenommen: 2 → 4 Punkte." in message.body
