@@ -427,3 +427,25 @@ def test_the_outcome_mail_is_in_the_participants_language(
     [message] = mail.outbox
     assert "Nachprüfungsantrag" in message.subject
     assert "wurde angenommen: 2 → 4 Punkte." in message.body
+
+
+def test_the_regrade_list_needs_the_same_queries_for_more_requests(
+    client_for: Any, released: Submission, coordinator: Any, instructor: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = ask(released)
+    regrades.resolve_regrade(actor=instructor, request=first, accept=False, note="No.")
+    ask(released)
+    client = client_for(coordinator)
+    url = reverse("submissions:regrade-list")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    ask(released, key="discussion")
+    ask(released, target="test", key="test_square")
+    ask(released, target="test", key="test_square_hidden")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.content.decode().count("data-regrade=") == 4
+    assert len(many) == len(few)
