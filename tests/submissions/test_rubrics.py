@@ -479,3 +479,21 @@ def test_the_regrade_window_is_set_per_assignment(
         assert response.status_code == 400
     assignment.refresh_from_db()
     assert assignment.regrade_window_days == 14
+
+
+def test_republishing_the_notebook_keeps_the_rubric_points(
+    assignment: Any, instructor: Any
+) -> None:
+    import nbformat
+
+    from courses.services import publish_assignment
+    from tests.helpers import tiny_source_notebook
+
+    basic_rubric(assignment, instructor)
+    again = publish_assignment(
+        module=assignment.module,
+        slug=assignment.slug,
+        title="Squares, fixed",
+        source=nbformat.writes(tiny_source_notebook()).encode(),
+    )
+    assert (again.pk, again.rubric_points, again.max_points) == (assignment.pk, D(10), D(15))
