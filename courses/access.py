@@ -127,3 +127,12 @@ def get_certificate_request_in_cohort(cohort: Cohort, pk: int) -> CertificateReq
 
 def get_enrollment_in_cohort(cohort: Cohort, pk: int) -> Enrollment:
     return get_object_or_404(Enrollment.objects.select_related("user"), pk=pk, cohort=cohort)
+
+
+def get_enrollment_for_coordinator(user: User, pk: int) -> Enrollment:
+    """An enrolment in a program the user coordinates (staff: any), for freezing and
+    unfreezing grades; 404 for anyone else."""
+    enrollments = Enrollment.objects.select_related("user", "cohort__program")
+    if not user.is_coordinator:
+        enrollments = enrollments.filter(cohort__program__coordinators=user)
+    return get_object_or_404(enrollments, pk=pk)

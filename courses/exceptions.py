@@ -27,3 +27,7 @@ class PolicyInvalid(CoursesError):
 
 class ModuleResultRefused(CoursesError):
     pass
+
+
+class GradesFrozen(CoursesError):
+    """A certificate relies on these grades; a coordinator must unfreeze them first."""

@@ -261,6 +261,15 @@ class Assignment(models.Model):
     max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # Points the assignment's rubric adds on top of the notebook's (see docs/review.md,
+    # "Rubrics"); included in max_points and kept when the notebook is republished.
+    rubric_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    regrade_window_days = models.PositiveIntegerField(
+        _("regrade window (days)"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How long after release participants may ask for a regrade."),
+    )
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -395,6 +404,11 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort}"
+
+    @property
+    def grades_frozen(self) -> bool:
+        """Whether a certificate relies on this participant's grades (see ``GradeFreeze``)."""
+        return self.grade_freezes.filter(lifted_at__isnull=True).exists()
 
 
 class Grade(models.Model):
@@ -568,3 +582,46 @@ from courses.policies import (  # noqa: E402, F401
     PolicyModule,
     ProgressRecord,
 )
+
+
+class GradeFreeze(models.Model):
+    """A certificate relies on an enrolment's grades, so they must not change under it.
+
+    Created when a certificate is issued (or re-issued); while it is not lifted, every change
+    of that participant's reviews and released grades is refused. Only a coordinator lifts it,
+    with a reason; the row stays as the audit record.
+    """
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="grade_freezes"
+    )
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="grade_freezes"
+    )
+    frozen_at = models.DateTimeField(default=timezone.now)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-frozen_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(lifted_at__isnull=True),
+                name="grade_freeze_one_active_per_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | ~Q(lift_reason=""),
+                name="grade_freeze_lifted_with_reason",
+            ),
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

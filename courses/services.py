@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from courses import nbgrader, notifications
 from courses.exceptions import (
     CertificateActionRefused,
+    GradesFrozen,
     ModuleResultRefused,
     PolicyInvalid,
     PublishError,
@@ -23,6 +24,7 @@ from courses.models import (
     Cohort,
     Enrollment,
     Grade,
+    GradeFreeze,
     Module,
     Program,
 )
@@ -86,6 +88,10 @@ def publish_assignment(
         }
         for c in published.grade_cells
     ]
+    # A rubric's points count on top of the notebook's and survive republishing.
+    rubric_points = Assignment.objects.filter(module=module, slug=slug).values_list(
+        "rubric_points", flat=True
+    ).first() or Decimal(0)
     with transaction.atomic():
         assignment, _created = Assignment.objects.update_or_create(
             module=module,
@@ -101,7 +107,7 @@ def publish_assignment(
                 "release_sha256": release_sha,
                 "grading_sha256": grading_sha,
                 "grade_cells": grade_cells,
-                "max_points": published.max_points,
+                "max_points": published.max_points + rubric_points,
                 "autograded_points": published.autograded_points,
                 "manual_points": published.manual_points,
                 "published_at": timezone.now(),
@@ -127,19 +133,28 @@ def record_released_grade(
     """Record a released grade (final points, and the raw points and late penalty behind them),
     recompute and store the participant's progress, and issue the certificate if the program
     is now complete. Every write of a released grade (release, amended review, changed late
-    policy, extension) comes through here."""
+    policy, extension) comes through here.
+
+    Refused (``GradesFrozen``) when a certificate relies on the enrolment's grades and the
+    grade would change; recording the same values again is a no-op.
+    """
+    values = {
+        "points": min(max(points, Decimal(0)), max_points),
+        "raw_points": points if raw_points is None else raw_points,
+        "penalty_points": penalty_points,
+        "late_seconds": late_seconds,
+        "max_points": max_points,
+        "submission_id": submission_id,
+    }
+    if enrollment.grades_frozen:
+        existing = Grade.objects.filter(enrollment=enrollment, assignment=assignment).first()
+        if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+            return existing
+        raise GradesFrozen(frozen_message())
     grade, _created = Grade.objects.update_or_create(
         enrollment=enrollment,
         assignment=assignment,
-        defaults={
-            "points": min(max(points, Decimal(0)), max_points),
-            "raw_points": points if raw_points is None else raw_points,
-            "penalty_points": penalty_points,
-            "late_seconds": late_seconds,
-            "max_points": max_points,
-            "released_at": timezone.now(),
-            "submission_id": submission_id,
-        },
+        defaults={**values, "released_at": timezone.now()},
     )
     issue_certificate_if_complete(enrollment=enrollment)
     return grade
@@ -202,6 +217,7 @@ def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: 
     pending = CertificateRequest.objects.select_for_update().pending()
     for request in pending.filter(user=enrollment.user, program=program):
         _settle(request, actor=actor, certificate=certificate)
+    GradeFreeze.objects.create(enrollment=enrollment, certificate=certificate, frozen_by=actor)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
     transaction.on_commit(lambda: notifications.notify_certificate(certificate, kind))
     return certificate
@@ -288,6 +304,16 @@ def reissue_certificate(
     )
     old.superseded_by = new
     old.save(update_fields=["superseded_by"])
+    # The new certificate relies on the same grades: it takes over the freeze (or sets one,
+    # if a coordinator had lifted it to correct a grade before re-issuing).
+    GradeFreeze.objects.filter(enrollment=old.enrollment, lifted_at__isnull=True).update(
+        certificate=new
+    )
+    GradeFreeze.objects.get_or_create(
+        enrollment=old.enrollment,
+        lifted_at=None,
+        defaults={"certificate": new, "frozen_by": actor},
+    )
     transaction.on_commit(lambda: notifications.notify_certificate(new, "reissued"))
     return new
 
@@ -561,3 +587,52 @@ def record_module_result(
     )
     issue_certificate_if_complete(enrollment=enrollment)
     return result
+
+
+def frozen_message() -> str:
+    return _(
+        "A certificate has been issued on these grades, so they are frozen. "
+        "A coordinator can unfreeze them, with a reason, if they must change."
+    )
+
+
+@transaction.atomic
+def unfreeze_grades(*, actor: User, enrollment: Enrollment, reason: str) -> GradeFreeze:
+    """Lift the freeze on an enrolment's grades so a correction can be made (coordinators only).
+
+    The freeze row keeps who lifted it, when and why. The certificate is not touched: after the
+    correction, re-issue it (which freezes the grades again) or freeze them again as they are.
+    """
+    if not enrollment.cohort.program.is_coordinated_by(actor):
+        raise CertificateActionRefused(_("Only coordinators can unfreeze grades."))
+    if not reason.strip():
+        raise CertificateActionRefused(_("Unfreezing grades needs a reason."))
+    freeze = (
+        GradeFreeze.objects.select_for_update()
+        .filter(enrollment=enrollment, lifted_at__isnull=True)
+        .first()
+    )
+    if freeze is None:
+        raise CertificateActionRefused(_("These grades are not frozen."))
+    freeze.lifted_at = timezone.now()
+    freeze.lifted_by = actor
+    freeze.lift_reason = reason.strip()
+    freeze.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    logger.info("grades of enrollment %s unfrozen by %s", enrollment.pk, actor.pk)
+    return freeze
+
+
+@transaction.atomic
+def refreeze_grades(*, actor: User, enrollment: Enrollment) -> GradeFreeze:
+    """Freeze an enrolment's grades again under its valid certificate (coordinators only)."""
+    if not enrollment.cohort.program.is_coordinated_by(actor):
+        raise CertificateActionRefused(_("Only coordinators can freeze grades."))
+    certificate = Certificate.objects.issued().filter(enrollment=enrollment).first()
+    if certificate is None:
+        raise CertificateActionRefused(_("There is no valid certificate to freeze the grades for."))
+    freeze, _created = GradeFreeze.objects.get_or_create(
+        enrollment=enrollment,
+        lifted_at=None,
+        defaults={"certificate": certificate, "frozen_by": actor},
+    )
+    return freeze

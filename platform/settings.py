@@ -195,6 +195,10 @@ GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
 # open screen's ping renew it (docs/review.md).
 GRADING_LEASE_MINUTES = env_int("GRADING_LEASE_MINUTES", 30, minimum=1)
 
+# Regrade requests the original grader has not resolved within this many days go to the
+# coordinators too (manage.py escalate_regrades, run daily; see docs/review.md).
+REGRADE_ESCALATION_DAYS = env_int("REGRADE_ESCALATION_DAYS", 5, minimum=1)
+
 # Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.
 CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")

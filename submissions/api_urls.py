@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import api, queue_api, review_api
+from submissions import api, queue_api, regrade_api, review_api
 
 app_name = "submissions-api"
 urlpatterns = [
@@ -25,4 +25,17 @@ urlpatterns = [
     path("submissions/<int:pk>/release/", review_api.release_submission, name="release"),
     path("cohorts/<int:pk>/gradebook/", review_api.cohort_gradebook, name="gradebook"),
     path("cohorts/<int:pk>/gradebook.csv", review_api.cohort_gradebook_csv, name="gradebook-csv"),
+    # comments on cells and regrade requests (submissions/regrade_api.py)
+    path("submissions/<int:pk>/comments/", regrade_api.submission_comments, name="comments"),
+    path(
+        "submissions/<int:pk>/regrade-requests/",
+        regrade_api.submission_regrade_requests,
+        name="regrade-requests",
+    ),
+    path("regrade-requests/", regrade_api.handled_regrade_requests, name="handled-regrades"),
+    path(
+        "regrade-requests/<int:pk>/resolve/",
+        regrade_api.resolve_regrade_request,
+        name="resolve-regrade",
+    ),
 ]

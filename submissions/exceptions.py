@@ -57,3 +57,19 @@ class AllocationInvalid(SubmissionError):
 
 class IdentitiesHidden(SubmissionError):
     pass
+
+
+class GradesFrozen(ReviewInvalid):
+    """A certificate relies on these grades; a coordinator must unfreeze them first."""
+
+
+class RubricInvalid(SubmissionError):
+    pass
+
+
+class RegradeRefused(SubmissionError):
+    pass
+
+
+class CommentInvalid(SubmissionError):
+    pass

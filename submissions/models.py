@@ -257,6 +257,8 @@ class GradeEvent(models.Model):
         AUTOGRADE = "autograde", _("autograder")
         REVIEW = "review", _("instructor review")
         RELEASE = "release", _("release")
+        RUBRIC = "rubric", _("rubric change")
+        REGRADE = "regrade", _("regrade request")
 
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, related_name="grade_events"
@@ -402,3 +404,254 @@ class GraderAllocation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="allocations"
     )
     allocated_at = models.DateTimeField(default=timezone.now)
+
+
+# --- rubrics, comments on cells, regrade requests (docs/review.md) ---------------------------
+
+
+class Rubric(models.Model):
+    """An assignment's rubric: its versions (criteria and levels) and its comment bank.
+
+    The comment bank belongs to the rubric, not to a version: editing reusable comments never
+    re-scores anything.
+    """
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="rubric")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Rubric of {self.assignment}"
+
+    @property
+    def current(self) -> "RubricVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class RubricVersion(models.Model):
+    """One version of a rubric. A version reviews use is never edited: a new one replaces it."""
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "number"], name="rubric_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number}"
+
+
+class RubricCriterion(models.Model):
+    """What is judged, e.g. "Data quality". ``key`` is stable across versions."""
+
+    version = models.ForeignKey(RubricVersion, on_delete=models.CASCADE, related_name="criteria")
+    key = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="rubric_criterion_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def max_points(self) -> Decimal:
+        return max((level.max_points for level in self.levels.all()), default=Decimal(0))
+
+
+class RubricLevel(models.Model):
+    """A level of a criterion: fixed points (min = max) or a range the grader picks within."""
+
+    criterion = models.ForeignKey(RubricCriterion, on_delete=models.CASCADE, related_name="levels")
+    key = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    min_points = models.DecimalField(max_digits=8, decimal_places=2)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "key"], name="rubric_level_key_once"),
+            models.CheckConstraint(
+                condition=Q(min_points__gte=0) & Q(max_points__gte=models.F("min_points")),
+                name="rubric_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_range(self) -> bool:
+        return self.min_points != self.max_points
+
+
+class CommentBankEntry(models.Model):
+    """A reusable comment; for one criterion (by its stable key) or for any (blank key)."""
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="comment_bank")
+    criterion_key = models.CharField(max_length=32, blank=True)
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class RubricScore(models.Model):
+    """The level a grader chose for one criterion of a review, and the points it gives.
+
+    ``flag`` marks a score a rubric change could not carry over cleanly (see
+    ``submissions.rubrics.map_score``); ``previous_*`` keep what it was, for the grader.
+    """
+
+    class Flag(models.TextChoices):
+        NONE = "", _("ok")
+        CRITERION_REMOVED = "criterion_removed", _("criterion removed from the rubric")
+        LEVEL_REMOVED = "level_removed", _("chosen level removed from the rubric")
+        POINTS_ADJUSTED = "points_adjusted", _("points moved into the level's new range")
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rubric_scores")
+    version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="scores")
+    criterion_key = models.CharField(max_length=32)
+    level_key = models.CharField(max_length=32, blank=True)
+    points = models.DecimalField(max_digits=8, decimal_places=2)
+    comment = models.TextField(blank=True)
+    flag = models.CharField(max_length=20, choices=Flag.choices, blank=True, default=Flag.NONE)
+    previous_level = models.CharField(max_length=200, blank=True)
+    previous_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "criterion_key"], name="rubric_score_once_per_criterion"
+            ),
+            models.CheckConstraint(condition=Q(points__gte=0), name="rubric_score_not_negative"),
+        ]
+
+
+class TestOverride(models.Model):
+    """Points for one autograded test set by an accepted regrade request; they replace the
+    autograder's points for that test in this review's total, in every later run too."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="test_overrides")
+    grade_id = models.CharField(max_length=200)
+    points = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "grade_id"], name="test_override_once"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="test_override_not_negative"),
+        ]
+
+
+class CellComment(models.Model):
+    """A grader's comment on one cell (``#cell-N``, 1-based) and optionally a line of it.
+
+    Plain text, always escaped; the participant sees it beside the cell after release only.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="cell_comments")
+    cell = models.PositiveIntegerField()
+    line = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["cell", "line", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cell__gte=1), name="cell_comment_cell_from_one"),
+            models.CheckConstraint(
+                condition=Q(line__isnull=True) | Q(line__gte=1), name="cell_comment_line_from_one"
+            ),
+        ]
+
+
+class RegradeRequestQuerySet(models.QuerySet["RegradeRequest"]):
+    def open(self) -> "RegradeRequestQuerySet":
+        return self.filter(state=RegradeRequest.State.OPEN)
+
+
+class RegradeRequest(models.Model):
+    """A participant asks for one rubric criterion or one test to be looked at again."""
+
+    class Target(models.TextChoices):
+        CRITERION = "criterion", _("rubric criterion")
+        TEST = "test", _("test")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="regrade_requests"
+    )
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="regrade_requests")
+    target = models.CharField(max_length=16, choices=Target.choices)
+    target_key = models.CharField(max_length=200)
+    # What the target was called when asked, so the record reads right after rubric edits.
+    target_label = models.CharField(max_length=200)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="regrade_requests"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The original grader; null when they no longer teach the cohort (then coordinators handle).
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    points_before = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    points_after = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegradeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "target", "target_key"],
+                condition=Q(state="open"),
+                name="regrade_one_open_per_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open") | ~Q(resolution_note=""),
+                name="regrade_resolved_with_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Regrade of {self.target_label} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None

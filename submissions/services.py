@@ -9,14 +9,20 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 
+from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.exceptions import PublishError
 from courses.late import LatePolicy, apply_late_policy
 from courses.models import Assignment, Cohort, Enrollment, Extension, Module
 from courses.nbgrader_import import SourceNotebook, grouped
-from courses.services import publish_assignment, record_released_grade, refresh_progress
+from courses.services import (
+    frozen_message,
+    publish_assignment,
+    record_released_grade,
+    refresh_progress,
+)
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from submissions import tasks
@@ -32,6 +38,7 @@ from submissions.exceptions import (
     AttemptsExhausted,
     DataFilesInvalid,
     ExtensionInvalid,
+    GradesFrozen,
     NotebookInvalid,
     PurgeRefused,
     ReviewInvalid,
@@ -47,6 +54,7 @@ from submissions.models import (
     ReviewScore,
     Submission,
     SubmissionFile,
+    TestOverride,
 )
 from submissions.notebooks import NotebookRejected, validate_notebook
 from submissions.notifications import notify_release
@@ -348,7 +356,9 @@ def save_review(
     The grading screen sends its lease token: the save is refused unless that lease is still
     valid (and renews it). Without a token (scripts) it is refused while another grader holds
     the submission (see ``submissions.reviewing.leases``).
+    Refused while a certificate relies on the participant's grades (see ``ensure_not_frozen``).
     """
+    ensure_not_frozen(submission)
     if lease_token is None:
         leases.refuse_if_leased_by_other(grader=grader, submission=submission)
     else:
@@ -387,9 +397,7 @@ def save_review(
             )
     review.grader = grader
     review.feedback = feedback
-    review.manual_points = sum(points.values(), Decimal(0)) + sum(
-        (s.points for gid, s in existing.items() if gid not in points), Decimal(0)
-    )
+    review.manual_points = manual_points_of(review)
     review.updated_at = timezone.now()
     review.save(update_fields=["grader", "feedback", "manual_points", "updated_at"])
     if review.is_released:
@@ -408,6 +416,7 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     )
     if review.is_released:
         return review
+    ensure_not_frozen(submission)
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
@@ -416,12 +425,44 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     return review
 
 
-def _record_total(*, review: Review, actor: User, reason: str) -> None:
-    """Compute raw points, late penalty and final total of a released review, log and record it."""
+def ensure_not_frozen(submission: Submission) -> None:
+    """Refuse a change of the grades a certificate relies on (docs/review.md, "Freezing")."""
+    if submission.enrollment.grades_frozen:
+        raise GradesFrozen(frozen_message())
+
+
+def manual_points_of(review: Review) -> Decimal:
+    """The review's manual points: manually graded cells plus rubric criteria."""
+    cells = review.scores.aggregate(total=Sum("points"))["total"] or Decimal(0)
+    rubric = review.rubric_scores.aggregate(total=Sum("points"))["total"] or Decimal(0)
+    return cells + rubric
+
+
+def autograded_points_of(review: Review, run: GradingRun | None) -> Decimal:
+    """The run's autograded points, with accepted test regrades replacing their tests' points."""
+    points = (run.autograded_points if run else None) or Decimal(0)
+    overrides = {o.grade_id: o.points for o in TestOverride.objects.filter(review=review)}
+    if overrides and run is not None:
+        for result in run.results.filter(grade_id__in=overrides):
+            points += overrides[result.grade_id] - (result.points or Decimal(0))
+    return max(points, Decimal(0))
+
+
+def record_total(
+    *,
+    review: Review,
+    actor: User,
+    reason: str,
+    source: GradeEvent.Source = GradeEvent.Source.RELEASE,
+) -> None:
+    """Compute raw points, late penalty and final total of a released review, log and record it.
+
+    Raises ``GradesFrozen`` when a certificate relies on the grade and it would change.
+    """
     submission = review.submission
     assignment = submission.assignment
     run = latest_run(submission)
-    autograded = (run.autograded_points if run else None) or Decimal(0)
+    autograded = autograded_points_of(review, run)
     max_points = assignment.max_points
     late = apply_late_policy(
         raw=min(autograded + review.manual_points, max_points),
@@ -441,21 +482,42 @@ def _record_total(*, review: Review, actor: User, reason: str) -> None:
         GradeEvent.objects.create(
             submission=submission,
             actor=actor,
-            source=GradeEvent.Source.RELEASE,
+            source=source,
             old_points=old,
             new_points=late.final,
             reason=reason if not late.penalty else f"{reason} (late penalty {late.penalty})",
         )
-    record_released_grade(
-        enrollment=submission.enrollment,
-        assignment=assignment,
-        points=late.final,
-        raw_points=late.raw,
-        penalty_points=late.penalty,
-        late_seconds=submission.late_seconds,
-        max_points=max_points,
-        submission_id=submission.pk,
+    try:
+        record_released_grade(
+            enrollment=submission.enrollment,
+            assignment=assignment,
+            points=late.final,
+            raw_points=late.raw,
+            penalty_points=late.penalty,
+            late_seconds=submission.late_seconds,
+            max_points=max_points,
+            submission_id=submission.pk,
+        )
+    except CoursesGradesFrozen as error:
+        raise GradesFrozen(error.message) from error
+
+
+_record_total = record_total
+
+
+def frozen_released_submissions(
+    *, assignment: Assignment, cohort: Cohort | None = None
+) -> list[Submission]:
+    """Attempts with a released grade that bulk recomputations skip because a certificate
+    relies on their participant's grades; views report them after a bulk change."""
+    reviews = Review.objects.filter(
+        submission__assignment=assignment,
+        state=Review.State.RELEASED,
+        submission__enrollment__grade_freezes__lifted_at__isnull=True,
     )
+    if cohort is not None:
+        reviews = reviews.filter(submission__enrollment__cohort=cohort)
+    return [r.submission for r in reviews.select_related("submission__participant").distinct()]
 
 
 @transaction.atomic
@@ -464,7 +526,8 @@ def change_late_policy(
 ) -> int:
     """Change an assignment's late policy and recompute every released grade under it.
 
-    Returns how many released grades were recomputed; each change is a GradeEvent.
+    Returns how many released grades were recomputed; each change is a GradeEvent. Grades a
+    certificate relies on are skipped (``frozen_released_submissions`` lists them).
     """
     assignment.late_grace_minutes = policy.grace_minutes
     assignment.late_penalty_percent = policy.percent_per_unit
@@ -483,6 +546,8 @@ def change_late_policy(
     reviews = Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
     count = 0
     for review in reviews.select_related("submission__assignment", "submission__enrollment"):
+        if review.submission.enrollment.grades_frozen:
+            continue
         _record_total(review=review, actor=actor, reason="Late policy changed")
         count += 1
     return count
@@ -500,13 +565,19 @@ def grant_extension(
     cutoff_at: datetime | None = None,
 ) -> Extension:
     """Give one participant or a whole cohort more time; their lateness and released grades
-    are recomputed against the new due date."""
+    are recomputed against the new due date.
+
+    Refused for one participant whose grades are frozen; for a cohort, frozen participants'
+    released grades are left as they are (``frozen_released_submissions`` lists them).
+    """
     if not reason.strip():
         raise ExtensionInvalid("An extension needs a reason.")
     if (enrollment is None) == (cohort is None):
         raise ExtensionInvalid("An extension is for one participant or for one cohort.")
     if cutoff_at is not None and cutoff_at < due_at:
         raise ExtensionInvalid("The cut-off cannot come before the new due date.")
+    if enrollment is not None and enrollment.grades_frozen:
+        raise GradesFrozen(frozen_message())
     extension = Extension.objects.create(
         assignment=assignment,
         enrollment=enrollment,
@@ -523,6 +594,8 @@ def grant_extension(
         else affected.filter(enrollment__cohort=cohort)
     )
     for submission in affected:
+        if submission.enrollment.grades_frozen:
+            continue
         late = assignment.deadline_for(submission.enrollment).late_seconds(submission.submitted_at)
         if late != submission.late_seconds:
             submission.late_seconds = late

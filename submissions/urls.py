@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import gradebook_views, views
+from submissions import gradebook_views, review_views, views
 from submissions.queue_urls import urlpatterns as queue_urlpatterns
 
 app_name = "submissions"
@@ -24,5 +24,36 @@ urlpatterns = [
     path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),
     path("assignments/<int:pk>/export.zip", gradebook_views.assignment_export, name="export-zip"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
+    # reviewing: rubrics, comments on cells, regrade requests (submissions/review_views.py)
+    path("assignments/<int:pk>/rubric/", review_views.rubric_edit, name="rubric"),
+    path("assignments/<int:pk>/rubric/save/", review_views.rubric_save, name="rubric-save"),
+    path(
+        "assignments/<int:pk>/comment-bank/",
+        review_views.comment_bank_save,
+        name="comment-bank-save",
+    ),
+    path(
+        "assignments/<int:pk>/regrade-window/",
+        review_views.regrade_window_save,
+        name="regrade-window-save",
+    ),
+    path("submissions/<int:pk>/rubric/", review_views.rubric_score, name="rubric-score"),
+    path("submissions/<int:pk>/comments/", review_views.cell_comment_add, name="cell-comment-add"),
+    path(
+        "submissions/<int:pk>/comments/<int:comment_pk>/delete/",
+        review_views.cell_comment_delete,
+        name="cell-comment-delete",
+    ),
+    path(
+        "submissions/<int:pk>/regrade-requests/",
+        review_views.regrade_request_create,
+        name="regrade-request",
+    ),
+    path("regrade-requests/", review_views.regrade_list, name="regrade-list"),
+    path(
+        "regrade-requests/<int:pk>/resolve/",
+        review_views.regrade_resolve,
+        name="regrade-resolve",
+    ),
 ]
 urlpatterns += queue_urlpatterns

@@ -35,7 +35,7 @@ from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
-from submissions import services
+from submissions import cell_comments, services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
@@ -163,6 +163,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     else:
         fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
+    fragment = cell_comments.in_notebook(request.user, submission, fragment)
     document = render_document(
         fragment, style_nonce=str(get_nonce(request)), title=submission.original_filename
     )

@@ -117,3 +117,22 @@ def issue_certificate(user: User, assignment: Any, points: str = "5") -> "Certif
         submission_id=1,
     )
     return Certificate.objects.select_related("program__institution").get(user=user)
+
+
+def keep_program_incomplete(assignment: Any) -> Any:
+    """Add a second required module with an assignment nobody has a grade for, so releasing
+    grades does not complete the program: no certificate is issued and nothing is frozen."""
+    import nbformat as nbf
+
+    from courses.models import Module
+    from courses.services import publish_assignment
+
+    module = Module.objects.create(
+        program=assignment.module.program, title="Later module", order=99
+    )
+    return publish_assignment(
+        module=module,
+        slug="later",
+        title="Later",
+        source=nbf.writes(tiny_source_notebook()).encode(),
+    )

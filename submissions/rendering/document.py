@@ -67,10 +67,18 @@ details > summary { cursor: pointer; }
 .output_error pre { background: #fff0f0; padding: .5rem .75rem; border-radius: 6px; white-space: pre; overflow-x: auto; }
 .output_latex { white-space: pre-wrap; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .unknown_cell p { color: #6e7781; font-style: italic; }
+/* graders' comments, inserted under their cell by submissions.cell_comments */
+.nb-comments { margin: -.5rem 0 1rem 5.5rem; }
+.nb-comment {
+  border-left: 4px solid #bf8700; background: #fff8c5; border-radius: 4px;
+  padding: .4rem .75rem; margin: 0 0 .4rem;
+}
+.nb-comment p { margin: 0 0 .3em; } .nb-comment p:last-child { margin: 0; }
+.nb-comment-head { font-size: .8rem; color: #59636e; font-weight: 600; }
 @media (max-width: 40rem) {
   body { padding: .5rem; }
   .prompt { display: none; }
-  .text_cell .inner_cell, .raw_cell, .unknown_cell { margin-left: 0; }
+  .text_cell .inner_cell, .raw_cell, .unknown_cell, .nb-comments { margin-left: 0; }
 }
 
 /* tables, including pandas' DataFrame HTML */

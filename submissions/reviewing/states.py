@@ -131,6 +131,11 @@ def release_ready_reviews(
             # Graded again after it was marked ready: its total is not known yet.
             skipped += 1
             continue
+        if review.submission.enrollment.grades_frozen:
+            # A certificate rests on this participant's grades: a coordinator must unfreeze
+            # them first (docs/review.md, "Freezing grades"); the others are released.
+            skipped += 1
+            continue
         review.state = Review.State.RELEASED
         review.released_at = now
         review.save(update_fields=["state", "released_at"])

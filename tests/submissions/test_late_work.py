@@ -13,7 +13,7 @@ from courses.models import Grade
 from submissions import services
 from submissions.exceptions import AssignmentClosed, ExtensionInvalid
 from submissions.models import GradeEvent, GradingRun, Submission
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import keep_program_incomplete, participant_notebook, upload_file
 
 NOW = timezone.now()
 
@@ -36,6 +36,7 @@ def graded(submission: Submission, points: str = "3") -> Submission:
 
 @pytest.fixture
 def late_assignment(assignment: Any) -> Any:
+    keep_program_incomplete(assignment)  # no certificate, so no frozen grades
     assignment.due_at = NOW - dt.timedelta(days=1, hours=2)  # due 26 hours ago
     assignment.late_penalty_percent = Decimal(10)  # of 5 points: 0.5 per started day
     assignment.save(update_fields=["due_at", "late_penalty_percent"])
