@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from courses.models import Assignment, Cohort, Enrollment, Grade, Module
 from courses.progress import ProgramProgress, progress_for
-from courses.scoring import ZERO, percentage
+from courses.scoring import ZERO, percentage, round_score
 from courses.templatetags.grades import percent as format_percent
 from courses.templatetags.grades import points as format_points
 from platform.spreadsheets import spreadsheet_text
@@ -119,7 +119,12 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
     grades: dict[tuple[int, int], Grade] = {
         (grade.enrollment_id, grade.assignment_id): grade
         for grade in Grade.objects.filter(enrollment__cohort=cohort).only(
-            "enrollment_id", "assignment_id", "points", "max_points", "late_seconds"
+            "enrollment_id",
+            "assignment_id",
+            "submission_id",
+            "points",
+            "max_points",
+            "late_seconds",
         )
     }
     # One pass over every attempt of the cohort: counts, the latest attempt's status and review
@@ -230,7 +235,14 @@ def gradebook_csv(book: Gradebook, *, breakdown: Breakdown = module_breakdown) -
             spreadsheet_text(f"module: {title} (max)"),
             spreadsheet_text(f"module: {title} (%)"),
         ]
-    header += ["weighted grade (%)", "requirements met"]
+    # The grading policy's weighted categories (drop-lowest applied), as the requirement engine
+    # judged them: the same figures the participant's checklist shows.
+    policy_categories = book.rows[0].progress.result.categories if book.rows else ()
+    for category in policy_categories:
+        header.append(
+            spreadsheet_text(f"category: {category.title} ({round_score(category.weight)} %) (%)")
+        )
+    header += ["weighted grade (%)", "requirements met", "policy version"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -248,8 +260,16 @@ def gradebook_csv(book: Gradebook, *, breakdown: Breakdown = module_breakdown) -
         values += [c.state for c in row.cells]
         for total in breakdown(book, row):
             values += [total.points, total.max_points, total.percent]
+        standings = {c.key: c for c in row.progress.result.categories}
+        for category in policy_categories:
+            standing = standings.get(category.key)
+            values.append("" if standing is None or standing.percent is None else standing.percent)
         weighted = row.progress.weighted_grade
-        values += ["" if weighted is None else weighted, "yes" if row.progress.complete else "no"]
+        values += [
+            "" if weighted is None else weighted,
+            "yes" if row.progress.complete else "no",
+            row.progress.policy_version,
+        ]
         writer.writerow(values)
         yield _flush(buffer)
 
@@ -299,6 +319,17 @@ def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) 
                     else str(row.progress.weighted_grade)
                 ),
                 "requirements_met": row.progress.complete,
+                "policy_version": row.progress.policy_version,
+                "policy_categories": [
+                    {
+                        "key": c.key,
+                        "title": c.title,
+                        "weight": str(c.weight),
+                        "percent": None if c.percent is None else str(c.percent),
+                        "dropped": list(c.dropped),
+                    }
+                    for c in row.progress.result.categories
+                ],
             }
             for row in book.rows
         ],

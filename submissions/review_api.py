@@ -196,6 +196,18 @@ class GradebookCategorySerializer(serializers.Serializer[None]):
     percent = serializers.DecimalField(max_digits=5, decimal_places=1)
 
 
+class GradebookPolicyCategorySerializer(serializers.Serializer[None]):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, help_text="Null before any grade."
+    )
+    dropped = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Assignments dropped as the lowest."
+    )
+
+
 class GradebookRowSerializer(serializers.Serializer[None]):
     username = serializers.CharField()
     name = serializers.CharField()
@@ -203,8 +215,12 @@ class GradebookRowSerializer(serializers.Serializer[None]):
     status = serializers.CharField()
     cells = GradebookCellSerializer(many=True)
     categories = GradebookCategorySerializer(many=True)
-    weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1)
+    weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     requirements_met = serializers.BooleanField()
+    policy_version = serializers.IntegerField(help_text="The grading policy version applied.")
+    policy_categories = GradebookPolicyCategorySerializer(
+        many=True, help_text="The grading policy's weighted categories, as the engine judged them."
+    )
 
 
 class GradebookCohortSerializer(serializers.Serializer[None]):

@@ -116,10 +116,10 @@ def test_the_csv_export_has_points_module_percentages_and_is_formula_safe(
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     header, first = rows[0], rows[1]
     assert header[:4] == ["username", "name", "email", "status"]
-    assert header[-2:] == ["weighted grade (%)", "requirements met"]
+    assert header[-3:] == ["weighted grade (%)", "requirements met", "policy version"]
     assert first[1] == "'=HYPERLINK(1)"
     assert first[4] == "4.50"
-    assert first[-2:] == ["90.0", "yes"]
+    assert first[-3:] == ["90.0", "yes", "0"]  # version 0: the modules' own rules
     assert len(rows) == 13
 
 
@@ -140,7 +140,25 @@ def test_only_the_cohorts_instructors_and_coordinators_see_the_gradebook(
         assert client_for(instructor).post(url).status_code == 405
 
 
+@pytest.fixture
+def capstone_project(module: Any) -> Any:
+    """A capstone published before the crowd's grades, so nobody completes the program (and
+    no certificate freezes their grades) before the test releases the project."""
+    from courses.models import Module
+
+    capstone = Module.objects.create(
+        program=module.program, title="Project", order=9, is_capstone=True
+    )
+    return publish_assignment(
+        module=capstone,
+        slug="project",
+        title="Project",
+        source=nbformat.writes(tiny_source_notebook()).encode(),
+    )
+
+
 def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
+    capstone_project: Any,
     crowd: list[Enrollment],
     cohort: Any,
     module: Any,
@@ -148,15 +166,7 @@ def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
     instructor: Any,
     client_for: Any,
 ) -> None:
-    from courses.models import Module
-
-    second = Module.objects.create(program=module.program, title="Projects", order=2)
-    project = publish_assignment(
-        module=second,
-        slug="project",
-        title="Project",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    project = capstone_project
     record_released_grade(
         enrollment=crowd[0],
         assignment=project,
@@ -173,10 +183,10 @@ def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
         first["module: Foundations (%)"],
     ) == ("4.50", "5.00", "90.0")
     # 2.35 of 5 = 47 %; rounded by courses.scoring's one rule.
-    assert (first["module: Projects (points)"], first["module: Projects (%)"]) == ("2.35", "47.0")
+    assert (first["module: Project (points)"], first["module: Project (%)"]) == ("2.35", "47.0")
     assert first["Squares state"] == "released" and first["Project state"] == "released"
     nobody = next(r for r in rows if r["username"] == crowd[11].user.username)
-    assert (nobody["module: Projects (points)"], nobody["module: Projects (%)"]) == ("0", "0.0")
+    assert (nobody["module: Project (points)"], nobody["module: Project (%)"]) == ("0", "0.0")
     assert nobody["Project state"] == "missing"
 
 
@@ -195,7 +205,7 @@ def test_a_swapped_breakdown_function_changes_only_the_categories(
         "module: all (max)",
         "module: all (%)",
     ]
-    assert next(csv.reader(io.StringIO(lines[1])))[-5:-2] == ["1", "4", "25.0"]
+    assert next(csv.reader(io.StringIO(lines[1])))[-6:-3] == ["1", "4", "25.0"]
 
 
 def test_the_page_flags_late_work_review_states_and_failed_grading(
@@ -229,3 +239,43 @@ def test_the_page_flags_late_work_review_states_and_failed_grading(
     ) in page
     release_page_states = gradebook_for(cohort).rows
     assert {c.cells[0].state for c in release_page_states} == {"in_review", "submitted"}
+
+
+def test_the_csv_and_json_show_the_grading_policys_weighted_categories(
+    capstone_project: Any,
+    crowd: list[Enrollment],
+    cohort: Any,
+    module: Any,
+    instructor: Any,
+    coordinator: Any,
+    client_for: Any,
+) -> None:
+    from tests.courses.test_progress_storage import categorised_policy
+
+    project = capstone_project
+    # exercises 40 % (minimum 50 %), project 60 %, pass mark 60 %
+    categorised_policy(module.program, module, project.module, coordinator)
+    record_released_grade(
+        enrollment=crowd[0],
+        assignment=project,
+        points=project.max_points,
+        max_points=project.max_points,
+        submission_id=0,
+    )
+    client = client_for(instructor)
+    response = client.get(reverse("submissions:gradebook-csv", args=[cohort.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    first = next(r for r in rows if r["username"] == crowd[0].user.username)
+    assert first["category: exercises (40.0 %) (%)"] == "90.0"
+    assert first["category: project (60.0 %) (%)"] == "100.0"
+    assert first["weighted grade (%)"] == "96.0"  # 0.4 x 90 + 0.6 x 100
+    assert first["policy version"] == "1"
+    nobody = next(r for r in rows if r["username"] == crowd[11].user.username)
+    assert nobody["category: project (60.0 %) (%)"] == ""  # nothing released yet
+    data = client.get(reverse("submissions-api:gradebook", args=[cohort.pk])).json()
+    row = next(r for r in data["rows"] if r["username"] == crowd[0].user.username)
+    assert row["policy_version"] == 1
+    assert [(c["key"], c["percent"]) for c in row["policy_categories"]] == [
+        ("exercises", "90.0"),
+        ("project", "100.0"),
+    ]
