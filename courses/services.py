@@ -217,7 +217,12 @@ def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: 
     pending = CertificateRequest.objects.select_for_update().pending()
     for request in pending.filter(user=enrollment.user, program=program):
         _settle(request, actor=actor, certificate=certificate)
-    GradeFreeze.objects.create(enrollment=enrollment, certificate=certificate, frozen_by=actor)
+    # The certificate rests on these grades: freeze them (a freeze left from a revoked
+    # certificate, which revoking does not lift, now belongs to this one).
+    if not GradeFreeze.objects.filter(enrollment=enrollment, lifted_at__isnull=True).update(
+        certificate=certificate
+    ):
+        GradeFreeze.objects.create(enrollment=enrollment, certificate=certificate, frozen_by=actor)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
     transaction.on_commit(lambda: notifications.notify_certificate(certificate, kind))
     return certificate

@@ -86,6 +86,7 @@ class QueueRowSerializer(serializers.Serializer[Submission]):
         lease = getattr(submission, "lease", None)
         return lease if lease is not None and lease.is_valid() else None
 
+    @extend_schema_field(LeaseSerializer(allow_null=True))
     def get_lease(self, submission: Submission) -> dict[str, object] | None:
         lease = self._lease(submission)
         return dict(LeaseSerializer(lease).data) if lease else None

@@ -454,10 +454,13 @@ def record_total(
     actor: User,
     reason: str,
     source: GradeEvent.Source = GradeEvent.Source.RELEASE,
+    record_grade: bool = True,
 ) -> None:
     """Compute raw points, late penalty and final total of a released review, log and record it.
 
-    Raises ``GradesFrozen`` when a certificate relies on the grade and it would change.
+    ``record_grade=False`` leaves ``courses.Grade`` alone: for an earlier attempt released in
+    the same batch as a later one, whose total is the grade. Raises ``GradesFrozen`` when a
+    certificate relies on the grade and it would change.
     """
     submission = review.submission
     assignment = submission.assignment
@@ -487,6 +490,8 @@ def record_total(
             new_points=late.final,
             reason=reason if not late.penalty else f"{reason} (late penalty {late.penalty})",
         )
+    if not record_grade:
+        return
     try:
         record_released_grade(
             enrollment=submission.enrollment,

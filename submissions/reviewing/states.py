@@ -103,7 +103,7 @@ def ready_reviews(*, user: User, assignment: Assignment) -> models.QuerySet[Revi
 class ReleaseResult:
     reviews: int
     participants: int
-    skipped: int = 0  # ready, but being autograded again: they wait for the next release
+    skipped: int = 0  # ready, but being autograded again or frozen: they wait for the next release
 
 
 @transaction.atomic
@@ -125,23 +125,30 @@ def release_ready_reviews(
     now = timezone.now()
     latest_per_participant: dict[int, Review] = {}
     skipped = 0
+    # Attempts in order: a participant's grade is their latest released attempt's, so the
+    # earlier ones of this batch are released without recording a grade (and a certificate
+    # the latest one completes rests on the latest, not on an earlier attempt).
+    reviews.sort(key=lambda r: (r.submission.participant_id, r.submission.attempt_no))
+    frozen = {r.submission.enrollment_id for r in reviews if r.submission.enrollment.grades_frozen}
+    releasable = []
     for review in reviews:
         run = latest_run(review.submission)
         if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
             # Graded again after it was marked ready: its total is not known yet.
             skipped += 1
-            continue
-        if review.submission.enrollment.grades_frozen:
+        elif review.submission.enrollment_id in frozen:
             # A certificate rests on this participant's grades: a coordinator must unfreeze
             # them first (docs/review.md, "Freezing grades"); the others are released.
             skipped += 1
-            continue
+        else:
+            releasable.append(review)
+            latest_per_participant[review.submission.participant_id] = review
+    for review in releasable:
         review.state = Review.State.RELEASED
         review.released_at = now
         review.save(update_fields=["state", "released_at"])
-        # Attempts in order: the participant's grade ends as their latest released attempt.
-        _record_total(review=review, actor=actor, reason="Grade released")
-        latest_per_participant[review.submission.participant_id] = review
+        is_latest = latest_per_participant[review.submission.participant_id] is review
+        _record_total(review=review, actor=actor, reason="Grade released", record_grade=is_latest)
     for review in latest_per_participant.values():
         transaction.on_commit(lambda review=review: notify_release(review))  # type: ignore[misc]
     return ReleaseResult(
