@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from courses.models import Certificate, Cohort, Enrollment
+from courses.models import Certificate, CertificateRequest, Cohort, Enrollment
 from courses.progress import progress_for
 from platform.types import AuthenticatedHttpRequest
 from submissions.models import Submission
@@ -38,6 +38,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     )
     certificates = Certificate.objects.filter(user=request.user).select_related("program")
+    awaiting_approval = (
+        CertificateRequest.objects.pending().filter(user=request.user).select_related("program")
+    )
     return render(
         request,
         "platform/home.html",
@@ -45,5 +48,6 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "progress": progress_for(enrollments, now=timezone.now()),
             "taught_cohorts": taught,
             "certificates": certificates,
+            "awaiting_approval": awaiting_approval,
         },
     )

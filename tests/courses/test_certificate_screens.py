@@ -369,6 +369,9 @@ def test_with_approval_a_met_rule_waits_for_a_coordinator(
     )
     assert 'data-state="pending"' in program_page.content.decode()
     assert "awaiting approval" in program_page.content.decode()
+    # ... and on the home page, among their certificates.
+    home = client_for(enrolled).get(reverse("home")).content.decode()
+    assert f'id="awaiting-approval-{approval_program.slug}"' in home
 
     # Releasing again does not create a second request.
     release(enrolled, assignment, "4")
