@@ -38,7 +38,7 @@ class Cell(NamedTuple):
     """
 
     assignment: Assignment
-    grade: Grade | None
+    grade: "ReleasedGrade | None"
     attempts: int
     late: bool
     state: str
@@ -51,7 +51,18 @@ class Cell(NamedTuple):
         return percentage(self.grade.points, self.grade.max_points) if self.grade else None
 
 
-def cell_state(grade: Grade | None, attempts: int, review_state: str | None) -> str:
+@dataclass(frozen=True, slots=True)
+class ReleasedGrade:
+    """The columns of a ``courses.Grade`` the gradebook shows: thousands per page, so plain
+    tuples from the database rather than model instances (a third of the page's time)."""
+
+    points: Decimal
+    max_points: Decimal
+    late_seconds: int
+    submission_id: int | None
+
+
+def cell_state(grade: ReleasedGrade | None, attempts: int, review_state: str | None) -> str:
     if grade is not None:
         return "released"
     if not attempts:
@@ -116,15 +127,17 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
     )
     # Progress is stored per enrollment (courses.services.recompute_progress): one cheap read.
     progress = {p.enrollment.pk: p for p in progress_for(enrollments)}
-    grades: dict[tuple[int, int], Grade] = {
-        (grade.enrollment_id, grade.assignment_id): grade
-        for grade in Grade.objects.filter(enrollment__cohort=cohort).only(
-            "enrollment_id",
-            "assignment_id",
-            "submission_id",
-            "points",
-            "max_points",
-            "late_seconds",
+    grades: dict[tuple[int, int], ReleasedGrade] = {
+        (enrollment_id, assignment_id): ReleasedGrade(points, max_points, late, submission_id)
+        for enrollment_id, assignment_id, points, max_points, late, submission_id in (
+            Grade.objects.filter(enrollment__cohort=cohort).values_list(
+                "enrollment_id",
+                "assignment_id",
+                "points",
+                "max_points",
+                "late_seconds",
+                "submission_id",
+            )
         )
     }
     # One pass over every attempt of the cohort: counts, the latest attempt's status and review
