@@ -26,6 +26,8 @@ from submissions.grading.sandbox import (
     SandboxUnavailable,
     bwrap_arguments,
     grading_ids,
+    kernel_python,
+    python_layout,
     resolve_isolation,
     sandbox_interpreter,
     sandbox_mode,
@@ -236,13 +238,18 @@ def test_the_sandbox_binds_only_the_system_the_interpreter_and_the_run(tmp_path:
         (str(tmp_path / "run" / "k"), str(tmp_path / "run" / "k")),
         (str(tmp_path / "work"), "/home/grader"),
     ]
-    allowed = [Path("/usr"), Path("/etc"), Path(sys.base_prefix), Path(sys.prefix) / "lib"]
+    # The kernel's own venv (its lib and its read-only matplotlib cache), not the worker's.
+    layout = python_layout(kernel_python())
+    assert layout.venv is not None
+    venv_parts = [layout.venv / "lib", layout.venv / "mplconfig"]
+    allowed = [Path("/usr"), Path("/etc"), layout.base, *venv_parts]
     for source, dest in read_only:
         path = Path(source)
         assert path != PROJECT_ROOT and path not in PROJECT_ROOT.parents, source
         assert any(path == a or a in path.parents for a in allowed) or tmp_path in path.parents
         if PROJECT_ROOT in path.parents:  # the venv lives in the project here; only its lib
-            assert path == Path(sys.prefix) / "lib", source
+            assert path in venv_parts, source
+        assert Path(sys.prefix) not in (path, *path.parents), source  # not the web app's venv
         assert not dest.startswith(("/root", "/work", str(PROJECT_ROOT))), dest
     assert not any("db.sqlite3" in source for source, _ in read_only + writable)
     # bwrap mounts in order: the tmpfs first, or it would hide the run directory below it.
@@ -286,7 +293,9 @@ def test_the_kernel_environment_is_built_from_nothing(
         "LD_LIBRARY_PATH",
         "OPENBLAS_CORETYPE",
         "OPENBLAS_L2_SIZE",
+        "MPLCONFIGDIR",  # the read-only matplotlib cache, once built
     }
+    assert env.get("MPLCONFIGDIR", "/opt/kernel/mplconfig") == "/opt/kernel/mplconfig"
     assert (env["HOME"], env["TMPDIR"], env["USER"]) == ("/home/grader", "/tmp", "grader")
     assert env["NBGRADER_EXECUTION"] == "autograde"
     assert "do-not-leak" not in " ".join(command)
