@@ -12,8 +12,8 @@ kernel per submission as before. Where the template cannot start, or dies, gradi
 to the per-submission kernel for that submission (logged), and the template is started again
 at the next submission (at most once a minute after a failed start).
 
-The template runs as root inside its sandbox, with CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID,
-CAP_SETPCAP and CAP_KILL and no others, no network, no seccomp filter (it must mount and
+The template runs as root inside its sandbox, with CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID,
+CAP_SETGID, CAP_SETPCAP and CAP_KILL and no others, no network, no seccomp filter (it must mount and
 unshare); it never runs participants' code itself and never reads a submission. Each job
 lives in a spool directory the template sees at /spool: ``<spool>/jN/{work,k,kernel.log}``.
 """
@@ -61,7 +61,14 @@ RUN_INSIDE = "/run/kernel"
 MPLCONFIG_INSIDE = f"{KERNEL_ROOT}/mplconfig"
 TEMPLATE_INSIDE = f"{KERNEL_ROOT}/template.py"
 TEMPLATE_SOURCE = Path(__file__).with_name("kernel_template.py")
-CAPABILITIES = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_KILL")
+CAPABILITIES = (
+    "CAP_SYS_ADMIN",  # unshare, mount
+    "CAP_NET_ADMIN",  # bring up lo in each child's network namespace
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_SETPCAP",  # drop the bounding set
+    "CAP_KILL",  # its children once they run as the grading uid
+)
 _START_TIMEOUT_S = 120.0
 _REPLY_TIMEOUT_S = 20.0
 _RETRY_S = 60.0

@@ -3,8 +3,8 @@
 This file runs *inside* the grading sandbox with the kernel's interpreter (never in the worker,
 and nothing of the project is importable next to it): ``python -s -P kernel_template.py``,
 started by ``forkserver.py`` under bubblewrap as root with exactly the capabilities it needs to
-build each child's sandbox (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL), no
-network, a read-only system. See ``docs/grading-sandbox.md`` ("The kernel template").
+build each child's sandbox (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP,
+CAP_KILL), no network, a read-only system. See ``docs/grading-sandbox.md`` ("The kernel template").
 
 Once, at start: import ipykernel and the scientific stack, run a small warm-up so that
 first-use costs are paid (lazy submodules, caches), forget the warnings the warm-up raised.
@@ -12,18 +12,19 @@ Then, for each ``spawn`` request on stdin (one JSON object per line), fork a chi
 
 1. leaves the template's session and stdio (the control pipe is closed in the child: a kernel
    cannot talk to the template), writes to the job's log;
-2. gets a mount namespace and a pid namespace of its own: the job's ``work`` directory at
-   /home/grader, its socket directory at /run/kernel, fresh size-limited /tmp and /dev/shm,
-   the spool of every job unmounted, the matplotlib cache read-only, /proc of the new pid
-   namespace;
-3. forks the namespace's init (pid 1, stays root, ignores SIGINT, reaps; its death ends
-   every process of the namespace), which forks the kernel;
+2. gets mount, pid, network, ipc and uts namespaces of its own (only ``lo``, up): the job's
+   ``work`` directory at /home/grader, its socket directory at /run/kernel, fresh size-limited
+   /tmp and /dev/shm, the spool of every job unmounted, the matplotlib cache read-only, /proc
+   of the new pid namespace;
+3. forks the namespace's init (pid 1: root without any capability, ignores SIGINT, reaps; its
+   death ends every process of the namespace), which forks the kernel;
 4. the kernel sets the resource limits, clears supplementary groups, drops the capability
    bounding set, switches to the grading uid/gid (losing every capability), sets
    no-new-privs, installs the seccomp filter, takes the scrubbed environment, reseeds the
    random generators and runs ipykernel with the connection file the worker wrote.
 
-The template answers ``{"pid": N}`` (the child's pid, as the worker sees it) and reports each
+The template answers ``{"pid": N}`` (the child's pid in the template's pid namespace; the
+worker finds its host pid) and reports each
 child's end as ``{"exit": N, "status": S}`` (S as bwrap reports a sandbox's end: the exit code,
 or 128 + the signal number). It never reads a submission, a connection key or any secret: the
 connection file goes from the worker straight to the kernel through the job's socket directory.
@@ -35,6 +36,7 @@ import os
 import re
 import select
 import signal
+import struct
 import sys
 import time
 import traceback
@@ -61,6 +63,9 @@ PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
 SECCOMP_MODE_FILTER = 2
 CAP_LAST = 63
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [
@@ -247,6 +252,17 @@ def _trim_messages(cap: int) -> None:
     Session.serialize = trimmed  # type: ignore[method-assign]
 
 
+def _loopback_up() -> None:
+    """A new network namespace has only ``lo``, down; up, it has 127.0.0.1 and ::1."""
+    import fcntl
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH22x", b"lo", 0)
+        flags = struct.unpack("16sH22x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+
+
 def _sandbox_mounts(job: str, tmpfs_bytes: int) -> None:
     """The child's own view: its job's directories, nothing of any other job."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -326,6 +342,25 @@ def _become_kernel(request: dict[str, Any]) -> None:
     kernelapp.launch_new_instance()
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _drop_capabilities() -> None:
+    """Keep uid 0 (the kernel's uid cannot signal it) but no capability at all."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
 def _init(kernel_pid: int) -> NoReturn:
     """Pid 1 of the child's namespace: reap everything, end with the kernel."""
     while True:
@@ -357,7 +392,12 @@ def _child(request: dict[str, Any]) -> NoReturn:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115, PTH123
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
-        os.unshare(os.CLONE_NEWNS | os.CLONE_NEWPID)
+        # Namespaces of its own: nothing one kernel leaves (a SysV shared memory segment, a
+        # mount) is there for the next kernel of this template.
+        os.unshare(
+            os.CLONE_NEWNS | os.CLONE_NEWPID | os.CLONE_NEWNET | os.CLONE_NEWIPC | os.CLONE_NEWUTS
+        )
+        _loopback_up()
         _sandbox_mounts(job, request["tmpfs_bytes"])
         init = os.fork()
         if init:
@@ -372,6 +412,7 @@ def _child(request: dict[str, Any]) -> NoReturn:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         kernel = os.fork()
         if kernel:
+            _drop_capabilities()
             _init(kernel)
         _become_kernel(request)
         code = 0

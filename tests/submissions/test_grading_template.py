@@ -101,7 +101,9 @@ numpy.grading_marker = 'first'
 pandas.options.display.max_rows = 3
 sys.modules['planted_by_first'] = sys
 os.environ['PLANTED'] = 'first'
-facts = [os.getpid(), sorted(os.listdir('/run/kernel'))]
+import ctypes, socket
+shm = ctypes.CDLL(None).shmget(0x5EED, 4096, 0o1000 | 0o600)  # IPC_CREAT: outlives the kernel
+facts = [os.getpid(), shm, socket.gethostname()]
 """
 
 SECOND = """\
@@ -116,6 +118,7 @@ facts = dict(
     planted='planted_by_first' in sys.modules,
     environ=os.environ.get('PLANTED'),
     processes=sorted(p for p in os.listdir('/proc') if p.isdigit()),
+    sysv=__import__('ctypes').CDLL(None).shmget(0x5EED, 0, 0),
 )
 """
 
@@ -126,7 +129,9 @@ def test_consecutive_forks_see_neither_files_nor_state_of_each_other() -> None:
 
     assert FORKED in first.log_excerpt and FORKED in second.log_excerpt
     assert first.status == second.status == "graded", (first.error, second.error)
+    assert facts(first)[1] >= 0 and facts(first)[2] == "grader"
     seen = facts(second)
+    assert seen["sysv"] == -1  # the first kernel's SysV segment is in another ipc namespace
     assert seen["home"] == [".ipython", "submission.ipynb"], seen  # its own files only
     assert seen["tmp"] == [] and seen["shm"] == [], seen
     assert seen["spool"] == [], seen  # no other job's directory, not even its name
@@ -164,6 +169,8 @@ facts = dict(
     no_new_privs=field('NoNewPrivs'), seccomp=field('Seccomp'),
     cwd=os.getcwd(), home=os.environ['HOME'],
     mpl=os.environ.get('MPLCONFIGDIR'), mpl_writable=os.access('/opt/kernel/mplconfig', os.W_OK),
+    init_caps=open('/proc/1/status').read().split('CapEff:')[1].split()[0],
+    interfaces=sorted(name for _, name in __import__('socket').if_nameindex()),
 )
 try:
     os.setuid(0)
@@ -189,6 +196,8 @@ def test_a_forked_kernel_has_dropped_every_privilege_of_the_template() -> None:
     assert (seen["cwd"], seen["home"]) == ("/home/grader", "/home/grader")
     assert seen["mpl"] == "/opt/kernel/mplconfig" and seen["mpl_writable"] is False
     assert seen["setuid"] == seen["unshare"] == "refused"
+    assert seen["init_caps"] == "0000000000000000"  # the namespace's init kept none either
+    assert seen["interfaces"] == ["lo"]
 
 
 def test_a_dead_template_is_noticed_and_replaced() -> None:
