@@ -31,6 +31,7 @@ connection file goes from the worker straight to the kernel through the job's so
 """
 
 import ctypes
+import importlib
 import json
 import os
 import re
@@ -126,6 +127,30 @@ def _seccomp(program: bytes) -> None:
 # -- once, at start: the stack, imported and warmed ---------------------------------------------
 
 
+# What ipykernel imports while a kernel initializes (its debugger's debugpy, the history's
+# sqlite3, pdb, tornado's queues, ...): imported here, a forked kernel does not pay for them.
+_KERNEL_MODULES = (
+    "ipykernel.debugger",
+    "ipykernel.zmqshell",
+    "ipykernel.iostream",
+    "ipykernel.heartbeat",
+    "ipykernel.comm",
+    "IPython.extensions",
+    "IPython.core.completer",
+    "sqlite3",
+    "pdb",
+    "mimetypes",
+    "http.server",
+    "xmlrpc.client",
+    "xmlrpc.server",
+    "tornado.gen",
+    "tornado.locks",
+    "tornado.queues",
+    "encodings.idna",
+    "stringprep",
+)
+
+
 def _warm_up() -> tuple[list[str], float]:
     """Import what notebooks use and pay the first-use costs, so that no child pays them."""
     started = time.monotonic()
@@ -198,6 +223,11 @@ def _warm_up() -> tuple[list[str], float]:
         imported.append("matplotlib")
     except ImportError:
         pass
+    for name in _KERNEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - a missing extra only costs its import later
+            continue
     _forget_warnings()
     return imported, time.monotonic() - started
 
