@@ -370,6 +370,8 @@ class ForkServer:
             try:
                 reply = self._replies.get(timeout=_REPLY_TIMEOUT_S)
             except queue.Empty:
+                # A late answer would be taken for the next request's: this template is done.
+                self.stop()
                 raise TemplateUnavailable("the template did not answer") from None
         if "pid" not in reply:
             raise TemplateUnavailable(str(reply.get("error") or "the template refused"))
