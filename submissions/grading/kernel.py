@@ -33,11 +33,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import IO, Any
 
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -384,6 +386,43 @@ class _KernelHandle:
 # -- jupyter_client and nbclient, adapted ------------------------------------------------------
 
 
+class _GradingKernelClient(AsyncKernelClient):
+    """jupyter_client's client, waiting less idly for a new kernel.
+
+    jupyter_client's ``wait_for_ready`` ends by draining IOPub until 0.2 s pass without a
+    message: 0.2 s of nothing per kernel, most of a small notebook's latency once kernels are
+    forked. nbclient matches every output to its request by id, so a late start-up message is
+    ignored anyway; 20 ms of quiet is enough.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if reply["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once a message comes through it
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0.02)
+            except Empty:
+                break
+
+
 class _GradingKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel spec is ours, never one found on disk."""
 
@@ -419,6 +458,9 @@ class _GradingKernelManager(AsyncKernelManager):
         # over the limit on every socket made from it.
         client = super().client(**kwargs)
         client.context.setsockopt(zmq.MAXMSGSIZE, self.message_limit)
+        # The client connects before a new kernel has bound its sockets: retry after 10 ms,
+        # not ZMQ's 100.
+        client.context.setsockopt(zmq.RECONNECT_IVL, 10)
         return client
 
     async def interrupt_kernel(self) -> None:  # type: ignore[override]
@@ -444,6 +486,7 @@ def _kernel_manager(
         transport="ipc",
         ip=str(connection_file.with_name("kernel")),
     )
+    manager.client_factory = _GradingKernelClient
     manager.message_limit = message_limit(limits)
     manager.context.setsockopt(zmq.MAXMSGSIZE, manager.message_limit)
     manager.handle = handle
@@ -752,11 +795,12 @@ async def _stop(km: _GradingKernelManager, client: _GradingClient, handle: _Kern
         client.kc.stop_channels()
         client.kc = None
     handle.kill()
+    # Reaped first, so that jupyter_client (which polls every 0.1 s) finds it gone at once.
+    await asyncio.to_thread(handle.reap)
     # The process is gone already; only jupyter_client's bookkeeping can fail here.
     with contextlib.suppress(Exception):
         if km.has_kernel:
             await km.shutdown_kernel(now=True)
-    await asyncio.to_thread(handle.reap)
     km.cleanup_connection_file()
     if not km.context.closed:
         km.context.destroy(linger=0)
