@@ -28,7 +28,8 @@ the load of a shared machine falls on both alike:
 Every run checks the points per test cell of every submission against the expected points of
 its variant, for both systems. Then (unless ``--no-profile``) one typical submission is graded
 with timers around the engine's phases (sandbox set-up, kernel launch, kernel boot, each cell,
-shutdown), once under the configured sandbox and once with ``GRADING_SANDBOX=off``, plus
+shutdown), under the configured sandbox (kernels forked from the kernel template), with
+``GRADING_KERNEL_TEMPLATE=off`` (a bubblewrap kernel of its own) and with ``GRADING_SANDBOX=off``, plus
 micro-measurements (interpreter start, importing ipykernel and the stack, a bubblewrap round
 trip, forking a pre-imported parent, matplotlib's font cache).
 
