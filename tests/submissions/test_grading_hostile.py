@@ -323,6 +323,8 @@ def test_the_web_applications_packages_are_not_importable_in_the_kernel(normal: 
         WEB_PACKAGES,
         ("web", "assert set(found.values()) == {'ModuleNotFoundError'}, found"),
         ("course", "import numpy, pandas, sklearn, matplotlib, ipykernel"),
+        # Instant in a kernel forked from the template; seconds in a kernel of its own.
+        limits=replace(LIMITS, cell_timeout_s=60),
     )
 
     assert report.status == "graded", report.error
