@@ -215,7 +215,11 @@ class ForkServer:
         etc = write_etc(self.spool / ".etc", self.uid, self.gid)
         args = BwrapArgs(private_user_namespace=False)
         args.args.append("--clearenv")
-        for name, value in self.environment.items():
+        environment = dict(self.environment)
+        if "MPLCONFIGDIR" in environment:
+            # The template builds the shared font list there; its kernels copy it.
+            environment["MPLCONFIGDIR"] = MPLCONFIG_INSIDE
+        for name, value in environment.items():
             args.args += ["--setenv", name, value]
         for capability in CAPABILITIES:
             args.args += ["--cap-add", capability]

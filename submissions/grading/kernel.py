@@ -51,7 +51,7 @@ from submissions.grading import forkserver, seccomp
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
 from submissions.grading.sandbox import (
-    MPLCONFIG_INSIDE,
+    MPLCONFIG_KERNEL,
     SANDBOX_HOME,
     SANDBOX_TMP,
     SANDBOX_USER,
@@ -132,10 +132,24 @@ def _trim_messages(cap):
         return serialize(self, dict(msg, content=small), ident)
     Session.serialize = trimmed
 
+def _seed_matplotlib(seed):
+    import shutil
+    target = os.environ.get("MPLCONFIGDIR")
+    if not target or not os.path.isdir(seed):
+        return
+    os.makedirs(target, mode=0o700, exist_ok=True)
+    for name in os.listdir(seed):
+        if name.startswith("fontlist-") and name.endswith(".json"):
+            shutil.copyfile(os.path.join(seed, name), os.path.join(target, name))
+
 try:
     _trim_messages(MESSAGE_CAP)
 except Exception as error:
     print("output trimming unavailable:", repr(error), file=sys.stderr)
+try:
+    _seed_matplotlib("/opt/kernel/mplconfig")
+except OSError as error:
+    print("matplotlib font list not copied:", repr(error), file=sys.stderr)
 sys.argv = ["ipykernel_launcher"] + sys.argv[1:]
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
@@ -232,7 +246,7 @@ def kernel_environment(
         if font_cache is None:
             font_cache = font_cache_ready() is not None
         if font_cache:
-            env["MPLCONFIGDIR"] = MPLCONFIG_INSIDE
+            env["MPLCONFIGDIR"] = MPLCONFIG_KERNEL
     for name in _PASSED_THROUGH:
         if name in os.environ:
             env[name] = os.environ[name]

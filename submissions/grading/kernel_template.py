@@ -37,6 +37,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import struct
 import sys
@@ -350,6 +351,21 @@ def _drop_privileges(request: dict[str, Any]) -> None:
         _seccomp(program)
 
 
+def _seed_matplotlib() -> None:
+    """The kernel's own, writable MPLCONFIGDIR, with the shared font list copied in.
+
+    matplotlib is imported already (it read the list from the shared directory); a process
+    the notebook starts imports it afresh and must find a writable directory with the list.
+    """
+    target = os.environ.get("MPLCONFIGDIR")
+    if not target or target == MPLCONFIG or not os.path.isdir(MPLCONFIG):
+        return
+    os.makedirs(target, mode=0o700, exist_ok=True)
+    for name in os.listdir(MPLCONFIG):
+        if name.startswith("fontlist-") and name.endswith(".json"):
+            shutil.copyfile(os.path.join(MPLCONFIG, name), os.path.join(target, name))
+
+
 def _reseed() -> None:
     """Every kernel gets fresh random state, not a copy of the template's."""
     import random
@@ -366,6 +382,7 @@ def _become_kernel(request: dict[str, Any]) -> None:
     _drop_privileges(request)
     os.environ.clear()
     os.environ.update(request["env"])
+    _seed_matplotlib()
     _reseed()
     try:
         _trim_messages(request["message_cap"])

@@ -62,7 +62,10 @@ SANDBOX_MODES = ("auto", "bwrap", "off")
 # packages, not the web application's.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_KERNEL_VENV = PROJECT_ROOT / ".venv-kernel"
-MPLCONFIG_INSIDE = "/opt/kernel/mplconfig"
+MPLCONFIG_INSIDE = "/opt/kernel/mplconfig"  # the shared font list, read-only
+# Each kernel's own, writable matplotlib directory (in its private /tmp), seeded with the list:
+# matplotlib warns on stderr, which fails a test, when MPLCONFIGDIR is not writable.
+MPLCONFIG_KERNEL = "/tmp/matplotlib"  # noqa: S108 - the kernel's private tmpfs
 DEFAULT_UID = 65534
 DEFAULT_GID = 65534
 
@@ -511,7 +514,8 @@ def font_cache_dir() -> Path | None:
     """The kernel's matplotlib configuration and font cache (host side), or None.
 
     It lives in the kernel venv (``mplconfig/``); the kernel template builds it once with the
-    paths the sandbox sees, and every kernel then mounts it read-only as MPLCONFIGDIR, so no
+    paths the sandbox sees; every kernel sees it read-only and copies the list into its own
+    MPLCONFIGDIR (``/tmp/matplotlib``) before any notebook code runs, so no
     kernel rebuilds the font list (about half a second, and a write into its home).
     """
     layout = python_layout(kernel_python())
@@ -583,7 +587,7 @@ def bwrap_arguments(
         args.symlink(target, dest)
     if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
         args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
-    if "MPLCONFIGDIR" in environment and (fonts := font_cache_ready()) is not None:
+    if environment.get("MPLCONFIGDIR") == MPLCONFIG_KERNEL and (fonts := font_cache_ready()):
         args.ro_bind(str(fonts), MPLCONFIG_INSIDE)
     args.directory("/etc")
     for name in host_etc():

@@ -293,9 +293,9 @@ def test_the_kernel_environment_is_built_from_nothing(
         "LD_LIBRARY_PATH",
         "OPENBLAS_CORETYPE",
         "OPENBLAS_L2_SIZE",
-        "MPLCONFIGDIR",  # the read-only matplotlib cache, once built
+        "MPLCONFIGDIR",  # the kernel's own, seeded from the shared font list once it is built
     }
-    assert env.get("MPLCONFIGDIR", "/opt/kernel/mplconfig") == "/opt/kernel/mplconfig"
+    assert env.get("MPLCONFIGDIR", "/tmp/matplotlib") == "/tmp/matplotlib"
     assert (env["HOME"], env["TMPDIR"], env["USER"]) == ("/home/grader", "/tmp", "grader")
     assert env["NBGRADER_EXECUTION"] == "autograde"
     assert "do-not-leak" not in " ".join(command)

@@ -133,7 +133,8 @@ def test_consecutive_forks_see_neither_files_nor_state_of_each_other() -> None:
     seen = facts(second)
     assert seen["sysv"] == -1  # the first kernel's SysV segment is in another ipc namespace
     assert seen["home"] == [".ipython", "submission.ipynb"], seen  # its own files only
-    assert seen["tmp"] == [] and seen["shm"] == [], seen
+    # /tmp holds only its own matplotlib directory (seeded with the font list), not mine.txt
+    assert seen["tmp"] == ["matplotlib"] and seen["shm"] == [], seen
     assert seen["spool"] == [], seen  # no other job's directory, not even its name
     assert seen["marker"] is None
     assert seen["max_rows"] == 60  # pandas' default, not the first submission's setting
@@ -168,7 +169,8 @@ facts = dict(
     cap_eff=field('CapEff'), cap_prm=field('CapPrm'), cap_bnd=field('CapBnd'),
     no_new_privs=field('NoNewPrivs'), seccomp=field('Seccomp'),
     cwd=os.getcwd(), home=os.environ['HOME'],
-    mpl=os.environ.get('MPLCONFIGDIR'), mpl_writable=os.access('/opt/kernel/mplconfig', os.W_OK),
+    mpl=os.environ.get('MPLCONFIGDIR'), shared_writable=os.access('/opt/kernel/mplconfig', os.W_OK),
+    fonts=[n for n in os.listdir(os.environ['MPLCONFIGDIR']) if n.startswith('fontlist-')],
     init_caps=open('/proc/1/status').read().split('CapEff:')[1].split()[0],
     interfaces=sorted(name for _, name in __import__('socket').if_nameindex()),
 )
@@ -194,7 +196,8 @@ def test_a_forked_kernel_has_dropped_every_privilege_of_the_template() -> None:
     assert seen["cap_eff"] == seen["cap_prm"] == seen["cap_bnd"] == "0000000000000000"
     assert (seen["no_new_privs"], seen["seccomp"]) == ("1", "2")
     assert (seen["cwd"], seen["home"]) == ("/home/grader", "/home/grader")
-    assert seen["mpl"] == "/opt/kernel/mplconfig" and seen["mpl_writable"] is False
+    assert seen["mpl"] == "/tmp/matplotlib" and len(seen["fonts"]) == 1
+    assert seen["shared_writable"] is False
     assert seen["setuid"] == seen["unshare"] == "refused"
     assert seen["init_caps"] == "0000000000000000"  # the namespace's init kept none either
     assert seen["interfaces"] == ["lo"]
@@ -295,3 +298,29 @@ def test_a_forked_kernel_that_dies_is_reported_and_the_next_one_is_graded() -> N
     assert dying.status == "failed" and "killed" in dying.error, dying.error
     assert passed(after), after.error
     assert after.autograded_points == Decimal(1)
+
+
+PLOTTING = """\
+import subprocess, sys
+import matplotlib.pyplot as plt
+plt.plot([1, 2], [2, 1])
+plt.savefig('/tmp/plot.png')
+child = subprocess.run(
+    [sys.executable, '-c', 'import matplotlib.pyplot'], capture_output=True, text=True
+)
+assert child.returncode == 0 and child.stderr == '', child.stderr
+"""
+
+
+@pytest.mark.parametrize("template", ["auto", "off"])
+def test_matplotlib_finds_its_font_list_without_a_word_on_stderr(
+    template: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No kernel rebuilds the font list or warns that its directory is not writable (stderr
+    would fail the test), not even a Python process the notebook starts."""
+    monkeypatch.setenv("GRADING_KERNEL_TEMPLATE", template)
+
+    report = run("facts = 1", PLOTTING)
+
+    assert passed(report), [(o.grade_id, o.message) for o in report.outcomes]
+    assert (FORKED in report.log_excerpt) is (template == "auto")
