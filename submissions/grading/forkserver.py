@@ -20,6 +20,7 @@ lives in a spool directory the template sees at /spool: ``<spool>/jN/{work,k,ker
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -418,6 +419,7 @@ _server: ForkServer | None = None
 _server_lock = threading.Lock()
 _failed_at: float | None = None
 _failure = ""
+_exit_hook: list[bool] = []
 
 
 def _key(isolation: Isolation, environment: Mapping[str, str]) -> tuple[Any, ...]:
@@ -464,6 +466,9 @@ def server(isolation: Isolation, environment: Mapping[str, str]) -> ForkServer:
             )
             raise TemplateUnavailable(str(error)) from None
         _failed_at = None
+        if not _exit_hook:
+            _exit_hook.append(True)
+            atexit.register(shutdown)  # the spool goes with the worker (a SIGKILL leaves it)
         logger.info(
             "kernel template ready in %.1f s (pre-imported: %s)",
             time.monotonic() - started,
