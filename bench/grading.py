@@ -28,7 +28,8 @@ the load of a shared machine falls on both alike:
 Every run checks the points per test cell of every submission against the expected points of
 its variant, for both systems. Then (unless ``--no-profile``) one typical submission is graded
 with timers around the engine's phases (sandbox set-up, kernel launch, kernel boot, each cell,
-shutdown), once under the configured sandbox and once with ``GRADING_SANDBOX=off``, plus
+shutdown), under the configured sandbox (kernels forked from the kernel template), with
+``GRADING_KERNEL_TEMPLATE=off`` (a bubblewrap kernel of its own) and with ``GRADING_SANDBOX=off``, plus
 micro-measurements (interpreter start, importing ipykernel and the stack, a bubblewrap round
 trip, forking a pre-imported parent, matplotlib's font cache).
 
@@ -84,6 +85,7 @@ PYTHON = sys.executable
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 NBGRADER_TIMEOUT_S = 1800
 WARMUP_TIMEOUT_S = 600
+NO_TEMPLATE = "GRADING_KERNEL_TEMPLATE=off"
 
 
 def load() -> float:
@@ -695,6 +697,7 @@ def _install_probes() -> list[str]:
         (engine, "_remove_tree", "remove work dirs"),
         (engine, "score", "score cells"),
         (kernel, "_prepare", "sandbox set-up"),
+        (engine, "run_dirs", "run dirs (template start when needed)"),
     ]:
         if hasattr(module, name):
             setattr(module, name, _timer_sync(label, getattr(module, name)))
@@ -722,16 +725,26 @@ def _install_probes() -> list[str]:
             setattr(cls, name, _timer_async(label, getattr(cls, name)))
         else:
             missing.append(f"{name}")
+    for cls, name, label in [
+        (getattr(kernel, "ForkServer", None), "spawn", "fork from the template"),
+    ]:
+        if cls is not None and hasattr(cls, name):
+            setattr(cls, name, _timer_sync(label, getattr(cls, name)))
+        else:
+            missing.append(f"{name}")
     return missing
 
 
 def _profile_task(
-    published: Any, notebook: bytes, runs: int, sandbox: str | None, import_cells: list[str]
+    published: Any,
+    notebook: bytes,
+    runs: int,
+    settings: dict[str, str],
+    import_cells: list[str],
 ) -> dict[str, Any]:
     from submissions.grading import grade_notebook  # noqa: PLC0415
 
-    if sandbox is not None:
-        os.environ["GRADING_SANDBOX"] = sandbox
+    os.environ.update(settings)
     missing = _install_probes()
     samples = []
     for _ in range(runs):
@@ -860,11 +873,15 @@ def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     tiny = assignment("tiny")
     context = multiprocessing.get_context("spawn")
     results: dict[str, Any] = {}
-    modes: list[tuple[str, str | None]] = [("configured", None), ("GRADING_SANDBOX=off", "off")]
+    modes: list[tuple[str, dict[str, str]]] = [
+        ("configured", {}),
+        (NO_TEMPLATE, {"GRADING_KERNEL_TEMPLATE": "off"}),
+        ("GRADING_SANDBOX=off", {"GRADING_SANDBOX": "off"}),
+    ]
     for size in args.profile_sizes:
         bench = assignment(size, slow_cpu_s=args.slow_cpu)
         per_mode: dict[str, Any] = {}
-        for name, sandbox in modes:
+        for name, settings in modes:
             # A fresh process per mode, warmed with one tiny grading (not timed).
             with ProcessPoolExecutor(
                 1, mp_context=context, initializer=_init_worker, initargs=(None,)
@@ -876,7 +893,7 @@ def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     bench.published,
                     bench.submissions["correct"],
                     args.profile_runs,
-                    sandbox,
+                    settings,
                     list(bench.import_cells),
                 ).result()
         results[size] = per_mode
@@ -911,7 +928,7 @@ def print_size_profile(size: str, results: dict[str, Any]) -> None:
     rows = []
     summaries = {
         name: _median_phases(results[name]["samples"])
-        for name in ("configured", "GRADING_SANDBOX=off")
+        for name in ("configured", NO_TEMPLATE, "GRADING_SANDBOX=off")
         if name in results
     }
     labels = [
@@ -921,7 +938,9 @@ def print_size_profile(size: str, results: dict[str, Any]) -> None:
         "resolve isolation",
         "stage files",
         "execute",
+        "run dirs (template start when needed)",
         "sandbox set-up",
+        "fork from the template",
         "kernel start (all)",
         "kernel launch",
         "kernel boot (to kernel_info reply)",

@@ -31,6 +31,23 @@ ensure_venv() {
     fi
 }
 
+# The grading kernel's own environment: the course's packages (numpy, pandas, scikit-learn,
+# matplotlib, ipykernel), not the web application's (see docs/grading-sandbox.md).
+ensure_kernel_venv() {
+    local stamp=".venv-kernel/.requirements-kernel.lock.sha256" want
+    want="$(sha256sum requirements-kernel.lock | cut -d' ' -f1)"
+    if [ ! -x .venv-kernel/bin/python ]; then
+        "$(find_python)" -m venv .venv-kernel
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "Installing the grading kernel's locked packages into .venv-kernel …"
+        .venv-kernel/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-kernel.lock
+        rm -rf .venv-kernel/mplconfig  # the font cache belongs to the old matplotlib
+        echo "$want" > "$stamp"
+    fi
+}
+
 ensure_venv
+ensure_kernel_venv
 PY="$ROOT/.venv/bin/python"
 export PYTHONDONTWRITEBYTECODE=1

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -34,7 +33,7 @@ from courses.nbgrader import (
     is_task,
     read_notebook,
 )
-from submissions.grading.kernel import execute
+from submissions.grading.kernel import execute, run_dirs
 from submissions.grading.report import (
     LOG_LIMIT,
     GradingLimits,
@@ -48,7 +47,6 @@ from submissions.grading.sandbox import (
     SandboxMisconfigured,
     SandboxUnavailable,
     resolve_isolation,
-    short_run_base,
 )
 from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score
 
@@ -214,27 +212,30 @@ def grade_notebook(
             f"sandbox: {error}",
         )
 
-    workdir = Path(tempfile.mkdtemp(prefix="grading-"))
-    # Short: ipc socket paths inside it must stay under ~108 bytes.
-    rundir = Path(tempfile.mkdtemp(prefix="gr-", dir=short_run_base()))
+    # In the kernel template's spool when this worker has one (see kernel.run_dirs).
+    run = run_dirs(isolation)
     try:
         try:
-            _stage(workdir, submission, data_files)
+            _stage(run.workdir, submission, data_files)
         except ValueError as error:
             return failure(f"Your files could not be prepared for grading: {error}.")
         except OSError as error:  # a server-side problem: its details are for the log only
             return failure("Your files could not be prepared for grading.", str(error))
         execution = execute(
-            prepared.notebook, workdir=workdir, rundir=rundir, limits=limits, isolation=isolation
+            prepared.notebook,
+            workdir=run.workdir,
+            rundir=run.rundir,
+            limits=limits,
+            isolation=isolation,
+            run=run,
         )
     finally:
-        _remove_tree(workdir)
-        _remove_tree(rundir)
+        run.remove(_remove_tree)
 
     secrets = "\n".join(
         str(server[c.grade_id].get("source", "")) for c in graded if c.kind == "autograded"
     )
-    log_lines = list(prepared.notes)
+    log_lines = list(prepared.notes) + execution.notes
     for index in sorted(execution.interrupted):
         log_lines.append(f"cell {index + 1} was interrupted after {limits.cell_timeout_s:g} s")
     for index in sorted(execution.truncated):

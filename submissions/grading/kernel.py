@@ -21,21 +21,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import math
 import os
 import shutil
 import signal
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import IO, Any
 
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -43,22 +47,32 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
-from submissions.grading import seccomp
+from submissions.grading import forkserver, seccomp
+from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
 from submissions.grading.sandbox import (
+    MPLCONFIG_KERNEL,
     SANDBOX_HOME,
     SANDBOX_TMP,
     SANDBOX_USER,
     SYSTEM_PATH,
     Interpreter,
     Isolation,
+    SandboxMisconfigured,
     SandboxPaths,
+    SandboxUnavailable,
     bwrap_arguments,
+    font_cache_dir,
+    font_cache_ready,
+    kernel_python,
     resolve_isolation,
     sandbox_interpreter,
     setpriv_prefix,
+    short_run_base,
     write_etc,
 )
+
+logger = logging.getLogger("submissions.grading")
 
 KERNEL_LOG_LIMIT = 4_000
 _TRIMMED_TEXT = 1_000
@@ -118,10 +132,24 @@ def _trim_messages(cap):
         return serialize(self, dict(msg, content=small), ident)
     Session.serialize = trimmed
 
+def _seed_matplotlib(seed):
+    import shutil
+    target = os.environ.get("MPLCONFIGDIR")
+    if not target or not os.path.isdir(seed):
+        return
+    os.makedirs(target, mode=0o700, exist_ok=True)
+    for name in os.listdir(seed):
+        if name.startswith("fontlist-") and name.endswith(".json"):
+            shutil.copyfile(os.path.join(seed, name), os.path.join(target, name))
+
 try:
     _trim_messages(MESSAGE_CAP)
 except Exception as error:
     print("output trimming unavailable:", repr(error), file=sys.stderr)
+try:
+    _seed_matplotlib("/opt/kernel/mplconfig")
+except OSError as error:
+    print("matplotlib font list not copied:", repr(error), file=sys.stderr)
 sys.argv = ["ipykernel_launcher"] + sys.argv[1:]
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
@@ -153,9 +181,10 @@ def kernel_command(
     limits: GradingLimits,
     isolation: Isolation,
     *,
-    python: str = sys.executable,
+    python: str | None = None,
     bwrap_args: list[str] | None = None,
 ) -> list[str]:
+    python = python or kernel_python()
     code = _LAUNCHER.replace("LIMITS", repr(kernel_rlimits(limits, isolation))).replace(
         "MESSAGE_CAP", str(limits.max_output_bytes + _TRIM_HEADROOM)
     )
@@ -178,16 +207,24 @@ def kernel_command(
 
 
 def kernel_environment(
-    workdir: Path, isolation: Isolation | None = None, interpreter: Interpreter | None = None
+    workdir: Path,
+    isolation: Isolation | None = None,
+    interpreter: Interpreter | None = None,
+    *,
+    font_cache: bool | None = None,
 ) -> dict[str, str]:
-    """Everything the kernel gets from us; no secret or setting of the worker leaks in."""
+    """Everything the kernel gets from us; no secret or setting of the worker leaks in.
+
+    ``font_cache``: whether the read-only matplotlib cache is mounted (default: under
+    bubblewrap, when it has been built).
+    """
     sandboxed = isolation is not None and isolation.kind == "bwrap" and interpreter is not None
     if sandboxed and interpreter is not None:
         home, tmp = SANDBOX_HOME, SANDBOX_TMP
         bindir = str(Path(interpreter.executable).parent)
     else:
         home = tmp = str(workdir)
-        bindir = str(Path(sys.executable).parent)
+        bindir = str(Path(kernel_python()).parent)
     env = {
         "PATH": f"{bindir}:{SYSTEM_PATH}",
         "HOME": home,
@@ -206,6 +243,10 @@ def kernel_environment(
         env["USER"] = env["LOGNAME"] = SANDBOX_USER
         if interpreter.library_path:
             env["LD_LIBRARY_PATH"] = interpreter.library_path
+        if font_cache is None:
+            font_cache = font_cache_ready() is not None
+        if font_cache:
+            env["MPLCONFIGDIR"] = MPLCONFIG_KERNEL
     for name in _PASSED_THROUGH:
         if name in os.environ:
             env[name] = os.environ[name]
@@ -265,6 +306,13 @@ class _KernelHandle:
         self.pid_namespace: str | None = None
         self.deadline_hit = False
         self.oversized_cell: int | None = None
+        self.leftovers = 0
+
+    def reset(self) -> None:
+        """Forget a kernel that never started, before another is started."""
+        self.process = None
+        self.pgid = self.init_pid = self.pid_namespace = None
+        self.oversized_cell = None
         self.leftovers = 0
 
     def attach(self, provisioner: Any) -> None:
@@ -352,6 +400,43 @@ class _KernelHandle:
 # -- jupyter_client and nbclient, adapted ------------------------------------------------------
 
 
+class _GradingKernelClient(AsyncKernelClient):
+    """jupyter_client's client, waiting less idly for a new kernel.
+
+    jupyter_client's ``wait_for_ready`` ends by draining IOPub until 0.2 s pass without a
+    message: 0.2 s of nothing per kernel, most of a small notebook's latency once kernels are
+    forked. nbclient matches every output to its request by id, so a late start-up message is
+    ignored anyway; 20 ms of quiet is enough.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if reply["msg_type"] == "kernel_info_reply":
+                    try:  # IOPub is connected once a message comes through it
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0.02)
+            except Empty:
+                break
+
+
 class _GradingKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel spec is ours, never one found on disk."""
 
@@ -359,6 +444,18 @@ class _GradingKernelManager(AsyncKernelManager):
     connection_owner: tuple[int, int] | None = None
     handle: _KernelHandle | None = None
     message_limit: int = 0
+    # A kernel already forked from the template: "launching" adopts it instead of a command.
+    forked: ForkedKernel | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        if self.forked is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        provisioner: Any = self.provisioner
+        provisioner.process = self.forked
+        provisioner.pid = provisioner.pgid = self.forked.pid
+        # No reconciling with the file: the kernel's copy names the socket directory as the
+        # kernel sees it, and rewriting it would race the kernel reading it.
 
     @property
     def kernel_spec(self) -> KernelSpec | None:
@@ -375,6 +472,9 @@ class _GradingKernelManager(AsyncKernelManager):
         # over the limit on every socket made from it.
         client = super().client(**kwargs)
         client.context.setsockopt(zmq.MAXMSGSIZE, self.message_limit)
+        # The client connects before a new kernel has bound its sockets: retry after 10 ms,
+        # not ZMQ's 100.
+        client.context.setsockopt(zmq.RECONNECT_IVL, 10)
         return client
 
     async def interrupt_kernel(self) -> None:  # type: ignore[override]
@@ -400,6 +500,7 @@ def _kernel_manager(
         transport="ipc",
         ip=str(connection_file.with_name("kernel")),
     )
+    manager.client_factory = _GradingKernelClient
     manager.message_limit = message_limit(limits)
     manager.context.setsockopt(zmq.MAXMSGSIZE, manager.message_limit)
     manager.handle = handle
@@ -607,6 +708,10 @@ class Execution:
     kernel_log: str = ""
     # Processes of the kernel still running after it was stopped, killed then (should be 0).
     leftovers: int = 0
+    # How the kernel was made, for the run's log ("forked from the kernel template", ...).
+    notes: list[str] = field(default_factory=list)
+    # The kernel never answered: nothing of the notebook ran.
+    start_failed: bool = False
 
 
 def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> str:
@@ -704,11 +809,12 @@ async def _stop(km: _GradingKernelManager, client: _GradingClient, handle: _Kern
         client.kc.stop_channels()
         client.kc = None
     handle.kill()
+    # Reaped first, so that jupyter_client (which polls every 0.1 s) finds it gone at once.
+    await asyncio.to_thread(handle.reap)
     # The process is gone already; only jupyter_client's bookkeeping can fail here.
     with contextlib.suppress(Exception):
         if km.has_kernel:
             await km.shutdown_kernel(now=True)
-    await asyncio.to_thread(handle.reap)
     km.cleanup_connection_file()
     if not km.context.closed:
         km.context.destroy(linger=0)
@@ -721,7 +827,7 @@ def _prepare(rundir: Path, workdir: Path, isolation: Isolation) -> SandboxPaths:
     directory the kernel reaches (its log and the generated /etc stay the worker's).
     """
     socket_dir = rundir / "k"
-    socket_dir.mkdir(mode=0o700)
+    socket_dir.mkdir(mode=0o700, exist_ok=True)
     if isolation.uid is not None and isolation.gid is not None:
         for path in (socket_dir, workdir):
             os.chown(path, isolation.uid, isolation.gid)
@@ -748,7 +854,117 @@ def _prepare(rundir: Path, workdir: Path, isolation: Isolation) -> SandboxPaths:
     )
 
 
+def _template_request(limits: GradingLimits, isolation: Isolation) -> dict[str, Any]:
+    """What a forked kernel needs besides its job: limits, identity, environment, arguments."""
+    interpreter = sandbox_interpreter()
+    return {
+        "uid": isolation.uid,
+        "gid": isolation.gid,
+        "rlimits": kernel_rlimits(limits, isolation),
+        "message_cap": limits.max_output_bytes + _TRIM_HEADROOM,
+        "tmpfs_bytes": max(limits.file_size_bytes, 16 * MiB),
+        "env": template_environment(isolation, interpreter),
+        "argv": [
+            "-f",
+            f"{RUN_INSIDE}/kernel.json",
+            "--HistoryManager.hist_file=:memory:",
+            "--IPKernelApp.parent_handle=1",
+        ],
+    }
+
+
+def template_environment(
+    isolation: Isolation, interpreter: Interpreter | None = None
+) -> dict[str, str]:
+    """The environment of the template and of every kernel forked from it."""
+    interpreter = interpreter or sandbox_interpreter()
+    return kernel_environment(
+        Path(SANDBOX_HOME), isolation, interpreter, font_cache=font_cache_dir() is not None
+    )
+
+
+async def _execute_forked(
+    notebook: Notebook,
+    *,
+    server: ForkServer,
+    job: forkserver.Job,
+    limits: GradingLimits,
+    isolation: Isolation,
+    handle: _KernelHandle,
+) -> Execution | str:
+    """Run the notebook in a kernel forked from the template; the reason when it could not."""
+    connection_file = job.socket_dir / "kernel.json"
+    km = _kernel_manager(limits, connection_file, ["forked-kernel"], handle, isolation)
+    km.write_connection_file()
+    # The kernel binds its sockets where it sees the job's socket directory; the worker
+    # connects to the same sockets through the spool (jupyter_client keeps its own copy).
+    info = json.loads(connection_file.read_text())
+    info["ip"] = f"{RUN_INSIDE}/kernel"
+    connection_file.write_text(json.dumps(info))
+    try:
+        km.forked = await asyncio.to_thread(server.spawn, job, _template_request(limits, isolation))
+    except TemplateUnavailable as error:
+        km.cleanup_connection_file()
+        if not km.context.closed:
+            km.context.destroy(linger=0)
+        return str(error)
+    execution = await _run_kernel(
+        notebook,
+        workdir=job.workdir,
+        rundir=job.root,
+        limits=limits,
+        isolation=isolation,
+        handle=handle,
+        command=[],
+        env={},
+        pass_fds=(),
+        connection_file=connection_file,
+        km=km,
+    )
+    if execution.start_failed:
+        return f"the forked kernel did not start ({execution.error}) {execution.kernel_log}"
+    execution.notes.append("kernel: forked from the kernel template")
+    return execution
+
+
 async def _execute(
+    notebook: Notebook,
+    *,
+    workdir: Path,
+    rundir: Path,
+    limits: GradingLimits,
+    isolation: Isolation,
+    handle: _KernelHandle,
+    run: RunDirs | None = None,
+) -> Execution:
+    notes: list[str] = []
+    if run is not None and run.server is not None and run.job is not None:
+        forked = await _execute_forked(
+            notebook,
+            server=run.server,
+            job=run.job,
+            limits=limits,
+            isolation=isolation,
+            handle=handle,
+        )
+        if isinstance(forked, Execution):
+            return forked
+        reason = clip(forked.strip(), 600)
+        logger.warning(
+            "the kernel template could not run a kernel (%s); falling back to a bubblewrap "
+            "kernel of its own for this submission",
+            reason,
+        )
+        notes.append(f"kernel: the kernel template failed ({reason}); a kernel of its own")
+        handle.reset()
+    execution = await _execute_own(
+        notebook, workdir=workdir, rundir=rundir, limits=limits, isolation=isolation, handle=handle
+    )
+    execution.notes[:0] = notes
+    return execution
+
+
+async def _execute_own(
     notebook: Notebook,
     *,
     workdir: Path,
@@ -803,8 +1019,10 @@ async def _run_kernel(
     env: dict[str, str],
     pass_fds: tuple[int, ...],
     connection_file: Path,
+    km: _GradingKernelManager | None = None,
 ) -> Execution:
-    km = _kernel_manager(limits, connection_file, command, handle, isolation)
+    if km is None:
+        km = _kernel_manager(limits, connection_file, command, handle, isolation)
     client = _GradingClient(
         nbformat.from_dict(notebook),
         km,
@@ -820,7 +1038,8 @@ async def _run_kernel(
         store_widget_state=False,
     )
     log_path = rundir / "kernel.log"
-    with log_path.open("wb") as log:
+    started = False
+    with log_path.open("ab") as log:
         try:
             error = await _start(
                 km,
@@ -833,6 +1052,7 @@ async def _run_kernel(
                 pass_fds=pass_fds,
             )
             if not error:
+                started = True
                 error = await _run(client, limits, handle)
         finally:
             await _stop(km, client, handle)
@@ -843,6 +1063,7 @@ async def _run_kernel(
         error=error,
         kernel_log=_read_tail(log_path, KERNEL_LOG_LIMIT),
         leftovers=handle.leftovers,
+        start_failed=not started,
     )
 
 
@@ -864,6 +1085,7 @@ def execute(
     rundir: Path,
     limits: GradingLimits,
     isolation: Isolation | None = None,
+    run: RunDirs | None = None,
 ) -> Execution:
     """Run every cell of ``notebook`` in a fresh kernel with ``workdir`` as its working directory.
 
@@ -887,6 +1109,7 @@ def execute(
                         limits=limits,
                         isolation=isolation,
                         handle=handle,
+                        run=run,
                     )
                 )
             )
@@ -913,3 +1136,63 @@ def execute(
     if failures:
         raise failures[0]
     return results[0]
+
+
+# -- where a run's files live ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunDirs:
+    """A submission's working directory and the worker's run directory for its kernel.
+
+    With a kernel template both live in the template's spool (the job's directory is the run
+    directory, its ``work`` the working directory); otherwise they are fresh temporary
+    directories.
+    """
+
+    workdir: Path
+    rundir: Path
+    server: ForkServer | None = None
+    job: forkserver.Job | None = None
+
+    def remove(self, remove_tree: Any) -> None:
+        for path in (self.workdir, self.rundir):
+            if path.exists():
+                remove_tree(path)
+
+
+def run_dirs(isolation: Isolation) -> RunDirs:
+    """Directories for the next run, in the template's spool when this worker has one."""
+    if forkserver.usable(isolation):
+        try:
+            server = forkserver.server(isolation, template_environment(isolation))
+            job = server.new_job()
+        except (TemplateUnavailable, OSError) as error:
+            logger.warning("grading without the kernel template: %s", error)
+        else:
+            return RunDirs(job.workdir, job.root, server, job)
+    workdir = Path(tempfile.mkdtemp(prefix="grading-"))
+    # Short: ipc socket paths inside it must stay under ~108 bytes.
+    rundir = Path(tempfile.mkdtemp(prefix="gr-", dir=short_run_base()))
+    return RunDirs(workdir, rundir)
+
+
+def prestart_template() -> bool:
+    """Start this worker's kernel template ahead of the first submission, where it is used.
+
+    Call it from the thread that will grade (the template dies with the thread that started
+    it). Returns whether a template is running; failures are logged, never raised.
+    """
+    try:
+        isolation = resolve_isolation()
+    except (SandboxMisconfigured, SandboxUnavailable) as error:
+        logger.warning("no kernel template: %s", error)
+        return False
+    if not forkserver.usable(isolation):
+        logger.info("no kernel template: %s", forkserver.why_not(isolation))
+        return False
+    try:
+        forkserver.server(isolation, template_environment(isolation))
+    except TemplateUnavailable:
+        return False  # logged by forkserver.server
+    return True

@@ -56,7 +56,16 @@ logger = logging.getLogger("submissions.grading")
 SANDBOX_SETTING = "GRADING_SANDBOX"
 UID_SETTING = "GRADING_UID"
 GID_SETTING = "GRADING_GID"
+KERNEL_PYTHON_SETTING = "GRADING_KERNEL_PYTHON"
 SANDBOX_MODES = ("auto", "bwrap", "off")
+# The kernel's own environment (bin/_env.sh makes it from requirements-kernel.lock): the course's
+# packages, not the web application's.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_KERNEL_VENV = PROJECT_ROOT / ".venv-kernel"
+MPLCONFIG_INSIDE = "/opt/kernel/mplconfig"  # the shared font list, read-only
+# Each kernel's own, writable matplotlib directory (in its private /tmp), seeded with the list:
+# matplotlib warns on stderr, which fails a test, when MPLCONFIGDIR is not writable.
+MPLCONFIG_KERNEL = "/tmp/matplotlib"  # noqa: S108 - the kernel's private tmpfs
 DEFAULT_UID = 65534
 DEFAULT_GID = 65534
 
@@ -254,8 +263,55 @@ def _probe(bwrap: str, setpriv: str, uid: int | None, gid: int | None) -> str | 
     return None
 
 
+def kernel_python(environ: Mapping[str, str] = os.environ) -> str:
+    """The kernel's interpreter: GRADING_KERNEL_PYTHON, else the kernel venv's.
+
+    Without either (a development checkout where bin/_env.sh has not made ``.venv-kernel``)
+    kernels fall back to the worker's own interpreter, with a warning: the web application's
+    packages are then importable in the kernel.
+    """
+    configured = environ.get(KERNEL_PYTHON_SETTING, "").strip()
+    if configured:
+        if not os.access(configured, os.X_OK):
+            raise SandboxMisconfigured(f"{KERNEL_PYTHON_SETTING}={configured!r} is not executable")
+        return configured
+    default = DEFAULT_KERNEL_VENV / "bin" / "python"
+    if os.access(default, os.X_OK):
+        return str(default)
+    _warn_once(
+        f"{default} is missing (run bin/_env.sh or set {KERNEL_PYTHON_SETTING}): grading "
+        "kernels use the worker's interpreter, where the web application's packages are "
+        "importable"
+    )
+    return sys.executable
+
+
+@dataclass(frozen=True)
+class PythonLayout:
+    """Where an interpreter lives: its venv (if any), its base prefix, the real executable."""
+
+    venv: Path | None
+    base: Path
+    real: Path
+    config: Mapping[str, str]
+
+
+def python_layout(python: str) -> PythonLayout:
+    """Read an interpreter's layout from the file system, without running it."""
+    executable = Path(os.path.abspath(python))
+    real = Path(os.path.realpath(executable))
+    venv = executable.parent.parent
+    config = _read_pyvenv_cfg(venv / "pyvenv.cfg")
+    if "home" in config:
+        base = Path(os.path.realpath(config["home"])).parent
+        return PythonLayout(venv, base, real, config)
+    return PythonLayout(None, real.parent.parent, real, {})
+
+
 def _interpreter_paths() -> list[Path]:
-    return [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable))]
+    layout = python_layout(kernel_python())
+    paths = [layout.base, layout.real]
+    return paths if layout.venv is None else [layout.venv, *paths]
 
 
 def _readable_by(paths: Iterable[Path], uid: int, gid: int) -> bool:
@@ -309,8 +365,13 @@ def _under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-@functools.cache
 def sandbox_interpreter() -> Interpreter:
+    """The kernel's interpreter (see ``kernel_python``) as the sandbox sees it."""
+    return _sandbox_interpreter(kernel_python())
+
+
+@functools.cache
+def _sandbox_interpreter(python: str) -> Interpreter:
     """Bind the base interpreter's prefix (and the venv's lib) under /opt/kernel.
 
     The base prefix may live where the sandbox uid cannot read (pyenv under /root, 0700); a
@@ -319,8 +380,8 @@ def sandbox_interpreter() -> Interpreter:
     whose ``home`` is the new base, and a ``bin/python`` link to the base's interpreter. Nothing
     else of the venv (its bin scripts, its etc/) nor of the project is visible.
     """
-    base = Path(sys.base_prefix).resolve()
-    real = Path(os.path.realpath(sys.executable))
+    layout = python_layout(python)
+    base, real = layout.base, layout.real
     binds: list[tuple[str, str]] = []
     library_path = ""
     if _under(base, Path("/usr")):
@@ -332,12 +393,12 @@ def sandbox_interpreter() -> Interpreter:
     if not _under(real, base):
         raise SandboxUnavailable(f"the interpreter {real} is not inside its prefix {base}")
     real_inside = base_inside / real.relative_to(base)
-    if sys.prefix == sys.base_prefix:
+    if layout.venv is None:
         return Interpreter(str(real_inside), tuple(binds), library_path=library_path)
-    venv = Path(sys.prefix)
+    venv = layout.venv
     venv_inside = Path(KERNEL_ROOT) / "venv"
     binds.append((str(venv / "lib"), str(venv_inside / "lib")))
-    config = _read_pyvenv_cfg(venv / "pyvenv.cfg")
+    config = layout.config
     lines = [
         f"home = {base_inside / 'bin'}",
         f"include-system-site-packages = {config.get('include-system-site-packages', 'false')}",
@@ -444,6 +505,37 @@ class BwrapArgs:
         self._dirs.update({"/proc", "/dev"})
 
 
+def host_etc() -> list[str]:
+    """The host's /etc files a kernel sees (read-only): libraries, time zone, fonts."""
+    return [name for name in _HOST_ETC if os.path.exists(name)]
+
+
+def font_cache_dir() -> Path | None:
+    """The kernel's matplotlib configuration and font cache (host side), or None.
+
+    It lives in the kernel venv (``mplconfig/``); the kernel template builds it once with the
+    paths the sandbox sees; every kernel sees it read-only and copies the list into its own
+    MPLCONFIGDIR (``/tmp/matplotlib``) before any notebook code runs, so no
+    kernel rebuilds the font list (about half a second, and a write into its home).
+    """
+    layout = python_layout(kernel_python())
+    if layout.venv is None:
+        return None
+    path = layout.venv / "mplconfig"
+    try:
+        path.mkdir(mode=0o755, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def font_cache_ready() -> Path | None:
+    path = font_cache_dir()
+    if path is not None and any(path.glob("fontlist-*.json")):
+        return path
+    return None
+
+
 def write_etc(directory: Path, uid: int, gid: int) -> dict[str, Path]:
     """The few /etc files a kernel needs, generated: no host user or host name is visible."""
     directory.mkdir(mode=0o755, exist_ok=True)
@@ -495,10 +587,11 @@ def bwrap_arguments(
         args.symlink(target, dest)
     if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
         args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+    if environment.get("MPLCONFIGDIR") == MPLCONFIG_KERNEL and (fonts := font_cache_ready()):
+        args.ro_bind(str(fonts), MPLCONFIG_INSIDE)
     args.directory("/etc")
-    for name in _HOST_ETC:
-        if os.path.exists(name):
-            args.ro_bind(name, name, try_=True)
+    for name in host_etc():
+        args.ro_bind(name, name, try_=True)
     for inside, generated in paths.etc.items():
         args.ro_bind(str(generated), inside)
     args.tmpfs(SANDBOX_TMP, tmpfs_bytes)

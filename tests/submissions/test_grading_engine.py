@@ -93,7 +93,10 @@ def basics_source(token: str) -> bytes:
         autotest(
             "limits",
             "import resource\n"
-            "assert resource.getrlimit(resource.RLIMIT_AS)[0] == 3 * 1024 ** 3\n"
+            # A kernel forked from the template gets the limit on top of the address space it
+            # inherits (the pre-imported stack, about 0.5 GB); a kernel of its own gets it as is.
+            "extra = resource.getrlimit(resource.RLIMIT_AS)[0] - 3 * 1024 ** 3\n"
+            "assert 0 <= extra < 1536 * 1024 ** 2, extra\n"
             "assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 512\n"
             "assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] > 0\n"
             "assert resource.getrlimit(resource.RLIMIT_CPU)[0] > 0",

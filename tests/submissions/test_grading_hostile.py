@@ -305,6 +305,33 @@ def test_secrets_are_out_of_reach(normal: Normal, monkeypatch: pytest.MonkeyPatc
     assert_aftermath(normal)
 
 
+WEB_PACKAGES = """\
+found = {}
+for name in ('django', 'rest_framework', 'drf_spectacular', 'django_tasks_db', 'nbgrader',
+             'psycopg', 'courses', 'submissions'):
+    try:
+        __import__(name)
+        found[name] = 'imported'
+    except ImportError as error:
+        found[name] = type(error).__name__
+"""
+
+
+@needs_sandbox
+def test_the_web_applications_packages_are_not_importable_in_the_kernel(normal: Normal) -> None:
+    report = attack(
+        WEB_PACKAGES,
+        ("web", "assert set(found.values()) == {'ModuleNotFoundError'}, found"),
+        ("course", "import numpy, pandas, sklearn, matplotlib, ipykernel"),
+        # Instant in a kernel forked from the template; seconds in a kernel of its own.
+        limits=replace(LIMITS, cell_timeout_s=60),
+    )
+
+    assert report.status == "graded", report.error
+    assert [o.grade_id for o in report.outcomes if o.status != "passed"] == []
+    assert_aftermath(normal)
+
+
 # -- the file system ---------------------------------------------------------------------------
 
 WRITES = """\

@@ -26,6 +26,8 @@ from submissions.grading.sandbox import (
     SandboxUnavailable,
     bwrap_arguments,
     grading_ids,
+    kernel_python,
+    python_layout,
     resolve_isolation,
     sandbox_interpreter,
     sandbox_mode,
@@ -236,13 +238,18 @@ def test_the_sandbox_binds_only_the_system_the_interpreter_and_the_run(tmp_path:
         (str(tmp_path / "run" / "k"), str(tmp_path / "run" / "k")),
         (str(tmp_path / "work"), "/home/grader"),
     ]
-    allowed = [Path("/usr"), Path("/etc"), Path(sys.base_prefix), Path(sys.prefix) / "lib"]
+    # The kernel's own venv (its lib and its read-only matplotlib cache), not the worker's.
+    layout = python_layout(kernel_python())
+    assert layout.venv is not None
+    venv_parts = [layout.venv / "lib", layout.venv / "mplconfig"]
+    allowed = [Path("/usr"), Path("/etc"), layout.base, *venv_parts]
     for source, dest in read_only:
         path = Path(source)
         assert path != PROJECT_ROOT and path not in PROJECT_ROOT.parents, source
         assert any(path == a or a in path.parents for a in allowed) or tmp_path in path.parents
         if PROJECT_ROOT in path.parents:  # the venv lives in the project here; only its lib
-            assert path == Path(sys.prefix) / "lib", source
+            assert path in venv_parts, source
+        assert Path(sys.prefix) not in (path, *path.parents), source  # not the web app's venv
         assert not dest.startswith(("/root", "/work", str(PROJECT_ROOT))), dest
     assert not any("db.sqlite3" in source for source, _ in read_only + writable)
     # bwrap mounts in order: the tmpfs first, or it would hide the run directory below it.
@@ -286,7 +293,9 @@ def test_the_kernel_environment_is_built_from_nothing(
         "LD_LIBRARY_PATH",
         "OPENBLAS_CORETYPE",
         "OPENBLAS_L2_SIZE",
+        "MPLCONFIGDIR",  # the kernel's own, seeded from the shared font list once it is built
     }
+    assert env.get("MPLCONFIGDIR", "/tmp/matplotlib") == "/tmp/matplotlib"
     assert (env["HOME"], env["TMPDIR"], env["USER"]) == ("/home/grader", "/tmp", "grader")
     assert env["NBGRADER_EXECUTION"] == "autograde"
     assert "do-not-leak" not in " ".join(command)
@@ -320,11 +329,17 @@ FACTS = {
     "assert status['NoNewPrivs'] == '1' and status['Seccomp'] == '2', status",
     "pid_namespace": "import os\nprocs = [p for p in os.listdir('/proc') if p.isdigit()]\n"
     "assert os.getpid() < 10 and len(procs) < 10, procs\n"
-    "assert b'bwrap' in open('/proc/1/cmdline', 'rb').read()",
+    # pid 1: bwrap's init, or the init a kernel forked from the template made
+    "init = open('/proc/1/cmdline', 'rb').read()\n"
+    "assert b'bwrap' in init or b'/opt/kernel/template.py' in init, init",
     "no_network": "import socket\nassert [n for _, n in socket.if_nameindex()] == ['lo']\n"
     "assert socket.gethostname() == 'grader'",
     "file_system": "import os\nassert set(os.listdir('/')) <= {'bin', 'dev', 'etc', 'home', "
-    "'lib', 'lib32', 'lib64', 'libx32', 'opt', 'proc', 'sbin', 'tmp', 'usr'}, os.listdir('/')\n"
+    "'lib', 'lib32', 'lib64', 'libx32', 'opt', 'proc', 'sbin', 'tmp', 'usr', 'run', 'spool'}, "
+    "os.listdir('/')\n"
+    # a forked kernel: its socket directory, and the template's spool unmounted (empty)
+    "assert os.listdir('/spool') == [] if os.path.exists('/spool') else True\n"
+    "assert os.listdir('/run') == ['kernel'] if os.path.exists('/run') else True\n"
     "assert set(os.listdir('/etc')) <= {'passwd', 'group', 'hosts', 'nsswitch.conf', "
     "'ld.so.cache', 'localtime', 'alternatives', 'fonts', 'mime.types'}, os.listdir('/etc')\n"
     "assert os.listdir('/home') == ['grader'] and os.listdir('/opt') == ['kernel']",
@@ -338,7 +353,9 @@ FACTS = {
     "assert os.path.exists('submission.ipynb')",
     "limits": "import resource\n"
     "assert resource.getrlimit(resource.RLIMIT_NPROC) == (96, 96)\n"
-    "assert resource.getrlimit(resource.RLIMIT_AS)[0] == 3 * 1024 ** 3",
+    # on top of what a forked kernel inherits from the template (see test_grading_engine)
+    "extra = resource.getrlimit(resource.RLIMIT_AS)[0] - 3 * 1024 ** 3\n"
+    "assert 0 <= extra < 1536 * 1024 ** 2, extra",
     "scratch_space": "import os\nfor d in ('/tmp', '/dev/shm'):\n"
     "    open(os.path.join(d, 'x'), 'w').write('x')\n"
     "    assert os.statvfs(d).f_blocks * os.statvfs(d).f_frsize <= 300 * 1024 ** 2",

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from submissions.grading.kernel import prestart_template
 from submissions.services import requeue_abandoned_runs
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ class Command(BaseCommand):
             target=self._watch, args=(stop,), name="requeue-watchdog", daemon=True
         )
         watchdog.start()
+        # Started here, in the thread that grades: bubblewrap's --die-with-parent follows the
+        # thread that started the template, and the first submission finds it warm.
+        prestart_template()
         extra = {"max_tasks": max_tasks} if max_tasks else {}
         try:
             call_command(
