@@ -1,36 +1,20 @@
-"""How a participant is named to graders: one function, so anonymous grading plugs in here.
-
-Exports, analytics and grading pages call ``participant_label``. An assignment graded
-anonymously shows a stable pseudonym instead of the name, derived from the secret key, the
-assignment and the enrolment (so the same person has the same pseudonym on every page and in
-every export of that assignment, and different ones across assignments).
+"""How a participant is named in exports: their name, or, while an assignment is graded
+anonymously and identities are not revealed, the same pseudonym code graders see on the
+grading screens (``submissions.reviewing.anonymity``), so a file and a screen can be matched.
 """
 
-from django.utils.crypto import salted_hmac
-
 from courses.models import Assignment, Enrollment
+from submissions.reviewing.anonymity import pseudonym_code
 
 
 def is_anonymous(assignment: Assignment) -> bool:
-    """Whether graders see pseudonyms for this assignment.
-
-    The switch (``Assignment.anonymous_grading``, with the coordinator's reveal) belongs to
-    the grading queue; until an assignment has it, names are shown.
-    """
-    return bool(getattr(assignment, "anonymous_grading", False))
-
-
-def pseudonym(enrollment: Enrollment, assignment: Assignment) -> str:
-    digest = salted_hmac(
-        "certlab.submissions.pseudonym",
-        f"{assignment.pk}:{enrollment.pk}",
-        algorithm="sha256",
-    ).hexdigest()
-    return f"P-{digest[:8].upper()}"
+    """Whether graders see pseudonyms for this assignment (until a coordinator reveals)."""
+    return assignment.hides_identities
 
 
 def participant_label(enrollment: Enrollment, assignment: Assignment) -> str:
-    """The name graders see for ``enrollment`` on ``assignment``."""
+    """The name graders see for ``enrollment`` on ``assignment`` in an export."""
     if is_anonymous(assignment):
-        return pseudonym(enrollment, assignment)
+        code = pseudonym_code(assignment_id=assignment.pk, participant_id=enrollment.user_id)
+        return f"P-{code}"
     return enrollment.user.full_name

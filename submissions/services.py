@@ -401,7 +401,7 @@ def save_review(
     review.updated_at = timezone.now()
     review.save(update_fields=["grader", "feedback", "manual_points", "updated_at"])
     if review.is_released:
-        _record_total(review=review, actor=grader, reason="Released review amended")
+        record_total(review=review, actor=grader, reason="Released review amended")
     return review
 
 
@@ -420,7 +420,7 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
-    _record_total(review=review, actor=grader, reason="Grade released")
+    record_total(review=review, actor=grader, reason="Grade released")
     transaction.on_commit(lambda: notify_release(review))
     return review
 
@@ -507,9 +507,6 @@ def record_total(
         raise GradesFrozen(error.message) from error
 
 
-_record_total = record_total
-
-
 def frozen_released_submissions(
     *, assignment: Assignment, cohort: Cohort | None = None
 ) -> list[Submission]:
@@ -553,7 +550,7 @@ def change_late_policy(
     for review in reviews.select_related("submission__assignment", "submission__enrollment"):
         if review.submission.enrollment.grades_frozen:
             continue
-        _record_total(review=review, actor=actor, reason="Late policy changed")
+        record_total(review=review, actor=actor, reason="Late policy changed")
         count += 1
     return count
 
@@ -609,7 +606,7 @@ def grant_extension(
                 submission=submission, state=Review.State.RELEASED
             ).first()
             if review is not None:
-                _record_total(review=review, actor=granted_by, reason="Extension granted")
+                record_total(review=review, actor=granted_by, reason="Extension granted")
     return extension
 
 

@@ -16,14 +16,14 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Assignment
+from courses.models import Assignment, GradeFreeze
 from platform.models import User
 from submissions.exceptions import ReviewInvalid
 from submissions.models import GradingRun, Review, Submission
 from submissions.notifications import notify_release
 from submissions.reviewing.leases import refuse_if_leased_by_other, renew_lease
 from submissions.reviewing.queue import grading_cohorts
-from submissions.services import _record_total, latest_run, release_review
+from submissions.services import latest_run, record_total, release_review
 
 
 def _hold(*, grader: User, submission: Submission, lease_token: str | None) -> None:
@@ -129,7 +129,11 @@ def release_ready_reviews(
     # earlier ones of this batch are released without recording a grade (and a certificate
     # the latest one completes rests on the latest, not on an earlier attempt).
     reviews.sort(key=lambda r: (r.submission.participant_id, r.submission.attempt_no))
-    frozen = {r.submission.enrollment_id for r in reviews if r.submission.enrollment.grades_frozen}
+    frozen = set(
+        GradeFreeze.objects.filter(
+            enrollment_id__in={r.submission.enrollment_id for r in reviews}, lifted_at__isnull=True
+        ).values_list("enrollment_id", flat=True)
+    )
     releasable = []
     for review in reviews:
         run = latest_run(review.submission)
@@ -148,7 +152,7 @@ def release_ready_reviews(
         review.released_at = now
         review.save(update_fields=["state", "released_at"])
         is_latest = latest_per_participant[review.submission.participant_id] is review
-        _record_total(review=review, actor=actor, reason="Grade released", record_grade=is_latest)
+        record_total(review=review, actor=actor, reason="Grade released", record_grade=is_latest)
     for review in latest_per_participant.values():
         transaction.on_commit(lambda review=review: notify_release(review))  # type: ignore[misc]
     return ReleaseResult(
