@@ -213,7 +213,7 @@ def grade_notebook(
         )
 
     # In the kernel template's spool when this worker has one (see kernel.run_dirs).
-    run = run_dirs(isolation)
+    run = run_dirs(isolation, limits)
     try:
         try:
             _stage(run.workdir, submission, data_files)

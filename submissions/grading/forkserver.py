@@ -16,6 +16,15 @@ The template runs as root inside its sandbox, with CAP_SYS_ADMIN, CAP_NET_ADMIN,
 CAP_SETGID, CAP_SETPCAP and CAP_KILL and no others, no network, no seccomp filter (it must mount and
 unshare); it never runs participants' code itself and never reads a submission. Each job
 lives in a spool directory the template sees at /spool: ``<spool>/jN/{work,k,kernel.log}``.
+
+**A kernel ahead of demand.** Besides the kernels that run, the server keeps one kernel forked
+and started for the next submission (``prepare_next``, ``take_ready``): it is forked when the
+worker starts and again after every run, with that run's limits, so the next submission finds a
+kernel that has started already (about 0.15 s of the latency of an upload). It is still used
+once: its job's working directory is empty until the submission's files are staged into it,
+and it runs nothing until the submission's cells arrive. A waiting kernel that died, or that was
+forked with other limits or another environment than the submission needs, is killed and a
+fresh one forked at once.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import json
 import logging
 import os
 import queue
+import secrets
 import shutil
 import signal
 import subprocess
@@ -36,6 +46,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from jupyter_client.connect import write_connection_file
 
 from submissions.grading import seccomp
 from submissions.grading.sandbox import (
@@ -189,6 +201,17 @@ class Job:
         return self.root / "kernel.log"
 
 
+@dataclass(frozen=True)
+class ForkedJob:
+    """A job whose kernel is forked: the process, the request it was forked with, and the
+    connection as the worker sees it (the kernel's own copy of the file names RUN_INSIDE)."""
+
+    job: Job
+    kernel: ForkedKernel
+    request: Mapping[str, Any]
+    connection: dict[str, Any]
+
+
 class ForkServer:
     """One running template, its spool, and the bookkeeping of its children."""
 
@@ -207,6 +230,9 @@ class ForkServer:
         self._changed = threading.Condition()
         self._lock = threading.Lock()
         self._jobs = 0
+        # The kernel forked ahead for the next submission; its lock is taken before _lock.
+        self._ready: ForkedJob | None = None
+        self._ready_lock = threading.Lock()
         self._seccomp = seccomp.program().hex() if seccomp.supported() else ""
 
     # -- start and stop ------------------------------------------------------------------------
@@ -322,6 +348,7 @@ class ForkServer:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
+        self._ready = None  # the template's sandbox takes its children along
         process, self.process = self.process, None
         if process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -387,6 +414,76 @@ class ForkServer:
             raise TemplateUnavailable(f"the forked kernel ended at once (status {status})")
         return ForkedKernel(self, inner, pid)
 
+    def fork(self, job: Job, request: Mapping[str, Any]) -> ForkedJob:
+        """Write ``job``'s connection file (a fresh key, ipc sockets in ``k``) and fork its kernel.
+
+        The kernel reads the file as it starts and binds its sockets where it sees the job's
+        socket directory (RUN_INSIDE); the worker connects to the same sockets through the spool.
+        """
+        connection_file = job.socket_dir / "kernel.json"
+        _, info = write_connection_file(
+            str(connection_file),
+            transport="ipc",
+            ip=str(job.socket_dir / "kernel"),
+            key=secrets.token_hex(32).encode(),
+            kernel_name="python3",
+        )
+        connection = dict(info)
+        os.chown(connection_file, self.uid, self.gid)  # 0600: the kernel's uid and nobody else
+        connection_file.write_text(json.dumps(dict(connection, ip=f"{RUN_INSIDE}/kernel")))
+        return ForkedJob(job, self.spawn(job, request), dict(request), connection)
+
+    # -- the kernel forked ahead of demand -------------------------------------------------------
+
+    def prepare_next(self, request: Mapping[str, Any]) -> None:
+        """Fork the next submission's kernel now, so that it has started when that one comes.
+
+        Failures are logged, never raised: the next submission then forks its own kernel.
+        """
+        with self._ready_lock:
+            ready = self._ready
+            if ready is not None and ready.request == request and ready.kernel.poll() is None:
+                return
+            self._ready = None
+            if ready is not None:
+                _discard(ready)
+            if not self.alive():
+                return
+            try:
+                job = self.new_job()
+            except OSError as error:
+                logger.warning("no kernel forked ahead: %s", error)
+                return
+            try:
+                self._ready = self.fork(job, request)
+            except (TemplateUnavailable, OSError) as error:
+                logger.warning("no kernel forked ahead: %s", error)
+                shutil.rmtree(job.root, ignore_errors=True)
+
+    def prepare_next_soon(self, request: Mapping[str, Any]) -> None:
+        """``prepare_next`` in a thread of its own: nobody waits for it (``take_ready`` does,
+        if it comes while the fork is under way)."""
+        threading.Thread(
+            target=self.prepare_next, args=(dict(request),), name="kernel-ahead", daemon=True
+        ).start()
+
+    def take_ready(self, request: Mapping[str, Any]) -> ForkedJob | None:
+        """The kernel forked ahead, if it is alive and was forked with ``request``; it is
+        then this caller's alone. Otherwise None (a stale one is killed and removed)."""
+        with self._ready_lock:
+            ready, self._ready = self._ready, None
+        if ready is None:
+            return None
+        if ready.request != request or ready.kernel.poll() is not None:
+            _discard(ready)
+            return None
+        return ready
+
+    def ready_kernel(self) -> ForkedKernel | None:
+        """The kernel waiting for the next submission (for the worker's checks and tests)."""
+        ready = self._ready
+        return ready.kernel if ready is not None else None
+
     def exit_status(self, inner: int) -> int | None:
         with self._changed:
             status = self._exits.get(inner)
@@ -398,6 +495,14 @@ class ForkServer:
         with self._changed:
             if inner not in self._exits and self.alive():
                 self._changed.wait(0.1 if timeout is None else min(timeout, 0.1))
+
+
+def _discard(ready: ForkedJob) -> None:
+    """Kill a kernel that will not be used and remove its job."""
+    ready.kernel.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        ready.kernel.wait(timeout=5)
+    shutil.rmtree(ready.job.root, ignore_errors=True)
 
 
 def _child_of(parent: int) -> int | None:

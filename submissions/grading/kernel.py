@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import os
@@ -447,6 +446,16 @@ class _GradingKernelManager(AsyncKernelManager):
     # A kernel already forked from the template: "launching" adopts it instead of a command.
     forked: ForkedKernel | None = None
 
+    def write_connection_file(self, **kwargs: Any) -> None:
+        if self.forked is not None:
+            # Written before the fork (ForkServer.fork); the kernel may be reading it now.
+            self._connection_file_written = True
+            return
+        # Written 0600 by the worker; the kernel's uid must read it (and nobody else).
+        super().write_connection_file(**kwargs)
+        if self.connection_owner is not None:
+            os.chown(self.connection_file, *self.connection_owner)
+
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         if self.forked is None:
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -460,12 +469,6 @@ class _GradingKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec | None:
         return self.grading_spec
-
-    def write_connection_file(self, **kwargs: Any) -> None:
-        # Written 0600 by the worker; the kernel's uid must read it (and nobody else).
-        super().write_connection_file(**kwargs)
-        if self.connection_owner is not None:
-            os.chown(self.connection_file, *self.connection_owner)
 
     def client(self, **kwargs: Any) -> Any:
         # The client's own context (it destroys it when its channels stop) refuses messages
@@ -888,26 +891,30 @@ async def _execute_forked(
     *,
     server: ForkServer,
     job: forkserver.Job,
+    ready: forkserver.ForkedJob | None,
     limits: GradingLimits,
     isolation: Isolation,
     handle: _KernelHandle,
 ) -> Execution | str:
-    """Run the notebook in a kernel forked from the template; the reason when it could not."""
-    connection_file = job.socket_dir / "kernel.json"
-    km = _kernel_manager(limits, connection_file, ["forked-kernel"], handle, isolation)
-    km.write_connection_file()
-    # The kernel binds its sockets where it sees the job's socket directory; the worker
-    # connects to the same sockets through the spool (jupyter_client keeps its own copy).
-    info = json.loads(connection_file.read_text())
-    info["ip"] = f"{RUN_INSIDE}/kernel"
-    connection_file.write_text(json.dumps(info))
-    try:
-        km.forked = await asyncio.to_thread(server.spawn, job, _template_request(limits, isolation))
-    except TemplateUnavailable as error:
-        km.cleanup_connection_file()
-        if not km.context.closed:
-            km.context.destroy(linger=0)
-        return str(error)
+    """Run the notebook in a kernel forked from the template; the reason when it could not.
+
+    ``ready`` is the kernel forked ahead for this job, started already; without it, one is
+    forked now.
+    """
+    if ready is None:
+        request = _template_request(limits, isolation)
+        try:
+            ready = await asyncio.to_thread(server.fork, job, request)
+        except TemplateUnavailable as error:
+            return str(error)
+        note = "kernel: forked from the kernel template"
+    else:
+        note = "kernel: forked from the kernel template ahead of the submission"
+    km = _kernel_manager(
+        limits, job.socket_dir / "kernel.json", ["forked-kernel"], handle, isolation
+    )
+    km.load_connection_info(ready.connection)  # type: ignore[arg-type]
+    km.forked = ready.kernel
     execution = await _run_kernel(
         notebook,
         workdir=job.workdir,
@@ -918,12 +925,12 @@ async def _execute_forked(
         command=[],
         env={},
         pass_fds=(),
-        connection_file=connection_file,
+        connection_file=job.socket_dir / "kernel.json",
         km=km,
     )
     if execution.start_failed:
         return f"the forked kernel did not start ({execution.error}) {execution.kernel_log}"
-    execution.notes.append("kernel: forked from the kernel template")
+    execution.notes.append(note)
     return execution
 
 
@@ -943,6 +950,7 @@ async def _execute(
             notebook,
             server=run.server,
             job=run.job,
+            ready=run.ready,
             limits=limits,
             isolation=isolation,
             handle=handle,
@@ -1133,6 +1141,9 @@ def execute(
             notebook=notebook,
             error="The grader stopped responding while running the notebook.",
         )
+    if run is not None and run.server is not None:
+        # The next submission's kernel starts now, while nobody waits for it.
+        run.server.prepare_next_soon(_template_request(limits, isolation))
     if failures:
         raise failures[0]
     return results[0]
@@ -1147,41 +1158,51 @@ class RunDirs:
 
     With a kernel template both live in the template's spool (the job's directory is the run
     directory, its ``work`` the working directory); otherwise they are fresh temporary
-    directories.
+    directories. ``ready`` is the job's kernel when it was forked ahead of the submission.
     """
 
     workdir: Path
     rundir: Path
     server: ForkServer | None = None
     job: forkserver.Job | None = None
+    ready: forkserver.ForkedJob | None = None
 
     def remove(self, remove_tree: Any) -> None:
+        if self.ready is not None:
+            self.ready.kernel.kill()  # gone already when it ran; never left waiting
         for path in (self.workdir, self.rundir):
             if path.exists():
                 remove_tree(path)
 
 
-def run_dirs(isolation: Isolation) -> RunDirs:
-    """Directories for the next run, in the template's spool when this worker has one."""
+def run_dirs(isolation: Isolation, limits: GradingLimits | None = None) -> RunDirs:
+    """Directories for the next run, in the template's spool when this worker has one.
+
+    Given the run's ``limits``, the run takes the kernel forked ahead with them, if any.
+    """
     if forkserver.usable(isolation):
         try:
             server = forkserver.server(isolation, template_environment(isolation))
-            job = server.new_job()
+            ready = None
+            if limits is not None:
+                ready = server.take_ready(_template_request(limits, isolation))
+            job = ready.job if ready is not None else server.new_job()
         except (TemplateUnavailable, OSError) as error:
             logger.warning("grading without the kernel template: %s", error)
         else:
-            return RunDirs(job.workdir, job.root, server, job)
+            return RunDirs(job.workdir, job.root, server, job, ready)
     workdir = Path(tempfile.mkdtemp(prefix="grading-"))
     # Short: ipc socket paths inside it must stay under ~108 bytes.
     rundir = Path(tempfile.mkdtemp(prefix="gr-", dir=short_run_base()))
     return RunDirs(workdir, rundir)
 
 
-def prestart_template() -> bool:
+def prestart_template(limits: GradingLimits | None = None) -> bool:
     """Start this worker's kernel template ahead of the first submission, where it is used.
 
-    Call it from the thread that will grade (the template dies with the thread that started
-    it). Returns whether a template is running; failures are logged, never raised.
+    Given the grading ``limits``, also fork the first submission's kernel. Call it from the
+    thread that will grade (the template dies with the thread that started it). Returns
+    whether a template is running; failures are logged, never raised.
     """
     try:
         isolation = resolve_isolation()
@@ -1192,7 +1213,9 @@ def prestart_template() -> bool:
         logger.info("no kernel template: %s", forkserver.why_not(isolation))
         return False
     try:
-        forkserver.server(isolation, template_environment(isolation))
+        server = forkserver.server(isolation, template_environment(isolation))
     except TemplateUnavailable:
         return False  # logged by forkserver.server
+    if limits is not None:
+        server.prepare_next(_template_request(limits, isolation))
     return True

@@ -34,7 +34,13 @@ from django.conf import settings
 
 from courses.nbgrader import PublishedAssignment, publish
 from submissions import services
-from submissions.grading import GradingLimits, GradingReport, TestOutcome, grade_notebook
+from submissions.grading import (
+    GradingLimits,
+    GradingReport,
+    TestOutcome,
+    forkserver,
+    grade_notebook,
+)
 from submissions.grading.report import GiB, MiB
 from submissions.grading.sandbox import SandboxUnavailable, resolve_isolation
 from submissions.tasks import grade_submission
@@ -115,8 +121,8 @@ def outcome(report: GradingReport, grade_id: str) -> TestOutcome:
     return found
 
 
-def _processes() -> Iterator[tuple[int, int, bytes]]:
-    """(pid, real uid, command line) of every live process."""
+def _processes() -> Iterator[tuple[int, int, int, bytes]]:
+    """(pid, parent pid, real uid, command line) of every live process."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -128,16 +134,31 @@ def _processes() -> Iterator[tuple[int, int, bytes]]:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if fields.get("State", "").split()[:1] == ["Z"]:
             continue
-        yield int(entry.name), int(fields["Uid"].split()[0]), cmdline
+        yield int(entry.name), int(fields["PPid"]), int(fields["Uid"].split()[0]), cmdline
+
+
+def _waiting_kernel(processes: list[tuple[int, int, int, bytes]]) -> set[int]:
+    """The kernel forked ahead for the next submission, and its processes: not a leftover."""
+    server = forkserver.current()
+    kernel = server.ready_kernel() if server is not None else None
+    if kernel is None:
+        return set()
+    tree = {kernel.pid}
+    for _ in range(4):  # builder -> init -> kernel
+        tree |= {pid for pid, parent, _, _ in processes if parent in tree}
+    return tree
 
 
 def leftovers(*markers: str) -> list[tuple[int, bytes]]:
     found: list[tuple[int, bytes]] = []
     for _ in range(20):  # grading reaps before it returns; allow a moment for the kernel's
+        processes = list(_processes())
+        waiting = _waiting_kernel(processes)
         found = [
             (pid, cmdline)
-            for pid, uid, cmdline in _processes()
-            if uid == HOSTILE_UID or any(marker.encode() in cmdline for marker in markers)
+            for pid, _, uid, cmdline in processes
+            if pid not in waiting
+            and (uid == HOSTILE_UID or any(marker.encode() in cmdline for marker in markers))
         ]
         if not found:
             break

@@ -11,6 +11,8 @@ import ast
 import logging
 import os
 import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,7 +21,7 @@ import pytest
 
 from courses.nbgrader import PublishedAssignment, publish
 from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook
-from submissions.grading.forkserver import ForkServer, TemplateUnavailable
+from submissions.grading.forkserver import ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.kernel import prestart_template
 from submissions.grading.sandbox import SandboxUnavailable, resolve_isolation
 from tests.nbgrader_builders import answer, autotest, edited, notebook
@@ -27,6 +29,7 @@ from tests.nbgrader_builders import answer, autotest, edited, notebook
 TEMPLATE_UID = 500_000 + os.getpid() % 100_000
 LIMITS = GradingLimits(cell_timeout_s=20, notebook_timeout_s=60)
 FORKED = "kernel: forked from the kernel template"
+AHEAD = "kernel: forked from the kernel template ahead of the submission"
 
 
 def _template_possible() -> bool:
@@ -127,7 +130,7 @@ def test_consecutive_forks_see_neither_files_nor_state_of_each_other() -> None:
     first = run(FIRST)
     second = run(SECOND)
 
-    assert FORKED in first.log_excerpt and FORKED in second.log_excerpt
+    assert FORKED in first.log_excerpt and AHEAD in second.log_excerpt
     assert first.status == second.status == "graded", (first.error, second.error)
     assert facts(first)[1] >= 0 and facts(first)[2] == "grader"
     seen = facts(second)
@@ -324,3 +327,79 @@ def test_matplotlib_finds_its_font_list_without_a_word_on_stderr(
 
     assert passed(report), [(o.grade_id, o.message) for o in report.outcomes]
     assert (FORKED in report.log_excerpt) is (template == "auto")
+
+
+# -- the kernel forked ahead of the next submission -----------------------------------------------
+
+
+def waiting_kernel() -> ForkedKernel:
+    """The kernel forked for the next submission (it is forked in the background after a run)."""
+    server = forkserver.current()
+    assert server is not None
+    for _ in range(100):
+        kernel = server.ready_kernel()
+        if kernel is not None:
+            return kernel
+        time.sleep(0.1)
+    raise AssertionError("no kernel was forked ahead")
+
+
+def gone(kernel: ForkedKernel) -> bool:
+    try:
+        kernel.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def test_the_worker_forks_the_first_kernel_before_any_submission() -> None:
+    forkserver.shutdown()
+    assert prestart_template(LIMITS)
+    ahead = waiting_kernel()
+    assert ahead.poll() is None
+
+    report = run("facts = 1", "assert 1 + 1 == 2")
+
+    assert passed(report), report.error
+    assert AHEAD in report.log_excerpt
+    assert gone(ahead)  # used once, by that submission, then stopped
+
+
+def test_each_run_forks_the_next_kernel_ahead_and_each_is_used_once() -> None:
+    run("facts = 1")
+    first = waiting_kernel()
+    report = run("import os\nfacts = os.getpid()")
+    second = waiting_kernel()
+
+    assert AHEAD in report.log_excerpt
+    assert second is not first and second.pid != first.pid
+    assert gone(first) and second.poll() is None
+
+
+def test_a_kernel_forked_with_other_limits_is_not_used_but_killed() -> None:
+    run("facts = 1")
+    ahead = waiting_kernel()
+    other = GradingLimits(cell_timeout_s=19, notebook_timeout_s=60, memory_bytes=2 * 1024**3)
+    published = publish(notebook(answer("answer", "pass"), autotest("t", "assert 1 + 1 == 2")))
+
+    report = grade_notebook(
+        submission=edited(published.release_notebook, answer="x = 1"),
+        published=published,
+        limits=other,
+    )
+
+    assert report.status == "graded" and report.autograded_points == Decimal(1), report.error
+    assert FORKED in report.log_excerpt and AHEAD not in report.log_excerpt
+    assert gone(ahead)
+
+
+def test_a_kernel_forked_ahead_that_died_is_replaced_by_a_fresh_fork() -> None:
+    run("facts = 1")
+    ahead = waiting_kernel()
+    os.kill(ahead.pid, signal.SIGKILL)
+    assert gone(ahead)
+
+    report = run("facts = 1", "assert 1 + 1 == 2")
+
+    assert passed(report), report.error
+    assert FORKED in report.log_excerpt and AHEAD not in report.log_excerpt

@@ -11,6 +11,7 @@ from django.db import close_old_connections
 
 from submissions.grading.kernel import prestart_template
 from submissions.services import requeue_abandoned_runs
+from submissions.tasks import grading_limits
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class Command(BaseCommand):
         )
         watchdog.start()
         # Started here, in the thread that grades: bubblewrap's --die-with-parent follows the
-        # thread that started the template, and the first submission finds it warm.
-        prestart_template()
+        # thread that started the template, and the first submission finds it warm, with its
+        # kernel forked and started.
+        prestart_template(grading_limits())
         extra = {"max_tasks": max_tasks} if max_tasks else {}
         try:
             call_command(
