@@ -95,9 +95,10 @@ def _source_notebook() -> bytes:
     return nbformat.writes(nb).encode()
 
 
-def make_course(*, max_attempts: int = 1000) -> Course:
-    """An institution, program, cohort and module; a published assignment; an enrolled
-    participant and the cohort's instructor."""
+def make_course(*, max_attempts: int = 1000, source: bytes | None = None) -> Course:
+    """An institution, program, cohort and module; a published assignment (from ``source``,
+    an nbgrader source notebook, or a minimal one); an enrolled participant and the cohort's
+    instructor, both with the password ``PASSWORD``."""
     from courses.models import Cohort, Institution, Module, Program  # noqa: PLC0415
     from courses.services import enroll, publish_assignment  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
@@ -129,7 +130,7 @@ def make_course(*, max_attempts: int = 1000) -> Course:
         module=module,
         slug="air-quality",
         title="Week 3: Air quality",
-        source=_source_notebook(),
+        source=source if source is not None else _source_notebook(),
         max_attempts=max_attempts,
     )
     enrollment = enroll(user=participant, cohort=cohort)

@@ -41,6 +41,7 @@ from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
+from submissions.polling import poll_interval
 from submissions.queue_views import filter_form, grade_url
 from submissions.rendering import render_document
 from submissions.reviewing import leases, states
@@ -110,39 +111,65 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
-    context = _submission_context(request, submission)
     part = request.GET.get("part")
     if request.htmx and part in {"notebook", "grading"}:
+        context = _submission_context(request, submission, part=part)
         return render(request, f"submissions/submission_detail.html#{part}", context)
+    context = _submission_context(request, submission)
     return render(request, "submissions/submission_detail.html", context)
 
 
 def _submission_context(
-    request: AuthenticatedHttpRequest, submission: Submission
+    request: AuthenticatedHttpRequest, submission: Submission, *, part: str | None = None
 ) -> dict[str, object]:
-    grader = is_grader_of(request.user, submission)
+    """What the page shows; for one polled region (``part``) only what that region needs,
+    since an open page asks for it up to four times a second (``submissions.polling``)."""
+    context: dict[str, object] = {"submission": submission}
+    if part in {None, "grading"}:
+        context.update(_grading_context(request.user, submission))
+    if part in {None, "notebook"}:
+        context.update(_notebook_context(submission))
+    if part is None:
+        context["data_files"] = submission.data_files.all()
+        context["data_card"] = DataCard.objects.filter(submission=submission).first()
+    return context
+
+
+def _grading_context(user: User, submission: Submission) -> dict[str, object]:
+    grader = is_grader_of(user, submission)
     run = services.latest_run(submission)
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
-    # A notebook not rendered by this renderer version yet (e.g. after an upgrade) is queued.
-    rendered = services.rendered_notebook_of(submission) or services.request_rendering(
-        notebook_sha256=submission.notebook_sha256
-    )
     released = review is not None and review.is_released
     # The posting policy: autograde results at once, or only with the released review.
     autograde_visible = grader or released or submission.assignment.shows_autograde_at_once
     return {
-        "submission": submission,
         "run": run,
         "autograde_visible": autograde_visible,
-        "results": run.results.all() if run and autograde_visible else [],
+        # A queued or running run has no results yet: no query for them while polling.
+        "results": run.results.all() if run and not run.is_active and autograde_visible else [],
         "review": review if (grader or released) else None,
-        "data_files": submission.data_files.all(),
-        "data_card": DataCard.objects.filter(submission=submission).first(),
         "released": released,
         "is_grader": grader,
+        # None once settled: the region stops polling.
+        "grading_poll": None
+        if submission.is_settled
+        else poll_interval(run.enqueued_at if run else submission.submitted_at),
+    }
+
+
+def _notebook_context(submission: Submission) -> dict[str, object]:
+    # A notebook not rendered by this renderer version yet (e.g. after an upgrade) is queued.
+    rendered = services.rendered_notebook_of(submission) or services.request_rendering(
+        notebook_sha256=submission.notebook_sha256
+    )
+    settled = rendered.status != RenderedNotebook.Status.PENDING
+    return {
         "rendered": rendered,
-        "render_settled": rendered is not None
-        and rendered.status != RenderedNotebook.Status.PENDING,
+        "render_settled": settled,
+        # A render requested later than the upload (after an upgrade) starts its own clock.
+        "notebook_poll": None
+        if settled
+        else poll_interval(max(submission.submitted_at, rendered.created_at)),
     }
 
 
