@@ -41,7 +41,7 @@ from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
-from submissions.polling import poll_interval
+from submissions.polling import grading_interval, poll_interval
 from submissions.queue_views import filter_form, grade_url
 from submissions.rendering import render_document
 from submissions.reviewing import leases, states
@@ -153,7 +153,7 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
         # None once settled: the region stops polling.
         "grading_poll": None
         if submission.is_settled
-        else poll_interval(run.enqueued_at if run else submission.submitted_at),
+        else grading_interval(run, submission.submitted_at),
     }
 
 

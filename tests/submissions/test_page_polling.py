@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from submissions import services
 from submissions.models import GradingRun, RenderedNotebook, Submission
-from submissions.polling import poll_interval
+from submissions.polling import QUEUED_FAST_FOR, poll_interval
 from tests.helpers import participant_notebook, upload_file
 
 PARTS = ["grading", "notebook"]
@@ -40,10 +40,13 @@ def triggers(html: str) -> list[str]:
 
 
 def age_by(submission: Submission, seconds: float) -> None:
-    """Move the attempt, its grading run and its render request into the past."""
+    """Move the attempt, its grading run (running since then) and its render request into
+    the past."""
     then = timezone.now() - dt.timedelta(seconds=seconds)
     Submission.objects.filter(pk=submission.pk).update(submitted_at=then)
-    GradingRun.objects.filter(submission=submission).update(enqueued_at=then)
+    GradingRun.objects.filter(submission=submission).update(
+        enqueued_at=then, started_at=then, status=GradingRun.Status.RUNNING
+    )
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         created_at=then
     )
@@ -60,6 +63,11 @@ def test_the_schedule_is_fast_first_then_backs_off() -> None:
         "5s",
         "5s",
     ]
+    queued = [
+        poll_interval(start, now=start + dt.timedelta(seconds=s), fast_for=QUEUED_FAST_FOR)
+        for s in (2.9, 3, 119.9, 120)
+    ]
+    assert queued == ["250ms", "1s", "1s", "5s"]
 
 
 @pytest.mark.parametrize(
@@ -76,6 +84,25 @@ def test_both_regions_poll_more_slowly_as_the_attempt_ages(
         fragment = poll(client, attempt, part).content.decode()
         assert fragment.lstrip().startswith(f'<section id="{part}-region"')
         assert triggers(fragment) == [f"every {interval}"]
+
+
+@pytest.mark.parametrize(
+    ("queued_s", "interval"), [(0, "250ms"), (2, "250ms"), (5, "1s"), (110, "1s"), (600, "5s")]
+)
+def test_a_run_waiting_in_the_queue_polls_fast_only_at_first(
+    attempt: Submission, enrolled: Any, client_for: Any, queued_s: float, interval: str
+) -> None:
+    """Behind other runs (a deadline) the result is not near: every second, not four times."""
+    then = timezone.now() - dt.timedelta(seconds=queued_s)
+    GradingRun.objects.filter(submission=attempt).update(enqueued_at=then)
+    client = client_for(enrolled)
+    assert triggers(poll(client, attempt, "grading").content.decode()) == [f"every {interval}"]
+
+    # Once a worker starts it, the result is near again: fast, counted from the start.
+    GradingRun.objects.filter(submission=attempt).update(
+        status=GradingRun.Status.RUNNING, started_at=timezone.now()
+    )
+    assert triggers(poll(client, attempt, "grading").content.decode()) == ["every 250ms"]
 
 
 def test_a_new_grading_run_polls_fast_again(
