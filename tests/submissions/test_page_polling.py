@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from submissions import services
 from submissions.models import GradingRun, RenderedNotebook, Submission
-from submissions.polling import QUEUED_FAST_FOR, poll_interval
+from submissions.polling import QUEUED, RENDERING, RUNNING, Schedule, poll_interval
 from tests.helpers import participant_notebook, upload_file
 
 PARTS = ["grading", "notebook"]
@@ -52,10 +52,16 @@ def age_by(submission: Submission, seconds: float) -> None:
     )
 
 
-def test_the_schedule_is_fast_first_then_backs_off() -> None:
+def test_the_schedules_are_fast_first_then_back_off() -> None:
     start = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-    ages = [0, 9.9, 10, 119.9, 120, 3600]
-    assert [poll_interval(start, now=start + dt.timedelta(seconds=s)) for s in ages] == [
+
+    def intervals(schedule: Schedule, *ages: float) -> list[str]:
+        return [
+            poll_interval(start, now=start + dt.timedelta(seconds=age), schedule=schedule)
+            for age in ages
+        ]
+
+    assert intervals(RENDERING, 0, 9.9, 10, 119.9, 120, 3600) == [
         "250ms",
         "250ms",
         "1s",
@@ -63,24 +69,35 @@ def test_the_schedule_is_fast_first_then_backs_off() -> None:
         "5s",
         "5s",
     ]
-    queued = [
-        poll_interval(start, now=start + dt.timedelta(seconds=s), fast_for=QUEUED_FAST_FOR)
-        for s in (2.9, 3, 119.9, 120)
+    assert intervals(RUNNING, 0, 4.9, 5, 9.9, 10, 120) == [
+        "100ms",
+        "100ms",
+        "250ms",
+        "250ms",
+        "1s",
+        "5s",
     ]
-    assert queued == ["250ms", "1s", "1s", "5s"]
+    assert intervals(QUEUED, 2.9, 3, 119.9, 120) == ["250ms", "1s", "1s", "5s"]
 
 
 @pytest.mark.parametrize(
-    ("age_s", "interval"), [(0, "250ms"), (5, "250ms"), (30, "1s"), (110, "1s"), (600, "5s")]
+    ("age_s", "grading", "notebook"),
+    [
+        (0, "100ms", "250ms"),
+        (5, "250ms", "250ms"),
+        (30, "1s", "1s"),
+        (110, "1s", "1s"),
+        (600, "5s", "5s"),
+    ],
 )
 def test_both_regions_poll_more_slowly_as_the_attempt_ages(
-    attempt: Submission, enrolled: Any, client_for: Any, age_s: float, interval: str
+    attempt: Submission, enrolled: Any, client_for: Any, age_s: float, grading: str, notebook: str
 ) -> None:
     age_by(attempt, age_s)
     client = client_for(enrolled)
     page = client.get(reverse("submissions:detail", args=[attempt.pk])).content.decode()
-    assert triggers(page) == [f"every {interval}"] * 2  # the notebook and the grading region
-    for part in PARTS:
+    assert triggers(page) == [f"every {notebook}", f"every {grading}"]
+    for part, interval in (("grading", grading), ("notebook", notebook)):
         fragment = poll(client, attempt, part).content.decode()
         assert fragment.lstrip().startswith(f'<section id="{part}-region"')
         assert triggers(fragment) == [f"every {interval}"]
@@ -102,7 +119,7 @@ def test_a_run_waiting_in_the_queue_polls_fast_only_at_first(
     GradingRun.objects.filter(submission=attempt).update(
         status=GradingRun.Status.RUNNING, started_at=timezone.now()
     )
-    assert triggers(poll(client, attempt, "grading").content.decode()) == ["every 250ms"]
+    assert triggers(poll(client, attempt, "grading").content.decode()) == ["every 100ms"]
 
 
 def test_a_new_grading_run_polls_fast_again(
