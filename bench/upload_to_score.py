@@ -2,10 +2,10 @@
 
 ``bench/grading.py`` times ``grade_notebook`` from call to report. This script times what a
 participant waits for: ``submit_attempt`` (intake, storage, queueing) in this process, then a
-real ``manage.py grading_worker`` (kernel template, bubblewrap sandbox, database queue polled
-every ``--interval`` seconds) picks the attempt up, grades it and stores the result; the clock
-stops when the grading run is stored as graded. Each upload comes after ``--pause`` seconds of
-idleness. The typical notebook's correct submission is used (pandas + scikit-learn, see
+real ``manage.py grading_worker`` (kernel template, bubblewrap sandbox, woken by the doorbell
+as the attempt is queued; ``--interval`` is only its fallback poll) picks the attempt up, grades
+it and stores the result; the clock stops when the grading run is stored as graded. Each upload
+comes after ``--pause`` seconds of idleness. The typical notebook's correct submission is used (pandas + scikit-learn, see
 ``bench/grading_notebooks.py``); its points are checked.
 
     .venv/bin/python bench/upload_to_score.py [--runs 9] [--size typical] [--interval 0.1]
