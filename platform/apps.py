@@ -6,3 +6,12 @@ class PlatformConfig(AppConfig):
     label = "platform"
     verbose_name = "Platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Whatever enqueues a task (a service, the re-queue watchdog, the admin), the idle
+        # workers hear of it at once rather than at their next poll.
+        from django.tasks.signals import task_enqueued
+
+        from platform import doorbell
+
+        task_enqueued.connect(doorbell.ring_after_enqueue, dispatch_uid="platform.doorbell")

@@ -173,9 +173,12 @@ MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# Background work: the database-backed queue by default (worker: ``manage.py db_worker``).
+# Background work: the database-backed queue by default (worker: ``manage.py grading_worker``).
 TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default", "grading", "rendering"]}}
+# Every enqueue rings the idle workers' doorbell (platform/doorbell.py). On SQLite it is a
+# directory of UNIX sockets: keep the path short (a socket path holds ~100 bytes at most).
+DOORBELL_DIR = env_path("DOORBELL_DIR", VAR_DIR / "doorbell")
 
 # Progress (courses) learns which work awaits review from submissions through this function,
 # since courses never imports submissions (docs/progress.md).

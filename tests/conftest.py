@@ -209,6 +209,7 @@ def start_worker(
 ) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start `manage.py grading_worker` processes on the test database (needs `transactional_db`).
 
+    ``interval`` is the worker's fallback poll (new work wakes it at once through the doorbell).
     Each writes its log to ``tmp_path/worker-N.log``; all are stopped when the test ends.
     """
     if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(
@@ -217,7 +218,7 @@ def start_worker(
         pytest.skip("the worker needs a file-backed SQLite test database")
     processes: list[tuple[subprocess.Popen[bytes], Any]] = []
 
-    def start(**extra_env: str) -> subprocess.Popen[bytes]:
+    def start(*, interval: float = 0.2, **extra_env: str) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_worker(),
@@ -227,7 +228,7 @@ def start_worker(
         }
         log = (tmp_path / f"worker-{len(processes) + 1}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "grading_worker", "--interval", "0.2"],
+            [sys.executable, "manage.py", "grading_worker", "--interval", str(interval)],
             cwd=ROOT,
             env=env,
             stdout=log,

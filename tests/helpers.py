@@ -1,5 +1,7 @@
 """Notebooks and uploads the tests build (no fixtures here: import freely)."""
 
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nbformat
@@ -136,3 +138,13 @@ def keep_program_incomplete(assignment: Any) -> Any:
         title="Later",
         source=nbf.writes(tiny_source_notebook()).encode(),
     )
+
+
+def wait_for(condition: Any, *, timeout: float, log: Path) -> None:
+    """Poll ``condition`` until it holds; after ``timeout`` seconds fail with the worker's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out; worker log:\n{log.read_text(errors='replace')[-4000:]}")

@@ -1,8 +1,7 @@
-"""A real worker: a ``manage.py db_worker`` process grades and renders what the web side queued."""
+"""A real worker: a ``manage.py grading_worker`` process grades and renders what the web side queued."""
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -10,20 +9,11 @@ import pytest
 
 from submissions import services
 from submissions.models import RenderedNotebook, Submission
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import participant_notebook, upload_file, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
-
-
-def wait_for(condition: Any, *, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out; worker log:\n{log.read_text(errors='replace')[-4000:]}")
 
 
 @pytest.mark.django_db(transaction=True)

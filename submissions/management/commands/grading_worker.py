@@ -1,14 +1,26 @@
-"""The worker to run: ``db_worker`` plus the watchdog that re-queues runs of dead workers."""
+"""The worker to run: django-tasks-db's worker, woken by the doorbell, plus the re-queue watchdog."""
 
 import logging
 import threading
+from argparse import ArgumentTypeError
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections, router
+from django.db.utils import OperationalError
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import (
+    Worker,
+    valid_backend_name,
+    valid_interval,
+    valid_max_tasks,
+)
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from platform.doorbell import Doorbell, doorbell_for
 from submissions.grading.kernel import prestart_template
 from submissions.services import requeue_abandoned_runs
 from submissions.tasks import grading_limits
@@ -16,21 +28,73 @@ from submissions.tasks import grading_limits
 logger = logging.getLogger(__name__)
 
 
+class DoorbellWorker(Worker):
+    """django-tasks-db's worker that, with nothing to do, waits on the doorbell, not a sleep.
+
+    Claiming, running a task and the signal handling (SIGTERM finishes the current task, and
+    exits at once when idle) are the library's; only the loop is ours.
+    """
+
+    def __init__(self, *, doorbell: Doorbell, **options: Any) -> None:
+        super().__init__(batch=False, startup_delay=False, excluded_queue_names=[], **options)
+        self.doorbell = doorbell
+
+    def run(self) -> None:
+        logger.info("worker %s serves the queues %s", self.worker_id, ",".join(self.queue_names))
+        while self.running:
+            close_old_connections()
+            task_result = self.claim()
+            if task_result is not None:
+                self.run_task(task_result)
+                if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                    logger.info("worker %s ran its %d tasks", self.worker_id, self._run_tasks)
+                    return
+            elif self.running:
+                close_old_connections()
+                self.doorbell.wait(self.interval)
+
+    def claim(self) -> DBTaskResult[..., Any] | None:
+        """The next ready task of this worker's queues, claimed for it; None when there is none."""
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result: DBTaskResult[..., Any] | None = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+            except OperationalError as e:
+                if not is_locked_database_exception(e):
+                    raise
+                return None  # SQLite is busy: look again after the next ring or interval
+        return task_result
+
+
 class Command(BaseCommand):
     help = (
-        "Run a background worker for grading and rendering (all queues by default). Every "
-        "worker also re-queues grading runs whose worker died, so a SIGKILLed worker's "
-        "attempt is graded by another one."
+        "Run a background worker for grading and rendering (all queues by default). It picks "
+        "up new work as soon as it is enqueued (the doorbell) and polls every --interval "
+        "seconds besides. Every worker also re-queues grading runs whose worker died, so a "
+        "SIGKILLed worker's attempt is graded by another one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--queue-name", default="*")
-        parser.add_argument("--interval", type=float, default=1.0)
-        parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument("--queue-name", default="*", help="comma-separated; '*' for all")
+        parser.add_argument(
+            "--interval",
+            type=valid_interval,
+            default=1.0,
+            help="seconds between polls of the queue when no ring comes (default: 1)",
+        )
+        parser.add_argument("--max-tasks", type=valid_max_tasks, default=None)
 
     def handle(
         self, *args: Any, queue_name: str, interval: float, max_tasks: int | None, **options: Any
     ) -> None:
+        try:
+            valid_backend_name(DEFAULT_TASK_BACKEND_ALIAS)
+        except ArgumentTypeError as e:
+            raise CommandError(f"grading_worker runs database tasks only: {e}") from e
         stop = threading.Event()
         watchdog = threading.Thread(
             target=self._watch, args=(stop,), name="requeue-watchdog", daemon=True
@@ -40,16 +104,18 @@ class Command(BaseCommand):
         # thread that started the template, and the first submission finds it warm, with its
         # kernel forked and started.
         prestart_template(grading_limits())
-        extra = {"max_tasks": max_tasks} if max_tasks else {}
         try:
-            call_command(
-                "db_worker",
-                queue_name=queue_name,
+            worker = DoorbellWorker(
+                doorbell=doorbell_for(using=router.db_for_write(DBTaskResult)),
+                queue_names=queue_name.split(","),
                 interval=interval,
-                startup_delay=False,
-                reload=False,
-                **extra,
+                backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+                max_tasks=max_tasks,
+                worker_id=get_random_string(32),
             )
+            worker.configure_signals()
+            with worker.doorbell:
+                worker.run()
         finally:
             stop.set()
 
