@@ -457,7 +457,9 @@ class ForkServer:
             try:
                 self._ready = self.fork(job, request)
             except (TemplateUnavailable, OSError) as error:
-                logger.warning("no kernel forked ahead: %s", error)
+                # A template stopped meanwhile (the worker's end, a test) is no news.
+                log = logger.warning if self.alive() else logger.info
+                log("no kernel forked ahead: %s", error)
                 shutil.rmtree(job.root, ignore_errors=True)
 
     def prepare_next_soon(self, request: Mapping[str, Any]) -> None:
