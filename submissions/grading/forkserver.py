@@ -39,7 +39,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -49,7 +48,7 @@ from typing import IO, Any
 
 from jupyter_client.connect import write_connection_file
 
-from submissions.grading import seccomp
+from submissions.grading import seccomp, spool
 from submissions.grading.sandbox import (
     KERNEL_ROOT,
     SANDBOX_HOME,
@@ -220,7 +219,7 @@ class ForkServer:
         self.isolation = isolation
         self.uid, self.gid = isolation.uid, isolation.gid
         self.environment = dict(environment)
-        self.spool = Path(tempfile.mkdtemp(prefix="grs-", dir=short_run_base()))
+        self.spool = spool.make_dir("grs-", parent=short_run_base())
         self.spool.chmod(0o711)
         self.process: subprocess.Popen[bytes] | None = None
         self.namespace = ""

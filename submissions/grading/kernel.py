@@ -27,7 +27,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
-from submissions.grading import forkserver, seccomp
+from submissions.grading import forkserver, seccomp, spool
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
 from submissions.grading.sandbox import (
@@ -1191,9 +1190,9 @@ def run_dirs(isolation: Isolation, limits: GradingLimits | None = None) -> RunDi
             logger.warning("grading without the kernel template: %s", error)
         else:
             return RunDirs(job.workdir, job.root, server, job, ready)
-    workdir = Path(tempfile.mkdtemp(prefix="grading-"))
+    workdir = spool.make_dir("grading-")
     # Short: ipc socket paths inside it must stay under ~108 bytes.
-    rundir = Path(tempfile.mkdtemp(prefix="gr-", dir=short_run_base()))
+    rundir = spool.make_dir("gr-", parent=short_run_base())
     return RunDirs(workdir, rundir)
 
 

@@ -2,12 +2,14 @@
 
 import os
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from submissions import services
+from submissions.grading.sandbox import short_run_base
 from submissions.models import RenderedNotebook, Submission
 from tests.helpers import participant_notebook, upload_file, wait_for
 
@@ -78,3 +80,6 @@ def test_a_killed_worker_leaves_the_attempt_to_another_worker_which_grades_it_on
     assert runs[0].worker != runs[1].worker
     assert runs[1].autograded_points == 3
     assert Submission.objects.get(pk=submission.pk).status == Submission.Status.GRADED
+    # The killed worker's directories (its kernel template's spool, its run) are swept.
+    parents = {short_run_base(), tempfile.gettempdir()}
+    assert [p for parent in parents for p in Path(parent).glob(f"gr*-{first.pid}.*")] == []

@@ -22,6 +22,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from platform.doorbell import Doorbell, doorbell_for
 from submissions.grading.kernel import prestart_template
+from submissions.grading.spool import sweep_abandoned
 from submissions.services import requeue_abandoned_runs
 from submissions.tasks import grading_limits
 
@@ -75,7 +76,8 @@ class Command(BaseCommand):
         "Run a background worker for grading and rendering (all queues by default). It picks "
         "up new work as soon as it is enqueued (the doorbell) and polls every --interval "
         "seconds besides. Every worker also re-queues grading runs whose worker died, so a "
-        "SIGKILLed worker's attempt is graded by another one."
+        "SIGKILLed worker's attempt is graded by another one, and removes the temporary "
+        "directories such a worker left on this host."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -129,5 +131,10 @@ class Command(BaseCommand):
                 logger.exception("the re-queue watchdog failed; trying again")
             finally:
                 close_old_connections()
+            try:
+                # What a killed worker of this host left in the temporary directory.
+                sweep_abandoned()
+            except Exception:
+                logger.exception("sweeping abandoned grading directories failed")
             if stop.wait(period):
                 return
