@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from submissions.grading import seccomp
+from submissions.grading import seccomp, uids
 
 logger = logging.getLogger("submissions.grading")
 
@@ -158,9 +158,23 @@ def _id_setting(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def grading_uids(environ: Mapping[str, str] = os.environ) -> range:
+    """``GRADING_UID``: one non-root uid, or a range ``first-last`` (see ``uids.py``)."""
+    raw = environ.get(UID_SETTING, "").strip()
+    if not raw:
+        return range(DEFAULT_UID, DEFAULT_UID + 1)
+    parsed = uids.parse(raw)
+    if parsed is None:
+        raise SandboxMisconfigured(
+            f"{UID_SETTING}={raw!r} must be a non-root id or a range of them (first-last)"
+        )
+    return parsed
+
+
 def grading_ids(environ: Mapping[str, str] = os.environ) -> tuple[int, int]:
+    """The uid (this worker's own of ``GRADING_UID``'s range) and gid kernels run as."""
     return (
-        _id_setting(environ, UID_SETTING, DEFAULT_UID),
+        uids.claim(grading_uids(environ)),
         _id_setting(environ, GID_SETTING, DEFAULT_GID),
     )
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from courses.nbgrader import PublishedAssignment, publish
-from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook
+from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook, uids
 from submissions.grading.forkserver import ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.kernel import prestart_template
 from submissions.grading.sandbox import SandboxUnavailable, resolve_isolation
@@ -403,3 +403,18 @@ def test_a_kernel_forked_ahead_that_died_is_replaced_by_a_fresh_fork() -> None:
 
     assert passed(report), report.error
     assert FORKED in report.log_excerpt and AHEAD not in report.log_excerpt
+
+
+def test_with_a_uid_range_the_kernel_runs_as_this_workers_own_uid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GRADING_UID=first-last: the worker holds one uid of the range, and its kernels run as it."""
+    first = TEMPLATE_UID + 10
+    monkeypatch.setenv("GRADING_UID", f"{first}-{first + 3}")
+
+    report = run("import os\nfacts = [os.getuid(), os.geteuid()]")
+
+    assert FORKED in report.log_excerpt
+    held = uids.claim(range(first, first + 4))
+    assert facts(report) == [held, held] and held in range(first, first + 4)
+    assert f"uid {held}" in report.log_excerpt  # the isolation line names it
