@@ -108,10 +108,11 @@ def configure(url: str, var_dir: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def build(participants: int, assignments: int, seed: int) -> tuple[Any, Any]:
+def build(participants: int, assignments: int, seed: int, anonymous: int = 0) -> tuple[Any, Any]:
     """A program of three modules holding ``assignments`` assignments; one cohort of
     ``participants``; per cell: nothing (10 %), an upload (15 %), a draft review (15 %), or a
-    released grade (60 %); a fifth of the participants uploaded twice, a tenth was late."""
+    released grade (60 %); a fifth of the participants uploaded twice, a tenth was late. The
+    first ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
     from django.contrib.auth.hashers import make_password  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
@@ -153,6 +154,7 @@ def build(participants: int, assignments: int, seed: int) -> tuple[Any, Any]:
             max_points=Decimal(10),
             published_at=now,
             due_at=now - dt.timedelta(days=30 - i),
+            anonymous_grading=i < anonymous,
         )
         for i in range(assignments)
     )
@@ -292,6 +294,12 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=12)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--anonymous",
+        type=int,
+        default=0,
+        help="how many assignments are graded anonymously (default 0)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep certlab_bench afterwards")
     parser.add_argument("--replace", action="store_true", help="drop a foreign certlab_bench")
     args = parser.parse_args()
@@ -301,7 +309,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="certlab-bench-") as var_dir:
             configure(url, Path(var_dir))
             started = time.perf_counter()
-            cohort, instructor = build(args.participants, args.assignments, args.seed)
+            cohort, instructor = build(
+                args.participants, args.assignments, args.seed, args.anonymous
+            )
             built = time.perf_counter() - started
             result = measure(cohort, instructor, args.runs)
             from django.db import connections  # noqa: PLC0415
@@ -314,7 +324,8 @@ def main() -> None:
     csv_ms = [t * 1000 for t in result["csv_timings"]]
     cpu_ms = [t * 1000 for t in result["cpu"]]
     print(
-        f"gradebook {args.participants} × {args.assignments} on PostgreSQL "
+        f"gradebook {args.participants} × {args.assignments} ({args.anonymous} anonymous) "
+        "on PostgreSQL "
         f"(built in {built:.1f} s; {args.runs} requests after 3 warm-up ones)"
     )
     print(
@@ -356,6 +367,7 @@ def main() -> None:
         {
             "participants": args.participants,
             "assignments": args.assignments,
+            "anonymous": args.anonymous,
             "page_ms": ms,
             "page_cpu_ms": cpu_ms,
             "csv_ms": csv_ms,

@@ -1,5 +1,6 @@
 """One access helper per resource; each returns the object or raises Http404."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -49,6 +50,29 @@ def get_assignment_for_grading(user: User, pk: int) -> Assignment:
         .distinct(),
         pk=pk,
     )
+
+
+def get_assignment_for_review_settings(user: User, pk: int) -> Assignment:
+    """A published assignment whose review settings the user may see and change: as for
+    grading, or of a program the user coordinates (``Program.coordinators``), whose
+    coordinators reveal identities (``require_identity_revealer``). A 404 for anyone else."""
+    return get_object_or_404(
+        Assignment.objects.published()
+        .filter(
+            Q(module__program__cohorts__in=grading_cohorts(user))
+            | Q(module__program__coordinators=user)
+        )
+        .select_related("module__program")
+        .distinct(),
+        pk=pk,
+    )
+
+
+def require_identity_revealer(user: User, assignment: Assignment) -> None:
+    """Revealing identities is for the program's coordinators (staff coordinate every
+    program); instructors, who see the review settings, get a 403."""
+    if not assignment.module.program.is_coordinated_by(user):
+        raise PermissionDenied("Only the program's coordinators reveal identities.")
 
 
 def require_grading_cohorts(user: User) -> None:

@@ -5,6 +5,11 @@ participant stands (not submitted, submitted and autograded, in review, late). M
 percentages and the weighted grade come from ``courses.progress`` so page, CSV and certificate
 agree, all rounded by ``courses.scoring``.
 
+An assignment graded anonymously whose identities are not revealed shows only released grades:
+every other cell of its column is ``hidden`` and carries nothing (no state, lateness, attempt
+count or grading failure), since graders see those beside the pseudonym and could match it to
+the name here (docs/gradebook.md, "Anonymous grading").
+
 The page is built for 500 participants × 12 assignments (docs/gradebook.md, bench/gradebook.py):
 every query fetches only the columns it needs, everything is joined in dictionaries, and each
 row's cells are rendered once to HTML here rather than by thousands of template nodes.
@@ -29,12 +34,16 @@ from courses.templatetags.grades import points as format_points
 from platform.spreadsheets import spreadsheet_text
 from submissions.models import Review, Submission
 
+# The state of a cell that shows nothing: not released, and its assignment hides identities.
+HIDDEN = "hidden"
+
 
 class Cell(NamedTuple):
     """One participant's standing on one assignment (a tuple: 6,000 of them per page).
 
-    ``state`` is ``released``, ``in_review`` (a review exists, not released), ``submitted`` or
-    ``missing``: the ``data-state`` of the cell and the CSV's state column (``cell_state``).
+    ``state`` is ``released``, ``in_review`` (a review exists, not released), ``submitted``,
+    ``missing`` or ``hidden`` (not released, and the assignment hides identities: the cell
+    carries no detail at all): the ``data-state`` of the cell and the CSV's state column.
     """
 
     assignment: Assignment
@@ -49,6 +58,10 @@ class Cell(NamedTuple):
     @property
     def percent(self) -> Decimal | None:
         return percentage(self.grade.points, self.grade.max_points) if self.grade else None
+
+    @property
+    def hidden(self) -> bool:
+        return self.state == HIDDEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +104,11 @@ class Gradebook:
             seen.setdefault(assignment.module_id, assignment.module)
         return tuple(seen.values())
 
+    @property
+    def hides_identities(self) -> bool:
+        """Whether some column hides unreleased cells (an anonymously graded assignment)."""
+        return any(assignment.hides_identities for assignment in self.assignments)
+
 
 def gradebook_for(cohort: Cohort) -> Gradebook:
     enrollments = list(
@@ -119,6 +137,8 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
             "max_points",
             "order",
             "due_at",
+            "anonymous_grading",
+            "identities_revealed_at",
             "module__title",
             "module__order",
             "module__program_id",
@@ -170,12 +190,20 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         if key not in latest or latest[key][0] < attempt_no:
             latest[key] = (attempt_no, pk, run_status, review_state)
     rows = []
-    columns = [(assignment.id, assignment) for assignment in assignments]
+    # A hidden cell is the same empty tuple for every participant: built once per column.
+    columns = [
+        (
+            assignment.id,
+            assignment,
+            Cell(assignment, None, 0, False, HIDDEN) if assignment.hides_identities else None,
+        )
+        for assignment in assignments
+    ]
     no_attempt = (0, 0, "", None)
     for enrollment in enrollments:
         cells = []
         enrollment_id = enrollment.id
-        for assignment_id, assignment in columns:
+        for assignment_id, assignment, hidden in columns:
             key = (enrollment_id, assignment_id)
             grade = grades.get(key)
             count = attempts.get(key, 0)
@@ -183,6 +211,8 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
             if grade is not None:
                 late = grade.submission_id in late_ids or grade.late_seconds > 0
                 cells.append(Cell(assignment, grade, count, late, "released", status, state))
+            elif hidden is not None:
+                cells.append(hidden)
             else:
                 late = latest_pk in late_ids
                 cells.append(
@@ -217,7 +247,8 @@ Breakdown = Callable[[Gradebook, Row], tuple[CategoryTotal, ...]]
 
 def module_breakdown(book: Gradebook, row: Row) -> tuple[CategoryTotal, ...]:
     """Released points and maximum points per module. Unreleased work counts 0 of its maximum,
-    exactly as ``courses.progress`` computes a module's percentage."""
+    exactly as ``courses.progress`` computes a module's percentage; so does a hidden cell
+    (never released), and no subtotal can betray a score the cells hide."""
     totals: dict[int, tuple[Decimal, Decimal]] = {}
     for cell in row.cells:
         points, max_points = totals.get(cell.assignment.module_id, (ZERO, ZERO))
@@ -231,9 +262,10 @@ def module_breakdown(book: Gradebook, row: Row) -> tuple[CategoryTotal, ...]:
 
 
 def gradebook_csv(book: Gradebook, *, breakdown: Breakdown = module_breakdown) -> Iterator[str]:
-    """CSV lines: participant; each assignment's released points, late flag and state; each
-    category's points, maximum and percentage; the weighted grade and whether every
-    requirement is met. Headers are English and stable, for scripts."""
+    """CSV lines: participant; each assignment's released points, late flag and state (a hidden
+    cell: empty points and late flag, state ``hidden``); each category's points, maximum and
+    percentage; the weighted grade and whether every requirement is met. Headers are English
+    and stable, for scripts."""
     categories = [c.title for c in breakdown(book, book.rows[0])] if book.rows else []
     header = ["username", "name", "email", "status"]
     header += [
@@ -289,7 +321,8 @@ def gradebook_csv(book: Gradebook, *, breakdown: Breakdown = module_breakdown) -
 
 def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) -> dict[str, Any]:
     """The same content as the CSV, structured (the API's gradebook export). Decimals are
-    strings, as everywhere in the API."""
+    strings, as everywhere in the API; a hidden cell has ``points``, ``late`` and ``attempts``
+    null, and each assignment says whether it hides identities."""
     return {
         "cohort": {"id": book.cohort.pk, "name": book.cohort.name},
         "assignments": [
@@ -298,6 +331,7 @@ def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) 
                 "title": a.title,
                 "module": a.module.title,
                 "max_points": str(a.max_points),
+                "identities_hidden": a.hides_identities,
             }
             for a in book.assignments
         ],
@@ -312,8 +346,8 @@ def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) 
                         "assignment": c.assignment.pk,
                         "state": c.state,
                         "points": str(c.grade.points) if c.grade else None,
-                        "late": c.late,
-                        "attempts": c.attempts,
+                        "late": None if c.hidden else c.late,
+                        "attempts": None if c.hidden else c.attempts,
                     }
                     for c in row.cells
                 ],
@@ -364,11 +398,13 @@ def render_rows(book: Gradebook) -> SafeString:
         "failed": escape(_("grading failed")),
         "submitted": escape(_("submitted")),
         "complete": escape(_("complete")),
+        "hidden": escape(_("hidden (graded anonymously)")),
     }
     late = f' <span class="badge warn">{words["late"]}</span>'
     failed = f' <span class="badge bad">{words["failed"]}</span>'
     submitted = f'<span class="muted">{words["submitted"]}</span>'
     missing = '<span class="muted">—</span>'
+    hidden = f'<span class="muted">{words["hidden"]}</span>'
     in_review = {
         value: f'<span class="muted">{escape(str(label))}</span>'
         for value, label in Review.State.choices
@@ -391,6 +427,8 @@ def render_rows(book: Gradebook) -> SafeString:
             if html is None:
                 if cell.grade is not None:
                     body: str = escape(format_points(cell.grade.points))
+                elif state == HIDDEN:
+                    body = hidden
                 elif state == "in_review":
                     body = in_review.get(cell.review_state or "", submitted)
                 elif state == "submitted":

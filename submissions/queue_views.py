@@ -22,10 +22,12 @@ from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import (
     get_assignment_for_grading,
+    get_assignment_for_review_settings,
     get_submission_for_coordinator,
     get_submission_for_grader,
     is_grader_of,
     require_grading_cohorts,
+    require_identity_revealer,
 )
 from submissions.exceptions import SubmissionError
 from submissions.models import GraderShare
@@ -179,7 +181,7 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Posting policy and anonymous grading of an assignment; the coordinator's reveal."""
-    assignment = get_assignment_for_grading(request.user, pk)
+    assignment = get_assignment_for_review_settings(request.user, pk)
     initial = {
         "posting_policy": assignment.posting_policy,
         "anonymous_grading": assignment.anonymous_grading,
@@ -198,7 +200,11 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Review settings saved."))
             return redirect("submissions:review-settings", pk=assignment.pk)
-    context = {"assignment": assignment, "form": form}
+    context = {
+        "assignment": assignment,
+        "form": form,
+        "can_reveal": assignment.module.program.is_coordinated_by(request.user),
+    }
     return render(
         request, "submissions/review_settings.html", context, status=400 if form.errors else 200
     )
@@ -207,9 +213,8 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def reveal_identities(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_grading(request.user, pk)
-    if not request.user.is_coordinator:
-        raise PermissionDenied("Only coordinators reveal identities")
+    assignment = get_assignment_for_review_settings(request.user, pk)
+    require_identity_revealer(request.user, assignment)
     try:
         anonymity.reveal_identities(actor=request.user, assignment=assignment)
     except SubmissionError as error:

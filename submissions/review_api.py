@@ -177,16 +177,24 @@ class GradebookAssignmentSerializer(serializers.Serializer[None]):
     title = serializers.CharField()
     module = serializers.CharField()
     max_points = serializers.DecimalField(max_digits=8, decimal_places=2)
+    identities_hidden = serializers.BooleanField(
+        help_text="Graded anonymously and identities not revealed: its unreleased cells are "
+        "'hidden'."
+    )
 
 
 class GradebookCellSerializer(serializers.Serializer[None]):
     assignment = serializers.IntegerField()
-    state = serializers.ChoiceField(choices=["released", "in_review", "submitted", "missing"])
+    state = serializers.ChoiceField(
+        choices=["released", "in_review", "submitted", "missing", "hidden"],
+        help_text="'hidden': not released, and the assignment is graded anonymously with "
+        "identities not revealed; the cell then carries no detail.",
+    )
     points = serializers.DecimalField(
         max_digits=8, decimal_places=2, allow_null=True, help_text="Released final points only."
     )
-    late = serializers.BooleanField()
-    attempts = serializers.IntegerField()
+    late = serializers.BooleanField(allow_null=True, help_text="Null when the cell is hidden.")
+    attempts = serializers.IntegerField(allow_null=True, help_text="Null when the cell is hidden.")
 
 
 class GradebookCategorySerializer(serializers.Serializer[None]):

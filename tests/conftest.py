@@ -158,6 +158,30 @@ def assignment(module: Module) -> Assignment:
 
 
 @pytest.fixture
+def anonymous_assignment(assignment: Assignment) -> Assignment:
+    """The assignment, graded anonymously (identities not revealed)."""
+    assignment.anonymous_grading = True
+    assignment.save(update_fields=["anonymous_grading"])
+    return assignment
+
+
+@pytest.fixture
+def program_coordinator(program: Program) -> User:
+    """Not staff: coordinates this one program (``Program.coordinators``), teaches no cohort."""
+    user = make_user("paula", first_name="Paula", last_name="Programme")
+    program.coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def foreign_coordinator(other_cohort: Cohort) -> User:
+    """Coordinates another program only."""
+    user = make_user("fred", first_name="Fred", last_name="Foreign")
+    other_cohort.program.coordinators.add(user)
+    return user
+
+
+@pytest.fixture
 def enrolled(participant: User, cohort: Cohort) -> User:
     enroll(user=participant, cohort=cohort)
     return participant

@@ -41,9 +41,12 @@ def participant_label(submission: Submission) -> str:
 
 @transaction.atomic
 def reveal_identities(*, actor: User, assignment: Assignment) -> Assignment:
-    """The coordinator lifts anonymity for an assignment; who and when are recorded."""
-    if not actor.is_coordinator:
-        raise IdentitiesHidden(_("Only a coordinator can reveal the participants' identities."))
+    """A coordinator of the assignment's program (staff: of any) lifts anonymity; who and when
+    are recorded."""
+    if not assignment.module.program.is_coordinated_by(actor):
+        raise IdentitiesHidden(
+            _("Only a coordinator of this program can reveal the participants' identities.")
+        )
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if not locked.anonymous_grading:
         raise IdentitiesHidden(_("This assignment is not graded anonymously."))

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from courses.models import Certificate, CertificateRequest, Cohort, Program
 from courses.services import record_released_grade, revoke_certificate
-from tests.helpers import api_client, issue_certificate, make_user
+from tests.helpers import api_client, issue_certificate
 
 
 @pytest.fixture
@@ -133,13 +133,6 @@ def test_verification_rejects_writes(certificate: Certificate) -> None:
 
 
 # --- coordinators' actions ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def program_coordinator(program: Program) -> Any:
-    user = make_user("paula", first_name="Paula", last_name="Programme")
-    program.coordinators.add(user)
-    return user
 
 
 @pytest.mark.parametrize(

@@ -24,22 +24,6 @@ def certificate(enrolled: Any, assignment: Any) -> Certificate:
     return issue_certificate(enrolled, assignment)
 
 
-@pytest.fixture
-def program_coordinator(program: Program) -> Any:
-    """Not staff: coordinates this one program."""
-    user = make_user("paula", first_name="Paula", last_name="Programme")
-    program.coordinators.add(user)
-    return user
-
-
-@pytest.fixture
-def foreign_coordinator(other_cohort: Cohort) -> Any:
-    """Coordinates another program only."""
-    user = make_user("fred", first_name="Fred", last_name="Foreign")
-    other_cohort.program.coordinators.add(user)
-    return user
-
-
 def release(user: Any, assignment: Any, points: str) -> None:
     record_released_grade(
         enrollment=user.enrollments.get(),

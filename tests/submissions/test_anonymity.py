@@ -10,18 +10,17 @@ from django.urls import reverse
 
 from courses.services import publish_assignment
 from submissions import services
+from submissions.exceptions import IdentitiesHidden
 from submissions.models import Submission
 from submissions.reviewing import states
-from submissions.reviewing.anonymity import participant_label, pseudonym_code
-from tests.helpers import api_client, participant_notebook, tiny_source_notebook, upload_file
+from submissions.reviewing.anonymity import participant_label, pseudonym_code, reveal_identities
+from tests.helpers import (
+    api_client,
+    participant_notebook,
+    tiny_source_notebook,
+    upload_file,
+)
 from tests.submissions.reviewing_helpers import graded
-
-
-@pytest.fixture
-def anonymous_assignment(assignment: Any) -> Any:
-    assignment.anonymous_grading = True
-    assignment.save(update_fields=["anonymous_grading"])
-    return assignment
 
 
 @pytest.fixture
@@ -34,6 +33,13 @@ def named_upload(enrolled: Any, anonymous_assignment: Any) -> Submission:
             assignment=anonymous_assignment,
             upload=upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb"),
         )
+    )
+
+
+def settings_and_reveal_urls(assignment: Any) -> tuple[str, str]:
+    return (
+        reverse("submissions:review-settings", args=[assignment.pk]),
+        reverse("submissions:reveal-identities", args=[assignment.pk]),
     )
 
 
@@ -103,8 +109,7 @@ def test_anonymity_cannot_be_switched_off_only_revealed_by_a_coordinator(
     anonymous_assignment: Any,
     client_for: Any,
 ) -> None:
-    settings_url = reverse("submissions:review-settings", args=[anonymous_assignment.pk])
-    reveal_url = reverse("submissions:reveal-identities", args=[anonymous_assignment.pk])
+    settings_url, reveal_url = settings_and_reveal_urls(anonymous_assignment)
     response = client_for(instructor).post(settings_url, {"posting_policy": "immediate"})
     assert response.status_code == 400
     assert "cannot be switched off" in response.content.decode()
@@ -134,3 +139,49 @@ def test_an_instructor_can_switch_anonymity_on(
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.anonymous_grading and assignment.hides_identities
+
+
+def test_a_program_coordinator_reveals_identities_and_it_is_recorded(
+    named_upload: Submission,
+    program_coordinator: Any,
+    instructor: Any,
+    anonymous_assignment: Any,
+    client_for: Any,
+) -> None:
+    settings_url, reveal_url = settings_and_reveal_urls(anonymous_assignment)
+    client = client_for(program_coordinator)
+    page = client.get(settings_url)
+    assert page.status_code == 200 and 'id="reveal"' in page.content.decode()
+    response = client.post(reveal_url)
+    assert response.status_code == 302 and response["Location"] == settings_url
+    anonymous_assignment.refresh_from_db()
+    assert anonymous_assignment.identities_revealed_by == program_coordinator
+    assert anonymous_assignment.identities_revealed_at is not None
+    assert not anonymous_assignment.hides_identities
+    page = client_for(instructor).get(settings_url).content.decode()
+    assert "Revealed by Paula Programme" in page
+
+
+def test_instructors_and_other_programs_coordinators_cannot_reveal(
+    named_upload: Submission,
+    instructor: Any,
+    foreign_coordinator: Any,
+    other_instructor: Any,
+    enrolled: Any,
+    anonymous_assignment: Any,
+    client_for: Any,
+) -> None:
+    settings_url, reveal_url = settings_and_reveal_urls(anonymous_assignment)
+    page = client_for(instructor).get(settings_url).content.decode()
+    assert 'id="reveal"' not in page and "A coordinator can reveal them" in page
+    assert client_for(instructor).post(reveal_url).status_code == 403
+    for outsider in (foreign_coordinator, other_instructor, enrolled):
+        assert client_for(outsider).get(settings_url).status_code == 404
+        assert client_for(outsider).post(reveal_url).status_code == 404
+    with pytest.raises(IdentitiesHidden, match="Only a coordinator of this program"):
+        reveal_identities(actor=instructor, assignment=anonymous_assignment)
+    with pytest.raises(IdentitiesHidden):
+        reveal_identities(actor=foreign_coordinator, assignment=anonymous_assignment)
+    anonymous_assignment.refresh_from_db()
+    assert anonymous_assignment.hides_identities
+    assert anonymous_assignment.identities_revealed_by is None

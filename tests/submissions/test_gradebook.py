@@ -51,10 +51,11 @@ def test_the_gradebook_shows_released_grades_and_who_submitted(
 
 
 def build_cohort(
-    cohort: Any, module: Any, instructor: Any, *, people: int, assignments: int
+    cohort: Any, module: Any, instructor: Any, *, people: int, assignments: int, anonymous: int = 0
 ) -> None:
     """``people`` participants × ``assignments`` assignments, each participant with a released
-    grade, a draft review or a plain upload, so every kind of cell appears."""
+    grade, a draft review or a plain upload, so every kind of cell appears; the first
+    ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
     published = [
         publish_assignment(
             module=module,
@@ -64,6 +65,9 @@ def build_cohort(
         )
         for i in range(assignments)
     ]
+    for assignment in published[:anonymous]:
+        assignment.anonymous_grading = True
+        assignment.save(update_fields=["anonymous_grading"])
     for i in range(people):
         user = make_user(f"q{i:03}")
         enroll(user=user, cohort=cohort)
@@ -78,21 +82,27 @@ def build_cohort(
                 release(instructor, submission)
 
 
-@pytest.mark.parametrize(("people", "assignments"), [(3, 1), (15, 3)])
+@pytest.mark.parametrize(
+    ("people", "assignments", "anonymous"), [(3, 1, 0), (15, 3, 0), (15, 3, 1)]
+)
 def test_the_gradebook_page_needs_a_constant_number_of_queries(
     people: int,
     assignments: int,
+    anonymous: int,
     cohort: Any,
     module: Any,
     instructor: Any,
     client_for: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    build_cohort(cohort, module, instructor, people=people, assignments=assignments)
+    build_cohort(
+        cohort, module, instructor, people=people, assignments=assignments, anonymous=anonymous
+    )
     client = client_for(instructor)
     url = reverse("submissions:gradebook", args=[cohort.pk])
     # session, user, cohort (access); enrolments, assignments, attempts; progress: modules,
-    # assignments, grades (which the cells reuse). The same nine for 3 × 1 and for 15 × 3.
+    # assignments, grades (which the cells reuse). The same nine for 3 × 1 and for 15 × 3,
+    # with or without an anonymously graded assignment.
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.status_code == 200
@@ -101,8 +111,11 @@ def test_the_gradebook_page_needs_a_constant_number_of_queries(
     assert page.count("<td data-state=") == cells
     released = page.count('data-state="released"')
     in_review = page.count('data-state="in_review"')
-    assert released + in_review + page.count('data-state="submitted"') == cells
+    hidden = page.count('data-state="hidden"')
+    assert released + in_review + page.count('data-state="submitted"') + hidden == cells
     assert released and in_review
+    # Every third cell of a column is released; the other two of an anonymous one are hidden.
+    assert hidden == anonymous * people * 2 // 3
 
 
 def test_the_csv_export_has_points_module_percentages_and_is_formula_safe(
