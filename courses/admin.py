@@ -119,6 +119,13 @@ class AssignmentAdmin(admin.ModelAdmin[Assignment]):
         "anonymous_grading",
         "identities_revealed_at",
         "identities_revealed_by",
+        # The late policy changes only on the late-work page (or its API), which recomputes
+        # the released grades under it.
+        "late_grace_minutes",
+        "late_penalty_percent",
+        "late_penalty_unit",
+        "late_floor_percent",
+        "cutoff_at",
     ]
 
 

@@ -509,10 +509,12 @@ def publish_policy(*, actor: User, policy: GradingPolicy) -> int:
     issued where the new rules are met); returns how many enrollments were recomputed.
     A published version never changes again."""
     if not policy.program.is_coordinated_by(actor):
-        raise PolicyInvalid("Only coordinators can publish a grading policy.")
+        raise PolicyInvalid(_("Only coordinators can publish a grading policy."))
     given, policy = policy, GradingPolicy.objects.select_for_update().get(pk=policy.pk)
     if policy.is_published:
-        raise PolicyInvalid("This version is already published; create a new version to change it.")
+        raise PolicyInvalid(
+            _("This version is already published; create a new version to change it.")
+        )
     problems = policy.problems()
     if problems:
         raise PolicyInvalid(" ".join(problems))
@@ -539,7 +541,7 @@ def pin_cohort_policy(*, cohort: Cohort, policy: GradingPolicy | None) -> Cohort
     """Bind a cohort to one published version of its program's policy (``None``: follow the
     latest published version), and recompute its participants' progress."""
     if policy is not None and (policy.program_id != cohort.program_id or not policy.is_published):
-        raise PolicyInvalid("A cohort can only use a published policy of its own program.")
+        raise PolicyInvalid(_("A cohort can only use a published policy of its own program."))
     cohort.grading_policy = policy
     cohort.save(update_fields=["grading_policy"])
     recompute_and_issue(list(Enrollment.objects.current().filter(cohort=cohort)))
@@ -568,17 +570,19 @@ def record_module_result(
     practical placement): pass or fail, an optional grade, why and who. Recording again
     replaces the earlier result. Progress is recomputed and the certificate issued if due."""
     if not enrollment.cohort.program.is_coordinated_by(actor):
-        raise ModuleResultRefused("Only coordinators can record module results.")
+        raise ModuleResultRefused(_("Only coordinators can record module results."))
     if module.program_id != enrollment.cohort.program_id:
-        raise ModuleResultRefused("This module does not belong to the participant's program.")
+        raise ModuleResultRefused(_("This module does not belong to the participant's program."))
     if Assignment.objects.published().filter(module=module).exists():
         raise ModuleResultRefused(
-            "This module has assignments; its result comes from their released grades."
+            _("This module has assignments; its result comes from their released grades.")
         )
     if not reason.strip():
-        raise ModuleResultRefused("Please give a reason (e.g. the training's date and place).")
+        raise ModuleResultRefused(_("Please give a reason (e.g. the training's date and place)."))
     if percent is not None and not Decimal(0) <= percent <= Decimal(100):
-        raise ModuleResultRefused("The grade must be between 0 and 100 %.")
+        raise ModuleResultRefused(
+            _("The grade must be between %(low)s and %(high)s %%.") % {"low": 0, "high": 100}
+        )
     result, _created = ModuleResult.objects.update_or_create(
         enrollment=enrollment,
         module=module,

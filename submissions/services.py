@@ -9,13 +9,22 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.exceptions import PublishError
-from courses.late import LatePolicy, apply_late_policy
-from courses.models import Assignment, Cohort, Enrollment, Extension, Module
+from courses.late import LatePolicy, LateResult, apply_late_policy
+from courses.models import (
+    Assignment,
+    Cohort,
+    Enrollment,
+    Extension,
+    Grade,
+    GradeFreeze,
+    Module,
+)
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
     frozen_message,
@@ -507,30 +516,130 @@ def record_total(
         raise GradesFrozen(error.message) from error
 
 
-def frozen_released_submissions(
-    *, assignment: Assignment, cohort: Cohort | None = None
-) -> list[Submission]:
-    """Attempts with a released grade that bulk recomputations skip because a certificate
-    relies on their participant's grades; views report them after a bulk change."""
+@dataclass(frozen=True)
+class FrozenGrade:
+    """A released grade that does not follow the assignment's late rules because a certificate
+    relies on it (recomputations skip it), beside what the rules would make of it now: the
+    current late policy and the participant's deadline applied to the recorded raw points."""
+
+    review: Review
+    late_seconds: int
+    would_be: LateResult
+
+    @property
+    def submission(self) -> Submission:
+        return self.review.submission
+
+    @property
+    def current_points(self) -> Decimal | None:
+        return self.review.total_points
+
+    @property
+    def would_be_points(self) -> Decimal:
+        return self.would_be.final
+
+
+@dataclass(frozen=True)
+class LateRecomputation:
+    """What a late-policy change or an extension did to released grades: how many were
+    recomputed, and the frozen ones left behind (``stale_frozen_grades``, after the change)."""
+
+    recomputed: int
+    skipped_frozen: tuple[FrozenGrade, ...]
+
+
+@dataclass(frozen=True)
+class ExtensionGrant(LateRecomputation):
+    extension: Extension
+
+
+def stale_frozen_grades(
+    *, assignment: Assignment, cohorts: QuerySet[Cohort] | None = None
+) -> list[FrozenGrade]:
+    """Released grades of the assignment (in ``cohorts``, else all) whose participant's grades
+    are frozen and whose points or lateness differ from what the current late policy and
+    deadlines give: what late-policy changes and extensions skipped, now or earlier. One query
+    for the reviews and one for the extensions, however many there are."""
     reviews = Review.objects.filter(
         submission__assignment=assignment,
         state=Review.State.RELEASED,
-        submission__enrollment__grade_freezes__lifted_at__isnull=True,
+        submission__enrollment_id__in=GradeFreeze.objects.filter(lifted_at__isnull=True).values(
+            "enrollment_id"
+        ),
     )
-    if cohort is not None:
-        reviews = reviews.filter(submission__enrollment__cohort=cohort)
-    return [r.submission for r in reviews.select_related("submission__participant").distinct()]
+    if cohorts is not None:
+        reviews = reviews.filter(submission__enrollment__cohort__in=cohorts)
+    rows = list(
+        reviews.select_related(
+            "submission__assignment", "submission__enrollment", "submission__participant"
+        ).order_by("submission__enrollment_id", "submission__attempt_no")
+    )
+    deadlines = assignment.deadlines_for({r.submission.enrollment for r in rows})
+    stale = []
+    for review in rows:
+        submission = review.submission
+        late = deadlines[submission.enrollment_id].late_seconds(submission.submitted_at)
+        would_be = apply_late_policy(
+            raw=review.raw_points if review.raw_points is not None else Decimal(0),
+            max_points=review.max_points,
+            late_seconds=late,
+            policy=assignment.late_policy,
+        )
+        if would_be.final != review.total_points or late != submission.late_seconds:
+            stale.append(FrozenGrade(review=review, late_seconds=late, would_be=would_be))
+    return stale
+
+
+def _record_released_again(
+    reviews: Iterable[Review], *, actor: User, reason: str, counted: set[int]
+) -> int:
+    """Record the totals of released reviews again under the current late rules; the grade
+    follows only for the attempts in ``counted`` (the ones the grades rest on), so a
+    recomputation never swaps which attempt counts. Returns how many were recorded."""
+    recorded = 0
+    for review in reviews:
+        record_total(
+            review=review,
+            actor=actor,
+            reason=reason,
+            record_grade=review.submission_id in counted,
+        )
+        recorded += 1
+    return recorded
+
+
+def _graded_attempts(assignment: Assignment, reviews: Sequence[Review]) -> set[int]:
+    """The attempts among these released reviews that the participants' grades rest on: the
+    one their ``courses.Grade`` names, else (no grade yet) their latest released attempt."""
+    named = dict(
+        Grade.objects.filter(
+            assignment=assignment, enrollment_id__in={r.submission.enrollment_id for r in reviews}
+        ).values_list("enrollment_id", "submission_id")
+    )
+    latest: dict[int, Submission] = {}
+    for review in reviews:
+        submission = review.submission
+        current = latest.get(submission.enrollment_id)
+        if current is None or submission.attempt_no > current.attempt_no:
+            latest[submission.enrollment_id] = submission
+    return {named.get(enrollment_id, submission.pk) for enrollment_id, submission in latest.items()}
+
+
+def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
+    return set(
+        GradeFreeze.objects.filter(
+            enrollment_id__in=list(enrollment_ids), lifted_at__isnull=True
+        ).values_list("enrollment_id", flat=True)
+    )
 
 
 @transaction.atomic
 def change_late_policy(
     *, assignment: Assignment, actor: User, policy: LatePolicy, cutoff_at: datetime | None
-) -> int:
-    """Change an assignment's late policy and recompute every released grade under it.
-
-    Returns how many released grades were recomputed; each change is a GradeEvent. Grades a
-    certificate relies on are skipped (``frozen_released_submissions`` lists them).
-    """
+) -> LateRecomputation:
+    """Change an assignment's late policy and recompute every released grade under it (each
+    change is a GradeEvent). Grades a certificate relies on are skipped; the result lists
+    them with the points the new policy would give."""
     assignment.late_grace_minutes = policy.grace_minutes
     assignment.late_penalty_percent = policy.percent_per_unit
     assignment.late_penalty_unit = policy.unit
@@ -545,14 +654,23 @@ def change_late_policy(
             "cutoff_at",
         ]
     )
-    reviews = Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
-    count = 0
-    for review in reviews.select_related("submission__assignment", "submission__enrollment"):
-        if review.submission.enrollment.grades_frozen:
-            continue
-        record_total(review=review, actor=actor, reason="Late policy changed")
-        count += 1
-    return count
+    released = list(
+        Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
+        .select_related("submission__assignment", "submission__enrollment")
+        .order_by("pk")
+    )
+    frozen = _frozen_enrollments(r.submission.enrollment_id for r in released)
+    due = [r for r in released if r.submission.enrollment_id not in frozen]
+    count = _record_released_again(
+        due,
+        actor=actor,
+        reason="Late policy changed",
+        counted=_graded_attempts(assignment, due),
+    )
+    return LateRecomputation(
+        recomputed=count,
+        skipped_frozen=tuple(stale_frozen_grades(assignment=assignment)),
+    )
 
 
 @transaction.atomic
@@ -565,19 +683,19 @@ def grant_extension(
     enrollment: Enrollment | None = None,
     cohort: Cohort | None = None,
     cutoff_at: datetime | None = None,
-) -> Extension:
+) -> ExtensionGrant:
     """Give one participant or a whole cohort more time; their lateness and released grades
     are recomputed against the new due date.
 
     Refused for one participant whose grades are frozen; for a cohort, frozen participants'
-    released grades are left as they are (``frozen_released_submissions`` lists them).
+    attempts are left as they are and the result lists their released grades.
     """
     if not reason.strip():
-        raise ExtensionInvalid("An extension needs a reason.")
+        raise ExtensionInvalid(_("An extension needs a reason."))
     if (enrollment is None) == (cohort is None):
-        raise ExtensionInvalid("An extension is for one participant or for one cohort.")
+        raise ExtensionInvalid(_("An extension is for one participant or for one cohort."))
     if cutoff_at is not None and cutoff_at < due_at:
-        raise ExtensionInvalid("The cut-off cannot come before the new due date.")
+        raise ExtensionInvalid(_("The cut-off cannot come before the new due date."))
     if enrollment is not None and enrollment.grades_frozen:
         raise GradesFrozen(frozen_message())
     extension = Extension.objects.create(
@@ -595,19 +713,32 @@ def grant_extension(
         if enrollment
         else affected.filter(enrollment__cohort=cohort)
     )
-    for submission in affected:
-        if submission.enrollment.grades_frozen:
+    submissions = list(affected)
+    frozen = _frozen_enrollments(s.enrollment_id for s in submissions)
+    deadlines = assignment.deadlines_for({s.enrollment for s in submissions})
+    moved = []
+    for submission in submissions:
+        if submission.enrollment_id in frozen:
             continue
-        late = assignment.deadline_for(submission.enrollment).late_seconds(submission.submitted_at)
+        late = deadlines[submission.enrollment_id].late_seconds(submission.submitted_at)
         if late != submission.late_seconds:
             submission.late_seconds = late
             submission.save(update_fields=["late_seconds"])
-            review = Review.objects.filter(
-                submission=submission, state=Review.State.RELEASED
-            ).first()
-            if review is not None:
-                record_total(review=review, actor=granted_by, reason="Extension granted")
-    return extension
+            moved.append(submission.pk)
+    released = list(
+        Review.objects.filter(submission_id__in=moved, state=Review.State.RELEASED)
+        .select_related("submission__assignment", "submission__enrollment")
+        .order_by("pk")
+    )
+    count = _record_released_again(
+        released,
+        actor=granted_by,
+        reason="Extension granted",
+        counted=_graded_attempts(assignment, released),
+    )
+    scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
+    skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []
+    return ExtensionGrant(recomputed=count, skipped_frozen=tuple(skipped), extension=extension)
 
 
 @transaction.atomic

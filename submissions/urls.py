@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import gradebook_views, review_views, views
+from submissions import gradebook_views, late_views, review_views, views
 from submissions.queue_urls import urlpatterns as queue_urlpatterns
 
 app_name = "submissions"
@@ -24,6 +24,14 @@ urlpatterns = [
     path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),
     path("assignments/<int:pk>/export.zip", gradebook_views.assignment_export, name="export-zip"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
+    # late work: the late policy and cohort extensions (submissions/late_views.py)
+    path("assignments/<int:pk>/late-work/", late_views.late_work, name="late-work"),
+    path("assignments/<int:pk>/late-work/policy/", late_views.late_policy_save, name="late-policy"),
+    path(
+        "assignments/<int:pk>/late-work/extensions/",
+        late_views.extension_grant,
+        name="extension-grant",
+    ),
     # reviewing: rubrics, comments on cells, regrade requests (submissions/review_views.py)
     path("assignments/<int:pk>/rubric/", review_views.rubric_edit, name="rubric"),
     path("assignments/<int:pk>/rubric/save/", review_views.rubric_save, name="rubric-save"),

@@ -83,17 +83,22 @@ def test_every_change_is_refused_while_frozen(
 def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     certified: Submission, instructor: Any, assignment: Any, cohort: Any
 ) -> None:
+    assignment.due_at = certified.submitted_at - dt.timedelta(hours=2)
+    assignment.save(update_fields=["due_at"])
     Submission.objects.filter(pk=certified.pk).update(late_seconds=7200)
-    count = services.change_late_policy(
+    assert services.stale_frozen_grades(assignment=assignment) == []  # no penalty yet
+    change = services.change_late_policy(
         assignment=assignment,
         actor=instructor,
         policy=LatePolicy(percent_per_unit=D(50)),
         cutoff_at=None,
     )
-    assert count == 0
-    assert services.frozen_released_submissions(assignment=assignment) == [certified]
-    assert services.frozen_released_submissions(assignment=assignment, cohort=cohort) == [certified]
-    services.grant_extension(
+    assert change.recomputed == 0
+    [skipped] = change.skipped_frozen
+    assert skipped.submission == certified
+    assert (skipped.current_points, skipped.would_be_points) == (D(5), D("2.50"))
+    assert services.stale_frozen_grades(assignment=assignment) == [skipped]
+    grant = services.grant_extension(
         assignment=assignment,
         granted_by=instructor,
         due_at=timezone.now() + dt.timedelta(days=2),
@@ -103,6 +108,9 @@ def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     certified.refresh_from_db()
     assert certified.late_seconds == 7200  # left alone
     assert Grade.objects.get().points == D(5)
+    # Under the extension the attempt is on time, so the points would stay; the lateness differs.
+    [skipped] = grant.skipped_frozen
+    assert (skipped.would_be_points, skipped.late_seconds) == (D(5), 0)
 
 
 def test_a_coordinator_unfreezes_with_a_reason_and_freezes_again(

@@ -85,13 +85,13 @@ def test_changing_the_policy_recomputes_released_grades_with_history(
     enrolled: Any, instructor: Any, late_assignment: Any
 ) -> None:
     release(instructor, graded(submit(enrolled, late_assignment)))
-    count = services.change_late_policy(
+    change = services.change_late_policy(
         assignment=late_assignment,
         actor=instructor,
         policy=LatePolicy(grace_minutes=2 * 24 * 60, percent_per_unit=Decimal(10)),
         cutoff_at=None,
     )
-    assert count == 1
+    assert (change.recomputed, change.skipped_frozen) == (1, ())
     assert Grade.objects.get().points == Decimal(5)
     event = GradeEvent.objects.order_by("-pk").first()
     assert event is not None and (event.old_points, event.new_points, event.reason) == (
@@ -150,6 +150,19 @@ def test_a_cohort_extension_applies_to_everyone_in_it_but_a_personal_one_wins(
     )
     assert late_assignment.deadline_for(other_enrolled.enrollments.get()).due_at > NOW
     assert late_assignment.deadline_for(enrolled.enrollments.get()).due_at < NOW
+    services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=2),
+        reason="Outage again",
+        cohort=cohort,
+    )
+    enrollments = [enrolled.enrollments.get(), other_enrolled.enrollments.get()]
+    # The bulk form agrees with the single one: own extension first, then the latest granted.
+    assert late_assignment.deadlines_for(enrollments) == {
+        e.pk: late_assignment.deadline_for(e) for e in enrollments
+    }
+    assert late_assignment.deadline_for(enrollments[1]).due_at > NOW + dt.timedelta(days=1)
 
 
 @pytest.mark.parametrize(
@@ -167,3 +180,40 @@ def test_extensions_need_a_reason_and_one_target(
         services.grant_extension(
             assignment=late_assignment, granted_by=instructor, due_at=NOW, **arguments
         )
+
+
+def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
+    enrolled: Any, instructor: Any, late_assignment: Any, cohort: Any
+) -> None:
+    """Both attempts released and late; the grade rests on the second. An extension and a
+    policy change recompute both reviews, and the grade stays the second attempt's."""
+    first = graded(submit(enrolled, late_assignment), points="1")
+    release(instructor, first)
+    second = graded(submit(enrolled, late_assignment), points="3")
+    release(instructor, second)
+    grade = Grade.objects.get()
+    assert (grade.submission_id, grade.points) == (second.pk, Decimal(4))
+    grant = services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=1),
+        reason="Server outage",
+        cohort=cohort,
+    )
+    assert grant.recomputed == 2
+    grade.refresh_from_db()
+    assert (grade.submission_id, grade.points, grade.penalty_points) == (
+        second.pk,
+        Decimal(5),
+        Decimal(0),
+    )
+    first.review.refresh_from_db()
+    assert first.review.total_points == Decimal(3)  # recomputed, but not the grade
+    services.change_late_policy(
+        assignment=late_assignment,
+        actor=instructor,
+        policy=LatePolicy(percent_per_unit=Decimal(20)),
+        cutoff_at=None,
+    )
+    grade.refresh_from_db()
+    assert (grade.submission_id, grade.points) == (second.pk, Decimal(5))

@@ -1,0 +1,232 @@
+"""REST endpoints of an assignment's late work: read and change its late policy, grant a cohort
+an extension. The same services, access helper and report as the page
+(``submissions.late_views``): every answer lists the released grades left as they were because
+a certificate relies on them, as the requesting grader may see them."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from courses.late import UNIT_SECONDS, LatePolicy
+from courses.models import Assignment, Cohort
+from platform.api import api_user
+from submissions import services
+from submissions.access import get_assignment_for_grading
+from submissions.exceptions import SubmissionError
+from submissions.late_report import cohorts_of, frozen_rows
+
+
+def percent_field(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        help_text=help_text,
+    )
+
+
+class LatePolicySerializer(serializers.Serializer[dict[str, Any]]):
+    grace_minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 365)
+    penalty_percent = percent_field("Percent of the maximum points deducted per started unit.")
+    penalty_unit = serializers.ChoiceField(choices=sorted(UNIT_SECONDS))
+    floor_percent = percent_field(
+        "Late work is never brought below this percentage of the maximum points."
+    )
+    cutoff_at = serializers.DateTimeField(
+        allow_null=True, help_text="No uploads after this moment (unless extended); null: none."
+    )
+
+
+class FrozenGradeSerializer(serializers.Serializer[dict[str, Any]]):
+    submission = serializers.IntegerField()
+    attempt_no = serializers.IntegerField()
+    participant = serializers.CharField(
+        help_text="The name graders see: a pseudonym while the assignment is graded anonymously."
+    )
+    assignment = serializers.IntegerField()
+    assignment_title = serializers.CharField()
+    cohort = serializers.IntegerField()
+    current_points = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    would_be_points = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        help_text="The current late policy and deadline applied to the recorded raw points.",
+    )
+    max_points = serializers.DecimalField(max_digits=8, decimal_places=2)
+    late_seconds = serializers.IntegerField(help_text="Lateness as recorded.")
+    would_be_late_seconds = serializers.IntegerField(help_text="Lateness under the deadline now.")
+    unfreeze_url = serializers.CharField(
+        allow_null=True, help_text="The coordinator's unfreeze page; null for everyone else."
+    )
+
+
+class LateWorkSerializer(serializers.Serializer[dict[str, Any]]):
+    assignment = serializers.IntegerField()
+    late_policy = LatePolicySerializer()
+    recomputed = serializers.IntegerField(
+        required=False, help_text="After a change: how many released grades were recomputed."
+    )
+    frozen_not_recomputed = FrozenGradeSerializer(
+        many=True,
+        help_text="Released grades a certificate relies on (frozen) that differ from what the "
+        "current late policy and deadlines give: changes leave them as they are.",
+    )
+
+
+class CohortExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.none())
+    due_at = serializers.DateTimeField()
+    cutoff_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=2000)
+
+    def __init__(self, *args: Any, cohorts: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cohorts is not None:
+            self.fields["cohort"].queryset = cohorts  # type: ignore[attr-defined]
+
+
+class ExtensionSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    cohort = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+    cutoff_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class ExtensionGrantedSerializer(serializers.Serializer[dict[str, Any]]):
+    extension = ExtensionSerializer()
+    recomputed = serializers.IntegerField()
+    frozen_not_recomputed = FrozenGradeSerializer(many=True)
+
+
+def frozen_data(
+    request: Request, assignment: Assignment, grades: Iterable[services.FrozenGrade]
+) -> list[dict[str, Any]]:
+    user = api_user(request)
+    return [
+        {
+            "submission": row.grade.submission.pk,
+            "attempt_no": row.grade.submission.attempt_no,
+            "participant": row.label,
+            "assignment": assignment.pk,
+            "assignment_title": assignment.title,
+            "cohort": row.grade.submission.enrollment.cohort_id,
+            "current_points": row.grade.current_points,
+            "would_be_points": row.grade.would_be_points,
+            "max_points": row.grade.review.max_points,
+            "late_seconds": row.grade.submission.late_seconds,
+            "would_be_late_seconds": row.grade.late_seconds,
+            "unfreeze_url": request.build_absolute_uri(row.unfreeze_url)
+            if row.unfreeze_url
+            else None,
+        }
+        for row in frozen_rows(user=user, assignment=assignment, grades=grades)
+    ]
+
+
+def late_work_data(
+    request: Request,
+    assignment: Assignment,
+    grades: Iterable[services.FrozenGrade] | None = None,
+) -> dict[str, Any]:
+    """The policy and the frozen grades off it (``grades``: those a change just returned)."""
+    if grades is None:
+        grades = services.stale_frozen_grades(
+            assignment=assignment, cohorts=cohorts_of(api_user(request), assignment)
+        )
+    policy = assignment.late_policy
+    return {
+        "assignment": assignment.pk,
+        "late_policy": {
+            "grace_minutes": policy.grace_minutes,
+            "penalty_percent": policy.percent_per_unit,
+            "penalty_unit": policy.unit,
+            "floor_percent": policy.floor_percent,
+            "cutoff_at": assignment.cutoff_at,
+        },
+        "frozen_not_recomputed": frozen_data(request, assignment, grades),
+    }
+
+
+@extend_schema(
+    methods=["GET"], responses=LateWorkSerializer, summary="Read an assignment's late policy"
+)
+@extend_schema(
+    methods=["PUT"],
+    request=LatePolicySerializer,
+    responses={200: LateWorkSerializer, 400: OpenApiTypes.OBJECT},
+    summary="Change the late policy and recompute the released grades under it",
+)
+@api_view(["GET", "PUT"])
+def late_policy(request: Request, pk: int) -> Response:
+    """The late policy of an assignment, for its graders (404 for everyone else), and the
+    frozen released grades that do not follow it."""
+    user = api_user(request)
+    assignment = get_assignment_for_grading(user, pk)
+    if request.method == "GET":
+        return Response(LateWorkSerializer(late_work_data(request, assignment)).data)
+    data = LatePolicySerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    result = services.change_late_policy(
+        assignment=assignment,
+        actor=user,
+        policy=LatePolicy(
+            grace_minutes=values["grace_minutes"],
+            percent_per_unit=values["penalty_percent"],
+            unit=values["penalty_unit"],
+            floor_percent=values["floor_percent"],
+        ),
+        cutoff_at=values["cutoff_at"],
+    )
+    answer = late_work_data(request, assignment, result.skipped_frozen)
+    answer["recomputed"] = result.recomputed
+    return Response(LateWorkSerializer(answer).data)
+
+
+@extend_schema(
+    request=CohortExtensionInputSerializer,
+    responses={201: ExtensionGrantedSerializer, 400: OpenApiTypes.OBJECT},
+    summary="Grant a cohort more time for an assignment",
+)
+@api_view(["POST"])
+def cohort_extension(request: Request, pk: int) -> Response:
+    """Lateness and released grades of the cohort are recomputed against the new due date;
+    frozen participants' attempts stay as they are and are listed."""
+    user = api_user(request)
+    assignment = get_assignment_for_grading(user, pk)
+    data = CohortExtensionInputSerializer(data=request.data, cohorts=cohorts_of(user, assignment))
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    try:
+        result = services.grant_extension(
+            assignment=assignment,
+            granted_by=user,
+            cohort=values["cohort"],
+            due_at=values["due_at"],
+            cutoff_at=values["cutoff_at"],
+            reason=values["reason"],
+        )
+    except SubmissionError as error:
+        return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+    extension = result.extension
+    answer = {
+        "extension": {
+            "id": extension.pk,
+            "cohort": values["cohort"].pk,
+            "due_at": extension.due_at,
+            "cutoff_at": extension.cutoff_at,
+            "reason": extension.reason,
+        },
+        "recomputed": result.recomputed,
+        "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
+    }
+    return Response(ExtensionGrantedSerializer(answer).data, status=status.HTTP_201_CREATED)

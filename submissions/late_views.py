@@ -1,0 +1,119 @@
+"""An assignment's late work: its late policy, extensions for a cohort, and the released
+grades that do not follow them because a certificate relies on them (frozen)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from courses.models import Assignment, Extension
+from platform.types import AuthenticatedHttpRequest
+from submissions import services
+from submissions.access import get_assignment_for_grading
+from submissions.exceptions import SubmissionError
+from submissions.late_forms import CohortExtensionForm, LatePolicyForm
+from submissions.late_report import cohorts_of, frozen_rows
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    assignment: Assignment,
+    *,
+    policy_form: LatePolicyForm | None = None,
+    extension_form: CohortExtensionForm | None = None,
+) -> HttpResponse:
+    cohorts = cohorts_of(request.user, assignment)
+    grades = services.stale_frozen_grades(assignment=assignment, cohorts=cohorts)
+    context = {
+        "assignment": assignment,
+        "policy_form": policy_form or LatePolicyForm.for_assignment(assignment),
+        "extension_form": extension_form or CohortExtensionForm(cohorts=cohorts),
+        "extensions": Extension.objects.filter(assignment=assignment, cohort__in=cohorts)
+        .select_related("cohort", "granted_by")
+        .order_by("-granted_at"),
+        "frozen": frozen_rows(user=request.user, assignment=assignment, grades=grades),
+        "can_unfreeze": assignment.module.program.is_coordinated_by(request.user),
+    }
+    invalid = policy_form is not None or extension_form is not None
+    return render(request, "submissions/late_work.html", context, status=400 if invalid else 200)
+
+
+def _report(
+    request: AuthenticatedHttpRequest,
+    assignment: Assignment,
+    done: str,
+    result: services.LateRecomputation,
+) -> HttpResponse:
+    """Say what was recomputed, and send the user to the page that lists what was not."""
+    messages.success(request, done)
+    skipped = frozen_rows(user=request.user, assignment=assignment, grades=result.skipped_frozen)
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d released grade was not recomputed because a certificate relies on it "
+                "(frozen); see the list below.",
+                "%(n)d released grades were not recomputed because a certificate relies on "
+                "them (frozen); see the list below.",
+                len(skipped),
+            )
+            % {"n": len(skipped)},
+        )
+    return redirect("submissions:late-work", pk=assignment.pk)
+
+
+@require_GET
+@login_required
+def late_work(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The late policy, the cohorts' extensions and the frozen grades they did not change."""
+    return _page(request, get_assignment_for_grading(request.user, pk))
+
+
+@require_POST
+@login_required
+def late_policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_grading(request.user, pk)
+    form = LatePolicyForm.for_assignment(assignment, request.POST)
+    if not form.is_valid():
+        return _page(request, assignment, policy_form=form)
+    result = services.change_late_policy(
+        assignment=assignment,
+        actor=request.user,
+        policy=form.policy(),
+        cutoff_at=form.cleaned_data["cutoff_at"],
+    )
+    done = ngettext(
+        "Late policy saved; %(n)d released grade was recomputed.",
+        "Late policy saved; %(n)d released grades were recomputed.",
+        result.recomputed,
+    ) % {"n": result.recomputed}
+    return _report(request, assignment, done, result)
+
+
+@require_POST
+@login_required
+def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_grading(request.user, pk)
+    form = CohortExtensionForm(request.POST, cohorts=cohorts_of(request.user, assignment))
+    if not form.is_valid():
+        return _page(request, assignment, extension_form=form)
+    try:
+        result = services.grant_extension(
+            assignment=assignment,
+            granted_by=request.user,
+            cohort=form.cleaned_data["cohort"],
+            due_at=form.cleaned_data["due_at"],
+            cutoff_at=form.cleaned_data["cutoff_at"],
+            reason=form.cleaned_data["reason"],
+        )
+    except SubmissionError as error:
+        form.add_error(None, error.message)
+        return _page(request, assignment, extension_form=form)
+    done = ngettext(
+        "Extension granted to %(cohort)s; %(n)d released grade was recomputed.",
+        "Extension granted to %(cohort)s; %(n)d released grades were recomputed.",
+        result.recomputed,
+    ) % {"cohort": form.cleaned_data["cohort"].name, "n": result.recomputed}
+    return _report(request, assignment, done, result)
