@@ -32,6 +32,7 @@ from submissions.review_forms import (
     bank_inputs,
     comment_bank_formset,
 )
+from submissions.reviewing.anonymity import participant_label
 
 
 def _bank_entries(assignment: Assignment) -> list[dict[str, str]]:
@@ -103,7 +104,8 @@ def _report_change(request: AuthenticatedHttpRequest, change: rubrics.RubricChan
     else:
         messages.success(request, _("Rubric saved."))
     if change.skipped_frozen:
-        names = ", ".join(s.participant.full_name for s in change.skipped_frozen)
+        # As graders see them: a pseudonym while the assignment is graded anonymously.
+        names = ", ".join(participant_label(s) for s in change.skipped_frozen)
         messages.warning(
             request,
             _("Not changed because a certificate relies on their grades (frozen): %(names)s")

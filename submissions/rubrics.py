@@ -35,7 +35,12 @@ from submissions.models import (
     RubricVersion,
     Submission,
 )
-from submissions.services import ensure_not_frozen, manual_points_of, record_total
+from submissions.services import (
+    ensure_not_frozen,
+    manual_points_of,
+    record_released_again,
+    record_total,
+)
 
 ZERO = Decimal(0)
 KEY_LENGTH = 8
@@ -233,12 +238,19 @@ def _record_released(
     ).select_related("submission__enrollment", "submission__assignment")
     if only is not None:
         released = released.filter(pk__in=only)
-    skipped = []
+    skipped, due = [], []
     for review in released:
         if review.submission.enrollment.grades_frozen:
             skipped.append(review.submission)
-            continue
-        record_total(review=review, actor=actor, reason=reason, source=GradeEvent.Source.RUBRIC)
+        else:
+            due.append(review)
+    record_released_again(
+        assignment=assignment,
+        reviews=due,
+        actor=actor,
+        reason=reason,
+        source=GradeEvent.Source.RUBRIC,
+    )
     return skipped
 
 

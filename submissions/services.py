@@ -468,8 +468,10 @@ def record_total(
     """Compute raw points, late penalty and final total of a released review, log and record it.
 
     ``record_grade=False`` leaves ``courses.Grade`` alone: for an earlier attempt released in
-    the same batch as a later one, whose total is the grade. Raises ``GradesFrozen`` when a
-    certificate relies on the grade and it would change.
+    the same batch as a later one, whose total is the grade. The grade is also left alone when
+    it rests on a later attempt than this one (an earlier attempt amended, re-scored or
+    released late never takes it over). Raises ``GradesFrozen`` when a certificate relies on
+    the grade and it would change.
     """
     submission = review.submission
     assignment = submission.assignment
@@ -499,7 +501,7 @@ def record_total(
             new_points=late.final,
             reason=reason if not late.penalty else f"{reason} (late penalty {late.penalty})",
         )
-    if not record_grade:
+    if not record_grade or _superseded(submission):
         return
     try:
         record_released_grade(
@@ -514,6 +516,16 @@ def record_total(
         )
     except CoursesGradesFrozen as error:
         raise GradesFrozen(error.message) from error
+
+
+def _superseded(submission: Submission) -> bool:
+    """Whether the participant's grade rests on a later attempt than this one: amending,
+    re-scoring or releasing an earlier attempt then records that attempt's own total but
+    leaves the grade on the later attempt it rests on."""
+    grade = Grade.objects.filter(
+        enrollment_id=submission.enrollment_id, assignment_id=submission.assignment_id
+    ).values("submission_id")
+    return Submission.objects.filter(pk__in=grade, attempt_no__gt=submission.attempt_no).exists()
 
 
 @dataclass(frozen=True)
@@ -590,22 +602,28 @@ def stale_frozen_grades(
     return stale
 
 
-def _record_released_again(
-    reviews: Iterable[Review], *, actor: User, reason: str, counted: set[int]
+def record_released_again(
+    *,
+    assignment: Assignment,
+    reviews: Sequence[Review],
+    actor: User,
+    reason: str,
+    source: GradeEvent.Source = GradeEvent.Source.RELEASE,
 ) -> int:
-    """Record the totals of released reviews again under the current late rules; the grade
-    follows only for the attempts in ``counted`` (the ones the grades rest on), so a
-    recomputation never swaps which attempt counts. Returns how many were recorded."""
-    recorded = 0
+    """Record the totals of the assignment's released ``reviews`` again (a late-policy change,
+    an extension, a rubric edit). The grade follows only for the attempts the grades rest on
+    (``_graded_attempts``), so a recomputation never swaps which attempt counts, whatever
+    subset of attempts it touches. Returns how many were recorded."""
+    counted = _graded_attempts(assignment, reviews)
     for review in reviews:
         record_total(
             review=review,
             actor=actor,
             reason=reason,
+            source=source,
             record_grade=review.submission_id in counted,
         )
-        recorded += 1
-    return recorded
+    return len(reviews)
 
 
 def _graded_attempts(assignment: Assignment, reviews: Sequence[Review]) -> set[int]:
@@ -661,11 +679,8 @@ def change_late_policy(
     )
     frozen = _frozen_enrollments(r.submission.enrollment_id for r in released)
     due = [r for r in released if r.submission.enrollment_id not in frozen]
-    count = _record_released_again(
-        due,
-        actor=actor,
-        reason="Late policy changed",
-        counted=_graded_attempts(assignment, due),
+    count = record_released_again(
+        assignment=assignment, reviews=due, actor=actor, reason="Late policy changed"
     )
     return LateRecomputation(
         recomputed=count,
@@ -730,11 +745,8 @@ def grant_extension(
         .select_related("submission__assignment", "submission__enrollment")
         .order_by("pk")
     )
-    count = _record_released_again(
-        released,
-        actor=granted_by,
-        reason="Extension granted",
-        counted=_graded_attempts(assignment, released),
+    count = record_released_again(
+        assignment=assignment, reviews=released, actor=granted_by, reason="Extension granted"
     )
     scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
     skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []

@@ -5,12 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
 
 from courses.models import Assignment, Grade
-from submissions import rubrics
+from submissions import review_views, rubrics
 from submissions.exceptions import GradesFrozen, RubricInvalid
 from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
+from submissions.reviewing.anonymity import participant_label
 from submissions.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
 from tests.helpers import issue_certificate, keep_program_incomplete
 from tests.submissions.review_helpers import (
@@ -267,6 +270,96 @@ def test_frozen_grades_are_skipped_by_a_rescore_and_reported(
         rubrics.score_with_rubric(
             grader=instructor, submission=submission, choices={"data": ScoreInput("ok")}
         )
+
+
+def test_a_rescore_of_an_earlier_attempt_leaves_the_grade_on_the_attempt_it_rests_on(
+    enrolled: Any, instructor: Any, assignment: Any
+) -> None:
+    """Attempt 1 was graded with the rubric, attempt 2 (the grade) without: editing a level
+    re-records attempt 1's total but must not move the participant's grade onto attempt 1."""
+    keep_program_incomplete(assignment)
+    basic_rubric(assignment, instructor)
+    Assignment.objects.filter(pk=assignment.pk).update(max_attempts=2)
+    first = graded(submit(enrolled, assignment), square="2", hidden="1")
+    rubrics.score_with_rubric(
+        grader=instructor,
+        submission=first,
+        choices={"data": ScoreInput(level_key="ok"), "discussion": ScoreInput("range", D(1))},
+    )
+    release(instructor, first)
+    second = graded(submit(enrolled, assignment), square="2", hidden="1")
+    release(instructor, second, explain="1")
+    grade = Grade.objects.get(assignment=assignment)
+    assert grade.submission_id == second.pk
+    points = grade.points
+
+    rubrics.save_rubric(  # "Ok" is worth 1 now; the rubric's maximum stays 10
+        assignment=assignment,
+        actor=instructor,
+        criteria=[
+            criterion(
+                "Data",
+                level("Good", "4", key="good"),
+                level("Ok", "1", key="ok"),
+                level("Missing", "0", key="missing"),
+                key="data",
+            ),
+            criterion("Discussion", level("Any", "0", "6", key="range"), key="discussion"),
+        ],
+    )
+
+    grade.refresh_from_db()
+    assert (grade.submission_id, grade.points) == (second.pk, points)
+    first.review.refresh_from_db()
+    assert first.review.total_points is not None  # attempt 1's own total was recorded again
+
+
+def test_amending_an_earlier_released_attempt_leaves_the_grade_on_the_later_one(
+    enrolled: Any, instructor: Any, assignment: Any
+) -> None:
+    keep_program_incomplete(assignment)
+    Assignment.objects.filter(pk=assignment.pk).update(max_attempts=2)
+    first = graded(submit(enrolled, assignment), square="2", hidden="1")
+    release(instructor, first, explain="2")
+    second = graded(submit(enrolled, assignment), square="0", hidden="0")
+    release(instructor, second, explain="1")
+    grade = Grade.objects.get(assignment=assignment)
+    assert (grade.submission_id, grade.points) == (second.pk, D(1))
+
+    release(instructor, first, explain="0")  # amended: attempt 1 is now worth 3
+
+    grade.refresh_from_db()
+    first.review.refresh_from_db()
+    assert (grade.submission_id, grade.points) == (second.pk, D(1))
+    assert first.review.total_points == D(3)
+
+
+def test_the_frozen_grades_report_names_participants_as_graders_see_them(
+    enrolled: Any, instructor: Any, assignment: Any, rf: Any
+) -> None:
+    """Graded anonymously, the warning after a rubric edit gives the pseudonym, not the name."""
+    basic_rubric(assignment, instructor)
+    submission = graded(submit(enrolled, assignment), square="2", hidden="1")
+    rubrics.score_with_rubric(
+        grader=instructor,
+        submission=submission,
+        choices={"data": ScoreInput(level_key="good"), "discussion": ScoreInput("range", D(6))},
+    )
+    release(instructor, submission)
+    Assignment.objects.filter(pk=assignment.pk).update(anonymous_grading=True)
+    assignment.refresh_from_db()
+    change = rubrics.save_rubric(
+        assignment=assignment, actor=instructor, criteria=_good_is_now_three()
+    )
+    request = rf.get("/")
+    request._messages = CookieStorage(request)
+
+    review_views._report_change(request, change)
+
+    [warning] = [m.message for m in request._messages if m.level == messages.WARNING]
+    assert participant_label(change.skipped_frozen[0]) in warning
+    assert warning.count("Participant ") == 1
+    assert enrolled.full_name not in warning
 
 
 def test_issue_certificate_helper_still_works(enrolled: Any, assignment: Any) -> None:
