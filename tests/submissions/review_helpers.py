@@ -64,22 +64,23 @@ def criterion(title: str, *levels: LevelInput, key: str = "") -> CriterionInput:
     return CriterionInput(title=title, levels=tuple(levels), key=key)
 
 
+def basic_criteria(*, ok: str = "2") -> list[rubrics.CriterionInput]:
+    """Two criteria: "Data" (good 4 / ok ``ok`` / missing 0) and "Discussion" (a 0-6 range)."""
+    return [
+        criterion(
+            "Data",
+            level("Good", "4", key="good"),
+            level("Ok", ok, key="ok"),
+            level("Missing", "0", key="missing"),
+            key="data",
+        ),
+        criterion("Discussion", level("Any", "0", "6", key="range"), key="discussion"),
+    ]
+
+
 def basic_rubric(assignment: Any, actor: Any) -> rubrics.RubricChange:
-    """Two criteria: "Data" (good 4 / ok 2 / missing 0) and "Discussion" (a 0-6 range)."""
-    return rubrics.save_rubric(
-        assignment=assignment,
-        actor=actor,
-        criteria=[
-            criterion(
-                "Data",
-                level("Good", "4", key="good"),
-                level("Ok", "2", key="ok"),
-                level("Missing", "0", key="missing"),
-                key="data",
-            ),
-            criterion("Discussion", level("Any", "0", "6", key="range"), key="discussion"),
-        ],
-    )
+    """The rubric of ``basic_criteria``."""
+    return rubrics.save_rubric(assignment=assignment, actor=actor, criteria=basic_criteria())
 
 
 def release(grader: Any, submission: Submission, explain: str = "2") -> None:

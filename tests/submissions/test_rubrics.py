@@ -17,6 +17,7 @@ from submissions.reviewing.anonymity import participant_label
 from submissions.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
 from tests.helpers import issue_certificate, keep_program_incomplete
 from tests.submissions.review_helpers import (
+    basic_criteria,
     basic_rubric,
     criterion,
     english,  # noqa: F401 - autouse
@@ -247,9 +248,8 @@ def test_a_released_grade_under_late_policy_is_rescored_through_the_penalty(
     assert (grade.raw_points, grade.penalty_points, grade.points) == (D(13), D("1.4"), D("11.6"))
 
 
-def test_frozen_grades_are_skipped_by_a_rescore_and_reported(
-    enrolled: Any, instructor: Any, assignment: Any
-) -> None:
+def _top_marks(enrolled: Any, instructor: Any, assignment: Any) -> Any:
+    """An attempt graded with the basic rubric: "good" data and a full discussion."""
     basic_rubric(assignment, instructor)
     submission = graded(submit(enrolled, assignment), square="2", hidden="1")
     rubrics.score_with_rubric(
@@ -257,6 +257,13 @@ def test_frozen_grades_are_skipped_by_a_rescore_and_reported(
         submission=submission,
         choices={"data": ScoreInput(level_key="good"), "discussion": ScoreInput("range", D(6))},
     )
+    return submission
+
+
+def test_frozen_grades_are_skipped_by_a_rescore_and_reported(
+    enrolled: Any, instructor: Any, assignment: Any
+) -> None:
+    submission = _top_marks(enrolled, instructor, assignment)
     release(instructor, submission)  # 3 + 2 + 10 of 15: the only module passes, certificate
     assert enrolled.enrollments.get().grades_frozen
     before = Grade.objects.get().points
@@ -294,18 +301,7 @@ def test_a_rescore_of_an_earlier_attempt_leaves_the_grade_on_the_attempt_it_rest
     points = grade.points
 
     rubrics.save_rubric(  # "Ok" is worth 1 now; the rubric's maximum stays 10
-        assignment=assignment,
-        actor=instructor,
-        criteria=[
-            criterion(
-                "Data",
-                level("Good", "4", key="good"),
-                level("Ok", "1", key="ok"),
-                level("Missing", "0", key="missing"),
-                key="data",
-            ),
-            criterion("Discussion", level("Any", "0", "6", key="range"), key="discussion"),
-        ],
+        assignment=assignment, actor=instructor, criteria=basic_criteria(ok="1")
     )
 
     grade.refresh_from_db()
@@ -338,13 +334,7 @@ def test_the_frozen_grades_report_names_participants_as_graders_see_them(
     enrolled: Any, instructor: Any, assignment: Any, rf: Any
 ) -> None:
     """Graded anonymously, the warning after a rubric edit gives the pseudonym, not the name."""
-    basic_rubric(assignment, instructor)
-    submission = graded(submit(enrolled, assignment), square="2", hidden="1")
-    rubrics.score_with_rubric(
-        grader=instructor,
-        submission=submission,
-        choices={"data": ScoreInput(level_key="good"), "discussion": ScoreInput("range", D(6))},
-    )
+    submission = _top_marks(enrolled, instructor, assignment)
     release(instructor, submission)
     Assignment.objects.filter(pk=assignment.pk).update(anonymous_grading=True)
     assignment.refresh_from_db()
