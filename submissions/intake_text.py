@@ -38,6 +38,8 @@ def number(value: float, decimals: int | None = None) -> str:
     formats = _django("django.utils.formats")
     if formats is None:
         return f"{value:,.{decimals}f}" if decimals is not None else f"{value:,}"
+    if decimals is not None:
+        value = round(value, decimals)  # Django's number_format cuts off digits, never rounds
     return str(formats.number_format(value, decimal_pos=decimals, force_grouping=True))
 
 
