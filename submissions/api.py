@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -70,7 +71,7 @@ class UploadInputSerializer(serializers.Serializer[None]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("data_files") and not (attrs.get("source") and attrs.get("licence")):
             raise serializers.ValidationError(
-                {"source": ["Say where your data comes from and its licence (the data card)."]}
+                {"source": [_("Say where your data comes from and its licence (the data card).")]}
             )
         return attrs
 

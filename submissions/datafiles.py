@@ -12,6 +12,10 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.translation import gettext as _
+
+from submissions.intake_text import file_size
+
 # Extension -> (kind, how its first bytes must look). Text kinds are checked for NUL bytes
 # and UTF-8 (or its common Windows fallbacks) instead of a signature.
 _SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -47,11 +51,16 @@ def clean_name(raw_name: str) -> str:
     name = raw_name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not _NAME.match(name) or ".." in name:
         raise DataFileRejected(
-            f"“{name or raw_name}” is not a usable file name: use letters, digits, dots, dashes "
-            "and underscores only (at most 100 characters, not starting with a dot)."
+            _(
+                "“%(name)s” is not a usable file name: use letters, digits, dots, dashes and "
+                "underscores only (at most 100 characters, not starting with a dot)."
+            )
+            % {"name": name or raw_name}
         )
     if name.lower() in RESERVED_NAMES or name.lower().endswith(".ipynb"):
-        raise DataFileRejected(f"“{name}” is reserved for the notebook; rename the data file.")
+        raise DataFileRejected(
+            _("“%(name)s” is reserved for the notebook; rename the data file.") % {"name": name}
+        )
     return name
 
 
@@ -65,30 +74,40 @@ def check_data_file(
     if "jpg" in allowed:
         allowed.add("jpeg")
     if extension not in allowed or extension not in KNOWN_TYPES:
-        kinds = ", ".join(sorted(allowed & KNOWN_TYPES)) or "none"
+        kinds = ", ".join(sorted(allowed & KNOWN_TYPES))
+        if not kinds:
+            raise DataFileRejected(
+                _("“%(name)s”: this assignment accepts no data files.") % {"name": clean}
+            )
         raise DataFileRejected(
-            f"“{clean}”: files of this type are not accepted here (allowed: {kinds})."
+            _("“%(name)s”: files of this type are not accepted here (allowed: %(kinds)s).")
+            % {"name": clean, "kinds": kinds}
         )
     if size > max_bytes:
         raise DataFileRejected(
-            f"“{clean}” is {size / 1_048_576:.1f} MB; data files may be at most "
-            f"{max_bytes / 1_048_576:.0f} MB each."
+            _("“%(name)s” is %(size)s; data files may be at most %(limit)s each.")
+            % {"name": clean, "size": file_size(size), "limit": file_size(max_bytes)}
         )
     if size == 0:
-        raise DataFileRejected(f"“{clean}” is empty.")
+        raise DataFileRejected(_("“%(name)s” is empty.") % {"name": clean})
     if extension in _TEXT:
         _check_text(clean, head)
     elif not head.startswith(_SIGNATURES[extension]):
         raise DataFileRejected(
-            f"“{clean}” does not look like a .{extension} file (its contents do not match its "
-            "extension). Export it again from the program that made it."
+            _(
+                "“%(name)s” does not look like a .%(extension)s file (its contents do not match "
+                "its extension). Export it again from the program that made it."
+            )
+            % {"name": clean, "extension": extension}
         )
     return DataFileCheck(name=clean, kind=extension)
 
 
 def _check_text(name: str, head: bytes) -> None:
     if b"\x00" in head:
-        raise DataFileRejected(f"“{name}” is not a text file (it contains binary data).")
+        raise DataFileRejected(
+            _("“%(name)s” is not a text file (it contains binary data).") % {"name": name}
+        )
     for encoding in ("utf-8", "cp1252"):
         try:
             # The cut at 64 KiB may split a multi-byte character: ignore an incomplete tail.
@@ -97,7 +116,9 @@ def _check_text(name: str, head: bytes) -> None:
         except UnicodeDecodeError as error:
             if encoding == "utf-8" and error.start >= len(head) - 3:
                 return
-    raise DataFileRejected(f"“{name}” is not readable text (save it as UTF-8).")
+    raise DataFileRejected(
+        _("“%(name)s” is not readable text (save it as UTF-8).") % {"name": name}
+    )
 
 
 def read_head(handle: IO[bytes]) -> bytes:

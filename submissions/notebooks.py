@@ -31,6 +31,9 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.validator import iter_validate
 
+from submissions.intake_text import file_size, number
+from submissions.intake_text import gettext as _
+
 __all__ = [
     "IntakeLimits",
     "NotebookRejected",
@@ -90,8 +93,8 @@ def validate_notebook(raw: bytes, limits: IntakeLimits = _DEFAULT_LIMITS) -> Val
     """
     if len(raw) > limits.max_bytes:
         raise NotebookRejected(
-            f"This file is {_megabytes(len(raw))}, "
-            f"over the limit of {_megabytes(limits.max_bytes)}.",
+            _("This file is %(size)s, over the limit of %(limit)s.")
+            % {"size": file_size(len(raw)), "limit": file_size(limits.max_bytes)},
         )
     text = _decode(raw)
     _check_structure(text, limits)
@@ -129,8 +132,11 @@ def _upgrade(nb: nbformat.NotebookNode, minor: int) -> nbformat.NotebookNode:
         AttributeError,
     ) as exc:
         raise NotebookRejected(
-            f"This notebook uses the old format 3.{minor} and could not be upgraded to the "
-            "current one. Open it in Jupyter, save it, and upload it again.",
+            _(
+                "This notebook uses the old format 3.%(minor)s and could not be upgraded to the "
+                "current one. Open it in Jupyter, save it, and upload it again."
+            )
+            % {"minor": minor},
         ) from exc
     _validate_schema(upgraded, 4, int(upgraded.get("nbformat_minor", 0)))
     return upgraded
@@ -149,8 +155,11 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it is not UTF-8 text "
-            f"(unreadable byte at position {exc.start + offset:,}).",
+            _(
+                "This file is not a Jupyter notebook: it is not UTF-8 text "
+                "(unreadable byte at position %(position)s)."
+            )
+            % {"position": number(exc.start + offset)},
         ) from exc
 
 
@@ -179,22 +188,31 @@ def _check_structure(text: str, limits: IntakeLimits) -> None:
         # from building everything before the stray character (and str.translate below is only
         # fast on ASCII text).
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it is not valid JSON "
-            "(it has characters outside of any text value).",
+            _(
+                "This file is not a Jupyter notebook: it is not valid JSON "
+                "(it has characters outside of any text value)."
+            ),
         )
     skeleton = outside_strings.translate(_DROP_NON_BRACKETS).replace("{", "[").replace("}", "]")
-    too_deep = NotebookRejected(
-        f"This notebook is nested too deeply to be read (more than {limits.max_depth} levels).",
-    )
+    too_deep = NotebookRejected(_too_deep(limits))
     if "[" * (limits.max_depth + 1) in skeleton:
         raise too_deep  # the classic attack, answered before any counting
     if skeleton.count("[") > limits.max_containers:
         raise NotebookRejected(
-            f"This notebook holds too many values to be read (over {limits.max_containers:,} "
-            "lists and objects). Clear large outputs and upload again.",
+            _(
+                "This notebook holds too many values to be read (over %(limit)s lists and "
+                "objects). Clear large outputs and upload again."
+            )
+            % {"limit": number(limits.max_containers)},
         )
     if _depth(skeleton) > limits.max_depth:
         raise too_deep
+
+
+def _too_deep(limits: IntakeLimits) -> str:
+    return _("This notebook is nested too deeply to be read (more than %(n)s levels).") % {
+        "n": number(limits.max_depth)
+    }
 
 
 def _depth(skeleton: str) -> int:
@@ -228,21 +246,24 @@ def _parse_json(text: str, limits: IntakeLimits) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it is not valid JSON "
-            f"(line {exc.lineno}, column {exc.colno}).",
+            _(
+                "This file is not a Jupyter notebook: it is not valid JSON "
+                "(line %(line)s, column %(column)s)."
+            )
+            % {"line": exc.lineno, "column": exc.colno},
         ) from exc
     except RecursionError as exc:  # the nesting scan should have caught it; belt and braces
-        raise NotebookRejected(
-            f"This notebook is nested too deeply to be read (more than {limits.max_depth} levels).",
-        ) from exc
+        raise NotebookRejected(_too_deep(limits)) from exc
     except ValueError as exc:  # e.g. an integer with more digits than Python will convert
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it contains a value that cannot be read.",
+            _("This file is not a Jupyter notebook: it contains a value that cannot be read."),
         ) from exc
     if not isinstance(data, dict):
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it is JSON, but not a notebook "
-            "(a notebook is a JSON object with an “nbformat” version).",
+            _(
+                "This file is not a Jupyter notebook: it is JSON, but not a notebook "
+                "(a notebook is a JSON object with an “nbformat” version)."
+            ),
         )
     return data
 
@@ -253,25 +274,31 @@ def _version_of(data: Mapping[str, Any]) -> tuple[int, int]:
     # bool is an int subclass; "nbformat": true is not a version.
     if not isinstance(major, int) or isinstance(major, bool):
         raise NotebookRejected(
-            "This file is not a Jupyter notebook: it has no “nbformat” version number.",
+            _("This file is not a Jupyter notebook: it has no “nbformat” version number."),
             field="nbformat",
         )
     if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
         raise NotebookRejected(
-            "This notebook's format version is damaged: “nbformat_minor” is not a number.",
+            _("This notebook's format version is damaged: “nbformat_minor” is not a number."),
             field="nbformat_minor",
         )
     if major in (1, 2):
         raise NotebookRejected(
-            f"This notebook uses nbformat {major}, which is too old to be read here. "
-            "Open it in Jupyter, save it (which upgrades it), and upload it again.",
+            _(
+                "This notebook uses nbformat %(major)s, which is too old to be read here. "
+                "Open it in Jupyter, save it (which upgrades it), and upload it again."
+            )
+            % {"major": major},
             field="nbformat",
         )
     if major not in (3, 4):
         raise NotebookRejected(
-            f"This notebook uses nbformat {major}, which this site does not know "
-            "(it reads nbformat 3 and 4). Save it from Jupyter as a regular notebook and "
-            "upload it again.",
+            _(
+                "This notebook uses nbformat %(major)s, which this site does not know "
+                "(it reads nbformat 3 and 4). Save it from Jupyter as a regular notebook and "
+                "upload it again."
+            )
+            % {"major": major},
             field="nbformat",
         )
     return major, minor
@@ -284,19 +311,27 @@ def _check_cell_count(cells: object, limits: IntakeLimits) -> None:
     # Runs on unvalidated data too: only count what is certainly a list of cells.
     if isinstance(cells, list) and len(cells) > limits.max_cells:
         raise NotebookRejected(
-            f"This notebook has {len(cells):,} cells, over the limit of {limits.max_cells:,}.",
+            _("This notebook has %(n)s cells, over the limit of %(limit)s.")
+            % {"n": number(len(cells)), "limit": number(limits.max_cells)},
             field="cells",
         )
 
 
 def _check_cell_sizes(cells: Iterable[Any], limits: IntakeLimits) -> None:
-    for number, cell in enumerate(cells, start=1):
+    for position, cell in enumerate(cells, start=1):
         source = cell.get("source", "")
         if isinstance(source, str) and len(source) > limits.max_source_chars:
             raise NotebookRejected(
-                f"Cell {number}: its source is {len(source):,} characters long, "
-                f"over the limit of {limits.max_source_chars:,}.",
-                cell=number,
+                _(
+                    "Cell %(cell)s: its source is %(n)s characters long, "
+                    "over the limit of %(limit)s."
+                )
+                % {
+                    "cell": position,
+                    "n": number(len(source)),
+                    "limit": number(limits.max_source_chars),
+                },
+                cell=position,
                 field="source",
             )
         outputs = cell.get("outputs")
@@ -304,10 +339,16 @@ def _check_cell_sizes(cells: Iterable[Any], limits: IntakeLimits) -> None:
             size = _json_size(outputs)
             if size > limits.max_output_bytes:
                 raise NotebookRejected(
-                    f"Cell {number}: its outputs are {_megabytes(size)}, over the limit of "
-                    f"{_megabytes(limits.max_output_bytes)}. Clear the outputs of this cell "
-                    "and upload again.",
-                    cell=number,
+                    _(
+                        "Cell %(cell)s: its outputs are %(size)s, over the limit of %(limit)s. "
+                        "Clear the outputs of this cell and upload again."
+                    )
+                    % {
+                        "cell": position,
+                        "size": file_size(size),
+                        "limit": file_size(limits.max_output_bytes),
+                    },
+                    cell=position,
                     field="outputs",
                 )
 
@@ -321,15 +362,6 @@ def _json_size(value: object) -> int:
     if isinstance(value, list):
         return sum(_json_size(item) for item in value)
     return 8
-
-
-def _megabytes(size: int) -> str:
-    if size < 1024:
-        return f"{size:,} bytes"
-    if size < _MB // 10:
-        return f"{size / 1024:.0f} KB"
-    value = size / _MB
-    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
 
 
 # --- schema validation ------------------------------------------------------------------------
@@ -367,22 +399,25 @@ def _validate_schema(data: Mapping[str, Any], major: int, minor: int) -> None:
         # SystemError from compiling the schema) is the server's problem, not a verdict on the
         # notebook, and propagates.
         raise NotebookRejected(
-            "This notebook is damaged and cannot be read. Open it in Jupyter, save it, "
-            "and upload it again.",
+            _(
+                "This notebook is damaged and cannot be read. Open it in Jupyter, save it, "
+                "and upload it again."
+            ),
         ) from exc
     if first_error is not None:
         raise _rejection_from(first_error, data, major)
 
 
-_TYPE_WORDS = {
-    "string": "text",
-    "array": "a list",
-    "object": "a JSON object",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "empty (null)",
-}
+def _type_words() -> dict[str, str]:
+    return {
+        "string": _("text"),
+        "array": _("a list"),
+        "object": _("a JSON object"),
+        "integer": _("a whole number"),
+        "number": _("a number"),
+        "boolean": _("true or false"),
+        "null": _("empty (null)"),
+    }
 
 
 def _rejection_from(error: Any, data: Mapping[str, Any], major: int) -> NotebookRejected:
@@ -391,11 +426,15 @@ def _rejection_from(error: Any, data: Mapping[str, Any], major: int) -> Notebook
     cell, rest = _cell_of(path, data, major)
     problem, inner_field = _describe(error)
     field = _field_name([*rest, *inner_field]) or None
-    where_field = f"field {field}: " if field else ""
-    if cell is not None:
-        message = f"Cell {cell}: {where_field}{problem}."
+    values = {"cell": cell, "field": field, "problem": problem}
+    if cell is not None and field:
+        message = _("Cell %(cell)s: field %(field)s: %(problem)s.") % values
+    elif cell is not None:
+        message = _("Cell %(cell)s: %(problem)s.") % values
+    elif field:
+        message = _("This notebook is damaged: field %(field)s: %(problem)s.") % values
     else:
-        message = f"This notebook is damaged: {where_field}{problem}."
+        message = _("This notebook is damaged: %(problem)s.") % values
     return NotebookRejected(message, cell=cell, field=field)
 
 
@@ -425,7 +464,11 @@ def _field_name(path: Iterable[Any]) -> str:
 
 
 def _describe(error: Any) -> tuple[str, list[str]]:
-    """What is wrong, in words, plus the name of a field below the error's path if it names one."""
+    """What is wrong, in words, plus the name of a field below the error's path if it names one.
+
+    Each wording is a whole clause of its own; only a schema error of a kind not listed here falls
+    back to the validator's own (English) message.
+    """
     kind = getattr(error, "validator", None)
     expected = getattr(error, "validator_value", None)
     instance = getattr(error, "instance", None)
@@ -433,20 +476,25 @@ def _describe(error: Any) -> tuple[str, list[str]]:
     if kind == "required":
         missing = re.match(r"'(.+)' is a required property", message)
         name = missing.group(1) if missing else "?"
-        return "this required field is missing", [name]
+        return _("this required field is missing"), [name]
     if kind == "type":
         return _wrong_type(expected if isinstance(expected, list) else [expected], instance), []
     if kind in ("enum", "const"):
         options = expected if isinstance(expected, list) else [expected]
-        return f"“{_short(instance)}” is not allowed here (expected {_options(options)})", []
+        return _("“%(value)s” is not allowed here (expected %(options)s)") % {
+            "value": _short(instance),
+            "options": _options(options),
+        }, []
     if kind == "additionalProperties":
         extra = re.findall(r"'([^']*)'", message.split("(", 1)[-1])
         if len(extra) == 1:
-            return "this field is not part of the notebook format", extra
-        names = ", ".join(f"“{name}”" for name in extra) or "some"
-        return f"fields {names} are not part of the notebook format", []
+            return _("this field is not part of the notebook format"), extra
+        if not extra:
+            return _("some fields are not part of the notebook format"), []
+        names = ", ".join(_quoted(name) for name in extra)
+        return _("fields %(names)s are not part of the notebook format") % {"names": names}, []
     if kind == "pattern":
-        return f"“{_short(instance)}” is not in the expected form", []
+        return _("“%(value)s” is not in the expected form") % {"value": _short(instance)}, []
     if kind in ("oneOf", "anyOf"):
         return _no_alternative_fits(getattr(error, "context", None) or [], instance)
     return _short(message, 200), []
@@ -458,7 +506,11 @@ def _no_alternative_fits(alternatives: list[Any], instance: object) -> tuple[str
     if own and all(alt.validator == "type" for alt in own):
         return _wrong_type([alt.validator_value for alt in own], instance), []
     # A cell or an output whose type is unknown: name the type field rather than the schema.
-    for key, noun in (("cell_type", "cell type"), ("output_type", "output type")):
+    unknown = {
+        "cell_type": _("“%(value)s” is not a known cell type (expected %(options)s)"),
+        "output_type": _("“%(value)s” is not a known output type (expected %(options)s)"),
+    }
+    for key, wording in unknown.items():
         if isinstance(instance, Mapping) and key in instance:
             known = [
                 value
@@ -467,35 +519,46 @@ def _no_alternative_fits(alternatives: list[Any], instance: object) -> tuple[str
                 for value in alt.validator_value
             ]
             if known and instance[key] not in known:
-                return (
-                    f"“{_short(instance[key])}” is not a known {noun} (expected {_options(known)})",
-                    [key],
-                )
-    return "this is not in a form Jupyter understands", []
+                values = {"value": _short(instance[key]), "options": _options(known)}
+                return wording % values, [key]
+    return _("this is not in a form Jupyter understands"), []
 
 
 def _wrong_type(wanted: list[Any], instance: object) -> str:
-    words = " or ".join(dict.fromkeys(_TYPE_WORDS.get(str(w), str(w)) for w in wanted))
-    return f"should be {words}, not {_kind_of(instance)}"
+    words = _type_words()
+    either = _either(list(dict.fromkeys(words.get(str(w), str(w)) for w in wanted)))
+    return _("should be %(wanted)s, not %(actual)s") % {
+        "wanted": either,
+        "actual": _kind_of(instance),
+    }
 
 
 def _options(options: list[Any]) -> str:
-    shown = [f"“{option}”" for option in options[:8]]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return _either([_quoted(option) for option in options[:8]])
+
+
+def _either(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return _("%(options)s or %(last)s") % {"options": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def _quoted(value: object) -> str:
+    return _("“%(value)s”") % {"value": value}
 
 
 def _kind_of(value: object) -> str:
     if value is None:
-        return "empty (null)"
+        return _("empty (null)")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
-    return "a JSON object"
+        return _("a list")
+    return _("a JSON object")
 
 
 def _short(value: object, limit: int = 60) -> str:
