@@ -25,7 +25,7 @@ from courses.access import (
 from courses.certificate_forms import RegisterFilterForm, ReissueForm, RevokeForm
 from courses.certificate_register import register_csv, register_for
 from courses.exceptions import CoursesError
-from courses.models import Certificate, Cohort
+from courses.models import Assignment, Certificate, Cohort
 from courses.progress import progress_for
 from platform.types import AuthenticatedHttpRequest
 
@@ -68,6 +68,11 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "register": register,
             "form": form,
             "can_manage": cohort.program.is_coordinated_by(request.user),
+            "assignments": Assignment.objects.published()
+            .filter(module__program_id=cohort.program_id)
+            .select_related("module")
+            .order_by("module__order", "order", "pk"),
+            "can_grade": cohort.program.is_graded_by(request.user),
         },
         status=200 if valid else 400,
     )

@@ -83,6 +83,13 @@ class Program(models.Model):
             return False
         return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
 
+    def is_graded_by(self, user: "User") -> bool:
+        """Staff grade every program; instructors the programs in which they teach a cohort
+        (``Program.coordinators`` alone do not: they do not grade)."""
+        if not user.is_active:
+            return False
+        return user.is_coordinator or self.cohorts.filter(instructors=user).exists()
+
 
 class CohortQuerySet(models.QuerySet["Cohort"]):
     def taught_by(self, user: "User") -> "CohortQuerySet":

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courses.access import get_assignment_for_instructor
-from courses.models import Assignment, Cohort
+from courses.models import Assignment, Cohort, Extension
 from platform.models import User
 from submissions.models import Submission
 from submissions.reviewing.queue import grading_cohorts
@@ -48,6 +48,21 @@ def get_assignment_for_grading(user: User, pk: int) -> Assignment:
         .filter(module__program__cohorts__in=grading_cohorts(user))
         .select_related("module__program")
         .distinct(),
+        pk=pk,
+    )
+
+
+def get_personal_extension_for_grading(user: User, assignment: Assignment, pk: int) -> Extension:
+    """A personal extension of the assignment (from ``get_assignment_for_grading``) for a
+    participant of a cohort the user grades; a 404 for a cohort's extension, another
+    assignment's, or another cohort's participant."""
+    return get_object_or_404(
+        Extension.objects.filter(
+            assignment=assignment,
+            enrollment__cohort__in=grading_cohorts(user).filter(
+                program_id=assignment.module.program_id
+            ),
+        ).select_related("assignment", "enrollment__user"),
         pk=pk,
     )
 

@@ -11,9 +11,14 @@ urlpatterns = [
     path("assignments/<int:pk>/publish-check/", api.publish_check_report, name="publish-check"),
     path("submissions/<int:pk>/regrade/", api.regrade_submission, name="regrade"),
     path("assignments/<int:pk>/regrade/", api.regrade_assignment, name="regrade-assignment"),
-    # late work: the late policy and cohort extensions (submissions/late_api.py)
+    # late work: the late policy, cohort and personal extensions (submissions/late_api.py)
     path("assignments/<int:pk>/late-policy/", late_api.late_policy, name="late-policy"),
-    path("assignments/<int:pk>/extensions/", late_api.cohort_extension, name="extensions"),
+    path("assignments/<int:pk>/extensions/", late_api.extensions, name="extensions"),
+    path(
+        "assignments/<int:pk>/extensions/<int:extension_pk>/",
+        late_api.personal_extension,
+        name="personal-extension",
+    ),
     path("submissions/<int:pk>/notebook/", api.submission_notebook, name="notebook"),
     path("submissions/<int:pk>/rendered/", api.submission_rendered, name="rendered"),
     path("submissions/<int:pk>/files/<int:file_pk>/", api.submission_data_file, name="data-file"),

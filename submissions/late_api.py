@@ -1,5 +1,5 @@
 """REST endpoints of an assignment's late work: read and change its late policy, grant a cohort
-an extension. The same services, access helper and report as the page
+or one participant an extension, list and revoke personal extensions. The same services, access helper and report as the page
 (``submissions.late_views``): every answer lists the released grades left as they were because
 a certificate relies on them, as the requesting grader may see them."""
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -15,12 +16,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from courses.late import UNIT_SECONDS, LatePolicy
-from courses.models import Assignment, Cohort
+from courses.models import Assignment, Cohort, Extension
 from platform.api import api_user
 from submissions import services
-from submissions.access import get_assignment_for_grading
+from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
 from submissions.exceptions import SubmissionError
-from submissions.late_report import cohorts_of, frozen_rows
+from submissions.late_report import (
+    Participant,
+    cohorts_of,
+    frozen_rows,
+    participants_of,
+    personal_extensions,
+)
 
 
 def percent_field(help_text: str) -> serializers.DecimalField:
@@ -81,30 +88,108 @@ class LateWorkSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class CohortExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
-    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.none())
+PARTICIPANT_HELP = (
+    "An opaque reference to a participant of one of your cohorts, from the `participants` "
+    "of GET on this path (never an enrolment id, which would undo a pseudonym)."
+)
+
+
+class ExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
+    """For one of the user's cohorts, or for one participant of them: exactly one of the two."""
+
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.none(), required=False, allow_null=True, default=None
+    )
+    participant = serializers.CharField(
+        required=False, allow_null=True, default=None, help_text=PARTICIPANT_HELP
+    )
     due_at = serializers.DateTimeField()
     cutoff_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=2000)
 
-    def __init__(self, *args: Any, cohorts: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cohorts: Any = None,
+        participants: Iterable[Participant] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if cohorts is not None:
             self.fields["cohort"].queryset = cohorts  # type: ignore[attr-defined]
+        self.participants = {p.ref: p for p in participants}
+
+    def validate_participant(self, value: str | None) -> Participant | None:
+        if value is None:
+            return None
+        if value not in self.participants:
+            raise serializers.ValidationError(
+                _("No participant of your cohorts has this reference.")
+            )
+        return self.participants[value]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (attrs["cohort"] is None) == (attrs["participant"] is None):
+            raise serializers.ValidationError(
+                _("An extension is for one participant or for one cohort.")
+            )
+        return attrs
 
 
 class ExtensionSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
-    cohort = serializers.IntegerField()
+    cohort = serializers.IntegerField(help_text="The cohort, also for a personal extension.")
+    participant = serializers.CharField(
+        allow_null=True, help_text="A personal extension's participant (reference); else null."
+    )
+    participant_name = serializers.CharField(
+        allow_null=True,
+        help_text="The name graders see: a pseudonym while the assignment is graded anonymously.",
+    )
     due_at = serializers.DateTimeField()
     cutoff_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
+    granted_at = serializers.DateTimeField()
+
+
+class ParticipantSerializer(serializers.Serializer[dict[str, Any]]):
+    participant = serializers.CharField(help_text=PARTICIPANT_HELP)
+    name = serializers.CharField(
+        help_text="The name graders see: a pseudonym while the assignment is graded anonymously."
+    )
+    cohort = serializers.IntegerField()
+
+
+class ExtensionListSerializer(serializers.Serializer[dict[str, Any]]):
+    cohort_extensions = ExtensionSerializer(many=True)
+    personal_extensions = ExtensionSerializer(many=True)
+    participants = ParticipantSerializer(
+        many=True, help_text="Who may be given a personal extension: your cohorts' participants."
+    )
 
 
 class ExtensionGrantedSerializer(serializers.Serializer[dict[str, Any]]):
     extension = ExtensionSerializer()
     recomputed = serializers.IntegerField()
     frozen_not_recomputed = FrozenGradeSerializer(many=True)
+
+
+class ExtensionRevokedSerializer(serializers.Serializer[dict[str, Any]]):
+    recomputed = serializers.IntegerField()
+    frozen_not_recomputed = FrozenGradeSerializer(many=True)
+
+
+def extension_data(extension: Extension, participant: Participant | None) -> dict[str, Any]:
+    return {
+        "id": extension.pk,
+        "cohort": participant.enrollment.cohort_id if participant else extension.cohort_id,
+        "participant": participant.ref if participant else None,
+        "participant_name": participant.label if participant else None,
+        "due_at": extension.due_at,
+        "cutoff_at": extension.cutoff_at,
+        "reason": extension.reason,
+        "granted_at": extension.granted_at,
+    }
 
 
 def frozen_data(
@@ -193,40 +278,91 @@ def late_policy(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    request=CohortExtensionInputSerializer,
-    responses={201: ExtensionGrantedSerializer, 400: OpenApiTypes.OBJECT},
-    summary="Grant a cohort more time for an assignment",
+    methods=["GET"],
+    responses=ExtensionListSerializer,
+    summary="List an assignment's extensions and who may be given one",
 )
-@api_view(["POST"])
-def cohort_extension(request: Request, pk: int) -> Response:
-    """Lateness and released grades of the cohort are recomputed against the new due date;
-    frozen participants' attempts stay as they are and are listed."""
+@extend_schema(
+    methods=["POST"],
+    request=ExtensionInputSerializer,
+    responses={201: ExtensionGrantedSerializer, 400: OpenApiTypes.OBJECT},
+    summary="Grant a cohort or one participant more time for an assignment",
+)
+@api_view(["GET", "POST"])
+def extensions(request: Request, pk: int) -> Response:
+    """Lateness and released grades of the cohort or participant are recomputed against the
+    new due date; frozen participants' attempts stay as they are and are listed (one frozen
+    participant is refused)."""
     user = api_user(request)
     assignment = get_assignment_for_grading(user, pk)
-    data = CohortExtensionInputSerializer(data=request.data, cohorts=cohorts_of(user, assignment))
+    participants = participants_of(user, assignment)
+    if request.method == "GET":
+        return Response(
+            ExtensionListSerializer(extension_list(assignment, user, participants)).data
+        )
+    data = ExtensionInputSerializer(
+        data=request.data, cohorts=cohorts_of(user, assignment), participants=participants
+    )
     data.is_valid(raise_exception=True)
     values = data.validated_data
+    participant = values["participant"]
     try:
         result = services.grant_extension(
             assignment=assignment,
             granted_by=user,
             cohort=values["cohort"],
+            enrollment=participant.enrollment if participant else None,
             due_at=values["due_at"],
             cutoff_at=values["cutoff_at"],
             reason=values["reason"],
         )
     except SubmissionError as error:
         return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
-    extension = result.extension
     answer = {
-        "extension": {
-            "id": extension.pk,
-            "cohort": values["cohort"].pk,
-            "due_at": extension.due_at,
-            "cutoff_at": extension.cutoff_at,
-            "reason": extension.reason,
-        },
+        "extension": extension_data(result.extension, participant),
         "recomputed": result.recomputed,
         "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
     }
     return Response(ExtensionGrantedSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+def extension_list(
+    assignment: Assignment, user: Any, participants: list[Participant]
+) -> dict[str, Any]:
+    cohort_extensions = Extension.objects.filter(
+        assignment=assignment, cohort__in=cohorts_of(user, assignment)
+    ).order_by("-granted_at", "-pk")
+    return {
+        "cohort_extensions": [extension_data(e, None) for e in cohort_extensions],
+        "personal_extensions": [
+            extension_data(row.extension, row.participant)
+            for row in personal_extensions(user, assignment)
+        ],
+        "participants": [
+            {"participant": p.ref, "name": p.label, "cohort": p.enrollment.cohort_id}
+            for p in participants
+        ],
+    }
+
+
+@extend_schema(
+    request=None,
+    responses={200: ExtensionRevokedSerializer, 400: OpenApiTypes.OBJECT},
+    summary="Revoke a participant's own extension and recompute their released grades",
+)
+@api_view(["DELETE"])
+def personal_extension(request: Request, pk: int, extension_pk: int) -> Response:
+    """Only personal extensions of your cohorts' participants (404 otherwise); refused (400)
+    while a certificate relies on the participant's grades (frozen)."""
+    user = api_user(request)
+    assignment = get_assignment_for_grading(user, pk)
+    extension = get_personal_extension_for_grading(user, assignment, extension_pk)
+    try:
+        result = services.revoke_extension(extension=extension, actor=user)
+    except SubmissionError as error:
+        return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+    answer = {
+        "recomputed": result.recomputed,
+        "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
+    }
+    return Response(ExtensionRevokedSerializer(answer).data)

@@ -1,5 +1,6 @@
-"""Forms of an assignment's late work: the late policy and a cohort's extension."""
+"""Forms of an assignment's late work: the late policy, a cohort's and a participant's extension."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.late import LatePolicy
 from courses.models import Assignment, Cohort
+from submissions.late_report import Participant
 
 # What <input type="datetime-local"> sends and shows (minutes, in the current time zone).
 LOCAL_MINUTES = "%Y-%m-%dT%H:%M"
@@ -76,17 +78,23 @@ class LatePolicyForm(forms.Form):
         )
 
 
-class CohortExtensionForm(forms.Form):
-    """More time for a whole cohort (one of the user's); the service checks the dates."""
+class ExtensionForm(forms.Form):
+    """A new due date, an optional cut-off and a reason; the service checks the dates."""
 
-    cohort = forms.ModelChoiceField(
-        queryset=Cohort.objects.none(), label=_("Cohort"), empty_label=_("Choose a cohort")
-    )
     due_at = local_datetime(_("New due date"), required=True)
     cutoff_at = local_datetime(_("New cut-off (optional)"), required=False)
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CohortExtensionForm(ExtensionForm):
+    """More time for a whole cohort (one of the user's)."""
+
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), label=_("Cohort"), empty_label=_("Choose a cohort")
+    )
+    field_order = ["cohort"]
 
     def __init__(self, *args: Any, cohorts: QuerySet[Cohort], **kwargs: Any) -> None:
         # Its own ids: the late-policy form on the same page has a "cutoff_at" too.
@@ -95,3 +103,25 @@ class CohortExtensionForm(forms.Form):
         field = self.fields["cohort"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = cohorts.order_by("-starts_on", "pk")
+
+
+class PersonalExtensionForm(ExtensionForm):
+    """More time for one participant of the user's cohorts, chosen by the name graders see
+    (a pseudonym under anonymous grading) and sent as an opaque reference."""
+
+    participant = forms.ChoiceField(label=_("Participant"))
+    field_order = ["participant"]
+
+    def __init__(self, *args: Any, participants: Sequence[Participant], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "personal_%s")
+        super().__init__(*args, **kwargs)
+        self.participants = {p.ref: p for p in participants}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for p in participants:
+            groups.setdefault(p.enrollment.cohort.name, []).append((p.ref, p.label))
+        field = self.fields["participant"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Choose a participant")), *groups.items()]
+
+    def clean_participant(self) -> Participant:
+        return self.participants[self.cleaned_data["participant"]]

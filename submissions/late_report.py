@@ -4,6 +4,10 @@
 their own cohorts' participants (every cohort for coordinators), named the way graders see
 them (a pseudonym while the assignment is graded anonymously), and the unfreeze page only to
 those who may unfreeze (a link names the enrolment, which would undo a pseudonym).
+
+The same holds for personal extensions: a participant is chosen and shown by the name graders
+see, and named in forms and the API by an opaque reference (``participant_ref``), never by the
+enrolment's id, which other pages show next to the real name.
 """
 
 from collections.abc import Iterable
@@ -11,10 +15,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
-from courses.models import Assignment, Cohort
+from courses.models import Assignment, Cohort, Enrollment, Extension
 from platform.models import User
-from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.anonymity import participant_label, participant_name
 from submissions.reviewing.queue import grading_cohorts
 from submissions.services import FrozenGrade
 
@@ -49,3 +54,66 @@ def frozen_rows(
         if grade.submission.enrollment.cohort_id in allowed
     ]
     return sorted(rows, key=lambda row: (row.label, row.grade.submission.attempt_no))
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A participant of one of the user's cohorts, as graders of the assignment see them."""
+
+    ref: str
+    label: str
+    enrollment: Enrollment
+
+
+@dataclass(frozen=True)
+class PersonalExtensionRow:
+    participant: Participant
+    extension: Extension
+
+
+def participant_ref(assignment: Assignment, enrollment_id: int) -> str:
+    """An opaque, stable reference to an enrolment for this assignment's late work (an HMAC
+    under ``SECRET_KEY``): it cannot be matched to an enrolment id shown elsewhere."""
+    digest = salted_hmac(
+        "certlab.extension-participant", f"{assignment.pk}:{enrollment_id}", algorithm="sha256"
+    )
+    return digest.hexdigest()[:20]
+
+
+def participants_of(user: User, assignment: Assignment) -> list[Participant]:
+    """The current participants of the user's cohorts, sorted by cohort and shown name (not
+    by their real name, which the order would give away under a pseudonym)."""
+    enrollments = (
+        Enrollment.objects.current()
+        .filter(cohort__in=cohorts_of(user, assignment))
+        .select_related("user", "cohort")
+    )
+    rows = [_participant(assignment, enrollment) for enrollment in enrollments]
+    return sorted(rows, key=lambda row: (row.enrollment.cohort.name, row.label, row.ref))
+
+
+def personal_extensions(user: User, assignment: Assignment) -> list[PersonalExtensionRow]:
+    """The personal extensions of the assignment in the user's cohorts, newest first."""
+    extensions = (
+        Extension.objects.filter(
+            assignment=assignment, enrollment__cohort__in=cohorts_of(user, assignment)
+        )
+        .select_related("enrollment__user", "enrollment__cohort", "granted_by")
+        .order_by("-granted_at", "-pk")
+    )
+    return [
+        PersonalExtensionRow(
+            participant=_participant(assignment, extension.enrollment),
+            extension=extension,
+        )
+        for extension in extensions
+        if extension.enrollment is not None
+    ]
+
+
+def _participant(assignment: Assignment, enrollment: Enrollment) -> Participant:
+    return Participant(
+        ref=participant_ref(assignment, enrollment.pk),
+        label=participant_name(assignment=assignment, participant=enrollment.user),
+        enrollment=enrollment,
+    )

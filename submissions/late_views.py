@@ -1,5 +1,5 @@
-"""An assignment's late work: its late policy, extensions for a cohort, and the released
-grades that do not follow them because a certificate relies on them (frozen)."""
+"""An assignment's late work: its late policy, extensions for a cohort or one participant,
+and the released grades that do not follow them because a certificate relies on them (frozen)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Assignment, Extension
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
-from submissions.access import get_assignment_for_grading
+from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
 from submissions.exceptions import SubmissionError
-from submissions.late_forms import CohortExtensionForm, LatePolicyForm
-from submissions.late_report import cohorts_of, frozen_rows
+from submissions.late_forms import CohortExtensionForm, LatePolicyForm, PersonalExtensionForm
+from submissions.late_report import cohorts_of, frozen_rows, participants_of, personal_extensions
+from submissions.reviewing.anonymity import participant_name
 
 
 def _page(
@@ -23,6 +24,7 @@ def _page(
     *,
     policy_form: LatePolicyForm | None = None,
     extension_form: CohortExtensionForm | None = None,
+    personal_form: PersonalExtensionForm | None = None,
 ) -> HttpResponse:
     cohorts = cohorts_of(request.user, assignment)
     grades = services.stale_frozen_grades(assignment=assignment, cohorts=cohorts)
@@ -30,13 +32,16 @@ def _page(
         "assignment": assignment,
         "policy_form": policy_form or LatePolicyForm.for_assignment(assignment),
         "extension_form": extension_form or CohortExtensionForm(cohorts=cohorts),
+        "personal_form": personal_form
+        or PersonalExtensionForm(participants=participants_of(request.user, assignment)),
+        "personal_extensions": personal_extensions(request.user, assignment),
         "extensions": Extension.objects.filter(assignment=assignment, cohort__in=cohorts)
         .select_related("cohort", "granted_by")
         .order_by("-granted_at"),
         "frozen": frozen_rows(user=request.user, assignment=assignment, grades=grades),
         "can_unfreeze": assignment.module.program.is_coordinated_by(request.user),
     }
-    invalid = policy_form is not None or extension_form is not None
+    invalid = any(form is not None for form in (policy_form, extension_form, personal_form))
     return render(request, "submissions/late_work.html", context, status=400 if invalid else 200)
 
 
@@ -116,4 +121,55 @@ def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "Extension granted to %(cohort)s; %(n)d released grades were recomputed.",
         result.recomputed,
     ) % {"cohort": form.cleaned_data["cohort"].name, "n": result.recomputed}
+    return _report(request, assignment, done, result)
+
+
+@require_POST
+@login_required
+def personal_extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_grading(request.user, pk)
+    participants = participants_of(request.user, assignment)
+    form = PersonalExtensionForm(request.POST, participants=participants)
+    if not form.is_valid():
+        return _page(request, assignment, personal_form=form)
+    participant = form.cleaned_data["participant"]
+    try:
+        result = services.grant_extension(
+            assignment=assignment,
+            granted_by=request.user,
+            enrollment=participant.enrollment,
+            due_at=form.cleaned_data["due_at"],
+            cutoff_at=form.cleaned_data["cutoff_at"],
+            reason=form.cleaned_data["reason"],
+        )
+    except SubmissionError as error:
+        form.add_error(None, error.message)
+        return _page(request, assignment, personal_form=form)
+    done = ngettext(
+        "Extension granted to %(participant)s; %(n)d released grade was recomputed.",
+        "Extension granted to %(participant)s; %(n)d released grades were recomputed.",
+        result.recomputed,
+    ) % {"participant": participant.label, "n": result.recomputed}
+    return _report(request, assignment, done, result)
+
+
+@require_POST
+@login_required
+def personal_extension_revoke(
+    request: AuthenticatedHttpRequest, pk: int, extension_pk: int
+) -> HttpResponse:
+    assignment = get_assignment_for_grading(request.user, pk)
+    extension = get_personal_extension_for_grading(request.user, assignment, extension_pk)
+    assert extension.enrollment is not None
+    name = participant_name(assignment=assignment, participant=extension.enrollment.user)
+    try:
+        result = services.revoke_extension(extension=extension, actor=request.user)
+    except SubmissionError as error:
+        messages.error(request, error.message)
+        return redirect("submissions:late-work", pk=assignment.pk)
+    done = ngettext(
+        "Extension of %(participant)s revoked; %(n)d released grade was recomputed.",
+        "Extension of %(participant)s revoked; %(n)d released grades were recomputed.",
+        result.recomputed,
+    ) % {"participant": name, "n": result.recomputed}
     return _report(request, assignment, done, result)

@@ -742,6 +742,51 @@ def grant_extension(
         reason=reason.strip(),
         granted_by=granted_by,
     )
+    result = _recompute_deadlines(
+        assignment=assignment,
+        enrollment=enrollment,
+        cohort=cohort,
+        actor=granted_by,
+        reason="Extension granted",
+    )
+    return ExtensionGrant(
+        recomputed=result.recomputed, skipped_frozen=result.skipped_frozen, extension=extension
+    )
+
+
+@transaction.atomic
+def revoke_extension(*, extension: Extension, actor: User) -> LateRecomputation:
+    """Take an extension back (it is deleted; the revocation is logged with every grade it
+    changes): lateness and released grades are recomputed against the deadline that applies
+    without it (an older extension, the cohort's, else the assignment's).
+
+    Refused for one participant whose grades are frozen, as granting is; for a cohort, frozen
+    participants' attempts are left as they are and the result lists their released grades.
+    """
+    if extension.enrollment is not None and extension.enrollment.grades_frozen:
+        raise GradesFrozen(frozen_message())
+    assignment, enrollment, cohort = extension.assignment, extension.enrollment, extension.cohort
+    extension.delete()
+    return _recompute_deadlines(
+        assignment=assignment,
+        enrollment=enrollment,
+        cohort=cohort,
+        actor=actor,
+        reason="Extension revoked",
+    )
+
+
+def _recompute_deadlines(
+    *,
+    assignment: Assignment,
+    enrollment: Enrollment | None,
+    cohort: Cohort | None,
+    actor: User,
+    reason: str,
+) -> LateRecomputation:
+    """After an extension of ``enrollment`` or ``cohort`` changed: their attempts' lateness
+    against their deadlines now, and their released grades recorded again (frozen
+    participants skipped, and for a cohort listed)."""
     affected = Submission.objects.filter(assignment=assignment).select_related("enrollment")
     affected = (
         affected.filter(enrollment=enrollment)
@@ -766,11 +811,11 @@ def grant_extension(
         .order_by("pk")
     )
     count = record_released_again(
-        assignment=assignment, reviews=released, actor=granted_by, reason="Extension granted"
+        assignment=assignment, reviews=released, actor=actor, reason=reason
     )
     scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
     skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []
-    return ExtensionGrant(recomputed=count, skipped_frozen=tuple(skipped), extension=extension)
+    return LateRecomputation(recomputed=count, skipped_frozen=tuple(skipped))
 
 
 @transaction.atomic

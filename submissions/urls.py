@@ -24,13 +24,23 @@ urlpatterns = [
     path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),
     path("assignments/<int:pk>/export.zip", gradebook_views.assignment_export, name="export-zip"),
     path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
-    # late work: the late policy and cohort extensions (submissions/late_views.py)
+    # late work: the late policy, cohort and personal extensions (submissions/late_views.py)
     path("assignments/<int:pk>/late-work/", late_views.late_work, name="late-work"),
     path("assignments/<int:pk>/late-work/policy/", late_views.late_policy_save, name="late-policy"),
     path(
         "assignments/<int:pk>/late-work/extensions/",
         late_views.extension_grant,
         name="extension-grant",
+    ),
+    path(
+        "assignments/<int:pk>/late-work/personal-extensions/",
+        late_views.personal_extension_grant,
+        name="personal-extension-grant",
+    ),
+    path(
+        "assignments/<int:pk>/late-work/personal-extensions/<int:extension_pk>/revoke/",
+        late_views.personal_extension_revoke,
+        name="personal-extension-revoke",
     ),
     # reviewing: rubrics, comments on cells, regrade requests (submissions/review_views.py)
     path("assignments/<int:pk>/rubric/", review_views.rubric_edit, name="rubric"),

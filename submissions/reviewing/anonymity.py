@@ -32,11 +32,21 @@ def pseudonym_code(*, assignment_id: int, participant_id: int) -> str:
 def participant_label(submission: Submission) -> str:
     """What a grader sees for the submission's author: their name, or the pseudonym while the
     assignment is graded anonymously and identities have not been revealed."""
-    assignment = submission.assignment
-    if assignment.hides_identities:
-        code = pseudonym_code(assignment_id=assignment.pk, participant_id=submission.participant_id)
-        return _("Participant %(code)s") % {"code": code}
-    return submission.participant.full_name
+    pseudonym = _pseudonym(submission.assignment, submission.participant_id)
+    return pseudonym or submission.participant.full_name
+
+
+def participant_name(*, assignment: Assignment, participant: User) -> str:
+    """``participant_label`` for someone who may have no attempt yet (an enrolment)."""
+    return _pseudonym(assignment, participant.pk) or participant.full_name
+
+
+def _pseudonym(assignment: Assignment, participant_id: int) -> str:
+    """The pseudonym graders see, or "" when they see names."""
+    if not assignment.hides_identities:
+        return ""
+    code = pseudonym_code(assignment_id=assignment.pk, participant_id=participant_id)
+    return _("Participant %(code)s") % {"code": code}
 
 
 @transaction.atomic
