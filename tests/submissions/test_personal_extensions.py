@@ -153,11 +153,26 @@ def test_revoking_it_brings_the_old_deadline_and_penalty_back(
     body = response.content.decode()
     assert "Extension of Grace Hopper revoked; 1 released grade was recomputed." in body
     assert "No personal extensions yet." in body
-    assert not Extension.objects.filter(pk=extension.pk).exists()
+    # Kept, with who revoked it and when, and listed apart on the page.
+    extension.refresh_from_db()
+    assert extension.revoked_by == instructor and extension.revoked_at is not None
+    revoked = body.split('id="revoked-extensions"')[1].split("</table>")[0]
+    assert "Grace Hopper" in revoked and "Illness" in revoked
+    assert f"{instructor.full_name}, " in revoked
     late_released.refresh_from_db()
     assert late_released.late_seconds > 0
     assert Grade.objects.get(enrollment=late_released.enrollment).points == penalised
     assert GradeEvent.objects.filter(reason__startswith="Extension revoked").exists()
+    # Twice (a second click, a stale tab): a clear message, nothing changed.
+    events = GradeEvent.objects.count()
+    again = client_for(instructor).post(revoke_url(late_assignment, extension), follow=True)
+    assert again.redirect_chain == [(page_url(late_assignment), 302)]
+    assert (
+        f"This extension was already revoked by {instructor.full_name} on"
+        in again.content.decode()
+    )
+    assert GradeEvent.objects.count() == events
+    assert Extension.objects.get(pk=extension.pk).revoked_at == extension.revoked_at
 
 
 def test_another_graders_participant_and_bad_input_are_refused_with_a_clear_error(
