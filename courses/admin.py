@@ -163,11 +163,16 @@ class ExtensionAdmin(admin.ModelAdmin[Extension]):
         "cutoff_at",
         "granted_by",
         "granted_at",
+        "revoked_by",
+        "revoked_at",
     ]
-    readonly_fields = ["granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at", "revoked_by", "revoked_at"]
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False  # grant a new extension instead (submissions.services.grant_extension)
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # revoked, never deleted: submissions.services.revoke_extension
 
     def has_add_permission(self, request: object) -> bool:
         return False  # extensions recompute lateness: use the service, not the admin

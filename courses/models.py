@@ -327,9 +327,10 @@ class Assignment(models.Model):
 
     def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
         """The participant's own due date and cut-off: their extension, else their cohort's,
-        else the assignment's. The latest-granted extension wins."""
+        else the assignment's. The latest-granted extension wins; revoked ones do not count."""
         extension = (
-            self.extensions.filter(Q(enrollment=enrollment) | Q(cohort_id=enrollment.cohort_id))
+            self.extensions.active()
+            .filter(Q(enrollment=enrollment) | Q(cohort_id=enrollment.cohort_id))
             .order_by(models.F("enrollment_id").desc(nulls_last=True), "-granted_at", "-pk")
             .first()
         )
@@ -339,10 +340,12 @@ class Assignment(models.Model):
         """``deadline_for`` of many enrolments (by enrolment id), in one query."""
         enrollments = list(enrollments)
         extensions = list(
-            self.extensions.filter(
+            self.extensions.active()
+            .filter(
                 Q(enrollment_id__in={e.pk for e in enrollments})
                 | Q(cohort_id__in={e.cohort_id for e in enrollments})
-            ).order_by("-granted_at", "-pk")
+            )
+            .order_by("-granted_at", "-pk")
         )
         deadlines = {}
         for enrollment in enrollments:
@@ -373,8 +376,19 @@ class Deadline:
         return self.cutoff_at is not None and at > self.cutoff_at
 
 
+class ExtensionQuerySet(models.QuerySet["Extension"]):
+    def active(self) -> "ExtensionQuerySet":
+        """Extensions not revoked: the only ones a deadline is computed from."""
+        return self.filter(revoked_at__isnull=True)
+
+
 class Extension(models.Model):
-    """More time for one participant or a whole cohort (a group), with a reason."""
+    """More time for one participant or a whole cohort (a group), with a reason.
+
+    Never deleted once granted: revoking one records who took it back and when (the deadline
+    it gave no longer applies, see ``ExtensionQuerySet.active``), so the page, the API and the
+    admin still show what was granted and revoked even when no grade changed.
+    """
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
     enrollment = models.ForeignKey(
@@ -390,6 +404,16 @@ class Extension(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ExtensionQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -398,7 +422,16 @@ class Extension(models.Model):
                 | Q(enrollment__isnull=True, cohort__isnull=False),
                 name="extension_for_one_participant_or_one_cohort",
             ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="extension_revoked_with_who_and_when",
+            ),
         ]
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):

@@ -277,7 +277,7 @@ def next_deadlines(
         return {}
     cohort_ids = {e.cohort_id for e in enrollments}
     extensions: dict[int, list[Extension]] = defaultdict(list)
-    for extension in Extension.objects.filter(
+    for extension in Extension.objects.active().filter(
         Q(enrollment_id__in=ids) | Q(cohort_id__in=cohort_ids),
         assignment__in=assignments,
     ):

@@ -38,6 +38,10 @@ class ExtensionInvalid(SubmissionError):
     pass
 
 
+class ExtensionRevoked(ExtensionInvalid):
+    """The extension was revoked already (the message says by whom and when)."""
+
+
 class LeaseHeld(SubmissionError):
     """Another grader holds the submission's lease; the message names them and until when."""
 

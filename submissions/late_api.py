@@ -1,5 +1,6 @@
 """REST endpoints of an assignment's late work: read and change its late policy, grant a cohort
-or one participant an extension, list and revoke personal extensions. The same services, access helper and report as the page
+or one participant an extension, list extensions (revoked ones apart, with who revoked them
+and when) and revoke personal extensions. The same services, access helper and report as the page
 (``submissions.late_views``): every answer lists the released grades left as they were because
 a certificate relies on them, as the requesting grader may see them."""
 
@@ -20,13 +21,16 @@ from courses.models import Assignment, Cohort, Extension
 from platform.api import api_user
 from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
-from submissions.exceptions import SubmissionError
+from submissions.exceptions import ExtensionRevoked, SubmissionError
 from submissions.late_report import (
     Participant,
+    cohort_extensions,
     cohorts_of,
     frozen_rows,
+    participant_of,
     participants_of,
     personal_extensions,
+    revoked_extensions,
 )
 
 
@@ -152,6 +156,11 @@ class ExtensionSerializer(serializers.Serializer[dict[str, Any]]):
     granted_at = serializers.DateTimeField()
 
 
+class RevokedExtensionSerializer(ExtensionSerializer):
+    revoked_at = serializers.DateTimeField()
+    revoked_by = serializers.CharField(help_text="The name of who revoked it.")
+
+
 class ParticipantSerializer(serializers.Serializer[dict[str, Any]]):
     participant = serializers.CharField(help_text=PARTICIPANT_HELP)
     name = serializers.CharField(
@@ -163,6 +172,11 @@ class ParticipantSerializer(serializers.Serializer[dict[str, Any]]):
 class ExtensionListSerializer(serializers.Serializer[dict[str, Any]]):
     cohort_extensions = ExtensionSerializer(many=True)
     personal_extensions = ExtensionSerializer(many=True)
+    revoked_extensions = RevokedExtensionSerializer(
+        many=True,
+        help_text="Revoked extensions of your cohorts and their participants, most recently "
+        "revoked first: they no longer count, and are kept with who revoked them and when.",
+    )
     participants = ParticipantSerializer(
         many=True, help_text="Who may be given a personal extension: your cohorts' participants."
     )
@@ -175,6 +189,7 @@ class ExtensionGrantedSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 class ExtensionRevokedSerializer(serializers.Serializer[dict[str, Any]]):
+    extension = RevokedExtensionSerializer()
     recomputed = serializers.IntegerField()
     frozen_not_recomputed = FrozenGradeSerializer(many=True)
 
@@ -189,6 +204,15 @@ def extension_data(extension: Extension, participant: Participant | None) -> dic
         "cutoff_at": extension.cutoff_at,
         "reason": extension.reason,
         "granted_at": extension.granted_at,
+    }
+
+
+def revoked_extension_data(extension: Extension, participant: Participant | None) -> dict[str, Any]:
+    assert extension.revoked_by is not None
+    return {
+        **extension_data(extension, participant),
+        "revoked_at": extension.revoked_at,
+        "revoked_by": extension.revoked_by.full_name,
     }
 
 
@@ -329,14 +353,15 @@ def extensions(request: Request, pk: int) -> Response:
 def extension_list(
     assignment: Assignment, user: Any, participants: list[Participant]
 ) -> dict[str, Any]:
-    cohort_extensions = Extension.objects.filter(
-        assignment=assignment, cohort__in=cohorts_of(user, assignment)
-    ).order_by("-granted_at", "-pk")
     return {
-        "cohort_extensions": [extension_data(e, None) for e in cohort_extensions],
+        "cohort_extensions": [extension_data(e, None) for e in cohort_extensions(user, assignment)],
         "personal_extensions": [
             extension_data(row.extension, row.participant)
             for row in personal_extensions(user, assignment)
+        ],
+        "revoked_extensions": [
+            revoked_extension_data(row.extension, row.participant)
+            for row in revoked_extensions(user, assignment)
         ],
         "participants": [
             {"participant": p.ref, "name": p.label, "cohort": p.enrollment.cohort_id}
@@ -347,21 +372,30 @@ def extension_list(
 
 @extend_schema(
     request=None,
-    responses={200: ExtensionRevokedSerializer, 400: OpenApiTypes.OBJECT},
+    responses={
+        200: ExtensionRevokedSerializer,
+        400: OpenApiTypes.OBJECT,
+        404: OpenApiTypes.OBJECT,
+    },
     summary="Revoke a participant's own extension and recompute their released grades",
 )
 @api_view(["DELETE"])
 def personal_extension(request: Request, pk: int, extension_pk: int) -> Response:
-    """Only personal extensions of your cohorts' participants (404 otherwise); refused (400)
-    while a certificate relies on the participant's grades (frozen)."""
+    """Only personal extensions of your cohorts' participants (404 otherwise, also once
+    revoked, with who revoked it and when); refused (400) while a certificate relies on the
+    participant's grades (frozen). The extension is kept, marked revoked."""
     user = api_user(request)
     assignment = get_assignment_for_grading(user, pk)
     extension = get_personal_extension_for_grading(user, assignment, extension_pk)
     try:
         result = services.revoke_extension(extension=extension, actor=user)
+    except ExtensionRevoked as error:
+        return Response({"detail": error.message}, status=status.HTTP_404_NOT_FOUND)
     except SubmissionError as error:
         return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+    participant = participant_of(assignment, extension)
     answer = {
+        "extension": revoked_extension_data(extension, participant),
         "recomputed": result.recomputed,
         "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
     }

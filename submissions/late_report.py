@@ -13,7 +13,7 @@ enrolment's id, which other pages show next to the real name.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
@@ -92,12 +92,22 @@ def participants_of(user: User, assignment: Assignment) -> list[Participant]:
     return sorted(rows, key=lambda row: (row.enrollment.cohort.name, row.label, row.ref))
 
 
+def cohort_extensions(user: User, assignment: Assignment) -> QuerySet[Extension]:
+    """The active (not revoked) extensions of the user's cohorts, newest first."""
+    return (
+        Extension.objects.active()
+        .filter(assignment=assignment, cohort__in=cohorts_of(user, assignment))
+        .select_related("cohort", "granted_by")
+        .order_by("-granted_at", "-pk")
+    )
+
+
 def personal_extensions(user: User, assignment: Assignment) -> list[PersonalExtensionRow]:
-    """The personal extensions of the assignment in the user's cohorts, newest first."""
+    """The active (not revoked) personal extensions of the assignment in the user's cohorts,
+    newest first."""
     extensions = (
-        Extension.objects.filter(
-            assignment=assignment, enrollment__cohort__in=cohorts_of(user, assignment)
-        )
+        Extension.objects.active()
+        .filter(assignment=assignment, enrollment__cohort__in=cohorts_of(user, assignment))
         .select_related("enrollment__user", "enrollment__cohort", "granted_by")
         .order_by("-granted_at", "-pk")
     )
@@ -109,6 +119,47 @@ def personal_extensions(user: User, assignment: Assignment) -> list[PersonalExte
         for extension in extensions
         if extension.enrollment is not None
     ]
+
+
+@dataclass(frozen=True)
+class RevokedExtensionRow:
+    """A revoked extension of a cohort (``participant`` None) or of one participant."""
+
+    participant: Participant | None
+    extension: Extension
+
+    @property
+    def label(self) -> str:
+        """The participant as graders see them, else the cohort's name."""
+        if self.participant is not None:
+            return self.participant.label
+        assert self.extension.cohort is not None
+        return self.extension.cohort.name
+
+
+def revoked_extensions(user: User, assignment: Assignment) -> list[RevokedExtensionRow]:
+    """The revoked extensions of the user's cohorts and their participants, most recently
+    revoked first, in one query."""
+    cohorts = cohorts_of(user, assignment)
+    extensions = (
+        Extension.objects.filter(assignment=assignment, revoked_at__isnull=False)
+        .filter(Q(cohort__in=cohorts) | Q(enrollment__cohort__in=cohorts))
+        .select_related(
+            "cohort", "enrollment__user", "enrollment__cohort", "granted_by", "revoked_by"
+        )
+        .order_by("-revoked_at", "-pk")
+    )
+    return [
+        RevokedExtensionRow(participant=participant_of(assignment, extension), extension=extension)
+        for extension in extensions
+    ]
+
+
+def participant_of(assignment: Assignment, extension: Extension) -> Participant | None:
+    """The participant of a personal extension as graders see them; None for a cohort's."""
+    if extension.enrollment is None:
+        return None
+    return _participant(assignment, extension.enrollment)
 
 
 def _participant(assignment: Assignment, enrollment: Enrollment) -> Participant:

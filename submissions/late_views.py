@@ -8,13 +8,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Assignment, Extension
+from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
 from submissions.exceptions import SubmissionError
 from submissions.late_forms import CohortExtensionForm, LatePolicyForm, PersonalExtensionForm
-from submissions.late_report import cohorts_of, frozen_rows, participants_of, personal_extensions
+from submissions.late_report import (
+    cohort_extensions,
+    cohorts_of,
+    frozen_rows,
+    participants_of,
+    personal_extensions,
+    revoked_extensions,
+)
 from submissions.reviewing.anonymity import participant_name
 
 
@@ -35,9 +42,8 @@ def _page(
         "personal_form": personal_form
         or PersonalExtensionForm(participants=participants_of(request.user, assignment)),
         "personal_extensions": personal_extensions(request.user, assignment),
-        "extensions": Extension.objects.filter(assignment=assignment, cohort__in=cohorts)
-        .select_related("cohort", "granted_by")
-        .order_by("-granted_at"),
+        "extensions": cohort_extensions(request.user, assignment),
+        "revoked_extensions": revoked_extensions(request.user, assignment),
         "frozen": frozen_rows(user=request.user, assignment=assignment, grades=grades),
         "can_unfreeze": assignment.module.program.is_coordinated_by(request.user),
     }

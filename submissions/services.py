@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, QuerySet, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -48,6 +48,7 @@ from submissions.exceptions import (
     AttemptsExhausted,
     DataFilesInvalid,
     ExtensionInvalid,
+    ExtensionRevoked,
     GradesFrozen,
     NotebookInvalid,
     PurgeRefused,
@@ -756,21 +757,38 @@ def grant_extension(
 
 @transaction.atomic
 def revoke_extension(*, extension: Extension, actor: User) -> LateRecomputation:
-    """Take an extension back (it is deleted; the revocation is logged with every grade it
-    changes): lateness and released grades are recomputed against the deadline that applies
-    without it (an older extension, the cohort's, else the assignment's).
+    """Take an extension back: it is kept, marked revoked (who, when), and no longer counts;
+    lateness and released grades are recomputed against the deadline that applies without it
+    (an older extension, the cohort's, else the assignment's), each change logged.
 
-    Refused for one participant whose grades are frozen, as granting is; for a cohort, frozen
-    participants' attempts are left as they are and the result lists their released grades.
+    Refused when it was revoked already, and for one participant whose grades are frozen, as
+    granting is; for a cohort, frozen participants' attempts are left as they are and the
+    result lists their released grades.
     """
+    # Lock the row: of two revocations at once, the second sees the first's and is refused.
+    current = (
+        Extension.objects.select_for_update().select_related("revoked_by").get(pk=extension.pk)
+    )
+    if current.revoked_at is not None:
+        assert current.revoked_by is not None
+        raise ExtensionRevoked(
+            _("This extension was already revoked by %(name)s on %(date)s.")
+            % {
+                "name": current.revoked_by.full_name,
+                "date": formats.date_format(
+                    timezone.localtime(current.revoked_at), "SHORT_DATETIME_FORMAT"
+                ),
+            }
+        )
     if extension.enrollment is not None and extension.enrollment.grades_frozen:
         raise GradesFrozen(frozen_message())
-    assignment, enrollment, cohort = extension.assignment, extension.enrollment, extension.cohort
-    extension.delete()
+    extension.revoked_at = timezone.now()
+    extension.revoked_by = actor
+    extension.save(update_fields=["revoked_at", "revoked_by"])
     return _recompute_deadlines(
-        assignment=assignment,
-        enrollment=enrollment,
-        cohort=cohort,
+        assignment=extension.assignment,
+        enrollment=extension.enrollment,
+        cohort=extension.cohort,
         actor=actor,
         reason="Extension revoked",
     )

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.late import LatePolicy
-from courses.models import Grade
+from courses.models import Extension, Grade
+from courses.progress import next_deadlines
 from submissions import services
-from submissions.exceptions import AssignmentClosed, ExtensionInvalid
+from submissions.exceptions import AssignmentClosed, ExtensionInvalid, ExtensionRevoked
 from submissions.models import GradeEvent, GradingRun, Submission
 from tests.helpers import keep_program_incomplete, participant_notebook, upload_file
 
@@ -217,3 +218,103 @@ def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
     )
     grade.refresh_from_db()
     assert (grade.submission_id, grade.points) == (second.pk, Decimal(5))
+
+
+# --- revoking an extension -----------------------------------------------------------------------
+
+
+def test_revoking_keeps_a_record_and_brings_the_penalty_back(
+    enrolled: Any, instructor: Any, late_assignment: Any
+) -> None:
+    submission = graded(submit(enrolled, late_assignment))
+    release(instructor, submission)
+    assert Grade.objects.get().points == Decimal(4)  # 26 hours late: two started days, 0.5 each
+    extension = services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=3),
+        reason="Illness",
+        enrollment=enrolled.enrollments.get(),
+    ).extension
+    assert Grade.objects.get().points == Decimal(5)
+    result = services.revoke_extension(extension=extension, actor=instructor)
+    assert result.recomputed == 1
+    kept = Extension.objects.get(pk=extension.pk)
+    assert kept.revoked_by == instructor and kept.is_revoked
+    assert kept.revoked_at is not None and kept.revoked_at >= kept.granted_at
+    assert late_assignment.deadline_for(enrolled.enrollments.get()).due_at == (
+        late_assignment.due_at
+    )
+    submission.refresh_from_db()
+    assert submission.late_seconds > 0
+    grade = Grade.objects.get()
+    assert (grade.points, grade.penalty_points) == (Decimal(4), Decimal(1))
+    event = GradeEvent.objects.get(reason__startswith="Extension revoked")
+    assert (event.actor, event.new_points) == (instructor, Decimal(4))
+
+
+def test_revoking_twice_is_refused_and_changes_nothing(
+    enrolled: Any, instructor: Any, other_instructor: Any, late_assignment: Any
+) -> None:
+    extension = services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        due_at=NOW + dt.timedelta(days=3),
+        reason="Illness",
+        enrollment=enrolled.enrollments.get(),
+    ).extension
+    services.revoke_extension(extension=extension, actor=instructor)
+    first = Extension.objects.get(pk=extension.pk)
+    # Also from a stale copy that does not know it was revoked.
+    stale = Extension.objects.get(pk=extension.pk)
+    stale.revoked_at = stale.revoked_by = None
+    with pytest.raises(ExtensionRevoked, match="already revoked by Ines Instructor on"):
+        services.revoke_extension(extension=stale, actor=other_instructor)
+    again = Extension.objects.get(pk=extension.pk)
+    assert (again.revoked_at, again.revoked_by_id) == (first.revoked_at, instructor.pk)
+
+
+def test_revoked_extensions_count_for_no_deadline(
+    enrolled: Any,
+    other_enrolled: Any,
+    instructor: Any,
+    late_assignment: Any,
+    cohort: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """Single and bulk deadlines, and the home page's next deadlines, fall back past a revoked
+    extension: a personal one to the cohort's, a cohort's to an older one, else the
+    assignment's. The bulk form stays one query."""
+    ada, grace = enrolled.enrollments.get(), other_enrolled.enrollments.get()
+
+    def grant(days: int, **target: Any) -> Extension:
+        return services.grant_extension(
+            assignment=late_assignment,
+            granted_by=instructor,
+            due_at=NOW + dt.timedelta(days=days),
+            reason="x",
+            **target,
+        ).extension
+
+    def due(enrollment: Any) -> Any:
+        return late_assignment.deadline_for(enrollment).due_at
+
+    def upcoming(enrollment: Any) -> list[Any]:
+        found = next_deadlines([enrollment], now=NOW).get(enrollment.pk, ())
+        return [d.due_at for d in found if d.assignment == late_assignment]
+
+    older = grant(3, cohort=cohort)
+    newer = grant(5, cohort=cohort)
+    own = grant(7, enrollment=ada)
+    assert (due(ada), due(grace)) == (own.due_at, newer.due_at)
+    services.revoke_extension(extension=own, actor=instructor)
+    services.revoke_extension(extension=newer, actor=instructor)
+    assert (due(ada), due(grace)) == (older.due_at, older.due_at)
+    with django_assert_num_queries(1):
+        bulk = late_assignment.deadlines_for([ada, grace])
+    assert bulk == {e.pk: late_assignment.deadline_for(e) for e in (ada, grace)}
+    assert upcoming(ada) == [older.due_at]
+    services.revoke_extension(extension=older, actor=instructor)
+    assert (due(ada), due(grace)) == (late_assignment.due_at, late_assignment.due_at)
+    assert late_assignment.deadlines_for([ada, grace])[ada.pk].due_at == late_assignment.due_at
+    assert upcoming(ada) == []  # due 26 hours ago again: no longer ahead

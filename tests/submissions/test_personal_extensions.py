@@ -13,6 +13,7 @@ from django.utils import timezone
 from courses.models import Cohort, Extension, Grade
 from courses.services import enroll
 from submissions import services
+from submissions.exceptions import GradesFrozen
 from submissions.late_report import participant_ref
 from submissions.models import GradeEvent, Submission
 from submissions.reviewing.anonymity import participant_label
@@ -153,11 +154,25 @@ def test_revoking_it_brings_the_old_deadline_and_penalty_back(
     body = response.content.decode()
     assert "Extension of Grace Hopper revoked; 1 released grade was recomputed." in body
     assert "No personal extensions yet." in body
-    assert not Extension.objects.filter(pk=extension.pk).exists()
+    # Kept, with who revoked it and when, and listed apart on the page.
+    extension.refresh_from_db()
+    assert extension.revoked_by == instructor and extension.revoked_at is not None
+    revoked = body.split('id="revoked-extensions"')[1].split("</table>")[0]
+    assert "Grace Hopper" in revoked and "Illness" in revoked
+    assert f"{instructor.full_name}, " in revoked
     late_released.refresh_from_db()
     assert late_released.late_seconds > 0
     assert Grade.objects.get(enrollment=late_released.enrollment).points == penalised
     assert GradeEvent.objects.filter(reason__startswith="Extension revoked").exists()
+    # Twice (a second click, a stale tab): a clear message, nothing changed.
+    events = GradeEvent.objects.count()
+    again = client_for(instructor).post(revoke_url(late_assignment, extension), follow=True)
+    assert again.redirect_chain == [(page_url(late_assignment), 302)]
+    assert (
+        f"This extension was already revoked by {instructor.full_name} on" in again.content.decode()
+    )
+    assert GradeEvent.objects.count() == events
+    assert Extension.objects.get(pk=extension.pk).revoked_at == extension.revoked_at
 
 
 def test_another_graders_participant_and_bad_input_are_refused_with_a_clear_error(
@@ -364,3 +379,101 @@ def test_coordinators_find_the_late_work_and_review_settings_from_a_cohorts_regi
     own = client_for(program_coordinator).get(register).content.decode()
     assert f'href="{settings_url}"' in own
     assert client_for(program_coordinator).get(settings_url).status_code == 200
+
+
+# --- revocation: kept on record, refused twice and for frozen grades ------------------------------
+
+
+def test_the_api_lists_revoked_extensions_with_who_and_when(
+    late_released: Submission, late_assignment: Any, instructor: Any, cohort: Cohort
+) -> None:
+    def grant(**target: Any) -> Extension:
+        return services.grant_extension(
+            assignment=late_assignment,
+            granted_by=instructor,
+            due_at=timezone.now() + dt.timedelta(days=1),
+            reason="Illness",
+            **target,
+        ).extension
+
+    client = api_client(instructor)
+    personal = grant(enrollment=late_released.enrollment)
+    revoked = client.delete(api_item_url(late_assignment, personal))
+    assert revoked.status_code == 200
+    answer = revoked.json()["extension"]
+    assert (answer["id"], answer["revoked_by"]) == (personal.pk, "Ines Instructor")
+    assert answer["participant_name"] == "Grace Hopper" and answer["revoked_at"]
+    services.revoke_extension(extension=grant(cohort=cohort), actor=instructor)
+    listed = client.get(api_url(late_assignment)).json()
+    assert listed["personal_extensions"] == [] and listed["cohort_extensions"] == []
+    cohort_row, personal_row = listed["revoked_extensions"]  # most recently revoked first
+    assert (cohort_row["participant"], cohort_row["cohort"]) == (None, cohort.pk)
+    assert personal_row["participant_name"] == "Grace Hopper"
+    assert personal_row["revoked_at"] == answer["revoked_at"]
+    assert {cohort_row["revoked_by"], personal_row["revoked_by"]} == {"Ines Instructor"}
+    # Twice: a 404 that says who revoked it, and nothing recomputed.
+    events = GradeEvent.objects.count()
+    again = client.delete(api_item_url(late_assignment, personal))
+    assert again.status_code == 404
+    assert again.json()["detail"].startswith("This extension was already revoked by Ines")
+    assert GradeEvent.objects.count() == events
+
+
+def test_a_frozen_participants_extension_cannot_be_revoked(
+    client_for: Any, enrolled: Any, instructor: Any, late_assignment: Any
+) -> None:
+    """Granted before a certificate froze Ada's grades: revoking it would change a grade the
+    certificate rests on, so the service, the page and the API refuse and change nothing."""
+    extension = services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        enrollment=enrolled.enrollments.get(),
+        due_at=timezone.now() + dt.timedelta(days=1),
+        reason="Illness",
+    ).extension
+    submission = graded(submit(enrolled, late_assignment), square="2", hidden="1")
+    release(instructor, submission, explain="2")
+    assert submission.enrollment.grades_frozen and submission.late_seconds == 0
+    points = Grade.objects.get(enrollment=submission.enrollment).points
+    events = GradeEvent.objects.count()
+    with pytest.raises(GradesFrozen, match="frozen"):
+        services.revoke_extension(extension=extension, actor=instructor)
+    page = client_for(instructor).post(revoke_url(late_assignment, extension), follow=True)
+    assert page.redirect_chain == [(page_url(late_assignment), 302)]
+    body = page.content.decode()
+    assert "A certificate has been issued on these grades, so they are frozen." in body
+    assert 'id="revoked-extensions"' not in body
+    table = body.split('id="personal-extensions"')[1].split("</table>")[0]
+    assert f'data-extension="{extension.pk}"' in table  # still active, still listed
+    api = api_client(instructor).delete(api_item_url(late_assignment, extension))
+    assert api.status_code == 400 and "frozen" in api.json()["detail"]
+    extension.refresh_from_db()
+    assert extension.revoked_at is None and extension.revoked_by is None
+    submission.refresh_from_db()
+    assert submission.late_seconds == 0
+    assert Grade.objects.get(enrollment=submission.enrollment).points == points
+    assert GradeEvent.objects.count() == events
+    assert late_assignment.deadline_for(submission.enrollment).due_at == extension.due_at
+
+
+def test_the_admin_shows_revocations_read_only_and_deletes_nothing(
+    client_for: Any, late_released: Submission, late_assignment: Any, instructor: Any
+) -> None:
+    from courses.admin import ExtensionAdmin
+
+    extension = services.grant_extension(
+        assignment=late_assignment,
+        granted_by=instructor,
+        enrollment=late_released.enrollment,
+        due_at=timezone.now() + dt.timedelta(days=1),
+        reason="Illness",
+    ).extension
+    services.revoke_extension(extension=extension, actor=instructor)
+    assert {"revoked_by", "revoked_at"} <= set(ExtensionAdmin.readonly_fields)
+    root = client_for(make_user("root", is_staff=True, is_superuser=True))
+    listing = root.get(reverse("admin:courses_extension_changelist")).content.decode()
+    assert '<td class="field-revoked_by nowrap">ines</td>' in listing
+    page = root.get(reverse("admin:courses_extension_change", args=[extension.pk]))
+    assert page.status_code == 200 and 'name="revoked_at"' not in page.content.decode()
+    delete = root.post(reverse("admin:courses_extension_delete", args=[extension.pk]))
+    assert delete.status_code == 403 and Extension.objects.filter(pk=extension.pk).exists()
