@@ -6,6 +6,10 @@ Publishing follows ``nbgrader generate_assignment``: lock cells, clear solutions
 compute checksums, *save the cells* (our grading copy), then clear hidden tests and mark schemes
 and compute checksums again (the release notebook). The grading copy therefore still holds the
 hidden tests, which autograding restores into every submission.
+
+The errors are worded in the active language when Django is configured (see
+``courses/plain_i18n.py``), so an instructor reads them in theirs; in English otherwise.
+Identifiers and markers appear as Python literals (``'q1'``, ``'### END SOLUTION'``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from typing import Any, Literal
 
 import nbformat
 from nbformat.reader import reads as _read_any_version
+
+from courses.plain_i18n import gettext as _
+from courses.plain_i18n import gettext_noop
 
 __all__ = [
     "CODE_STUB",
@@ -86,10 +93,13 @@ class NbgraderFormatError(ValueError):
     def _message(self) -> str:
         if self.cell_number is None:
             return self.problem
-        where = f"Cell {self.cell_number}"
         if self.grade_id:
-            where += f" (grade_id {self.grade_id!r})"
-        return f"{where}: {self.problem}"
+            return _("Cell %(cell)s (grade_id %(grade_id)s): %(problem)s") % {
+                "cell": self.cell_number,
+                "grade_id": repr(self.grade_id),
+                "problem": self.problem,
+            }
+        return _("Cell %(cell)s: %(problem)s") % {"cell": self.cell_number, "problem": self.problem}
 
 
 @dataclass(frozen=True)
@@ -189,12 +199,13 @@ def compute_checksum(cell: Cell) -> str:
 
 @dataclass(frozen=True)
 class _Region:
-    name: str
     begin: str
     end: str
     # nbgrader matches solution delimiters as whole lines, hidden-test and mark-scheme
     # delimiters anywhere in a line; we keep both rules.
     whole_line: bool
+    # The refusal of a region opened inside another (an untranslated message, see _nested).
+    nested: str
 
     def is_begin(self, line: str) -> bool:
         return line.strip() == self.begin if self.whole_line else self.begin in line
@@ -203,13 +214,37 @@ class _Region:
         return line.strip() == self.end if self.whole_line else self.end in line
 
 
-_SOLUTION = _Region("solution", "### BEGIN SOLUTION", "### END SOLUTION", whole_line=True)
-_HIDDEN_TESTS = _Region("hidden tests", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", whole_line=False)
-_MARK_SCHEME = _Region("mark scheme", "BEGIN MARK SCHEME", "END MARK SCHEME", whole_line=False)
+_SOLUTION = _Region(
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    whole_line=True,
+    nested=gettext_noop(
+        "line %(line)s opens a solution region inside the one opened on line %(opened_at)s "
+        "(regions cannot be nested)."
+    ),
+)
+_HIDDEN_TESTS = _Region(
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    whole_line=False,
+    nested=gettext_noop(
+        "line %(line)s opens a hidden tests region inside the one opened on line %(opened_at)s "
+        "(regions cannot be nested)."
+    ),
+)
+_MARK_SCHEME = _Region(
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+    whole_line=False,
+    nested=gettext_noop(
+        "line %(line)s opens a mark scheme region inside the one opened on line %(opened_at)s "
+        "(regions cannot be nested)."
+    ),
+)
 
 
 class _MarkerError(ValueError):
-    pass
+    """A region's markers do not pair up; the message is a finished sentence."""
 
 
 def _rewrite_regions(
@@ -223,10 +258,7 @@ def _rewrite_regions(
     for number, line in enumerate(lines, start=1):
         if region.is_begin(line):
             if opened_at is not None:
-                raise _MarkerError(
-                    f"line {number} opens a {region.name} region inside the one opened on "
-                    f"line {opened_at} (regions cannot be nested)"
-                )
+                raise _MarkerError(_(region.nested) % {"line": number, "opened_at": opened_at})
             opened_at = number
             found = True
             if stub is not None:
@@ -234,12 +266,18 @@ def _rewrite_regions(
                 kept.extend(stub(indent))
         elif region.is_end(line):
             if opened_at is None:
-                raise _MarkerError(f"line {number} has {region.end!r} without {region.begin!r}")
+                raise _MarkerError(
+                    _("line %(line)s has %(end)s without %(begin)s.")
+                    % {"line": number, "end": repr(region.end), "begin": repr(region.begin)}
+                )
             opened_at = None
         elif opened_at is None:
             kept.append(line)
     if opened_at is not None:
-        raise _MarkerError(f"the {region.begin!r} on line {opened_at} has no {region.end!r}")
+        raise _MarkerError(
+            _("the %(begin)s on line %(line)s has no %(end)s.")
+            % {"begin": repr(region.begin), "line": opened_at, "end": repr(region.end)}
+        )
     return "\n".join(kept), found
 
 
@@ -276,7 +314,7 @@ def read_notebook(data: bytes) -> Notebook:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise NbgraderFormatError("The file is not a notebook: it is not UTF-8 text.") from None
+        raise NbgraderFormatError(_("The file is not a notebook: it is not UTF-8 text.")) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -284,15 +322,22 @@ def read_notebook(data: bytes) -> Notebook:
             notebook = nbformat.convert(notebook, 4)
             nbformat.validate(notebook)
     except RecursionError:
-        raise NbgraderFormatError("The file is not a notebook: it is nested too deeply.") from None
+        raise NbgraderFormatError(
+            _("The file is not a notebook: it is nested too deeply.")
+        ) from None
     except nbformat.ValidationError as error:
         detail = _clip(str(error.message), _MAX_ERROR_DETAIL)
-        raise NbgraderFormatError(f"The notebook is not valid: {detail}") from None
+        # nbformat's own (English) description of the problem
+        raise NbgraderFormatError(
+            _("The notebook is not valid: %(detail)s") % {"detail": detail}
+        ) from None
     except Exception as error:  # nbformat raises a zoo of types for malformed input
         detail = _clip(str(error), _MAX_ERROR_DETAIL) or type(error).__name__
-        raise NbgraderFormatError(f"The file is not a notebook: {detail}") from None
+        raise NbgraderFormatError(
+            _("The file is not a notebook: %(detail)s") % {"detail": detail}
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise NbgraderFormatError("The file is not a notebook: it has no list of cells.")
+        raise NbgraderFormatError(_("The file is not a notebook: it has no list of cells."))
     result: Notebook = notebook
     return result
 
@@ -338,7 +383,11 @@ def _upgrade_from_v0(metadata: dict[str, Any], meta: dict[str, Any], number: int
         try:
             value = float(points)
         except (TypeError, ValueError):
-            raise _fail(f"points must be a number, not {points!r}.", number, meta) from None
+            raise _fail(
+                _("points must be a number, not %(points)s.") % {"points": repr(points)},
+                number,
+                meta,
+            ) from None
         meta["points"] = max(value, 0.0)
     meta["schema_version"] = 1
 
@@ -364,29 +413,52 @@ def _upgrade(metadata: dict[str, Any], number: int) -> None:
 def _check_schema(meta: dict[str, Any], number: int) -> None:
     extra = sorted(set(meta) - _ALLOWED_KEYS)
     if extra:
-        raise _fail(f"unknown nbgrader metadata key(s): {', '.join(extra)}.", number, meta)
+        raise _fail(
+            _("unknown nbgrader metadata key(s): %(keys)s.") % {"keys": ", ".join(extra)},
+            number,
+            meta,
+        )
     for flag in ("grade", "solution", "locked"):
         if flag not in meta:
-            raise _fail(f"the nbgrader metadata lacks {flag!r}.", number, meta)
+            raise _fail(
+                _("the nbgrader metadata lacks %(flag)s.") % {"flag": repr(flag)}, number, meta
+            )
     for flag in ("grade", "solution", "locked", "task"):
         if flag in meta and not isinstance(meta[flag], bool):
-            raise _fail(f"{flag!r} must be true or false, not {meta[flag]!r}.", number, meta)
+            raise _fail(
+                _("%(flag)s must be true or false, not %(value)s.")
+                % {"flag": repr(flag), "value": repr(meta[flag])},
+                number,
+                meta,
+            )
     if "grade_id" in meta:
         grade_id = meta["grade_id"]
         if not isinstance(grade_id, str) or not _GRADE_ID.match(grade_id):
             raise _fail(
-                f"grade_id {grade_id!r} may only contain letters, digits, '_' and '-'.", number
+                _("grade_id %(grade_id)s may only contain letters, digits, '_' and '-'.")
+                % {"grade_id": repr(grade_id)},
+                number,
             )
     if "points" in meta:
         points = meta["points"]
         if not _is_number(points) or not math.isfinite(points) or points < 0:
-            raise _fail(f"points must be a non-negative number, not {points!r}.", number, meta)
+            raise _fail(
+                _("points must be a non-negative number, not %(points)s.")
+                % {"points": repr(points)},
+                number,
+                meta,
+            )
     if "checksum" in meta and not (
         isinstance(meta["checksum"], str) and len(meta["checksum"]) == 32
     ):
-        raise _fail("the checksum is not a 32-character string.", number, meta)
+        raise _fail(_("the checksum is not a 32-character string."), number, meta)
     if "cell_type" in meta and meta["cell_type"] not in ("raw", "code", "markdown"):
-        raise _fail(f"cell_type {meta['cell_type']!r} is not raw, code or markdown.", number, meta)
+        raise _fail(
+            _("cell_type %(cell_type)s is not raw, code or markdown.")
+            % {"cell_type": repr(meta["cell_type"])},
+            number,
+            meta,
+        )
 
 
 def _check_semantics(cell: Cell, meta: dict[str, Any], number: int) -> None:
@@ -394,26 +466,26 @@ def _check_semantics(cell: Cell, meta: dict[str, Any], number: int) -> None:
     task = meta.get("task", False)
     cell_type = cell.get("cell_type")
     if (grade or solution or locked or task) and not meta.get("grade_id"):
-        raise _fail("the cell has no grade_id (every nbgrader cell needs a unique one).", number)
+        raise _fail(_("the cell has no grade_id (every nbgrader cell needs a unique one)."), number)
     if (grade or task) and "points" not in meta:
-        raise _fail("the cell is graded but has no points.", number, meta)
+        raise _fail(_("the cell is graded but has no points."), number, meta)
     if task:
         if cell_type != "markdown":
-            raise _fail("task cells must be markdown cells.", number, meta)
+            raise _fail(_("task cells must be markdown cells."), number, meta)
         if grade or solution:
-            raise _fail("a task cell cannot also be a grade or solution cell.", number, meta)
+            raise _fail(_("a task cell cannot also be a grade or solution cell."), number, meta)
         return
     if cell_type == "raw" and (grade or solution):
-        raise _fail("raw cells cannot be graded or hold solutions.", number, meta)
+        raise _fail(_("raw cells cannot be graded or hold solutions."), number, meta)
     if cell_type == "markdown" and grade and not solution:
         raise _fail(
-            "a graded markdown cell must also be a solution cell (a manually graded answer).",
+            _("a graded markdown cell must also be a solution cell (a manually graded answer)."),
             number,
             meta,
         )
     if cell_type == "markdown" and solution and not grade:
         raise _fail(
-            "a markdown solution cell must also be graded (a manually graded answer).",
+            _("a markdown solution cell must also be graded (a manually graded answer)."),
             number,
             meta,
         )
@@ -425,14 +497,21 @@ def _normalise_metadata(cell: Cell, number: int) -> None:
         return
     meta = metadata["nbgrader"]
     if not isinstance(meta, dict):
-        raise _fail("metadata.nbgrader must be an object.", number)
+        raise _fail(_("metadata.nbgrader must be an object."), number)
     version = meta.get("schema_version", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise _fail(f"schema_version {version!r} is not a version number.", number, meta)
+        raise _fail(
+            _("schema_version %(version)s is not a version number.") % {"version": repr(version)},
+            number,
+            meta,
+        )
     if version > 4:
         raise _fail(
-            f"the nbgrader metadata uses schema version {version}, newer than the versions "
-            f"this platform reads (up to 4); republish it from nbgrader 0.9 or older.",
+            _(
+                "the nbgrader metadata uses schema version %(version)s, newer than the versions "
+                "this platform reads (up to 4); republish it from nbgrader 0.9 or older."
+            )
+            % {"version": version},
             number,
             meta,
         )
@@ -462,8 +541,11 @@ def _check_unique_ids(cells: list[Cell]) -> None:
         assert grade_id is not None  # _check_semantics guarantees it
         if grade_id in seen:
             raise NbgraderFormatError(
-                f"grade_id {grade_id!r} is already used by cell {seen[grade_id]}; "
-                "grade ids must be unique.",
+                _(
+                    "grade_id %(grade_id)s is already used by cell %(cell)s; "
+                    "grade ids must be unique."
+                )
+                % {"grade_id": repr(grade_id), "cell": seen[grade_id]},
                 cell_number=number,
                 grade_id=grade_id,
             )
@@ -480,8 +562,10 @@ def _check_markers(cell: Cell, number: int) -> None:
         # nbgrader 0.9 expands these into assertions from a course-wide autotests.yml; kept as
         # comments they would pass for any answer, so they are refused, not silently ignored.
         raise _fail(
-            "uses nbgrader's ### AUTOTEST directives, which are not supported; write the "
-            "assertions out in the test cell.",
+            _(
+                "uses nbgrader's ### AUTOTEST directives, which are not supported; write the "
+                "assertions out in the test cell."
+            ),
             number,
             meta,
         )
@@ -489,27 +573,29 @@ def _check_markers(cell: Cell, number: int) -> None:
         (
             _SOLUTION,
             is_solution(cell),
-            "has a solution region but is not a solution cell (mark it as an autograded "
-            "or manually graded answer).",
+            gettext_noop(
+                "the cell has a solution region but is not a solution cell (mark it as an "
+                "autograded or manually graded answer)."
+            ),
         ),
         (
             _HIDDEN_TESTS,
             is_grade(cell) and not is_solution(cell),
-            "has hidden tests but is not an autograder tests cell.",
+            gettext_noop("the cell has hidden tests but is not an autograder tests cell."),
         ),
         (
             _MARK_SCHEME,
             is_task(cell),
-            "has a mark scheme but is not a manually graded task cell.",
+            gettext_noop("the cell has a mark scheme but is not a manually graded task cell."),
         ),
     )
     for region, allowed, problem in checks:
         try:
-            _, found = _rewrite_regions(source, region, None)
+            found = _rewrite_regions(source, region, None)[1]
         except _MarkerError as error:
-            raise _fail(f"{error}.", number, meta) from None
+            raise _fail(str(error), number, meta) from None
         if found and not allowed:
-            raise _fail(f"the cell {problem}", number, meta)
+            raise _fail(_(problem), number, meta)
 
 
 # -- the generate_assignment pipeline ---------------------------------------------------------
@@ -603,8 +689,10 @@ def _validate(notebook: Notebook) -> None:
         _check_markers(cell, number)
     if not any(is_grade(cell) or is_task(cell) for cell in cells):
         raise NbgraderFormatError(
-            "The notebook has no graded cells: mark at least one cell as autograder tests, "
-            "a manually graded answer or a manually graded task."
+            _(
+                "The notebook has no graded cells: mark at least one cell as autograder tests, "
+                "a manually graded answer or a manually graded task."
+            )
         )
 
 
@@ -656,8 +744,10 @@ def published_from_grading_notebook(grading_notebook: bytes) -> PublishedAssignm
     for number, cell in enumerate(notebook["cells"], start=1):
         if any(_SOLUTION.is_begin(line) for line in _source(cell).split("\n")):
             raise NbgraderFormatError(
-                "the cell still holds a solution: this is a source notebook, not a grading "
-                "notebook, so publish it instead.",
+                _(
+                    "the cell still holds a solution: this is a source notebook, not a grading "
+                    "notebook, so publish it instead."
+                ),
                 cell_number=number,
                 grade_id=cell_grade_id(cell),
             )

@@ -5,7 +5,8 @@ assignment may have several notebooks, and each notebook becomes one assignment 
 ("<assignment> · <notebook>" when there are several). The optional gradebook database
 (``gradebook.db``) contributes due dates; it is read with ``sqlite3`` directly, so importing
 needs no nbgrader installation. Publishing goes through ``publish_assignment`` as always, so
-every source is validated exactly like an upload.
+every source is validated exactly like an upload. Refusals are worded in the active language
+at raise time (docs/i18n.md); file names and sqlite's own messages are quoted as they are.
 """
 
 import datetime as dt
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.exceptions import PublishError
 
@@ -42,7 +45,10 @@ class SourceNotebook:
 def sources_in_directory(course_dir: Path) -> list[SourceNotebook]:
     source_root = course_dir / "source"
     if not source_root.is_dir():
-        raise PublishError(f"{course_dir} has no source/ directory; is it an nbgrader course?")
+        raise PublishError(
+            _("%(directory)s has no source/ directory; is it an nbgrader course?")
+            % {"directory": course_dir}
+        )
     found = []
     for path in sorted(source_root.glob("*/*.ipynb")):
         if ".ipynb_checkpoints" in path.parts:
@@ -56,11 +62,18 @@ def sources_in_archive(data: bytes) -> list[SourceNotebook]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise PublishError("This is not a zip archive of an nbgrader course.") from None
+        raise PublishError(_("This is not a zip archive of an nbgrader course.")) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ARCHIVE_ENTRIES:
-            raise PublishError(f"The archive has more than {MAX_ARCHIVE_ENTRIES} entries.")
+            raise PublishError(
+                ngettext(
+                    "The archive has more than %(n)s entry.",
+                    "The archive has more than %(n)s entries.",
+                    MAX_ARCHIVE_ENTRIES,
+                )
+                % {"n": MAX_ARCHIVE_ENTRIES}
+            )
         found = []
         for entry in entries:
             parts = PurePosixPath(entry.filename).parts
@@ -77,14 +90,15 @@ def sources_in_archive(data: bytes) -> list[SourceNotebook]:
                 continue
             if entry.file_size > MAX_NOTEBOOK_BYTES:
                 raise PublishError(
-                    f"{entry.filename} is larger than {MAX_NOTEBOOK_BYTES // 1_048_576} MB."
+                    _("%(name)s is larger than %(limit)s MB.")
+                    % {"name": entry.filename, "limit": MAX_NOTEBOOK_BYTES // 1_048_576}
                 )
             found.append(
                 SourceNotebook(parts[-2], PurePosixPath(parts[-1]).stem, archive.read(entry))
             )
     if not found:
         raise PublishError(
-            "No source notebooks found (expected source/<assignment>/<notebook>.ipynb)."
+            _("No source notebooks found (expected source/<assignment>/<notebook>.ipynb).")
         )
     return sorted(found, key=lambda s: (s.assignment, s.notebook))
 
@@ -94,11 +108,15 @@ def due_dates(gradebook: Path) -> dict[str, dt.datetime]:
     try:
         connection = sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)
     except sqlite3.Error as error:
-        raise PublishError(f"The gradebook could not be opened: {error}") from error
+        raise PublishError(
+            _("The gradebook could not be opened: %(error)s") % {"error": error}
+        ) from error
     try:
         rows = connection.execute("SELECT name, duedate FROM assignment").fetchall()
     except sqlite3.Error as error:
-        raise PublishError(f"This is not an nbgrader gradebook: {error}") from error
+        raise PublishError(
+            _("This is not an nbgrader gradebook: %(error)s") % {"error": error}
+        ) from error
     finally:
         connection.close()
     return {name: _utc(value) for name, value in rows if value}

@@ -927,6 +927,10 @@ def import_nbgrader_course(
                 )
             except PublishError as error:
                 raise PublishError(
-                    f"{source.assignment}/{source.notebook}.ipynb: {error.message}"
+                    _("%(file)s: %(problem)s")
+                    % {
+                        "file": f"{source.assignment}/{source.notebook}.ipynb",
+                        "problem": error.message,
+                    }
                 ) from error
     return checks
