@@ -1,6 +1,8 @@
 """An assignment's late work: its late policy, extensions for a cohort or one participant,
 and the released grades that do not follow them because a certificate relies on them (frozen)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -103,6 +105,28 @@ def late_policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return _report(request, assignment, done, result)
 
 
+def _granted(
+    request: AuthenticatedHttpRequest,
+    assignment: Assignment,
+    form: CohortExtensionForm | PersonalExtensionForm,
+    **whom: Any,
+) -> services.ExtensionGrant | None:
+    """Grant the extension a valid form describes to ``whom`` (a cohort or an enrolment); on
+    refusal the reason is the form's error and the result None."""
+    try:
+        return services.grant_extension(
+            assignment=assignment,
+            granted_by=request.user,
+            due_at=form.cleaned_data["due_at"],
+            cutoff_at=form.cleaned_data["cutoff_at"],
+            reason=form.cleaned_data["reason"],
+            **whom,
+        )
+    except SubmissionError as error:
+        form.add_error(None, error.message)
+        return None
+
+
 @require_POST
 @login_required
 def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -110,17 +134,8 @@ def extension_grant(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = CohortExtensionForm(request.POST, cohorts=cohorts_of(request.user, assignment))
     if not form.is_valid():
         return _page(request, assignment, extension_form=form)
-    try:
-        result = services.grant_extension(
-            assignment=assignment,
-            granted_by=request.user,
-            cohort=form.cleaned_data["cohort"],
-            due_at=form.cleaned_data["due_at"],
-            cutoff_at=form.cleaned_data["cutoff_at"],
-            reason=form.cleaned_data["reason"],
-        )
-    except SubmissionError as error:
-        form.add_error(None, error.message)
+    result = _granted(request, assignment, form, cohort=form.cleaned_data["cohort"])
+    if result is None:
         return _page(request, assignment, extension_form=form)
     done = ngettext(
         "Extension granted to %(cohort)s; %(n)d released grade was recomputed.",
@@ -139,17 +154,8 @@ def personal_extension_grant(request: AuthenticatedHttpRequest, pk: int) -> Http
     if not form.is_valid():
         return _page(request, assignment, personal_form=form)
     participant = form.cleaned_data["participant"]
-    try:
-        result = services.grant_extension(
-            assignment=assignment,
-            granted_by=request.user,
-            enrollment=participant.enrollment,
-            due_at=form.cleaned_data["due_at"],
-            cutoff_at=form.cleaned_data["cutoff_at"],
-            reason=form.cleaned_data["reason"],
-        )
-    except SubmissionError as error:
-        form.add_error(None, error.message)
+    result = _granted(request, assignment, form, enrollment=participant.enrollment)
+    if result is None:
         return _page(request, assignment, personal_form=form)
     done = ngettext(
         "Extension granted to %(participant)s; %(n)d released grade was recomputed.",
