@@ -766,8 +766,11 @@ def revoke_extension(*, extension: Extension, actor: User) -> LateRecomputation:
     result lists their released grades.
     """
     # Lock the row: of two revocations at once, the second sees the first's and is refused.
+    # Only the extension's row (PostgreSQL cannot lock the nullable side of the join).
     current = (
-        Extension.objects.select_for_update().select_related("revoked_by").get(pk=extension.pk)
+        Extension.objects.select_for_update(of=("self",))
+        .select_related("revoked_by")
+        .get(pk=extension.pk)
     )
     if current.revoked_at is not None:
         assert current.revoked_by is not None
