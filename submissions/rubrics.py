@@ -245,7 +245,6 @@ def _record_released(
         else:
             due.append(review)
     record_released_again(
-        assignment=assignment,
         reviews=due,
         actor=actor,
         reason=reason,

@@ -625,43 +625,18 @@ def stale_frozen_grades(
 
 def record_released_again(
     *,
-    assignment: Assignment,
     reviews: Sequence[Review],
     actor: User,
     reason: str,
     source: GradeEvent.Source = GradeEvent.Source.RELEASE,
 ) -> int:
-    """Record the totals of the assignment's released ``reviews`` again (a late-policy change,
-    an extension, a rubric edit). The grade follows only for the attempts the grades rest on
-    (``_graded_attempts``), so a recomputation never swaps which attempt counts, whatever
-    subset of attempts it touches. Returns how many were recorded."""
-    counted = _graded_attempts(assignment, reviews)
+    """Record the totals of released ``reviews`` again (a late-policy change, an extension, a
+    rubric edit). ``record_total`` keeps each grade on the latest attempt it rests on, so a
+    recomputation never swaps which attempt counts, whatever subset of attempts it touches.
+    Returns how many were recorded."""
     for review in reviews:
-        record_total(
-            review=review,
-            actor=actor,
-            reason=reason,
-            source=source,
-            record_grade=review.submission_id in counted,
-        )
+        record_total(review=review, actor=actor, reason=reason, source=source)
     return len(reviews)
-
-
-def _graded_attempts(assignment: Assignment, reviews: Sequence[Review]) -> set[int]:
-    """The attempts among these released reviews that the participants' grades rest on: the
-    one their ``courses.Grade`` names, else (no grade yet) their latest released attempt."""
-    named = dict(
-        Grade.objects.filter(
-            assignment=assignment, enrollment_id__in={r.submission.enrollment_id for r in reviews}
-        ).values_list("enrollment_id", "submission_id")
-    )
-    latest: dict[int, Submission] = {}
-    for review in reviews:
-        submission = review.submission
-        current = latest.get(submission.enrollment_id)
-        if current is None or submission.attempt_no > current.attempt_no:
-            latest[submission.enrollment_id] = submission
-    return {named.get(enrollment_id, submission.pk) for enrollment_id, submission in latest.items()}
 
 
 def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
@@ -700,9 +675,7 @@ def change_late_policy(
     )
     frozen = _frozen_enrollments(r.submission.enrollment_id for r in released)
     due = [r for r in released if r.submission.enrollment_id not in frozen]
-    count = record_released_again(
-        assignment=assignment, reviews=due, actor=actor, reason="Late policy changed"
-    )
+    count = record_released_again(reviews=due, actor=actor, reason="Late policy changed")
     return LateRecomputation(
         recomputed=count,
         skipped_frozen=tuple(stale_frozen_grades(assignment=assignment)),
@@ -831,9 +804,7 @@ def _recompute_deadlines(
         .select_related("submission__assignment", "submission__enrollment")
         .order_by("pk")
     )
-    count = record_released_again(
-        assignment=assignment, reviews=released, actor=actor, reason=reason
-    )
+    count = record_released_again(reviews=released, actor=actor, reason=reason)
     scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
     skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []
     return LateRecomputation(recomputed=count, skipped_frozen=tuple(skipped))
