@@ -70,6 +70,7 @@ from submissions.models import (
 )
 from submissions.notebooks import NotebookRejected, validate_notebook
 from submissions.notifications import notify_release
+from submissions.orphans import referenced_blobs
 from submissions.rendering import RENDERER_VERSION
 from submissions.reviewing import allocation, leases
 from submissions.tasks import intake_limits
@@ -138,6 +139,11 @@ def submit_attempt(
     except NotebookRejected as rejection:
         raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
     checked = _check_data_files(assignment, data_files, data_card)
+    # Every refusal comes before the first blob is written: a refused upload stores nothing.
+    # The attempt count is checked again under the insert below (two uploads may race for the
+    # last attempt); the loser of that race leaves blobs no row names, which the orphan sweep
+    # removes after an hour (submissions/orphans.py).
+    _next_attempt_no(assignment=assignment, participant=participant)
     notebook_sha = put_bytes(raw)
     stored = [(check, *put_file(upload)) for check, upload in checked]
     late = deadline.late_seconds(timezone.now())
@@ -218,17 +224,8 @@ def _check_data_files(
     return checked
 
 
-def _create_attempt(
-    *,
-    participant: User,
-    enrollment: Enrollment,
-    assignment: Assignment,
-    notebook_sha: str,
-    size: int,
-    filename: str,
-    language: str,
-    late_seconds: int,
-) -> Submission:
+def _next_attempt_no(*, assignment: Assignment, participant: User) -> int:
+    """The number the participant's next attempt gets; AttemptsExhausted when none is left."""
     used = (
         Submission.objects.filter(assignment=assignment, participant=participant).aggregate(
             last=Max("attempt_no")
@@ -242,11 +239,25 @@ def _create_attempt(
             _("You have used all %(n)s attempts for this assignment.")
             % {"n": assignment.max_attempts}
         )
+    return int(used) + 1
+
+
+def _create_attempt(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    notebook_sha: str,
+    size: int,
+    filename: str,
+    language: str,
+    late_seconds: int,
+) -> Submission:
     submission = Submission.objects.create(
         assignment=assignment,
         enrollment=enrollment,
         participant=participant,
-        attempt_no=used + 1,
+        attempt_no=_next_attempt_no(assignment=assignment, participant=participant),
         notebook_sha256=notebook_sha,
         size=size,
         original_filename=filename,
@@ -815,7 +826,7 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
     """Delete the bytes of every data file of a finished cohort, keeping an audit record.
 
     Rows stay (with ``purged_at``) so the record of what existed survives; blobs are removed
-    after commit, and only when no live row (data file or notebook) still names them.
+    after commit, and only when no live row (``submissions.orphans.BLOB_FIELDS``) still names them.
     """
     if not actor.is_coordinator:
         raise PurgeRefused(_("Only coordinators can purge data files."))
@@ -838,16 +849,7 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
         bytes_removed=sum(f.size for f in files),
     )
     candidates = {f.sha256 for f in files}
-    still_used = set(
-        SubmissionFile.objects.filter(sha256__in=candidates, purged_at__isnull=True).values_list(
-            "sha256", flat=True
-        )
-    ) | set(
-        Submission.objects.filter(notebook_sha256__in=candidates).values_list(
-            "notebook_sha256", flat=True
-        )
-    )
-    doomed = candidates - still_used
+    doomed = candidates - referenced_blobs(candidates)
 
     def delete_doomed() -> None:
         for sha in doomed:
