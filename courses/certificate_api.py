@@ -28,6 +28,7 @@ from courses.exceptions import CoursesError
 from courses.models import Certificate, CertificateRequest
 from courses.progress import ProgramProgress
 from platform.api import api_user
+from platform.text_limits import REASON_CHARS
 
 
 class Refused(APIException):
@@ -120,7 +121,7 @@ class StatusFilterSerializer(serializers.Serializer[Any]):
 
 
 class RevokeInputSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+    reason = serializers.CharField(max_length=REASON_CHARS, trim_whitespace=True)
 
 
 class ReissueInputSerializer(serializers.Serializer[Any]):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.certificate_register import FILTERS
+from platform.text_limits import REASON_CHARS
 
 
 class RegisterFilterForm(forms.Form):
@@ -28,7 +29,7 @@ class RegisterFilterForm(forms.Form):
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (kept in the record and sent to the holder, never shown publicly)"),
-        max_length=2000,
+        max_length=REASON_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(

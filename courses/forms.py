@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Enrollment, Module
+from platform.text_limits import REASON_CHARS
 
 
 class ModuleResultForm(forms.Form):
@@ -31,7 +32,7 @@ class ModuleResultForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=2000,
+        max_length=REASON_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("E.g. the training's date and place, or who assessed it."),
     )

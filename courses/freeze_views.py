@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods
 from courses.access import get_enrollment_for_coordinator
 from courses.exceptions import CoursesError
 from courses.services import refreeze_grades, unfreeze_grades
+from platform.text_limits import REASON_CHARS
 from platform.types import AuthenticatedHttpRequest
 
 
 class UnfreezeForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why must these grades change? (kept on record)"),
-        max_length=2000,
+        max_length=REASON_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -375,6 +375,12 @@ class Deadline:
     def is_closed(self, at: datetime) -> bool:
         return self.cutoff_at is not None and at > self.cutoff_at
 
+    @property
+    def cutoff_follows_due(self) -> bool:
+        """A cut-off before the due date would refuse uploads that are not even late yet, so
+        the late policy and every extension are refused with one (equal dates are fine)."""
+        return self.cutoff_at is None or self.due_at is None or self.cutoff_at >= self.due_at
+
 
 class ExtensionQuerySet(models.QuerySet["Extension"]):
     def active(self) -> "ExtensionQuerySet":

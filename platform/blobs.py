@@ -6,14 +6,18 @@ remote django-storages backend would need its own atomic write (docs/operations.
 A blob is named by the SHA-256 of its bytes, so identical uploads are stored once and a stored
 file can never change under a database row that names it. Callers write the blob *before* the
 row that refers to it (inside or before the transaction): a crash in between leaves at most an
-unreferenced file, which ``manage.py purge_orphan_blobs`` can remove, never a row without a file.
+unreferenced file, never a row without a file. Such orphans are removed by ``sweep_orphans``
+(which rows name a blob is the apps' knowledge, ``submissions/orphans.py``; docs/operations.md).
 """
 
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +25,9 @@ from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 
 CHUNK = 1024 * 1024
+_INCOMING = ".incoming-"
+_DOOMED = ".doomed-"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _storage() -> Storage:
@@ -62,12 +69,11 @@ def _write_once(sha256: str, chunks: Iterable[bytes]) -> None:
     into place. Renaming onto an existing blob is harmless: it holds the same bytes.
     """
     storage = _storage()
-    name = blob_name(sha256)
-    if storage.exists(name):
+    target = Path(storage.path(blob_name(sha256)))
+    if _refresh(target):
         return
-    target = Path(storage.path(name))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=_INCOMING)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
@@ -80,6 +86,24 @@ def _write_once(sha256: str, chunks: Iterable[bytes]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def _refresh(target: Path) -> bool:
+    """Mark an existing blob as just written, so the orphan sweep leaves it for another hour.
+
+    A new upload may bring the bytes of an old orphan; its row is created only after this
+    returns, so without the fresh time the sweep could delete the blob under the new row.
+    False when there is no blob (or it cannot be touched): then the caller writes it anew.
+    """
+    try:
+        os.utime(target)
+    except FileNotFoundError:
+        return False
+    except PermissionError:
+        # Another user's file (e.g. written by a worker running as root): rewriting it
+        # through the atomic rename gives a fresh file of the same bytes.
+        return False
+    return True
 
 
 def open_blob(sha256: str) -> IO[bytes]:
@@ -99,3 +123,66 @@ def blob_path(sha256: str) -> str:
 def delete_blob(sha256: str) -> None:
     """Remove a blob's bytes; callers check first that no live row still names it."""
     _storage().delete(blob_name(sha256))
+
+
+def sweep_orphans(*, referenced: Callable[[set[str]], set[str]], min_age: timedelta) -> list[str]:
+    """Delete the blobs older than ``min_age`` that ``referenced`` does not claim; return them.
+
+    ``referenced`` answers, for a batch of SHA-256s, which of them some row names. A blob
+    younger than ``min_age`` may belong to an upload whose row is not committed yet, so it is
+    never touched; writing a blob that exists refreshes its time (``_refresh``). To close the
+    last gap (a writer refreshing the blob between the check and the delete), the blob is first
+    renamed aside and put back if its time changed meanwhile; a writer that finds it gone
+    writes it again. Temporary files of writes that crashed are removed after ``min_age`` too.
+    """
+    storage = _storage()
+    root = Path(storage.path("blobs"))
+    cutoff = time.time() - min_age.total_seconds()
+    deleted: list[str] = []
+    batch: dict[str, Path] = {}
+    for path in _old_files(root, cutoff):
+        if path.name.startswith((_INCOMING, _DOOMED)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            continue
+        if not _SHA256.match(path.name) or path != Path(storage.path(blob_name(path.name))):
+            continue  # not a blob this module wrote; left to the operator
+        batch[path.name] = path
+        if len(batch) >= 500:
+            deleted += _delete_unreferenced(batch, referenced, cutoff)
+            batch = {}
+    if batch:
+        deleted += _delete_unreferenced(batch, referenced, cutoff)
+    return deleted
+
+
+def _old_files(root: Path, cutoff: float) -> Iterator[Path]:
+    for directory, _subdirectories, files in os.walk(root):
+        for name in files:
+            path = Path(directory, name)
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    yield path
+
+
+def _delete_unreferenced(
+    batch: dict[str, Path], referenced: Callable[[set[str]], set[str]], cutoff: float
+) -> list[str]:
+    deleted = []
+    for sha256 in sorted(set(batch) - referenced(set(batch))):
+        path = batch[sha256]
+        aside = path.with_name(f"{_DOOMED}{sha256}")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:
+            continue  # another sweeper got there first
+        if aside.stat().st_mtime >= cutoff:
+            # Refreshed by a new upload after the check: it stays. If the writer found it gone
+            # and wrote it again meanwhile, that copy holds the same bytes.
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)
+            aside.unlink()
+            continue
+        aside.unlink()
+        deleted.append(sha256)
+    return deleted

@@ -31,6 +31,7 @@ from courses.exceptions import CoursesError
 from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import open_blob, read_blob
+from platform.text_limits import COMMENT_CHARS
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
@@ -66,7 +67,7 @@ class UploadInputSerializer(serializers.Serializer[None]):
     personal_data = serializers.ChoiceField(
         choices=DataCard.PersonalData.choices, required=False, default=DataCard.PersonalData.NO
     )
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_CHARS)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("data_files") and not (attrs.get("source") and attrs.get("licence")):

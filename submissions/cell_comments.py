@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from platform.blobs import read_blob
 from platform.models import User
+from platform.text_limits import COMMENT_CHARS
 from submissions.access import is_grader_of
 from submissions.exceptions import CommentInvalid
 from submissions.models import CellComment, Review, Submission
 
-MAX_COMMENT = 5000
 FIRST_LINE_CHARS = 80
 
 # Only the renderer writes ``id="cell-N" data-cell="N"`` (author ids never survive sanitizing,
@@ -75,9 +75,9 @@ def add_cell_comment(
     text = text.strip()
     if not text:
         raise CommentInvalid(_("A comment cannot be empty."))
-    if len(text) > MAX_COMMENT:
+    if len(text) > COMMENT_CHARS:
         raise CommentInvalid(
-            _("Please keep a comment under %(n)d characters.") % {"n": MAX_COMMENT}
+            _("Please keep a comment under %(n)d characters.") % {"n": COMMENT_CHARS}
         )
     cells = notebook_cells(submission)
     if not 1 <= cell <= len(cells):

@@ -14,7 +14,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from submissions.intake_text import file_size
+from submissions.intake_text import excess
 
 # Extension -> (kind, how its first bytes must look). Text kinds are checked for NUL bytes
 # and UTF-8 (or its common Windows fallbacks) instead of a signature.
@@ -85,8 +85,8 @@ def check_data_file(
         )
     if size > max_bytes:
         raise DataFileRejected(
-            _("“%(name)s” is %(size)s; data files may be at most %(limit)s each.")
-            % {"name": clean, "size": file_size(size), "limit": file_size(max_bytes)}
+            _("“%(name)s” is %(size)s, %(over)s more than the %(limit)s a data file may have.")
+            % {"name": clean, **excess(size, max_bytes)}
         )
     if size == 0:
         raise DataFileRejected(_("“%(name)s” is empty.") % {"name": clean})

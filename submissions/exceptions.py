@@ -38,6 +38,14 @@ class ExtensionInvalid(SubmissionError):
     pass
 
 
+class LatePolicyInvalid(SubmissionError):
+    """A late policy that cannot be saved; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class ExtensionRevoked(ExtensionInvalid):
     """The extension was revoked already (the message says by whom and when)."""
 

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Assignment
+from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
 from submissions.models import DataCard
 from submissions.services import DataCardInput
 
@@ -47,6 +48,7 @@ class UploadForm(forms.Form):
     )
     notes = forms.CharField(
         label=_("Anything else graders should know"),
+        max_length=COMMENT_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
@@ -67,7 +69,10 @@ class ReviewForm(forms.Form):
     """Points and a comment per manually graded cell, plus overall feedback."""
 
     feedback = forms.CharField(
-        label=_("Overall feedback"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Overall feedback"),
+        max_length=FEEDBACK_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
 
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
@@ -85,6 +90,7 @@ class ReviewForm(forms.Form):
             )
             self.fields[f"comment__{grade_id}"] = forms.CharField(
                 label=_("Comment on %(cell)s") % {"cell": grade_id},
+                max_length=COMMENT_CHARS,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 required=False,
             )
@@ -108,7 +114,9 @@ class ReviewForm(forms.Form):
 
 class PurgeForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (kept in the audit record)"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (kept in the audit record)"),
+        max_length=REASON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(
         label=_("I understand that the data files' contents are deleted for good."), required=True

@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from courses.late import UNIT_SECONDS, LatePolicy
 from courses.models import Assignment, Cohort, Extension
 from platform.api import api_user
+from platform.text_limits import REASON_CHARS
 from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
-from submissions.exceptions import ExtensionRevoked, SubmissionError
+from submissions.exceptions import ExtensionRevoked, LatePolicyInvalid, SubmissionError
 from submissions.late_report import (
     Participant,
     cohort_extensions,
@@ -109,7 +110,7 @@ class ExtensionInputSerializer(serializers.Serializer[dict[str, Any]]):
     )
     due_at = serializers.DateTimeField()
     cutoff_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=REASON_CHARS)
 
     def __init__(
         self,
@@ -285,17 +286,20 @@ def late_policy(request: Request, pk: int) -> Response:
     data = LatePolicySerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    result = services.change_late_policy(
-        assignment=assignment,
-        actor=user,
-        policy=LatePolicy(
-            grace_minutes=values["grace_minutes"],
-            percent_per_unit=values["penalty_percent"],
-            unit=values["penalty_unit"],
-            floor_percent=values["floor_percent"],
-        ),
-        cutoff_at=values["cutoff_at"],
-    )
+    try:
+        result = services.change_late_policy(
+            assignment=assignment,
+            actor=user,
+            policy=LatePolicy(
+                grace_minutes=values["grace_minutes"],
+                percent_per_unit=values["penalty_percent"],
+                unit=values["penalty_unit"],
+                floor_percent=values["floor_percent"],
+            ),
+            cutoff_at=values["cutoff_at"],
+        )
+    except LatePolicyInvalid as error:
+        return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
     answer = late_work_data(request, assignment, result.skipped_frozen)
     answer["recomputed"] = result.recomputed
     return Response(LateWorkSerializer(answer).data)

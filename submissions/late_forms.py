@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.late import LatePolicy
 from courses.models import Assignment, Cohort
+from platform.text_limits import REASON_CHARS
 from submissions.late_report import Participant
 
 # What <input type="datetime-local"> sends and shows (minutes, in the current time zone).
@@ -84,7 +85,7 @@ class ExtensionForm(forms.Form):
     due_at = local_datetime(_("New due date"), required=True)
     cutoff_at = local_datetime(_("New cut-off (optional)"), required=False)
     reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"), max_length=REASON_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -14,7 +14,7 @@ from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
-from submissions.exceptions import SubmissionError
+from submissions.exceptions import LatePolicyInvalid, SubmissionError
 from submissions.late_forms import CohortExtensionForm, LatePolicyForm, PersonalExtensionForm
 from submissions.late_report import (
     cohort_extensions,
@@ -91,12 +91,16 @@ def late_policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     form = LatePolicyForm.for_assignment(assignment, request.POST)
     if not form.is_valid():
         return _page(request, assignment, policy_form=form)
-    result = services.change_late_policy(
-        assignment=assignment,
-        actor=request.user,
-        policy=form.policy(),
-        cutoff_at=form.cleaned_data["cutoff_at"],
-    )
+    try:
+        result = services.change_late_policy(
+            assignment=assignment,
+            actor=request.user,
+            policy=form.policy(),
+            cutoff_at=form.cleaned_data["cutoff_at"],
+        )
+    except LatePolicyInvalid as error:
+        form.add_error(error.field, error.message)
+        return _page(request, assignment, policy_form=form)
     done = ngettext(
         "Late policy saved; %(n)d released grade was recomputed.",
         "Late policy saved; %(n)d released grades were recomputed.",

@@ -31,7 +31,7 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.validator import iter_validate
 
-from submissions.intake_text import file_size, number
+from submissions.intake_text import excess, number
 from submissions.intake_text import gettext as _
 
 __all__ = [
@@ -85,17 +85,26 @@ class ValidatedNotebook:
 _DEFAULT_LIMITS = IntakeLimits()
 
 
+def check_size(size: int, limits: IntakeLimits = _DEFAULT_LIMITS) -> None:
+    """Refuse a notebook over the size cap, saying by how much (before reading it, when the
+    upload's size is known)."""
+    if size > limits.max_bytes:
+        raise NotebookRejected(
+            _(
+                "The file is %(size)s, %(over)s more than the %(limit)s a notebook may have. "
+                "Clear large outputs and upload again."
+            )
+            % excess(size, limits.max_bytes),
+        )
+
+
 def validate_notebook(raw: bytes, limits: IntakeLimits = _DEFAULT_LIMITS) -> ValidatedNotebook:
     """Check ``raw`` and return it parsed, or raise :class:`NotebookRejected` saying why not.
 
     Line endings (CRLF) and a UTF-8 byte-order mark are fine; non-Python kernels are accepted and
     their language recorded. Never raises anything but ``NotebookRejected`` for bad input.
     """
-    if len(raw) > limits.max_bytes:
-        raise NotebookRejected(
-            _("This file is %(size)s, over the limit of %(limit)s.")
-            % {"size": file_size(len(raw)), "limit": file_size(limits.max_bytes)},
-        )
+    check_size(len(raw), limits)
     text = _decode(raw)
     _check_structure(text, limits)
     data = _parse_json(text, limits)
@@ -340,14 +349,11 @@ def _check_cell_sizes(cells: Iterable[Any], limits: IntakeLimits) -> None:
             if size > limits.max_output_bytes:
                 raise NotebookRejected(
                     _(
-                        "Cell %(cell)s: its outputs are %(size)s, over the limit of %(limit)s. "
-                        "Clear the outputs of this cell and upload again."
+                        "Cell %(cell)s: its outputs are %(size)s, %(over)s more than the "
+                        "%(limit)s a cell may have. Clear the outputs of this cell and upload "
+                        "again."
                     )
-                    % {
-                        "cell": position,
-                        "size": file_size(size),
-                        "limit": file_size(limits.max_output_bytes),
-                    },
+                    % {"cell": position, **excess(size, limits.max_output_bytes)},
                     cell=position,
                     field="outputs",
                 )

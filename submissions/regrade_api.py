@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from platform.api import api_user
+from platform.text_limits import COMMENT_CHARS
 from submissions import cell_comments, regrades
 from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import SubmissionError
@@ -62,7 +63,7 @@ class RegradeCreateSerializer(serializers.Serializer[None]):
     target_key = serializers.CharField(
         max_length=200, help_text="The criterion's key or the test's grade id."
     )
-    reason = serializers.CharField(max_length=regrades.MAX_REASON)
+    reason = serializers.CharField(max_length=COMMENT_CHARS)
 
 
 class RegradeResolveSerializer(serializers.Serializer[None]):
@@ -74,7 +75,7 @@ class RegradeResolveSerializer(serializers.Serializer[None]):
         required=False,
         allow_null=True,
     )
-    note = serializers.CharField(max_length=5000)
+    note = serializers.CharField(max_length=COMMENT_CHARS)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["decision"] == "accept" and attrs.get("points") is None:

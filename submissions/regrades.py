@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from platform.models import User
+from platform.text_limits import COMMENT_CHARS
 from submissions import regrade_mail
 from submissions.exceptions import RegradeRefused
 from submissions.models import (
@@ -38,8 +39,6 @@ from submissions.services import (
     manual_points_of,
     record_total,
 )
-
-MAX_REASON = 5000
 
 
 @dataclass(frozen=True)
@@ -141,9 +140,9 @@ def request_regrade(
     reason = reason.strip()
     if not reason:
         raise RegradeRefused(_("Please say why this should be graded again."))
-    if len(reason) > MAX_REASON:
+    if len(reason) > COMMENT_CHARS:
         raise RegradeRefused(
-            _("Please keep the reason under %(n)d characters.") % {"n": MAX_REASON}
+            _("Please keep the reason under %(n)d characters.") % {"n": COMMENT_CHARS}
         )
     chosen = _target(review, target, key)
     if (

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from courses.access import get_cohort_for_instructor
 from platform.api import api_user
+from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
 from submissions import services
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
@@ -32,7 +33,7 @@ from submissions.models import Review, Submission
 class ReviewScoreSerializer(serializers.Serializer[None]):
     grade_id = serializers.CharField(max_length=200)
     points = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal(0))
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_CHARS)
 
 
 class ManualCellSerializer(serializers.Serializer[None]):
@@ -50,7 +51,10 @@ class ReviewInputSerializer(serializers.Serializer[None]):
         "keep their points; a score without a comment keeps the cell's comment.",
     )
     feedback = serializers.CharField(
-        required=False, allow_blank=True, help_text="Overall feedback; omitted: unchanged."
+        required=False,
+        allow_blank=True,
+        max_length=FEEDBACK_CHARS,
+        help_text="Overall feedback; omitted: unchanged.",
     )
 
     def validate_scores(self, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:

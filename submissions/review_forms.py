@@ -9,9 +9,10 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Assignment
-from submissions.cell_comments import MAX_COMMENT, CellSummary
+from platform.text_limits import COMMENT_CHARS, REASON_CHARS
+from submissions.cell_comments import CellSummary
 from submissions.models import RubricCriterion, RubricScore, RubricVersion
-from submissions.regrades import MAX_REASON, RegradeTarget
+from submissions.regrades import RegradeTarget
 from submissions.rubrics import BankEntryInput, CriterionInput, LevelInput, ScoreInput
 
 POINTS = {"max_digits": 8, "decimal_places": 2, "min_value": Decimal(0)}
@@ -22,7 +23,10 @@ class CriterionForm(forms.Form):
     key = forms.CharField(required=False, max_length=32, widget=KEY_WIDGET)
     title = forms.CharField(label=_("Criterion"), max_length=200)
     description = forms.CharField(
-        label=_("What it looks at"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What it looks at"),
+        required=False,
+        max_length=REASON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -36,7 +40,7 @@ class LevelForm(forms.Form):
         help_text=_("Leave empty for fixed points."),
         **POINTS,  # type: ignore[arg-type]
     )
-    description = forms.CharField(label=_("Description"), required=False, max_length=2000)
+    description = forms.CharField(label=_("Description"), required=False, max_length=REASON_CHARS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -140,7 +144,7 @@ def _deleted(form: forms.Form) -> bool:
 
 class CommentBankEntryForm(forms.Form):
     text = forms.CharField(
-        label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"), max_length=COMMENT_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
     criterion_key = forms.ChoiceField(label=_("For"), required=False)
 
@@ -221,7 +225,7 @@ class RubricScoreForm(forms.Form):
             self.fields[f"comment__{key}"] = forms.CharField(
                 label=_("Comment on %(criterion)s") % {"criterion": criterion.title},
                 required=False,
-                max_length=MAX_COMMENT,
+                max_length=COMMENT_CHARS,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
         known = {c.key for c in self.criteria}
@@ -278,7 +282,7 @@ class CellCommentForm(forms.Form):
     cell = forms.TypedChoiceField(label=_("Cell"), coerce=int)
     line = forms.IntegerField(label=_("Line (optional)"), required=False, min_value=1)
     text = forms.CharField(
-        label=_("Comment"), max_length=MAX_COMMENT, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment"), max_length=COMMENT_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args: Any, cells: list[CellSummary], **kwargs: Any) -> None:
@@ -291,7 +295,7 @@ class CellCommentForm(forms.Form):
 class RegradeRequestForm(forms.Form):
     target = forms.ChoiceField(label=_("What should be looked at again?"))
     reason = forms.CharField(
-        label=_("Why?"), max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why?"), max_length=COMMENT_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args: Any, targets: list[RegradeTarget], **kwargs: Any) -> None:
@@ -314,7 +318,9 @@ class RegradeResolveForm(forms.Form):
     )
     points = forms.DecimalField(label=_("New points"), required=False, **POINTS)  # type: ignore[arg-type]
     note = forms.CharField(
-        label=_("Note to the participant"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note to the participant"),
+        max_length=COMMENT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self) -> dict[str, Any]:

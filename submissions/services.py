@@ -20,6 +20,7 @@ from courses.late import LatePolicy, LateResult, apply_late_policy
 from courses.models import (
     Assignment,
     Cohort,
+    Deadline,
     Enrollment,
     Extension,
     Grade,
@@ -35,6 +36,7 @@ from courses.services import (
 )
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
+from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
 from submissions import tasks
 from submissions.datafiles import (
     DataFileCheck,
@@ -50,11 +52,11 @@ from submissions.exceptions import (
     ExtensionInvalid,
     ExtensionRevoked,
     GradesFrozen,
+    LatePolicyInvalid,
     NotebookInvalid,
     PurgeRefused,
     ReviewInvalid,
 )
-from submissions.intake_text import file_size
 from submissions.models import (
     DataCard,
     DataPurge,
@@ -68,8 +70,9 @@ from submissions.models import (
     SubmissionFile,
     TestOverride,
 )
-from submissions.notebooks import NotebookRejected, validate_notebook
+from submissions.notebooks import NotebookRejected, check_size, validate_notebook
 from submissions.notifications import notify_release
+from submissions.orphans import referenced_blobs
 from submissions.rendering import RENDERER_VERSION
 from submissions.reviewing import allocation, leases
 from submissions.tasks import intake_limits
@@ -124,20 +127,19 @@ def submit_attempt(
             % {"closed": closed}
         )
     limits = intake_limits()
-    if upload.size is not None and upload.size > limits.max_bytes:
-        raise NotebookInvalid(
-            _(
-                "The file is %(size)s; notebooks may be at most %(limit)s. "
-                "Clear large outputs and upload again."
-            )
-            % {"size": file_size(upload.size), "limit": file_size(limits.max_bytes)}
-        )
-    raw = upload.read(limits.max_bytes + 1)
     try:
+        if upload.size is not None:
+            check_size(upload.size, limits)  # before reading a byte of it
+        raw = upload.read(limits.max_bytes + 1)
         validated = validate_notebook(raw, limits)
     except NotebookRejected as rejection:
         raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
     checked = _check_data_files(assignment, data_files, data_card)
+    # Every refusal comes before the first blob is written: a refused upload stores nothing.
+    # The attempt count is checked again under the insert below (two uploads may race for the
+    # last attempt); the loser of that race leaves blobs no row names, which the orphan sweep
+    # removes after an hour (submissions/orphans.py).
+    _next_attempt_no(assignment=assignment, participant=participant)
     notebook_sha = put_bytes(raw)
     stored = [(check, *put_file(upload)) for check, upload in checked]
     late = deadline.late_seconds(timezone.now())
@@ -218,17 +220,8 @@ def _check_data_files(
     return checked
 
 
-def _create_attempt(
-    *,
-    participant: User,
-    enrollment: Enrollment,
-    assignment: Assignment,
-    notebook_sha: str,
-    size: int,
-    filename: str,
-    language: str,
-    late_seconds: int,
-) -> Submission:
+def _next_attempt_no(*, assignment: Assignment, participant: User) -> int:
+    """The number the participant's next attempt gets; AttemptsExhausted when none is left."""
     used = (
         Submission.objects.filter(assignment=assignment, participant=participant).aggregate(
             last=Max("attempt_no")
@@ -242,11 +235,25 @@ def _create_attempt(
             _("You have used all %(n)s attempts for this assignment.")
             % {"n": assignment.max_attempts}
         )
+    return int(used) + 1
+
+
+def _create_attempt(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    notebook_sha: str,
+    size: int,
+    filename: str,
+    language: str,
+    late_seconds: int,
+) -> Submission:
     submission = Submission.objects.create(
         assignment=assignment,
         enrollment=enrollment,
         participant=participant,
-        attempt_no=used + 1,
+        attempt_no=_next_attempt_no(assignment=assignment, participant=participant),
         notebook_sha256=notebook_sha,
         size=size,
         original_filename=filename,
@@ -401,6 +408,16 @@ def save_review(
             raise ReviewInvalid(f"{grade_id!r} is not a manually graded cell of this assignment.")
         if not Decimal(0) <= value <= cells[grade_id]:
             raise ReviewInvalid(f"Points for {grade_id!r} must be between 0 and {cells[grade_id]}.")
+    # The form and the API refuse these per field first; scripts calling in directly meet
+    # the same limits (platform/text_limits.py).
+    if len(feedback) > FEEDBACK_CHARS:
+        raise ReviewInvalid(
+            _("Please keep the feedback under %(n)d characters.") % {"n": FEEDBACK_CHARS}
+        )
+    if any(len(comment) > COMMENT_CHARS for comment in comments.values()):
+        raise ReviewInvalid(
+            _("Please keep a comment under %(n)d characters.") % {"n": COMMENT_CHARS}
+        )
     review, _created = Review.objects.select_for_update().get_or_create(
         submission=submission, defaults={"grader": grader}
     )
@@ -654,6 +671,10 @@ def change_late_policy(
     """Change an assignment's late policy and recompute every released grade under it (each
     change is a GradeEvent). Grades a certificate relies on are skipped; the result lists
     them with the points the new policy would give."""
+    if not Deadline(due_at=assignment.due_at, cutoff_at=cutoff_at).cutoff_follows_due:
+        raise LatePolicyInvalid(
+            _("The cut-off cannot come before the due date."), field="cutoff_at"
+        )
     assignment.late_grace_minutes = policy.grace_minutes
     assignment.late_penalty_percent = policy.percent_per_unit
     assignment.late_penalty_unit = policy.unit
@@ -703,7 +724,7 @@ def grant_extension(
         raise ExtensionInvalid(_("An extension needs a reason."))
     if (enrollment is None) == (cohort is None):
         raise ExtensionInvalid(_("An extension is for one participant or for one cohort."))
-    if cutoff_at is not None and cutoff_at < due_at:
+    if not Deadline(due_at=due_at, cutoff_at=cutoff_at).cutoff_follows_due:
         raise ExtensionInvalid(_("The cut-off cannot come before the new due date."))
     if enrollment is not None and enrollment.grades_frozen:
         raise GradesFrozen(frozen_message())
@@ -815,7 +836,7 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
     """Delete the bytes of every data file of a finished cohort, keeping an audit record.
 
     Rows stay (with ``purged_at``) so the record of what existed survives; blobs are removed
-    after commit, and only when no live row (data file or notebook) still names them.
+    after commit, and only when no live row (``submissions.orphans.BLOB_FIELDS``) still names them.
     """
     if not actor.is_coordinator:
         raise PurgeRefused(_("Only coordinators can purge data files."))
@@ -838,16 +859,7 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
         bytes_removed=sum(f.size for f in files),
     )
     candidates = {f.sha256 for f in files}
-    still_used = set(
-        SubmissionFile.objects.filter(sha256__in=candidates, purged_at__isnull=True).values_list(
-            "sha256", flat=True
-        )
-    ) | set(
-        Submission.objects.filter(notebook_sha256__in=candidates).values_list(
-            "notebook_sha256", flat=True
-        )
-    )
-    doomed = candidates - still_used
+    doomed = candidates - referenced_blobs(candidates)
 
     def delete_doomed() -> None:
         for sha in doomed:

@@ -73,7 +73,7 @@ def test_text_files_may_be_utf8_or_windows_encoded_and_cut_mid_character() -> No
 
 
 def test_oversized_files_are_refused() -> None:
-    with pytest.raises(DataFileRejected, match="at most"):
+    with pytest.raises(DataFileRejected, match="929 KB more than the 1 MB a data file may have"):
         check_data_file(
             name="a.csv", size=2_000_000, head=b"a", allowed_types=["csv"], max_bytes=1_048_576
         )

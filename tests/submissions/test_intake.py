@@ -391,7 +391,10 @@ def test_it_rejects_an_oversized_file_before_reading_it(monkeypatch: pytest.Monk
 
     error = rejection(b" " * (3 * 1024 * 1024 + 1), IntakeLimits(max_bytes=3 * 1024 * 1024))
 
-    assert error.message == "This file is 3.0 MB, over the limit of 3 MB."
+    assert error.message == (
+        "The file is 3,145,729 bytes, 1 byte more than the 3 MB a notebook may have. "
+        "Clear large outputs and upload again."
+    )
 
 
 def test_it_rejects_too_many_cells() -> None:
@@ -424,7 +427,7 @@ def test_it_rejects_a_cell_whose_outputs_are_too_large_and_says_how_large() -> N
     error = rejection(to_bytes(nb), IntakeLimits(max_bytes=40 * 1024 * 1024))
 
     assert error.message == (
-        "Cell 7: its outputs are 14.0 MB, over the limit of 10 MB. "
+        "Cell 7: its outputs are 14 MB, 4 MB more than the 10 MB a cell may have. "
         "Clear the outputs of this cell and upload again."
     )
     assert (error.cell, error.field) == (7, "outputs")

@@ -76,7 +76,7 @@ def test_a_notebook_over_the_size_limit_is_refused_in_german_through_the_api(
     big = b" " * (3 * 1024 * 1024 + 200_000)
     body = german_api_upload(enrolled, assignment, {"notebook": upload_file(big)})
     assert body["notebook"] == [
-        "Die Datei ist 3,2 MB groß; Notebooks dürfen höchstens 3 MB groß sein. "
+        "Die Datei ist 3,2 MB groß, 195 KB mehr als die 3 MB, die ein Notebook haben darf. "
         "Löschen Sie große Ausgaben und laden Sie das Notebook erneut hoch."
     ]
 
@@ -174,7 +174,8 @@ def test_output_sizes_are_given_in_german_number_format() -> None:
     with translation.override("de"), pytest.raises(NotebookRejected) as refused:
         validate_notebook(raw, limits)
     assert refused.value.message.startswith(
-        "Zelle 1: Die Ausgaben sind 1,4 MB groß und überschreiten die Grenze von 1 MB."
+        "Zelle 1: Die Ausgaben sind 1,4 MB groß, 441 KB mehr als die 1 MB, die eine Zelle "
+        "haben darf."
     )
 
 

@@ -23,6 +23,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 from platform.doorbell import Doorbell, doorbell_for
 from submissions.grading.kernel import prestart_template
 from submissions.grading.spool import sweep_abandoned
+from submissions.orphans import SWEEP_PERIOD, sweep_orphan_blobs
 from submissions.services import requeue_abandoned_runs
 from submissions.tasks import grading_limits
 
@@ -76,8 +77,9 @@ class Command(BaseCommand):
         "Run a background worker for grading and rendering (all queues by default). It picks "
         "up new work as soon as it is enqueued (the doorbell) and polls every --interval "
         "seconds besides. Every worker also re-queues grading runs whose worker died, so a "
-        "SIGKILLed worker's attempt is graded by another one, and removes the temporary "
-        "directories such a worker left on this host."
+        "SIGKILLed worker's attempt is graded by another one, removes the temporary "
+        "directories such a worker left on this host, and deletes stored blobs that no row "
+        "names once they are an hour old (as manage.py purge_orphan_blobs does)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -102,6 +104,10 @@ class Command(BaseCommand):
             target=self._watch, args=(stop,), name="requeue-watchdog", daemon=True
         )
         watchdog.start()
+        # A thread of its own: a long sweep of a large store must not delay the re-queueing.
+        threading.Thread(
+            target=self._sweep_blobs, args=(stop,), name="orphan-blob-sweep", daemon=True
+        ).start()
         # Started here, in the thread that grades: bubblewrap's --die-with-parent follows the
         # thread that started the template, and the first submission finds it warm, with its
         # kernel forked and started.
@@ -137,4 +143,17 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("sweeping abandoned grading directories failed")
             if stop.wait(period):
+                return
+
+    def _sweep_blobs(self, stop: threading.Event) -> None:
+        while True:
+            try:
+                deleted = sweep_orphan_blobs()
+                if deleted:
+                    logger.info("deleted %d orphaned blobs", len(deleted))
+            except Exception:
+                logger.exception("sweeping orphaned blobs failed; trying again")
+            finally:
+                close_old_connections()
+            if stop.wait(SWEEP_PERIOD.total_seconds()):
                 return
