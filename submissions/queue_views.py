@@ -160,11 +160,11 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.warning(
                 request,
                 ngettext(
-                    "%(n)d review waits: its attempt is being autograded again.",
-                    "%(n)d reviews wait: their attempts are being autograded again.",
+                    "%(n)d review waits for the next release: %(reasons)s",
+                    "%(n)d reviews wait for the next release: %(reasons)s",
                     result.skipped,
                 )
-                % {"n": result.skipped},
+                % {"n": result.skipped, "reasons": " ".join(result.reasons)},
             )
         return redirect("submissions:release-ready", pk=assignment.pk)
     for review in reviews:

@@ -159,7 +159,8 @@ def submission_review(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def release_submission(request: Request, pk: int) -> Response:
     """Release: the participant now sees the total and the feedback, and is notified.
-    Releasing again changes nothing. 409 while autograding has not finished."""
+    Releasing again changes nothing. 409 while another grader holds the lease, while
+    autograding has not finished, or while the participant's grades are frozen."""
     user = api_user(request)
     submission = get_submission_for_grader(user, pk)
     try:

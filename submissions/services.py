@@ -389,10 +389,7 @@ def save_review(
     Refused while a certificate relies on the participant's grades (see ``ensure_not_frozen``).
     """
     ensure_not_frozen(submission)
-    if lease_token is None:
-        leases.refuse_if_leased_by_other(grader=grader, submission=submission)
-    else:
-        leases.renew_lease(grader=grader, submission=submission, token=lease_token)
+    leases.hold_lease(grader=grader, submission=submission, token=lease_token)
     cells = {
         c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()
     }
@@ -436,8 +433,28 @@ def save_review(
 
 
 @transaction.atomic
-def release_review(*, grader: User, submission: Submission) -> Review:
-    """Release the grade: the participant now sees the total and the feedback."""
+def release_review(
+    *,
+    grader: User,
+    submission: Submission,
+    lease_token: str | None = None,
+    record_grade: bool = True,
+    notify: bool = True,
+) -> Review:
+    """Release the grade: the participant now sees the total and the feedback.
+
+    The one release: the grading screen, "release to N participants" and the API all come
+    here, so each path applies the same checks (docs/review.md, "Release"). Refused while
+    another grader holds the submission's lease, or the screen's own lease is lost
+    (``LeaseHeld``/``LeaseLost``, see ``leases.hold_lease``), while autograding has not
+    finished (``ReviewInvalid``) and while a certificate relies on the participant's grades
+    (``GradesFrozen``). Releasing a released review again changes nothing.
+
+    ``record_grade=False`` releases without recording ``courses.Grade`` (an earlier attempt
+    released in the same batch as a later one, see ``record_total``); ``notify=False`` leaves
+    the e-mail to the caller (one per participant for a batch).
+    """
+    leases.hold_lease(grader=grader, submission=submission, token=lease_token)
     run = latest_run(submission)
     if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
         raise ReviewInvalid(_("Wait until autograding has finished before releasing."))
@@ -450,8 +467,9 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
-    record_total(review=review, actor=grader, reason="Grade released")
-    transaction.on_commit(lambda: notify_release(review))
+    record_total(review=review, actor=grader, reason="Grade released", record_grade=record_grade)
+    if notify:
+        transaction.on_commit(lambda: notify_release(review))
     return review
 
 

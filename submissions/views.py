@@ -307,7 +307,7 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
     token = request.POST.get("lease_token")
     try:
-        states.release_one(grader=request.user, submission=submission, lease_token=token)
+        services.release_review(grader=request.user, submission=submission, lease_token=token)
     except SubmissionError as error:
         messages.error(request, error.message)
     else:
