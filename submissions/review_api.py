@@ -88,7 +88,6 @@ def review_data(submission: Submission) -> dict[str, Any]:
         .first()
     )
     run = services.latest_run(submission)
-    assignment = submission.assignment
     return {
         "submission": submission.pk,
         "state": review.state if review else None,
@@ -103,13 +102,13 @@ def review_data(submission: Submission) -> dict[str, Any]:
         else [],
         "manual_cells": [
             {"grade_id": c["grade_id"], "kind": c["kind"], "max_points": Decimal(c["points"])}
-            for c in assignment.manual_grade_cells()
+            for c in submission.manual_grade_cells()
         ],
         "autograded_points": run.autograded_points if run else None,
         "raw_points": review.raw_points if review else None,
         "penalty_points": review.penalty_points if review else Decimal(0),
         "total_points": review.total_points if review else None,
-        "max_points": assignment.max_points,
+        "max_points": submission.max_points,
         "late_seconds": submission.late_seconds,
         "updated_at": review.updated_at if review else None,
         "released_at": review.released_at if review else None,

@@ -19,6 +19,7 @@ from courses.exceptions import PublishError
 from courses.late import LatePolicy, LateResult, apply_late_policy
 from courses.models import (
     Assignment,
+    AssignmentVersion,
     Cohort,
     Enrollment,
     Extension,
@@ -28,10 +29,12 @@ from courses.models import (
 )
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
+    draft_assignment_version,
     frozen_message,
     publish_assignment,
     record_released_grade,
     refresh_progress,
+    start_version_check,
 )
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
@@ -244,6 +247,7 @@ def _create_attempt(
         )
     submission = Submission.objects.create(
         assignment=assignment,
+        assignment_version=assignment.live_version(),
         enrollment=enrollment,
         participant=participant,
         attempt_no=used + 1,
@@ -390,9 +394,7 @@ def save_review(
     """
     ensure_not_frozen(submission)
     leases.hold_lease(grader=grader, submission=submission, token=lease_token)
-    cells = {
-        c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()
-    }
+    cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.manual_grade_cells()}
     for grade_id, value in points.items():
         if grade_id not in cells:
             raise ReviewInvalid(f"{grade_id!r} is not a manually graded cell of this assignment.")
@@ -516,7 +518,7 @@ def record_total(
     assignment = submission.assignment
     run = latest_run(submission)
     autograded = autograded_points_of(review, run)
-    max_points = assignment.max_points
+    max_points = submission.max_points
     late = apply_late_policy(
         raw=min(autograded + review.manual_points, max_points),
         max_points=max_points,
@@ -878,20 +880,56 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
 def publish_checked(
     *, module: Module, slug: str, title: str, source: bytes, **options: Any
 ) -> PublishCheck:
-    """Publish an assignment from an nbgrader source and queue its publish check in the worker.
+    """Publish a new assignment from an nbgrader source and queue its publish check in the
+    worker.
 
     Raises ``courses.exceptions.PublishError`` (with the cell and the problem) for a source
-    nbgrader would refuse; nothing is published then.
+    nbgrader would refuse, and ``AssignmentExists`` for a short name the module already uses
+    (replacing a notebook is ``replace_checked``); nothing is published then.
     """
     with transaction.atomic():
         assignment = publish_assignment(
             module=module, slug=slug, title=title, source=source, **options
         )
-        check = PublishCheck.objects.create(
-            assignment=assignment, source_sha256=assignment.source_sha256
-        )
-        transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
+        return _queue_check(assignment.versions.get(number=1))
+
+
+def _queue_check(version: AssignmentVersion) -> PublishCheck:
+    check = PublishCheck.objects.create(
+        assignment_id=version.assignment_id, version=version, source_sha256=version.source_sha256
+    )
+    transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
     return check
+
+
+@transaction.atomic
+def check_version(*, version: AssignmentVersion) -> PublishCheck:
+    """The instructor confirmed a drafted version: the worker checks it, and it replaces the
+    live notebook only if the check passes (``tasks.check_publication``)."""
+    return _queue_check(start_version_check(version=version))
+
+
+@transaction.atomic
+def replace_checked(
+    *,
+    actor: User,
+    assignment: Assignment,
+    source: bytes,
+    given_settings: Mapping[str, Any],
+    base_number: int | None = None,
+) -> tuple[AssignmentVersion, PublishCheck]:
+    """Replace an assignment's notebook in one step (the API): draft the next version and
+    queue its check; it goes live when the check passes. Dates and settings not given stay;
+    attempts keep the version they were made for (docs/grading.md)."""
+    version = draft_assignment_version(
+        actor=actor,
+        assignment=assignment,
+        source=source,
+        given_settings=given_settings,
+        base_number=base_number,
+    )
+    check = check_version(version=version)
+    return check.version or version, check
 
 
 def import_nbgrader_course(

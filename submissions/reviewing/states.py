@@ -41,9 +41,7 @@ def mark_ready(*, grader: User, submission: Submission, lease_token: str | None 
         raise ReviewInvalid(_("Wait until autograding has finished before marking it ready."))
     scored = set(review.scores.values_list("grade_id", flat=True))
     missing = [
-        c["grade_id"]
-        for c in submission.assignment.manual_grade_cells()
-        if c["grade_id"] not in scored
+        c["grade_id"] for c in submission.manual_grade_cells() if c["grade_id"] not in scored
     ]
     if missing:
         raise ReviewInvalid(
