@@ -14,8 +14,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.exceptions import AssignmentExists, PublishError
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
-from courses.exceptions import PublishError
 from courses.late import LatePolicy, LateResult, apply_late_policy
 from courses.models import (
     Assignment,
@@ -955,7 +955,7 @@ def import_nbgrader_course(
                         due_at=due.get(source.assignment),
                     )
                 )
-            except PublishError as error:
+            except (PublishError, AssignmentExists) as error:
                 raise PublishError(
                     _("%(file)s: %(problem)s")
                     % {
