@@ -178,8 +178,9 @@ def _changes(
     given_settings: Mapping[str, Any],
 ) -> versions.VersionChanges:
     live = assignment.live_version()
+    old_sha = live.source_sha256 if live else assignment.source_sha256
     return versions.compare(
-        old_source=read_blob(live.source_sha256 if live else assignment.source_sha256),
+        old_source=read_blob(old_sha) if old_sha else None,
         old_cells=live.grade_cells if live else assignment.grade_cells,
         old_points=live.notebook_points if live else assignment.max_points,
         new_source=source,

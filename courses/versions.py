@@ -107,7 +107,7 @@ def _described(value: Any) -> str:
 
 def compare(
     *,
-    old_source: bytes,
+    old_source: bytes | None,
     old_cells: Sequence[Mapping[str, Any]],
     old_points: Decimal,
     new_source: bytes,
@@ -118,8 +118,8 @@ def compare(
 ) -> VersionChanges:
     """The changes from the live version to a new one. ``*_cells`` are the versions' grade
     cells as stored (``grade_id``, ``kind``, ``points``); ``given_settings`` only those the
-    instructor gave."""
-    old_nb: list[Cell] = read_notebook(old_source)["cells"]
+    instructor gave. ``old_source`` is ``None`` for an assignment that has no notebook yet."""
+    old_nb: list[Cell] = read_notebook(old_source)["cells"] if old_source else []
     new_nb: list[Cell] = read_notebook(new_source)["cells"]
     old_meta = {c["grade_id"]: c for c in old_cells}
     new_meta = {c["grade_id"]: c for c in new_cells}
@@ -143,8 +143,9 @@ def compare(
         )
 
     kept = [change(g) for g in new_meta if g in old_meta]
-    others_old = Counter(_cell_key(c) for c in old_nb if cell_grade_id(c) is None)
-    others_new = Counter(_cell_key(c) for c in new_nb if cell_grade_id(c) is None)
+    # Every cell that is not a grade cell: instructions, locked code, solutions.
+    others_old = Counter(_cell_key(c) for c in old_nb if cell_grade_id(c) not in old_meta)
+    others_new = Counter(_cell_key(c) for c in new_nb if cell_grade_id(c) not in new_meta)
     settings = tuple(
         SettingChange(field=name, old=_described(current_settings[name]), new=_described(value))
         for name, value in given_settings.items()
