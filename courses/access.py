@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from courses.models import (
     Assignment,
@@ -16,6 +17,7 @@ from courses.models import (
     Cohort,
     Enrollment,
     Module,
+    Program,
 )
 from platform.models import User
 
@@ -83,12 +85,46 @@ def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
     return get_object_or_404(cohorts, pk=pk)
 
 
-def get_module_for_instructor(user: User, pk: int) -> Module:
-    """A module of a program in which the user teaches a cohort (or any, for coordinators)."""
+def require_program_wide_editor(user: User, program: Program) -> None:
+    """Publishing or replacing an assignment changes it for every cohort of the program: staff,
+    the program's coordinators and instructors of every one of its cohorts may; an instructor
+    of only some gets a 403 saying why (docs/grading.md, "Who may publish")."""
+    if not program.is_changed_wholly_by(user):
+        raise PermissionDenied(
+            _(
+                "An assignment of %(program)s reaches every cohort of the program, and you "
+                "teach only some of them: ask its coordinators, or an instructor of every "
+                "cohort, to publish or replace it."
+            )
+            % {"program": program.title}
+        )
+
+
+def get_module_for_publisher(user: User, pk: int) -> Module:
+    """A module the user may publish assignments into. 404 for who may not see it (neither
+    staff, nor its program's coordinator, nor an instructor of one of its cohorts); 403 (see
+    ``require_program_wide_editor``) for an instructor of only some of its cohorts."""
     modules = Module.objects.select_related("program")
     if not user.is_coordinator:
-        modules = modules.filter(program__cohorts__instructors=user).distinct()
-    return get_object_or_404(modules, pk=pk)
+        modules = modules.filter(
+            Q(program__cohorts__instructors=user) | Q(program__coordinators=user)
+        ).distinct()
+    module = get_object_or_404(modules, pk=pk)
+    require_program_wide_editor(user, module.program)
+    return module
+
+
+def get_assignment_for_publisher(user: User, pk: int) -> Assignment:
+    """A published assignment whose notebook the user may replace; 404 and 403 as for
+    ``get_module_for_publisher``."""
+    assignments = Assignment.objects.published().select_related("module__program")
+    if not user.is_coordinator:
+        assignments = assignments.filter(
+            Q(module__program__cohorts__instructors=user) | Q(module__program__coordinators=user)
+        ).distinct()
+    assignment = get_object_or_404(assignments, pk=pk)
+    require_program_wide_editor(user, assignment.module.program)
+    return assignment
 
 
 def get_cohort_for_certificates(user: User, pk: int) -> Cohort:
@@ -105,7 +141,7 @@ def require_certificate_manager(user: User, cohort: Cohort) -> None:
     """Issue, approve, revoke and re-issue are for coordinators; the cohort's instructors, who
     may see the list, get a 403 (they know the cohort exists)."""
     if not cohort.program.is_coordinated_by(user):
-        raise PermissionDenied("Only the program's coordinators manage its certificates.")
+        raise PermissionDenied(_("Only the program's coordinators manage its certificates."))
 
 
 def get_certificate_in_cohort(cohort: Cohort, pk: int) -> Certificate:

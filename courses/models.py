@@ -83,6 +83,19 @@ class Program(models.Model):
             return False
         return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
 
+    def is_changed_wholly_by(self, user: "User") -> bool:
+        """Whether the user may change what every cohort of the program meets (publish or
+        replace an assignment's notebook): staff, the program's coordinators, or an instructor
+        of every one of its cohorts. An instructor of some cohorts only would change the work
+        of the others' participants behind their instructors' backs (docs/grading.md)."""
+        if self.is_coordinated_by(user):
+            return True
+        return (
+            user.is_active
+            and self.cohorts.exists()
+            and not self.cohorts.exclude(instructors=user).exists()
+        )
+
     def is_graded_by(self, user: "User") -> bool:
         """Staff grade every program; instructors the programs in which they teach a cohort
         (``Program.coordinators`` alone do not: they do not grade)."""
@@ -180,6 +193,76 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
             )
             .distinct()
         )
+
+
+def manual_cells(grade_cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The grade cells an instructor scores: manually graded answers and tasks."""
+    return [cell for cell in grade_cells if cell["kind"] in {"manual", "task"}]
+
+
+class AssignmentVersion(models.Model):
+    """One published notebook of an assignment: its source, release and grading copy, grade
+    cells and points. A published version never changes; replacing the notebook adds the next
+    one (docs/grading.md, "Replacing a published notebook").
+
+    A new version starts as a *draft* (the publish page shows its changes before the
+    instructor confirms), is *checked* by the worker, and goes *live* only when the check
+    passes: its notebooks and settings are then copied onto the ``Assignment`` and the version
+    it replaces is *retired*. Every attempt records the version it was made for and is graded
+    against it, however often the notebook is replaced afterwards.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("waiting for confirmation")
+        CHECKING = "checking", _("being checked")
+        LIVE = "live", _("live")
+        RETIRED = "retired", _("replaced")
+        REJECTED = "rejected", _("not put live")
+
+    assignment = models.ForeignKey("Assignment", on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The live version this one was compared with and replaces; it goes live only if that
+    # one is still live then (otherwise it is rejected: compare again).
+    base_number = models.PositiveIntegerField(null=True, blank=True)
+    source_sha256 = models.CharField(max_length=64)
+    release_sha256 = models.CharField(max_length=64)
+    grading_sha256 = models.CharField(max_length=64)
+    grade_cells = models.JSONField(default=list, blank=True)
+    # The notebook's points (the rubric's are the assignment's and count on top).
+    notebook_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # Settings given with the new notebook ({"title", "opens_at", "due_at", "max_attempts"},
+    # only those given), applied when it goes live; what is not given stays as it is.
+    given_settings = models.JSONField(default=dict, blank=True)
+    # What changes against the base version (courses.versions.VersionChanges.as_json()).
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    live_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assignment", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "number"], name="assignment_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="live"),
+                name="assignment_one_live_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} v{self.number}"
+
+    def manual_grade_cells(self) -> list[dict[str, Any]]:
+        return manual_cells(self.grade_cells)
 
 
 class PostingPolicy(models.TextChoices):
@@ -314,7 +397,12 @@ class Assignment(models.Model):
         return self.anonymous_grading and self.identities_revealed_at is None
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
-        return [cell for cell in self.grade_cells if cell["kind"] in {"manual", "task"}]
+        return manual_cells(self.grade_cells)
+
+    def live_version(self) -> AssignmentVersion | None:
+        """The version participants get now (``None`` only for an assignment never published
+        through ``publish_assignment``)."""
+        return self.versions.filter(status=AssignmentVersion.Status.LIVE).first()
 
     @property
     def late_policy(self) -> LatePolicy:

@@ -1,24 +1,29 @@
 """State changes of the courses app. Views, API, commands, tasks and tests all call these."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses import nbgrader, notifications
+from courses import nbgrader, notifications, versions
 from courses.exceptions import (
+    AssignmentExists,
     CertificateActionRefused,
     GradesFrozen,
     ModuleResultRefused,
     PolicyInvalid,
     PublishError,
+    VersionRefused,
 )
 from courses.models import (
     Assignment,
+    AssignmentVersion,
     Certificate,
     CertificateRequest,
     Cohort,
@@ -39,7 +44,7 @@ from courses.policies import (
 )
 from courses.progress import compute_results
 from courses.requirements import Result
-from platform.blobs import put_bytes
+from platform.blobs import put_bytes, read_blob
 from platform.models import User
 
 logger = logging.getLogger(__name__)
@@ -54,6 +59,48 @@ def enroll(*, user: User, cohort: Cohort) -> Enrollment:
     return enrollment
 
 
+def _nbgrader_publish(source: bytes) -> nbgrader.PublishedAssignment:
+    try:
+        return nbgrader.publish(source)
+    except nbgrader.NbgraderFormatError as error:
+        raise PublishError(str(error)) from error
+
+
+def _stored_notebooks(source: bytes, published: nbgrader.PublishedAssignment) -> dict[str, Any]:
+    """Write the three notebooks as blobs (before any row names them, see platform.blobs) and
+    return a version's notebook fields."""
+    return {
+        "source_sha256": put_bytes(source),
+        "release_sha256": put_bytes(published.release_notebook),
+        "grading_sha256": put_bytes(published.grading_notebook),
+        "grade_cells": [
+            {
+                "grade_id": c.grade_id,
+                "kind": c.kind,
+                "points": str(c.points),
+                "cell_type": c.cell_type,
+                "cell_index": c.cell_index,
+            }
+            for c in published.grade_cells
+        ],
+        "notebook_points": published.max_points,
+        "autograded_points": published.autograded_points,
+        "manual_points": published.manual_points,
+    }
+
+
+def _exists(assignment: Assignment) -> AssignmentExists:
+    return AssignmentExists(
+        _(
+            "The module already has an assignment with the short name “%(slug)s”: "
+            "“%(title)s”. To replace its notebook, update that assignment (its dates, "
+            "settings and earlier attempts are kept) instead of publishing it again."
+        )
+        % {"slug": assignment.slug, "title": assignment.title},
+        assignment_id=assignment.pk,
+    )
+
+
 def publish_assignment(
     *,
     module: Module,
@@ -65,57 +112,201 @@ def publish_assignment(
     opens_at: datetime | None = None,
     due_at: datetime | None = None,
     max_attempts: int = 10,
+    actor: User | None = None,
 ) -> Assignment:
-    """Publish (or republish) an assignment from an nbgrader-format source notebook.
+    """Publish a new assignment from an nbgrader-format source notebook (its version 1).
 
     The source and the grading copy (with hidden tests) stay server-side; participants get the
-    release notebook. Blobs are written before the row that names them (see platform.blobs).
+    release notebook. A short name the module already uses is refused (``AssignmentExists``,
+    naming the assignment): replacing a published notebook is the explicit, versioned
+    ``draft_assignment_version`` (docs/grading.md, "Replacing a published notebook").
     """
+    existing = Assignment.objects.filter(module=module, slug=slug).first()
+    if existing is not None:
+        raise _exists(existing)
+    published = _nbgrader_publish(source)
+    notebooks = _stored_notebooks(source, published)
+    now = timezone.now()
     try:
-        published = nbgrader.publish(source)
-    except nbgrader.NbgraderFormatError as error:
-        raise PublishError(str(error)) from error
-    source_sha = put_bytes(source)
-    release_sha = put_bytes(published.release_notebook)
-    grading_sha = put_bytes(published.grading_notebook)
-    grade_cells = [
-        {
-            "grade_id": c.grade_id,
-            "kind": c.kind,
-            "points": str(c.points),
-            "cell_type": c.cell_type,
-            "cell_index": c.cell_index,
-        }
-        for c in published.grade_cells
-    ]
-    # A rubric's points count on top of the notebook's and survive republishing.
-    rubric_points = Assignment.objects.filter(module=module, slug=slug).values_list(
-        "rubric_points", flat=True
-    ).first() or Decimal(0)
-    with transaction.atomic():
-        assignment, _created = Assignment.objects.update_or_create(
-            module=module,
-            slug=slug,
-            defaults={
-                "title": title,
-                "instructions": instructions,
-                "order": order,
-                "opens_at": opens_at,
-                "due_at": due_at,
-                "max_attempts": max_attempts,
-                "source_sha256": source_sha,
-                "release_sha256": release_sha,
-                "grading_sha256": grading_sha,
-                "grade_cells": grade_cells,
-                "max_points": published.max_points + rubric_points,
-                "autograded_points": published.autograded_points,
-                "manual_points": published.manual_points,
-                "published_at": timezone.now(),
-            },
-        )
-        # A new assignment is work still to do for everyone in the program.
-        recompute_program_progress(program_id=module.program_id)
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                module=module,
+                slug=slug,
+                title=title,
+                instructions=instructions,
+                order=order,
+                opens_at=opens_at,
+                due_at=due_at,
+                max_attempts=max_attempts,
+                max_points=published.max_points,
+                published_at=now,
+                **{k: v for k, v in notebooks.items() if k != "notebook_points"},
+            )
+            AssignmentVersion.objects.create(
+                assignment=assignment,
+                number=1,
+                status=AssignmentVersion.Status.LIVE,
+                live_at=now,
+                created_by=actor,
+                **notebooks,
+            )
+            # A new assignment is work still to do for everyone in the program.
+            recompute_program_progress(program_id=module.program_id)
+    except IntegrityError:
+        # Published under the same short name a moment ago by someone else.
+        raise _exists(Assignment.objects.get(module=module, slug=slug)) from None
     return assignment
+
+
+def _current_settings(assignment: Assignment) -> dict[str, Any]:
+    return {name: getattr(assignment, name) for name in versions.VERSIONED_SETTINGS}
+
+
+def preview_assignment_version(
+    *, assignment: Assignment, source: bytes, given_settings: Mapping[str, Any]
+) -> versions.VersionChanges:
+    """What replacing the live notebook with ``source`` would change; stores nothing.
+    Raises ``PublishError`` for a source nbgrader would refuse."""
+    published = _nbgrader_publish(source)
+    return _changes(assignment, source, published, given_settings)
+
+
+def _changes(
+    assignment: Assignment,
+    source: bytes,
+    published: nbgrader.PublishedAssignment,
+    given_settings: Mapping[str, Any],
+) -> versions.VersionChanges:
+    live = assignment.live_version()
+    old_sha = live.source_sha256 if live else assignment.source_sha256
+    return versions.compare(
+        old_source=read_blob(old_sha) if old_sha else None,
+        old_cells=live.grade_cells if live else assignment.grade_cells,
+        old_points=live.notebook_points if live else assignment.max_points,
+        new_source=source,
+        new_cells=[
+            {"grade_id": c.grade_id, "kind": c.kind, "points": str(c.points)}
+            for c in published.grade_cells
+        ],
+        new_points=published.max_points,
+        current_settings=_current_settings(assignment),
+        given_settings=given_settings,
+    )
+
+
+@transaction.atomic
+def draft_assignment_version(
+    *,
+    actor: User,
+    assignment: Assignment,
+    source: bytes,
+    given_settings: Mapping[str, Any],
+    base_number: int | None = None,
+) -> AssignmentVersion:
+    """Store the next version of an assignment's notebook as a draft, with what it changes
+    against the live version; nothing participants see changes yet.
+
+    ``given_settings``: only the settings to change (``title``, ``opens_at``, ``due_at``,
+    ``max_attempts``); the others, and every other setting of the assignment, stay. With
+    ``base_number`` (the live version the caller compared with) the draft is refused
+    (``VersionRefused``) when another version went live since. ``PublishError`` for a source
+    nbgrader would refuse, before anything is stored. The worker's publish check then decides
+    whether it goes live (``activate_assignment_version``).
+    """
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    live = assignment.live_version()
+    live_number = live.number if live else None
+    if base_number is not None and base_number != live_number:
+        raise VersionRefused(
+            _(
+                "Version %(live)s of “%(title)s” is live now, not version %(base)s; "
+                "compare with it and replace again."
+            )
+            % {"live": live_number, "title": assignment.title, "base": base_number}
+        )
+    given = {k: v for k, v in given_settings.items() if k in versions.VERSIONED_SETTINGS}
+    published = _nbgrader_publish(source)
+    changes = _changes(assignment, source, published, given)
+    number = (assignment.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    return AssignmentVersion.objects.create(
+        assignment=assignment,
+        number=number,
+        base_number=live_number,
+        given_settings={
+            k: v.isoformat() if isinstance(v, datetime) else v for k, v in given.items()
+        },
+        changes=changes.as_json(),
+        created_by=actor,
+        **_stored_notebooks(source, published),
+    )
+
+
+@transaction.atomic
+def start_version_check(*, version: AssignmentVersion) -> AssignmentVersion:
+    """The instructor confirmed the draft: it is checked next (and goes live if it passes)."""
+    version = AssignmentVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != AssignmentVersion.Status.DRAFT:
+        raise VersionRefused(
+            _("Version %(n)s is no longer a draft (%(status)s).")
+            % {"n": version.number, "status": version.get_status_display()}
+        )
+    version.status = AssignmentVersion.Status.CHECKING
+    version.save(update_fields=["status"])
+    return version
+
+
+@transaction.atomic
+def activate_assignment_version(*, version: AssignmentVersion) -> AssignmentVersion:
+    """Put a checked version live: its notebooks, grade cells and points, and the settings
+    given with it, become the assignment's; the version it replaces is retired. Attempts keep
+    the version they were made for. Rejected instead when another version went live while
+    this one was checked."""
+    assignment = Assignment.objects.select_for_update().get(pk=version.assignment_id)
+    version = AssignmentVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != AssignmentVersion.Status.CHECKING:
+        return version
+    live = assignment.live_version()
+    if live is not None and live.number != version.base_number:
+        return reject_assignment_version(
+            version=version,
+            reason=_(
+                "Version %(live)s went live while this one was checked; compare with it and "
+                "replace again."
+            )
+            % {"live": live.number},
+        )
+    now = timezone.now()
+    if live is not None:
+        live.status = AssignmentVersion.Status.RETIRED
+        live.save(update_fields=["status"])
+    version.status = AssignmentVersion.Status.LIVE
+    version.live_at = now
+    version.save(update_fields=["status", "live_at"])
+    fields = [
+        "source_sha256",
+        "release_sha256",
+        "grading_sha256",
+        "grade_cells",
+        "autograded_points",
+        "manual_points",
+    ]
+    for name in fields:
+        setattr(assignment, name, getattr(version, name))
+    assignment.max_points = version.notebook_points + assignment.rubric_points
+    for name, value in version.given_settings.items():
+        is_date = name in {"opens_at", "due_at"} and value is not None
+        setattr(assignment, name, datetime.fromisoformat(value) if is_date else value)
+    assignment.save(update_fields=[*fields, "max_points", *version.given_settings])
+    recompute_program_progress(program_id=assignment.module.program_id)
+    return version
+
+
+def reject_assignment_version(*, version: AssignmentVersion, reason: str) -> AssignmentVersion:
+    """The check found problems (or the version was overtaken): it never goes live."""
+    version.status = AssignmentVersion.Status.REJECTED
+    version.reason = reason
+    version.save(update_fields=["status", "reason"])
+    return version
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("submissions/<int:pk>/", api.submission_status, name="submission"),
     path("modules/<int:pk>/assignments/", api.publish_assignment, name="publish"),
     path("assignments/<int:pk>/publish-check/", api.publish_check_report, name="publish-check"),
+    path("assignments/<int:pk>/source/", api.replace_source, name="source"),
     path("submissions/<int:pk>/regrade/", api.regrade_submission, name="regrade"),
     path("assignments/<int:pk>/regrade/", api.regrade_assignment, name="regrade-assignment"),
     # late work: the late policy, cohort and personal extensions (submissions/late_api.py)

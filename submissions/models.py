@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment, Enrollment
+from courses.models import Assignment, AssignmentVersion, Enrollment
 
 if TYPE_CHECKING:
     from platform.models import User
@@ -36,6 +36,15 @@ class Submission(models.Model):
         FAILED = "failed", _("could not be graded")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
+    # The notebook version the attempt was made for: it is graded against that version's
+    # grading copy and grade cells, however often the notebook is replaced afterwards.
+    assignment_version = models.ForeignKey(
+        AssignmentVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+    )
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="submissions")
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
@@ -75,6 +84,23 @@ class Submission(models.Model):
     def is_settled(self) -> bool:
         """Whether the page can stop polling: grading finished one way or the other."""
         return self.status in {self.Status.GRADED, self.Status.FAILED}
+
+    @property
+    def grading_copy(self) -> "Assignment | AssignmentVersion":
+        """What the attempt is graded against (grading copy, grade cells, points): the version
+        it was made for; an attempt stored before versions existed uses the assignment's."""
+        return self.assignment_version or self.assignment
+
+    def manual_grade_cells(self) -> list[dict[str, Any]]:
+        """The manually graded cells of the attempt's own version."""
+        return self.grading_copy.manual_grade_cells()
+
+    @property
+    def max_points(self) -> Decimal:
+        """The attempt's maximum: its version's notebook points plus the assignment's rubric."""
+        if self.assignment_version is None:
+            return self.assignment.max_points
+        return self.assignment_version.notebook_points + self.assignment.rubric_points
 
 
 class GradingRun(models.Model):
@@ -131,6 +157,15 @@ class PublishCheck(models.Model):
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="publish_checks"
+    )
+    # The version checked; a new version of a published assignment goes live only when its
+    # check passes (docs/grading.md, "Replacing a published notebook").
+    version = models.ForeignKey(
+        AssignmentVersion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="publish_checks",
     )
     source_sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

@@ -92,7 +92,6 @@ def review_data(submission: Submission) -> dict[str, Any]:
         .first()
     )
     run = services.latest_run(submission)
-    assignment = submission.assignment
     return {
         "submission": submission.pk,
         "state": review.state if review else None,
@@ -107,13 +106,13 @@ def review_data(submission: Submission) -> dict[str, Any]:
         else [],
         "manual_cells": [
             {"grade_id": c["grade_id"], "kind": c["kind"], "max_points": Decimal(c["points"])}
-            for c in assignment.manual_grade_cells()
+            for c in submission.manual_grade_cells()
         ],
         "autograded_points": run.autograded_points if run else None,
         "raw_points": review.raw_points if review else None,
         "penalty_points": review.penalty_points if review else Decimal(0),
         "total_points": review.total_points if review else None,
-        "max_points": assignment.max_points,
+        "max_points": submission.max_points,
         "late_seconds": submission.late_seconds,
         "updated_at": review.updated_at if review else None,
         "released_at": review.released_at if review else None,
@@ -163,7 +162,8 @@ def submission_review(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def release_submission(request: Request, pk: int) -> Response:
     """Release: the participant now sees the total and the feedback, and is notified.
-    Releasing again changes nothing. 409 while autograding has not finished."""
+    Releasing again changes nothing. 409 while another grader holds the lease, while
+    autograding has not finished, or while the participant's grades are frozen."""
     user = api_user(request)
     submission = get_submission_for_grader(user, pk)
     try:

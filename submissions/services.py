@@ -14,11 +14,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.exceptions import AssignmentExists, PublishError
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
-from courses.exceptions import PublishError
 from courses.late import LatePolicy, LateResult, apply_late_policy
 from courses.models import (
     Assignment,
+    AssignmentVersion,
     Cohort,
     Deadline,
     Enrollment,
@@ -29,10 +30,12 @@ from courses.models import (
 )
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
+    draft_assignment_version,
     frozen_message,
     publish_assignment,
     record_released_grade,
     refresh_progress,
+    start_version_check,
 )
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
@@ -251,6 +254,7 @@ def _create_attempt(
 ) -> Submission:
     submission = Submission.objects.create(
         assignment=assignment,
+        assignment_version=assignment.live_version(),
         enrollment=enrollment,
         participant=participant,
         attempt_no=_next_attempt_no(assignment=assignment, participant=participant),
@@ -396,13 +400,8 @@ def save_review(
     Refused while a certificate relies on the participant's grades (see ``ensure_not_frozen``).
     """
     ensure_not_frozen(submission)
-    if lease_token is None:
-        leases.refuse_if_leased_by_other(grader=grader, submission=submission)
-    else:
-        leases.renew_lease(grader=grader, submission=submission, token=lease_token)
-    cells = {
-        c["grade_id"]: Decimal(c["points"]) for c in submission.assignment.manual_grade_cells()
-    }
+    leases.hold_lease(grader=grader, submission=submission, token=lease_token)
+    cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.manual_grade_cells()}
     for grade_id, value in points.items():
         if grade_id not in cells:
             raise ReviewInvalid(f"{grade_id!r} is not a manually graded cell of this assignment.")
@@ -453,8 +452,28 @@ def save_review(
 
 
 @transaction.atomic
-def release_review(*, grader: User, submission: Submission) -> Review:
-    """Release the grade: the participant now sees the total and the feedback."""
+def release_review(
+    *,
+    grader: User,
+    submission: Submission,
+    lease_token: str | None = None,
+    record_grade: bool = True,
+    notify: bool = True,
+) -> Review:
+    """Release the grade: the participant now sees the total and the feedback.
+
+    The one release: the grading screen, "release to N participants" and the API all come
+    here, so each path applies the same checks (docs/review.md, "Release"). Refused while
+    another grader holds the submission's lease, or the screen's own lease is lost
+    (``LeaseHeld``/``LeaseLost``, see ``leases.hold_lease``), while autograding has not
+    finished (``ReviewInvalid``) and while a certificate relies on the participant's grades
+    (``GradesFrozen``). Releasing a released review again changes nothing.
+
+    ``record_grade=False`` releases without recording ``courses.Grade`` (an earlier attempt
+    released in the same batch as a later one, see ``record_total``); ``notify=False`` leaves
+    the e-mail to the caller (one per participant for a batch).
+    """
+    leases.hold_lease(grader=grader, submission=submission, token=lease_token)
     run = latest_run(submission)
     if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
         raise ReviewInvalid(_("Wait until autograding has finished before releasing."))
@@ -467,8 +486,9 @@ def release_review(*, grader: User, submission: Submission) -> Review:
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
-    record_total(review=review, actor=grader, reason="Grade released")
-    transaction.on_commit(lambda: notify_release(review))
+    record_total(review=review, actor=grader, reason="Grade released", record_grade=record_grade)
+    if notify:
+        transaction.on_commit(lambda: notify_release(review))
     return review
 
 
@@ -515,7 +535,7 @@ def record_total(
     assignment = submission.assignment
     run = latest_run(submission)
     autograded = autograded_points_of(review, run)
-    max_points = assignment.max_points
+    max_points = submission.max_points
     late = apply_late_policy(
         raw=min(autograded + review.manual_points, max_points),
         max_points=max_points,
@@ -872,20 +892,56 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
 def publish_checked(
     *, module: Module, slug: str, title: str, source: bytes, **options: Any
 ) -> PublishCheck:
-    """Publish an assignment from an nbgrader source and queue its publish check in the worker.
+    """Publish a new assignment from an nbgrader source and queue its publish check in the
+    worker.
 
     Raises ``courses.exceptions.PublishError`` (with the cell and the problem) for a source
-    nbgrader would refuse; nothing is published then.
+    nbgrader would refuse, and ``AssignmentExists`` for a short name the module already uses
+    (replacing a notebook is ``replace_checked``); nothing is published then.
     """
     with transaction.atomic():
         assignment = publish_assignment(
             module=module, slug=slug, title=title, source=source, **options
         )
-        check = PublishCheck.objects.create(
-            assignment=assignment, source_sha256=assignment.source_sha256
-        )
-        transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
+        return _queue_check(assignment.versions.get(number=1))
+
+
+def _queue_check(version: AssignmentVersion) -> PublishCheck:
+    check = PublishCheck.objects.create(
+        assignment_id=version.assignment_id, version=version, source_sha256=version.source_sha256
+    )
+    transaction.on_commit(lambda: tasks.check_publication.enqueue(check.pk))
     return check
+
+
+@transaction.atomic
+def check_version(*, version: AssignmentVersion) -> PublishCheck:
+    """The instructor confirmed a drafted version: the worker checks it, and it replaces the
+    live notebook only if the check passes (``tasks.check_publication``)."""
+    return _queue_check(start_version_check(version=version))
+
+
+@transaction.atomic
+def replace_checked(
+    *,
+    actor: User,
+    assignment: Assignment,
+    source: bytes,
+    given_settings: Mapping[str, Any],
+    base_number: int | None = None,
+) -> tuple[AssignmentVersion, PublishCheck]:
+    """Replace an assignment's notebook in one step (the API): draft the next version and
+    queue its check; it goes live when the check passes. Dates and settings not given stay;
+    attempts keep the version they were made for (docs/grading.md)."""
+    version = draft_assignment_version(
+        actor=actor,
+        assignment=assignment,
+        source=source,
+        given_settings=given_settings,
+        base_number=base_number,
+    )
+    check = check_version(version=version)
+    return check.version or version, check
 
 
 def import_nbgrader_course(
@@ -911,7 +967,7 @@ def import_nbgrader_course(
                         due_at=due.get(source.assignment),
                     )
                 )
-            except PublishError as error:
+            except (PublishError, AssignmentExists) as error:
                 raise PublishError(
                     _("%(file)s: %(problem)s")
                     % {

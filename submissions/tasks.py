@@ -18,7 +18,9 @@ from django.db import close_old_connections, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from courses.models import AssignmentVersion
 from courses.nbgrader import GradeCell
+from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.models import (
@@ -99,6 +101,8 @@ def _heartbeat(run_id: int) -> Iterator[None]:
 def _grade(run: GradingRun) -> GradingReport:
     submission = run.submission
     assignment = submission.assignment
+    # The version the attempt was made for, however often the notebook was replaced since.
+    version = submission.grading_copy
     grade_cells = tuple(
         GradeCell(
             grade_id=c["grade_id"],
@@ -107,11 +111,11 @@ def _grade(run: GradingRun) -> GradingReport:
             cell_type=c.get("cell_type", "code"),
             cell_index=c["cell_index"],
         )
-        for c in assignment.grade_cells
+        for c in version.grade_cells
     )
     return grade_notebook(
         submission=read_blob(submission.notebook_sha256),
-        grading_notebook=read_blob(assignment.grading_sha256),
+        grading_notebook=read_blob(version.grading_sha256),
         grade_cells=grade_cells,
         data_files={
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
@@ -211,11 +215,12 @@ def check_publication(check_id: int) -> str:
     test with points. Anything else is a problem to show the instructor before participants
     meet it.
     """
-    check = PublishCheck.objects.select_related("assignment").filter(pk=check_id).first()
+    check = PublishCheck.objects.select_related("assignment", "version").filter(pk=check_id).first()
     if check is None or check.status != PublishCheck.Status.QUEUED:
         return "skipped"
     PublishCheck.objects.filter(pk=check.pk).update(status=PublishCheck.Status.RUNNING)
-    assignment = check.assignment
+    # The version checked (a replacement is not live yet), else the assignment's notebooks.
+    assignment = check.version or check.assignment
     grading = read_blob(assignment.grading_sha256)
     reports = {
         "reference": grade_notebook(
@@ -258,4 +263,16 @@ def check_publication(check_id: int) -> str:
         check.status = PublishCheck.Status.FAILED
     check.finished_at = timezone.now()
     check.save(update_fields=["report", "status", "finished_at"])
+    if check.version is not None:
+        _decide(check)
     return check.status
+
+
+def _decide(check: PublishCheck) -> None:
+    """A replacement notebook goes live only when its check passed (docs/grading.md)."""
+    assert check.version is not None
+    if check.status == PublishCheck.Status.PASSED:
+        activate_assignment_version(version=check.version)
+    elif check.version.status == AssignmentVersion.Status.CHECKING:
+        # The page and the API say why from the check's own report.
+        reject_assignment_version(version=check.version, reason="")

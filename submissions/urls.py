@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import gradebook_views, late_views, review_views, views
+from submissions import gradebook_views, late_views, publish_views, review_views, views
 from submissions.queue_urls import urlpatterns as queue_urlpatterns
 
 app_name = "submissions"
@@ -15,9 +15,14 @@ urlpatterns = [
     path("submissions/<int:pk>/regrade/", views.regrade, name="regrade"),
     path("assignments/<int:pk>/regrade/", views.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
-    path("modules/<int:pk>/publish/", views.publish, name="publish"),
+    path("modules/<int:pk>/publish/", publish_views.publish, name="publish"),
     path("modules/<int:pk>/import/", views.import_course, name="import-course"),
-    path("assignments/<int:pk>/publish-check/", views.publish_check, name="publish-check"),
+    path("assignments/<int:pk>/publish-check/", publish_views.publish_check, name="publish-check"),
+    path(
+        "assignments/<int:pk>/versions/<int:number>/confirm/",
+        publish_views.confirm_version,
+        name="confirm-version",
+    ),
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
     path("cohorts/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
     path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),

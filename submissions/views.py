@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -27,7 +26,7 @@ from courses.access import (
     get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
-    get_module_for_instructor,
+    get_module_for_publisher,
 )
 from courses.exceptions import CoursesError
 from courses.models import Assignment
@@ -38,7 +37,7 @@ from platform.types import AuthenticatedHttpRequest
 from submissions import cell_comments, services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
-from submissions.forms import ImportCourseForm, PublishForm, PurgeForm, ReviewForm, UploadForm
+from submissions.forms import ImportCourseForm, PurgeForm, ReviewForm, UploadForm
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
 from submissions.polling import grading_interval, poll_interval
@@ -225,7 +224,7 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     for score in review.scores.all() if review else []:
         initial[f"points__{score.grade_id}"] = score.points
         initial[f"comment__{score.grade_id}"] = score.comment
-    form = ReviewForm(request.POST or None, assignment=submission.assignment, initial=initial)
+    form = ReviewForm(request.POST or None, submission=submission, initial=initial)
     filters = filter_form(request.user, request.POST or request.GET).queue_filter()
     token = request.POST.get("lease_token", "")
     if request.method == "POST" and form.is_valid():
@@ -307,7 +306,7 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
     token = request.POST.get("lease_token")
     try:
-        states.release_one(grader=request.user, submission=submission, lease_token=token)
+        services.release_review(grader=request.user, submission=submission, lease_token=token)
     except SubmissionError as error:
         messages.error(request, error.message)
     else:
@@ -439,51 +438,9 @@ def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Publish an assignment into a module from an nbgrader source; the worker then checks it."""
-    module = get_module_for_instructor(request.user, pk)
-    form = PublishForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            check = services.publish_checked(
-                module=module,
-                slug=data["slug"],
-                title=data["title"],
-                source=data["source"].read(settings.NOTEBOOK_MAX_BYTES + 1),
-                opens_at=data["opens_at"],
-                due_at=data["due_at"],
-                max_attempts=data["max_attempts"],
-            )
-        except CoursesError as error:
-            form.add_error("source", error.message)
-        else:
-            messages.success(request, _("Published. The worker is checking the assignment now."))
-            return redirect("submissions:publish-check", pk=check.assignment_id)
-    return render(
-        request,
-        "submissions/publish.html",
-        {"module": module, "form": form},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_GET
-@login_required
-def publish_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_instructor(request.user, pk)
-    check = assignment.publish_checks.first()
-    context = {"assignment": assignment, "check": check}
-    if request.htmx:
-        return render(request, "submissions/publish_check.html#report", context)
-    return render(request, "submissions/publish_check.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
 def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Import an nbgrader course (zip of its source notebooks, optional gradebook) into a module."""
-    module = get_module_for_instructor(request.user, pk)
+    module = get_module_for_publisher(request.user, pk)
     form = ImportCourseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -148,6 +148,17 @@ def refuse_if_leased_by_other(*, grader: User, submission: Submission) -> None:
         raise _held_by_other(lease)
 
 
+def hold_lease(*, grader: User, submission: Submission, token: str | None) -> None:
+    """A write's lease check, inside the write's transaction: with a token (the grading screen)
+    the grader's lease must still be valid and is renewed (``LeaseLost`` otherwise); without
+    one (scripts, API clients) the write is refused while another grader holds the submission
+    (``LeaseHeld``)."""
+    if token is None:
+        refuse_if_leased_by_other(grader=grader, submission=submission)
+    else:
+        renew_lease(grader=grader, submission=submission, token=token)
+
+
 def current_lease(submission: Submission) -> GradingLease | None:
     """The submission's lease if someone holds it now (for display; takes no lock)."""
     lease = GradingLease.objects.select_related("holder").filter(submission=submission).first()

@@ -4,9 +4,9 @@ A grader saves drafts, then marks the review *ready* (complete: autograding fini
 manually graded cell scored). Nothing a participant can see changes until release. Releasing
 an assignment releases every ready review in the cohorts the releaser grades, all in one
 transaction, and sends each participant one notification (after commit), however many of
-their attempts were released. The single-submission release of the grading screen
-(``services.release_review``) still exists: it takes a draft or ready review straight to
-released.
+their attempts were released. Every release, one or many, goes through
+``services.release_review`` (the lease, autograding and freeze checks live there); the grading
+screen's single release takes a draft or ready review straight to released.
 """
 
 from collections.abc import Iterable
@@ -16,27 +16,21 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Assignment, GradeFreeze
+from courses.models import Assignment
 from platform.models import User
-from submissions.exceptions import ReviewInvalid
+from submissions import services
+from submissions.exceptions import ReviewInvalid, SubmissionError
 from submissions.models import GradingRun, Review, Submission
 from submissions.notifications import notify_release
-from submissions.reviewing.leases import refuse_if_leased_by_other, renew_lease
+from submissions.reviewing.leases import hold_lease
 from submissions.reviewing.queue import grading_cohorts
-from submissions.services import latest_run, record_total, release_review
-
-
-def _hold(*, grader: User, submission: Submission, lease_token: str | None) -> None:
-    if lease_token is None:
-        refuse_if_leased_by_other(grader=grader, submission=submission)
-    else:
-        renew_lease(grader=grader, submission=submission, token=lease_token)
+from submissions.services import latest_run
 
 
 @transaction.atomic
 def mark_ready(*, grader: User, submission: Submission, lease_token: str | None = None) -> Review:
     """The grader says the review is complete and may be released."""
-    _hold(grader=grader, submission=submission, lease_token=lease_token)
+    hold_lease(grader=grader, submission=submission, token=lease_token)
     review = Review.objects.select_for_update().filter(submission=submission).first()
     if review is None:
         raise ReviewInvalid(_("Save the review before marking it ready."))
@@ -47,9 +41,7 @@ def mark_ready(*, grader: User, submission: Submission, lease_token: str | None 
         raise ReviewInvalid(_("Wait until autograding has finished before marking it ready."))
     scored = set(review.scores.values_list("grade_id", flat=True))
     missing = [
-        c["grade_id"]
-        for c in submission.assignment.manual_grade_cells()
-        if c["grade_id"] not in scored
+        c["grade_id"] for c in submission.manual_grade_cells() if c["grade_id"] not in scored
     ]
     if missing:
         raise ReviewInvalid(
@@ -69,7 +61,7 @@ def reopen_review(
     *, grader: User, submission: Submission, lease_token: str | None = None
 ) -> Review:
     """Back from ready to draft (marked ready by mistake, or something to check again)."""
-    _hold(grader=grader, submission=submission, lease_token=lease_token)
+    hold_lease(grader=grader, submission=submission, token=lease_token)
     review = Review.objects.select_for_update().filter(submission=submission).first()
     if review is None or not review.is_ready:
         raise ReviewInvalid(_("Only a review that is ready can go back to draft."))
@@ -77,13 +69,6 @@ def reopen_review(
     review.ready_at = None
     review.save(update_fields=["state", "ready_at"])
     return review
-
-
-@transaction.atomic
-def release_one(*, grader: User, submission: Submission, lease_token: str | None = None) -> Review:
-    """Release one review from the grading screen (draft or ready), holding the lease."""
-    _hold(grader=grader, submission=submission, lease_token=lease_token)
-    return release_review(grader=grader, submission=submission)
 
 
 def ready_reviews(*, user: User, assignment: Assignment) -> models.QuerySet[Review]:
@@ -103,7 +88,11 @@ def ready_reviews(*, user: User, assignment: Assignment) -> models.QuerySet[Revi
 class ReleaseResult:
     reviews: int
     participants: int
-    skipped: int = 0  # ready, but being autograded again or frozen: they wait for the next release
+    # Ready, but refused by the release (being autograded again, open in another grader's
+    # lease, frozen grades): they wait for the next release. ``reasons``: each refusal's
+    # message, once.
+    skipped: int = 0
+    reasons: tuple[str, ...] = ()
 
 
 @transaction.atomic
@@ -114,6 +103,9 @@ def release_ready_reviews(
 
     Reviews that are no longer ready (released meanwhile, sent back to draft) are skipped, so
     a confirmation page that went stale never releases something its reader did not see.
+    Each review goes through ``services.release_review``; a participant's reviews are released
+    together or wait together (one refusal keeps all of theirs ready), in attempt order, and
+    only the latest records the grade, so a certificate the latest completes rests on it.
     """
     ids = [int(pk) for pk in review_ids]
     reviews = list(
@@ -122,41 +114,36 @@ def release_ready_reviews(
         .select_for_update(of=("self",))
         .select_related("submission__enrollment")
     )
-    now = timezone.now()
-    latest_per_participant: dict[int, Review] = {}
+    per_participant: dict[int, list[Review]] = {}
+    for review in sorted(
+        reviews, key=lambda r: (r.submission.participant_id, r.submission.attempt_no)
+    ):
+        per_participant.setdefault(review.submission.participant_id, []).append(review)
+    released: list[Review] = []
     skipped = 0
-    # Attempts in order: a participant's grade is their latest released attempt's, so the
-    # earlier ones of this batch are released without recording a grade (and a certificate
-    # the latest one completes rests on the latest, not on an earlier attempt).
-    reviews.sort(key=lambda r: (r.submission.participant_id, r.submission.attempt_no))
-    frozen = set(
-        GradeFreeze.objects.filter(
-            enrollment_id__in={r.submission.enrollment_id for r in reviews}, lifted_at__isnull=True
-        ).values_list("enrollment_id", flat=True)
-    )
-    releasable = []
-    for review in reviews:
-        run = latest_run(review.submission)
-        if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
-            # Graded again after it was marked ready: its total is not known yet.
-            skipped += 1
-        elif review.submission.enrollment_id in frozen:
-            # A certificate rests on this participant's grades: a coordinator must unfreeze
-            # them first (docs/review.md, "Freezing grades"); the others are released.
-            skipped += 1
+    reasons: dict[str, None] = {}
+    for group in per_participant.values():
+        try:
+            with transaction.atomic():
+                latest = [
+                    services.release_review(
+                        grader=actor,
+                        submission=review.submission,
+                        record_grade=review is group[-1],
+                        notify=False,
+                    )
+                    for review in group
+                ][-1]
+        except SubmissionError as refusal:
+            skipped += len(group)
+            reasons[refusal.message] = None
         else:
-            releasable.append(review)
-            latest_per_participant[review.submission.participant_id] = review
-    for review in releasable:
-        review.state = Review.State.RELEASED
-        review.released_at = now
-        review.save(update_fields=["state", "released_at"])
-        is_latest = latest_per_participant[review.submission.participant_id] is review
-        record_total(review=review, actor=actor, reason="Grade released", record_grade=is_latest)
-    for review in latest_per_participant.values():
+            released.append(latest)
+    for review in released:
         transaction.on_commit(lambda review=review: notify_release(review))  # type: ignore[misc]
     return ReleaseResult(
         reviews=len(reviews) - skipped,
-        participants=len(latest_per_participant),
+        participants=len(released),
         skipped=skipped,
+        reasons=tuple(reasons),
     )

@@ -77,6 +77,19 @@ def test_a_broken_source_aborts_the_whole_import_and_names_the_notebook(
     assert not Assignment.objects.filter(module=module).exists()
 
 
+def test_importing_again_replaces_nothing_and_names_the_notebook_whose_assignment_exists(
+    module: Any, tmp_path: Path
+) -> None:
+    course = write_course(tmp_path / "course")
+    call_command("import_nbgrader_course", str(course), module=module.pk, stdout=StringIO())
+    Assignment.objects.filter(module=module, slug="ps1").update(max_attempts=2)
+    with pytest.raises(CommandError, match=r"ps1/squares.ipynb: The module already has"):
+        call_command("import_nbgrader_course", str(course), module=module.pk, stdout=StringIO())
+    assert Assignment.objects.filter(module=module).count() == 3
+    assert Assignment.objects.get(module=module, slug="ps1").max_attempts == 2
+    assert PublishCheck.objects.count() == 3
+
+
 def test_a_directory_that_is_not_a_course_is_refused(module: Any, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no source/ directory"):
         call_command("import_nbgrader_course", str(tmp_path), module=module.pk, stdout=StringIO())

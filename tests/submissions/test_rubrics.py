@@ -10,7 +10,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
 
 from courses.models import Assignment, Grade
-from submissions import review_views, rubrics
+from submissions import review_views, rubrics, services
 from submissions.exceptions import GradesFrozen, RubricInvalid
 from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
 from submissions.reviewing.anonymity import participant_label
@@ -569,14 +569,17 @@ def test_republishing_the_notebook_keeps_the_rubric_points(
 ) -> None:
     import nbformat
 
-    from courses.services import publish_assignment
+    from courses.services import activate_assignment_version, draft_assignment_version
     from tests.helpers import tiny_source_notebook
 
     basic_rubric(assignment, instructor)
-    again = publish_assignment(
-        module=assignment.module,
-        slug=assignment.slug,
-        title="Squares, fixed",
+    version = draft_assignment_version(
+        actor=instructor,
+        assignment=assignment,
         source=nbformat.writes(tiny_source_notebook()).encode(),
+        given_settings={"title": "Squares, fixed"},
     )
-    assert (again.pk, again.rubric_points, again.max_points) == (assignment.pk, D(10), D(15))
+    services.check_version(version=version)
+    activate_assignment_version(version=version)
+    again = type(assignment).objects.get(pk=assignment.pk)
+    assert (again.title, again.rubric_points, again.max_points) == ("Squares, fixed", D(10), D(15))

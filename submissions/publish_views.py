@@ -1,0 +1,135 @@
+"""Publishing pages: publish a new assignment, replace a published notebook (see what changes,
+then confirm), and the worker's publish check (docs/grading.md, "Replacing a published
+notebook")."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.access import (
+    get_assignment_for_instructor,
+    get_assignment_for_publisher,
+    get_module_for_publisher,
+)
+from courses.exceptions import AssignmentExists, CoursesError
+from courses.models import Assignment, AssignmentVersion, Module
+from courses.services import draft_assignment_version
+from courses.versions import change_lines
+from platform.types import AuthenticatedHttpRequest
+from submissions import services
+from submissions.forms import PublishForm
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Publish a new assignment into a module from an nbgrader source (the worker then checks
+    it), or, with "replace", draft the next version of an existing one and show what changes
+    before the instructor confirms."""
+    module = get_module_for_publisher(request.user, pk)
+    form = PublishForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        source = form.cleaned_data["source"].read(settings.NOTEBOOK_MAX_BYTES + 1)
+        if form.cleaned_data["replace"]:
+            return _draft(request, module, form, source)
+        try:
+            check = services.publish_checked(
+                module=module, source=source, actor=request.user, **form.new_assignment()
+            )
+        except AssignmentExists as error:
+            form.add_error("slug", error.message)
+            form.add_error("replace", _("Tick this to replace that assignment's notebook."))
+        except CoursesError as error:
+            form.add_error("source", error.message)
+        else:
+            messages.success(request, _("Published. The worker is checking the assignment now."))
+            return redirect("submissions:publish-check", pk=check.assignment_id)
+    return _page(request, module, form)
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    module: Module,
+    form: PublishForm,
+    version: AssignmentVersion | None = None,
+) -> HttpResponse:
+    context = {
+        "module": module,
+        "form": form,
+        "version": version,
+        "changes": change_lines(version.changes) if version else [],
+    }
+    return render(request, "submissions/publish.html", context, status=400 if form.errors else 200)
+
+
+def _draft(
+    request: AuthenticatedHttpRequest, module: Module, form: PublishForm, source: bytes
+) -> HttpResponse:
+    assignment = module.assignments.filter(slug=form.cleaned_data["slug"]).first()
+    if assignment is None:
+        form.add_error(
+            "slug",
+            _("No assignment of this module has this short name; untick “Replace” to publish it."),
+        )
+        return _page(request, module, form)
+    try:
+        version = draft_assignment_version(
+            actor=request.user,
+            assignment=assignment,
+            source=source,
+            given_settings=form.given_settings(),
+        )
+    except CoursesError as error:
+        form.add_error("source", error.message)
+        return _page(request, module, form)
+    return _page(request, module, form, version)
+
+
+@require_POST
+@login_required
+def confirm_version(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """The instructor saw the changes and confirms: the worker checks the new version, which
+    replaces the live notebook only if the check passes."""
+    assignment = get_assignment_for_publisher(request.user, pk)
+    version = get_object_or_404(assignment.versions, number=number)
+    try:
+        services.check_version(version=version)
+    except CoursesError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Version %(n)s is being checked; it replaces the live notebook when the check "
+                "passes."
+            )
+            % {"n": version.number},
+        )
+    return redirect("submissions:publish-check", pk=assignment.pk)
+
+
+@require_GET
+@login_required
+def publish_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_instructor(request.user, pk)
+    check = assignment.publish_checks.select_related("version").first()
+    version = check.version if check else None
+    context = {
+        "assignment": assignment,
+        "check": check,
+        "version": version,
+        "live": _live_number(assignment),
+        "changes": change_lines(version.changes) if version else [],
+    }
+    if request.htmx:
+        return render(request, "submissions/publish_check.html#report", context)
+    return render(request, "submissions/publish_check.html", context)
+
+
+def _live_number(assignment: Assignment) -> int | None:
+    live = assignment.live_version()
+    return live.number if live else None
