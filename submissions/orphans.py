@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db.models import Model, Q
 
-from courses.models import Assignment
+from courses.models import Assignment, AssignmentVersion
 from platform.blobs import sweep_orphans
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 
@@ -27,6 +27,10 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (Assignment, "source_sha256", Q()),
     (Assignment, "release_sha256", Q()),
     (Assignment, "grading_sha256", Q()),
+    # Every version of a notebook is kept: attempts are graded again against their own.
+    (AssignmentVersion, "source_sha256", Q()),
+    (AssignmentVersion, "release_sha256", Q()),
+    (AssignmentVersion, "grading_sha256", Q()),
     (PublishCheck, "source_sha256", Q()),
     (Submission, "notebook_sha256", Q()),
     (SubmissionFile, "sha256", Q(purged_at__isnull=True)),
