@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import (
     Assignment,
@@ -42,19 +44,44 @@ def get_assignment_for_user(user: User, pk: int) -> Assignment:
 
 
 def get_assignment_for_instructor(user: User, pk: int) -> Assignment:
-    """An assignment of a program in which the user teaches a cohort."""
+    """An assignment (published or not) of a program in which the user grades a cohort
+    (``Cohort.objects.graded_by``: instructors, the program's coordinators, staff)."""
     return get_object_or_404(
-        Assignment.objects.filter(module__program__cohorts__instructors=user)
-        .select_related("module__program")
-        .distinct(),
+        Assignment.objects.filter(
+            module__program__in=Cohort.objects.graded_by(user).values("program_id")
+        ).select_related("module__program"),
         pk=pk,
     )
 
 
+def require_assignment_manager(user: User, assignment: Assignment) -> None:
+    """Settings of the assignment itself (late policy, cut-off, rubric, comment bank, regrade
+    window, review settings, re-running all its attempts) reach every cohort of its program:
+    only someone who grades every cohort with participants may change them (staff, the
+    program's coordinators, an instructor of all of them). Anyone else who may see the
+    assignment gets a 403 naming the cohorts out of their reach (docs/review.md)."""
+    if reason := assignment_manager_refusal(user, assignment):
+        raise PermissionDenied(reason)
+
+
+def assignment_manager_refusal(user: User, assignment: Assignment) -> str:
+    """Why ``require_assignment_manager`` refuses the user (empty when it does not), for
+    pages that show the reason instead of a form."""
+    beyond = [cohort.name for cohort in assignment.cohorts_out_of_reach(user)]
+    if not beyond:
+        return ""
+    return ngettext(
+        "This belongs to the assignment and so reaches every cohort of its program; you do "
+        "not grade cohort %(cohorts)s, so the program's coordinators must change it.",
+        "This belongs to the assignment and so reaches every cohort of its program; you do "
+        "not grade cohorts %(cohorts)s, so the program's coordinators must change it.",
+        len(beyond),
+    ) % {"cohorts": ", ".join(beyond)}
+
+
 def get_cohort_for_instructor(user: User, pk: int) -> Cohort:
-    """A cohort the user teaches; coordinators see every cohort."""
-    cohorts = Cohort.objects.all() if user.is_coordinator else Cohort.objects.taught_by(user)
-    return get_object_or_404(cohorts.select_related("program"), pk=pk)
+    """A cohort the user grades (``Cohort.objects.graded_by``)."""
+    return get_object_or_404(Cohort.objects.graded_by(user).select_related("program"), pk=pk)
 
 
 def get_certificate_for_holder(user: User, code: str) -> Certificate:
@@ -84,28 +111,29 @@ def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
 
 
 def get_module_for_instructor(user: User, pk: int) -> Module:
-    """A module of a program in which the user teaches a cohort (or any, for coordinators)."""
-    modules = Module.objects.select_related("program")
-    if not user.is_coordinator:
-        modules = modules.filter(program__cohorts__instructors=user).distinct()
-    return get_object_or_404(modules, pk=pk)
+    """A module of a program in which the user grades a cohort (``Cohort.objects.graded_by``)."""
+    return get_object_or_404(
+        Module.objects.filter(
+            program__in=Cohort.objects.graded_by(user).values("program_id")
+        ).select_related("program"),
+        pk=pk,
+    )
 
 
 def get_cohort_for_certificates(user: User, pk: int) -> Cohort:
     """A cohort whose certificates the user may see: staff, the program's coordinators, and
     the cohort's own instructors (read-only). Anyone else, including instructors of other
     cohorts, gets a 404."""
-    cohorts = Cohort.objects.select_related("program__institution")
-    if not user.is_coordinator:
-        cohorts = cohorts.filter(Q(instructors=user) | Q(program__coordinators=user)).distinct()
-    return get_object_or_404(cohorts, pk=pk)
+    return get_object_or_404(
+        Cohort.objects.graded_by(user).select_related("program__institution"), pk=pk
+    )
 
 
 def require_certificate_manager(user: User, cohort: Cohort) -> None:
     """Issue, approve, revoke and re-issue are for coordinators; the cohort's instructors, who
     may see the list, get a 403 (they know the cohort exists)."""
     if not cohort.program.is_coordinated_by(user):
-        raise PermissionDenied("Only the program's coordinators manage its certificates.")
+        raise PermissionDenied(_("Only the program's coordinators manage its certificates."))
 
 
 def get_certificate_in_cohort(cohort: Cohort, pk: int) -> Certificate:

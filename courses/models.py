@@ -84,16 +84,34 @@ class Program(models.Model):
         return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
 
     def is_graded_by(self, user: "User") -> bool:
-        """Staff grade every program; instructors the programs in which they teach a cohort
-        (``Program.coordinators`` alone do not: they do not grade)."""
-        if not user.is_active:
-            return False
-        return user.is_coordinator or self.cohorts.filter(instructors=user).exists()
+        """Whether the user grades a cohort of the program (``CohortQuerySet.graded_by``)."""
+        return Cohort.objects.graded_by(user).filter(program=self).exists()
 
 
 class CohortQuerySet(models.QuerySet["Cohort"]):
     def taught_by(self, user: "User") -> "CohortQuerySet":
         return self.filter(instructors=user)
+
+    def graded_by(self, user: "User") -> "CohortQuerySet":
+        """The cohorts whose work the user sees and grades: every cohort for staff, else the
+        cohorts the user teaches and every cohort of the programs the user coordinates
+        (``Program.coordinators``).
+
+        The one rule behind the grading queue, the grading screen, the gradebook and the
+        assignment pages (late work, rubric, publish check, review settings), so whatever
+        one of them lists, the others open (docs/review.md, "Who sees what").
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        teaches = Cohort.instructors.through.objects.filter(
+            cohort_id=models.OuterRef("pk"), user_id=user.pk
+        )
+        coordinates = Program.coordinators.through.objects.filter(
+            program_id=models.OuterRef("program_id"), user_id=user.pk
+        )
+        return self.filter(models.Exists(teaches) | models.Exists(coordinates))
 
 
 class Cohort(models.Model):
@@ -168,7 +186,8 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         return self.filter(published_at__isnull=False)
 
     def visible_to(self, user: "User") -> "AssignmentQuerySet":
-        """Published assignments of the programs the user is enrolled in or teaches."""
+        """Published assignments of the programs the user is enrolled in or grades a cohort
+        of (``CohortQuerySet.graded_by``)."""
         return (
             self.published()
             .filter(
@@ -176,7 +195,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
                     module__program__cohorts__enrollments__user=user,
                     module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
                 )
-                | Q(module__program__cohorts__instructors=user)
+                | Q(module__program__in=Cohort.objects.graded_by(user).values("program_id"))
             )
             .distinct()
         )
@@ -312,6 +331,22 @@ class Assignment(models.Model):
     def hides_identities(self) -> bool:
         """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
         return self.anonymous_grading and self.identities_revealed_at is None
+
+    def cohorts_out_of_reach(self, user: "User") -> "CohortQuerySet":
+        """The cohorts a change of this assignment's own settings reaches that the user does
+        not grade: the program's cohorts with participants, less ``Cohort.objects.graded_by``.
+
+        An assignment is shared by every cohort of its program, so its late policy, cut-off,
+        rubric, review settings and a re-run of all its attempts reach them all; only someone
+        responsible for each of them may change those (empty: the user may). Cohorts without
+        participants have nobody to reach. See docs/review.md, "Settings of an assignment".
+        """
+        return (
+            Cohort.objects.filter(program_id=self.module.program_id)
+            .filter(models.Exists(Enrollment.objects.filter(cohort_id=models.OuterRef("pk"))))
+            .exclude(pk__in=Cohort.objects.graded_by(user).values("pk"))
+            .order_by("name", "pk")
+        )
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return [cell for cell in self.grade_cells if cell["kind"] in {"manual", "task"}]

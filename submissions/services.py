@@ -300,7 +300,7 @@ def rerun_grading(*, actor: User, submissions: Iterable[Submission]) -> list[Gra
 
 
 def regrade_targets(*, grader: User, assignment: Assignment, only_failed: bool) -> list[Submission]:
-    """The latest attempt of each participant, in the cohorts the grader teaches."""
+    """The latest attempt of each participant, in the cohorts the grader grades."""
     latest: dict[int, Submission] = {}
     for submission in (
         Submission.objects.gradable_by(grader)
@@ -574,11 +574,16 @@ class FrozenGrade:
 
 @dataclass(frozen=True)
 class LateRecomputation:
-    """What a late-policy change or an extension did to released grades: how many were
-    recomputed, and the frozen ones left behind (``stale_frozen_grades``, after the change)."""
+    """What a late-policy change or an extension did to released grades: the reviews whose
+    totals were recorded again (so the answer can name every participant it reached), and
+    the frozen ones left behind (``stale_frozen_grades``, after the change)."""
 
-    recomputed: int
+    recorded: tuple[Review, ...]
     skipped_frozen: tuple[FrozenGrade, ...]
+
+    @property
+    def recomputed(self) -> int:
+        return len(self.recorded)
 
 
 @dataclass(frozen=True)
@@ -670,14 +675,16 @@ def change_late_policy(
     )
     released = list(
         Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
-        .select_related("submission__assignment", "submission__enrollment")
+        .select_related(
+            "submission__assignment", "submission__enrollment", "submission__participant"
+        )
         .order_by("pk")
     )
     frozen = _frozen_enrollments(r.submission.enrollment_id for r in released)
     due = [r for r in released if r.submission.enrollment_id not in frozen]
-    count = record_released_again(reviews=due, actor=actor, reason="Late policy changed")
+    record_released_again(reviews=due, actor=actor, reason="Late policy changed")
     return LateRecomputation(
-        recomputed=count,
+        recorded=tuple(due),
         skipped_frozen=tuple(stale_frozen_grades(assignment=assignment)),
     )
 
@@ -724,7 +731,7 @@ def grant_extension(
         reason="Extension granted",
     )
     return ExtensionGrant(
-        recomputed=result.recomputed, skipped_frozen=result.skipped_frozen, extension=extension
+        recorded=result.recorded, skipped_frozen=result.skipped_frozen, extension=extension
     )
 
 
@@ -801,13 +808,15 @@ def _recompute_deadlines(
             moved.append(submission.pk)
     released = list(
         Review.objects.filter(submission_id__in=moved, state=Review.State.RELEASED)
-        .select_related("submission__assignment", "submission__enrollment")
+        .select_related(
+            "submission__assignment", "submission__enrollment", "submission__participant"
+        )
         .order_by("pk")
     )
-    count = record_released_again(reviews=released, actor=actor, reason=reason)
+    record_released_again(reviews=released, actor=actor, reason=reason)
     scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
     skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []
-    return LateRecomputation(recomputed=count, skipped_frozen=tuple(skipped))
+    return LateRecomputation(recorded=tuple(released), skipped_frozen=tuple(skipped))
 
 
 @transaction.atomic
