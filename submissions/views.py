@@ -32,7 +32,7 @@ from courses.access import (
     require_assignment_manager,
 )
 from courses.exceptions import CoursesError
-from courses.models import Assignment
+from courses.models import Assignment, Enrollment
 from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
@@ -75,6 +75,10 @@ def _assignment_page(
         "assignment": assignment,
         "attempts": attempts,
         "form": form,
+        # The program page is the participant's progress: linked for participants only.
+        "enrolled": Enrollment.objects.current()
+        .filter(user=request.user, cohort__program_id=assignment.module.program_id)
+        .exists(),
         "teaches": teaches,
         "settings_refusal": assignment_manager_refusal(request.user, assignment) if teaches else "",
     }
