@@ -38,6 +38,11 @@ class ExtensionInvalid(SubmissionError):
     pass
 
 
+class AssignmentOutOfReach(SubmissionError):
+    """A setting of the assignment itself would reach cohorts the actor does not grade (the
+    message names them; see ``courses.access.require_assignment_manager``)."""
+
+
 class ExtensionRevoked(ExtensionInvalid):
     """The extension was revoked already (the message says by whom and when)."""
 

@@ -36,6 +36,7 @@ from submissions.models import (
     Submission,
 )
 from submissions.services import (
+    ensure_assignment_manager,
     ensure_not_frozen,
     manual_points_of,
     record_released_again,
@@ -139,7 +140,9 @@ def save_rubric(
     *, assignment: Assignment, actor: User, criteria: Sequence[CriterionInput]
 ) -> RubricChange:
     """Save the assignment's rubric: edit the current version in place while no review uses
-    it, else create the next version and re-score the reviews onto it."""
+    it, else create the next version and re-score the reviews onto it. Refused
+    (``AssignmentOutOfReach``) for an actor who does not grade every cohort it reaches."""
+    ensure_assignment_manager(actor=actor, assignment=assignment)
     validate_criteria(criteria)
     rubric, _created = Rubric.objects.get_or_create(assignment=assignment)
     rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)

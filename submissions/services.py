@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.access import assignment_manager_refusal
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.exceptions import PublishError
 from courses.late import LatePolicy, LateResult, apply_late_policy
@@ -45,6 +46,7 @@ from submissions.datafiles import (
 )
 from submissions.exceptions import (
     AssignmentClosed,
+    AssignmentOutOfReach,
     AttemptsExhausted,
     DataFilesInvalid,
     ExtensionInvalid,
@@ -652,13 +654,23 @@ def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
     )
 
 
+def ensure_assignment_manager(*, actor: User, assignment: Assignment) -> None:
+    """The services' side of ``courses.access.require_assignment_manager``: a change of the
+    assignment's own settings reaches every cohort of its program, so it is refused unless
+    the actor grades all of them that have participants (docs/review.md)."""
+    if reason := assignment_manager_refusal(actor, assignment):
+        raise AssignmentOutOfReach(reason)
+
+
 @transaction.atomic
 def change_late_policy(
     *, assignment: Assignment, actor: User, policy: LatePolicy, cutoff_at: datetime | None
 ) -> LateRecomputation:
     """Change an assignment's late policy and recompute every released grade under it (each
     change is a GradeEvent). Grades a certificate relies on are skipped; the result lists
-    them with the points the new policy would give."""
+    them with the points the new policy would give. Refused (``AssignmentOutOfReach``) for
+    an actor who does not grade every cohort it reaches."""
+    ensure_assignment_manager(actor=actor, assignment=assignment)
     assignment.late_grace_minutes = policy.grace_minutes
     assignment.late_penalty_percent = policy.percent_per_unit
     assignment.late_penalty_unit = policy.unit

@@ -298,3 +298,39 @@ def test_someone_who_grades_no_cohort_of_the_program_still_gets_404(
 def test_a_participant_gets_404(world: World, enrolled: User, client_for: Any) -> None:
     for write in writes(world.assignment):
         assert send(enrolled, client_for, write).status_code == 404, write[0]
+
+
+def test_the_services_refuse_it_too(world: World, other_instructor: User) -> None:
+    """Code that calls the services directly (commands, tasks) meets the same rule."""
+    from courses.late import LatePolicy
+    from submissions import rubrics
+    from submissions.exceptions import AssignmentOutOfReach
+    from submissions.reviewing import anonymity
+
+    before = snapshot(world)
+    with pytest.raises(AssignmentOutOfReach, match=A_NAME):
+        services.change_late_policy(
+            assignment=world.assignment,
+            actor=other_instructor,
+            policy=LatePolicy(percent_per_unit=Decimal(100)),
+            cutoff_at=None,
+        )
+    with pytest.raises(AssignmentOutOfReach, match=A_NAME):
+        rubrics.save_rubric(
+            assignment=world.assignment,
+            actor=other_instructor,
+            criteria=[
+                rubrics.CriterionInput(
+                    title="Clarity",
+                    levels=(rubrics.LevelInput("Good", Decimal(1), Decimal(1)),),
+                )
+            ],
+        )
+    with pytest.raises(AssignmentOutOfReach, match=A_NAME):
+        anonymity.set_review_settings(
+            actor=other_instructor,
+            assignment=world.assignment,
+            posting_policy="on_release",
+            anonymous_grading=True,
+        )
+    assert snapshot(world) == before
