@@ -99,7 +99,7 @@ class CohortQuerySet(models.QuerySet["Cohort"]):
 
         The one rule behind the grading queue, the grading screen, the gradebook and the
         assignment pages (late work, rubric, publish check, review settings), so whatever
-        one of them lists, the others open (docs/review.md, "Who sees what").
+        one of them lists, the others open (docs/review.md, "Who grades what").
         """
         if not user.is_active:
             return self.none()

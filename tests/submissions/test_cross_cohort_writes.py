@@ -256,6 +256,8 @@ def test_a_change_across_cohorts_names_everyone_it_recomputed(
         ("Ada Lovelace", A_NAME),
         ("Grace Hopper", "2027/28"),
     ]
+    # 26 hours late, 20 % of 5 points per started day: 5 - 2 for both.
+    assert {g["total_points"] for g in answer["recomputed_grades"]} == {"3.00"}
     page = client_for(coordinator).post(
         reverse("submissions:late-policy", args=[world.assignment.pk]),
         {**POLICY, "percent_per_unit": "30"},
