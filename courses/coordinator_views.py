@@ -34,11 +34,7 @@ from platform.types import AuthenticatedHttpRequest
 @login_required
 def cohort_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The cohorts whose certificates the user may see, with what waits for a decision."""
-    cohorts = Cohort.objects.select_related("program")
-    if not request.user.is_coordinator:
-        cohorts = cohorts.filter(
-            Q(instructors=request.user) | Q(program__coordinators=request.user)
-        ).distinct()
+    cohorts = Cohort.objects.graded_by(request.user).select_related("program")
     cohorts = cohorts.annotate(
         valid=Count(
             "enrollments__certificates",
@@ -72,7 +68,6 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             .filter(module__program_id=cohort.program_id)
             .select_related("module")
             .order_by("module__order", "order", "pk"),
-            "can_grade": cohort.program.is_graded_by(request.user),
         },
         status=200 if valid else 400,
     )

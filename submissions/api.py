@@ -27,6 +27,7 @@ from courses.access import (
     get_assignment_for_user,
     get_enrollment_for_participant,
     get_module_for_publisher,
+    require_assignment_manager,
 )
 from courses.exceptions import AssignmentExists, CoursesError, VersionRefused
 from courses.models import Assignment
@@ -335,12 +336,17 @@ def regrade_submission(request: Request, pk: int) -> Response:
     return Response({"queued": len(runs)}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(request=RegradeInputSerializer, responses={202: RegradeOutputSerializer})
+@extend_schema(
+    request=RegradeInputSerializer,
+    responses={202: RegradeOutputSerializer, 403: OpenApiTypes.OBJECT},
+)
 @api_view(["POST"])
 def regrade_assignment(request: Request, pk: int) -> Response:
-    """Grade every latest attempt (or only the failed ones) of an assignment again."""
+    """Grade every latest attempt (or only the failed ones) of an assignment again: it
+    reaches every cohort, so only someone who grades them all may (403 with the reason)."""
     user = api_user(request)
     assignment = get_assignment_for_instructor(user, pk)
+    require_assignment_manager(user, assignment)
     options = RegradeInputSerializer(data=request.data)
     options.is_valid(raise_exception=True)
     targets = services.regrade_targets(

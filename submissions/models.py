@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment, AssignmentVersion, Enrollment
+from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
 
 if TYPE_CHECKING:
     from platform.models import User
@@ -22,8 +22,8 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         return self.filter(participant=user)
 
     def gradable_by(self, user: "User") -> "SubmissionQuerySet":
-        """Submissions in the cohorts the user teaches."""
-        return self.filter(enrollment__cohort__instructors=user)
+        """Submissions in the cohorts the user grades (``Cohort.objects.graded_by``)."""
+        return self.filter(enrollment__cohort__in=Cohort.objects.graded_by(user).values("pk"))
 
 
 class Submission(models.Model):

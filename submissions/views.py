@@ -21,15 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
+    assignment_manager_refusal,
     get_assignment_for_instructor,
     get_assignment_for_user,
     get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
     get_module_for_publisher,
+    require_assignment_manager,
 )
 from courses.exceptions import CoursesError
-from courses.models import Assignment
+from courses.models import Assignment, Enrollment
 from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
@@ -67,8 +69,18 @@ def _assignment_page(
 ) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, assignment_pk)
     attempts = Submission.objects.of_participant(request.user).filter(assignment=assignment)
-    teaches = assignment.module.program.cohorts.filter(instructors=request.user).exists()
-    context = {"assignment": assignment, "attempts": attempts, "form": form, "teaches": teaches}
+    teaches = assignment.module.program.is_graded_by(request.user)
+    context = {
+        "assignment": assignment,
+        "attempts": attempts,
+        "form": form,
+        # The program page is the participant's progress: linked for participants only.
+        "enrolled": Enrollment.objects.current()
+        .filter(user=request.user, cohort__program_id=assignment.module.program_id)
+        .exists(),
+        "teaches": teaches,
+        "settings_refusal": assignment_manager_refusal(request.user, assignment) if teaches else "",
+    }
     template = "submissions/assignment_detail.html"
     if request.htmx and request.method == "POST":
         return render(request, f"{template}#upload", context)
@@ -416,8 +428,10 @@ def regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Grade again every latest attempt of an assignment in the cohorts the user teaches."""
+    """Grade again every latest attempt of an assignment: that reaches every cohort, so only
+    someone who grades them all may (``require_assignment_manager``)."""
     assignment = get_assignment_for_instructor(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     targets = services.regrade_targets(
         grader=request.user,
         assignment=assignment,

@@ -143,6 +143,20 @@ def other_cohort(program: Program, other_instructor: User) -> Cohort:
 
 
 @pytest.fixture
+def sibling_cohort(program: Program, other_instructor: User) -> Cohort:
+    """Another cohort of the same program (so sharing its assignments), taught by someone
+    else, with nobody enrolled yet."""
+    cohort = Cohort.objects.create(
+        program=program,
+        name="2027/28",
+        starts_on=dt.date(2027, 10, 1),
+        ends_on=dt.date(2028, 9, 30),
+    )
+    cohort.instructors.add(other_instructor)
+    return cohort
+
+
+@pytest.fixture
 def module(program: Program) -> Module:
     return Module.objects.create(program=program, title="Foundations", order=1, pass_mark=50)
 
