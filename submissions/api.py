@@ -190,7 +190,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def get_error(self, submission: Submission) -> str:
         run = self._run(submission)
-        return run.error if run else ""
+        return run.shown_error if run else ""
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:
