@@ -13,6 +13,8 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -34,6 +36,7 @@ from platform.blobs import open_blob, read_blob
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.frame import NOTEBOOK_CSP
 from submissions.models import (
     DataCard,
     GradingRun,
@@ -256,6 +259,7 @@ def submission_status(request: Request, pk: int) -> Response:
     return Response(SubmissionSerializer(submission, context=context).data)
 
 
+@never_cache
 @extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
@@ -269,6 +273,8 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     )
 
 
+@never_cache
+@csp_override(NOTEBOOK_CSP)
 @extend_schema(
     responses={
         (200, "text/html"): OpenApiTypes.STR,
@@ -295,10 +301,10 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = "attachment; filename=notebook.html"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; sandbox"
     return response
 
 
+@never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
 def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:
