@@ -12,6 +12,7 @@ from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import services
@@ -75,6 +76,7 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 @require_GET
 @login_required
+@never_cache
 def register_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     cohort = get_cohort_for_certificates(request.user, pk)
     form = RegisterFilterForm(request.GET)

@@ -189,6 +189,9 @@ NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=102
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)
 GRADING_CELL_TIMEOUT = env_int("GRADING_CELL_TIMEOUT", 60, minimum=1)
 GRADING_NOTEBOOK_TIMEOUT = env_int("GRADING_NOTEBOOK_TIMEOUT", 600, minimum=1)
+# What one grading kernel may write in all (its folder, /tmp, /dev/shm): a tmpfs, so memory
+# (docs/grading-sandbox.md, "The disk quota").
+GRADING_DISK_QUOTA_MB = env_int("GRADING_DISK_QUOTA_MB", 512, minimum=16)
 RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # A running grading run refreshes its heartbeat this often; one silent for STALE seconds is
 # treated as lost (its worker died) and re-queued for another worker.

@@ -13,6 +13,8 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -38,6 +40,7 @@ from platform.text_limits import COMMENT_CHARS
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.frame import NOTEBOOK_CSP
 from submissions.models import (
     DataCard,
     GradingRun,
@@ -194,7 +197,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def get_error(self, submission: Submission) -> str:
         run = self._run(submission)
-        return run.error if run else ""
+        return run.shown_error if run else ""
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:
@@ -260,6 +263,7 @@ def submission_status(request: Request, pk: int) -> Response:
     return Response(SubmissionSerializer(submission, context=context).data)
 
 
+@never_cache
 @extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
@@ -273,6 +277,8 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     )
 
 
+@never_cache
+@csp_override(NOTEBOOK_CSP)
 @extend_schema(
     responses={
         (200, "text/html"): OpenApiTypes.STR,
@@ -299,10 +305,10 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = "attachment; filename=notebook.html"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; sandbox"
     return response
 
 
+@never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
 def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:

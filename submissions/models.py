@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
@@ -142,6 +143,13 @@ class GradingRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def shown_error(self) -> str:
+        """``error`` in the reader's language. The worker stores its reasons in English; the
+        fixed sentences among them (the disk quota's, ``grading/kernel.py``) are in the
+        catalogue and are translated here, when shown (docs/i18n.md); others show as stored."""
+        return gettext(self.error) if self.error else ""
 
 
 class PublishCheck(models.Model):

@@ -12,10 +12,10 @@ from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingH
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.csp import CSP
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -40,6 +40,7 @@ from submissions import cell_comments, services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PurgeForm, ReviewForm, UploadForm
+from submissions.frame import NOTEBOOK_CSP
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
 from submissions.polling import grading_interval, poll_interval
@@ -48,13 +49,6 @@ from submissions.rendering import render_document
 from submissions.reviewing import leases, states
 from submissions.reviewing.anonymity import participant_label
 from submissions.reviewing.queue import QueueFilter, take_next
-
-NOTEBOOK_CSP: dict[str, list[str] | str] = {
-    "default-src": [CSP.NONE],
-    "img-src": ["data:"],
-    "style-src": [CSP.NONCE],
-    "sandbox": "",  # the bare directive: a unique origin, no scripts, no forms
-}
 
 
 @require_GET
@@ -186,6 +180,7 @@ def _notebook_context(submission: Submission) -> dict[str, object]:
 
 @require_GET
 @login_required
+@never_cache
 @csp_override(NOTEBOOK_CSP)
 def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The rendered notebook, for a sandboxed iframe only: no script can run, nothing loads."""
@@ -208,12 +203,12 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Referrer-Policy"] = "no-referrer"
     response["X-Frame-Options"] = "SAMEORIGIN"
-    response["Cache-Control"] = "private, max-age=0, no-store"
     return response
 
 
 @require_GET
 @login_required
+@never_cache
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     submission = get_submission_for_viewer(request.user, pk)
     response = FileResponse(
@@ -368,6 +363,7 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_GET
 @login_required
+@never_cache
 def data_file_download(
     request: AuthenticatedHttpRequest, pk: int, file_pk: int
 ) -> HttpResponseBase:
@@ -506,6 +502,7 @@ def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@never_cache
 def gradebook_export(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     cohort = get_cohort_for_instructor(request.user, pk)
     response = StreamingHttpResponse(
