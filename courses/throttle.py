@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from platform.ratelimit import hit
+from platform.ratelimit import client_address, hit
 
 # The budget of every public verification endpoint, per address and minute.
 VERIFY_PER_MINUTE = 30
@@ -27,7 +27,7 @@ def over_limit(scope: str, request: HttpRequest, *, per_minute: int) -> bool:
     Counting per address and minute in the cache is enough to make guessing certificate codes
     (60 bits each) hopeless while a person checking a few certificates is never slowed down.
     """
-    count = hit(f"throttle:{scope}:{request.META.get('REMOTE_ADDR', '')}", window=60)
+    count = hit(f"throttle:{scope}:{client_address(request)}", window=60)
     return count.count > per_minute
 
 

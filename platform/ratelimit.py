@@ -1,26 +1,38 @@
-"""Rate limits, counted in a store every server process shares.
+"""Rate limits and log-in lockouts, counted in a store every server process shares.
 
-Documented in docs/architecture.md ("Rate limits and log-in throttling"):
+Three pieces, documented in docs/architecture.md ("Rate limits and log-in throttling"):
 
 * ``hit``/``peek``/``reset``: a counter per key in a fixed window that starts with the key's
   first hit. On Redis (``REDIS_URL``) it is ``SET NX EX`` + ``INCR`` in one ``MULTI``; otherwise
   a ``RateCounter`` row raised with ``UPDATE … SET count = count + 1``, which the database
   serializes. Either way no increment is lost between processes (Django's cache ``incr`` on the
   database cache is a get followed by a set, and loses them).
+* ``client_address``: whom to count a request against; the proxy's header only when
+  ``BEHIND_PROXY`` is on.
+* The log-in policy (``guard_login``, ``record_login_failure``, ``record_login_success``): a
+  real lockout per account, and per address only a slow-down, so a shared address never locks
+  out a person who knows their password.
 """
 
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
+from typing import Literal
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
+from django.http import HttpRequest
 from django.utils import timezone
 
 from platform.models import RateCounter
+
+# Failed log-ins are counted over this window, and an account stays locked for its rest.
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -117,3 +129,79 @@ def reset(key: str) -> None:
 
 def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
     return max(math.ceil((moment - now).total_seconds()), 1)
+
+
+# --- whom a request counts against --------------------------------------------------------------
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address to count a request against.
+
+    ``REMOTE_ADDR``, unless ``BEHIND_PROXY`` is on: then the right-most ``X-Forwarded-For``
+    entry, the one our own proxy appended (entries left of it come from the client and can be
+    forged). An IPv6 address counts as its /64, which one host usually has to itself.
+    """
+    if request is None:
+        return ""
+    address = str(request.META.get("REMOTE_ADDR", ""))
+    if settings.BEHIND_PROXY:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
+        address = forwarded or address
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+# --- log-in policy ----------------------------------------------------------------------------
+
+
+class LoginRefused(Exception):
+    """A log-in attempt refused before its password was checked.
+
+    ``reason`` is ``account`` (the account is locked after too many failures) or ``address``
+    (the address had too many failures and may try only once per pause).
+    """
+
+    def __init__(self, reason: Literal["account", "address"], *, wait_seconds: int) -> None:
+        super().__init__(reason, wait_seconds)
+        self.reason = reason
+        self.wait_seconds = wait_seconds
+
+
+def _account_key(username: str) -> str:
+    return f"login:account:{username.strip().lower()}"
+
+
+def _address_key(address: str) -> str:
+    return f"login:address:{address}"
+
+
+def guard_login(*, request: HttpRequest | None, username: str) -> None:
+    """Call before checking a password; raise ``LoginRefused`` when it must not be checked.
+
+    The attempt counts against the account at once (a success resets it), so concurrent
+    guesses cannot all slip under the limit while their passwords are being hashed.
+    """
+    address = client_address(request)
+    if peek(_address_key(address)).count >= settings.LOGIN_ADDRESS_MAX_FAILURES:
+        pace = hit(f"login:pace:{address}", window=settings.LOGIN_ADDRESS_PAUSE_SECONDS)
+        if pace.count > 1:
+            raise LoginRefused("address", wait_seconds=pace.retry_after)
+    attempt = hit(_account_key(username), window=LOGIN_FAILURE_WINDOW_SECONDS)
+    if attempt.count > settings.LOGIN_MAX_FAILURES:
+        raise LoginRefused("account", wait_seconds=attempt.retry_after)
+
+
+def record_login_failure(*, request: HttpRequest | None, username: str) -> None:
+    """A wrong password (or a refused account): the address's count goes up too."""
+    hit(_address_key(client_address(request)), window=LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def record_login_success(*, request: HttpRequest | None, username: str) -> None:
+    """The account's failures are forgotten; the address's are not (anyone can succeed with
+    an account of their own)."""
+    reset(_account_key(username))

@@ -232,10 +232,16 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind the one TLS-terminating proxy docs/operations.md describes: trust its X-Forwarded-Proto,
+# and count rate limits against the address it appends to X-Forwarded-For (platform.ratelimit).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Log-in throttling (platform.ratelimit): an account is locked after LOGIN_MAX_FAILURES failures
+# in 15 minutes; an address with LOGIN_ADDRESS_MAX_FAILURES failures is only slowed down to one
+# try per LOGIN_ADDRESS_PAUSE_SECONDS, so people sharing it can still log in.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10, minimum=1)
+LOGIN_ADDRESS_MAX_FAILURES = env_int("LOGIN_ADDRESS_MAX_FAILURES", 30, minimum=1)
+LOGIN_ADDRESS_PAUSE_SECONDS = env_int("LOGIN_ADDRESS_PAUSE_SECONDS", 5, minimum=1)
 
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
