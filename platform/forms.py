@@ -41,7 +41,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """The log-in form; a refused attempt never gets its password checked."""
 
     def clean(self) -> dict[str, Any]:
-        username = str(self.data.get("username") or "")
+        username = self.cleaned_data.get("username")
+        if not (username and self.cleaned_data.get("password")):
+            # No password gets checked (the fields say what is missing), so nothing counts: an
+            # empty password must not pass for a success that forgives the account's failures.
+            return super().clean()
         try:
             guard_login(request=self.request, username=username)
         except LoginRefused as refusal:

@@ -131,6 +131,20 @@ def test_a_success_forgets_the_accounts_failures(participant: User, settings: An
     assert log_in(other, "ada", PASSWORD).status_code == 302
 
 
+def test_an_empty_password_neither_counts_nor_forgives_failures(
+    participant: User, client: Client, settings: Any
+) -> None:
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(2):
+        log_in(client, "ada", "wrong")
+    response = log_in(client, "ada", "")
+    assert response.status_code == 200 and logged_in_as(client) is None
+    log_in(client, "ada", "wrong")
+    response = log_in(client, "ada", PASSWORD)
+    assert "Too many failed log-ins for this account" in response.content.decode()
+    assert logged_in_as(client) is None
+
+
 def test_another_persons_correct_password_succeeds_from_an_address_with_many_failures(
     participant: User, other_participant: User, settings: Any, later: Callable[[int], None]
 ) -> None:
