@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -78,13 +78,13 @@ def hit(key: str, *, window: int) -> Count:
 def _hit_database(key: str, *, window: int) -> Count:
     now = timezone.now()
     ends = now + dt.timedelta(seconds=window)
-    expired = When(expires_at__lte=now, then=Value(1))
-    raise_count = RateCounter.objects.filter(key=key).update(
+    expired = Q(expires_at__lte=now)
+    updated = RateCounter.objects.filter(key=key).update(
         # Both right-hand sides read the row as it was before this update.
-        count=Case(expired, default=F("count") + 1),
-        expires_at=Case(When(expires_at__lte=now, then=Value(ends)), default=F("expires_at")),
+        count=Case(When(expired, then=Value(1)), default=F("count") + 1),
+        expires_at=Case(When(expired, then=Value(ends)), default=F("expires_at")),
     )
-    if not raise_count:
+    if not updated:
         try:
             with transaction.atomic():
                 RateCounter.objects.create(key=key, count=1, expires_at=ends)
