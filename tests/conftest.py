@@ -80,6 +80,23 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Move ``timezone.now`` forward by some seconds (the database's rate-limit counters read
+    it; Redis keeps its own clock)."""
+    from django.utils import timezone
+
+    real_now = timezone.now
+    offset = dt.timedelta()
+
+    def advance(seconds: int) -> None:
+        nonlocal offset
+        offset += dt.timedelta(seconds=seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + offset)
+
+    return advance
+
+
 # --- people and courses -----------------------------------------------------------------------
 
 

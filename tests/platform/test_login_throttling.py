@@ -1,17 +1,15 @@
 """Log-in throttling: a lockout per account, a slow-down per address, the admin included.
 
-The counters here run on the database store (the default), whose clock the tests can move;
+The counters here run on the database store (the default), whose clock ``later`` moves;
 the shared stores themselves are tested in test_rate_limits.py.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from platform.models import User
 from platform.ratelimit import client_address
@@ -27,20 +25,6 @@ def _database_counters(settings: Any) -> None:
             "LOCATION": "platform_cache",
         }
     }
-
-
-@pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
-    """Move the clock forward by some seconds (the counters read ``timezone.now``)."""
-    real_now = timezone.now
-    offset = dt.timedelta()
-
-    def advance(seconds: int) -> None:
-        nonlocal offset
-        offset += dt.timedelta(seconds=seconds)
-        monkeypatch.setattr(timezone, "now", lambda: real_now() + offset)
-
-    return advance
 
 
 def log_in(

@@ -7,7 +7,6 @@ Counting runs on the database by default and on Redis when ``REDIS_URL`` is set 
 runs only then: CI gives it a Redis database of its own).
 """
 
-import datetime as dt
 import os
 import socket
 import subprocess
@@ -180,17 +179,14 @@ def test_hits_count_up_within_a_window_and_reset_forgets_them(store: str) -> Non
 
 
 def test_a_new_window_starts_at_one_and_old_counters_are_swept(
-    database_store: None, monkeypatch: pytest.MonkeyPatch
+    database_store: None, later: Callable[[int], None]
 ) -> None:
-    from django.utils import timezone
-
     from platform.models import RateCounter
 
     for _ in range(5):
         ratelimit.hit("k", window=60)
     ratelimit.hit("gone", window=10)
-    real_now = timezone.now
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(seconds=61))
+    later(61)
     assert ratelimit.peek("k").count == 0
     assert ratelimit.hit("k", window=60).count == 1
     ratelimit.hit("new", window=60)  # a new key sweeps the expired rows
