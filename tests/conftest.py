@@ -63,11 +63,38 @@ def _english_by_default() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    from django.core.cache import cache
+    """Rate-limit counters start at zero in every test.
 
+    On the database (the default) they roll back with the test's transaction; on Redis
+    (``REDIS_URL``, give the tests a Redis database of their own) they are flushed.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        yield
+        return
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Move ``timezone.now`` forward by some seconds (the database's rate-limit counters read
+    it; Redis keeps its own clock)."""
+    from django.utils import timezone
+
+    real_now = timezone.now
+    offset = dt.timedelta()
+
+    def advance(seconds: int) -> None:
+        nonlocal offset
+        offset += dt.timedelta(seconds=seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + offset)
+
+    return advance
 
 
 # --- people and courses -----------------------------------------------------------------------
