@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "platform.api_errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "platform.api_schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"verify": "30/minute"},
 }
 SPECTACULAR_SETTINGS = {

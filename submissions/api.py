@@ -256,7 +256,7 @@ def submission_status(request: Request, pk: int) -> Response:
     return Response(SubmissionSerializer(submission, context=context).data)
 
 
-@extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
+@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
     """The notebook exactly as uploaded (an attachment)."""
@@ -269,11 +269,16 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     )
 
 
+class RenderingStatusSerializer(serializers.Serializer[None]):
+    status = serializers.ChoiceField(choices=["rendering", "failed"])
+    error = serializers.CharField(required=False, help_text="Why rendering failed.")
+
+
 @extend_schema(
     responses={
         (200, "text/html"): OpenApiTypes.STR,
-        (202, "application/json"): OpenApiTypes.OBJECT,
-        (409, "application/json"): OpenApiTypes.OBJECT,
+        (202, "application/json"): RenderingStatusSerializer,
+        (409, "application/json"): RenderingStatusSerializer,
     }
 )
 @api_view(["GET"])
