@@ -126,14 +126,15 @@ def as_api_exception(exc: BaseException) -> BaseException:
     """Django's refusals of a request body, as the API exceptions they amount to."""
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
-    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+    if isinstance(exc, TooManyFieldsSent):
         return exceptions.ParseError(
             _("The request has too many fields (at most %(limit)s).")
-            % {
-                "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
-                if isinstance(exc, TooManyFilesSent)
-                else settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-            }
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(
+            _("The request has too many files (at most %(limit)s).")
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
         )
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError()

@@ -139,6 +139,24 @@ def test_too_many_fields_are_a_json_400(
     assert "too many fields" in assert_json_error(response, 400)["detail"]
 
 
+def test_too_many_files_are_a_json_400_and_store_nothing(
+    settings: Any, enrolled: Any, assignment: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    response = api_client(enrolled).post(
+        reverse("submissions-api:upload", args=[assignment.pk]),
+        {
+            "notebook": upload_file(participant_notebook()),
+            "data_files": [SimpleUploadedFile(f"d{n}.csv", b"a,b\n1,2\n") for n in range(3)],
+            "source": "own survey",
+            "licence": "CC BY 4.0",
+        },
+        format="multipart",
+    )
+    assert "too many files (at most 2)" in assert_json_error(response, 400)["detail"]
+    assert not Submission.objects.exists()
+
+
 def test_an_invalid_data_file_is_named_by_its_position(enrolled: Any, assignment: Any) -> None:
     response = api_client(enrolled).post(
         reverse("submissions-api:upload", args=[assignment.pk]),
@@ -184,3 +202,16 @@ def test_error_bodies_are_flattened_to_one_list_of_messages_per_field_path() -> 
         "scores[1]": ["Unknown cell."],
     }
     assert error_body(["Refused.", "Twice."]) == {"detail": "Refused. Twice."}
+
+
+def test_a_server_error_under_the_api_is_json_too(
+    instructor: Any, cohort: Any, assignment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("submissions.services.regrade_targets", broken)
+    client = api_client(instructor)
+    client.raise_request_exception = False
+    response = client.post(reverse("submissions-api:regrade-assignment", args=[assignment.pk]))
+    assert assert_json_error(response, 500) == {"detail": "A server error occurred."}
