@@ -26,6 +26,19 @@ def assert_json_error(response: Any, status: int) -> dict[str, Any]:
     return dict(body)
 
 
+def upload(user: Any, assignment: Any, **fields: Any) -> Any:
+    """Upload an attempt through the API with the notebook and ``fields``."""
+    return api_client(user).post(
+        reverse("submissions-api:upload", args=[assignment.pk]),
+        {"notebook": upload_file(participant_notebook()), **fields},
+        format="multipart",
+    )
+
+
+def data_card(files: list[SimpleUploadedFile]) -> dict[str, Any]:
+    return {"data_files": files, "source": "own survey", "licence": "CC BY 4.0"}
+
+
 @pytest.fixture
 def attempt(enrolled: Any, assignment: Any) -> Submission:
     submission = submit(enrolled, assignment)
@@ -111,12 +124,7 @@ def test_a_multipart_field_over_the_size_limit_is_a_json_413_and_stores_nothing(
     settings: Any, enrolled: Any, assignment: Any
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api_client(enrolled).post(
-        reverse("submissions-api:upload", args=[assignment.pk]),
-        {"notebook": upload_file(participant_notebook()), "notes": "x" * 2000},
-        format="multipart",
-    )
-    assert_json_error(response, 413)
+    assert_json_error(upload(enrolled, assignment, notes="x" * 2000), 413)
     assert not Submission.objects.exists()
 
 
@@ -143,31 +151,14 @@ def test_too_many_files_are_a_json_400_and_store_nothing(
     settings: Any, enrolled: Any, assignment: Any
 ) -> None:
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
-    response = api_client(enrolled).post(
-        reverse("submissions-api:upload", args=[assignment.pk]),
-        {
-            "notebook": upload_file(participant_notebook()),
-            "data_files": [SimpleUploadedFile(f"d{n}.csv", b"a,b\n1,2\n") for n in range(3)],
-            "source": "own survey",
-            "licence": "CC BY 4.0",
-        },
-        format="multipart",
-    )
+    files = [SimpleUploadedFile(f"d{n}.csv", b"a,b\n1,2\n") for n in range(3)]
+    response = upload(enrolled, assignment, **data_card(files))
     assert "too many files (at most 2)" in assert_json_error(response, 400)["detail"]
     assert not Submission.objects.exists()
 
 
 def test_an_invalid_data_file_is_named_by_its_position(enrolled: Any, assignment: Any) -> None:
-    response = api_client(enrolled).post(
-        reverse("submissions-api:upload", args=[assignment.pk]),
-        {
-            "notebook": upload_file(participant_notebook()),
-            "data_files": [SimpleUploadedFile("empty.csv", b"")],
-            "source": "own survey",
-            "licence": "CC BY 4.0",
-        },
-        format="multipart",
-    )
+    response = upload(enrolled, assignment, **data_card([SimpleUploadedFile("empty.csv", b"")]))
     assert response.status_code == 400
     assert list(response.json()) == ["data_files[0]"]
     assert response.json()["data_files[0]"] == ["The submitted file is empty."]
