@@ -80,14 +80,17 @@ class BoundedJSONParser(parsers.JSONParser):
         try:
             data = super().parse(body, media_type, parser_context)
         except RecursionError:
-            data = None
-        else:
-            if not _nests_deeper_than(data, JSON_MAX_DEPTH):
-                return data
-        raise exceptions.ParseError(
-            _("The JSON body is nested too deeply (more than %(depth)s levels).")
-            % {"depth": JSON_MAX_DEPTH}
-        )
+            raise _too_deep() from None
+        if _nests_deeper_than(data, JSON_MAX_DEPTH):
+            raise _too_deep()
+        return data
+
+
+def _too_deep() -> exceptions.ParseError:
+    return exceptions.ParseError(
+        _("The JSON body is nested too deeply (more than %(depth)s levels).")
+        % {"depth": JSON_MAX_DEPTH}
+    )
 
 
 def _nests_deeper_than(value: Any, limit: int) -> bool:
