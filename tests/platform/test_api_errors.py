@@ -102,6 +102,11 @@ def test_a_path_that_matches_no_endpoint_is_a_json_404(path: str, instructor: An
     assert assert_json_error(api_client(instructor).get(path), 404) == {"detail": "Not found."}
 
 
+def test_a_request_django_refuses_before_any_view_is_a_json_400(client: Any) -> None:
+    response = client.get("/api/v1/progress/", HTTP_HOST="evil.example")  # not in ALLOWED_HOSTS
+    assert assert_json_error(response, 400) == {"detail": "Malformed request."}
+
+
 def test_pages_outside_the_api_keep_their_html_404(client: Any) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
