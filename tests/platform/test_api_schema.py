@@ -16,6 +16,7 @@ OWN_SHAPES = {
     ("/api/v1/submissions/{id}/lease/", "409"),
     ("/api/v1/submissions/{id}/lease/renew/", "409"),
     ("/api/v1/submissions/{id}/lease/release/", "409"),
+    ("/api/v1/modules/{id}/assignments/", "409"),
 }
 
 
