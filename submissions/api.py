@@ -110,7 +110,7 @@ class TestResultSerializer(serializers.ModelSerializer[TestResult]):
 
     def get_message(self, result: TestResult) -> str:
         # Hidden tests report only whether they passed, never what they checked.
-        return "" if result.hidden and not self.context.get("is_grader") else result.message
+        return "" if result.hidden and not self.context.get("is_grader") else result.message_text
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -190,7 +190,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def get_error(self, submission: Submission) -> str:
         run = self._run(submission)
-        return run.error if run else ""
+        return run.error_text if run else ""
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:

@@ -27,6 +27,7 @@ from courses.models import (
     Module,
 )
 from courses.nbgrader_import import SourceNotebook, grouped
+from courses.plain_i18n import gettext_lazy, ngettext_lazy
 from courses.services import (
     frozen_message,
     publish_assignment,
@@ -334,13 +335,19 @@ def requeue_abandoned_runs() -> list[GradingRun]:
         for run in stale.select_related("submission"):
             run.status = GradingRun.Status.ABANDONED
             run.finished_at = timezone.now()
-            run.error = "The worker grading this attempt stopped unexpectedly."
+            # Stored as a Message, worded when shown (GradingRun.error_text).
+            run.error = gettext_lazy(
+                "The worker grading this attempt stopped unexpectedly."
+            ).dumps()
             run.save(update_fields=["status", "finished_at", "error"])
             if _lost_runs(run) >= MAX_LOST_RUNS:
-                run.error = (
-                    f"Grading was interrupted {MAX_LOST_RUNS} times in a row; "
-                    "the notebook may be crashing the grader."
-                )
+                run.error = ngettext_lazy(
+                    "Grading was interrupted %(n)s time in a row; "
+                    "the notebook may be crashing the grader.",
+                    "Grading was interrupted %(n)s times in a row; "
+                    "the notebook may be crashing the grader.",
+                    MAX_LOST_RUNS,
+                ).dumps()
                 run.save(update_fields=["error"])
                 Submission.objects.filter(pk=run.submission_id).update(
                     status=Submission.Status.FAILED

@@ -45,9 +45,10 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
+from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy
 from submissions.grading import forkserver, seccomp, spool
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
-from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
+from submissions.grading.report import GradingLimits, MiB, clip, clip_tail
 from submissions.grading.sandbox import (
     MPLCONFIG_KERNEL,
     SANDBOX_HOME,
@@ -706,7 +707,7 @@ class Execution:
     interrupted: set[int] = field(default_factory=set)
     truncated: set[int] = field(default_factory=set)
     # Empty when every cell ran; otherwise why the notebook as a whole could not be graded.
-    error: str = ""
+    error: Message = field(default_factory=Message)
     kernel_log: str = ""
     # Processes of the kernel still running after it was stopped, killed then (should be 0).
     leftovers: int = 0
@@ -716,24 +717,61 @@ class Execution:
     start_failed: bool = False
 
 
-def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> str:
-    where = f" while running cell {cell + 1}" if cell is not None and cell >= 0 else ""
+def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> Message:
     code = handle.returncode()
     signum: int | None = None
     if code is not None and code < 0:
         signum = -code
     elif code is not None and handle.sandboxed and code > 128:
         signum = code - 128  # bwrap exits 128 + N when the kernel died of signal N
+    # Whole sentences with and without the cell, so that each language words them its way.
+    known = cell is not None and cell >= 0
+    values = {"cell": cell + 1} if cell is not None and known else {}
     if signum == signal.SIGXCPU:
-        return f"The kernel used up its CPU time{where} and was stopped."
+        if known:
+            return gettext_lazy(
+                "The kernel used up its CPU time while running cell %(cell)s and was stopped.",
+                **values,
+            )
+        return gettext_lazy("The kernel used up its CPU time and was stopped.")
     if signum == signal.SIGXFSZ:
         megabytes = limits.file_size_bytes // MiB
-        return f"The notebook wrote a file larger than {megabytes} MB{where}."
+        if known:
+            return gettext_lazy(
+                "The notebook wrote a file larger than %(megabytes)s MB while running "
+                "cell %(cell)s.",
+                megabytes=megabytes,
+                **values,
+            )
+        return gettext_lazy(
+            "The notebook wrote a file larger than %(megabytes)s MB.", megabytes=megabytes
+        )
     if code is None or signum == signal.SIGKILL:
-        return f"The kernel was killed{where} (it may have run out of memory)."
+        if known:
+            return gettext_lazy(
+                "The kernel was killed while running cell %(cell)s (it may have run out of "
+                "memory).",
+                **values,
+            )
+        return gettext_lazy("The kernel was killed (it may have run out of memory).")
     if signum is not None:
-        return f"The kernel died{where} (signal {signum})."
-    return f"The kernel died{where}: its process exited with status {code}."
+        if known:
+            return gettext_lazy(
+                "The kernel died while running cell %(cell)s (signal %(signal)s).",
+                signal=str(signum),
+                **values,
+            )
+        return gettext_lazy("The kernel died (signal %(signal)s).", signal=str(signum))
+    if known:
+        return gettext_lazy(
+            "The kernel died while running cell %(cell)s: its process exited with status "
+            "%(status)s.",
+            status=str(code),
+            **values,
+        )
+    return gettext_lazy(
+        "The kernel died: its process exited with status %(status)s.", status=str(code)
+    )
 
 
 async def _start(
@@ -746,7 +784,7 @@ async def _start(
     limits: GradingLimits,
     handle: _KernelHandle,
     pass_fds: tuple[int, ...],
-) -> str:
+) -> Message:
     try:
         async with asyncio.timeout(limits.kernel_startup_timeout_s):
             await km.start_kernel(
@@ -762,10 +800,16 @@ async def _start(
             await client.async_start_new_kernel_client()
             handle.locate_sandbox()
     except TimeoutError:
-        return f"The Python kernel did not start within {seconds(limits.kernel_startup_timeout_s)}."
+        return ngettext_lazy(
+            "The Python kernel did not start within %(n)s second.",
+            "The Python kernel did not start within %(n)s seconds.",
+            limits.kernel_startup_timeout_s,
+        )
     except Exception as error:
-        return f"The Python kernel could not be started ({type(error).__name__})."
-    return ""
+        return gettext_lazy(
+            "The Python kernel could not be started (%(error)s).", error=type(error).__name__
+        )
+    return Message()
 
 
 async def _watchdog(delay: float, handle: _KernelHandle) -> None:
@@ -774,7 +818,7 @@ async def _watchdog(delay: float, handle: _KernelHandle) -> None:
     handle.kill()
 
 
-async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHandle) -> str:
+async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHandle) -> Message:
     watchdog = asyncio.create_task(_watchdog(limits.notebook_timeout_s, handle))
     watcher = asyncio.create_task(_watch_connections(client, handle))
     try:
@@ -782,28 +826,45 @@ async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHan
             await client.async_execute()
     except Exception as error:
         if handle.deadline_hit or isinstance(error, TimeoutError):
-            return f"The notebook did not finish within {seconds(limits.notebook_timeout_s)}."
+            return ngettext_lazy(
+                "The notebook did not finish within %(n)s second.",
+                "The notebook did not finish within %(n)s seconds.",
+                limits.notebook_timeout_s,
+            )
         if client.stuck_cell is not None:
-            return (
-                f"Cell {client.stuck_cell + 1} did not stop when it was interrupted after "
-                f"{seconds(limits.cell_timeout_s)}, so the kernel was stopped."
+            return ngettext_lazy(
+                "Cell %(cell)s did not stop when it was interrupted after %(n)s second, "
+                "so the kernel was stopped.",
+                "Cell %(cell)s did not stop when it was interrupted after %(n)s seconds, "
+                "so the kernel was stopped.",
+                limits.cell_timeout_s,
+                cell=client.stuck_cell + 1,
             )
         if handle.oversized_cell is not None:
             megabytes = round(message_limit(limits) / MiB, 1)
-            where = f"Cell {handle.oversized_cell + 1}" if handle.oversized_cell >= 0 else "It"
-            return (
-                f"{where} sent a single message larger than {megabytes:g} MB to the grader, "
-                "so the kernel was stopped and the notebook could not be graded."
+            if handle.oversized_cell >= 0:
+                return gettext_lazy(
+                    "Cell %(cell)s sent a single message larger than %(megabytes)s MB to the "
+                    "grader, so the kernel was stopped and the notebook could not be graded.",
+                    cell=handle.oversized_cell + 1,
+                    megabytes=megabytes,
+                )
+            return gettext_lazy(
+                "The notebook sent a single message larger than %(megabytes)s MB to the "
+                "grader, so the kernel was stopped and the notebook could not be graded.",
+                megabytes=megabytes,
             )
         if isinstance(error, DeadKernelError):
             return _describe_death(handle, client.current_cell, limits)
-        return f"The notebook could not be run ({type(error).__name__})."
+        return gettext_lazy(
+            "The notebook could not be run (%(error)s).", error=type(error).__name__
+        )
     finally:
         watchdog.cancel()
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-    return ""
+    return Message()
 
 
 async def _stop(km: _GradingKernelManager, client: _GradingClient, handle: _KernelHandle) -> None:
@@ -1138,7 +1199,7 @@ def execute(
         thread.join(_DEADLINE_GRACE_S)
         return Execution(
             notebook=notebook,
-            error="The grader stopped responding while running the notebook.",
+            error=gettext_lazy("The grader stopped responding while running the notebook."),
         )
     if run is not None and run.server is not None:
         # The next submission's kernel starts now, while nobody waits for it.
