@@ -289,7 +289,7 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         return Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
     if rendered.status == RenderedNotebook.Status.FAILED:
         return Response(
-            {"status": "failed", "error": rendered.error}, status=status.HTTP_409_CONFLICT
+            {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
     response = HttpResponse(
         read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"

@@ -205,6 +205,7 @@ class RenderedNotebook(models.Model):
     renderer_version = models.CharField(max_length=20)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     html_sha256 = models.CharField(max_length=64, blank=True)
+    # Why rendering failed, stored as a ``Message`` (worded when shown: ``error_text``).
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +216,11 @@ class RenderedNotebook(models.Model):
                 fields=["notebook_sha256", "renderer_version"], name="render_once_per_version"
             ),
         ]
+
+    @property
+    def error_text(self) -> str:
+        """Why rendering failed, in the reader's language (the worker stores a ``Message``)."""
+        return Message.loads(self.error).text()
 
 
 class Review(models.Model):

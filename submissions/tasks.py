@@ -200,7 +200,7 @@ def render_notebook(rendered_id: int) -> str:
         rendered.error = ""
     else:
         rendered.status = RenderedNotebook.Status.FAILED
-        rendered.error = result.error
+        rendered.error = result.error.dumps()
     rendered.rendered_at = timezone.now()
     rendered.save(update_fields=["html_sha256", "status", "error", "rendered_at"])
     return rendered.status

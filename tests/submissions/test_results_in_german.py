@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from submissions import models, services
+from submissions import models, services, tasks
 from submissions.models import Submission
+from submissions.rendering import RenderResult, sandbox
 from submissions.tasks import grade_submission
 from tests.helpers import api_client, participant_notebook, upload_file
 
@@ -75,3 +76,25 @@ def test_the_database_keeps_what_happened_not_a_wording(graded: Submission) -> N
 
     assert WAITS_EN in stored and WAITS_DE not in stored
     assert stored.startswith('{"i18n":')
+
+
+def test_a_rendering_failure_is_stored_once_and_worded_per_reader(
+    graded: Submission, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def too_slow(*args: Any, **kwargs: Any) -> RenderResult:
+        return RenderResult(ok=False, html="", error=sandbox.TOO_LONG)
+
+    monkeypatch.setattr(tasks, "render_in_subprocess", too_slow)
+    rendered = services.request_rendering(notebook_sha256=graded.notebook_sha256)
+    assert tasks.render_notebook.call(rendered.pk) == "failed"
+    url = reverse("submissions-api:rendered", args=[graded.pk])
+    client = api_client(graded.participant)
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert english.status_code == german.status_code == 409
+    assert english.json()["error"] == "This notebook could not be rendered (it took too long)."
+    assert german.json()["error"] == (
+        "Dieses Notebook konnte nicht dargestellt werden (es hat zu lange gedauert)."
+    )
