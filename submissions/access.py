@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from courses.access import get_assignment_for_instructor
 from courses.models import Assignment, Cohort, Extension
@@ -87,7 +88,7 @@ def require_identity_revealer(user: User, assignment: Assignment) -> None:
     """Revealing identities is for the program's coordinators (staff coordinate every
     program); instructors, who see the review settings, get a 403."""
     if not assignment.module.program.is_coordinated_by(user):
-        raise PermissionDenied("Only the program's coordinators reveal identities.")
+        raise PermissionDenied(_("Only the program's coordinators reveal identities."))
 
 
 def require_grading_cohorts(user: User) -> None:

@@ -305,7 +305,7 @@ def submission_data_file(request: Request, pk: int, file_pk: int) -> FileRespons
     submission = get_submission_for_viewer(api_user(request), pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
-        return Response({"detail": "This data file was purged."}, status=status.HTTP_410_GONE)
+        return Response({"detail": _("This data file was purged.")}, status=status.HTTP_410_GONE)
     return FileResponse(
         open_blob(data_file.sha256),
         as_attachment=True,

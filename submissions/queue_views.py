@@ -230,7 +230,7 @@ def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     """Instructors see how a cohort's participants are allocated; coordinators set weights."""
     cohort = get_cohort_for_instructor(request.user, pk)
     if request.method == "POST" and not request.user.is_coordinator:
-        raise PermissionDenied("Only coordinators set up allocation")
+        raise PermissionDenied(_("Only coordinators set up allocation."))
     instructors = list(cohort.instructors.order_by("username"))
     shares = {s.grader_id: s.weight for s in GraderShare.objects.filter(cohort=cohort)}
     initial = {f"weight_{i.pk}": shares.get(i.pk, 0) for i in instructors}
