@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from io import StringIO
+from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import nbformat
@@ -26,7 +27,6 @@ from django.utils import timezone
 from courses.demo.notebooks import ASSIGNMENT_SLUGS, CAPSTONE_SLUG, submission_variant
 from courses.models import Assignment
 from platform.models import User
-from submissions import models as submission_models
 from submissions import services
 from submissions.models import GradingRun, Submission
 from submissions.tasks import grade_submission
@@ -131,13 +131,18 @@ def in_german(username: str) -> Client:
     return client
 
 
-def submit(username: str, slug: str, variant: str) -> Submission:
+def submit(username: str, slug: str, variant: str, *, stuck: str = "") -> Submission:
+    """Upload a demo variant; ``stuck`` names a solution cell replaced by an endless loop."""
     user = User.objects.get(username=username)
     assignment = Assignment.objects.get(slug=slug)
     if not assignment.is_open():  # the demo's later assignments open in the future
         assignment.opens_at = timezone.now() - dt.timedelta(days=1)
         assignment.save(update_fields=["opens_at"])
-    notebook = nbformat.writes(submission_variant(slug, variant)).encode("utf-8")  # type: ignore[arg-type]
+    nb = submission_variant(slug, variant)  # type: ignore[arg-type]
+    for cell in nb.cells:
+        if stuck and cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == stuck:
+            cell.source = "def mean_by_class(frame, column):\n    while True:\n        pass"
+    notebook = nbformat.writes(nb).encode("utf-8")
     return services.submit_attempt(
         participant=user,
         enrollment=user.enrollments.get(cohort__program=assignment.module.program),
@@ -166,7 +171,8 @@ def lose_every_run(submission: Submission) -> None:
 
 
 @pytest.fixture
-def demo() -> None:
+def demo(settings: Any) -> None:
+    settings.GRADING_CELL_TIMEOUT = 2
     call_command("load_demo", stdout=StringIO())
     first, second = [slug for slug in ASSIGNMENT_SLUGS if slug != CAPSTONE_SLUG][:2]
     # An exception, an answer cell left as released, and a wrong answer.
@@ -174,9 +180,27 @@ def demo() -> None:
     # Partial credit and a failing hidden test; a test cell edited and restored.
     grade(submit("arjun.mehta", first, "partial"))
     grade(submit("arjun.mehta", second, "tampered"))
+    # A test that runs into the cell's time limit.
+    grade(submit("arjun.mehta", first, "correct", stuck="ml01-mean"))
     lose_every_run(submit("lena.schmidt", second, "blank"))
-    messages = " ".join(submission_models.TestResult.objects.values_list("message", flat=True))
-    assert messages, "the graded attempts have results to show"
+
+
+# What each person must find on their pages, in German: the results are really shown.
+SHOWN = {
+    "lena.schmidt": [
+        "Es wurde keine Antwort gegeben (die Zelle ist unverändert).",
+        "Die Bewertung wurde 3 Mal in Folge unterbrochen",
+    ],
+    "arjun.mehta": ["Teilpunkte: 2 von 3 Punkten.", "Wartet auf die Bewertung durch Lehrende."],
+    "j.hoffmann": [
+        "Es wurde keine Antwort gegeben (die Zelle ist unverändert).",
+        "Ihre Änderungen an dieser schreibgeschützten Zelle wurden für die Bewertung",
+        "Die Zelle wurde nicht innerhalb von 2 Sekunden fertig und wurde unterbrochen.",
+        "Die Bewertung wurde 3 Mal in Folge unterbrochen",
+    ],
+    "m.yilmaz": [],
+    "k.vogel": [],
+}
 
 
 def test_the_fragments_cover_the_grading_messages() -> None:
@@ -187,17 +211,16 @@ def test_the_fragments_cover_the_grading_messages() -> None:
     assert any("Ask your instructor for an extension" in piece for piece in fragments)
 
 
-@pytest.mark.parametrize(
-    "username",
-    ["lena.schmidt", "arjun.mehta", "j.hoffmann", "m.yilmaz", "k.vogel"],
-)
+@pytest.mark.parametrize("username", list(SHOWN))
 def test_no_demo_page_shows_the_english_of_the_catalogue(demo: None, username: str) -> None:
     fragments = english_fragments()
     client = in_german(username)
-    pages = 0
+    pages: list[str] = []
     english: list[str] = []
     for path, text in crawl(client):
-        pages += 1
+        pages.append(text)
         english.extend(f"{path}: {piece!r}" for piece in fragments if piece in text)
-    assert pages > 3, "the crawl reached the demo's pages"
+    assert len(pages) > 3, "the crawl reached the demo's pages"
     assert not english, "\n".join(sorted(set(english)))
+    everything = " ".join(pages)
+    assert [shown for shown in SHOWN[username] if shown not in everything] == []
