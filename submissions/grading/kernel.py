@@ -45,7 +45,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
-from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy
+from courses.plain_i18n import Message, gettext_lazy, gettext_noop, ngettext_lazy
 from submissions.grading import forkserver, seccomp, spool
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.report import GradingLimits, MiB, clip, clip_tail
@@ -724,54 +724,38 @@ def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimi
         signum = -code
     elif code is not None and handle.sandboxed and code > 128:
         signum = code - 128  # bwrap exits 128 + N when the kernel died of signal N
-    # Whole sentences with and without the cell, so that each language words them its way.
-    known = cell is not None and cell >= 0
-    values = {"cell": cell + 1} if cell is not None and known else {}
+    # Whole sentences with the cell and without, so that each language words them its way.
+    values: dict[str, int | str] = {}
     if signum == signal.SIGXCPU:
-        if known:
-            return gettext_lazy(
-                "The kernel used up its CPU time while running cell %(cell)s and was stopped.",
-                **values,
-            )
-        return gettext_lazy("The kernel used up its CPU time and was stopped.")
-    if signum == signal.SIGXFSZ:
-        megabytes = limits.file_size_bytes // MiB
-        if known:
-            return gettext_lazy(
-                "The notebook wrote a file larger than %(megabytes)s MB while running "
-                "cell %(cell)s.",
-                megabytes=megabytes,
-                **values,
-            )
-        return gettext_lazy(
-            "The notebook wrote a file larger than %(megabytes)s MB.", megabytes=megabytes
+        in_cell = gettext_noop(
+            "The kernel used up its CPU time while running cell %(cell)s and was stopped."
         )
-    if code is None or signum == signal.SIGKILL:
-        if known:
-            return gettext_lazy(
-                "The kernel was killed while running cell %(cell)s (it may have run out of "
-                "memory).",
-                **values,
-            )
-        return gettext_lazy("The kernel was killed (it may have run out of memory).")
-    if signum is not None:
-        if known:
-            return gettext_lazy(
-                "The kernel died while running cell %(cell)s (signal %(signal)s).",
-                signal=str(signum),
-                **values,
-            )
-        return gettext_lazy("The kernel died (signal %(signal)s).", signal=str(signum))
-    if known:
-        return gettext_lazy(
+        anywhere = gettext_noop("The kernel used up its CPU time and was stopped.")
+    elif signum == signal.SIGXFSZ:
+        values["megabytes"] = limits.file_size_bytes // MiB
+        in_cell = gettext_noop(
+            "The notebook wrote a file larger than %(megabytes)s MB while running cell %(cell)s."
+        )
+        anywhere = gettext_noop("The notebook wrote a file larger than %(megabytes)s MB.")
+    elif code is None or signum == signal.SIGKILL:
+        in_cell = gettext_noop(
+            "The kernel was killed while running cell %(cell)s (it may have run out of memory)."
+        )
+        anywhere = gettext_noop("The kernel was killed (it may have run out of memory).")
+    elif signum is not None:
+        values["signal"] = str(signum)
+        in_cell = gettext_noop("The kernel died while running cell %(cell)s (signal %(signal)s).")
+        anywhere = gettext_noop("The kernel died (signal %(signal)s).")
+    else:
+        values["status"] = str(code)
+        in_cell = gettext_noop(
             "The kernel died while running cell %(cell)s: its process exited with status "
-            "%(status)s.",
-            status=str(code),
-            **values,
+            "%(status)s."
         )
-    return gettext_lazy(
-        "The kernel died: its process exited with status %(status)s.", status=str(code)
-    )
+        anywhere = gettext_noop("The kernel died: its process exited with status %(status)s.")
+    if cell is None or cell < 0:
+        return gettext_lazy(anywhere, **values)
+    return gettext_lazy(in_cell, cell=cell + 1, **values)
 
 
 async def _start(
