@@ -107,7 +107,11 @@ class Message:
 
     @classmethod
     def from_data(cls, data: object, *, limit: int = 20_000, depth: int = 0) -> Message:
-        """Read ``to_data()``'s form back; ``ValueError`` for anything else (bounded)."""
+        """Read ``to_data()``'s form back; ``ValueError`` for anything else.
+
+        Bounded: at most 50 parts and values each, messages nested at most 4 deep, texts cut
+        at ``limit`` characters. A plain text is a verbatim message.
+        """
         if isinstance(data, str):
             return verbatim(data[:limit])
         if not isinstance(data, list) or len(data) > _MAX_PARTS or depth > _MAX_DEPTH:
@@ -166,8 +170,8 @@ def _values(values: Mapping[str, Value | float]) -> tuple[tuple[str, Value], ...
 def _show(value: Value) -> str:
     if isinstance(value, Message):
         return value.text()
-    if isinstance(value, bool) or isinstance(value, str):
-        return str(value)
+    if isinstance(value, str):
+        return value
     if isinstance(value, int):
         return number(value)
     text = format(value, "f")
@@ -177,7 +181,7 @@ def _show(value: Value) -> str:
 
 def _count(value: Value) -> int:
     """The number that chooses a plural form: 1 only for exactly one."""
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+    if isinstance(value, int | Decimal):
         return int(value) if value == int(value) else 2
     return 2
 
@@ -193,10 +197,13 @@ def _word(part: _Phrase | str) -> str:
     if not values:
         return template
     shown = {name: _show(value) for name, value in values.items()}
-    try:
-        return template % shown
-    except (KeyError, ValueError, TypeError):  # a broken translation must not break the page
-        return part.msgid % shown
+    # A translation (or stored data) that does not fit its values must not break the page.
+    for text in (template, part.msgid):
+        try:
+            return text % shown
+        except (KeyError, ValueError, TypeError):
+            continue
+    return part.msgid
 
 
 def _map(part: _Phrase | str, change: Callable[[str], str]) -> _Phrase | str:
