@@ -119,7 +119,9 @@ class Message:
         return cls(tuple(_read_part(item, limit, depth) for item in data))
 
     def dumps(self) -> str:
-        """The JSON text to store in a text field (``loads`` reads it)."""
+        """The JSON text to store in a text field (``loads`` reads it); "" when empty."""
+        if not self:
+            return ""
         return json.dumps({"i18n": self.to_data()}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod

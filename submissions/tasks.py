@@ -157,7 +157,7 @@ def _store_report(run: GradingRun, report: GradingReport) -> None:
     graded = report.status == "graded"
     run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
     run.finished_at = timezone.now()
-    run.error = report.error.dumps() if report.error else ""
+    run.error = report.error.dumps()
     run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
     run.autograded_points = report.autograded_points if graded else Decimal(0)
     run.autograded_max = report.autograded_max

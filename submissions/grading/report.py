@@ -109,8 +109,8 @@ class GradingReport:
 
     ``status`` is "failed" when the notebook could not be graded at all (it could not be read,
     the kernel died, the deadline passed); ``error`` then says why, in words a participant
-    understands (worded when shown), and ``outcomes`` is empty. ``isolation`` says how the kernel was isolated
-    ("bwrap", "off", or "" when no kernel was started).
+    understands (worded when shown), and ``outcomes`` is empty. ``isolation`` says how the
+    kernel was isolated ("bwrap", "off", or "" when no kernel was started).
     """
 
     status: ReportStatus

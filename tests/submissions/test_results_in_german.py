@@ -98,3 +98,18 @@ def test_a_rendering_failure_is_stored_once_and_worded_per_reader(
     assert german.json()["error"] == (
         "Dieses Notebook konnte nicht dargestellt werden (es hat zu lange gedauert)."
     )
+
+
+def test_a_passed_test_without_a_message_stores_none(enrolled: Any, assignment: Any) -> None:
+    submission = services.submit_attempt(
+        participant=enrolled,
+        enrollment=enrolled.enrollments.get(),
+        assignment=assignment,
+        upload=upload_file(participant_notebook()),
+    )
+    assert grade_submission.call(submission.grading_runs.get().pk) == "graded"
+
+    passed = models.TestResult.objects.get(run__submission=submission, grade_id="test_square")
+
+    assert (passed.status, passed.message, passed.message_text) == ("passed", "", "")
+    assert submission.grading_runs.get().error == ""
