@@ -1,15 +1,17 @@
 """Autograde results are stored once and shown in each reader's language (page and API)."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from submissions import models, services, tasks
 from submissions.models import Submission
 from submissions.rendering import RenderResult, sandbox
 from submissions.tasks import grade_submission
-from tests.helpers import api_client, participant_notebook, upload_file
+from tests.helpers import api_client, make_user, participant_notebook, upload_file
 
 pytestmark = pytest.mark.slow
 
@@ -113,3 +115,27 @@ def test_a_passed_test_without_a_message_stores_none(enrolled: Any, assignment: 
 
     assert (passed.status, passed.message, passed.message_text) == ("passed", "", "")
     assert submission.grading_runs.get().error == ""
+
+
+def test_the_admin_shows_why_a_run_failed_in_the_readers_language(
+    enrolled: Any, assignment: Any, client_for: Any
+) -> None:
+    submission = services.submit_attempt(
+        participant=enrolled,
+        enrollment=enrolled.enrollments.get(),
+        assignment=assignment,
+        upload=upload_file(participant_notebook()),
+    )
+    run = submission.grading_runs.get()
+    models.GradingRun.objects.filter(pk=run.pk).update(
+        status=models.GradingRun.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(days=1)
+    )
+    services.requeue_abandoned_runs()
+    admin = client_for(make_user("root", is_staff=True, is_superuser=True))
+
+    page = admin.get(
+        reverse("admin:submissions_gradingrun_change", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    ).text
+
+    assert "Der Prozess, der diesen Versuch bewertete, wurde unerwartet beendet." in page
+    assert "{&quot;i18n&quot;" not in page and "{\"i18n\"" not in page
