@@ -11,7 +11,8 @@ from submissions import models, services, tasks
 from submissions.models import Submission
 from submissions.rendering import RenderResult, sandbox
 from submissions.tasks import grade_submission
-from tests.helpers import api_client, make_user, participant_notebook, upload_file
+from tests.helpers import api_client, make_user
+from tests.submissions.test_reruns import submit
 
 pytestmark = pytest.mark.slow
 
@@ -19,16 +20,16 @@ WAITS_EN = "Waits for an instructor."
 WAITS_DE = "Wartet auf die Bewertung durch Lehrende."
 
 
-@pytest.fixture
-def graded(enrolled: Any, assignment: Any) -> Submission:
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook("    return x + 1")),
-    )
+def graded_attempt(user: Any, assignment: Any, body: str = "    return x * x") -> Submission:
+    """An upload, graded by the real autograder."""
+    submission = submit(user, assignment, body)
     assert grade_submission.call(submission.grading_runs.get().pk) == "graded"
     return submission
+
+
+@pytest.fixture
+def graded(enrolled: Any, assignment: Any) -> Submission:
+    return graded_attempt(enrolled, assignment, "    return x + 1")
 
 
 def test_the_same_stored_result_reads_in_english_and_in_german(
@@ -103,13 +104,7 @@ def test_a_rendering_failure_is_stored_once_and_worded_per_reader(
 
 
 def test_a_passed_test_without_a_message_stores_none(enrolled: Any, assignment: Any) -> None:
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
-    assert grade_submission.call(submission.grading_runs.get().pk) == "graded"
+    submission = graded_attempt(enrolled, assignment)
 
     passed = models.TestResult.objects.get(run__submission=submission, grade_id="test_square")
 
@@ -120,13 +115,7 @@ def test_a_passed_test_without_a_message_stores_none(enrolled: Any, assignment: 
 def test_the_admin_shows_why_a_run_failed_in_the_readers_language(
     enrolled: Any, assignment: Any, client_for: Any
 ) -> None:
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
-    run = submission.grading_runs.get()
+    run = submit(enrolled, assignment).grading_runs.get()
     models.GradingRun.objects.filter(pk=run.pk).update(
         status=models.GradingRun.Status.RUNNING, heartbeat_at=timezone.now() - timedelta(days=1)
     )
@@ -138,4 +127,4 @@ def test_the_admin_shows_why_a_run_failed_in_the_readers_language(
     ).text
 
     assert "Der Prozess, der diesen Versuch bewertete, wurde unerwartet beendet." in page
-    assert "{&quot;i18n&quot;" not in page and "{\"i18n\"" not in page
+    assert "{&quot;i18n&quot;" not in page and '{"i18n"' not in page
