@@ -1,11 +1,13 @@
 """The demo in German: no English text of the catalogue on any page a demo person can open.
 
 The demo is loaded (``manage.py load_demo``), demo participants upload demo notebooks that the
-real autograder grades (a failing test, a hidden test, an exception, a restored test cell, an
-unchanged answer cell), one attempt's grading is lost until it fails, and then every page each
-role reaches by following links from the home page is read in German. None of them may show the
-English source of a message that the catalogue translates: that text did not come through the
-catalogue (see docs/i18n.md, "Outside a request").
+real autograder grades (a failing test, a hidden test, an exception, partial credit, a restored
+test cell, an unchanged answer cell, a test at its time limit), one attempt's grading is lost
+until it fails, and then every page each role reaches by following links from the home page is
+read in German (switched with the language switcher, over an English browser and, for some, an
+English preference). None of them may show the English source of a message that the catalogue
+translates: that text did not come through the catalogue (see docs/i18n.md, "Outside a
+request"). And each person must find their results, in German, so the check is not vacuous.
 """
 
 from __future__ import annotations
