@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses import plain_i18n
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.exceptions import PublishError
 from courses.late import LatePolicy, LateResult, apply_late_policy
@@ -27,7 +28,6 @@ from courses.models import (
     Module,
 )
 from courses.nbgrader_import import SourceNotebook, grouped
-from courses.plain_i18n import gettext_lazy, ngettext_lazy
 from courses.services import (
     frozen_message,
     publish_assignment,
@@ -336,12 +336,12 @@ def requeue_abandoned_runs() -> list[GradingRun]:
             run.status = GradingRun.Status.ABANDONED
             run.finished_at = timezone.now()
             # Stored as a Message, worded when shown (GradingRun.error_text).
-            run.error = gettext_lazy(
+            run.error = plain_i18n.gettext_lazy(
                 "The worker grading this attempt stopped unexpectedly."
             ).dumps()
             run.save(update_fields=["status", "finished_at", "error"])
             if _lost_runs(run) >= MAX_LOST_RUNS:
-                run.error = ngettext_lazy(
+                run.error = plain_i18n.ngettext_lazy(
                     "Grading was interrupted %(n)s time in a row; "
                     "the notebook may be crashing the grader.",
                     "Grading was interrupted %(n)s times in a row; "

@@ -18,8 +18,8 @@ from django.db import close_old_connections, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from courses import plain_i18n
 from courses.nbgrader import GradeCell
-from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy
 from platform.blobs import blob_path, put_bytes, read_blob
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.models import (
@@ -66,7 +66,9 @@ def grade_submission(run_id: int) -> str:
     except Exception as error:  # the engine reports failures itself; this is the last guard
         logger.exception("grading run %s crashed", run_id)
         report = GradingReport.failure(
-            gettext_lazy("The grader failed unexpectedly (%(error)s).", error=type(error).__name__)
+            plain_i18n.gettext_lazy(
+                "The grader failed unexpectedly (%(error)s).", error=type(error).__name__
+            )
         )
     _store_report(run, report)
     return report.status
@@ -233,17 +235,17 @@ def check_publication(check_id: int) -> str:
             limits=grading_limits(),
         ),
     }
-    problems: list[Message] = []
+    problems: list[plain_i18n.Message] = []
     if reports["reference"].status != "graded":
         problems.append(
-            gettext_lazy(
+            plain_i18n.gettext_lazy(
                 "The reference notebook could not be graded: %(error)s",
                 error=reports["reference"].error,
             )
         )
     if reports["blank"].status != "graded":
         problems.append(
-            gettext_lazy(
+            plain_i18n.gettext_lazy(
                 "The blank notebook could not be graded: %(error)s", error=reports["blank"].error
             )
         )
@@ -251,7 +253,7 @@ def check_publication(check_id: int) -> str:
     for outcome in reference.outcomes:
         if outcome.kind == "autograded" and outcome.points != outcome.max_points:
             problems.append(
-                ngettext_lazy(
+                plain_i18n.ngettext_lazy(
                     "%(grade_id)s: the reference solution earns %(points)s of %(n)s point "
                     "(%(message)s).",
                     "%(grade_id)s: the reference solution earns %(points)s of %(n)s points "
@@ -259,13 +261,13 @@ def check_publication(check_id: int) -> str:
                     outcome.max_points,
                     grade_id=outcome.grade_id,
                     points=outcome.points or Decimal(0),
-                    message=outcome.message or gettext_lazy("no message"),
+                    message=outcome.message or plain_i18n.gettext_lazy("no message"),
                 )
             )
     for outcome in blank.outcomes:
         if outcome.kind == "autograded" and outcome.max_points > 0 and outcome.points:
             problems.append(
-                ngettext_lazy(
+                plain_i18n.ngettext_lazy(
                     "%(grade_id)s: the blank starter notebook already earns %(n)s point; "
                     "the test does not check the participant's work.",
                     "%(grade_id)s: the blank starter notebook already earns %(n)s points; "
