@@ -158,5 +158,5 @@ def render_now(submission: Any) -> Any:
     render_notebook.call(rendered.pk)
     rendered.refresh_from_db()
     if rendered.status != "ok":
-        raise RuntimeError(f"rendering failed: {rendered.error}")
+        raise RuntimeError(f"rendering failed: {rendered.error_text}")
     return rendered

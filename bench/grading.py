@@ -158,7 +158,7 @@ def _grade_task(published: Any, notebook: bytes, label: str) -> dict[str, Any]:
         "label": label,
         "pid": os.getpid(),
         "status": report.status,
-        "error": report.error,
+        "error": report.error.text(),
         "isolation": report.isolation,
         "sandbox_env": os.environ.get("GRADING_SANDBOX", ""),
         "points": {

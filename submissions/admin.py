@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from submissions.models import GradeEvent, GradingRun, Submission
 
@@ -13,7 +14,13 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
 @admin.register(GradingRun)
 class GradingRunAdmin(admin.ModelAdmin[GradingRun]):
     list_display = ["submission", "status", "worker", "started_at", "finished_at"]
-    readonly_fields = [f.name for f in GradingRun._meta.fields]
+    # The stored error is a message to word for the reader (docs/i18n.md), not text to show.
+    exclude = ["error"]
+    readonly_fields = [f.name for f in GradingRun._meta.fields if f.name != "error"] + ["why"]
+
+    @admin.display(description=_("why it failed"))
+    def why(self, run: GradingRun) -> str:
+        return run.error_text
 
 
 @admin.register(GradeEvent)

@@ -118,7 +118,7 @@ class TestResultSerializer(serializers.ModelSerializer[TestResult]):
 
     def get_message(self, result: TestResult) -> str:
         # Hidden tests report only whether they passed, never what they checked.
-        return "" if result.hidden and not self.context.get("is_grader") else result.message
+        return "" if result.hidden and not self.context.get("is_grader") else result.message_text
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -198,7 +198,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def get_error(self, submission: Submission) -> str:
         run = self._run(submission)
-        return run.shown_error if run else ""
+        return run.error_text if run else ""
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:
@@ -305,7 +305,7 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         return Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
     if rendered.status == RenderedNotebook.Status.FAILED:
         return Response(
-            {"status": "failed", "error": rendered.error}, status=status.HTTP_409_CONFLICT
+            {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
     response = HttpResponse(
         read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
@@ -321,7 +321,7 @@ def submission_data_file(request: Request, pk: int, file_pk: int) -> FileRespons
     submission = get_submission_for_viewer(api_user(request), pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
-        return Response({"detail": "This data file was purged."}, status=status.HTTP_410_GONE)
+        return Response({"detail": _("This data file was purged.")}, status=status.HTTP_410_GONE)
     return FileResponse(
         open_blob(data_file.sha256),
         as_attachment=True,

@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
+from courses.plain_i18n import Message
 
 if TYPE_CHECKING:
     from platform.models import User
@@ -131,6 +131,7 @@ class GradingRun(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Why the run failed, stored as a ``Message`` (worded when shown: ``error_text``).
     error = models.TextField(blank=True)
     log_excerpt = models.TextField(blank=True)
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -145,11 +146,9 @@ class GradingRun(models.Model):
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
 
     @property
-    def shown_error(self) -> str:
-        """``error`` in the reader's language. The worker stores its reasons in English; the
-        fixed sentences among them (the disk quota's, ``grading/kernel.py``) are in the
-        catalogue and are translated here, when shown (docs/i18n.md); others show as stored."""
-        return gettext(self.error) if self.error else ""
+    def error_text(self) -> str:
+        """Why the run failed, in the reader's language (the worker stores a ``Message``)."""
+        return Message.loads(self.error).text()
 
 
 class PublishCheck(models.Model):
@@ -177,7 +176,8 @@ class PublishCheck(models.Model):
     )
     source_sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    # {"reference": {grade_id: points|None}, "blank": {...}, "max": {...}, "problems": [str]}
+    # {"reference": {grade_id: points|None}, "blank": {...}, "max": {...},
+    #  "problems": [Message.to_data()]}
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -187,7 +187,8 @@ class PublishCheck(models.Model):
 
     @property
     def problems(self) -> list[str]:
-        return list(self.report.get("problems", []))
+        """The problems found, in the reader's language (the worker stores ``Message`` data)."""
+        return [Message.loads(problem).text() for problem in self.report.get("problems", [])]
 
 
 class TestResult(models.Model):
@@ -210,6 +211,7 @@ class TestResult(models.Model):
     points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_points = models.DecimalField(max_digits=8, decimal_places=2)
     status = models.CharField(max_length=16, choices=Status.choices)
+    # What the grader says about the cell, stored as a ``Message`` (shown: ``message_text``).
     message = models.TextField(blank=True)
     hidden = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
@@ -219,6 +221,11 @@ class TestResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "grade_id"], name="result_once_per_grade_id"),
         ]
+
+    @property
+    def message_text(self) -> str:
+        """The grader's message in the reader's language (the worker stores a ``Message``)."""
+        return Message.loads(self.message).text()
 
 
 class RenderedNotebook(models.Model):
@@ -233,6 +240,7 @@ class RenderedNotebook(models.Model):
     renderer_version = models.CharField(max_length=20)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     html_sha256 = models.CharField(max_length=64, blank=True)
+    # Why rendering failed, stored as a ``Message`` (worded when shown: ``error_text``).
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
@@ -243,6 +251,11 @@ class RenderedNotebook(models.Model):
                 fields=["notebook_sha256", "renderer_version"], name="render_once_per_version"
             ),
         ]
+
+    @property
+    def error_text(self) -> str:
+        """Why rendering failed, in the reader's language (the worker stores a ``Message``)."""
+        return Message.loads(self.error).text()
 
 
 class Review(models.Model):

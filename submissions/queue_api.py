@@ -7,6 +7,7 @@ at once. A lease's token is returned only to its holder.
 
 from django.core.paginator import Paginator
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -222,7 +223,7 @@ def lease_release(request: Request, pk: int) -> Response:
         grader=user, submission=submission, token=body.validated_data["token"]
     ):
         return Response(
-            {"detail": "This token does not hold the lease.", "holder": "", "expires_at": None},
+            {"detail": _("This token does not hold the lease."), "holder": "", "expires_at": None},
             status=status.HTTP_409_CONFLICT,
         )
     return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ requests and read the comments on their cells once the grade is released; the or
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -79,7 +80,9 @@ class RegradeResolveSerializer(serializers.Serializer[None]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["decision"] == "accept" and attrs.get("points") is None:
-            raise serializers.ValidationError({"points": ["Give the new points when you accept."]})
+            raise serializers.ValidationError(
+                {"points": [_("Give the new points when you accept.")]}
+            )
         return attrs
 
 

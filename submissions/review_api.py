@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -61,7 +62,7 @@ class ReviewInputSerializer(serializers.Serializer[None]):
     def validate_scores(self, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ids = [s["grade_id"] for s in scores]
         if len(ids) != len(set(ids)):
-            raise serializers.ValidationError("Each grade_id may appear only once.")
+            raise serializers.ValidationError(_("Each grade_id may appear only once."))
         return scores
 
 

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses import plain_i18n
 from courses.access import assignment_manager_refusal
 from courses.exceptions import AssignmentExists, PublishError
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
@@ -347,13 +348,19 @@ def requeue_abandoned_runs() -> list[GradingRun]:
         for run in stale.select_related("submission"):
             run.status = GradingRun.Status.ABANDONED
             run.finished_at = timezone.now()
-            run.error = "The worker grading this attempt stopped unexpectedly."
+            # Stored as a Message, worded when shown (GradingRun.error_text).
+            run.error = plain_i18n.gettext_lazy(
+                "The worker grading this attempt stopped unexpectedly."
+            ).dumps()
             run.save(update_fields=["status", "finished_at", "error"])
             if _lost_runs(run) >= MAX_LOST_RUNS:
-                run.error = (
-                    f"Grading was interrupted {MAX_LOST_RUNS} times in a row; "
-                    "the notebook may be crashing the grader."
-                )
+                run.error = plain_i18n.ngettext_lazy(
+                    "Grading was interrupted %(n)s time in a row; "
+                    "the notebook may be crashing the grader.",
+                    "Grading was interrupted %(n)s times in a row; "
+                    "the notebook may be crashing the grader.",
+                    MAX_LOST_RUNS,
+                ).dumps()
                 run.save(update_fields=["error"])
                 Submission.objects.filter(pk=run.submission_id).update(
                     status=Submission.Status.FAILED

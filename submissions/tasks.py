@@ -18,6 +18,7 @@ from django.db import close_old_connections, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from courses import plain_i18n
 from courses.models import AssignmentVersion
 from courses.nbgrader import GradeCell
 from courses.services import activate_assignment_version, reject_assignment_version
@@ -66,7 +67,11 @@ def grade_submission(run_id: int) -> str:
             report = _grade(run)
     except Exception as error:  # the engine reports failures itself; this is the last guard
         logger.exception("grading run %s crashed", run_id)
-        report = GradingReport.failure(f"The grader failed unexpectedly ({type(error).__name__}).")
+        report = GradingReport.failure(
+            plain_i18n.gettext_lazy(
+                "The grader failed unexpectedly (%(error)s).", error=type(error).__name__
+            )
+        )
     _store_report(run, report)
     return report.status
 
@@ -150,7 +155,7 @@ def _store_report(run: GradingRun, report: GradingReport) -> None:
             points=outcome.points,
             max_points=outcome.max_points,
             status=outcome.status,
-            message=outcome.message,
+            message=outcome.message.dumps(),
             hidden=outcome.hidden,
             position=position,
         )
@@ -159,7 +164,7 @@ def _store_report(run: GradingRun, report: GradingReport) -> None:
     graded = report.status == "graded"
     run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
     run.finished_at = timezone.now()
-    run.error = report.error
+    run.error = report.error.dumps()
     run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
     run.autograded_points = report.autograded_points if graded else Decimal(0)
     run.autograded_max = report.autograded_max
@@ -180,7 +185,8 @@ def _store_report(run: GradingRun, report: GradingReport) -> None:
         submission_id=run.submission_id,
         source=GradeEvent.Source.AUTOGRADE,
         new_points=run.autograded_points,
-        reason=report.error or "Autograded",
+        # An audit record, in the worker's language (English).
+        reason=report.error.text() or "Autograded",
     )
 
 
@@ -201,7 +207,7 @@ def render_notebook(rendered_id: int) -> str:
         rendered.error = ""
     else:
         rendered.status = RenderedNotebook.Status.FAILED
-        rendered.error = result.error
+        rendered.error = result.error.dumps()
     rendered.rendered_at = timezone.now()
     rendered.save(update_fields=["html_sha256", "status", "error", "rendered_at"])
     return rendered.status
@@ -235,29 +241,53 @@ def check_publication(check_id: int) -> str:
             limits=grading_limits(),
         ),
     }
-    problems = []
-    for name, report in reports.items():
-        if report.status != "graded":
-            problems.append(f"The {name} notebook could not be graded: {report.error}")
+    problems: list[plain_i18n.Message] = []
+    if reports["reference"].status != "graded":
+        problems.append(
+            plain_i18n.gettext_lazy(
+                "The reference notebook could not be graded: %(error)s",
+                error=reports["reference"].error,
+            )
+        )
+    if reports["blank"].status != "graded":
+        problems.append(
+            plain_i18n.gettext_lazy(
+                "The blank notebook could not be graded: %(error)s", error=reports["blank"].error
+            )
+        )
     reference, blank = reports["reference"], reports["blank"]
     for outcome in reference.outcomes:
         if outcome.kind == "autograded" and outcome.points != outcome.max_points:
             problems.append(
-                f"{outcome.grade_id}: the reference solution earns {outcome.points} of "
-                f"{outcome.max_points} points ({outcome.message or 'no message'})."
+                plain_i18n.ngettext_lazy(
+                    "%(grade_id)s: the reference solution earns %(points)s of %(n)s point "
+                    "(%(message)s).",
+                    "%(grade_id)s: the reference solution earns %(points)s of %(n)s points "
+                    "(%(message)s).",
+                    outcome.max_points,
+                    grade_id=outcome.grade_id,
+                    points=outcome.points or Decimal(0),
+                    message=outcome.message or plain_i18n.gettext_lazy("no message"),
+                )
             )
     for outcome in blank.outcomes:
         if outcome.kind == "autograded" and outcome.max_points > 0 and outcome.points:
             problems.append(
-                f"{outcome.grade_id}: the blank starter notebook already earns {outcome.points} "
-                "points; the test does not check the participant's work."
+                plain_i18n.ngettext_lazy(
+                    "%(grade_id)s: the blank starter notebook already earns %(n)s point; "
+                    "the test does not check the participant's work.",
+                    "%(grade_id)s: the blank starter notebook already earns %(n)s points; "
+                    "the test does not check the participant's work.",
+                    outcome.points,
+                    grade_id=outcome.grade_id,
+                )
             )
     check.report = {
         name: {o.grade_id: (None if o.points is None else str(o.points)) for o in report.outcomes}
         for name, report in reports.items()
     } | {
         "max": {o.grade_id: str(o.max_points) for o in reference.outcomes},
-        "problems": problems,
+        "problems": [problem.to_data() for problem in problems],
     }
     check.status = PublishCheck.Status.PROBLEMS if problems else PublishCheck.Status.PASSED
     if any(r.status != "graded" for r in reports.values()):

@@ -33,6 +33,7 @@ from courses.nbgrader import (
     is_task,
     read_notebook,
 )
+from courses.plain_i18n import Message, gettext_lazy
 from submissions.grading.kernel import execute, run_dirs
 from submissions.grading.report import (
     LOG_LIMIT,
@@ -163,8 +164,11 @@ def grade_notebook(
         grading = read_notebook(grading_bytes)
     except NbgraderFormatError as error:
         return GradingReport.failure(
-            "The assignment's grading notebook could not be read; ask the instructors to "
-            f"publish it again. ({error.problem})",
+            gettext_lazy(
+                "The assignment's grading notebook could not be read; ask the instructors to "
+                "publish it again. (%(problem)s)",
+                problem=error.problem,
+            ),
             duration_s=elapsed(),
         )
     graded = tuple(cells) if cells is not None else grade_cells_of(grading)
@@ -172,7 +176,7 @@ def grade_notebook(
     autograded_max = _total(graded, "autograded")
     manual_max = _total(graded, "manual", "task")
 
-    def failure(reason: str, log: str = "") -> GradingReport:
+    def failure(reason: Message, log: str = "") -> GradingReport:
         return GradingReport.failure(
             reason,
             autograded_max=autograded_max,
@@ -189,21 +193,29 @@ def grade_notebook(
     ]
     if missing:
         return failure(
-            f"The assignment is inconsistent: grade cell {missing[0]!r} is not in its grading "
-            "notebook; ask the instructors to publish it again."
+            gettext_lazy(
+                "The assignment is inconsistent: grade cell %(grade_id)s is not in its grading "
+                "notebook; ask the instructors to publish it again.",
+                grade_id=repr(missing[0]),
+            )
         )
 
     try:
         notebook = read_notebook(submission)
     except NbgraderFormatError as error:
-        return failure(f"Your notebook could not be read: {error.problem}")
+        return failure(
+            gettext_lazy("Your notebook could not be read: %(problem)s", problem=error.problem)
+        )
     prepared = prepare(notebook, grading)
     # The assignment's kernel counts, as nbgrader overwrites the participant's kernelspec.
     is_python, kernel_name = _kernel_language(prepared.notebook)
     if not is_python:
         return failure(
-            "Autograding supports Python notebooks only "
-            f"(this notebook uses the {clip(kernel_name, 80)} kernel)."
+            gettext_lazy(
+                "Autograding supports Python notebooks only "
+                "(this notebook uses the %(kernel)s kernel).",
+                kernel=clip(kernel_name, 80),
+            )
         )
 
     try:
@@ -211,8 +223,10 @@ def grade_notebook(
     except (SandboxMisconfigured, SandboxUnavailable) as error:
         logger.error("grading refused: %s", error)
         return failure(
-            "The notebook could not be graded: the grading sandbox is not available on this "
-            "worker. The instructors can re-run grading once it is fixed.",
+            gettext_lazy(
+                "The notebook could not be graded: the grading sandbox is not available on this "
+                "worker. The instructors can re-run grading once it is fixed."
+            ),
             f"sandbox: {error}",
         )
 
@@ -220,7 +234,11 @@ def grade_notebook(
         for name in data_files:
             _safe_relative(name)
     except ValueError as error:
-        return failure(f"Your files could not be prepared for grading: {error}.")
+        return failure(
+            gettext_lazy(
+                "Your files could not be prepared for grading: %(problem)s.", problem=str(error)
+            )
+        )
 
     def stage(workdir: Path) -> None:
         _stage(workdir, submission, data_files)
@@ -258,7 +276,7 @@ def grade_notebook(
     log = f"{body}\n{footer}" if body else footer
 
     if execution.error:
-        report = failure(redact(execution.error, secrets), log)
+        report = failure(execution.error.map_verbatim(lambda text: redact(text, secrets)), log)
         return replace(report, isolation=isolation.kind)
 
     executed_cells: list[Cell] = execution.notebook["cells"]
@@ -292,7 +310,7 @@ def grade_notebook(
         autograded_points=autograded_points,
         autograded_max=autograded_max,
         manual_max=manual_max,
-        error="",
+        error=Message(),
         log_excerpt=clip_tail(log, LOG_LIMIT),
         duration_s=elapsed(),
         isolation=isolation.kind,

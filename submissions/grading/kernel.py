@@ -47,10 +47,10 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
-from courses.plain_i18n import gettext_noop
+from courses.plain_i18n import Message, gettext_lazy, gettext_noop, ngettext_lazy
 from submissions.grading import forkserver, seccomp, spool
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
-from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
+from submissions.grading.report import GradingLimits, MiB, clip, clip_tail
 from submissions.grading.sandbox import (
     MPLCONFIG_KERNEL,
     SANDBOX_HOME,
@@ -94,14 +94,14 @@ _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # What the participant reads when the disk quota (GradingLimits.disk_bytes) is in the way; the
 # numbers go to the run's log. Marked for the catalogue, translated when shown.
-DISK_FULL = gettext_noop(
+DISK_FULL = gettext_lazy(
     "The notebook filled the disk space it may use while it is graded (its folder and the "
     "temporary folders together), so it was stopped."
 )
-FILES_TOO_LARGE = gettext_noop(
+FILES_TOO_LARGE = gettext_lazy(
     "Your files do not fit into the disk space a notebook may use while it is graded."
 )
-FILES_NOT_STAGED = "Your files could not be prepared for grading."
+FILES_NOT_STAGED = gettext_lazy("Your files could not be prepared for grading.")
 
 # Copies the submission's files into the kernel's working directory (given as the worker
 # reaches it); raises OSError.
@@ -767,7 +767,7 @@ class Execution:
     interrupted: set[int] = field(default_factory=set)
     truncated: set[int] = field(default_factory=set)
     # Empty when every cell ran; otherwise why the notebook as a whole could not be graded.
-    error: str = ""
+    error: Message = field(default_factory=Message)
     kernel_log: str = ""
     # Processes of the kernel still running after it was stopped, killed then (should be 0).
     leftovers: int = 0
@@ -777,24 +777,45 @@ class Execution:
     start_failed: bool = False
 
 
-def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> str:
-    where = f" while running cell {cell + 1}" if cell is not None and cell >= 0 else ""
+def _describe_death(handle: _KernelHandle, cell: int | None, limits: GradingLimits) -> Message:
     code = handle.returncode()
     signum: int | None = None
     if code is not None and code < 0:
         signum = -code
     elif code is not None and handle.sandboxed and code > 128:
         signum = code - 128  # bwrap exits 128 + N when the kernel died of signal N
+    # Whole sentences with the cell and without, so that each language words them its way.
+    values: dict[str, int | str] = {}
     if signum == signal.SIGXCPU:
-        return f"The kernel used up its CPU time{where} and was stopped."
-    if signum == signal.SIGXFSZ:
-        megabytes = limits.file_size_bytes // MiB
-        return f"The notebook wrote a file larger than {megabytes} MB{where}."
-    if code is None or signum == signal.SIGKILL:
-        return f"The kernel was killed{where} (it may have run out of memory)."
-    if signum is not None:
-        return f"The kernel died{where} (signal {signum})."
-    return f"The kernel died{where}: its process exited with status {code}."
+        in_cell = gettext_noop(
+            "The kernel used up its CPU time while running cell %(cell)s and was stopped."
+        )
+        anywhere = gettext_noop("The kernel used up its CPU time and was stopped.")
+    elif signum == signal.SIGXFSZ:
+        values["megabytes"] = limits.file_size_bytes // MiB
+        in_cell = gettext_noop(
+            "The notebook wrote a file larger than %(megabytes)s MB while running cell %(cell)s."
+        )
+        anywhere = gettext_noop("The notebook wrote a file larger than %(megabytes)s MB.")
+    elif code is None or signum == signal.SIGKILL:
+        in_cell = gettext_noop(
+            "The kernel was killed while running cell %(cell)s (it may have run out of memory)."
+        )
+        anywhere = gettext_noop("The kernel was killed (it may have run out of memory).")
+    elif signum is not None:
+        values["signal"] = str(signum)
+        in_cell = gettext_noop("The kernel died while running cell %(cell)s (signal %(signal)s).")
+        anywhere = gettext_noop("The kernel died (signal %(signal)s).")
+    else:
+        values["status"] = str(code)
+        in_cell = gettext_noop(
+            "The kernel died while running cell %(cell)s: its process exited with status "
+            "%(status)s."
+        )
+        anywhere = gettext_noop("The kernel died: its process exited with status %(status)s.")
+    if cell is None or cell < 0:
+        return gettext_lazy(anywhere, **values)
+    return gettext_lazy(in_cell, cell=cell + 1, **values)
 
 
 async def _start(
@@ -807,7 +828,7 @@ async def _start(
     limits: GradingLimits,
     handle: _KernelHandle,
     pass_fds: tuple[int, ...],
-) -> str:
+) -> Message:
     try:
         async with asyncio.timeout(limits.kernel_startup_timeout_s):
             await km.start_kernel(
@@ -823,10 +844,16 @@ async def _start(
             await client.async_start_new_kernel_client()
             handle.locate_sandbox()
     except TimeoutError:
-        return f"The Python kernel did not start within {seconds(limits.kernel_startup_timeout_s)}."
+        return ngettext_lazy(
+            "The Python kernel did not start within %(n)s second.",
+            "The Python kernel did not start within %(n)s seconds.",
+            limits.kernel_startup_timeout_s,
+        )
     except Exception as error:
-        return f"The Python kernel could not be started ({type(error).__name__})."
-    return ""
+        return gettext_lazy(
+            "The Python kernel could not be started (%(error)s).", error=type(error).__name__
+        )
+    return Message()
 
 
 async def _watchdog(delay: float, handle: _KernelHandle) -> None:
@@ -835,7 +862,7 @@ async def _watchdog(delay: float, handle: _KernelHandle) -> None:
     handle.kill()
 
 
-async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHandle) -> str:
+async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHandle) -> Message:
     watchdog = asyncio.create_task(_watchdog(limits.notebook_timeout_s, handle))
     watcher = asyncio.create_task(_watch_connections(client, handle))
     try:
@@ -843,30 +870,47 @@ async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHan
             await client.async_execute()
     except Exception as error:
         if handle.deadline_hit or isinstance(error, TimeoutError):
-            return f"The notebook did not finish within {seconds(limits.notebook_timeout_s)}."
+            return ngettext_lazy(
+                "The notebook did not finish within %(n)s second.",
+                "The notebook did not finish within %(n)s seconds.",
+                limits.notebook_timeout_s,
+            )
         if client.disk_full_cell is not None:
             return DISK_FULL
         if client.stuck_cell is not None:
-            return (
-                f"Cell {client.stuck_cell + 1} did not stop when it was interrupted after "
-                f"{seconds(limits.cell_timeout_s)}, so the kernel was stopped."
+            return ngettext_lazy(
+                "Cell %(cell)s did not stop when it was interrupted after %(n)s second, "
+                "so the kernel was stopped.",
+                "Cell %(cell)s did not stop when it was interrupted after %(n)s seconds, "
+                "so the kernel was stopped.",
+                limits.cell_timeout_s,
+                cell=client.stuck_cell + 1,
             )
         if handle.oversized_cell is not None:
             megabytes = round(message_limit(limits) / MiB, 1)
-            where = f"Cell {handle.oversized_cell + 1}" if handle.oversized_cell >= 0 else "It"
-            return (
-                f"{where} sent a single message larger than {megabytes:g} MB to the grader, "
-                "so the kernel was stopped and the notebook could not be graded."
+            if handle.oversized_cell >= 0:
+                return gettext_lazy(
+                    "Cell %(cell)s sent a single message larger than %(megabytes)s MB to the "
+                    "grader, so the kernel was stopped and the notebook could not be graded.",
+                    cell=handle.oversized_cell + 1,
+                    megabytes=megabytes,
+                )
+            return gettext_lazy(
+                "The notebook sent a single message larger than %(megabytes)s MB to the "
+                "grader, so the kernel was stopped and the notebook could not be graded.",
+                megabytes=megabytes,
             )
         if isinstance(error, DeadKernelError):
             return _describe_death(handle, client.current_cell, limits)
-        return f"The notebook could not be run ({type(error).__name__})."
+        return gettext_lazy(
+            "The notebook could not be run (%(error)s).", error=type(error).__name__
+        )
     finally:
         watchdog.cancel()
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-    return ""
+    return Message()
 
 
 async def _stop(km: _GradingKernelManager, client: _GradingClient, handle: _KernelHandle) -> None:
@@ -1173,11 +1217,11 @@ def _stage_files(
     handle: _KernelHandle,
     limits: GradingLimits,
     notes: list[str],
-) -> str:
+) -> Message:
     """Copy the submission's files into the started kernel's working directory: under
     bubblewrap its tmpfs (inside the disk quota), reached through /proc/<init>/root; without a
     sandbox ``workdir`` itself. No notebook code has run yet, so nothing in there is the
-    notebook's (a symbolic link, say). The reason the attempt fails, or "".
+    notebook's (a symbolic link, say). The reason the attempt fails, or an empty message.
     """
     home = handle.inside(SANDBOX_HOME) if handle.sandboxed else workdir
     if home is None:
@@ -1197,7 +1241,7 @@ def _stage_files(
             return FILES_TOO_LARGE
         notes.append(f"staging: {error}")  # a server-side problem: details for the log only
         return FILES_NOT_STAGED
-    return ""
+    return Message()
 
 
 def _read_tail(path: Path, limit: int) -> str:
@@ -1270,7 +1314,7 @@ def execute(
         thread.join(_DEADLINE_GRACE_S)
         return Execution(
             notebook=notebook,
-            error="The grader stopped responding while running the notebook.",
+            error=gettext_lazy("The grader stopped responding while running the notebook."),
         )
     if run is not None and run.server is not None:
         # The next submission's kernel starts now, while nobody waits for it.

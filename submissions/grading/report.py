@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast, get_args
 
 from courses.nbgrader import GradeKind
+from courses.plain_i18n import Message
 
 OutcomeStatus = Literal["passed", "partial", "failed", "needs_manual"]
 ReportStatus = Literal["graded", "failed"]
@@ -28,14 +29,14 @@ GiB = 1024**3
 MiB = 1024**2
 
 
-def seconds(value: float) -> str:
-    """'1 second', '2.5 seconds': durations as messages say them."""
-    return f"{value:g} second" + ("" if value == 1 else "s")
-
-
 def clip(text: str, limit: int) -> str:
     """Bound a text for storage and display, marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_message(message: Message, limit: int) -> Message:
+    """Bound each verbatim text of a message (the sentences of the catalogue are short)."""
+    return message.map_verbatim(lambda text: clip(text, limit))
 
 
 def clip_tail(text: str, limit: int) -> str:
@@ -64,7 +65,10 @@ class GradingLimits:
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """The result of one graded cell. ``message`` never contains a test cell's source."""
+    """The result of one graded cell. ``message`` never contains a test cell's source.
+
+    Messages are worded when shown, in the reader's language (``courses.plain_i18n.Message``).
+    """
 
     __test__ = False  # not a pytest test class, despite the name
 
@@ -73,7 +77,7 @@ class TestOutcome:
     points: Decimal | None
     max_points: Decimal
     status: OutcomeStatus
-    message: str
+    message: Message
     hidden: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,7 +87,7 @@ class TestOutcome:
             "points": None if self.points is None else str(self.points),
             "max_points": str(self.max_points),
             "status": self.status,
-            "message": self.message,
+            "message": self.message.to_data(),
             "hidden": self.hidden,
         }
 
@@ -97,7 +101,7 @@ class TestOutcome:
             points=None if points is None else _decimal(points, "points"),
             max_points=_decimal(item.get("max_points"), "max_points"),
             status=_choice(item, "status", OutcomeStatus),
-            message=_string(item, "message", MESSAGE_LIMIT),
+            message=_message(item, "message", MESSAGE_LIMIT),
             hidden=_boolean(item, "hidden"),
         )
 
@@ -108,8 +112,8 @@ class GradingReport:
 
     ``status`` is "failed" when the notebook could not be graded at all (it could not be read,
     the kernel died, the deadline passed); ``error`` then says why, in words a participant
-    understands, and ``outcomes`` is empty. ``isolation`` says how the kernel was isolated
-    ("bwrap", "off", or "" when no kernel was started).
+    understands (worded when shown), and ``outcomes`` is empty. ``isolation`` says how the
+    kernel was isolated ("bwrap", "off", or "" when no kernel was started).
     """
 
     status: ReportStatus
@@ -117,7 +121,7 @@ class GradingReport:
     autograded_points: Decimal
     autograded_max: Decimal
     manual_max: Decimal
-    error: str = ""
+    error: Message = Message()
     log_excerpt: str = ""
     duration_s: float = 0.0
     isolation: IsolationKind = ""
@@ -125,7 +129,7 @@ class GradingReport:
     @classmethod
     def failure(
         cls,
-        error: str,
+        error: Message,
         *,
         autograded_max: Decimal = Decimal(0),
         manual_max: Decimal = Decimal(0),
@@ -139,7 +143,7 @@ class GradingReport:
             autograded_points=Decimal(0),
             autograded_max=autograded_max,
             manual_max=manual_max,
-            error=clip(error, ERROR_LIMIT),
+            error=clip_message(error, ERROR_LIMIT),
             log_excerpt=clip_tail(log_excerpt, LOG_LIMIT),
             duration_s=duration_s,
             isolation=isolation,
@@ -154,7 +158,7 @@ class GradingReport:
                 "autograded_points": str(self.autograded_points),
                 "autograded_max": str(self.autograded_max),
                 "manual_max": str(self.manual_max),
-                "error": clip(self.error, ERROR_LIMIT),
+                "error": clip_message(self.error, ERROR_LIMIT).to_data(),
                 "log_excerpt": clip_tail(self.log_excerpt, LOG_LIMIT),
                 "duration_s": round(self.duration_s, 3),
                 "isolation": self.isolation,
@@ -184,7 +188,7 @@ class GradingReport:
             autograded_points=_decimal(report.get("autograded_points"), "autograded_points"),
             autograded_max=_decimal(report.get("autograded_max"), "autograded_max"),
             manual_max=_decimal(report.get("manual_max"), "manual_max"),
-            error=_string(report, "error", ERROR_LIMIT),
+            error=_message(report, "error", ERROR_LIMIT),
             log_excerpt=_string(report, "log_excerpt", LOG_LIMIT + 1),
             duration_s=float(duration),
             isolation=_choice(report, "isolation", IsolationKind) if "isolation" in report else "",
@@ -202,6 +206,13 @@ def _string(data: dict[str, Any], key: str, limit: int) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{key} must be a string")
     return clip(value, limit)
+
+
+def _message(data: dict[str, Any], key: str, limit: int) -> Message:
+    try:
+        return Message.from_data(data.get(key), limit=limit)
+    except ValueError as error:
+        raise ValueError(f"{key}: {error}") from None
 
 
 def _boolean(data: dict[str, Any], key: str) -> bool:

@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from courses.nbgrader import Cell, GradeCell, compute_checksum
+from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy, verbatim
 from submissions.grading.report import (
     MESSAGE_LIMIT,
     OutcomeStatus,
     TestOutcome,
     clip,
-    seconds,
 )
 
 # Python's warning format, "file.py:12: SomeWarning: text", as libraries print it on stderr.
@@ -73,22 +73,31 @@ def _status(points: Decimal, max_points: Decimal) -> OutcomeStatus:
     return "partial" if points > 0 else "failed"
 
 
-def _partial_credit(output: dict[str, Any], max_points: Decimal) -> tuple[Decimal, str]:
+def _partial_credit(output: dict[str, Any], max_points: Decimal) -> tuple[Decimal, Message]:
     """nbgrader's get_partial_grade, minus its crashes."""
     text = _text(output.get("data", {}).get("text/plain")).strip()
     try:
         number = float(text)
     except ValueError:
-        return max_points, ""
+        return max_points, Message()
     if not number >= 0:  # nbgrader reads negatives and NaN as "no partial credit"; 0 is 0
-        return max_points, ""
+        return max_points, Message()
     value = Decimal(repr(number))
     if value > max_points:
-        return max_points, (
-            f"The test returned {clip(text, 40)}, more than the {max_points} points of this "
-            f"cell; it counts as {max_points}."
+        return max_points, ngettext_lazy(
+            "The test returned %(value)s, more than the %(n)s point of this cell; "
+            "it counts as %(n)s.",
+            "The test returned %(value)s, more than the %(n)s points of this cell; "
+            "it counts as %(n)s.",
+            max_points,
+            value=clip(text, 40),
         )
-    return value, f"Partial credit: {value} of {max_points} points."
+    return value, ngettext_lazy(
+        "Partial credit: %(points)s of %(n)s point.",
+        "Partial credit: %(points)s of %(n)s points.",
+        max_points,
+        points=value,
+    )
 
 
 def _autograded(
@@ -98,26 +107,32 @@ def _autograded(
     interrupted: bool,
     timeout_s: float,
     ignore: re.Pattern[str] | None,
-) -> tuple[Decimal, str]:
+) -> tuple[Decimal, Message]:
     if interrupted:
         # Even if the code swallowed the KeyboardInterrupt: over the limit is over the limit.
-        return Decimal(
-            0
-        ), f"The cell did not finish within {seconds(timeout_s)} and was interrupted."
+        return Decimal(0), ngettext_lazy(
+            "The cell did not finish within %(n)s second and was interrupted.",
+            "The cell did not finish within %(n)s seconds and was interrupted.",
+            timeout_s,
+        )
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "error":
+            # The exception as the test raised it: Python's words, the same in every language.
             name = _plain(str(output.get("ename", "")))
             value = _plain(str(output.get("evalue", "")))
-            return Decimal(0), f"{name}: {value}" if value else name
+            return Decimal(0), verbatim(f"{name}: {value}" if value else name)
         if kind == "stream" and output.get("name") == "stderr":
             text = _text(output.get("text"))
             if ignore is not None and ignore.search(text):
                 continue
-            return Decimal(0), f"The cell wrote to standard error: {clip(_first_line(text), 300)}"
+            return Decimal(0), gettext_lazy(
+                "The cell wrote to standard error: %(output)s",
+                output=clip(_first_line(text), 300),
+            )
         if kind == "execute_result":
             return _partial_credit(output, max_points)
-    return max_points, ""
+    return max_points, Message()
 
 
 def score(
@@ -135,13 +150,19 @@ def score(
     stderr_ignore: re.Pattern[str] | None = None,
 ) -> TestOutcome:
     """The outcome of one graded cell of an executed notebook."""
-    notes: list[str] = []
+    notes = Message()
     if reinserted:
-        notes.append("This cell was missing from your notebook and was put back for grading.")
+        notes += gettext_lazy(
+            "This cell was missing from your notebook and was put back for grading."
+        )
     elif restored:
-        notes.append("Your changes to this read-only cell were undone for grading.")
+        notes += gettext_lazy("Your changes to this read-only cell were undone for grading.")
     if truncated:
-        notes.append(f"Its output was cut off after {output_cap} bytes.")
+        notes += ngettext_lazy(
+            "Its output was cut off after %(n)s byte.",
+            "Its output was cut off after %(n)s bytes.",
+            output_cap,
+        )
 
     points: Decimal | None
     if grade_cell.kind == "autograded":
@@ -158,18 +179,19 @@ def score(
     ).get("nbgrader", {}).get("checksum"):
         # nbgrader: an answer cell left as released earns 0 without waiting for a grader.
         points, status = Decimal(0), "failed"
-        detail = "No answer was given (the cell is unchanged)."
+        detail = gettext_lazy("No answer was given (the cell is unchanged).")
     else:
-        points, detail, status = None, "Waits for an instructor.", "needs_manual"
+        points, detail, status = None, gettext_lazy("Waits for an instructor."), "needs_manual"
 
-    message = " ".join(part.strip() for part in (detail, *notes) if part.strip())
-    message = redact(clip(_plain(message), MESSAGE_LIMIT * 4), str(server_cell.get("source", "")))
+    source = str(server_cell.get("source", ""))
     return TestOutcome(
         grade_id=grade_cell.grade_id,
         kind=grade_cell.kind,
         points=points,
         max_points=grade_cell.points,
         status=status,
-        message=clip(message, MESSAGE_LIMIT),
+        message=(detail + notes).map_verbatim(
+            lambda text: clip(redact(clip(_plain(text), MESSAGE_LIMIT * 4), source), MESSAGE_LIMIT)
+        ),
         hidden=hidden,
     )

@@ -1,7 +1,7 @@
 """The rendering child process: ``main`` is what :mod:`.sandbox` starts.
 
 Protocol: the raw notebook bytes on stdin; exactly one JSON object ``{"ok", "html", "error"}`` on
-stdout; diagnostics (tracebacks) on stderr, which the parent logs and never shows to people.
+stdout (``error`` in ``courses.plain_i18n.Message``'s data form, worded when shown); diagnostics (tracebacks) on stderr, which the parent logs and never shows to people.
 The notebook is hostile input: resource limits are in force before a byte of it is read.
 """
 
@@ -34,23 +34,24 @@ def _limit_resources(cpu_seconds: int, memory_bytes: int) -> None:
 
 def _render(raw: bytes, intake: dict[str, int]) -> dict[str, object]:
     # Imported here, after the limits, and only what is needed: nbconvert follows lazily.
+    from courses.plain_i18n import Message, verbatim
     from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
     from submissions.rendering.pipeline import render_fragment
-    from submissions.rendering.sandbox import FAILED, TOO_MUCH_MEMORY
+    from submissions.rendering.sandbox import FAILED, TOO_DEEP, TOO_MUCH_MEMORY
+
+    def failed(error: Message) -> dict[str, object]:
+        return {"ok": False, "html": "", "error": error.to_data()}
 
     try:
         validated = validate_notebook(raw, IntakeLimits(**intake))
-        return {"ok": True, "html": render_fragment(validated.nb), "error": ""}
+        return {"ok": True, "html": render_fragment(validated.nb), "error": []}
     except NotebookRejected as rejection:
-        return {"ok": False, "html": "", "error": f"{FAILED} {rejection.message}"}
+        # Worded by the intake check here, without Django: in English (docs/i18n.md).
+        return failed(FAILED + verbatim(rejection.message))
     except MemoryError:
-        return {"ok": False, "html": "", "error": TOO_MUCH_MEMORY}
+        return failed(TOO_MUCH_MEMORY)
     except RecursionError:
-        return {
-            "ok": False,
-            "html": "",
-            "error": "This notebook could not be rendered (it is nested too deeply).",
-        }
+        return failed(TOO_DEEP)
     except Exception:  # noqa: BLE001 - report every failure as an answer, details to stderr
         traceback.print_exc(file=sys.stderr)
-        return {"ok": False, "html": "", "error": FAILED}
+        return failed(FAILED)

@@ -35,6 +35,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from courses.plain_i18n import Message, gettext_lazy
 from submissions.notebooks import IntakeLimits
 
 __all__ = ["PROJECT_ROOT", "RenderLimits", "RenderResult", "render_in_subprocess"]
@@ -54,9 +55,11 @@ _BOOTSTRAP = (
 )
 _CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
-TOO_LONG = "This notebook could not be rendered (it took too long)."
-TOO_MUCH_MEMORY = "This notebook could not be rendered (it needs too much memory)."
-FAILED = "This notebook could not be rendered."
+# Worded when shown, in the reader's language (RenderedNotebook.error_text).
+TOO_LONG = gettext_lazy("This notebook could not be rendered (it took too long).")
+TOO_MUCH_MEMORY = gettext_lazy("This notebook could not be rendered (it needs too much memory).")
+TOO_DEEP = gettext_lazy("This notebook could not be rendered (it is nested too deeply).")
+FAILED = gettext_lazy("This notebook could not be rendered.")
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,11 @@ class RenderResult:
 
     ok: bool
     html: str
-    error: str
+    error: Message
 
 
 _DEFAULT_RENDER_LIMITS = RenderLimits()
+_ERROR_LIMIT = 2_000
 _DEFAULT_INTAKE_LIMITS = IntakeLimits()
 
 
@@ -149,12 +153,15 @@ def _result(returncode: int, stdout: bytes, stderr: bytes) -> RenderResult:
         return RenderResult(ok=False, html="", error=FAILED)
     try:
         answer = json.loads(stdout)
-        ok, html, error = answer["ok"], answer["html"], answer["error"]
-    except (ValueError, KeyError, TypeError):
+        ok, html = answer["ok"], answer["html"]
+        error = Message.from_data(answer["error"], limit=_ERROR_LIMIT)
+    except (ValueError, KeyError, TypeError, RecursionError):
         logger.warning("rendering child gave an unreadable answer (%d bytes)", len(stdout))
         return RenderResult(ok=False, html="", error=FAILED)
-    if not (isinstance(ok, bool) and isinstance(html, str) and isinstance(error, str)):
+    if not (isinstance(ok, bool) and isinstance(html, str)):
         return RenderResult(ok=False, html="", error=FAILED)
     if not ok and stderr:
         logger.info("rendering failed: %s", stderr[-2000:].decode("utf-8", "replace"))
-    return RenderResult(ok=ok, html=html if ok else "", error="" if ok else (error or FAILED))
+    if ok:
+        return RenderResult(ok=True, html=html, error=Message())
+    return RenderResult(ok=False, html="", error=error or FAILED)

@@ -379,7 +379,7 @@ def test_capstone_uses_the_participants_data_file(runs: _Runs) -> None:
 @pytest.mark.parametrize("slug", ASSIGNMENT_SLUGS)
 def test_variant_earns_the_expected_points(slug: str, variant: Variant, runs: _Runs) -> None:
     report = runs.reports[(slug, variant)]
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     expected = expected_scores(slug, variant)
     got = {o.grade_id: o.points for o in report.outcomes}
     assert got.keys() == expected.keys()
@@ -395,10 +395,10 @@ def test_variant_earns_the_expected_points(slug: str, variant: Variant, runs: _R
     if variant == "correct":
         assert all(o.status == "passed" for o in autograded), "hidden tests pass too"
     if variant == "blank":
-        assert all(o.status == "failed" and o.message for o in autograded)
+        assert all(o.status == "failed" and str(o.message) for o in autograded)
     if variant == "tampered":
         # The edited test cell was restored (source and points) and fails.
-        (restored,) = [o for o in report.outcomes if "undone" in o.message]
+        (restored,) = [o for o in report.outcomes if "undone" in str(o.message)]
         source_points = {c.grade_id: c.points for c in _publish(source_notebook(slug)).grade_cells}
         assert restored.kind == "autograded" and restored.status == "failed"
         assert restored.max_points == source_points[restored.grade_id] < 100

@@ -14,6 +14,7 @@ import pytest
 from nbformat import v4
 
 from courses.nbgrader import publish
+from courses.plain_i18n import Message, ngettext_lazy, verbatim
 from submissions.grading import GradingLimits, GradingReport, TestOutcome, grade_notebook
 from tests.nbgrader_builders import (
     HIDDEN_CHECK,
@@ -40,7 +41,9 @@ def outcome(report: GradingReport, grade_id: str) -> TestOutcome:
 
 
 def all_text(report: GradingReport) -> str:
-    return "\n".join([report.error, report.log_excerpt, *(o.message for o in report.outcomes)])
+    return "\n".join(
+        [str(report.error), report.log_excerpt, *(str(o.message) for o in report.outcomes)]
+    )
 
 
 # -- one notebook, many behaviours -------------------------------------------------------------
@@ -149,7 +152,7 @@ def test_a_correct_answer_earns_full_points(basics):
         points=Decimal(2),
         max_points=Decimal(2),
         status="passed",
-        message="",
+        message=Message(),
         hidden=False,
     )
 
@@ -160,7 +163,7 @@ def test_a_failing_assertion_scores_zero_with_its_message(basics):
 
     wrong = outcome(report, "wrong")
     assert (wrong.points, wrong.status) == (Decimal(0), "failed")
-    assert wrong.message == "AssertionError: square(3) should be 10"
+    assert str(wrong.message) == "AssertionError: square(3) should be 10"
 
 
 @pytest.mark.slow
@@ -169,7 +172,7 @@ def test_an_error_scores_zero_and_names_the_error(basics):
 
     error = outcome(report, "error")
     assert (error.points, error.status) == (Decimal(0), "failed")
-    assert error.message == "NameError: name 'undefined_name' is not defined"
+    assert str(error.message) == "NameError: name 'undefined_name' is not defined"
     assert "undefined_name + 1" not in all_text(report)
 
 
@@ -187,7 +190,7 @@ def test_partial_credit_above_the_cells_points_is_capped(basics):
 
     over = outcome(report, "over_max")
     assert (over.points, over.status) == (Decimal(2), "passed")
-    assert "more than the 2 points" in over.message
+    assert "more than the 2 points" in str(over.message)
 
 
 @pytest.mark.slow
@@ -203,7 +206,7 @@ def test_output_on_stderr_fails_a_test_as_in_nbgrader_0_9(basics):
 
     stderr = outcome(report, "stderr")
     assert (stderr.points, stderr.status) == (Decimal(0), "failed")
-    assert stderr.message == "The cell wrote to standard error: oops"
+    assert str(stderr.message) == "The cell wrote to standard error: oops"
 
 
 @pytest.mark.slow
@@ -219,7 +222,7 @@ def test_input_does_not_hang_but_fails_the_cell(basics):
 
     reads_input = outcome(report, "reads_input")
     assert reads_input.points == Decimal(0)
-    assert reads_input.message.startswith("StdinNotImplementedError")
+    assert str(reads_input.message).startswith("StdinNotImplementedError")
 
 
 @pytest.mark.slow
@@ -228,7 +231,9 @@ def test_a_notebook_cannot_import_the_projects_settings(basics):
 
     settings = outcome(report, "settings")
     assert settings.points == Decimal(0)
-    assert settings.message.startswith("ModuleNotFoundError: No module named 'platform.settings'")
+    assert str(settings.message).startswith(
+        "ModuleNotFoundError: No module named 'platform.settings'"
+    )
     assert outcome(report, "sys_path").status == "passed"
 
 
@@ -260,7 +265,7 @@ def test_output_over_the_cap_is_truncated_and_noted(basics):
 
     flood = outcome(report, "flood")
     assert flood.status == "passed"
-    assert "cut off after 10000 bytes" in flood.message
+    assert "cut off after 10,000 bytes" in str(flood.message)
 
 
 @pytest.mark.slow
@@ -268,7 +273,7 @@ def test_running_out_of_memory_fails_the_cell_not_the_notebook(basics):
     report, _ = basics
 
     memory = outcome(report, "memory")
-    assert (memory.points, memory.message) == (Decimal(0), "MemoryError")
+    assert (memory.points, str(memory.message)) == (Decimal(0), "MemoryError")
 
 
 @pytest.mark.slow
@@ -276,7 +281,10 @@ def test_writing_a_file_over_the_size_limit_fails_the_cell(basics):
     report, _ = basics
 
     big_file = outcome(report, "big_file")
-    assert (big_file.points, big_file.message) == (Decimal(0), "OSError: [Errno 27] File too large")
+    assert (big_file.points, str(big_file.message)) == (
+        Decimal(0),
+        "OSError: [Errno 27] File too large",
+    )
 
 
 @pytest.mark.slow
@@ -349,7 +357,7 @@ def test_it_restores_tampered_test_cells(square_published):
 
     restored = outcome(report, "test_square")
     assert (restored.points, restored.max_points) == (Decimal(0), Decimal(2))
-    assert "Your changes to this read-only cell were undone" in restored.message
+    assert "Your changes to this read-only cell were undone" in str(restored.message)
 
 
 @pytest.mark.slow
@@ -368,7 +376,7 @@ def test_hidden_tests_are_restored_and_their_code_never_shown(square_published):
 
     hidden = outcome(report, "test_square")
     assert (hidden.points, hidden.status, hidden.hidden) == (Decimal(0), "failed", True)
-    assert hidden.message.startswith("ValueError")
+    assert str(hidden.message).startswith("ValueError")
     assert HIDDEN_CHECK not in report.to_json()
     assert "square(12)" not in report.to_json()
 
@@ -383,7 +391,7 @@ def test_a_deleted_test_cell_is_put_back(square_published):
 
     put_back = outcome(report, "test_square")
     assert (put_back.points, put_back.status) == (Decimal(2), "passed")
-    assert "missing from your notebook" in put_back.message
+    assert "missing from your notebook" in str(put_back.message)
 
 
 @pytest.mark.slow
@@ -416,7 +424,7 @@ def test_duplicated_grade_ids_keep_the_last_cell():
     report = grade_notebook(submission=dump(release), published=published)
 
     assert outcome(report, "t").status == "passed"
-    assert outcome(report, "first").message == "No answer was given (the cell is unchanged)."
+    assert str(outcome(report, "first").message) == "No answer was given (the cell is unchanged)."
     assert outcome(report, "first").points == Decimal(0)
     assert outcome(report, "second").status == "needs_manual"
 
@@ -447,7 +455,7 @@ def test_a_cell_over_its_time_limit_scores_zero_and_the_rest_still_runs():
 
     loops = outcome(report, "loops")
     assert (report.status, loops.points) == ("graded", Decimal(0))
-    assert loops.message == "The cell did not finish within 2 seconds and was interrupted."
+    assert str(loops.message) == "The cell did not finish within 2 seconds and was interrupted."
     assert outcome(report, "swallows").points == Decimal(0)
     assert outcome(report, "after").status == "passed"
 
@@ -466,7 +474,7 @@ def test_a_notebook_over_its_deadline_fails_with_the_reason():
     )
 
     assert report.status == "failed"
-    assert report.error == "The notebook did not finish within 2 seconds."
+    assert str(report.error) == "The notebook did not finish within 2 seconds."
     assert report.outcomes == ()
     assert report.autograded_max == Decimal(1)
     assert time.monotonic() - started < 20
@@ -482,7 +490,10 @@ def test_a_dying_kernel_fails_the_notebook_with_a_clear_reason():
     )
 
     assert report.status == "failed"
-    assert report.error == "The kernel died while running cell 1: its process exited with status 1."
+    assert (
+        str(report.error)
+        == "The kernel died while running cell 1: its process exited with status 1."
+    )
 
 
 def test_a_non_python_notebook_fails_with_the_reason():
@@ -492,7 +503,7 @@ def test_a_non_python_notebook_fails_with_the_reason():
     report = grade_notebook(submission=published.release_notebook, published=published)
 
     assert report.status == "failed"
-    assert report.error == (
+    assert str(report.error) == (
         "Autograding supports Python notebooks only (this notebook uses the R kernel)."
     )
 
@@ -501,7 +512,9 @@ def test_an_unreadable_submission_fails_with_the_reason(square_published):
     report = grade_notebook(submission=b"{oops", published=square_published)
 
     assert report.status == "failed"
-    assert report.error.startswith("Your notebook could not be read: The file is not a notebook")
+    assert str(report.error).startswith(
+        "Your notebook could not be read: The file is not a notebook"
+    )
     assert report.autograded_max == Decimal(2)
 
 
@@ -538,7 +551,7 @@ def test_a_cell_that_ignores_the_interrupt_stops_the_kernel():
     )
 
     assert report.status == "failed"
-    assert report.error == (
+    assert str(report.error) == (
         "Cell 2 did not stop when it was interrupted after 2 seconds, so the kernel was stopped."
     )
 
@@ -550,13 +563,21 @@ def test_reports_round_trip_through_bounded_json():
     report = GradingReport(
         status="graded",
         outcomes=(
-            TestOutcome("t1", "autograded", Decimal("0.5"), Decimal(2), "partial", "Half.", True),
-            TestOutcome("m", "manual", None, Decimal("1.25"), "needs_manual", "Wait.", False),
+            TestOutcome(
+                "t1",
+                "autograded",
+                Decimal("0.5"),
+                Decimal(2),
+                "partial",
+                ngettext_lazy("%(n)s point", "%(n)s points", Decimal("0.5")) + verbatim("Half."),
+                True,
+            ),
+            TestOutcome("m", "manual", None, Decimal("1.25"), "needs_manual", Message(), False),
         ),
         autograded_points=Decimal("0.5"),
         autograded_max=Decimal(2),
         manual_max=Decimal("1.25"),
-        error="",
+        error=Message(),
         log_excerpt="x" * 100_000,
         duration_s=1.23456,
     )
@@ -591,10 +612,10 @@ def test_it_refuses_json_that_is_not_a_report(text: str):
 
 
 def test_failure_reports_are_bounded():
-    report = GradingReport.failure("x" * 10_000, log_excerpt="y" * 100_000)
+    report = GradingReport.failure(verbatim("x" * 10_000), log_excerpt="y" * 100_000)
 
     assert (report.status, report.outcomes) == ("failed", ())
-    assert len(report.error) <= 2_000
+    assert len(str(report.error)) <= 2_000
     assert len(report.log_excerpt) <= 8_000
 
 

@@ -145,7 +145,7 @@ def assert_aftermath(normal: Normal, *markers: str) -> None:
     assert leftovers(*markers) == []
     published, submission = normal
     report = grade_notebook(submission=submission, published=published, limits=LIMITS)
-    assert (report.status, report.autograded_points) == ("graded", Decimal(2)), report.error
+    assert (report.status, report.autograded_points) == ("graded", Decimal(2)), str(report.error)
     assert "leftover" not in report.log_excerpt
     assert leftovers(*markers) == []
 
@@ -224,7 +224,7 @@ def test_the_network_is_out_of_reach(normal: Normal) -> None:
         for listening in (server, unix_server):
             with pytest.raises(BlockingIOError):
                 listening.accept()  # nobody came
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     assert [o.grade_id for o in report.outcomes if o.status != "passed"] == []
     assert_aftermath(normal)
 
@@ -282,7 +282,7 @@ def test_secrets_are_out_of_reach(normal: Normal, monkeypatch: pytest.MonkeyPatc
         ("settings", "assert seen['settings'] == 'ModuleNotFoundError', seen['settings']"),
     )
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     assert [o.grade_id for o in report.outcomes if o.status != "passed"] == []
     assert secret not in report.to_json()
     assert_aftermath(normal)
@@ -310,7 +310,7 @@ def test_the_web_applications_packages_are_not_importable_in_the_kernel(normal: 
         limits=replace(LIMITS, cell_timeout_s=60),
     )
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     assert [o.grade_id for o in report.outcomes if o.status != "passed"] == []
     assert_aftermath(normal)
 
@@ -370,7 +370,7 @@ def test_writes_outside_the_working_directory_fail(normal: Normal, tmp_path: Pat
             data_files={"data.csv": data},
         )
 
-        assert report.status == "graded", report.error
+        assert report.status == "graded", str(report.error)
         assert [o.grade_id for o in report.outcomes if o.status != "passed"] == []
         assert canary.read_text() == "host"
         assert data.read_text() == "a,b\n1,2\n"
@@ -389,9 +389,9 @@ def test_a_huge_file_stops_at_the_file_size_limit(normal: Normal) -> None:
         ("huge", "open('huge', 'wb').write(b'x' * (64 * 1024 * 1024))"),
     )
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     huge = outcome(report, "huge")
-    assert (huge.points, huge.message) == (Decimal(0), "OSError: [Errno 27] File too large")
+    assert (huge.points, str(huge.message)) == (Decimal(0), "OSError: [Errno 27] File too large")
     assert outcome(report, "after").status == "passed"
     assert_aftermath(normal)
 
@@ -412,7 +412,7 @@ def test_a_fork_bomb_meets_the_process_limit(normal: Normal) -> None:
         assert outcome(report, "bomb").points == Decimal(0)
         assert outcome(report, "after").status == "passed"
     else:
-        assert report.error in (
+        assert str(report.error) in (
             "Cell 2 did not stop when it was interrupted after 2 seconds, so the kernel was "
             "stopped.",
             "The notebook did not finish within 40 seconds.",
@@ -428,12 +428,12 @@ def test_a_memory_bomb_meets_the_memory_limit(normal: Normal) -> None:
             ("at_once", "hoard.clear()\nbytearray(8 * 1024 ** 3)"),
         )
 
-    assert report.status == "graded", report.error
-    assert (outcome(report, "grows").points, outcome(report, "grows").message) == (
+    assert report.status == "graded", str(report.error)
+    assert (outcome(report, "grows").points, str(outcome(report, "grows").message)) == (
         Decimal(0),
         "MemoryError",
     )
-    assert outcome(report, "at_once").message == "MemoryError"
+    assert str(outcome(report, "at_once").message) == "MemoryError"
     assert outcome(report, "after").status == "passed"
     assert growth[0] < 100 * MiB
     assert_aftermath(normal)
@@ -444,7 +444,7 @@ def test_an_infinite_loop_is_interrupted_and_the_rest_still_runs(normal: Normal)
 
     loops = outcome(report, "loops")
     assert (report.status, loops.points) == ("graded", Decimal(0))
-    assert loops.message == "The cell did not finish within 2 seconds and was interrupted."
+    assert str(loops.message) == "The cell did not finish within 2 seconds and was interrupted."
     assert outcome(report, "after").status == "passed"
     assert_aftermath(normal)
 
@@ -463,7 +463,7 @@ def test_a_cell_that_ignores_the_interrupt_stops_the_kernel(normal: Normal, code
     report = attack("pass", ("stubborn", code))
 
     assert report.status == "failed"
-    assert report.error == (
+    assert str(report.error) == (
         "Cell 2 did not stop when it was interrupted after 2 seconds, so the kernel was stopped."
     )
     assert time.monotonic() - started < 15
@@ -502,7 +502,7 @@ def test_a_detached_background_process_does_not_survive_the_run(normal: Normal) 
         ("started", f"assert running(b'1000.{first}') and running(b'1000.{second}')"),
     )
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     assert outcome(report, "started").status == "passed"  # it was running during the run
     assert leftovers(first, second) == []
     assert_aftermath(normal, first, second)
@@ -531,7 +531,7 @@ def test_a_kernel_that_kills_itself_fails_the_notebook_with_the_reason(
 ) -> None:
     report = attack(f"def square(x):\n    {code}", ("dies", "square(3)"))
 
-    assert (report.status, report.error) == ("failed", error)
+    assert (report.status, str(report.error)) == ("failed", error)
     assert report.outcomes == ()
     assert_aftermath(normal)
 
@@ -540,10 +540,10 @@ def test_input_fails_the_cell_instead_of_waiting(normal: Normal) -> None:
     started = time.monotonic()
     report = attack("def ask():\n    return input('Your name? ')", ("asks", "ask()"))
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     asks = outcome(report, "asks")
     assert asks.points == Decimal(0)
-    assert asks.message.startswith("StdinNotImplementedError")
+    assert str(asks.message).startswith("StdinNotImplementedError")
     assert time.monotonic() - started < 15
     assert_aftermath(normal)
 
@@ -564,10 +564,10 @@ def test_an_output_flood_is_cut_off_and_interrupted(normal: Normal, flood: str) 
     with worker_memory_growth() as growth:
         report = attack("pass", ("flood", flood))
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     flooded = outcome(report, "flood")
     assert flooded.points == Decimal(0)
-    assert "Its output was cut off after 100000 bytes." in flooded.message
+    assert "Its output was cut off after 100,000 bytes." in str(flooded.message)
     assert outcome(report, "after").status == "passed"
     assert len(report.to_json()) < 30_000
     assert growth[0] < 100 * MiB
@@ -583,8 +583,8 @@ def test_one_200_mb_output_message_never_reaches_the_worker_whole(normal: Normal
         )
 
     # The kernel trims it on its way out; the output counts as cut off.
-    assert report.status == "graded", report.error
-    assert outcome(report, "display").message == "Its output was cut off after 100000 bytes."
+    assert report.status == "graded", str(report.error)
+    assert str(outcome(report, "display").message) == "Its output was cut off after 100,000 bytes."
     assert outcome(report, "after").status == "passed"
     assert growth[0] < 100 * MiB
     assert_aftermath(normal)
@@ -605,7 +605,7 @@ def test_a_200_mb_message_past_the_kernels_trimming_stops_the_kernel(normal: Nor
         )
 
     assert report.status == "failed"
-    assert report.error == (
+    assert str(report.error) == (
         "Cell 2 sent a single message larger than 1.1 MB to the grader, so the kernel was "
         "stopped and the notebook could not be graded."
     )
@@ -631,9 +631,13 @@ def square(x):
 def test_text_that_looks_like_results_counts_for_nothing(normal: Normal) -> None:
     report = attack(FAKE_RESULTS, ("test_square", "assert square(3) == 9"))
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     faked = outcome(report, "test_square")
-    assert (faked.points, faked.status, faked.message) == (Decimal(0), "failed", "AssertionError")
+    assert (faked.points, faked.status, str(faked.message)) == (
+        Decimal(0),
+        "failed",
+        "AssertionError",
+    )
     assert report.autograded_points == Decimal(1)  # "after" only
     assert_aftermath(normal)
 
@@ -659,7 +663,7 @@ def test_an_always_equal_value_passes_an_equality_test_as_in_nbgrader(normal: No
 
     # nbgrader semantics: the test cell ran without an error, so it earns its points; a test
     # that checks the type is not fooled.
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     assert outcome(report, "equality_only").status == "passed"
     assert outcome(report, "checks_the_type").points == Decimal(0)
     assert_aftermath(normal)
@@ -674,10 +678,10 @@ def test_hiding_tracebacks_does_not_turn_a_failing_test_into_points(normal: Norm
         ("hidden_failure", "assert square(3) == 9"),
     )
 
-    assert report.status == "graded", report.error
+    assert report.status == "graded", str(report.error)
     failed = outcome(report, "hidden_failure")
     assert (failed.points, failed.status) == (Decimal(0), "failed")
-    assert "AssertionError" in failed.message
+    assert "AssertionError" in str(failed.message)
     assert_aftermath(normal)
 
 
@@ -699,7 +703,7 @@ def test_a_kernel_that_dies_fails_its_run_once_with_the_reason(
     run = submission.grading_runs.get()
     submission.refresh_from_db()
     assert (run.status, submission.status) == ("failed", "failed")
-    assert run.error.startswith("The kernel was killed while running cell")
+    assert run.error_text.startswith("The kernel was killed while running cell")
     assert run.log_excerpt.splitlines()[-1].startswith("isolation: ")
     assert services.requeue_abandoned_runs() == []
     assert grade_submission.call(run.pk) == "skipped"

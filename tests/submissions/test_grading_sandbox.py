@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from courses.nbgrader import publish
+from courses.plain_i18n import verbatim
 from submissions.grading import GradingLimits, GradingReport, grade_notebook, sandbox, seccomp
 from submissions.grading.kernel import kernel_command, kernel_environment, message_limit
 from submissions.grading.report import MiB
@@ -98,7 +99,7 @@ def test_a_required_sandbox_that_cannot_run_fails_grading_with_the_reason(
     report = grade_notebook(submission=submission, published=published)
 
     assert report.status == "failed"
-    assert report.error.startswith(
+    assert str(report.error).startswith(
         "The notebook could not be graded: the grading sandbox is not available on this worker."
     )
     assert "bubblewrap (bwrap) is not installed" in report.log_excerpt
@@ -153,7 +154,7 @@ def test_switched_off_grading_says_so_in_the_report(monkeypatch: pytest.MonkeyPa
 
 
 def test_reports_say_which_isolation_was_used_and_older_json_still_reads() -> None:
-    report = GradingReport.failure("x", isolation="bwrap")
+    report = GradingReport.failure(verbatim("x"), isolation="bwrap")
 
     again = GradingReport.from_json(report.to_json())
     older = json.loads(report.to_json())
@@ -390,6 +391,6 @@ def inside() -> GradingReport:
 @needs_bwrap
 @pytest.mark.parametrize("fact", FACTS)
 def test_inside_the_sandbox(inside: GradingReport, fact: str) -> None:
-    assert inside.status == "graded", inside.error
+    assert inside.status == "graded", str(inside.error)
     (outcome,) = [o for o in inside.outcomes if o.grade_id == fact]
-    assert outcome.status == "passed", outcome.message
+    assert outcome.status == "passed", str(outcome.message)

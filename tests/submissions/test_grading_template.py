@@ -85,7 +85,7 @@ def run(code: str, *checks: str) -> GradingReport:
 
 def facts(report: GradingReport) -> Any:
     (outcome,) = [o for o in report.outcomes if o.grade_id == "facts"]
-    message = outcome.message
+    message = str(outcome.message)
     return ast.literal_eval(message[message.index(":") + 1 :].strip())
 
 
@@ -131,7 +131,7 @@ def test_consecutive_forks_see_neither_files_nor_state_of_each_other() -> None:
     second = run(SECOND)
 
     assert FORKED in first.log_excerpt and AHEAD in second.log_excerpt
-    assert first.status == second.status == "graded", (first.error, second.error)
+    assert first.status == second.status == "graded", (str(first.error), str(second.error))
     assert facts(first)[1] >= 0 and facts(first)[2] == "grader"
     seen = facts(second)
     assert seen["sysv"] == -1  # the first kernel's SysV segment is in another ipc namespace
@@ -215,7 +215,7 @@ def test_a_dead_template_is_noticed_and_replaced() -> None:
 
     report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert FORKED in report.log_excerpt
     replacement = forkserver.current()
     assert replacement is not None and replacement is not server and replacement.alive()
@@ -240,7 +240,7 @@ def test_a_forked_kernel_cannot_reach_the_template_or_its_init() -> None:
         "import os\nassert os.path.exists('/proc/1')",  # the init ignores it: still there
     )
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     # The template's pid means nothing in the kernel's pid namespace; the init is root's.
     assert facts(report)[0] in ("ProcessLookupError", "PermissionError")
     assert facts(report)[1] in ("PermissionError", "sent")
@@ -254,7 +254,7 @@ def test_without_the_template_grading_uses_a_kernel_of_its_own(
 
     report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert "kernel template" not in report.log_excerpt
     assert "bubblewrap sandbox" in report.log_excerpt
 
@@ -271,7 +271,7 @@ def test_a_template_that_cannot_start_falls_back_with_a_warning(
     with caplog.at_level(logging.WARNING, logger="submissions.grading"):
         report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert FORKED not in report.log_excerpt
     assert "falls back to one bubblewrap kernel per submission" in caplog.text
     forkserver.shutdown()  # forget the failure: the next test starts a real template
@@ -287,7 +287,7 @@ def test_a_template_that_cannot_fork_falls_back_for_that_submission(
     with caplog.at_level(logging.WARNING, logger="submissions.grading"):
         report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert "the kernel template failed (the template did not answer (simulated))" in (
         report.log_excerpt
     )
@@ -298,8 +298,8 @@ def test_a_forked_kernel_that_dies_is_reported_and_the_next_one_is_graded() -> N
     dying = run("import os\nos.kill(os.getpid(), 9)")
     after = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert dying.status == "failed" and "killed" in dying.error, dying.error
-    assert passed(after), after.error
+    assert dying.status == "failed" and "killed" in str(dying.error), str(dying.error)
+    assert passed(after), str(after.error)
     assert after.autograded_points == Decimal(1)
 
 
@@ -325,7 +325,7 @@ def test_matplotlib_finds_its_font_list_without_a_word_on_stderr(
 
     report = run("facts = 1", PLOTTING)
 
-    assert passed(report), [(o.grade_id, o.message) for o in report.outcomes]
+    assert passed(report), [(o.grade_id, str(o.message)) for o in report.outcomes]
     assert (FORKED in report.log_excerpt) is (template == "auto")
 
 
@@ -360,7 +360,7 @@ def test_the_worker_forks_the_first_kernel_before_any_submission() -> None:
 
     report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert AHEAD in report.log_excerpt
     assert gone(ahead)  # used once, by that submission, then stopped
 
@@ -388,7 +388,7 @@ def test_a_kernel_forked_with_other_limits_is_not_used_but_killed() -> None:
         limits=other,
     )
 
-    assert report.status == "graded" and report.autograded_points == Decimal(1), report.error
+    assert report.status == "graded" and report.autograded_points == Decimal(1), str(report.error)
     assert FORKED in report.log_excerpt and AHEAD not in report.log_excerpt
     assert gone(ahead)
 
@@ -401,7 +401,7 @@ def test_a_kernel_forked_ahead_that_died_is_replaced_by_a_fresh_fork() -> None:
 
     report = run("facts = 1", "assert 1 + 1 == 2")
 
-    assert passed(report), report.error
+    assert passed(report), str(report.error)
     assert FORKED in report.log_excerpt and AHEAD not in report.log_excerpt
 
 

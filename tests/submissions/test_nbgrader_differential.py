@@ -770,7 +770,7 @@ def cell_differences(result: CaseResult, student: str) -> dict[str, str]:
             problems.append(f"max points {outcome.max_points} vs {_number(grade.max_score)}")
         if not same_points(outcome.points, grade.auto_score):
             problems.append(
-                f"platform {_number(outcome.points)} ({outcome.status}: {outcome.message!r}) "
+                f"platform {_number(outcome.points)} ({outcome.status}: {str(outcome.message)!r}) "
                 f"vs nbgrader {_number(grade.auto_score)}"
             )
         elif (outcome.points is None) != grade.needs_manual_grade:

@@ -74,6 +74,12 @@ def test_the_check_reports_a_test_the_blank_release_already_passes(
     assert any(
         "test_square: the blank starter notebook already earns 2" in p for p in check.problems
     )
+    # The worker stores what it found; the page words it in the reader's language.
+    page = client_for(instructor).get(
+        reverse("submissions:publish-check", args=[check.assignment_id]),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert "test_square: Die leere Notebook-Vorlage erreicht bereits 2 Punkte" in page.text
 
 
 def test_a_source_nbgrader_would_refuse_is_not_published(

@@ -85,7 +85,7 @@ def test_an_attempt_that_keeps_killing_workers_fails_with_a_reason(
     submission.refresh_from_db()
     assert submission.status == Submission.Status.FAILED
     last = submission.grading_runs.order_by("-pk").first()
-    assert last is not None and "interrupted 3 times" in last.error
+    assert last is not None and "interrupted 3 times" in last.error_text
     assert submission.grading_runs.filter(status="abandoned").count() == services.MAX_LOST_RUNS
 
 
