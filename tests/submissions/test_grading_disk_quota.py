@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.nbgrader import PublishedAssignment, publish
+from courses.plain_i18n import Message
 from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook, sandbox
 from submissions.grading.kernel import DISK_FULL, FILES_TOO_LARGE
 from submissions.grading.report import GiB, MiB
@@ -197,10 +198,11 @@ GERMAN = {
 
 @pytest.mark.parametrize("message", GERMAN)
 def test_the_participant_reads_the_reason_in_german_on_the_page_and_in_the_api(
-    message: str, enrolled: Any, assignment: Any, client: Client
+    message: Message, enrolled: Any, assignment: Any, client: Client
 ) -> None:
+    english = str(message)
     submission = submit(enrolled, assignment)
-    submission.grading_runs.update(status=GradingRun.Status.FAILED, error=message)
+    submission.grading_runs.update(status=GradingRun.Status.FAILED, error=message.dumps())
     Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.FAILED)
     client.force_login(enrolled)
 
@@ -212,7 +214,7 @@ def test_the_participant_reads_the_reason_in_german_on_the_page_and_in_the_api(
     )
 
     assert GERMAN[message] in page.content.decode()
-    assert message not in page.content.decode()
+    assert english not in page.content.decode()
     assert api.json()["error"] == GERMAN[message]
     english = client.get(reverse("submissions-api:submission", args=[submission.pk]))
     assert english.json()["error"] == message
