@@ -216,5 +216,5 @@ def test_the_participant_reads_the_reason_in_german_on_the_page_and_in_the_api(
     assert GERMAN[message] in page.content.decode()
     assert english not in page.content.decode()
     assert api.json()["error"] == GERMAN[message]
-    english = client.get(reverse("submissions-api:submission", args=[submission.pk]))
-    assert english.json()["error"] == message
+    in_english = client.get(reverse("submissions-api:submission", args=[submission.pk]))
+    assert in_english.json()["error"] == english
