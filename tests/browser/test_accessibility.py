@@ -95,11 +95,15 @@ PAGES: dict[str, tuple[Page, ...]] = {
     "graduate": (
         Page("home"),
         Page("courses:certificate", _code),
+        # Someone else's attempt: the error page (templates/404.html).
+        Page("submissions:detail", _released, status=404),
     ),
     "instructor": (
         Page("home"),
         Page("submissions:queue"),
         Page("submissions:grade", lambda world: (world.waiting.pk,)),
+        # A released grade with the participant's open regrade request to resolve.
+        Page("submissions:grade", _released),
         Page("submissions:rubric", _assignment),
         Page("submissions:publish", _module),
         Page("submissions:import-course", _module),
@@ -298,4 +302,3 @@ def test_every_page_of_the_role_loads_and_has_no_axe_violations(
             report = axe_violations(page)
             if report:
                 pytest.fail(f"{row.name}: {report}", pytrace=False)
-
