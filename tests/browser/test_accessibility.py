@@ -19,7 +19,7 @@ from submissions import regrades, rubrics
 from submissions.models import Submission
 from submissions.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
-from tests.helpers import issue_certificate, make_user
+from tests.helpers import issue_certificate, keep_program_incomplete, make_user
 from tests.submissions.review_helpers import basic_rubric, graded, release, submit
 from tests.submissions.test_cell_comments import rendered
 
@@ -30,12 +30,13 @@ from tests.submissions.test_cell_comments import rendered
 class World:
     """Real objects for every page: a released attempt with an open regrade window (ada), a
     certificate holder (grace), an attempt waiting for its grader (linus) and a pending
-    certificate request (mary)."""
+    certificate request (mary); and ada's attempt at a later assignment, still queued."""
 
     cohort: Cohort
     assignment: Assignment
     released: Submission
     waiting: Submission
+    queued: Submission
     certificate: Certificate
     pending: CertificateRequest
     participant_enrollment: Enrollment
@@ -43,11 +44,13 @@ class World:
 
 @dataclass(frozen=True)
 class Page:
-    """One row of the table: a URL name, how to find its arguments, the status it answers."""
+    """One row of the table: a URL name, how to find its arguments, the status it answers and
+    an element it must show (the content the row is there to check)."""
 
     name: str
     args: Callable[[World], tuple[object, ...]] = lambda world: ()
     status: int = 200
+    shows: str = "main h1"
 
 
 def _cohort(world: World) -> tuple[object, ...]:
@@ -89,8 +92,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("courses:program", lambda world: (world.cohort.program.slug,)),
         Page("submissions:assignment", _assignment),
         # The submission with its rubric scores and the regrade request form.
-        Page("submissions:detail", _released),
-        Page("submissions:notebook", _released),
+        Page("submissions:detail", _released, shows="#regrade-form"),
+        Page("submissions:notebook", _released, shows="main.nb-document"),
+        # An attempt still waiting for its autograde result (the page polls for it).
+        Page("submissions:detail", lambda world: (world.queued.pk,)),
     ),
     "graduate": (
         Page("home"),
@@ -101,10 +106,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
     "instructor": (
         Page("home"),
         Page("submissions:queue"),
-        Page("submissions:grade", lambda world: (world.waiting.pk,)),
+        Page("submissions:grade", lambda world: (world.waiting.pk,), shows="#review-form"),
         # A released grade with the participant's open regrade request to resolve.
-        Page("submissions:grade", _released),
-        Page("submissions:rubric", _assignment),
+        Page("submissions:grade", _released, shows="form[action$='/resolve/']"),
+        Page("submissions:rubric", _assignment, shows="#rubric-editor"),
         Page("submissions:publish", _module),
         Page("submissions:import-course", _module),
         Page("submissions:publish-check", _assignment),
@@ -261,11 +266,14 @@ def world(
         max_points=assignment.max_points,
         submission_id=waiting.pk + 1000,
     )
+    # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
+    queued = submit(enrolled, keep_program_incomplete(assignment))
     return World(
         cohort=cohort,
         assignment=assignment,
         released=released,
         waiting=waiting,
+        queued=queued,
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
@@ -299,6 +307,7 @@ def test_every_page_of_the_role_loads_and_has_no_axe_violations(
             response = page.goto(url)
             assert response is not None and response.status == row.status, row.name
             assert page.url == url, f"{row.name} redirected to {page.url}"
+            assert page.locator(row.shows).count(), f"{row.name} shows no {row.shows}"
             report = axe_violations(page)
             if report:
                 pytest.fail(f"{row.name}: {report}", pytrace=False)
