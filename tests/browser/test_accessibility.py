@@ -43,14 +43,27 @@ class World:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """How a POST-only page is reached: the form ``form`` on the page ``name`` (with ``args``),
+    after filling ``fill`` (selector, value), sent as it is (the page is the server's answer)."""
+
+    name: str
+    args: Callable[[World], tuple[object, ...]]
+    form: str
+    fill: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Page:
-    """One row of the table: a URL name, how to find its arguments, the status it answers and
-    an element it must show (the content the row is there to check)."""
+    """One row of the table: a URL name, how to find its arguments, the status it answers, an
+    element it must show (the content the row is there to check) and, for a page that only a
+    form's POST answers, how that form is sent."""
 
     name: str
     args: Callable[[World], tuple[object, ...]] = lambda world: ()
     status: int = 200
     shows: str = "main h1"
+    sent: Sent | None = None
 
 
 def _cohort(world: World) -> tuple[object, ...]:
@@ -67,6 +80,14 @@ def _module(world: World) -> tuple[object, ...]:
 
 def _released(world: World) -> tuple[object, ...]:
     return (world.released.pk,)
+
+
+def _waiting(world: World) -> tuple[object, ...]:
+    return (world.waiting.pk,)
+
+
+def _regrade(world: World) -> tuple[object, ...]:
+    return (world.released.regrade_requests.get().pk,)
 
 
 def _code(world: World) -> tuple[object, ...]:
@@ -96,6 +117,14 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:notebook", _released, shows="main.nb-document"),
         # An attempt still waiting for its autograde result (the page polls for it).
         Page("submissions:detail", lambda world: (world.queued.pk,)),
+        # A regrade request without a reason, answered with the form and its error.
+        Page(
+            "submissions:regrade-request",
+            _released,
+            status=400,
+            shows="#regrade-form",
+            sent=Sent("submissions:detail", _released, "#regrade-form"),
+        ),
     ),
     "graduate": (
         Page("home"),
@@ -106,7 +135,30 @@ PAGES: dict[str, tuple[Page, ...]] = {
     "instructor": (
         Page("home"),
         Page("submissions:queue"),
-        Page("submissions:grade", lambda world: (world.waiting.pk,), shows="#review-form"),
+        Page("submissions:grade", _waiting, shows="#review-form"),
+        # Forms of the grading screen sent with errors: each answers a page of its own.
+        Page(
+            "submissions:rubric-score",
+            _waiting,
+            status=400,
+            shows="#rubric-form",
+            sent=Sent(
+                "submissions:grade", _waiting, "#rubric-form", (("#id_comment__data", "Why?"),)
+            ),
+        ),
+        Page(
+            "submissions:cell-comment-add",
+            _waiting,
+            status=400,
+            shows="#cell-comment-form",
+            sent=Sent("submissions:grade", _waiting, "#cell-comment-form"),
+        ),
+        Page(
+            "submissions:regrade-resolve",
+            _regrade,
+            status=400,
+            sent=Sent("submissions:grade", _released, "form[action$='/resolve/']"),
+        ),
         # A released grade with the participant's open regrade request to resolve.
         Page("submissions:grade", _released, shows="form[action$='/resolve/']"),
         Page("submissions:rubric", _assignment, shows="#rubric-editor"),
@@ -173,11 +225,7 @@ NOT_PAGES: dict[str, str] = {
     "submissions:rubric-save": "POST only; errors re-render the rubric editor",
     "submissions:comment-bank-save": "POST only; errors re-render the rubric editor",
     "submissions:regrade-window-save": "POST only; errors re-render the rubric editor",
-    "submissions:rubric-score": "POST only; errors re-render the grading screen",
-    "submissions:cell-comment-add": "POST only; errors re-render the grading screen",
     "submissions:cell-comment-delete": "POST only; redirects to the grading screen",
-    "submissions:regrade-request": "POST only; errors re-render the submission page",
-    "submissions:regrade-resolve": "POST only; errors re-render the grading screen",
     "submissions:queue-next": "POST only; redirects to the next grading screen",
     "submissions:lease-renew": "POST only; htmx fragment of the grading screen",
     "submissions:lease-release": "POST only; redirects to the queue",
@@ -304,7 +352,17 @@ def test_every_page_of_the_role_loads_and_has_no_axe_violations(
     for row in PAGES[role]:
         with subtests.test(msg=row.name):
             url = base + reverse(row.name, args=row.args(world))
-            response = page.goto(url)
+            if row.sent is None:
+                response = page.goto(url)
+            else:
+                page.goto(base + reverse(row.sent.name, args=row.sent.args(world)))
+                for selector, value in row.sent.fill:
+                    page.fill(selector, value)
+                with page.expect_navigation() as navigation:
+                    # submit() skips the browser's own checks (``required``): the server's
+                    # answer to an invalid form is the page under test.
+                    page.locator(row.sent.form).evaluate("form => form.submit()")
+                response = navigation.value
             assert response is not None and response.status == row.status, row.name
             assert page.url == url, f"{row.name} redirected to {page.url}"
             assert page.locator(row.shows).count(), f"{row.name} shows no {row.shows}"
