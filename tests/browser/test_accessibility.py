@@ -66,6 +66,11 @@ class Page:
     sent: Sent | None = None
 
 
+def invalid(name: str, args: Callable[[World], tuple[object, ...]], sent: Sent) -> Page:
+    """The page a POST-only endpoint answers an invalid form with: 400, the form shown again."""
+    return Page(name, args, status=400, shows=sent.form, sent=sent)
+
+
 def _cohort(world: World) -> tuple[object, ...]:
     return (world.cohort.pk,)
 
@@ -118,12 +123,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # An attempt still waiting for its autograde result (the page polls for it).
         Page("submissions:detail", lambda world: (world.queued.pk,)),
         # A regrade request without a reason, answered with the form and its error.
-        Page(
+        invalid(
             "submissions:regrade-request",
             _released,
-            status=400,
-            shows="#regrade-form",
-            sent=Sent("submissions:detail", _released, "#regrade-form"),
+            Sent("submissions:detail", _released, "#regrade-form"),
         ),
     ),
     "graduate": (
@@ -137,27 +140,21 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
         # Forms of the grading screen sent with errors: each answers a page of its own.
-        Page(
+        # (a comment without a level; a blank comment; a resolution without a decision)
+        invalid(
             "submissions:rubric-score",
             _waiting,
-            status=400,
-            shows="#rubric-form",
-            sent=Sent(
-                "submissions:grade", _waiting, "#rubric-form", (("#id_comment__data", "Why?"),)
-            ),
+            Sent("submissions:grade", _waiting, "#rubric-form", (("#id_comment__data", "Why?"),)),
         ),
-        Page(
+        invalid(
             "submissions:cell-comment-add",
             _waiting,
-            status=400,
-            shows="#cell-comment-form",
-            sent=Sent("submissions:grade", _waiting, "#cell-comment-form"),
+            Sent("submissions:grade", _waiting, "#cell-comment-form"),
         ),
-        Page(
+        invalid(
             "submissions:regrade-resolve",
             _regrade,
-            status=400,
-            sent=Sent("submissions:grade", _released, "form[action$='/resolve/']"),
+            Sent("submissions:grade", _released, "form[action$='/resolve/']"),
         ),
         # A released grade with the participant's open regrade request to resolve.
         Page("submissions:grade", _released, shows="form[action$='/resolve/']"),
