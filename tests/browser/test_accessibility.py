@@ -159,10 +159,32 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # A released grade with the participant's open regrade request to resolve.
         Page("submissions:grade", _released, shows="form[action$='/resolve/']"),
         Page("submissions:rubric", _assignment, shows="#rubric-editor"),
+        # (a level's range ending below its start)
+        invalid(
+            "submissions:rubric-save",
+            _assignment,
+            Sent(
+                "submissions:rubric",
+                _assignment,
+                "#rubric-editor",
+                (("#id_levels-0-0-max_points", "1"),),
+            ),
+        ),
         Page("submissions:publish", _module),
         Page("submissions:import-course", _module),
         Page("submissions:publish-check", _assignment),
         Page("submissions:late-work", _assignment),
+        # (extensions for nobody, to no date)
+        invalid(
+            "submissions:extension-grant",
+            _assignment,
+            Sent("submissions:late-work", _assignment, "#cohort-extension-form"),
+        ),
+        invalid(
+            "submissions:personal-extension-grant",
+            _assignment,
+            Sent("submissions:late-work", _assignment, "#personal-extension-form"),
+        ),
         Page("submissions:review-settings", _assignment),
         Page("submissions:release-ready", _assignment),
         Page("submissions:analytics", _assignment),
@@ -216,10 +238,7 @@ NOT_PAGES: dict[str, str] = {
     "submissions:regrade": "POST only; redirects to the grading screen",
     "submissions:regrade-assignment": "POST only; redirects to the assignment page",
     "submissions:late-policy": "POST only; errors re-render the late-work page",
-    "submissions:extension-grant": "POST only; errors re-render the late-work page",
-    "submissions:personal-extension-grant": "POST only; errors re-render the late-work page",
     "submissions:personal-extension-revoke": "POST only; redirects to the late-work page",
-    "submissions:rubric-save": "POST only; errors re-render the rubric editor",
     "submissions:comment-bank-save": "POST only; errors re-render the rubric editor",
     "submissions:regrade-window-save": "POST only; errors re-render the rubric editor",
     "submissions:cell-comment-delete": "POST only; redirects to the grading screen",
