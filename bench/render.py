@@ -97,7 +97,7 @@ def bench_notebook(name: str, raw: bytes, runs: int, *, subprocesses: bool) -> d
         return str(html)
 
     fragment, plain_html = ours(), plain()  # warm-up: build exporters, compile templates
-    document = render_document(fragment, style_nonce="benchmarknonce0", title=name)
+    document = render_document(fragment, style_nonce="benchmarknonce0", title=name, language="en")
     ours_times: list[float] = []
     plain_times: list[float] = []
     for _run in range(runs):

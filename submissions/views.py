@@ -13,8 +13,8 @@ from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -198,7 +198,10 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
     fragment = cell_comments.in_notebook(request.user, submission, fragment)
     document = render_document(
-        fragment, style_nonce=str(get_nonce(request)), title=submission.original_filename
+        fragment,
+        style_nonce=str(get_nonce(request)),
+        title=submission.original_filename,
+        language=get_language(),
     )
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Referrer-Policy"] = "no-referrer"

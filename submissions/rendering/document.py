@@ -130,17 +130,19 @@ def stylesheet() -> str:
     return _BASE_CSS.strip() + "\n\n/* syntax highlighting (pygments) */\n" + pygments_css + "\n"
 
 
-def render_document(fragment: str, *, style_nonce: str, title: str) -> str:
+def render_document(fragment: str, *, style_nonce: str, title: str, language: str) -> str:
     """A complete HTML document around ``fragment``, styled only by our nonce'd stylesheet.
 
     ``fragment`` is inserted as is: it must come from ``render_fragment`` (sanitized) or be
-    markup the caller wrote. ``title`` is text and is escaped.
+    markup the caller wrote. ``title`` is text and is escaped. ``language`` is the language of
+    the page around it (the notebook's own text may be in any language; the frame's words, such
+    as cell comments' headings, are in the reader's).
     """
     if not _NONCE.fullmatch(style_nonce):
         raise ValueError("style_nonce must be a CSP nonce (URL-safe base64)")
     return (
         "<!DOCTYPE html>\n"
-        '<html>\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
         f'<style nonce="{style_nonce}">\n{stylesheet()}</style>\n'

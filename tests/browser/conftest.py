@@ -55,8 +55,8 @@ def new_page(browser: Any) -> Iterator[Any]:
     """Pages in fresh browser contexts (separate cookies: one person each)."""
     contexts = []
 
-    def make() -> Any:
-        context = browser.new_context(accept_downloads=True)
+    def make(**options: Any) -> Any:
+        context = browser.new_context(accept_downloads=True, **options)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()

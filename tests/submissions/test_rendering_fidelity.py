@@ -312,9 +312,11 @@ def test_an_unknown_language_is_shown_as_plain_text() -> None:
 def test_the_document_carries_our_stylesheet_under_the_nonce_and_nothing_external() -> None:
     fragment = render_fragment(python_notebook(v4.new_code_cell("print(1)", execution_count=1)))
 
-    document = render_document(fragment, style_nonce="bm9uY2UtMTIz", title="Attempt <2> & more")
+    document = render_document(
+        fragment, style_nonce="bm9uY2UtMTIz", title="Attempt <2> & more", language="de"
+    )
 
-    assert document.startswith("<!DOCTYPE html>")
+    assert document.startswith('<!DOCTYPE html>\n<html lang="de">')
     assert '<meta charset="utf-8">' in document
     assert "<title>Attempt &lt;2&gt; &amp; more</title>" in document
     assert document.count("<style") == 1 and '<style nonce="bm9uY2UtMTIz">' in document
@@ -327,7 +329,7 @@ def test_the_document_carries_our_stylesheet_under_the_nonce_and_nothing_externa
 
 def test_the_document_refuses_a_nonce_that_could_break_out_of_its_attribute() -> None:
     with pytest.raises(ValueError, match="nonce"):
-        render_document("", style_nonce='x"><script>alert(1)</script>', title="t")
+        render_document("", style_nonce='x"><script>alert(1)</script>', title="t", language="en")
 
 
 def test_the_renderer_version_is_a_non_empty_cache_key() -> None:

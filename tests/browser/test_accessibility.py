@@ -1,0 +1,387 @@
+"""Every HTML page of every role, opened in chromium on a real object and checked with axe-core.
+
+One table (``PAGES``) lists the pages by role; a second test checks that the table and the
+exclusion list (``NOT_PAGES``) together name every URL of the project, so a new page cannot be
+forgotten. How the check works and why each exclusion is one: docs/accessibility.md.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
+from courses.services import enroll, record_released_grade
+from platform.models import User
+from submissions import regrades, rubrics
+from submissions.models import Submission
+from submissions.rubrics import BankEntryInput
+from tests.browser.test_end_to_end import log_in
+from tests.helpers import issue_certificate, keep_program_incomplete, make_user
+from tests.submissions.review_helpers import basic_rubric, graded, release, submit
+from tests.submissions.test_cell_comments import rendered
+
+# --- the world every page is opened on --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class World:
+    """Real objects for every page: a released attempt with an open regrade window (ada), a
+    certificate holder (grace), an attempt waiting for its grader (linus) and a pending
+    certificate request (mary); and ada's attempt at a later assignment, still queued."""
+
+    cohort: Cohort
+    assignment: Assignment
+    released: Submission
+    waiting: Submission
+    queued: Submission
+    certificate: Certificate
+    pending: CertificateRequest
+    participant_enrollment: Enrollment
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How a POST-only page is reached: the form ``form`` on the page ``name`` (with ``args``),
+    after filling ``fill`` (selector, value), sent as it is (the page is the server's answer)."""
+
+    name: str
+    args: Callable[[World], tuple[object, ...]]
+    form: str
+    fill: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One row of the table: a URL name, how to find its arguments, the status it answers, an
+    element it must show (the content the row is there to check) and, for a page that only a
+    form's POST answers, how that form is sent."""
+
+    name: str
+    args: Callable[[World], tuple[object, ...]] = lambda world: ()
+    status: int = 200
+    shows: str = "main h1"
+    sent: Sent | None = None
+
+
+def invalid(name: str, args: Callable[[World], tuple[object, ...]], sent: Sent) -> Page:
+    """The page a POST-only endpoint answers an invalid form with: 400, the form shown again."""
+    return Page(name, args, status=400, shows=sent.form, sent=sent)
+
+
+def _cohort(world: World) -> tuple[object, ...]:
+    return (world.cohort.pk,)
+
+
+def _assignment(world: World) -> tuple[object, ...]:
+    return (world.assignment.pk,)
+
+
+def _module(world: World) -> tuple[object, ...]:
+    return (world.assignment.module_id,)
+
+
+def _released(world: World) -> tuple[object, ...]:
+    return (world.released.pk,)
+
+
+def _waiting(world: World) -> tuple[object, ...]:
+    return (world.waiting.pk,)
+
+
+def _regrade(world: World) -> tuple[object, ...]:
+    return (world.released.regrade_requests.get().pk,)
+
+
+def _code(world: World) -> tuple[object, ...]:
+    return (world.certificate.code,)
+
+
+# Who logs in for each role (``None``: nobody), then the pages that role opens.
+LOGINS: dict[str, str | None] = {
+    "anonymous": None,
+    "participant": "ada",
+    "graduate": "grace",
+    "instructor": "ines",
+    "coordinator": "cora",
+}
+PAGES: dict[str, tuple[Page, ...]] = {
+    "anonymous": (
+        Page("login"),
+        Page("verify-lookup"),
+        Page("verify", _code),
+    ),
+    "participant": (
+        Page("home"),
+        Page("courses:program", lambda world: (world.cohort.program.slug,)),
+        Page("submissions:assignment", _assignment),
+        # The submission with its rubric scores and the regrade request form.
+        Page("submissions:detail", _released, shows="#regrade-form"),
+        Page("submissions:notebook", _released, shows="main.nb-document"),
+        # An attempt still waiting for its autograde result (the page polls for it).
+        Page("submissions:detail", lambda world: (world.queued.pk,)),
+        # A regrade request without a reason, answered with the form and its error.
+        invalid(
+            "submissions:regrade-request",
+            _released,
+            Sent("submissions:detail", _released, "#regrade-form"),
+        ),
+    ),
+    "graduate": (
+        Page("home"),
+        Page("courses:certificate", _code),
+        # Someone else's attempt: the error page (templates/404.html).
+        Page("submissions:detail", _released, status=404),
+    ),
+    "instructor": (
+        Page("home"),
+        Page("submissions:queue"),
+        Page("submissions:grade", _waiting, shows="#review-form"),
+        # Forms of the grading screen sent with errors: each answers a page of its own.
+        # (a comment without a level; a blank comment; a resolution without a decision)
+        invalid(
+            "submissions:rubric-score",
+            _waiting,
+            Sent("submissions:grade", _waiting, "#rubric-form", (("#id_comment__data", "Why?"),)),
+        ),
+        invalid(
+            "submissions:cell-comment-add",
+            _waiting,
+            Sent("submissions:grade", _waiting, "#cell-comment-form"),
+        ),
+        invalid(
+            "submissions:regrade-resolve",
+            _regrade,
+            Sent("submissions:grade", _released, "form[action$='/resolve/']"),
+        ),
+        # A released grade with the participant's open regrade request to resolve.
+        Page("submissions:grade", _released, shows="form[action$='/resolve/']"),
+        Page("submissions:rubric", _assignment, shows="#rubric-editor"),
+        # (a level's range ending below its start)
+        invalid(
+            "submissions:rubric-save",
+            _assignment,
+            Sent(
+                "submissions:rubric",
+                _assignment,
+                "#rubric-editor",
+                (("#id_levels-0-0-max_points", "1"),),
+            ),
+        ),
+        Page("submissions:publish", _module),
+        Page("submissions:import-course", _module),
+        Page("submissions:publish-check", _assignment),
+        Page("submissions:late-work", _assignment),
+        # (extensions for nobody, to no date)
+        invalid(
+            "submissions:extension-grant",
+            _assignment,
+            Sent("submissions:late-work", _assignment, "#cohort-extension-form"),
+        ),
+        invalid(
+            "submissions:personal-extension-grant",
+            _assignment,
+            Sent("submissions:late-work", _assignment, "#personal-extension-form"),
+        ),
+        Page("submissions:review-settings", _assignment),
+        Page("submissions:release-ready", _assignment),
+        Page("submissions:analytics", _assignment),
+        Page("submissions:cohort", _cohort),
+        Page("submissions:gradebook", _cohort),
+        Page("submissions:regrade-list"),
+    ),
+    "coordinator": (
+        Page("home"),
+        Page("certificates:cohorts"),
+        Page("certificates:cohort", _cohort),
+        Page(
+            "certificates:issue",
+            lambda world: (world.cohort.pk, world.participant_enrollment.pk),
+        ),
+        Page("certificates:approve", lambda world: (world.cohort.pk, world.pending.pk)),
+        Page("certificates:revoke", lambda world: (world.cohort.pk, world.certificate.pk)),
+        Page("certificates:reissue", lambda world: (world.cohort.pk, world.certificate.pk)),
+        Page("courses:module-results", _cohort),
+        Page("courses:grade-freeze", lambda world: (world.certificate.enrollment_id,)),
+        Page("submissions:allocation", _cohort),
+        Page("submissions:purge-data", _cohort),
+    ),
+}
+
+# Whole namespaces that serve no HTML page of ours.
+NOT_PAGE_NAMESPACES: dict[str, str] = {
+    "admin": "Django's own admin site, outside the project's templates",
+    "courses-api": "REST API (JSON), checked by the API tests",
+    "submissions-api": "REST API (JSON), checked by the API tests",
+}
+# Named URLs that answer no HTML page of their own, each with the reason.
+NOT_PAGES: dict[str, str] = {
+    "logout": "POST only; redirects",
+    "set_language": "POST only (the language switcher on every page); redirects",
+    "api-schema": "the OpenAPI schema (YAML)",
+    "courses:starter": "download (notebook)",
+    "submissions:download": "download (notebook)",
+    "submissions:data-file": "download (data file)",
+    "submissions:gradebook-csv": "download (CSV)",
+    "submissions:export-zip": "download (zip)",
+    "certificates:pdf": "download (PDF)",
+    "certificates:credential": "download (JSON credential)",
+    "certificates:register-csv": "download (CSV)",
+    "certificates:issuer": "JSON-LD issuer profile",
+    "certificates:status": "JSON credential status",
+    "certificates:verify": "POST only; JSON verification result",
+    "submissions:upload": "POST only; errors re-render the assignment page",
+    "submissions:release": "POST only; redirects to the grading screen",
+    "submissions:reopen": "POST only; redirects to the grading screen",
+    "submissions:regrade": "POST only; redirects to the grading screen",
+    "submissions:regrade-assignment": "POST only; redirects to the assignment page",
+    "submissions:late-policy": "POST only; errors re-render the late-work page",
+    "submissions:personal-extension-revoke": "POST only; redirects to the late-work page",
+    "submissions:comment-bank-save": "POST only; errors re-render the rubric editor",
+    "submissions:regrade-window-save": "POST only; errors re-render the rubric editor",
+    "submissions:cell-comment-delete": "POST only; redirects to the grading screen",
+    "submissions:queue-next": "POST only; redirects to the next grading screen",
+    "submissions:lease-renew": "POST only; htmx fragment of the grading screen",
+    "submissions:lease-release": "POST only; redirects to the queue",
+    "submissions:lease-break": "POST only; redirects",
+    "submissions:reveal-identities": "POST only; redirects to the review settings",
+}
+
+
+def url_names() -> set[str]:
+    """Every named URL of the project outside ``NOT_PAGE_NAMESPACES``, namespaced."""
+
+    def walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or ""
+                if inner in NOT_PAGE_NAMESPACES:
+                    continue
+                nested = ":".join(part for part in (namespace, inner) if part)
+                yield from walk(pattern.url_patterns, nested)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns, ""))
+
+
+def test_the_table_names_every_html_page_and_excludes_only_what_is_no_page() -> None:
+    listed = [page.name for pages in PAGES.values() for page in pages]
+    in_table = set(listed)
+    assert in_table.isdisjoint(NOT_PAGES), "a page is both checked and excluded"
+    assert url_names() - in_table - set(NOT_PAGES) == set(), "pages missing from PAGES"
+    assert (in_table | set(NOT_PAGES)) - url_names() == set(), "names that are no URL"
+    assert set(PAGES) == set(LOGINS)
+
+
+# --- the walk -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(
+    enrolled: User,
+    other_enrolled: User,
+    instructor: User,
+    coordinator: User,
+    assignment: Assignment,
+    cohort: Cohort,
+    settings: Any,
+) -> World:
+    # The attempts' results are recorded below: no kernel runs (tasks are queued, never run).
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "grading", "rendering"],
+        }
+    }
+    basic_rubric(assignment, instructor)
+    rubrics.save_comment_bank(
+        assignment=assignment,
+        entries=[BankEntryInput(text="Cite the data source.", criterion_key="data")],
+    )
+    assignment.refresh_from_db()
+    # ada: released below the pass mark (no certificate, nothing frozen), one regrade asked for.
+    released = rendered(graded(submit(enrolled, assignment), square="0"))
+    release(instructor, released, explain="0")
+    regrades.request_regrade(
+        participant=enrolled,
+        submission=released,
+        target="test",
+        key="test_square",
+        reason="My square passes the test.",
+    )
+    # grace: full marks, so her certificate is issued.
+    certificate = issue_certificate(other_enrolled, assignment, str(assignment.max_points))
+    # linus: an attempt waiting for its grader.
+    linus = make_user("linus", first_name="Linus", last_name="Torvalds")
+    enroll(user=linus, cohort=cohort)
+    waiting = rendered(graded(submit(linus, assignment)))
+    # mary: the rule is met in a program that now requires approval.
+    cohort.program.requires_approval = True
+    cohort.program.save(update_fields=["requires_approval"])
+    mary = make_user("mary", first_name="Mary", last_name="Somerville")
+    enroll(user=mary, cohort=cohort)
+    record_released_grade(
+        enrollment=mary.enrollments.get(),
+        assignment=assignment,
+        points=assignment.max_points,
+        max_points=assignment.max_points,
+        submission_id=waiting.pk + 1000,
+    )
+    # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
+    queued = submit(enrolled, keep_program_incomplete(assignment))
+    return World(
+        cohort=cohort,
+        assignment=assignment,
+        released=released,
+        waiting=waiting,
+        queued=queued,
+        certificate=certificate,
+        pending=CertificateRequest.objects.pending().get(user=mary),
+        participant_enrollment=enrolled.enrollments.get(),
+    )
+
+
+def axe_violations(page: Any) -> str:
+    """axe-core's report of every violation on the page, all impact levels ("" when none)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return results.generate_report() if results.violations_count else ""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_of_the_role_loads_and_has_no_axe_violations(
+    role: str, live_server: Any, world: World, new_page: Any, subtests: Any
+) -> None:
+    base = live_server.url
+    # axe-core runs as a script in each page; the notebook frame's CSP (``sandbox``) forbids every
+    # script, so the walk bypasses CSP (the policy itself is tested in test_hostile_render).
+    page = new_page(bypass_csp=True)
+    username = LOGINS[role]
+    if username is not None:
+        log_in(page, base, username)
+    for row in PAGES[role]:
+        with subtests.test(msg=row.name):
+            url = base + reverse(row.name, args=row.args(world))
+            if row.sent is None:
+                response = page.goto(url)
+            else:
+                page.goto(base + reverse(row.sent.name, args=row.sent.args(world)))
+                for selector, value in row.sent.fill:
+                    page.fill(selector, value)
+                with page.expect_navigation() as navigation:
+                    # submit() skips the browser's own checks (``required``): the server's
+                    # answer to an invalid form is the page under test.
+                    page.locator(row.sent.form).evaluate("form => form.submit()")
+                response = navigation.value
+            assert response is not None and response.status == row.status, row.name
+            assert page.url == url, f"{row.name} redirected to {page.url}"
+            assert page.locator(row.shows).count(), f"{row.name} shows no {row.shows}"
+            report = axe_violations(page)
+            if report:
+                pytest.fail(f"{row.name}: {report}", pytrace=False)
