@@ -237,6 +237,7 @@ NOT_PAGES: dict[str, str] = {
     "submissions:reopen": "POST only; redirects to the grading screen",
     "submissions:regrade": "POST only; redirects to the grading screen",
     "submissions:regrade-assignment": "POST only; redirects to the assignment page",
+    "submissions:confirm-version": "POST only; redirects to the publish check",
     "submissions:late-policy": "POST only; errors re-render the late-work page",
     "submissions:personal-extension-revoke": "POST only; redirects to the late-work page",
     "submissions:comment-bank-save": "POST only; errors re-render the rubric editor",
