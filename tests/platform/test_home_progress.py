@@ -2,7 +2,6 @@
 deadlines (extensions applied), a labelled progress bar; read from stored progress cheaply."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import nbformat
@@ -12,21 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Assignment, Cohort, Module
-from courses.services import enroll, publish_assignment, record_released_grade
+from courses.services import enroll, publish_assignment
 from submissions.services import grant_extension
-from tests.helpers import tiny_source_notebook
+from tests.helpers import release_grade, tiny_source_notebook
 
 
 def test_the_checklist_says_what_is_met_missing_and_why(
     enrolled: Any, assignment: Assignment, client_for: Any
 ) -> None:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("2"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+    release_grade(enrolled.enrollments.get(), assignment, "2")
     body = client_for(enrolled).get(reverse("home")).content.decode()
     assert '<ul class="checklist requirements">' in body
     assert (
@@ -44,13 +37,7 @@ def test_the_checklist_says_what_is_met_missing_and_why(
 def test_a_met_requirement_and_the_final_grade(
     enrolled: Any, assignment: Assignment, client_for: Any
 ) -> None:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("4.5"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+    release_grade(enrolled.enrollments.get(), assignment, "4.5")
     body = client_for(enrolled).get(reverse("home")).content.decode()
     assert (
         '<span class="status">Met:</span> Foundations: passed with 90.0 % (pass mark 50 %)' in body

@@ -11,8 +11,7 @@ from courses.services import enroll, publish_assignment
 from submissions.exceptions import AllocationInvalid
 from submissions.models import GraderAllocation, Submission
 from submissions.reviewing.allocation import set_grader_weights
-from tests.helpers import make_user, tiny_source_notebook
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import graded, make_user, submit, tiny_source_notebook
 
 
 @pytest.fixture

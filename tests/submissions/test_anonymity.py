@@ -16,11 +16,11 @@ from submissions.reviewing import states
 from submissions.reviewing.anonymity import participant_label, pseudonym_code, reveal_identities
 from tests.helpers import (
     api_client,
+    graded,
     participant_notebook,
     tiny_source_notebook,
     upload_file,
 )
-from tests.submissions.reviewing_helpers import graded
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from courses.models import Module
 from courses.services import enroll, publish_assignment
 from submissions.models import GradingLease, Review, Submission
 from submissions.reviewing import leases
-from tests.helpers import make_user, tiny_source_notebook
-from tests.submissions.reviewing_helpers import graded, review_data, submit
+from tests.helpers import graded, make_user, review_data, submit, tiny_source_notebook
 
 QUEUE = reverse("submissions:queue")
 

@@ -16,8 +16,7 @@ from platform.blobs import read_blob
 from submissions import services, tasks
 from submissions.exceptions import ReviewInvalid
 from submissions.models import GradingRun, PublishCheck
-from tests.helpers import api_client, nbgrader_meta, tiny_source_notebook, upload_file
-from tests.submissions.reviewing_helpers import submit
+from tests.helpers import api_client, nbgrader_meta, submit, tiny_source_notebook, upload_file
 
 OPENS = dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.UTC)
 DUE = dt.datetime(2026, 10, 19, 22, 0, tzinfo=dt.UTC)
