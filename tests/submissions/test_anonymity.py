@@ -18,6 +18,7 @@ from tests.helpers import (
     api_client,
     graded,
     participant_notebook,
+    submit,
     tiny_source_notebook,
     upload_file,
 )
@@ -26,14 +27,8 @@ from tests.helpers import (
 @pytest.fixture
 def named_upload(enrolled: Any, anonymous_assignment: Any) -> Submission:
     """Ada uploads a file that carries her name, as people do."""
-    return graded(
-        services.submit_attempt(
-            participant=enrolled,
-            enrollment=enrolled.enrollments.get(),
-            assignment=anonymous_assignment,
-            upload=upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb"),
-        )
-    )
+    upload = upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb")
+    return graded(submit(enrolled, anonymous_assignment, notebook=upload))
 
 
 def settings_and_reveal_urls(assignment: Any) -> tuple[str, str]:
