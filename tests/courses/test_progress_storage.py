@@ -35,7 +35,7 @@ from courses.services import (
     publish_assignment,
     publish_policy,
 )
-from tests.helpers import make_user, release_grade, submit, tiny_source_notebook
+from tests.helpers import make_cohort, make_user, release_grade, submit, tiny_source_notebook
 
 D = Decimal
 
@@ -166,8 +166,8 @@ def test_a_pinned_cohort_keeps_its_version_when_a_new_one_is_published(
     cohort: Cohort,
 ) -> None:
     v1 = categorised_policy(module.program, module, project.module, coordinator)
-    later = Cohort.objects.create(
-        program=module.program,
+    later = make_cohort(
+        module.program,
         name="2027/28",
         starts_on=cohort.starts_on.replace(year=2027),
         ends_on=cohort.ends_on.replace(year=2028),

@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Cohort
 from courses.services import enroll
 from submissions.analytics import analytics_for, nearest_rank
 from submissions.models import Review, Submission
-from tests.helpers import graded, make_user, release, review, submit
+from tests.helpers import graded, make_cohort, make_user, release, review, submit
 
 
 @pytest.fixture
@@ -142,11 +141,14 @@ def test_access_to_analytics(
 def test_an_instructor_sees_only_the_cohorts_they_teach(
     busy: dict[str, Any], assignment: Any, cohort: Any, client_for: Any
 ) -> None:
-    second = Cohort.objects.create(
-        program=cohort.program, name="2027/28", starts_on=cohort.starts_on, ends_on=cohort.ends_on
-    )
     teacher = make_user("tess")
-    second.instructors.add(teacher)
+    make_cohort(  # another cohort of the program, which tess teaches
+        cohort.program,
+        instructors=[teacher],
+        name="2027/28",
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+    )
     page = (
         client_for(teacher)
         .get(reverse("submissions:analytics", args=[assignment.pk]))

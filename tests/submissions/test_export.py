@@ -14,7 +14,7 @@ from courses.services import enroll
 from platform.blobs import read_blob
 from submissions import services
 from submissions.export import safe_file_name
-from tests.helpers import graded, make_user, release, review, submit, upload_file
+from tests.helpers import graded, make_cohort, make_user, release, review, submit, upload_file
 
 CARD = services.DataCardInput(source="own survey", licence="CC BY 4.0")
 
@@ -218,13 +218,15 @@ def test_only_the_cohorts_graders_may_download(
 def test_an_instructor_of_another_cohort_of_the_program_gets_only_their_own(
     graded_work: dict[str, Any], assignment: Any, cohort: Any, client_for: Any
 ) -> None:
-    from courses.models import Cohort
 
-    second = Cohort.objects.create(
-        program=cohort.program, name="2027/28", starts_on=cohort.starts_on, ends_on=cohort.ends_on
-    )
     teacher = make_user("tess")
-    second.instructors.add(teacher)
+    second = make_cohort(
+        cohort.program,
+        instructors=[teacher],
+        name="2027/28",
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+    )
     learner = make_user("lars", first_name="Lars", last_name="Learner")
     enroll(user=learner, cohort=second)
     graded(submit(learner, assignment))

@@ -17,7 +17,7 @@ from submissions.exceptions import GradesFrozen
 from submissions.late_report import participant_ref
 from submissions.models import GradeEvent, Submission
 from submissions.reviewing.anonymity import participant_label
-from tests.helpers import api_client, graded, make_user, release, submit
+from tests.helpers import api_client, graded, make_cohort, make_user, release, submit
 
 D = Decimal
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -45,13 +45,13 @@ def late_released(other_enrolled: Any, instructor: Any, late_assignment: Any) ->
 @pytest.fixture
 def sibling_cohort(program: Any, other_instructor: Any) -> Cohort:
     """Another cohort of the same program, taught by someone else, with one participant."""
-    cohort = Cohort.objects.create(
-        program=program,
+    cohort = make_cohort(
+        program,
+        instructors=[other_instructor],
         name="2027/28",
         starts_on=dt.date(2027, 10, 1),
         ends_on=dt.date(2028, 9, 30),
     )
-    cohort.instructors.add(other_instructor)
     enroll(user=make_user("linus", first_name="Linus", last_name="Torvalds"), cohort=cohort)
     return cohort
 

@@ -16,7 +16,14 @@ from platform.blobs import read_blob
 from submissions import services, tasks
 from submissions.exceptions import ReviewInvalid
 from submissions.models import GradingRun, PublishCheck
-from tests.helpers import api_client, nbgrader_meta, submit, tiny_source_notebook, upload_file
+from tests.helpers import (
+    api_client,
+    make_cohort,
+    nbgrader_meta,
+    submit,
+    tiny_source_notebook,
+    upload_file,
+)
 
 OPENS = dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.UTC)
 DUE = dt.datetime(2026, 10, 19, 22, 0, tzinfo=dt.UTC)
@@ -291,14 +298,13 @@ def test_the_publish_page_shows_what_changes_before_the_instructor_confirms(
 @pytest.fixture
 def second_cohort(live: Assignment, other_instructor: Any) -> Cohort:
     """Another cohort of the same program, taught by someone else."""
-    cohort = Cohort.objects.create(
-        program=live.module.program,
+    return make_cohort(
+        live.module.program,
+        instructors=[other_instructor],
         name="2027/28",
         starts_on=dt.date(2027, 10, 1),
         ends_on=dt.date(2028, 9, 30),
     )
-    cohort.instructors.add(other_instructor)
-    return cohort
 
 
 def test_an_instructor_of_only_one_cohort_of_several_may_not_publish_or_replace(

@@ -1,6 +1,7 @@
 """Review states draft -> ready -> released, "release to N participants", the posting policy,
 and that nothing leaks before release: not on the page, not in the API, not by e-mail."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from submissions import services
 from submissions.exceptions import ReviewInvalid
 from submissions.models import Review, Submission
 from submissions.reviewing import states
-from tests.helpers import api_client, graded, submit
+from tests.helpers import api_client, graded, make_cohort, submit
 
 
 def draft(grader: Any, submission: Submission, points: str = "2", feedback: str = "") -> Review:
@@ -144,14 +145,16 @@ def test_a_stale_confirmation_releases_nothing_that_is_no_longer_ready(
 def test_release_to_n_covers_only_the_cohorts_the_releaser_grades(
     two: Any, instructor: Any, other_instructor: Any, assignment: Any, program: Any
 ) -> None:
-    from courses.models import Cohort
 
     ada, _grace = two
     states.mark_ready(grader=instructor, submission=ada)
-    other_run = Cohort.objects.create(
-        program=program, name="2027/28", starts_on="2027-10-01", ends_on="2028-09-30"
+    make_cohort(  # another run of the program, which otto teaches
+        program,
+        instructors=[other_instructor],
+        name="2027/28",
+        starts_on=dt.date(2027, 10, 1),
+        ends_on=dt.date(2028, 9, 30),
     )
-    other_run.instructors.add(other_instructor)
     assert list(states.ready_reviews(user=other_instructor, assignment=assignment)) == []
     result = states.release_ready_reviews(
         actor=other_instructor,
