@@ -24,11 +24,12 @@ from submissions import services
 from submissions.models import GradingRun, Submission, TestResult
 
 if TYPE_CHECKING:
+    from nbclient import NotebookClient
     from rest_framework.test import APIClient
 
     from courses.models import Certificate
 
-PASSWORD = "correct horse battery"  # noqa: S105 - every built user's, for logging in
+PASSWORD = "correct horse battery"  # every built user's, for logging in
 
 
 # --- notebooks and uploads ------------------------------------------------------------------
@@ -99,6 +100,35 @@ def participant_notebook(
 
 def upload_file(data: bytes, name: str = "attempt.ipynb") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def kernel_client(nb: nbformat.NotebookNode, workdir: Path) -> "NotebookClient":
+    """A client that executes ``nb`` in a fresh ``python3`` kernel, errors recorded in the
+    outputs (``cell_errors``) rather than raised. The kernel's working directory is
+    ``workdir``: a notebook sees only its own files (and never the project root, which would
+    shadow the stdlib's ``platform``)."""
+    from nbclient import NotebookClient
+
+    return NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+
+
+def cell_errors(nb: nbformat.NotebookNode) -> list[str]:
+    """The errors an executed notebook's code cells raised, each with its cell's grade id."""
+    from courses.nbgrader import cell_grade_id
+
+    return [
+        f"{cell_grade_id(c) or '?'}: {o.get('ename')}: {o.get('evalue')}"
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
 
 
 # --- people and courses ---------------------------------------------------------------------
