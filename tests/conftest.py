@@ -12,16 +12,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
 from courses.models import Assignment, Cohort, Module, Program
-from courses.services import enroll, publish_assignment
+from courses.services import enroll
 from platform.models import User
-from tests.helpers import make_cohort, make_program, make_user, tiny_source_notebook
+from tests.helpers import make_cohort, make_program, make_user, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,12 +132,7 @@ def module(program: Program) -> Module:
 
 @pytest.fixture
 def assignment(module: Module) -> Assignment:
-    return publish_assignment(
-        module=module,
-        slug="squares",
-        title="Squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(module)
 
 
 @pytest.fixture

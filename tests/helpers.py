@@ -18,7 +18,7 @@ import nbformat
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 
-from courses.models import Cohort, Enrollment, Institution, Program
+from courses.models import Assignment, Cohort, Enrollment, Institution, Module, Program
 from platform.models import User
 from submissions import services
 from submissions.models import GradingRun, Submission, TestResult
@@ -171,23 +171,25 @@ def make_cohort(
     return cohort
 
 
-def keep_program_incomplete(assignment: Any) -> Any:
-    """Add a second required module with an assignment nobody has a grade for, so releasing
-    grades does not complete the program: no certificate is issued and nothing is frozen."""
-    import nbformat as nbf
-
-    from courses.models import Module
+def publish(
+    module: Module, slug: str = "squares", title: str = "Squares", **options: Any
+) -> Assignment:
+    """An assignment published through ``publish_assignment`` from ``tiny_source_notebook``
+    (unless ``source=`` gives other nbgrader source bytes); ``options`` as the service takes
+    them (``due_at``, ``max_attempts``, ...)."""
     from courses.services import publish_assignment
 
+    options.setdefault("source", nbformat.writes(tiny_source_notebook()).encode())
+    return publish_assignment(module=module, slug=slug, title=title, **options)
+
+
+def keep_program_incomplete(assignment: Assignment) -> Assignment:
+    """Add a second required module with an assignment nobody has a grade for, so releasing
+    grades does not complete the program: no certificate is issued and nothing is frozen."""
     module = Module.objects.create(
         program=assignment.module.program, title="Later module", order=99
     )
-    return publish_assignment(
-        module=module,
-        slug="later",
-        title="Later",
-        source=nbf.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(module, "later", "Later")
 
 
 # --- attempts, autograde results, reviews, released grades ---------------------------------

@@ -5,7 +5,6 @@ from decimal import Decimal
 from io import StringIO
 from typing import Any
 
-import nbformat
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -32,10 +31,15 @@ from courses.services import (
     create_policy_draft,
     enroll,
     pin_cohort_policy,
-    publish_assignment,
     publish_policy,
 )
-from tests.helpers import make_cohort, make_user, release_grade, submit, tiny_source_notebook
+from tests.helpers import (
+    make_cohort,
+    make_user,
+    publish,
+    release_grade,
+    submit,
+)
 
 D = Decimal
 
@@ -66,12 +70,7 @@ def project(module: Module) -> Assignment:
     capstone = Module.objects.create(
         program=module.program, title="Project", order=9, is_capstone=True
     )
-    return publish_assignment(
-        module=capstone,
-        slug="project",
-        title="Project",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(capstone, "project", "Project")
 
 
 def test_enrolling_stores_progress_with_the_rules_used(enrolled: Any, assignment: Any) -> None:
@@ -109,12 +108,7 @@ def test_publishing_a_new_assignment_makes_a_met_module_unfinished(
     enrollment = enrolled.enrollments.get()
     release_grade(enrollment, assignment, "5")
     assert record_of(enrollment).complete
-    publish_assignment(
-        module=module,
-        slug="more",
-        title="More squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    publish(module, "more", "More squares")
     assert record_of(enrollment).complete is False
 
 

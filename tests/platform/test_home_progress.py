@@ -4,16 +4,15 @@ deadlines (extensions applied), a labelled progress bar; read from stored progre
 import datetime as dt
 from typing import Any
 
-import nbformat
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Assignment, Cohort, Module
-from courses.services import enroll, publish_assignment
+from courses.services import enroll
 from submissions.services import grant_extension
-from tests.helpers import release_grade, tiny_source_notebook
+from tests.helpers import publish, release_grade
 
 
 def test_the_checklist_says_what_is_met_missing_and_why(
@@ -51,20 +50,8 @@ def test_the_next_deadlines_apply_the_participants_extension(
     enrolled: Any, module: Module, instructor: Any, client_for: Any
 ) -> None:
     due = timezone.now() + dt.timedelta(days=7)
-    assignment = publish_assignment(
-        module=module,
-        slug="later",
-        title="Later squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-        due_at=due,
-    )
-    publish_assignment(
-        module=module,
-        slug="past",
-        title="Past squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-        due_at=timezone.now() - dt.timedelta(days=1),
-    )
+    assignment = publish(module, "later", "Later squares", due_at=due)
+    publish(module, "past", "Past squares", due_at=timezone.now() - dt.timedelta(days=1))
     extended = due + dt.timedelta(days=3)
     grant_extension(
         assignment=assignment,

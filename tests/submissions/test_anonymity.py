@@ -4,11 +4,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import nbformat
 import pytest
 from django.urls import reverse
 
-from courses.services import publish_assignment
 from submissions import services
 from submissions.exceptions import IdentitiesHidden
 from submissions.models import Submission
@@ -18,8 +16,8 @@ from tests.helpers import (
     api_client,
     graded,
     participant_notebook,
+    publish,
     submit,
-    tiny_source_notebook,
     upload_file,
 )
 
@@ -48,12 +46,7 @@ def test_pseudonyms_are_stable_per_assignment_and_differ_between_assignments(
     code = pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{6}", code)
     assert code == pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
-    other = publish_assignment(
-        module=module,
-        slug="cubes",
-        title="Cubes",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    other = publish(module, "cubes", "Cubes")
     assert code != pseudonym_code(assignment_id=other.pk, participant_id=enrolled.pk)
 
 

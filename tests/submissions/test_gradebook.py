@@ -5,21 +5,20 @@ import io
 from decimal import Decimal
 from typing import Any
 
-import nbformat
 import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment
-from courses.services import enroll, publish_assignment
+from courses.services import enroll
 from submissions.gradebook import gradebook_for
 from tests.helpers import (
     graded,
     make_user,
+    publish,
     release,
     release_grade,
     review,
     submit,
-    tiny_source_notebook,
 )
 
 
@@ -51,15 +50,7 @@ def build_cohort(
     """``people`` participants × ``assignments`` assignments, each participant with a released
     grade, a draft review or a plain upload, so every kind of cell appears; the first
     ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
-    published = [
-        publish_assignment(
-            module=module,
-            slug=f"a{i}",
-            title=f"A{i}",
-            source=nbformat.writes(tiny_source_notebook()).encode(),
-        )
-        for i in range(assignments)
-    ]
+    published = [publish(module, f"a{i}", f"A{i}") for i in range(assignments)]
     for assignment in published[:anonymous]:
         assignment.anonymous_grading = True
         assignment.save(update_fields=["anonymous_grading"])
@@ -157,12 +148,7 @@ def capstone_project(module: Any) -> Any:
     capstone = Module.objects.create(
         program=module.program, title="Project", order=9, is_capstone=True
     )
-    return publish_assignment(
-        module=capstone,
-        slug="project",
-        title="Project",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(capstone, "project", "Project")
 
 
 def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
