@@ -18,7 +18,17 @@ import nbformat
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils import timezone
 
-from courses.models import Assignment, Cohort, Enrollment, Institution, Module, Program
+from courses.models import (
+    Assignment,
+    Certificate,
+    Cohort,
+    Enrollment,
+    Institution,
+    Module,
+    Program,
+)
+from courses.nbgrader import cell_grade_id
+from courses.services import publish_assignment, record_released_grade
 from platform.models import User
 from submissions import services
 from submissions.models import GradingRun, Submission, TestResult
@@ -26,8 +36,6 @@ from submissions.models import GradingRun, Submission, TestResult
 if TYPE_CHECKING:
     from nbclient import NotebookClient
     from rest_framework.test import APIClient
-
-    from courses.models import Certificate
 
 PASSWORD = "correct horse battery"  # every built user's, for logging in
 
@@ -120,8 +128,6 @@ def kernel_client(nb: nbformat.NotebookNode, workdir: Path) -> "NotebookClient":
 
 def cell_errors(nb: nbformat.NotebookNode) -> list[str]:
     """The errors an executed notebook's code cells raised, each with its cell's grade id."""
-    from courses.nbgrader import cell_grade_id
-
     return [
         f"{cell_grade_id(c) or '?'}: {o.get('ename')}: {o.get('evalue')}"
         for c in nb.cells
@@ -177,8 +183,6 @@ def publish(
     """An assignment published through ``publish_assignment`` from ``tiny_source_notebook``
     (unless ``source=`` gives other nbgrader source bytes); ``options`` as the service takes
     them (``due_at``, ``max_attempts``, ...)."""
-    from courses.services import publish_assignment
-
     options.setdefault("source", nbformat.writes(tiny_source_notebook()).encode())
     return publish_assignment(module=module, slug=slug, title=title, **options)
 
@@ -197,7 +201,7 @@ def keep_program_incomplete(assignment: Assignment) -> Assignment:
 
 def submit(
     user: User,
-    assignment: Any,
+    assignment: Assignment,
     *,
     notebook: "bytes | UploadedFile[bytes] | None" = None,
     enrollment: Enrollment | None = None,
@@ -232,7 +236,9 @@ def graded(submission: Submission, *, passed: tuple[bool, bool] = (True, True)) 
     """Store on the latest grading run what the worker stores after grading the attempt (the
     grading engine has its own tests): a result per grade cell of ``tiny_source_notebook``,
     ``test_square`` (2 points) and the hidden test (1 point) passed or failed as ``passed``
-    says, the manual answer waiting for review; the run and the attempt graded."""
+    says, the manual answer waiting for review; the run and the attempt graded. These are the
+    rows the worker's ``submissions.tasks._store_report`` writes; once that is a service,
+    this calls it."""
     run = submission.grading_runs.latest()
     run.results.all().delete()  # where tasks ran on commit, the real grading stored its own
     points = Decimal(0)
@@ -313,12 +319,10 @@ def review_data(points: str = "2", feedback: str = "Well argued.", **extra: str)
 
 
 def release_grade(
-    enrollment: Enrollment, assignment: Any, points: Decimal | str, *, submission_id: int = 1
+    enrollment: Enrollment, assignment: Assignment, points: Decimal | str, *, submission_id: int = 1
 ) -> None:
     """A released grade straight into ``record_released_grade`` (what a release ends in), for
     progress and certificate tests that need no attempt behind it."""
-    from courses.services import record_released_grade
-
     record_released_grade(
         enrollment=enrollment,
         assignment=assignment,
@@ -328,11 +332,9 @@ def release_grade(
     )
 
 
-def issue_certificate(user: User, assignment: Any, points: str = "5") -> "Certificate":
+def issue_certificate(user: User, assignment: Assignment, points: str = "5") -> Certificate:
     """Release a grade for ``user``'s only enrolment; with the fixtures' single required module
     at or above its pass mark, that issues the certificate, as in production."""
-    from courses.models import Certificate
-
     release_grade(user.enrollments.get(), assignment, points)
     return Certificate.objects.select_related("program__institution").get(user=user)
 
