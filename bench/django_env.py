@@ -3,7 +3,9 @@
 ``configure`` must run before anything imports Django models: it sets the environment that
 ``platform.settings`` reads (``VAR_DIR``, ``DATABASE_URL``, ``PRIVATE_FILES_ROOT``; production-like
 ``DEBUG=false``), calls ``django.setup()`` and migrates. Nothing outside the temp dir is touched,
-and a ``DATABASE_URL`` set in the caller's environment is deliberately overridden.
+and a ``DATABASE_URL`` set in the caller's environment is deliberately overridden (only
+``bench/gradebook.py`` passes one, its own PostgreSQL scratch database). ``site()`` makes such a
+site in a new temp dir and removes it afterwards.
 
 State is built with the tests' builders (``tests/helpers.py``: people, a program and cohort,
 an upload through ``submit_attempt``) and the services (``enroll``, ``publish_assignment``);
