@@ -3,35 +3,50 @@
 ``configure`` must run before anything imports Django models: it sets the environment that
 ``platform.settings`` reads (``VAR_DIR``, ``DATABASE_URL``, ``PRIVATE_FILES_ROOT``; production-like
 ``DEBUG=false``), calls ``django.setup()`` and migrates. Nothing outside the temp dir is touched,
-and a ``DATABASE_URL`` set in the caller's environment is deliberately overridden.
+and a ``DATABASE_URL`` set in the caller's environment is deliberately overridden (only
+``bench/gradebook.py`` passes one, its own PostgreSQL scratch database). ``site()`` makes such a
+site in a new temp dir and removes it afterwards.
 
-State is built through the services, as people would build it: ``enroll``,
-``publish_assignment``, ``submit_attempt``; rendering runs the worker's own task synchronously
-(``render_notebook.call``), in the same resource-limited child process the worker uses.
+State is built with the tests' builders (``tests/helpers.py``: people, a program and cohort,
+an upload through ``submit_attempt``) and the services (``enroll``, ``publish_assignment``);
+rendering runs the worker's own task synchronously (``render_notebook.call``), in the same
+resource-limited child process the worker uses. The builders import Django models, so import
+them only after ``configure``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Course", "configure", "make_course", "render_now", "submit"]
+__all__ = [
+    "Course",
+    "configure",
+    "make_course",
+    "render_now",
+    "site",
+    "source_notebook",
+    "stored_attempt",
+    "submit",
+]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - a throwaway site's demo user
 
-
-def configure(var_dir: Path, *, migrate: bool = True) -> None:
-    """Point Django at a fresh site in ``var_dir`` and set it up."""
+def configure(var_dir: Path, *, migrate: bool = True, database_url: str = "") -> None:
+    """Point Django at a fresh site in ``var_dir`` (its SQLite database there, unless
+    ``database_url`` names another) and set it up."""
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "platform.settings",
             "VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'bench.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{var_dir / 'bench.sqlite3'}",
             "PRIVATE_FILES_ROOT": str(var_dir / "private"),
             # Production-like: no query logging, no debug pages. Plain HTTP on loopback only.
             "DEBUG": "false",
@@ -57,6 +72,22 @@ def configure(var_dir: Path, *, migrate: bool = True) -> None:
         call_command("migrate", verbosity=0, interactive=False)
 
 
+@contextmanager
+def site(prefix: str, *, keep: bool = False, migrate: bool = True) -> Iterator[Path]:
+    """A throwaway site in a new temp dir, configured (and migrated, unless ``migrate`` is
+    false: enough for code that imports models but stores nothing); removed afterwards unless
+    ``keep``."""
+    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        configure(var_dir, migrate=migrate)
+        yield var_dir
+    finally:
+        if keep:
+            print(f"site kept in {var_dir}")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Course:
     participant: Any
@@ -65,13 +96,12 @@ class Course:
     assignment: Any
 
 
-def _source_notebook() -> bytes:
-    """A minimal nbgrader source: one solution cell and one autograded test."""
+def source_notebook() -> bytes:
+    """A minimal nbgrader source: one solution cell and one autograded test (1 point)."""
     import nbformat  # noqa: PLC0415
     from nbformat import v4  # noqa: PLC0415
 
-    def meta(grade_id: str, **flags: Any) -> dict[str, Any]:
-        return {"nbgrader": {"grade_id": grade_id, "schema_version": 3, **flags}}
+    from tests.helpers import nbgrader_meta as meta
 
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -97,40 +127,22 @@ def _source_notebook() -> bytes:
 
 def make_course(*, max_attempts: int = 1000, source: bytes | None = None) -> Course:
     """An institution, program, cohort and module; a published assignment (from ``source``,
-    an nbgrader source notebook, or a minimal one); an enrolled participant and the cohort's
-    instructor, both with the password ``PASSWORD``."""
-    from courses.models import Cohort, Institution, Module, Program  # noqa: PLC0415
+    an nbgrader source notebook, or ``source_notebook()``); an enrolled participant and the
+    cohort's instructor, both with the password ``tests.helpers.PASSWORD``."""
+    from courses.models import Module
     from courses.services import enroll, publish_assignment  # noqa: PLC0415
-    from platform.models import User  # noqa: PLC0415
+    from tests.helpers import make_cohort, make_program, make_user
 
-    participant = User.objects.create_user(
-        username="ada", password=PASSWORD, first_name="Ada", last_name="Lovelace"
-    )
-    instructor = User.objects.create_user(
-        username="ines", password=PASSWORD, first_name="Ines", last_name="Instructor"
-    )
-    institution = Institution.objects.create(
-        name="TU Dortmund University", short_name="TU Dortmund", slug="tu-dortmund"
-    )
-    program = Program.objects.create(
-        institution=institution,
-        slug="ml-data-science",
-        title="Machine Learning in Data Science",
-        audience="professionals",
-    )
-    cohort = Cohort.objects.create(
-        program=program,
-        name="2026/27",
-        starts_on=dt.date(2026, 10, 1),
-        ends_on=dt.date(2027, 9, 30),
-    )
-    cohort.instructors.add(instructor)
+    participant = make_user("ada", first_name="Ada", last_name="Lovelace")
+    instructor = make_user("ines", first_name="Ines", last_name="Instructor")
+    program = make_program()
+    cohort = make_cohort(program, instructors=[instructor])
     module = Module.objects.create(program=program, title="Foundations", order=1, pass_mark=50)
     assignment = publish_assignment(
         module=module,
         slug="air-quality",
         title="Week 3: Air quality",
-        source=source if source is not None else _source_notebook(),
+        source=source if source is not None else source_notebook(),
         max_attempts=max_attempts,
     )
     enrollment = enroll(user=participant, cohort=cohort)
@@ -138,14 +150,27 @@ def make_course(*, max_attempts: int = 1000, source: bytes | None = None) -> Cou
 
 
 def submit(course: Course, upload: Any) -> Any:
-    """Upload an attempt through ``submit_attempt``, as the upload view does."""
-    from submissions.services import submit_attempt  # noqa: PLC0415
+    """Upload an attempt of the course's participant through the tests' ``submit`` builder
+    (``submit_attempt``, as the upload view calls it)."""
+    from tests.helpers import submit as submit_attempt
 
     return submit_attempt(
-        participant=course.participant,
-        enrollment=course.enrollment,
-        assignment=course.assignment,
-        upload=upload,
+        course.participant, course.assignment, notebook=upload, enrollment=course.enrollment
+    )
+
+
+def stored_attempt(enrollment: Any, assignment: Any, attempt_no: int = 1, **fields: Any) -> Any:
+    """An unsaved attempt row for ``bulk_create``, where a benchmark needs thousands of attempts
+    and measures reading them (its notebook is never read)."""
+    from submissions.models import Submission
+
+    defaults: dict[str, Any] = {"notebook_sha256": "0" * 64, "size": 1000, "status": "graded"}
+    return Submission(
+        assignment=assignment,
+        enrollment=enrollment,
+        participant_id=enrollment.user_id,
+        attempt_no=attempt_no,
+        **(defaults | fields),
     )
 
 

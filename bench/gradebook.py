@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import django_env  # noqa: E402
 from bench.common import machine, save, table  # noqa: E402
 
 BENCH_DB = "certlab_bench"
@@ -82,32 +82,6 @@ def drop_scratch_database(url: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
-def configure(url: str, var_dir: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "platform.settings",
-            "VAR_DIR": str(var_dir),
-            "DATABASE_URL": with_database(url, BENCH_DB),
-            "PRIVATE_FILES_ROOT": str(var_dir / "private"),
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "SECURE_SSL_REDIRECT": "false",
-            "SESSION_COOKIE_SECURE": "false",
-            "CSRF_COOKIE_SECURE": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django  # noqa: PLC0415
-
-    django.setup()
-    from django.core.management import call_command  # noqa: PLC0415
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
 def build(participants: int, assignments: int, seed: int, anonymous: int = 0) -> tuple[Any, Any]:
     """A program of three modules holding ``assignments`` assignments; one cohort of
     ``participants``; per cell: nothing (10 %), an upload (15 %), a draft review (15 %), or a
@@ -116,32 +90,21 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     from django.contrib.auth.hashers import make_password  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
-    from courses.models import (  # noqa: PLC0415
-        Assignment,
-        Cohort,
-        Enrollment,
-        Grade,
-        Institution,
-        Module,
-        Program,
-    )
+    from courses.models import Assignment, Enrollment, Grade, Module
     from platform.models import User  # noqa: PLC0415
     from submissions.models import Review, Submission  # noqa: PLC0415
+    from tests.helpers import make_cohort, make_program, make_user
 
     rng = random.Random(seed)
     now = timezone.now()
-    instructor = User.objects.create_user(username="ines", password="bench only")  # noqa: S106
-    institution = Institution.objects.create(name="TU Dortmund", short_name="TUDO", slug="tudo")
-    program = Program.objects.create(
-        institution=institution, slug="mlds", title="Machine Learning", audience="professionals"
-    )
-    cohort = Cohort.objects.create(
-        program=program,
-        name="2026/27",
+    instructor = make_user("ines")
+    program = make_program(slug="mlds", title="Machine Learning")
+    cohort = make_cohort(
+        program,
+        instructors=[instructor],
         starts_on=dt.date(2026, 1, 1),
         ends_on=dt.date(2026, 12, 31),
     )
-    cohort.instructors.add(instructor)
     modules = [
         Module.objects.create(program=program, title=f"Module {m + 1}", order=m) for m in range(3)
     ]
@@ -180,16 +143,12 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
             outcome = "upload" if roll < 0.25 else "draft" if roll < 0.40 else "released"
             for attempt in range(1, 3 if rng.random() < 0.2 else 2):
                 submissions.append(
-                    Submission(
-                        assignment=assignment,
-                        enrollment=enrollment,
-                        participant_id=enrollment.user_id,
-                        attempt_no=attempt,
-                        notebook_sha256="0" * 64,
-                        size=1000,
+                    django_env.stored_attempt(
+                        enrollment,
+                        assignment,
+                        attempt,
                         original_filename="attempt.ipynb",
                         late_seconds=3600 if rng.random() < 0.1 else 0,
-                        status="graded",
                     )
                 )
                 outcomes.append(outcome)
@@ -307,7 +266,7 @@ def main() -> None:
     create_scratch_database(url, replace=args.replace)
     try:
         with tempfile.TemporaryDirectory(prefix="certlab-bench-") as var_dir:
-            configure(url, Path(var_dir))
+            django_env.configure(Path(var_dir), database_url=with_database(url, BENCH_DB))
             started = time.perf_counter()
             cohort, instructor = build(
                 args.participants, args.assignments, args.seed, args.anonymous

@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/queue.py [--runs 15] [--keep]
+    .venv/bin/python bench/grading_queue.py [--runs 15] [--keep]
 
 A throwaway site (``bench/django_env.py``) gets one cohort of 500 participants and 12 published
 assignments; every participant has an attempt at every assignment, a fifth of them a second
@@ -30,8 +30,6 @@ elif str(_ROOT) not in sys.path:
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench import django_env  # noqa: E402
@@ -57,7 +55,7 @@ def build() -> dict[str, Any]:
             module=assignment.module,
             slug=f"week-{n}",
             title=f"Week {n}",
-            source=django_env._source_notebook(),
+            source=django_env.source_notebook(),
         )
         for n in range(2, ASSIGNMENTS + 1)
     ]
@@ -72,15 +70,7 @@ def build() -> dict[str, Any]:
         for work in assignments:
             attempts = 2 if i % 5 == 0 else 1
             rows += [
-                Submission(
-                    assignment=work,
-                    enrollment=enrollment,
-                    participant_id=enrollment.user_id,
-                    attempt_no=n,
-                    notebook_sha256="0" * 64,
-                    size=1,
-                    status="graded",
-                )
+                django_env.stored_attempt(enrollment, work, n, size=1)
                 for n in range(1, attempts + 1)
             ]
     Submission.objects.bulk_create(rows, batch_size=1000)
@@ -106,9 +96,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
-    site = Path(tempfile.mkdtemp(prefix="certlab-bench-queue-"))
-    try:
-        django_env.configure(site)
+    with django_env.site("certlab-bench-queue-", keep=options.keep):
         from django.test import Client  # noqa: PLC0415
         from django.urls import reverse  # noqa: PLC0415
 
@@ -152,11 +140,6 @@ def main() -> None:
         )
         print(table(["measurement", "median", "min"], table_rows))
         print(f"saved to {save('queue', results)}")
-    finally:
-        if options.keep:
-            print(f"site kept in {site}")
-        else:
-            shutil.rmtree(site, ignore_errors=True)
 
 
 if __name__ == "__main__":

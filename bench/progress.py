@@ -32,8 +32,6 @@ elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -43,20 +41,18 @@ from bench.common import machine, median, save, seconds, table, timed  # noqa: E
 def _build(participants: int) -> dict[str, Any]:
     import datetime as dt  # noqa: PLC0415
 
-    from bench.django_env import _source_notebook  # noqa: PLC0415
-    from courses.models import Cohort, Enrollment, Grade, Institution, Module, Program  # noqa: PLC0415
+    from bench.django_env import source_notebook
+    from courses.models import Enrollment, Grade, Module
     from courses.policies import GradingPolicy, PolicyCategory, PolicyModule  # noqa: PLC0415
     from courses.services import publish_assignment, publish_policy  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
+    from tests.helpers import make_cohort, make_program, make_user
 
-    institution = Institution.objects.create(name="TU Dortmund", short_name="TU", slug="tu")
-    program = Program.objects.create(
-        institution=institution, slug="ml", title="ML in Data Science", audience="professionals"
+    program = make_program(slug="ml", title="ML in Data Science")
+    cohort = make_cohort(
+        program, name="2026", starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31)
     )
-    cohort = Cohort.objects.create(
-        program=program, name="2026", starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31)
-    )
-    source = _source_notebook()
+    source = source_notebook()
     modules = [
         Module.objects.create(program=program, title=f"Exercises {i}", order=i) for i in (1, 2, 3)
     ]
@@ -69,7 +65,7 @@ def _build(participants: int) -> dict[str, Any]:
         for j in (1, 2, 3)
     ]
     assignments.append(publish_assignment(module=project, slug="project", title="P", source=source))
-    coordinator = User.objects.create_user(username="cora", is_staff=True)
+    coordinator = make_user("cora", is_staff=True)
     policy = GradingPolicy.objects.create(program=program, version=1, pass_mark=Decimal(60))
     ex = PolicyCategory.objects.create(
         policy=policy, key="ex", title="Exercises", weight=40, drop_lowest=1, minimum=50
@@ -103,11 +99,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    site = Path(tempfile.mkdtemp(prefix="bench-progress-"))
-    try:
-        from bench.django_env import configure  # noqa: PLC0415
+    from bench.django_env import site
 
-        configure(site)
+    with site("bench-progress-", keep=args.keep):
         from django.db import connection  # noqa: PLC0415
         from django.test import Client  # noqa: PLC0415
         from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
@@ -165,11 +159,6 @@ def main() -> None:
         print(table(["measurement (median)", "time"], rows))
         print(f"load average {results['machine']['load_average']}")
         print(f"written to {save('progress', results)}")
-    finally:
-        if args.keep:
-            print(f"site kept in {site}")
-        else:
-            shutil.rmtree(site, ignore_errors=True)
 
 
 if __name__ == "__main__":

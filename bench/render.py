@@ -44,9 +44,7 @@ elif str(_ROOT) not in sys.path:
 
 import argparse  # noqa: E402
 import io  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -132,9 +130,7 @@ def bench_notebook(name: str, raw: bytes, runs: int, *, subprocesses: bool) -> d
 def bench_cached_view(raw: bytes, runs: int, *, keep: bool) -> dict[str, Any]:
     from bench import django_env  # noqa: PLC0415
 
-    var_dir = Path(tempfile.mkdtemp(prefix="certlab-bench-render-"))
-    try:
-        django_env.configure(var_dir)
+    with django_env.site("certlab-bench-render-", keep=keep) as var_dir:
         from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
         from django.test import Client  # noqa: PLC0415
         from django.urls import reverse  # noqa: PLC0415
@@ -173,9 +169,6 @@ def bench_cached_view(raw: bytes, runs: int, *, keep: bool) -> dict[str, Any]:
             "get_cpu_s": cpu,
             "var_dir": str(var_dir) if keep else None,
         }
-    finally:
-        if not keep:
-            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def report(results: dict[str, Any]) -> str:

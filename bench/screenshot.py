@@ -29,7 +29,6 @@ import argparse  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -84,6 +83,8 @@ def photograph(base: str, submission: Any, output: Path, width: int) -> None:
     from django.urls import reverse  # noqa: PLC0415
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
+    from tests.helpers import PASSWORD
+
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Debian's chromium is needed: apt-get install chromium")
@@ -94,7 +95,7 @@ def photograph(base: str, submission: Any, output: Path, width: int) -> None:
             page = context.new_page()
             page.goto(base + reverse("login"))
             page.fill("#id_username", "ada")
-            page.fill("#id_password", django_env.PASSWORD)
+            page.fill("#id_password", PASSWORD)
             page.locator("main button[type=submit]").click()
             page.wait_for_url(base + reverse("home"))
             page.goto(base + submission.get_absolute_url())
@@ -132,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "--height", type=int, default=2400, help="viewport height (the frame is 70%%)"
     )
     args = parser.parse_args(argv)
-    var_dir = Path(tempfile.mkdtemp(prefix="certlab-screenshot-"))
-    try:
-        django_env.configure(var_dir)
+    with django_env.site("certlab-screenshot-"):
         _course, submission = prepare()
         server, base = serve()
         try:
@@ -142,8 +141,6 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.shutdown()
             server.server_close()
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
     print(f"Wrote {args.output}")
     return 0
 

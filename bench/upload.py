@@ -40,9 +40,7 @@ import argparse  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
@@ -168,11 +166,9 @@ def memory_in_child(mode: str, files: list[Path], var_dir: Path, ids: str) -> di
 def run(runs: int, keep: bool) -> dict[str, Any]:
     from bench import django_env  # noqa: PLC0415
 
-    var_dir = Path(tempfile.mkdtemp(prefix="certlab-bench-upload-"))
-    try:
-        print("Building the 20 MB notebook…", file=sys.stderr)
-        raw = upload_notebook()
-        django_env.configure(var_dir)
+    print("Building the 20 MB notebook…", file=sys.stderr)
+    raw = upload_notebook()
+    with django_env.site("certlab-bench-upload-", keep=keep) as var_dir:
         from submissions.notebooks import validate_notebook  # noqa: PLC0415
         from submissions.tasks import intake_limits  # noqa: PLC0415
 
@@ -220,9 +216,6 @@ def run(runs: int, keep: bool) -> dict[str, Any]:
             "memory": memory,
             "var_dir": str(var_dir) if keep else None,
         }
-    finally:
-        if not keep:
-            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def report(results: dict[str, Any]) -> str:

@@ -375,6 +375,8 @@ def main() -> None:
     django_env.configure(var)
     from django.urls import reverse  # noqa: PLC0415
 
+    from tests.helpers import PASSWORD
+
     bench = assignment(args.size)
     course = django_env.make_course(source=bench.source)
     notebook = bench.submissions["correct"]
@@ -393,7 +395,7 @@ def main() -> None:
             worker = start(worker_command, log)
             wait_for_server(base, server)
             client = Participant(base)
-            client.log_in(reverse("login"), course.participant.username, django_env.PASSWORD)
+            client.log_in(reverse("login"), course.participant.username, PASSWORD)
             # Unmeasured: when it is graded, the worker, its kernel template and the server are warm.
             measure_one(client, course, notebook, expected, pause=0.0)
             load = os.getloadavg()[0]

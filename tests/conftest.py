@@ -12,16 +12,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 
-from courses.models import Assignment, Cohort, Institution, Module, Program
-from courses.services import enroll, publish_assignment
+from courses.models import Assignment, Cohort, Module, Program
+from courses.services import enroll
 from platform.models import User
-from tests.helpers import make_user, tiny_source_notebook
+from tests.helpers import make_cohort, make_program, make_user, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,46 +126,30 @@ def coordinator(db: None) -> User:
 
 @pytest.fixture
 def program(db: None) -> Program:
-    institution = Institution.objects.create(
-        name="TU Dortmund University", short_name="TU Dortmund", slug="tu-dortmund"
-    )
-    return Program.objects.create(
-        institution=institution,
-        slug="ml-data-science",
-        title="Machine Learning in Data Science",
-        audience="professionals",
-    )
+    return make_program()
 
 
 @pytest.fixture
 def cohort(program: Program, instructor: User) -> Cohort:
-    cohort = Cohort.objects.create(
-        program=program,
-        name="2026/27",
-        starts_on=dt.date(2026, 10, 1),
-        ends_on=dt.date(2027, 9, 30),
-    )
-    cohort.instructors.add(instructor)
-    return cohort
+    return make_cohort(program, instructors=[instructor])
 
 
 @pytest.fixture
 def other_cohort(program: Program, other_instructor: User) -> Cohort:
     """Another program's cohort, taught by someone else."""
-    other_program = Program.objects.create(
+    other_program = make_program(
         institution=program.institution,
         slug="data-literacy",
         title="Data Literacy",
         audience="students",
     )
-    cohort = Cohort.objects.create(
-        program=other_program,
+    return make_cohort(
+        other_program,
+        instructors=[other_instructor],
         name="2026",
         starts_on=dt.date(2026, 4, 1),
         ends_on=dt.date(2026, 9, 30),
     )
-    cohort.instructors.add(other_instructor)
-    return cohort
 
 
 @pytest.fixture
@@ -190,12 +173,7 @@ def module(program: Program) -> Module:
 
 @pytest.fixture
 def assignment(module: Module) -> Assignment:
-    return publish_assignment(
-        module=module,
-        slug="squares",
-        title="Squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(module)
 
 
 @pytest.fixture

@@ -1,18 +1,46 @@
-"""Notebooks and uploads the tests build (no fixtures here: import freely)."""
+"""What the tests and the benchmarks build: notebooks, uploads, people, courses, attempts,
+autograde results, reviews and released grades (no fixtures here: import freely).
 
+State is built through the public services (``enroll``, ``publish_assignment``,
+``submit_attempt``, ``save_review``, ``release_review``, ``record_released_grade``), as a real
+user's actions build it; only the worker's grading is written here by hand (see ``graded``).
+``bench/`` imports these builders too, after ``bench.django_env.configure`` has set Django up.
+"""
+
+import datetime as dt
 import time
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nbformat
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils import timezone
 
+from courses.models import (
+    Assignment,
+    Certificate,
+    Cohort,
+    Enrollment,
+    Institution,
+    Module,
+    Program,
+)
+from courses.nbgrader import cell_grade_id
+from courses.services import publish_assignment, record_released_grade
 from platform.models import User
+from submissions import services
+from submissions.models import GradingRun, Submission, TestResult
 
 if TYPE_CHECKING:
+    from nbclient import NotebookClient
     from rest_framework.test import APIClient
 
-    from courses.models import Certificate
+PASSWORD = "correct horse battery"  # every built user's, for logging in
+
+
+# --- notebooks and uploads ------------------------------------------------------------------
 
 
 def nbgrader_meta(
@@ -82,13 +110,236 @@ def upload_file(data: bytes, name: str = "attempt.ipynb") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 
+def kernel_client(nb: nbformat.NotebookNode, workdir: Path) -> "NotebookClient":
+    """A client that executes ``nb`` in a fresh ``python3`` kernel, errors recorded in the
+    outputs (``cell_errors``) rather than raised. The kernel's working directory is
+    ``workdir``: a notebook sees only its own files (and never the project root, which would
+    shadow the stdlib's ``platform``)."""
+    from nbclient import NotebookClient
+
+    return NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+
+
+def cell_errors(nb: nbformat.NotebookNode) -> list[str]:
+    """The errors an executed notebook's code cells raised, each with its cell's grade id."""
+    return [
+        f"{cell_grade_id(c) or '?'}: {o.get('ename')}: {o.get('evalue')}"
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+
+
+# --- people and courses ---------------------------------------------------------------------
+
+
 def make_user(username: str, **extra: Any) -> User:
     return User.objects.create_user(
-        username=username,
-        password="correct horse battery",
-        email=f"{username}@example.org",
-        **extra,
+        username=username, password=PASSWORD, email=f"{username}@example.org", **extra
     )
+
+
+def make_program(
+    *,
+    slug: str = "ml-data-science",
+    title: str = "Machine Learning in Data Science",
+    audience: str = "professionals",
+    institution: Institution | None = None,
+) -> Program:
+    """A program of TU Dortmund (created on first use) unless ``institution`` says otherwise."""
+    if institution is None:
+        institution, _created = Institution.objects.get_or_create(
+            slug="tu-dortmund",
+            defaults={"name": "TU Dortmund University", "short_name": "TU Dortmund"},
+        )
+    return Program.objects.create(
+        institution=institution, slug=slug, title=title, audience=audience
+    )
+
+
+def make_cohort(
+    program: Program,
+    *,
+    instructors: Iterable[User] = (),
+    name: str = "2026/27",
+    starts_on: dt.date = dt.date(2026, 10, 1),
+    ends_on: dt.date = dt.date(2027, 9, 30),
+) -> Cohort:
+    cohort = Cohort.objects.create(program=program, name=name, starts_on=starts_on, ends_on=ends_on)
+    cohort.instructors.add(*instructors)
+    return cohort
+
+
+def publish(
+    module: Module, slug: str = "squares", title: str = "Squares", **options: Any
+) -> Assignment:
+    """An assignment published through ``publish_assignment`` from ``tiny_source_notebook``
+    (unless ``source=`` gives other nbgrader source bytes); ``options`` as the service takes
+    them (``due_at``, ``max_attempts``, ...)."""
+    options.setdefault("source", nbformat.writes(tiny_source_notebook()).encode())
+    return publish_assignment(module=module, slug=slug, title=title, **options)
+
+
+def keep_program_incomplete(assignment: Assignment) -> Assignment:
+    """Add a second required module with an assignment nobody has a grade for, so releasing
+    grades does not complete the program: no certificate is issued and nothing is frozen."""
+    module = Module.objects.create(
+        program=assignment.module.program, title="Later module", order=99
+    )
+    return publish(module, "later", "Later")
+
+
+# --- attempts, autograde results, reviews, released grades ---------------------------------
+
+
+def submit(
+    user: User,
+    assignment: Assignment,
+    *,
+    notebook: "bytes | UploadedFile[bytes] | None" = None,
+    enrollment: Enrollment | None = None,
+    data_files: Sequence["UploadedFile[bytes]"] = (),
+    data_card: services.DataCardInput | None = None,
+) -> Submission:
+    """An upload through ``submit_attempt``, as the upload view makes it: ``notebook`` (bytes or
+    an uploaded file; by default ``participant_notebook()``), by ``user``'s enrolment in the
+    assignment's program. Grading stays queued (tasks run on commit, and a test's transaction
+    never commits): ``graded`` stores what the worker would."""
+    if notebook is None:
+        notebook = participant_notebook()
+    return services.submit_attempt(
+        participant=user,
+        enrollment=enrollment or user.enrollments.get(cohort__program=assignment.module.program),
+        assignment=assignment,
+        upload=upload_file(notebook) if isinstance(notebook, bytes) else notebook,
+        data_files=data_files,
+        data_card=data_card,
+    )
+
+
+# grade_id, kind, max points, hidden: the grade cells of ``tiny_source_notebook``
+GRADE_CELLS = (
+    ("test_square", "autograded", Decimal(2), False),
+    ("test_square_hidden", "autograded", Decimal(1), True),
+    ("explain", "manual", Decimal(2), False),
+)
+
+
+def graded(submission: Submission, *, passed: tuple[bool, bool] = (True, True)) -> Submission:
+    """Store on the latest grading run what the worker stores after grading the attempt (the
+    grading engine has its own tests): a result per grade cell of ``tiny_source_notebook``,
+    ``test_square`` (2 points) and the hidden test (1 point) passed or failed as ``passed``
+    says, the manual answer waiting for review; the run and the attempt graded. These are the
+    rows the worker's ``submissions.tasks._store_report`` writes; once that is a service,
+    this calls it."""
+    run = submission.grading_runs.latest()
+    run.results.all().delete()  # where tasks ran on commit, the real grading stored its own
+    points = Decimal(0)
+    for position, (grade_id, kind, max_points, hidden) in enumerate(GRADE_CELLS):
+        earned: Decimal | None = None
+        status = "needs_manual"
+        if kind == "autograded":
+            earned = max_points if passed[position] else Decimal(0)
+            status = "passed" if passed[position] else "failed"
+            points += earned
+        TestResult.objects.create(
+            run=run,
+            grade_id=grade_id,
+            kind=kind,
+            points=earned,
+            max_points=max_points,
+            status=status,
+            hidden=hidden,
+            position=position,
+            message="AssertionError: secret detail" if hidden else "",
+        )
+    return _store_run(submission, run, status=GradingRun.Status.GRADED, points=points)
+
+
+def grading_failed(submission: Submission, *, error: str = "The kernel died.") -> Submission:
+    """Store on the latest grading run what the worker stores when grading fails."""
+    run = submission.grading_runs.latest()
+    return _store_run(
+        submission, run, status=GradingRun.Status.FAILED, points=Decimal(0), error=error
+    )
+
+
+def _store_run(
+    submission: Submission, run: GradingRun, *, status: str, points: Decimal, error: str = ""
+) -> Submission:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.error = error
+    run.autograded_points = points
+    run.autograded_max = sum(
+        (m for _g, kind, m, _h in GRADE_CELLS if kind == "autograded"), Decimal(0)
+    )
+    run.save(
+        update_fields=["status", "finished_at", "error", "autograded_points", "autograded_max"]
+    )
+    Submission.objects.filter(pk=submission.pk).update(status=status)
+    submission.refresh_from_db()
+    return submission
+
+
+def review(
+    grader: User,
+    submission: Submission,
+    *,
+    manual: str = "2",
+    comment: str = "",
+    feedback: str = "",
+) -> None:
+    """A draft review through ``save_review``: ``manual`` points for the answer ``explain``."""
+    services.save_review(
+        grader=grader,
+        submission=submission,
+        points={"explain": Decimal(manual)},
+        comments={"explain": comment} if comment else {},
+        feedback=feedback,
+    )
+
+
+def release(grader: User, submission: Submission, **review_fields: str) -> None:
+    """Review (``review``'s keywords) and release through ``release_review``, the one release."""
+    review(grader, submission, **review_fields)
+    services.release_review(grader=grader, submission=submission)
+
+
+def review_data(points: str = "2", feedback: str = "Well argued.", **extra: str) -> dict[str, str]:
+    """What the grading screen's review form posts."""
+    return {"points__explain": points, "comment__explain": "ok", "feedback": feedback, **extra}
+
+
+def release_grade(
+    enrollment: Enrollment, assignment: Assignment, points: Decimal | str, *, submission_id: int = 1
+) -> None:
+    """A released grade straight into ``record_released_grade`` (what a release ends in), for
+    progress and certificate tests that need no attempt behind it."""
+    record_released_grade(
+        enrollment=enrollment,
+        assignment=assignment,
+        points=Decimal(points),
+        max_points=assignment.max_points,
+        submission_id=submission_id,
+    )
+
+
+def issue_certificate(user: User, assignment: Assignment, points: str = "5") -> Certificate:
+    """Release a grade for ``user``'s only enrolment; with the fixtures' single required module
+    at or above its pass mark, that issues the certificate, as in production."""
+    release_grade(user.enrollments.get(), assignment, points)
+    return Certificate.objects.select_related("program__institution").get(user=user)
+
+
+# --- clients and waiting --------------------------------------------------------------------
 
 
 def api_client(user: User) -> "APIClient":
@@ -101,43 +352,6 @@ def api_client(user: User) -> "APIClient":
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     return client
-
-
-def issue_certificate(user: User, assignment: Any, points: str = "5") -> "Certificate":
-    """Release a grade for ``user``'s only enrolment; with the fixtures' single required module
-    at or above its pass mark, that issues the certificate, as in production."""
-    from decimal import Decimal
-
-    from courses.models import Certificate
-    from courses.services import record_released_grade
-
-    record_released_grade(
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        points=Decimal(points),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
-    return Certificate.objects.select_related("program__institution").get(user=user)
-
-
-def keep_program_incomplete(assignment: Any) -> Any:
-    """Add a second required module with an assignment nobody has a grade for, so releasing
-    grades does not complete the program: no certificate is issued and nothing is frozen."""
-    import nbformat as nbf
-
-    from courses.models import Module
-    from courses.services import publish_assignment
-
-    module = Module.objects.create(
-        program=assignment.module.program, title="Later module", order=99
-    )
-    return publish_assignment(
-        module=module,
-        slug="later",
-        title="Later",
-        source=nbf.writes(tiny_source_notebook()).encode(),
-    )
 
 
 def wait_for(condition: Any, *, timeout: float, log: Path) -> None:

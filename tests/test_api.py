@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from platform.models import ApiToken
 from submissions.models import Submission
-from tests.helpers import api_client, participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 
 def test_tokens_are_stored_only_as_hashes(participant: Any) -> None:
@@ -78,14 +78,8 @@ def test_a_broken_upload_through_the_api_is_a_400_with_the_reason(
 def test_another_participants_submission_is_a_404(
     enrolled: Any, other_enrolled: Any, assignment: Any
 ) -> None:
-    from submissions.services import submit_attempt
 
-    submission = submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submission = submit(enrolled, assignment)
     response = api_client(other_enrolled).get(
         reverse("submissions-api:submission", args=[submission.pk])
     )

@@ -19,8 +19,15 @@ from submissions import regrades, rubrics
 from submissions.models import Submission
 from submissions.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
-from tests.helpers import issue_certificate, keep_program_incomplete, make_user
-from tests.submissions.review_helpers import basic_rubric, graded, release, submit
+from tests.helpers import (
+    graded,
+    issue_certificate,
+    keep_program_incomplete,
+    make_user,
+    release,
+    submit,
+)
+from tests.submissions.review_helpers import basic_rubric
 from tests.submissions.test_cell_comments import rendered
 
 # --- the world every page is opened on --------------------------------------------------------
@@ -304,8 +311,8 @@ def world(
     )
     assignment.refresh_from_db()
     # ada: released below the pass mark (no certificate, nothing frozen), one regrade asked for.
-    released = rendered(graded(submit(enrolled, assignment), square="0"))
-    release(instructor, released, explain="0")
+    released = rendered(graded(submit(enrolled, assignment), passed=(False, False)))
+    release(instructor, released, manual="0")
     regrades.request_regrade(
         participant=enrolled,
         submission=released,

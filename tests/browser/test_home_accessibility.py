@@ -1,13 +1,12 @@
 """The home page's progress section at 200 % zoom and through the accessibility tree."""
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from courses.services import record_released_grade
+from tests.helpers import release_grade
 
 pytestmark = [pytest.mark.browser]
 
@@ -16,13 +15,7 @@ pytestmark = [pytest.mark.browser]
 def test_the_checklist_reflows_at_200_percent_and_names_its_status_in_words(
     live_server: Any, enrolled: Any, assignment: Any, new_page: Any
 ) -> None:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("2"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+    release_grade(enrolled.enrollments.get(), assignment, "2")
     page = new_page()
     # A 1280 px wide window at 200 % zoom lays out like a 640 px wide one.
     page.set_viewport_size({"width": 640, "height": 900})

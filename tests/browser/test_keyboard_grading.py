@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from courses.models import Grade
 from submissions.models import Review
 from tests.browser.test_end_to_end import log_in
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import graded, submit
 
 pytestmark = [pytest.mark.browser]
 

@@ -12,7 +12,8 @@ from submissions import rubrics
 from submissions.models import RubricScore
 from submissions.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
-from tests.submissions.review_helpers import basic_rubric, graded, release, submit
+from tests.helpers import graded, release, submit
+from tests.submissions.review_helpers import basic_rubric
 from tests.submissions.test_cell_comments import rendered
 
 pytestmark = [pytest.mark.browser]
@@ -33,7 +34,7 @@ def test_a_grader_uses_the_comment_bank_rubric_and_cell_comments(
         assignment=assignment,
         entries=[BankEntryInput(text="Cite the data source.", criterion_key="data")],
     )
-    submission = rendered(graded(submit(enrolled, assignment)))
+    submission = rendered(graded(submit(enrolled, assignment), passed=(True, False)))
     base = live_server.url
     page = new_page()
     log_in(page, base, "ines")

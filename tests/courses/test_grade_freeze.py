@@ -21,12 +21,7 @@ from courses.services import (
 from submissions import services
 from submissions.exceptions import GradesFrozen
 from submissions.models import Submission
-from tests.submissions.review_helpers import (
-    english,  # noqa: F401 - autouse
-    graded,
-    release,
-    submit,
-)
+from tests.helpers import graded, release, submit
 
 D = Decimal
 
@@ -34,8 +29,8 @@ D = Decimal
 @pytest.fixture
 def certified(enrolled: Any, instructor: Any, assignment: Any) -> Submission:
     """A released attempt (3 + 2 of 5) that completes the program: a certificate is issued."""
-    submission = graded(submit(enrolled, assignment), square="2", hidden="1")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(enrolled, assignment))
+    release(instructor, submission, manual="2")
     assert enrolled.certificates.get()
     return submission
 
@@ -74,7 +69,7 @@ def test_every_change_is_refused_while_frozen(
             submission_id=certified.pk,
         )
     # A new attempt cannot be released over the frozen grade either.
-    second = graded(submit(enrolled, assignment), square="0", hidden="0")
+    second = graded(submit(enrolled, assignment), passed=(False, False))
     with pytest.raises(GradesFrozen):
         services.release_review(grader=instructor, submission=second)
     assert Grade.objects.get().points == D(5)

@@ -5,7 +5,6 @@ from decimal import Decimal
 from io import StringIO
 from typing import Any
 
-import nbformat
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -32,24 +31,17 @@ from courses.services import (
     create_policy_draft,
     enroll,
     pin_cohort_policy,
-    publish_assignment,
     publish_policy,
-    record_released_grade,
 )
-from submissions.services import submit_attempt
-from tests.helpers import make_user, participant_notebook, tiny_source_notebook, upload_file
+from tests.helpers import (
+    make_cohort,
+    make_user,
+    publish,
+    release_grade,
+    submit,
+)
 
 D = Decimal
-
-
-def release(enrollment: Enrollment, assignment: Assignment, points: str) -> None:
-    record_released_grade(
-        enrollment=enrollment,
-        assignment=assignment,
-        points=D(points),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
 
 
 def record_of(enrollment: Enrollment) -> ProgressRecord:
@@ -78,12 +70,7 @@ def project(module: Module) -> Assignment:
     capstone = Module.objects.create(
         program=module.program, title="Project", order=9, is_capstone=True
     )
-    return publish_assignment(
-        module=capstone,
-        slug="project",
-        title="Project",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(capstone, "project", "Project")
 
 
 def test_enrolling_stores_progress_with_the_rules_used(enrolled: Any, assignment: Any) -> None:
@@ -97,11 +84,11 @@ def test_a_release_and_a_changed_grade_recompute_the_stored_progress(
     enrolled: Any, assignment: Any
 ) -> None:
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "2")
+    release_grade(enrollment, assignment, "2")
     first = record_of(enrollment)
     assert first.weighted_grade == D("40.0") and first.complete is False
     assert first.result["requirements"][0]["reason"] == "below_pass_mark"
-    release(enrollment, assignment, "4.5")  # e.g. an amended review
+    release_grade(enrollment, assignment, "4.5")  # e.g. an amended review
     second = record_of(enrollment)
     assert second.weighted_grade == D("90.0") and second.complete is True
     assert second.computed_at >= first.computed_at
@@ -110,12 +97,7 @@ def test_a_release_and_a_changed_grade_recompute_the_stored_progress(
 
 def test_handing_in_work_turns_missing_into_pending_review(enrolled: Any, assignment: Any) -> None:
     enrollment = enrolled.enrollments.get()
-    submit_attempt(
-        participant=enrolled,
-        enrollment=enrollment,
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submit(enrolled, assignment)
     requirement = record_of(enrollment).result["requirements"][0]
     assert (requirement["status"], requirement["reason"]) == ("pending", "awaiting_review")
 
@@ -124,14 +106,9 @@ def test_publishing_a_new_assignment_makes_a_met_module_unfinished(
     enrolled: Any, assignment: Any, module: Module
 ) -> None:
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "5")
+    release_grade(enrollment, assignment, "5")
     assert record_of(enrollment).complete
-    publish_assignment(
-        module=module,
-        slug="more",
-        title="More squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    publish(module, "more", "More squares")
     assert record_of(enrollment).complete is False
 
 
@@ -141,14 +118,14 @@ def test_the_certificate_follows_the_policy_with_categories_and_minimums(
     enrollment = enrolled.enrollments.get()
     policy = categorised_policy(module.program, module, project.module, coordinator)
     assert record_of(enrollment).policy == policy
-    release(enrollment, project, "5")  # project 100 %
-    release(enrollment, assignment, "2")  # exercises 40 % < minimum 50 %
+    release_grade(enrollment, project, "5")  # project 100 %
+    release_grade(enrollment, assignment, "2")  # exercises 40 % < minimum 50 %
     record = record_of(enrollment)
     # 0.4 x 40 + 0.6 x 100 = 76 % >= 60 %, but the exercises miss their minimum.
     assert record.weighted_grade == D("76.0") and record.policy_version == 1
     assert not record.complete
     assert not Certificate.objects.filter(user=enrolled).exists()
-    release(enrollment, assignment, "2.5")  # exercises 50 %: the minimum, inclusive
+    release_grade(enrollment, assignment, "2.5")  # exercises 50 %: the minimum, inclusive
     assert record_of(enrollment).complete
     certificate = Certificate.objects.get(user=enrolled)
     assert certificate.grade_percent == D("80.0") and certificate.policy_version == 1
@@ -165,8 +142,8 @@ def test_an_assignment_rule_moves_one_assignment_into_another_category(
     assert create_policy_draft(program=module.program, based_on=draft).assignment_rules.count() == 1
     publish_policy(actor=coordinator, policy=draft)
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "5")
-    release(enrollment, project, "0")
+    release_grade(enrollment, assignment, "5")
+    release_grade(enrollment, project, "0")
     result = record_of(enrollment).as_result()
     exercises, projects = result.categories
     assert exercises.total == 0 and projects.total == 2
@@ -183,8 +160,8 @@ def test_a_pinned_cohort_keeps_its_version_when_a_new_one_is_published(
     cohort: Cohort,
 ) -> None:
     v1 = categorised_policy(module.program, module, project.module, coordinator)
-    later = Cohort.objects.create(
-        program=module.program,
+    later = make_cohort(
+        module.program,
         name="2027/28",
         starts_on=cohort.starts_on.replace(year=2027),
         ends_on=cohort.ends_on.replace(year=2028),
@@ -257,7 +234,7 @@ def test_rebuild_progress_issues_certificates_the_rules_call_for(
     enrolled: Any, assignment: Any, module: Module
 ) -> None:
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "3")  # 60 % < 70 % would fail; the pass mark is 50 now
+    release_grade(enrollment, assignment, "3")  # 60 % < 70 % would fail; the pass mark is 50 now
     GradeFreeze.objects.all().delete()  # as if issuance had not happened yet
     Certificate.objects.all().delete()
     call_command("rebuild_progress", "--all", stdout=StringIO())

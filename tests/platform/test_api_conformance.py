@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -29,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 
 from platform.models import ApiToken, User
 from submissions.models import Submission
-from tests.helpers import issue_certificate
-from tests.submissions.grading_state import grade, submit
+from submissions.services import DataCardInput
+from tests.helpers import graded, issue_certificate, submit
 
 pytestmark = pytest.mark.fuzz
 
@@ -73,8 +74,13 @@ def world(
     program_coordinator: User,
     assignment: Any,
 ) -> dict[str, Any]:
-    attempt = submit(enrolled, assignment, data={"data.csv": b"x,y\n1,2\n"})
-    grade(attempt)
+    attempt = submit(
+        enrolled,
+        assignment,
+        data_files=[SimpleUploadedFile("data.csv", b"x,y\n1,2\n")],
+        data_card=DataCardInput(source="own survey", licence="CC BY 4.0"),
+    )
+    graded(attempt)
     certificate = issue_certificate(other_enrolled, assignment)
     enrollment = enrolled.enrollments.get()
     return {

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from platform.api_errors import JSON_MAX_DEPTH, error_body
 from submissions.models import Submission
-from tests.helpers import api_client, participant_notebook, upload_file
-from tests.submissions.grading_state import grade, submit
+from tests.helpers import api_client, graded, participant_notebook, submit, upload_file
 
 
 def nested(depth: int) -> str:
@@ -42,7 +41,7 @@ def data_card(files: list[SimpleUploadedFile]) -> dict[str, Any]:
 @pytest.fixture
 def attempt(enrolled: Any, assignment: Any) -> Submission:
     submission = submit(enrolled, assignment)
-    grade(submission)
+    graded(submission)
     return submission
 
 

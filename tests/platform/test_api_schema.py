@@ -6,8 +6,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.helpers import api_client
-from tests.submissions.grading_state import submit
+from tests.helpers import api_client, submit
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 # Errors that say more than the shape (docs/api.md, "Errors"): who holds a lease, a render status.

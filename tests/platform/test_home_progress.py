@@ -2,31 +2,23 @@
 deadlines (extensions applied), a labelled progress bar; read from stored progress cheaply."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-import nbformat
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Assignment, Cohort, Module
-from courses.services import enroll, publish_assignment, record_released_grade
+from courses.services import enroll
 from submissions.services import grant_extension
-from tests.helpers import tiny_source_notebook
+from tests.helpers import publish, release_grade
 
 
 def test_the_checklist_says_what_is_met_missing_and_why(
     enrolled: Any, assignment: Assignment, client_for: Any
 ) -> None:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("2"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+    release_grade(enrolled.enrollments.get(), assignment, "2")
     body = client_for(enrolled).get(reverse("home")).content.decode()
     assert '<ul class="checklist requirements">' in body
     assert (
@@ -44,13 +36,7 @@ def test_the_checklist_says_what_is_met_missing_and_why(
 def test_a_met_requirement_and_the_final_grade(
     enrolled: Any, assignment: Assignment, client_for: Any
 ) -> None:
-    record_released_grade(
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        points=Decimal("4.5"),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+    release_grade(enrolled.enrollments.get(), assignment, "4.5")
     body = client_for(enrolled).get(reverse("home")).content.decode()
     assert (
         '<span class="status">Met:</span> Foundations: passed with 90.0 % (pass mark 50 %)' in body
@@ -64,20 +50,8 @@ def test_the_next_deadlines_apply_the_participants_extension(
     enrolled: Any, module: Module, instructor: Any, client_for: Any
 ) -> None:
     due = timezone.now() + dt.timedelta(days=7)
-    assignment = publish_assignment(
-        module=module,
-        slug="later",
-        title="Later squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-        due_at=due,
-    )
-    publish_assignment(
-        module=module,
-        slug="past",
-        title="Past squares",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-        due_at=timezone.now() - dt.timedelta(days=1),
-    )
+    assignment = publish(module, "later", "Later squares", due_at=due)
+    publish(module, "past", "Past squares", due_at=timezone.now() - dt.timedelta(days=1))
     extended = due + dt.timedelta(days=3)
     grant_extension(
         assignment=assignment,

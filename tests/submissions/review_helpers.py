@@ -1,57 +1,10 @@
-"""Building blocks for the review tests: attempts, autograde results, rubrics, releases."""
+"""Rubric building blocks for the review tests (attempts, grading and releases: ``tests.helpers``)."""
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.utils import translation
-
-from submissions import rubrics, services
-from submissions.models import GradingRun, Submission, TestResult
+from submissions import rubrics
 from submissions.rubrics import CriterionInput, LevelInput
-from tests.helpers import participant_notebook, upload_file
-
-
-def submit(user: Any, assignment: Any) -> Submission:
-    return services.submit_attempt(
-        participant=user,
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
-
-
-def graded(submission: Submission, *, square: str = "2", hidden: str = "0") -> Submission:
-    """Record an autograde result without a kernel: test_square (of 2) and the hidden one (1)."""
-    run = GradingRun.objects.filter(submission=submission).latest()
-    run.status = GradingRun.Status.GRADED
-    run.autograded_points = Decimal(square) + Decimal(hidden)
-    run.autograded_max = Decimal(3)
-    run.save()
-    run.results.all().delete()
-    TestResult.objects.create(
-        run=run,
-        grade_id="test_square",
-        kind="autograded",
-        points=Decimal(square),
-        max_points=Decimal(2),
-        status="passed" if Decimal(square) == 2 else "failed",
-        position=0,
-    )
-    TestResult.objects.create(
-        run=run,
-        grade_id="test_square_hidden",
-        kind="autograded",
-        points=Decimal(hidden),
-        max_points=Decimal(1),
-        status="passed" if Decimal(hidden) == 1 else "failed",
-        hidden=True,
-        position=1,
-    )
-    Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.GRADED)
-    submission.refresh_from_db()
-    return submission
 
 
 def level(title: str, low: str, high: str | None = None, key: str = "") -> LevelInput:
@@ -81,21 +34,3 @@ def basic_criteria(*, ok: str = "2") -> list[rubrics.CriterionInput]:
 def basic_rubric(assignment: Any, actor: Any) -> rubrics.RubricChange:
     """The rubric of ``basic_criteria``."""
     return rubrics.save_rubric(assignment=assignment, actor=actor, criteria=basic_criteria())
-
-
-def release(grader: Any, submission: Submission, explain: str = "2") -> None:
-    services.save_review(
-        grader=grader,
-        submission=submission,
-        points={"explain": Decimal(explain)},
-        comments={},
-        feedback="",
-    )
-    services.release_review(grader=grader, submission=submission)
-
-
-@pytest.fixture(autouse=True)
-def english() -> Iterator[None]:
-    """Messages are asserted in English whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield

@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from courses.services import enroll
-from submissions import services
 from submissions.models import Submission
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import participant_notebook, submit, upload_file
 
 
 @dataclass
@@ -25,12 +24,7 @@ def world(
     enrolled: Any, other_participant: Any, other_cohort: Any, assignment: Any, cohort: Any
 ) -> World:
     enroll(user=other_participant, cohort=other_cohort)
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submission = submit(enrolled, assignment)
     return World(submission=submission, assignment=assignment, cohort=cohort)
 
 

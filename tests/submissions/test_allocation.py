@@ -3,16 +3,14 @@
 
 from typing import Any
 
-import nbformat
 import pytest
 from django.urls import reverse
 
-from courses.services import enroll, publish_assignment
+from courses.services import enroll
 from submissions.exceptions import AllocationInvalid
 from submissions.models import GraderAllocation, Submission
 from submissions.reviewing.allocation import set_grader_weights
-from tests.helpers import make_user, tiny_source_notebook
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import graded, make_user, publish, submit
 
 
 @pytest.fixture
@@ -54,12 +52,7 @@ def test_allocation_is_sticky_across_attempts_assignments_and_weight_changes(
     before = allocated(six)
     set_grader_weights(actor=coordinator, cohort=cohort, weights={ines: 1, otto: 5})
     assert allocated(six) == before  # nobody moves when weights change
-    cubes = publish_assignment(
-        module=module,
-        slug="cubes",
-        title="Cubes",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    cubes = publish(module, "cubes", "Cubes")
     third = six[2].user  # allocated to otto
     for work in (assignment, assignment, cubes):
         graded(submit(third, work))

@@ -8,12 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Cohort
 from courses.services import enroll
 from submissions.analytics import analytics_for, nearest_rank
 from submissions.models import Review, Submission
-from tests.helpers import make_user
-from tests.submissions.grading_state import grade, release, review, submit
+from tests.helpers import graded, make_cohort, make_user, release, review, submit
 
 
 @pytest.fixture
@@ -24,12 +22,12 @@ def busy(
     Hal uploaded, not graded yet; Ivy never uploaded."""
     now = timezone.now()
     ada = submit(enrolled, assignment)
-    grade(ada)
+    graded(ada)
     release(instructor, ada, manual="2")
     Submission.objects.filter(pk=ada.pk).update(submitted_at=now - dt.timedelta(days=2))
     Review.objects.filter(submission=ada).update(released_at=now)
     grace = submit(other_enrolled, assignment)
-    grade(grace, passed=(True, False))
+    graded(grace, passed=(True, False))
     review(instructor, grace, manual="1")
     Submission.objects.filter(pk=grace.pk).update(submitted_at=now - dt.timedelta(days=5))
     hal = make_user("hal")
@@ -105,7 +103,7 @@ def test_the_page_speaks_german(
 def test_test_names_are_escaped_in_the_charts(
     enrolled: Any, assignment: Any, instructor: Any, client_for: Any
 ) -> None:
-    run = grade(submit(enrolled, assignment))
+    run = graded(submit(enrolled, assignment)).grading_runs.latest()
     run.results.filter(grade_id="test_square").update(grade_id='<img src=x onerror="alert(1)">')
     page = (
         client_for(instructor)
@@ -143,11 +141,14 @@ def test_access_to_analytics(
 def test_an_instructor_sees_only_the_cohorts_they_teach(
     busy: dict[str, Any], assignment: Any, cohort: Any, client_for: Any
 ) -> None:
-    second = Cohort.objects.create(
-        program=cohort.program, name="2027/28", starts_on=cohort.starts_on, ends_on=cohort.ends_on
-    )
     teacher = make_user("tess")
-    second.instructors.add(teacher)
+    make_cohort(  # another cohort of the program, which tess teaches
+        cohort.program,
+        instructors=[teacher],
+        name="2027/28",
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+    )
     page = (
         client_for(teacher)
         .get(reverse("submissions:analytics", args=[assignment.pk]))

@@ -4,11 +4,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import nbformat
 import pytest
 from django.urls import reverse
 
-from courses.services import publish_assignment
 from submissions import services
 from submissions.exceptions import IdentitiesHidden
 from submissions.models import Submission
@@ -16,24 +14,19 @@ from submissions.reviewing import states
 from submissions.reviewing.anonymity import participant_label, pseudonym_code, reveal_identities
 from tests.helpers import (
     api_client,
+    graded,
     participant_notebook,
-    tiny_source_notebook,
+    publish,
+    submit,
     upload_file,
 )
-from tests.submissions.reviewing_helpers import graded
 
 
 @pytest.fixture
 def named_upload(enrolled: Any, anonymous_assignment: Any) -> Submission:
     """Ada uploads a file that carries her name, as people do."""
-    return graded(
-        services.submit_attempt(
-            participant=enrolled,
-            enrollment=enrolled.enrollments.get(),
-            assignment=anonymous_assignment,
-            upload=upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb"),
-        )
-    )
+    upload = upload_file(participant_notebook(), name="Ada_Lovelace_squares.ipynb")
+    return graded(submit(enrolled, anonymous_assignment, notebook=upload))
 
 
 def settings_and_reveal_urls(assignment: Any) -> tuple[str, str]:
@@ -53,12 +46,7 @@ def test_pseudonyms_are_stable_per_assignment_and_differ_between_assignments(
     code = pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{6}", code)
     assert code == pseudonym_code(assignment_id=anonymous_assignment.pk, participant_id=enrolled.pk)
-    other = publish_assignment(
-        module=module,
-        slug="cubes",
-        title="Cubes",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    other = publish(module, "cubes", "Cubes")
     assert code != pseudonym_code(assignment_id=other.pk, participant_id=enrolled.pk)
 
 

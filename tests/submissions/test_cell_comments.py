@@ -13,10 +13,11 @@ from platform.blobs import put_bytes
 from submissions import cell_comments
 from submissions.models import CellComment, RenderedNotebook, Submission
 from submissions.rendering import render_fragment
-from tests.helpers import api_client, keep_program_incomplete, participant_notebook
-from tests.submissions.review_helpers import (
-    english,  # noqa: F401 - autouse
+from tests.helpers import (
+    api_client,
     graded,
+    keep_program_incomplete,
+    participant_notebook,
     release,
     submit,
 )
@@ -38,7 +39,7 @@ def rendered(submission: Submission) -> Submission:
 @pytest.fixture
 def attempt(enrolled: Any, assignment: Any) -> Submission:
     keep_program_incomplete(assignment)
-    return rendered(graded(submit(enrolled, assignment)))
+    return rendered(graded(submit(enrolled, assignment), passed=(True, False)))
 
 
 def comment_url(submission: Submission) -> str:

@@ -21,8 +21,7 @@ from courses.services import enroll
 from platform.models import User
 from submissions import services
 from submissions.models import GradingRun, Rubric, Submission
-from tests.helpers import api_client, keep_program_incomplete
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import api_client, graded, keep_program_incomplete, submit
 
 A_NAME = "2026/27"
 

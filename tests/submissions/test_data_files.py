@@ -12,7 +12,7 @@ from submissions import services
 from submissions.datafiles import DataFileRejected, check_data_file, clean_name
 from submissions.exceptions import DataFilesInvalid, PurgeRefused
 from submissions.models import DataPurge, Submission, SubmissionFile
-from tests.helpers import api_client, participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
 CARD = services.DataCardInput(
@@ -79,23 +79,12 @@ def test_oversized_files_are_refused() -> None:
         )
 
 
-def submit(
-    user: Any, assignment: Any, files: list[Any], card: Any = CARD, notebook: bytes | None = None
-) -> Submission:
-    return services.submit_attempt(
-        participant=user,
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(notebook or participant_notebook()),
-        data_files=files,
-        data_card=card,
-    )
-
-
 def test_data_files_are_stored_with_their_card(
     enrolled: Any, assignment: Any, settings: Any
 ) -> None:
-    submission = submit(enrolled, assignment, [upload_file(CSV, "visits.csv")])
+    submission = submit(
+        enrolled, assignment, data_files=[upload_file(CSV, "visits.csv")], data_card=CARD
+    )
     stored = submission.data_files.get()
     assert (stored.name, stored.kind, stored.size) == ("visits.csv", "csv", len(CSV))
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
@@ -104,8 +93,8 @@ def test_data_files_are_stored_with_their_card(
 
 
 def test_identical_bytes_are_stored_once(enrolled: Any, assignment: Any, settings: Any) -> None:
-    submit(enrolled, assignment, [upload_file(CSV, "a.csv")])
-    submit(enrolled, assignment, [upload_file(CSV, "b.csv")])
+    submit(enrolled, assignment, data_files=[upload_file(CSV, "a.csv")], data_card=CARD)
+    submit(enrolled, assignment, data_files=[upload_file(CSV, "b.csv")], data_card=CARD)
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
     [sha] = {f.sha256 for f in SubmissionFile.objects.all()}
     assert (root / blob_name(sha)).read_bytes() == CSV
@@ -127,7 +116,7 @@ def test_a_refused_data_file_stores_nothing(
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
     before = set(root.rglob("*"))
     with pytest.raises(DataFilesInvalid, match=message):
-        submit(enrolled, assignment, files, card)
+        submit(enrolled, assignment, data_files=files, data_card=card)
     assert not Submission.objects.exists()
     assert set(root.rglob("*")) == before
 
@@ -171,7 +160,9 @@ def test_only_the_participant_and_the_cohorts_graders_can_download_data_files(
     assignment: Any,
     client_for: Any,
 ) -> None:
-    submission = submit(enrolled, assignment, [upload_file(CSV, "visits.csv")])
+    submission = submit(
+        enrolled, assignment, data_files=[upload_file(CSV, "visits.csv")], data_card=CARD
+    )
     url = reverse("submissions:data-file", args=[submission.pk, submission.data_files.get().pk])
     response = client_for(enrolled).get(url)
     assert b"".join(response.streaming_content) == CSV
@@ -196,8 +187,9 @@ def test_the_grading_kernel_reads_the_data_file_beside_the_notebook(
         submission = submit(
             enrolled,
             assignment,
-            [upload_file(CSV, "visits.csv")],
             notebook=participant_notebook(body),
+            data_files=[upload_file(CSV, "visits.csv")],
+            data_card=CARD,
         )
     run = submission.grading_runs.get()
     assert run.status == "graded", run.error
@@ -219,7 +211,9 @@ def test_a_coordinator_purges_a_finished_cohorts_data_with_an_audit_record(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    submission = submit(enrolled, assignment, [upload_file(CSV, "visits.csv")])
+    submission = submit(
+        enrolled, assignment, data_files=[upload_file(CSV, "visits.csv")], data_card=CARD
+    )
     data_file = submission.data_files.get()
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
     finish(cohort)
@@ -242,7 +236,7 @@ def test_a_coordinator_purges_a_finished_cohorts_data_with_an_audit_record(
 def test_a_purge_is_refused_before_the_cohort_ends_or_for_non_coordinators(
     enrolled: Any, assignment: Any, cohort: Any, coordinator: Any, instructor: Any
 ) -> None:
-    submit(enrolled, assignment, [upload_file(CSV, "visits.csv")])
+    submit(enrolled, assignment, data_files=[upload_file(CSV, "visits.csv")], data_card=CARD)
     with pytest.raises(PurgeRefused, match="once the cohort has ended"):
         services.purge_cohort_data(actor=coordinator, cohort=cohort, reason="x")
     finish(cohort)

@@ -14,8 +14,9 @@ from courses.services import enroll
 from platform.blobs import read_blob
 from submissions import services
 from submissions.export import safe_file_name
-from tests.helpers import make_user
-from tests.submissions.grading_state import grade, release, review, submit
+from tests.helpers import graded, make_cohort, make_user, release, review, submit, upload_file
+
+CARD = services.DataCardInput(source="own survey", licence="CC BY 4.0")
 
 
 def download(client: Any, assignment: Any, **params: str) -> zipfile.ZipFile:
@@ -38,9 +39,14 @@ def graded_work(
 ) -> dict[str, Any]:
     """Ada: two attempts, the second with a data file, released. Grace: one draft review."""
     first = submit(enrolled, assignment)
-    grade(first, passed=(False, False))
-    second = submit(enrolled, assignment, data={"survey.csv": b"a,b\n1,2\n"})
-    grade(second)
+    graded(first, passed=(False, False))
+    second = submit(
+        enrolled,
+        assignment,
+        data_files=[upload_file(b"a,b\n1,2\n", "survey.csv")],
+        data_card=CARD,
+    )
+    graded(second)
     release(
         instructor,
         second,
@@ -49,7 +55,7 @@ def graded_work(
         feedback="Well done overall.",
     )
     grace = submit(other_enrolled, assignment)
-    grade(grace, passed=(True, False))
+    graded(grace, passed=(True, False))
     review(instructor, grace, manual="1", comment="draft comment")
     return {"ada": [first, second], "grace": grace}
 
@@ -151,7 +157,7 @@ def test_folder_names_are_safe_and_unique_for_hostile_and_equal_names(
     for i, name in enumerate(names):
         user = make_user(f"u{i}", display_name=name)
         enroll(user=user, cohort=cohort)
-        grade(submit(user, assignment))
+        graded(submit(user, assignment))
     archive = download(client_for(instructor), assignment)
     folders = {name.split("/")[0] for name in archive.namelist() if "/" in name}
     assert folders == {"etcpasswd_u0", "etcpasswd_u1", "u2", "cmd-c-calca0_u3", "zoe-unal_u4"}
@@ -214,16 +220,18 @@ def test_only_the_cohorts_graders_may_download(
 def test_an_instructor_of_another_cohort_of_the_program_gets_only_their_own(
     graded_work: dict[str, Any], assignment: Any, cohort: Any, client_for: Any
 ) -> None:
-    from courses.models import Cohort
 
-    second = Cohort.objects.create(
-        program=cohort.program, name="2027/28", starts_on=cohort.starts_on, ends_on=cohort.ends_on
-    )
     teacher = make_user("tess")
-    second.instructors.add(teacher)
+    second = make_cohort(
+        cohort.program,
+        instructors=[teacher],
+        name="2027/28",
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+    )
     learner = make_user("lars", first_name="Lars", last_name="Learner")
     enroll(user=learner, cohort=second)
-    grade(submit(learner, assignment))
+    graded(submit(learner, assignment))
     archive = download(client_for(teacher), assignment)
     assert {n.split("/")[0] for n in archive.namelist() if "/" in n} == {"lars-learner_lars"}
 
@@ -238,7 +246,14 @@ def test_the_zip_is_streamed_in_bounded_chunks(
 
     rng = random.Random(5)
     big = "\n".join(",".join(str(rng.random()) for _ in range(8)) for _ in range(40_000))
-    grade(submit(enrolled, assignment, data={"big.csv": big.encode()}))
+    graded(
+        submit(
+            enrolled,
+            assignment,
+            data_files=[upload_file(big.encode(), "big.csv")],
+            data_card=CARD,
+        )
+    )
     entries = export_submissions(grader=instructor, assignment=assignment)
     chunks = [c for c in zip_stream(assignment, entries, all_attempts=False) if c]
     assert len(big) > 3 * CHUNK
@@ -264,7 +279,7 @@ def test_the_export_loads_its_metadata_in_a_constant_number_of_queries(
         user = make_user(f"extra{i}")
         enroll(user=user, cohort=cohort)
         attempt = submit(user, assignment)
-        grade(attempt)
+        graded(attempt)
         release(instructor, attempt)
     with django_assert_num_queries(6):
         assert len(export_submissions(grader=instructor, assignment=assignment)) == 6

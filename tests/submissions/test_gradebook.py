@@ -5,16 +5,21 @@ import io
 from decimal import Decimal
 from typing import Any
 
-import nbformat
 import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment
-from courses.services import enroll, publish_assignment, record_released_grade
+from courses.services import enroll
 from submissions.gradebook import gradebook_for
-from submissions.services import submit_attempt
-from tests.helpers import make_user, participant_notebook, tiny_source_notebook, upload_file
-from tests.submissions.grading_state import grade, release, review, submit
+from tests.helpers import (
+    graded,
+    make_user,
+    publish,
+    release,
+    release_grade,
+    review,
+    submit,
+)
 
 
 @pytest.fixture
@@ -24,25 +29,14 @@ def crowd(cohort: Any, assignment: Any) -> list[Enrollment]:
         for i in range(12)
     ]
     for enrollment in enrollments[:6]:
-        record_released_grade(
-            enrollment=enrollment,
-            assignment=assignment,
-            points=Decimal("4.5"),
-            max_points=Decimal(5),
-            submission_id=0,
-        )
+        release_grade(enrollment, assignment, "4.5", submission_id=0)
     return enrollments
 
 
 def test_the_gradebook_shows_released_grades_and_who_submitted(
     crowd: list[Enrollment], assignment: Any
 ) -> None:
-    submit_attempt(
-        participant=crowd[8].user,
-        enrollment=crowd[8],
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submit(crowd[8].user, assignment, enrollment=crowd[8])
     book = gradebook_for(crowd[0].cohort)
     states = [row.cells[0].state for row in book.rows]
     assert states.count("released") == 6
@@ -56,15 +50,7 @@ def build_cohort(
     """``people`` participants × ``assignments`` assignments, each participant with a released
     grade, a draft review or a plain upload, so every kind of cell appears; the first
     ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
-    published = [
-        publish_assignment(
-            module=module,
-            slug=f"a{i}",
-            title=f"A{i}",
-            source=nbformat.writes(tiny_source_notebook()).encode(),
-        )
-        for i in range(assignments)
-    ]
+    published = [publish(module, f"a{i}", f"A{i}") for i in range(assignments)]
     for assignment in published[:anonymous]:
         assignment.anonymous_grading = True
         assignment.save(update_fields=["anonymous_grading"])
@@ -75,7 +61,7 @@ def build_cohort(
             submission = submit(user, assignment)
             if (i + j) % 3 == 0:
                 continue
-            grade(submission)
+            graded(submission)
             if (i + j) % 3 == 1:
                 review(instructor, submission)
             else:
@@ -162,12 +148,7 @@ def capstone_project(module: Any) -> Any:
     capstone = Module.objects.create(
         program=module.program, title="Project", order=9, is_capstone=True
     )
-    return publish_assignment(
-        module=capstone,
-        slug="project",
-        title="Project",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(capstone, "project", "Project")
 
 
 def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
@@ -180,13 +161,7 @@ def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
     client_for: Any,
 ) -> None:
     project = capstone_project
-    record_released_grade(
-        enrollment=crowd[0],
-        assignment=project,
-        points=Decimal("2.35"),
-        max_points=Decimal(5),
-        submission_id=0,
-    )
+    release_grade(crowd[0], project, "2.35", submission_id=0)
     response = client_for(instructor).get(reverse("submissions:gradebook-csv", args=[cohort.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     first = next(r for r in rows if r["username"] == crowd[0].user.username)
@@ -233,7 +208,7 @@ def test_the_page_flags_late_work_review_states_and_failed_grading(
 
     late = submit(enrolled, assignment)
     Submission.objects.filter(pk=late.pk).update(late_seconds=7200)
-    grade(late)
+    graded(late)
     review(instructor, late)
     failed = submit(other_enrolled, assignment)
     Submission.objects.filter(pk=failed.pk).update(status=Submission.Status.FAILED)
@@ -268,13 +243,7 @@ def test_the_csv_and_json_show_the_grading_policys_weighted_categories(
     project = capstone_project
     # exercises 40 % (minimum 50 %), project 60 %, pass mark 60 %
     categorised_policy(module.program, module, project.module, coordinator)
-    record_released_grade(
-        enrollment=crowd[0],
-        assignment=project,
-        points=project.max_points,
-        max_points=project.max_points,
-        submission_id=0,
-    )
+    release_grade(crowd[0], project, project.max_points, submission_id=0)
     client = client_for(instructor)
     response = client.get(reverse("submissions:gradebook-csv", args=[cohort.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))

@@ -12,8 +12,7 @@ from django.urls import reverse
 from courses.services import enroll
 from submissions.models import Submission
 from submissions.reviewing import anonymity, states
-from tests.helpers import api_client, make_user
-from tests.submissions.grading_state import grade, release, review, submit
+from tests.helpers import api_client, graded, make_user, release, review, submit
 
 HIDDEN_CELL = '<td data-state="hidden"><span class="muted">hidden (graded anonymously)</span></td>'
 
@@ -25,7 +24,7 @@ def ada_ready(enrolled: Any, anonymous_assignment: Any, instructor: Any) -> Subm
     attempt = submit(enrolled, anonymous_assignment)
     Submission.objects.filter(pk=attempt.pk).update(late_seconds=7200)
     attempt.refresh_from_db()
-    grade(attempt)
+    graded(attempt)
     review(instructor, attempt)
     states.mark_ready(grader=instructor, submission=attempt)
     return attempt
@@ -34,7 +33,7 @@ def ada_ready(enrolled: Any, anonymous_assignment: Any, instructor: Any) -> Subm
 @pytest.fixture
 def grace_released(other_enrolled: Any, anonymous_assignment: Any, instructor: Any) -> Submission:
     attempt = submit(other_enrolled, anonymous_assignment)
-    grade(attempt)
+    graded(attempt)
     release(instructor, attempt, manual="1")  # 3 autograded + 1 = 4 of 5
     return attempt
 

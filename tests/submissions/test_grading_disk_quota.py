@@ -26,8 +26,8 @@ from submissions.grading.report import GiB, MiB
 from submissions.grading.sandbox import resolve_isolation
 from submissions.models import GradingRun, Submission
 from submissions.tasks import grading_limits
+from tests.helpers import submit
 from tests.nbgrader_builders import SQUARE_SOURCE, answer, autotest, edited, notebook
-from tests.submissions.grading_state import submit
 from tests.submissions.kernel_helpers import grade_code, live_processes, sandboxed
 
 QUOTA_UID = 500_000 + os.getpid() % 100_000

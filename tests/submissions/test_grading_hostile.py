@@ -43,7 +43,7 @@ from submissions.grading import (
 )
 from submissions.grading.report import GiB, MiB
 from submissions.tasks import grade_submission
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import participant_notebook, submit
 from tests.nbgrader_builders import SQUARE_SOURCE, answer, autotest, edited, notebook
 from tests.submissions.kernel_helpers import grade_code, live_processes, sandboxed
 
@@ -693,12 +693,7 @@ def test_a_kernel_that_dies_fails_its_run_once_with_the_reason(
 ) -> None:
     body = "    import os\n    os.kill(os.getpid(), 9)"
     with django_capture_on_commit_callbacks(execute=True):
-        submission = services.submit_attempt(
-            participant=enrolled,
-            enrollment=enrolled.enrollments.get(),
-            assignment=assignment,
-            upload=upload_file(participant_notebook(body)),
-        )
+        submission = submit(enrolled, assignment, notebook=participant_notebook(body))
 
     run = submission.grading_runs.get()
     submission.refresh_from_db()

@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from submissions import services
-from tests.helpers import participant_notebook, upload_file
+from tests.helpers import participant_notebook, submit
 
 WARNS = (
     "    import warnings\n"
@@ -27,10 +26,5 @@ def test_a_library_warning_on_stderr_zeroes_tests_only_when_the_assignment_says_
     assignment.ignore_stderr_warnings = ignore
     assignment.save(update_fields=["ignore_stderr_warnings"])
     with django_capture_on_commit_callbacks(execute=True):
-        submission = services.submit_attempt(
-            participant=enrolled,
-            enrollment=enrolled.enrollments.get(),
-            assignment=assignment,
-            upload=upload_file(participant_notebook(WARNS)),
-        )
+        submission = submit(enrolled, assignment, notebook=participant_notebook(WARNS))
     assert submission.grading_runs.get().autograded_points == points

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from courses.models import Assignment
 from submissions.models import PublishCheck
-from tests.helpers import tiny_source_notebook, upload_file
+from tests.helpers import submit, tiny_source_notebook, upload_file
 
 
 def write_course(root: Path) -> Path:
@@ -146,16 +146,10 @@ def test_the_cohort_page_needs_a_constant_number_of_queries(
     client_for: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
-    from submissions.services import submit_attempt
 
     for user in (enrolled, other_enrolled):
         for _ in range(3):
-            submit_attempt(
-                participant=user,
-                enrollment=user.enrollments.get(),
-                assignment=assignment,
-                upload=upload_file(nbformat.writes(tiny_source_notebook()).encode()),
-            )
+            submit(user, assignment, notebook=nbformat.writes(tiny_source_notebook()).encode())
     client = client_for(instructor)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("submissions:cohort", args=[cohort.pk]))

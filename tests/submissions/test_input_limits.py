@@ -19,8 +19,7 @@ from submissions.intake_text import excess, file_size
 from submissions.models import GradingLease, Review
 from submissions.notebooks import IntakeLimits, NotebookRejected, check_size
 from submissions.review_forms import CriterionForm, RegradeResolveForm
-from tests.helpers import api_client, participant_notebook, upload_file
-from tests.submissions.grading_state import grade, submit
+from tests.helpers import api_client, graded, participant_notebook, submit, upload_file
 
 MiB = 1024 * 1024
 MEGABYTE_OF_TEXT = "x" * MiB
@@ -113,7 +112,7 @@ def test_the_late_policy_and_extensions_share_one_rule(due_tomorrow: Any, instru
 @pytest.fixture
 def attempt(enrolled: Any, assignment: Any) -> Any:
     submission = submit(enrolled, assignment)
-    grade(submission)
+    graded(submission)
     return submission
 
 

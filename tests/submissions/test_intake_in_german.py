@@ -16,7 +16,7 @@ from submissions import services
 from submissions.exceptions import DataFilesInvalid, PurgeRefused, ReviewInvalid
 from submissions.models import Submission
 from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
-from tests.helpers import api_client, participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF"
@@ -182,11 +182,8 @@ def test_output_sizes_are_given_in_german_number_format() -> None:
 def test_releasing_before_autograding_has_finished_is_refused_in_german(
     enrolled: Any, assignment: Any, instructor: Any
 ) -> None:
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
+    submission = submit(
+        enrolled, assignment
     )  # on-commit callbacks do not run here: grading stays queued
     with translation.override("de"), pytest.raises(ReviewInvalid) as refused:
         services.release_review(grader=instructor, submission=submission)

@@ -13,26 +13,10 @@ from courses.models import Extension, Grade
 from courses.progress import next_deadlines
 from submissions import services
 from submissions.exceptions import AssignmentClosed, ExtensionInvalid, ExtensionRevoked
-from submissions.models import GradeEvent, GradingRun, Submission
-from tests.helpers import keep_program_incomplete, participant_notebook, upload_file
+from submissions.models import GradeEvent, Submission
+from tests.helpers import graded, keep_program_incomplete, release, submit
 
 NOW = timezone.now()
-
-
-def submit(user: Any, assignment: Any) -> Submission:
-    return services.submit_attempt(
-        participant=user,
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
-
-
-def graded(submission: Submission, points: str = "3") -> Submission:
-    GradingRun.objects.filter(submission=submission).update(
-        status="graded", autograded_points=Decimal(points), autograded_max=Decimal(3)
-    )
-    return submission
 
 
 @pytest.fixture
@@ -42,17 +26,6 @@ def late_assignment(assignment: Any) -> Any:
     assignment.late_penalty_percent = Decimal(10)  # of 5 points: 0.5 per started day
     assignment.save(update_fields=["due_at", "late_penalty_percent"])
     return assignment
-
-
-def release(instructor: Any, submission: Submission, manual: str = "2") -> None:
-    services.save_review(
-        grader=instructor,
-        submission=submission,
-        points={"explain": Decimal(manual)},
-        comments={},
-        feedback="",
-    )
-    services.release_review(grader=instructor, submission=submission)
 
 
 def test_a_late_attempt_is_released_with_raw_penalty_and_final_points(
@@ -188,9 +161,9 @@ def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
 ) -> None:
     """Both attempts released and late; the grade rests on the second. An extension and a
     policy change recompute both reviews, and the grade stays the second attempt's."""
-    first = graded(submit(enrolled, late_assignment), points="1")
+    first = graded(submit(enrolled, late_assignment), passed=(False, True))
     release(instructor, first)
-    second = graded(submit(enrolled, late_assignment), points="3")
+    second = graded(submit(enrolled, late_assignment))
     release(instructor, second)
     grade = Grade.objects.get()
     assert (grade.submission_id, grade.points) == (second.pk, Decimal(4))

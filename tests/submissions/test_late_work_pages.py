@@ -17,13 +17,7 @@ from courses.services import unfreeze_grades
 from submissions import services
 from submissions.models import Submission
 from submissions.reviewing.anonymity import participant_label
-from tests.helpers import api_client
-from tests.submissions.review_helpers import (
-    english,  # noqa: F401 - autouse
-    graded,
-    release,
-    submit,
-)
+from tests.helpers import api_client, graded, release, submit
 
 D = Decimal
 POLICY = {
@@ -46,8 +40,8 @@ def late_assignment(assignment: Any) -> Any:
 @pytest.fixture
 def certified(enrolled: Any, instructor: Any, late_assignment: Any) -> Submission:
     """Ada's late attempt, released with 5 of 5: her certificate freezes the grade."""
-    submission = graded(submit(enrolled, late_assignment), square="2", hidden="1")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(enrolled, late_assignment))
+    release(instructor, submission, manual="2")
     assert submission.enrollment.grades_frozen
     return submission
 
@@ -55,8 +49,8 @@ def certified(enrolled: Any, instructor: Any, late_assignment: Any) -> Submissio
 @pytest.fixture
 def unfrozen(other_enrolled: Any, instructor: Any, late_assignment: Any) -> Submission:
     """Grace's late attempt, released with 2 of 5: below the pass mark, no certificate."""
-    submission = graded(submit(other_enrolled, late_assignment), square="0", hidden="0")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(other_enrolled, late_assignment), passed=(False, False))
+    release(instructor, submission, manual="2")
     assert not submission.enrollment.grades_frozen
     return submission
 
@@ -236,8 +230,8 @@ def test_the_page_reads_the_frozen_grades_in_a_fixed_number_of_queries(
     penalise(10)
     one, rows = queries()
     assert rows == 1
-    grace = graded(submit(other_enrolled, late_assignment), square="2", hidden="1")
-    release(instructor, grace, explain="2")  # 5 - 0.5 of 5: a certificate, frozen
+    grace = graded(submit(other_enrolled, late_assignment))
+    release(instructor, grace, manual="2")  # 5 - 0.5 of 5: a certificate, frozen
     assert grace.enrollment.grades_frozen
     penalise(20)
     two, rows = queries()

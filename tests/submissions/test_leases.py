@@ -15,7 +15,7 @@ from submissions import services
 from submissions.exceptions import LeaseHeld, LeaseLost, SubmissionError
 from submissions.models import GradingLease, Review, Submission
 from submissions.reviewing import leases
-from tests.submissions.reviewing_helpers import graded, review_data, submit
+from tests.helpers import graded, review_data, submit
 
 
 @pytest.fixture

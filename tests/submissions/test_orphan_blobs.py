@@ -20,7 +20,7 @@ from submissions.exceptions import AssignmentClosed, AttemptsExhausted, Notebook
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
-from tests.helpers import api_client, participant_notebook, upload_file
+from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\n"
 CARD = services.DataCardInput(source="the museum", licence="internal use")
@@ -41,12 +41,12 @@ def make_old(*paths: Path) -> None:
         os.utime(path, (TWO_HOURS_AGO, TWO_HOURS_AGO))
 
 
-def submit(user: Any, assignment: Any, notebook: bytes | None = None) -> Submission:
-    return services.submit_attempt(
-        participant=user,
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(notebook or participant_notebook()),
+def submit_with_data(user: Any, assignment: Any, notebook: bytes | None = None) -> Submission:
+    """An upload with a data file, so that every kind of blob is written."""
+    return submit(
+        user,
+        assignment,
+        notebook=notebook,
         data_files=[upload_file(CSV, "visits.csv")],
         data_card=CARD,
     )
@@ -57,11 +57,11 @@ def test_an_upload_refused_for_lack_of_attempts_stores_no_blob(
 ) -> None:
     assignment.max_attempts = 1
     assignment.save(update_fields=["max_attempts"])
-    submit(enrolled, assignment)
+    submit_with_data(enrolled, assignment)
     before = stored_files(settings)
     for body in ["    return x ** 2", "    return x * x * 1", "    return abs(x) ** 2"]:
         with pytest.raises(AttemptsExhausted):
-            submit(enrolled, assignment, participant_notebook(body))
+            submit_with_data(enrolled, assignment, participant_notebook(body))
     assert stored_files(settings) == before
     assert Submission.objects.count() == 1
 
@@ -86,14 +86,14 @@ def test_an_upload_refused_for_its_dates_stores_no_blob(
     assignment.refresh_from_db()
     before = stored_files(settings)
     with pytest.raises(error):
-        submit(enrolled, assignment)
+        submit_with_data(enrolled, assignment)
     assert stored_files(settings) == before
 
 
 def test_an_invalid_notebook_stores_no_blob(enrolled: Any, assignment: Any, settings: Any) -> None:
     before = stored_files(settings)
     with pytest.raises(NotebookInvalid):
-        submit(enrolled, assignment, b'{"cells": "no"}')
+        submit_with_data(enrolled, assignment, b'{"cells": "no"}')
     assert stored_files(settings) == before
 
 
@@ -102,7 +102,7 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 ) -> None:
     assignment.max_attempts = 1
     assignment.save(update_fields=["max_attempts"])
-    submit(enrolled, assignment)
+    submit_with_data(enrolled, assignment)
     before = stored_files(settings)
     page = client_for(enrolled).post(
         reverse("submissions:upload", args=[assignment.pk]),
@@ -120,7 +120,7 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     """A row for every column of ``BLOB_FIELDS``: assignment, publish check, attempt with a
     data file, and a rendered notebook."""
-    submission = submit(enrolled, assignment)
+    submission = submit_with_data(enrolled, assignment)
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         html_sha256=put_bytes(b"<p>rendered</p>")
@@ -153,7 +153,7 @@ def test_the_sweep_deletes_an_old_orphan_and_keeps_young_orphans_and_every_refer
 def test_a_purged_data_file_does_not_keep_its_blob(
     enrolled: Any, assignment: Any, settings: Any
 ) -> None:
-    submission = submit(enrolled, assignment)
+    submission = submit_with_data(enrolled, assignment)
     data_file = submission.data_files.get()
     SubmissionFile.objects.filter(pk=data_file.pk).update(purged_at=timezone.now())
     make_old(*stored_files(settings))

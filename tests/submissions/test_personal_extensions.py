@@ -17,13 +17,7 @@ from submissions.exceptions import GradesFrozen
 from submissions.late_report import participant_ref
 from submissions.models import GradeEvent, Submission
 from submissions.reviewing.anonymity import participant_label
-from tests.helpers import api_client, make_user
-from tests.submissions.review_helpers import (
-    english,  # noqa: F401 - autouse
-    graded,
-    release,
-    submit,
-)
+from tests.helpers import api_client, graded, make_user, release, submit
 
 D = Decimal
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -42,8 +36,8 @@ def late_assignment(assignment: Any) -> Any:
 def late_released(other_enrolled: Any, instructor: Any, late_assignment: Any) -> Submission:
     """Grace's late attempt, released with 2 raw points of 5 (below the pass mark: not
     frozen), less the late penalty."""
-    submission = graded(submit(other_enrolled, late_assignment), square="0", hidden="0")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(other_enrolled, late_assignment), passed=(False, False))
+    release(instructor, submission, manual="2")
     assert not submission.enrollment.grades_frozen and submission.late_seconds > 0
     return submission
 
@@ -211,8 +205,8 @@ def test_another_graders_participant_and_bad_input_are_refused_with_a_clear_erro
 def test_a_frozen_participant_is_refused_on_the_page(
     client_for: Any, enrolled: Any, instructor: Any, late_assignment: Any
 ) -> None:
-    submission = graded(submit(enrolled, late_assignment), square="2", hidden="1")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(enrolled, late_assignment))
+    release(instructor, submission, manual="2")
     assert submission.enrollment.grades_frozen
     refused = client_for(instructor).post(
         grant_url(late_assignment),
@@ -424,8 +418,8 @@ def test_a_frozen_participants_extension_cannot_be_revoked(
         due_at=timezone.now() + dt.timedelta(days=1),
         reason="Illness",
     ).extension
-    submission = graded(submit(enrolled, late_assignment), square="2", hidden="1")
-    release(instructor, submission, explain="2")
+    submission = graded(submit(enrolled, late_assignment))
+    release(instructor, submission, manual="2")
     assert submission.enrollment.grades_frozen and submission.late_seconds == 0
     points = Grade.objects.get(enrollment=submission.enrollment).points
     events = GradeEvent.objects.count()

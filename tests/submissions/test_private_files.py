@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from courses import credentials
 from courses.models import Certificate
 from submissions.models import RenderedNotebook, Submission
+from submissions.services import DataCardInput
 from submissions.tasks import render_notebook
-from tests.helpers import api_client, issue_certificate
-from tests.submissions.grading_state import submit
+from tests.helpers import api_client, issue_certificate, submit
 
 
 @dataclass
@@ -38,7 +39,12 @@ class Files:
 def files(enrolled: Any, instructor: Any, assignment: Any, cohort: Any, settings: Any) -> Files:
     settings.CERTIFICATE_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()
     credentials._load_key.cache_clear()
-    submission = submit(enrolled, assignment, data={"points.csv": b"x,y\n1,2\n"})
+    submission = submit(
+        enrolled,
+        assignment,
+        data_files=[SimpleUploadedFile("points.csv", b"x,y\n1,2\n")],
+        data_card=DataCardInput(source="own survey", licence="CC BY 4.0"),
+    )
     render_notebook.call(
         RenderedNotebook.objects.get(notebook_sha256=submission.notebook_sha256).pk
     )

@@ -5,7 +5,6 @@ import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import nbformat
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -14,23 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Module
-from courses.services import enroll, publish_assignment
+from courses.services import enroll
 from submissions.models import GradingLease, Review, Submission
 from submissions.reviewing import leases
-from tests.helpers import make_user, tiny_source_notebook
-from tests.submissions.reviewing_helpers import graded, review_data, submit
+from tests.helpers import graded, make_user, publish, review_data, submit
 
 QUEUE = reverse("submissions:queue")
 
 
 @pytest.fixture
 def second_assignment(module: Any) -> Any:
-    return publish_assignment(
-        module=module,
-        slug="cubes",
-        title="Cubes",
-        source=nbformat.writes(tiny_source_notebook()).encode(),
-    )
+    return publish(module, "cubes", "Cubes")
 
 
 def at(submission: Submission, minutes_ago: int) -> Submission:

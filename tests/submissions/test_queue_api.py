@@ -10,8 +10,7 @@ from rest_framework.test import APIClient
 from submissions import services
 from submissions.models import GradingLease, Submission
 from submissions.reviewing import leases
-from tests.helpers import api_client
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import api_client, graded, submit
 
 
 @pytest.fixture

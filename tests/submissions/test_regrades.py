@@ -16,14 +16,15 @@ from submissions.exceptions import GradesFrozen, RegradeRefused
 from submissions.models import GradeEvent, RegradeRequest, Review, Submission
 from submissions.models import TestOverride as Override
 from submissions.rubrics import ScoreInput
-from tests.helpers import api_client, issue_certificate, keep_program_incomplete
-from tests.submissions.review_helpers import (
-    basic_rubric,
-    english,  # noqa: F401 - autouse
+from tests.helpers import (
+    api_client,
     graded,
+    issue_certificate,
+    keep_program_incomplete,
     release,
     submit,
 )
+from tests.submissions.review_helpers import basic_rubric
 
 D = Decimal
 
@@ -33,13 +34,13 @@ def released(enrolled: Any, instructor: Any, assignment: Any) -> Submission:
     """Released: tests 2 + 0 (hidden failed), explain 1, Data "Ok" (2), Discussion 3 => 8/15."""
     keep_program_incomplete(assignment)
     basic_rubric(assignment, instructor)
-    submission = graded(submit(enrolled, assignment), square="2", hidden="0")
+    submission = graded(submit(enrolled, assignment), passed=(True, False))
     rubrics.score_with_rubric(
         grader=instructor,
         submission=submission,
         choices={"data": ScoreInput("ok"), "discussion": ScoreInput("range", D(3))},
     )
-    release(instructor, submission, explain="1")
+    release(instructor, submission, manual="1")
     assert Grade.objects.get(assignment=assignment).points == D(8)
     return submission
 
@@ -123,7 +124,7 @@ def test_bad_requests_are_refused_with_a_message(
 def test_nothing_can_be_asked_before_release(
     client_for: Any, enrolled: Any, assignment: Any, instructor: Any
 ) -> None:
-    submission = graded(submit(enrolled, assignment))
+    submission = graded(submit(enrolled, assignment), passed=(True, False))
     with pytest.raises(RegradeRefused, match="once your grade has been released"):
         ask(submission, target="test", key="test_square")
     response = client_for(enrolled).post(

@@ -11,8 +11,7 @@ from courses.models import Grade
 from submissions import services
 from submissions.models import Review, Submission
 from submissions.reviewing import leases, states
-from tests.helpers import api_client
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import api_client, graded, submit
 
 
 @pytest.fixture

@@ -16,8 +16,15 @@ from platform.blobs import read_blob
 from submissions import services, tasks
 from submissions.exceptions import ReviewInvalid
 from submissions.models import GradingRun, PublishCheck
-from tests.helpers import api_client, make_user, nbgrader_meta, tiny_source_notebook, upload_file
-from tests.submissions.reviewing_helpers import submit
+from tests.helpers import (
+    api_client,
+    make_cohort,
+    make_user,
+    nbgrader_meta,
+    submit,
+    tiny_source_notebook,
+    upload_file,
+)
 
 OPENS = dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.UTC)
 DUE = dt.datetime(2026, 10, 19, 22, 0, tzinfo=dt.UTC)
@@ -293,13 +300,13 @@ def test_the_publish_page_shows_what_changes_before_the_instructor_confirms(
 def second_cohort(live: Assignment, other_instructor: Any) -> Cohort:
     """Another cohort of the same program, taught by someone else, with a participant (a cohort
     without participants has nobody a change could reach)."""
-    cohort = Cohort.objects.create(
-        program=live.module.program,
+    cohort = make_cohort(
+        live.module.program,
+        instructors=[other_instructor],
         name="2027/28",
         starts_on=dt.date(2027, 10, 1),
         ends_on=dt.date(2028, 9, 30),
     )
-    cohort.instructors.add(other_instructor)
     enroll(user=make_user("grace"), cohort=cohort)
     return cohort
 

@@ -9,29 +9,12 @@ from django.utils import timezone
 
 from submissions import services
 from submissions.models import GradingRun, Submission
-from tests.helpers import api_client, participant_notebook, upload_file
-
-
-def submit(user: Any, assignment: Any, body: str = "    return x * x") -> Submission:
-    return services.submit_attempt(
-        participant=user,
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook(body)),
-    )
-
-
-def settle(run: GradingRun, status: str = "graded", points: str = "3") -> None:
-    run.status = status
-    run.autograded_points = points
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "autograded_points", "finished_at"])
-    Submission.objects.filter(pk=run.submission_id).update(status=status)
+from tests.helpers import api_client, graded, grading_failed, submit
 
 
 def test_a_rerun_keeps_the_earlier_runs(enrolled: Any, instructor: Any, assignment: Any) -> None:
     submission = submit(enrolled, assignment)
-    settle(submission.grading_runs.get())
+    graded(submission)
     [run] = services.rerun_grading(actor=instructor, submissions=[submission])
     assert run.requested_by == instructor
     assert submission.grading_runs.count() == 2
@@ -99,8 +82,8 @@ def test_instructors_rerun_one_attempt_an_assignment_or_only_failed_ones(
 ) -> None:
     good = submit(enrolled, assignment)
     bad = submit(other_enrolled, assignment)
-    settle(good.grading_runs.get())
-    settle(bad.grading_runs.get(), status="failed", points="0")
+    graded(good)
+    grading_failed(bad)
     client = client_for(instructor)
 
     response = client.post(
@@ -134,9 +117,9 @@ def test_the_grading_screen_shows_old_and_new_scores_side_by_side(
     enrolled: Any, instructor: Any, assignment: Any, client_for: Any
 ) -> None:
     submission = submit(enrolled, assignment)
-    settle(submission.grading_runs.get(), points="1")
+    graded(submission, passed=(False, True))
     [rerun] = services.rerun_grading(actor=instructor, submissions=[submission])
-    settle(rerun, points="3")
+    graded(submission)
     page = (
         client_for(instructor)
         .get(reverse("submissions:grade", args=[submission.pk]))
@@ -152,7 +135,7 @@ def test_the_api_reruns_grading(
     enrolled: Any, instructor: Any, assignment: Any, only_failed: bool
 ) -> None:
     submission = submit(enrolled, assignment)
-    settle(submission.grading_runs.get())
+    graded(submission)
     client = api_client(instructor)
     response = client.post(
         reverse("submissions-api:regrade-assignment", args=[assignment.pk]),

@@ -11,14 +11,13 @@ from django.urls import reverse
 
 from courses.models import Grade
 from submissions.models import GradeEvent, Review
-from tests.helpers import api_client
-from tests.submissions.grading_state import grade, submit
+from tests.helpers import api_client, graded, submit
 
 
 @pytest.fixture
 def attempt(enrolled: Any, assignment: Any) -> Any:
     submission = submit(enrolled, assignment)
-    grade(submission)
+    graded(submission)
     return submission
 
 

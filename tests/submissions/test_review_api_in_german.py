@@ -4,17 +4,14 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.helpers import api_client
-from tests.submissions.grading_state import grade, submit
-from tests.submissions.reviewing_helpers import graded
-from tests.submissions.reviewing_helpers import submit as submit_for_review
+from tests.helpers import api_client, graded, submit
 
 
 def test_a_review_naming_a_cell_twice_is_refused_in_german(
     enrolled: Any, assignment: Any, instructor: Any
 ) -> None:
     attempt = submit(enrolled, assignment)
-    grade(attempt)
+    graded(attempt)
     twice = [{"grade_id": "explain", "points": "1"}, {"grade_id": "explain", "points": "2"}]
 
     response = api_client(instructor).put(
@@ -31,7 +28,7 @@ def test_a_review_naming_a_cell_twice_is_refused_in_german(
 def test_releasing_a_lease_with_a_wrong_token_is_refused_in_german(
     enrolled: Any, assignment: Any, instructor: Any
 ) -> None:
-    attempt = graded(submit_for_review(enrolled, assignment))
+    attempt = graded(submit(enrolled, assignment))
     client = api_client(instructor)
     assert client.post(reverse("submissions-api:lease", args=[attempt.pk])).status_code == 200
 

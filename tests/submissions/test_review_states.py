@@ -1,6 +1,7 @@
 """Review states draft -> ready -> released, "release to N participants", the posting policy,
 and that nothing leaks before release: not on the page, not in the API, not by e-mail."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -9,13 +10,11 @@ from django.core import mail as django_mail
 from django.urls import reverse
 
 from courses.models import Grade, PostingPolicy
-from submissions import models as submission_models
 from submissions import services
 from submissions.exceptions import ReviewInvalid
 from submissions.models import Review, Submission
 from submissions.reviewing import states
-from tests.helpers import api_client
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import api_client, graded, make_cohort, submit
 
 
 def draft(grader: Any, submission: Submission, points: str = "2", feedback: str = "") -> Review:
@@ -96,7 +95,7 @@ def test_release_to_n_shows_n_then_releases_only_ready_reviews_and_mails_each_on
 ) -> None:
     ada, grace = two
     # Ada has a second attempt; both of hers are ready, Grace's stays a draft.
-    ada_again = graded(submit(enrolled, assignment), points="1")
+    ada_again = graded(submit(enrolled, assignment), passed=(False, True))
     draft(instructor, ada_again, points="1")
     for submission in (ada, ada_again):
         states.mark_ready(grader=instructor, submission=submission)
@@ -146,14 +145,16 @@ def test_a_stale_confirmation_releases_nothing_that_is_no_longer_ready(
 def test_release_to_n_covers_only_the_cohorts_the_releaser_grades(
     two: Any, instructor: Any, other_instructor: Any, assignment: Any, program: Any
 ) -> None:
-    from courses.models import Cohort
 
     ada, _grace = two
     states.mark_ready(grader=instructor, submission=ada)
-    other_run = Cohort.objects.create(
-        program=program, name="2027/28", starts_on="2027-10-01", ends_on="2028-09-30"
+    make_cohort(  # another run of the program, which otto teaches
+        program,
+        instructors=[other_instructor],
+        name="2027/28",
+        starts_on=dt.date(2027, 10, 1),
+        ends_on=dt.date(2028, 9, 30),
     )
-    other_run.instructors.add(other_instructor)
     assert list(states.ready_reviews(user=other_instructor, assignment=assignment)) == []
     result = states.release_ready_reviews(
         actor=other_instructor,
@@ -224,14 +225,7 @@ def test_on_release_policy_hides_autograde_results_on_page_and_api_until_release
     two: Any, enrolled: Any, instructor: Any, assignment: Any, client_for: Any
 ) -> None:
     ada, _grace = two
-    submission_models.TestResult.objects.create(
-        run=ada.grading_runs.get(),
-        grade_id="test_square",
-        kind="autograded",
-        points=Decimal(2),
-        max_points=Decimal(2),
-        status="passed",
-    )
+    ada.grading_runs.get().results.exclude(grade_id="test_square").delete()  # one result left
     assignment.posting_policy = PostingPolicy.ON_RELEASE
     assignment.save(update_fields=["posting_policy"])
     detail = reverse("submissions:detail", args=[ada.pk])

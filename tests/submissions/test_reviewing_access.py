@@ -10,7 +10,7 @@ from django.urls import reverse
 from submissions import services
 from submissions.models import GradingLease, Review, Submission
 from submissions.reviewing import states
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import graded, submit
 
 
 @pytest.fixture

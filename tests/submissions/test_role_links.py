@@ -14,7 +14,7 @@ from django.urls import reverse
 from courses.models import Assignment, Cohort
 from platform.models import User
 from submissions.models import Submission
-from tests.submissions.reviewing_helpers import graded, submit
+from tests.helpers import graded, submit
 
 LINK = re.compile(r'href="([^"]+)"')
 # Not pages of a role: log-out and language switching are forms, static files are not views.

@@ -15,17 +15,8 @@ from submissions.exceptions import GradesFrozen, RubricInvalid
 from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
 from submissions.reviewing.anonymity import participant_label
 from submissions.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
-from tests.helpers import issue_certificate, keep_program_incomplete
-from tests.submissions.review_helpers import (
-    basic_criteria,
-    basic_rubric,
-    criterion,
-    english,  # noqa: F401 - autouse
-    graded,
-    level,
-    release,
-    submit,
-)
+from tests.helpers import graded, issue_certificate, keep_program_incomplete, release, submit
+from tests.submissions.review_helpers import basic_criteria, basic_rubric, criterion, level
 
 D = Decimal
 FIXED = LevelSpec("good", "Good", D(4), D(4))
@@ -104,7 +95,7 @@ def scored(enrolled: Any, instructor: Any, assignment: Any) -> Any:
     """A graded attempt with Data "Good" (4) and Discussion 5, and explain 2 manual points."""
     keep_program_incomplete(assignment)
     basic_rubric(assignment, instructor)
-    submission = graded(submit(enrolled, assignment), square="2", hidden="1")
+    submission = graded(submit(enrolled, assignment))
     rubrics.score_with_rubric(
         grader=instructor,
         submission=submission,
@@ -119,7 +110,7 @@ def scored(enrolled: Any, instructor: Any, assignment: Any) -> Any:
 def test_manual_points_are_rubric_plus_cells_and_count_at_release(
     scored: Any, instructor: Any
 ) -> None:
-    release(instructor, scored, explain="2")
+    release(instructor, scored, manual="2")
     review = Review.objects.get()
     assert review.manual_points == D(11)  # 4 + 5 rubric, 2 for the manual cell
     grade = Grade.objects.get(assignment=scored.assignment)
@@ -197,7 +188,7 @@ def test_editing_a_used_rubric_rescores_reviews_onto_a_new_version(
     flags: dict[str, str],
     grade: Decimal,
 ) -> None:
-    release(instructor, scored, explain="2")
+    release(instructor, scored, manual="2")
     before = GradeEvent.objects.count()
     change = rubrics.save_rubric(assignment=scored.assignment, actor=instructor, criteria=edit())
     assert change.new_version and change.version.number == 2 and change.rescored == 1
@@ -239,7 +230,7 @@ def test_a_released_grade_under_late_policy_is_rescored_through_the_penalty(
     Assignment.objects.filter(pk=scored.assignment_id).update(late_penalty_percent=D(10))
     type(scored).objects.filter(pk=scored.pk).update(late_seconds=3600)
     scored.refresh_from_db()
-    release(instructor, scored, explain="2")
+    release(instructor, scored, manual="2")
     assert Grade.objects.get(assignment=scored.assignment).points == D("12.5")  # 14 - 10 % of 15
     rubrics.save_rubric(
         assignment=scored.assignment, actor=instructor, criteria=_good_is_now_three()
@@ -251,7 +242,7 @@ def test_a_released_grade_under_late_policy_is_rescored_through_the_penalty(
 def _top_marks(enrolled: Any, instructor: Any, assignment: Any) -> Any:
     """An attempt graded with the basic rubric: "good" data and a full discussion."""
     basic_rubric(assignment, instructor)
-    submission = graded(submit(enrolled, assignment), square="2", hidden="1")
+    submission = graded(submit(enrolled, assignment))
     rubrics.score_with_rubric(
         grader=instructor,
         submission=submission,
@@ -287,15 +278,15 @@ def test_a_rescore_of_an_earlier_attempt_leaves_the_grade_on_the_attempt_it_rest
     keep_program_incomplete(assignment)
     basic_rubric(assignment, instructor)
     Assignment.objects.filter(pk=assignment.pk).update(max_attempts=2)
-    first = graded(submit(enrolled, assignment), square="2", hidden="1")
+    first = graded(submit(enrolled, assignment))
     rubrics.score_with_rubric(
         grader=instructor,
         submission=first,
         choices={"data": ScoreInput(level_key="ok"), "discussion": ScoreInput("range", D(1))},
     )
     release(instructor, first)
-    second = graded(submit(enrolled, assignment), square="2", hidden="1")
-    release(instructor, second, explain="1")
+    second = graded(submit(enrolled, assignment))
+    release(instructor, second, manual="1")
     grade = Grade.objects.get(assignment=assignment)
     assert grade.submission_id == second.pk
     points = grade.points
@@ -315,14 +306,14 @@ def test_amending_an_earlier_released_attempt_leaves_the_grade_on_the_later_one(
 ) -> None:
     keep_program_incomplete(assignment)
     Assignment.objects.filter(pk=assignment.pk).update(max_attempts=2)
-    first = graded(submit(enrolled, assignment), square="2", hidden="1")
-    release(instructor, first, explain="2")
-    second = graded(submit(enrolled, assignment), square="0", hidden="0")
-    release(instructor, second, explain="1")
+    first = graded(submit(enrolled, assignment))
+    release(instructor, first, manual="2")
+    second = graded(submit(enrolled, assignment), passed=(False, False))
+    release(instructor, second, manual="1")
     grade = Grade.objects.get(assignment=assignment)
     assert (grade.submission_id, grade.points) == (second.pk, D(1))
 
-    release(instructor, first, explain="0")  # amended: attempt 1 is now worth 3
+    release(instructor, first, manual="0")  # amended: attempt 1 is now worth 3
 
     grade.refresh_from_db()
     first.review.refresh_from_db()
@@ -487,7 +478,7 @@ def test_the_comment_bank_is_saved_and_offered_on_the_grading_screen(
         },
     )
     assert bad.status_code == 400
-    submission = graded(submit(enrolled, assignment))
+    submission = graded(submit(enrolled, assignment), passed=(True, False))
     page = client.get(reverse("submissions:grade", args=[submission.pk])).content.decode()
     assert 'data-insert-comment="Cite your data source."' in page
     assert page.count('data-insert-comment="Well argued."') == 2  # offered for both criteria
@@ -497,7 +488,7 @@ def test_a_grader_scores_with_the_rubric_on_the_grading_screen(
     client_for: Any, assignment: Any, instructor: Any, enrolled: Any, other_instructor: Any
 ) -> None:
     basic_rubric(assignment, instructor)
-    submission = graded(submit(enrolled, assignment))
+    submission = graded(submit(enrolled, assignment), passed=(True, False))
     url = reverse("submissions:rubric-score", args=[submission.pk])
     data = {"level__data": "ok", "level__discussion": "range", "points__discussion": "3.5"}
     assert client_for(None).post(url, data).status_code == 302

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from submissions import services
 from submissions.grading.sandbox import short_run_base
 from submissions.models import RenderedNotebook, Submission
-from tests.helpers import participant_notebook, upload_file, wait_for
+from tests.helpers import participant_notebook, submit, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,12 +21,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.slow]
 def test_a_running_worker_grades_and_renders_a_submission(
     worker: Any, enrolled: Any, assignment: Any, tmp_path: Path
 ) -> None:
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submission = submit(enrolled, assignment)
     assert Submission.objects.get(pk=submission.pk).status == Submission.Status.QUEUED
 
     def settled() -> bool:
@@ -54,12 +48,7 @@ def test_a_killed_worker_leaves_the_attempt_to_another_worker_which_grades_it_on
     fast_watchdog = {"GRADING_HEARTBEAT_SECONDS": "1", "GRADING_STALE_SECONDS": "4"}
     first = start_worker(**fast_watchdog)
     slow = participant_notebook("    return x * x\nimport time\ntime.sleep(8)")
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(slow),
-    )
+    submission = submit(enrolled, assignment, notebook=slow)
     wait_for(
         lambda: submission.grading_runs.filter(status="running").exists(),
         timeout=120,

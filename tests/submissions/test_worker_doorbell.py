@@ -13,7 +13,7 @@ import pytest
 
 from submissions import services
 from submissions.models import GradingRun, RenderedNotebook, Submission
-from tests.helpers import participant_notebook, upload_file, wait_for
+from tests.helpers import submit, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -27,12 +27,7 @@ def test_an_idle_worker_starts_new_work_at_once_and_stops_on_sigterm(
 ) -> None:
     worker = start_worker(interval=AN_HOUR)
     log = tmp_path / "worker-1.log"
-    submission = services.submit_attempt(
-        participant=enrolled,
-        enrollment=enrolled.enrollments.get(),
-        assignment=assignment,
-        upload=upload_file(participant_notebook()),
-    )
+    submission = submit(enrolled, assignment)
 
     def settled() -> bool:
         s = Submission.objects.get(pk=submission.pk)
