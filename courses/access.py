@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import (
     Assignment,
@@ -44,19 +45,55 @@ def get_assignment_for_user(user: User, pk: int) -> Assignment:
 
 
 def get_assignment_for_instructor(user: User, pk: int) -> Assignment:
-    """An assignment of a program in which the user teaches a cohort."""
+    """An assignment (published or not) of a program in which the user grades a cohort
+    (``Cohort.objects.graded_by``: instructors, the program's coordinators, staff)."""
     return get_object_or_404(
-        Assignment.objects.filter(module__program__cohorts__instructors=user)
-        .select_related("module__program")
-        .distinct(),
+        Assignment.objects.filter(
+            module__program__in=Cohort.objects.graded_by(user).values("program_id")
+        ).select_related("module__program"),
         pk=pk,
     )
 
 
+def require_assignment_manager(user: User, assignment: Assignment) -> None:
+    """Settings of the assignment itself (late policy, cut-off, rubric, comment bank, regrade
+    window, review settings, re-running all its attempts) reach every cohort of its program:
+    see ``require_program_manager``."""
+    require_program_manager(user, assignment.module.program)
+
+
+def assignment_manager_refusal(user: User, assignment: Assignment) -> str:
+    """Why ``require_assignment_manager`` refuses the user (empty when it does not), for
+    pages that show the reason instead of a form."""
+    return program_manager_refusal(user, assignment.module.program)
+
+
+def require_program_manager(user: User, program: Program) -> None:
+    """What every cohort of the program shares (its assignments' notebooks and settings) may be
+    changed only by someone who grades every cohort with participants: staff, the program's
+    coordinators, an instructor of all of them. Anyone else who may see it gets a 403 naming
+    the cohorts out of their reach (docs/review.md, "Settings of an assignment")."""
+    if reason := program_manager_refusal(user, program):
+        raise PermissionDenied(reason)
+
+
+def program_manager_refusal(user: User, program: Program) -> str:
+    """Why ``require_program_manager`` refuses the user; empty when it does not."""
+    beyond = [cohort.name for cohort in program.cohorts_out_of_reach(user)]
+    if not beyond:
+        return ""
+    return ngettext(
+        "This belongs to the assignment and so reaches every cohort of its program; you do "
+        "not grade cohort %(cohorts)s, so the program's coordinators must change it.",
+        "This belongs to the assignment and so reaches every cohort of its program; you do "
+        "not grade cohorts %(cohorts)s, so the program's coordinators must change it.",
+        len(beyond),
+    ) % {"cohorts": ", ".join(beyond)}
+
+
 def get_cohort_for_instructor(user: User, pk: int) -> Cohort:
-    """A cohort the user teaches; coordinators see every cohort."""
-    cohorts = Cohort.objects.all() if user.is_coordinator else Cohort.objects.taught_by(user)
-    return get_object_or_404(cohorts.select_related("program"), pk=pk)
+    """A cohort the user grades (``Cohort.objects.graded_by``)."""
+    return get_object_or_404(Cohort.objects.graded_by(user).select_related("program"), pk=pk)
 
 
 def get_certificate_for_holder(user: User, code: str) -> Certificate:
@@ -85,45 +122,35 @@ def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
     return get_object_or_404(cohorts, pk=pk)
 
 
-def require_program_wide_editor(user: User, program: Program) -> None:
-    """Publishing or replacing an assignment changes it for every cohort of the program: staff,
-    the program's coordinators and instructors of every one of its cohorts may; an instructor
-    of only some gets a 403 saying why (docs/grading.md, "Who may publish")."""
-    if not program.is_changed_wholly_by(user):
-        raise PermissionDenied(
-            _(
-                "An assignment of %(program)s reaches every cohort of the program, and you "
-                "teach only some of them: ask its coordinators, or an instructor of every "
-                "cohort, to publish or replace it."
-            )
-            % {"program": program.title}
-        )
+def get_module_for_instructor(user: User, pk: int) -> Module:
+    """A module of a program in which the user grades a cohort (``Cohort.objects.graded_by``)."""
+    return get_object_or_404(
+        Module.objects.filter(
+            program__in=Cohort.objects.graded_by(user).values("program_id")
+        ).select_related("program"),
+        pk=pk,
+    )
 
 
 def get_module_for_publisher(user: User, pk: int) -> Module:
     """A module the user may publish assignments into. 404 for who may not see it (neither
     staff, nor its program's coordinator, nor an instructor of one of its cohorts); 403 (see
-    ``require_program_wide_editor``) for an instructor of only some of its cohorts."""
-    modules = Module.objects.select_related("program")
-    if not user.is_coordinator:
-        modules = modules.filter(
-            Q(program__cohorts__instructors=user) | Q(program__coordinators=user)
-        ).distinct()
-    module = get_object_or_404(modules, pk=pk)
-    require_program_wide_editor(user, module.program)
+    ``require_program_manager``) for an instructor of only some of its cohorts."""
+    module = get_module_for_instructor(user, pk)
+    require_program_manager(user, module.program)
     return module
 
 
 def get_assignment_for_publisher(user: User, pk: int) -> Assignment:
     """A published assignment whose notebook the user may replace; 404 and 403 as for
     ``get_module_for_publisher``."""
-    assignments = Assignment.objects.published().select_related("module__program")
-    if not user.is_coordinator:
-        assignments = assignments.filter(
-            Q(module__program__cohorts__instructors=user) | Q(module__program__coordinators=user)
-        ).distinct()
-    assignment = get_object_or_404(assignments, pk=pk)
-    require_program_wide_editor(user, assignment.module.program)
+    assignment = get_object_or_404(
+        Assignment.objects.published()
+        .filter(module__program__in=Cohort.objects.graded_by(user).values("program_id"))
+        .select_related("module__program"),
+        pk=pk,
+    )
+    require_program_manager(user, assignment.module.program)
     return assignment
 
 
@@ -131,10 +158,9 @@ def get_cohort_for_certificates(user: User, pk: int) -> Cohort:
     """A cohort whose certificates the user may see: staff, the program's coordinators, and
     the cohort's own instructors (read-only). Anyone else, including instructors of other
     cohorts, gets a 404."""
-    cohorts = Cohort.objects.select_related("program__institution")
-    if not user.is_coordinator:
-        cohorts = cohorts.filter(Q(instructors=user) | Q(program__coordinators=user)).distinct()
-    return get_object_or_404(cohorts, pk=pk)
+    return get_object_or_404(
+        Cohort.objects.graded_by(user).select_related("program__institution"), pk=pk
+    )
 
 
 def require_certificate_manager(user: User, cohort: Cohort) -> None:

@@ -83,30 +83,48 @@ class Program(models.Model):
             return False
         return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
 
-    def is_changed_wholly_by(self, user: "User") -> bool:
-        """Whether the user may change what every cohort of the program meets (publish or
-        replace an assignment's notebook): staff, the program's coordinators, or an instructor
-        of every one of its cohorts. An instructor of some cohorts only would change the work
-        of the others' participants behind their instructors' backs (docs/grading.md)."""
-        if self.is_coordinated_by(user):
-            return True
+    def cohorts_out_of_reach(self, user: "User") -> "CohortQuerySet":
+        """The cohorts a change of what the program's cohorts share (an assignment's notebook or
+        its own settings) reaches that the user does not grade: the cohorts with participants,
+        less ``Cohort.objects.graded_by``. Only someone responsible for each of them may make
+        such a change (empty: the user may); cohorts without participants have nobody to reach.
+        See docs/review.md, "Settings of an assignment"."""
         return (
-            user.is_active
-            and self.cohorts.exists()
-            and not self.cohorts.exclude(instructors=user).exists()
+            Cohort.objects.filter(program_id=self.pk)
+            .filter(models.Exists(Enrollment.objects.filter(cohort_id=models.OuterRef("pk"))))
+            .exclude(pk__in=Cohort.objects.graded_by(user).values("pk"))
+            .order_by("name", "pk")
         )
 
     def is_graded_by(self, user: "User") -> bool:
-        """Staff grade every program; instructors the programs in which they teach a cohort
-        (``Program.coordinators`` alone do not: they do not grade)."""
-        if not user.is_active:
-            return False
-        return user.is_coordinator or self.cohorts.filter(instructors=user).exists()
+        """Whether the user grades a cohort of the program (``CohortQuerySet.graded_by``)."""
+        return Cohort.objects.graded_by(user).filter(program=self).exists()
 
 
 class CohortQuerySet(models.QuerySet["Cohort"]):
     def taught_by(self, user: "User") -> "CohortQuerySet":
         return self.filter(instructors=user)
+
+    def graded_by(self, user: "User") -> "CohortQuerySet":
+        """The cohorts whose work the user sees and grades: every cohort for staff, else the
+        cohorts the user teaches and every cohort of the programs the user coordinates
+        (``Program.coordinators``).
+
+        The one rule behind the grading queue, the grading screen, the gradebook and the
+        assignment pages (late work, rubric, publish check, review settings), so whatever
+        one of them lists, the others open (docs/review.md, "Who grades what").
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        teaches = Cohort.instructors.through.objects.filter(
+            cohort_id=models.OuterRef("pk"), user_id=user.pk
+        )
+        coordinates = Program.coordinators.through.objects.filter(
+            program_id=models.OuterRef("program_id"), user_id=user.pk
+        )
+        return self.filter(models.Exists(teaches) | models.Exists(coordinates))
 
 
 class Cohort(models.Model):
@@ -181,7 +199,8 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         return self.filter(published_at__isnull=False)
 
     def visible_to(self, user: "User") -> "AssignmentQuerySet":
-        """Published assignments of the programs the user is enrolled in or teaches."""
+        """Published assignments of the programs the user is enrolled in or grades a cohort
+        of (``CohortQuerySet.graded_by``)."""
         return (
             self.published()
             .filter(
@@ -189,7 +208,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
                     module__program__cohorts__enrollments__user=user,
                     module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
                 )
-                | Q(module__program__cohorts__instructors=user)
+                | Q(module__program__in=Cohort.objects.graded_by(user).values("program_id"))
             )
             .distinct()
         )

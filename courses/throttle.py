@@ -1,5 +1,7 @@
 """A small per-address rate limit for public pages (certificate verification).
 
+It counts through ``platform.ratelimit``, in the store every server process shares.
+
 The HTML views use the ``throttled`` decorator; the REST API's ``SharedThrottle`` counts on
 the same counter, so the page, the status document, the credential check and the API share one
 budget per address: adding an endpoint adds no guessing capacity.
@@ -9,9 +11,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from platform.ratelimit import client_address, hit
 
 # The budget of every public verification endpoint, per address and minute.
 VERIFY_PER_MINUTE = 30
@@ -24,13 +27,8 @@ def over_limit(scope: str, request: HttpRequest, *, per_minute: int) -> bool:
     Counting per address and minute in the cache is enough to make guessing certificate codes
     (60 bits each) hopeless while a person checking a few certificates is never slowed down.
     """
-    key = f"throttle:{scope}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 1
-    return count > per_minute
+    count = hit(f"throttle:{scope}:{client_address(request)}", window=60)
+    return count.count > per_minute
 
 
 def throttled(

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from platform.models import ApiToken, User
+from platform.forms import ThrottledAdminAuthenticationForm
+from platform.models import ApiToken, RateCounter, User
 
 
 @admin.register(User)
@@ -16,3 +17,15 @@ class UserAdmin(BaseUserAdmin[User]):
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+
+# The admin's log-in counts against the same per-account and per-address limits as the site's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+@admin.register(RateCounter)
+class RateCounterAdmin(admin.ModelAdmin[RateCounter]):
+    """Without Redis, the place to lift a lockout early: delete the account's counter."""
+
+    list_display = ["key", "count", "expires_at"]
+    search_fields = ["key"]

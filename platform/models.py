@@ -75,3 +75,21 @@ class ApiToken(models.Model):
             key_hash=cls.hash_key(raw_key),
         )
         return token, raw_key
+
+
+class RateCounter(models.Model):
+    """One rate-limit or log-in counter when no Redis is configured (``platform.ratelimit``).
+
+    A row of its own rather than the database cache: the cache's ``incr`` reads and then writes,
+    so two processes counting at once lose one count; ``UPDATE … SET count = count + 1`` on this
+    row cannot (docs/architecture.md).
+    """
+
+    MAX_KEY_LENGTH = 200
+
+    key = models.CharField(max_length=MAX_KEY_LENGTH, unique=True)
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at:%H:%M:%S}"

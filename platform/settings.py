@@ -189,6 +189,9 @@ NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=102
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)
 GRADING_CELL_TIMEOUT = env_int("GRADING_CELL_TIMEOUT", 60, minimum=1)
 GRADING_NOTEBOOK_TIMEOUT = env_int("GRADING_NOTEBOOK_TIMEOUT", 600, minimum=1)
+# What one grading kernel may write in all (its folder, /tmp, /dev/shm): a tmpfs, so memory
+# (docs/grading-sandbox.md, "The disk quota").
+GRADING_DISK_QUOTA_MB = env_int("GRADING_DISK_QUOTA_MB", 512, minimum=16)
 RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # A running grading run refreshes its heartbeat this often; one silent for STALE seconds is
 # treated as lost (its worker died) and re-queued for another worker.
@@ -232,10 +235,16 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind the one TLS-terminating proxy docs/operations.md describes: trust its X-Forwarded-Proto,
+# and count rate limits against the address it appends to X-Forwarded-For (platform.ratelimit).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Log-in throttling (platform.ratelimit): an account is locked after LOGIN_MAX_FAILURES failures
+# in 15 minutes; an address with LOGIN_ADDRESS_MAX_FAILURES failures is only slowed down to one
+# try per LOGIN_ADDRESS_PAUSE_SECONDS, so people sharing it can still log in.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10, minimum=1)
+LOGIN_ADDRESS_MAX_FAILURES = env_int("LOGIN_ADDRESS_MAX_FAILURES", 30, minimum=1)
+LOGIN_ADDRESS_PAUSE_SECONDS = env_int("LOGIN_ADDRESS_PAUSE_SECONDS", 5, minimum=1)
 
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
@@ -254,7 +263,26 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "certificates@localhost")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache every process shares: Redis when REDIS_URL is set, else the database (table created
+# by platform's migrations). It also decides where rate limits count (platform.ratelimit).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}"
+    )
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "certlab"),
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "platform_cache",
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "certlab"),
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

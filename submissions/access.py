@@ -16,22 +16,23 @@ _RELATED = ("assignment__module__program", "enrollment__cohort", "participant")
 
 
 def get_submission_for_viewer(user: User, pk: int) -> Submission:
-    """The participant's own submission, or one in a cohort the user teaches."""
+    """The participant's own submission, or one in a cohort the user grades."""
     return get_object_or_404(
-        Submission.objects.filter(Q(participant=user) | Q(enrollment__cohort__instructors=user))
-        .select_related(*_RELATED)
-        .distinct(),
+        Submission.objects.filter(
+            Q(participant=user) | Q(pk__in=Submission.objects.gradable_by(user).values("pk"))
+        ).select_related(*_RELATED),
         pk=pk,
     )
 
 
 def get_submission_for_grader(user: User, pk: int) -> Submission:
-    """A submission in a cohort the user teaches."""
+    """A submission in a cohort the user grades (``Cohort.objects.graded_by``: the one rule
+    the grading queue lists by, so every row of the queue opens)."""
     return get_object_or_404(Submission.objects.gradable_by(user).select_related(*_RELATED), pk=pk)
 
 
 def is_grader_of(user: User, submission: Submission) -> bool:
-    return submission.enrollment.cohort.instructors.filter(pk=user.pk).exists()
+    return grading_cohorts(user).filter(pk=submission.enrollment.cohort_id).exists()
 
 
 def get_submission_for_coordinator(user: User, pk: int) -> Submission:
@@ -42,8 +43,9 @@ def get_submission_for_coordinator(user: User, pk: int) -> Submission:
 
 
 def get_assignment_for_grading(user: User, pk: int) -> Assignment:
-    """A published assignment of a program in which the user grades a cohort (coordinators:
-    any), for its review settings and its release."""
+    """A published assignment of a program in which the user grades a cohort (instructors,
+    the program's coordinators, staff), for its late work, review settings and release.
+    Changing its own settings also needs ``courses.access.require_assignment_manager``."""
     return get_object_or_404(
         Assignment.objects.published()
         .filter(module__program__cohorts__in=grading_cohorts(user))
@@ -68,22 +70,6 @@ def get_personal_extension_for_grading(user: User, assignment: Assignment, pk: i
     )
 
 
-def get_assignment_for_review_settings(user: User, pk: int) -> Assignment:
-    """A published assignment whose review settings the user may see and change: as for
-    grading, or of a program the user coordinates (``Program.coordinators``), whose
-    coordinators reveal identities (``require_identity_revealer``). A 404 for anyone else."""
-    return get_object_or_404(
-        Assignment.objects.published()
-        .filter(
-            Q(module__program__cohorts__in=grading_cohorts(user))
-            | Q(module__program__coordinators=user)
-        )
-        .select_related("module__program")
-        .distinct(),
-        pk=pk,
-    )
-
-
 def require_identity_revealer(user: User, assignment: Assignment) -> None:
     """Revealing identities is for the program's coordinators (staff coordinate every
     program); instructors, who see the review settings, get a 403."""
@@ -92,20 +78,14 @@ def require_identity_revealer(user: User, assignment: Assignment) -> None:
 
 
 def require_grading_cohorts(user: User) -> None:
-    """The queue exists for instructors and coordinators only."""
-    if not user.is_coordinator and not user.taught_cohorts.exists():
+    """The queue exists for those who grade a cohort only."""
+    if not grading_cohorts(user).exists():
         raise Http404("Not a grader")
 
 
 def get_assignment_for_analytics(user: User, pk: int) -> tuple[Assignment, list[Cohort]]:
-    """A published assignment and the cohorts whose figures the user may see: those they
-    teach, or every cohort of the program for a coordinator. Aggregates only, no names."""
-    if user.is_coordinator:
-        assignment = get_object_or_404(
-            Assignment.objects.published().select_related("module__program"), pk=pk
-        )
-        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id)
-    else:
-        assignment = get_assignment_for_instructor(user, pk)
-        cohorts = Cohort.objects.filter(program_id=assignment.module.program_id, instructors=user)
+    """An assignment and the cohorts of its program whose figures the user may see: those
+    they grade. Aggregates only, no names."""
+    assignment = get_assignment_for_instructor(user, pk)
+    cohorts = grading_cohorts(user).filter(program_id=assignment.module.program_id)
     return assignment, list(cohorts.order_by("-starts_on", "pk"))

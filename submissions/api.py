@@ -13,6 +13,8 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -27,6 +29,7 @@ from courses.access import (
     get_assignment_for_user,
     get_enrollment_for_participant,
     get_module_for_publisher,
+    require_assignment_manager,
 )
 from courses.exceptions import AssignmentExists, CoursesError, VersionRefused
 from courses.models import Assignment
@@ -37,6 +40,7 @@ from platform.text_limits import COMMENT_CHARS
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.frame import NOTEBOOK_CSP
 from submissions.models import (
     DataCard,
     GradingRun,
@@ -193,7 +197,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def get_error(self, submission: Submission) -> str:
         run = self._run(submission)
-        return run.error if run else ""
+        return run.shown_error if run else ""
 
     @extend_schema_field(TestResultSerializer(many=True))
     def get_results(self, submission: Submission) -> list[dict[str, object]]:
@@ -259,6 +263,7 @@ def submission_status(request: Request, pk: int) -> Response:
     return Response(SubmissionSerializer(submission, context=context).data)
 
 
+@never_cache
 @extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
@@ -272,6 +277,8 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     )
 
 
+@never_cache
+@csp_override(NOTEBOOK_CSP)
 @extend_schema(
     responses={
         (200, "text/html"): OpenApiTypes.STR,
@@ -298,10 +305,10 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = "attachment; filename=notebook.html"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; sandbox"
     return response
 
 
+@never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
 def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:
@@ -335,12 +342,17 @@ def regrade_submission(request: Request, pk: int) -> Response:
     return Response({"queued": len(runs)}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(request=RegradeInputSerializer, responses={202: RegradeOutputSerializer})
+@extend_schema(
+    request=RegradeInputSerializer,
+    responses={202: RegradeOutputSerializer, 403: OpenApiTypes.OBJECT},
+)
 @api_view(["POST"])
 def regrade_assignment(request: Request, pk: int) -> Response:
-    """Grade every latest attempt (or only the failed ones) of an assignment again."""
+    """Grade every latest attempt (or only the failed ones) of an assignment again: it
+    reaches every cohort, so only someone who grades them all may (403 with the reason)."""
     user = api_user(request)
     assignment = get_assignment_for_instructor(user, pk)
+    require_assignment_manager(user, assignment)
     options = RegradeInputSerializer(data=request.data)
     options.is_valid(raise_exception=True)
     targets = services.regrade_targets(

@@ -2,9 +2,11 @@
 
 from django.http import HttpRequest
 
+from courses.models import Cohort
+
 
 def grading_navigation(request: HttpRequest) -> dict[str, object]:
-    """Instructors and coordinators see the queue in the navigation.
+    """Whoever grades a cohort (``Cohort.objects.graded_by``) sees the queue in the navigation.
 
     A callable, so the one small query runs only when a page's template asks (the base layout
     does, for logged-in users).
@@ -14,6 +16,6 @@ def grading_navigation(request: HttpRequest) -> dict[str, object]:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return False
-        return bool(user.is_staff and user.is_active) or user.taught_cohorts.exists()
+        return Cohort.objects.graded_by(user).exists()
 
     return {"shows_grading_queue": shows_grading_queue}

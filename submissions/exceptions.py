@@ -46,6 +46,11 @@ class LatePolicyInvalid(SubmissionError):
         self.field = field
 
 
+class AssignmentOutOfReach(SubmissionError):
+    """A setting of the assignment itself would reach cohorts the actor does not grade (the
+    message names them; see ``courses.access.require_assignment_manager``)."""
+
+
 class ExtensionRevoked(ExtensionInvalid):
     """The extension was revoked already (the message says by whom and when)."""
 

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from courses.access import get_assignment_for_instructor
@@ -134,14 +135,13 @@ def assignment_analytics(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
             (_("90th percentile"), format_duration(turnaround.p90)),
             (_("longest"), format_duration(turnaround.longest)),
         ],
-        "teaches": not request.user.is_coordinator
-        or assignment.module.program.cohorts.filter(instructors=request.user).exists(),
     }
     return render(request, "submissions/analytics.html", context)
 
 
 @require_GET
 @login_required
+@never_cache
 def assignment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """A zip of the submissions the user grades, with feedback; streamed as it is written.
 
@@ -162,5 +162,4 @@ def assignment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     filename = export_filename(assignment, all_attempts=mode == "all")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
     return response

@@ -16,6 +16,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from courses.access import require_assignment_manager
 from courses.late import UNIT_SECONDS, LatePolicy
 from courses.models import Assignment, Cohort, Extension
 from platform.api import api_user
@@ -31,6 +32,7 @@ from submissions.late_report import (
     participant_of,
     participants_of,
     personal_extensions,
+    recomputed_rows,
     revoked_extensions,
 )
 
@@ -80,11 +82,30 @@ class FrozenGradeSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
+class RecomputedGradeSerializer(serializers.Serializer[dict[str, Any]]):
+    submission = serializers.IntegerField()
+    participant = serializers.CharField(
+        help_text="The name graders see: a pseudonym while the assignment is graded anonymously."
+    )
+    cohort = serializers.IntegerField()
+    cohort_name = serializers.CharField()
+    total_points = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+
+
+RECOMPUTED_HELP = (
+    "Every participant whose released grade the change recorded again, in every cohort it "
+    "reached (only those who grade all of them may make a change that reaches several)."
+)
+
+
 class LateWorkSerializer(serializers.Serializer[dict[str, Any]]):
     assignment = serializers.IntegerField()
     late_policy = LatePolicySerializer()
     recomputed = serializers.IntegerField(
         required=False, help_text="After a change: how many released grades were recomputed."
+    )
+    recomputed_grades = RecomputedGradeSerializer(
+        many=True, required=False, help_text="After a change: " + RECOMPUTED_HELP
     )
     frozen_not_recomputed = FrozenGradeSerializer(
         many=True,
@@ -186,12 +207,14 @@ class ExtensionListSerializer(serializers.Serializer[dict[str, Any]]):
 class ExtensionGrantedSerializer(serializers.Serializer[dict[str, Any]]):
     extension = ExtensionSerializer()
     recomputed = serializers.IntegerField()
+    recomputed_grades = RecomputedGradeSerializer(many=True, help_text=RECOMPUTED_HELP)
     frozen_not_recomputed = FrozenGradeSerializer(many=True)
 
 
 class ExtensionRevokedSerializer(serializers.Serializer[dict[str, Any]]):
     extension = RevokedExtensionSerializer()
     recomputed = serializers.IntegerField()
+    recomputed_grades = RecomputedGradeSerializer(many=True, help_text=RECOMPUTED_HELP)
     frozen_not_recomputed = FrozenGradeSerializer(many=True)
 
 
@@ -242,6 +265,26 @@ def frozen_data(
     ]
 
 
+def recomputed_data(
+    request: Request, assignment: Assignment, result: services.LateRecomputation
+) -> dict[str, Any]:
+    """How many released grades a change recorded again, and whose."""
+    rows = recomputed_rows(user=api_user(request), assignment=assignment, reviews=result.recorded)
+    return {
+        "recomputed": result.recomputed,
+        "recomputed_grades": [
+            {
+                "submission": row.review.submission_id,
+                "participant": row.label,
+                "cohort": row.cohort.pk,
+                "cohort_name": row.cohort.name,
+                "total_points": row.review.total_points,
+            }
+            for row in rows
+        ],
+    }
+
+
 def late_work_data(
     request: Request,
     assignment: Assignment,
@@ -272,7 +315,7 @@ def late_work_data(
 @extend_schema(
     methods=["PUT"],
     request=LatePolicySerializer,
-    responses={200: LateWorkSerializer, 400: OpenApiTypes.OBJECT},
+    responses={200: LateWorkSerializer, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT},
     summary="Change the late policy and recompute the released grades under it",
 )
 @api_view(["GET", "PUT"])
@@ -283,6 +326,7 @@ def late_policy(request: Request, pk: int) -> Response:
     assignment = get_assignment_for_grading(user, pk)
     if request.method == "GET":
         return Response(LateWorkSerializer(late_work_data(request, assignment)).data)
+    require_assignment_manager(user, assignment)
     data = LatePolicySerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
@@ -300,8 +344,10 @@ def late_policy(request: Request, pk: int) -> Response:
         )
     except LatePolicyInvalid as error:
         return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
-    answer = late_work_data(request, assignment, result.skipped_frozen)
-    answer["recomputed"] = result.recomputed
+    answer = {
+        **late_work_data(request, assignment, result.skipped_frozen),
+        **recomputed_data(request, assignment, result),
+    }
     return Response(LateWorkSerializer(answer).data)
 
 
@@ -348,7 +394,7 @@ def extensions(request: Request, pk: int) -> Response:
         return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
     answer = {
         "extension": extension_data(result.extension, participant),
-        "recomputed": result.recomputed,
+        **recomputed_data(request, assignment, result),
         "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
     }
     return Response(ExtensionGrantedSerializer(answer).data, status=status.HTTP_201_CREATED)
@@ -400,7 +446,7 @@ def personal_extension(request: Request, pk: int, extension_pk: int) -> Response
     participant = participant_of(assignment, extension)
     answer = {
         "extension": revoked_extension_data(extension, participant),
-        "recomputed": result.recomputed,
+        **recomputed_data(request, assignment, result),
         "frozen_not_recomputed": frozen_data(request, assignment, result.skipped_frozen),
     }
     return Response(ExtensionRevokedSerializer(answer).data)

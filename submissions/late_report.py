@@ -1,4 +1,5 @@
-"""Frozen grades that do not follow an assignment's late rules, as a page or the API shows them.
+"""Frozen grades that do not follow an assignment's late rules, and the grades a change
+recomputed, as a page or the API shows them (late work and rubric changes alike).
 
 ``services.stale_frozen_grades`` finds them; this module decides what one user is told: only
 their own cohorts' participants (every cohort for coordinators), named the way graders see
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from courses.models import Assignment, Cohort, Enrollment, Extension
 from platform.models import User
+from submissions.models import Review
 from submissions.reviewing.anonymity import participant_label, participant_name
 from submissions.reviewing.queue import grading_cohorts
 from submissions.services import FrozenGrade
@@ -54,6 +57,41 @@ def frozen_rows(
         if grade.submission.enrollment.cohort_id in allowed
     ]
     return sorted(rows, key=lambda row: (row.label, row.grade.submission.attempt_no))
+
+
+@dataclass(frozen=True)
+class RecomputedRow:
+    """A participant whose released grade a change recorded again, as graders see them."""
+
+    label: str
+    cohort: Cohort
+    review: Review
+
+
+def recomputed_rows(
+    *, user: User, assignment: Assignment, reviews: Iterable[Review]
+) -> list[RecomputedRow]:
+    """The recomputed grades of the user's cohorts, labelled and sorted by cohort and label.
+
+    Whoever may change a setting that reaches several cohorts grades all of them
+    (``courses.access.require_assignment_manager``), so this names everyone it reached."""
+    allowed = {cohort.pk: cohort for cohort in cohorts_of(user, assignment)}
+    rows = [
+        RecomputedRow(
+            label=participant_label(review.submission),
+            cohort=allowed[review.submission.enrollment.cohort_id],
+            review=review,
+        )
+        for review in reviews
+        if review.submission.enrollment.cohort_id in allowed
+    ]
+    return sorted(rows, key=lambda row: (row.cohort.name, row.label, row.review.pk))
+
+
+def recomputed_message(rows: Iterable[RecomputedRow]) -> str:
+    """The pages' line naming whose released grades a change recorded again ("" for none)."""
+    names = "; ".join(f"{row.label} ({row.cohort.name})" for row in rows)
+    return _("Recomputed: %(participants)s.") % {"participants": names} if names else ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.access import assignment_manager_refusal, require_assignment_manager
 from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -22,6 +23,8 @@ from submissions.late_report import (
     frozen_rows,
     participants_of,
     personal_extensions,
+    recomputed_message,
+    recomputed_rows,
     revoked_extensions,
 )
 from submissions.reviewing.anonymity import participant_name
@@ -48,6 +51,7 @@ def _page(
         "revoked_extensions": revoked_extensions(request.user, assignment),
         "frozen": frozen_rows(user=request.user, assignment=assignment, grades=grades),
         "can_unfreeze": assignment.module.program.is_coordinated_by(request.user),
+        "settings_refusal": assignment_manager_refusal(request.user, assignment),
     }
     invalid = any(form is not None for form in (policy_form, extension_form, personal_form))
     return render(request, "submissions/late_work.html", context, status=400 if invalid else 200)
@@ -59,8 +63,12 @@ def _report(
     done: str,
     result: services.LateRecomputation,
 ) -> HttpResponse:
-    """Say what was recomputed, and send the user to the page that lists what was not."""
+    """Say what was recomputed and whose grades, and send the user to the page that lists
+    what was not."""
     messages.success(request, done)
+    rows = recomputed_rows(user=request.user, assignment=assignment, reviews=result.recorded)
+    if rows:
+        messages.info(request, recomputed_message(rows))
     skipped = frozen_rows(user=request.user, assignment=assignment, grades=result.skipped_frozen)
     if skipped:
         messages.warning(
@@ -87,7 +95,10 @@ def late_work(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def late_policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The late policy and cut-off are the assignment's: they reach every cohort, so only
+    someone who grades them all changes them (403 with the reason otherwise)."""
     assignment = get_assignment_for_grading(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     form = LatePolicyForm.for_assignment(assignment, request.POST)
     if not form.is_valid():
         return _page(request, assignment, policy_form=form)

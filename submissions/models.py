@@ -9,9 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment, AssignmentVersion, Enrollment
+from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
 
 if TYPE_CHECKING:
     from platform.models import User
@@ -22,8 +23,8 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
         return self.filter(participant=user)
 
     def gradable_by(self, user: "User") -> "SubmissionQuerySet":
-        """Submissions in the cohorts the user teaches."""
-        return self.filter(enrollment__cohort__instructors=user)
+        """Submissions in the cohorts the user grades (``Cohort.objects.graded_by``)."""
+        return self.filter(enrollment__cohort__in=Cohort.objects.graded_by(user).values("pk"))
 
 
 class Submission(models.Model):
@@ -142,6 +143,13 @@ class GradingRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def shown_error(self) -> str:
+        """``error`` in the reader's language. The worker stores its reasons in English; the
+        fixed sentences among them (the disk quota's, ``grading/kernel.py``) are in the
+        catalogue and are translated here, when shown (docs/i18n.md); others show as stored."""
+        return gettext(self.error) if self.error else ""
 
 
 class PublishCheck(models.Model):

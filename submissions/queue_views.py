@@ -17,12 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.access import get_cohort_for_instructor
+from courses.access import (
+    assignment_manager_refusal,
+    get_cohort_for_instructor,
+    require_assignment_manager,
+)
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import (
     get_assignment_for_grading,
-    get_assignment_for_review_settings,
     get_submission_for_coordinator,
     get_submission_for_grader,
     is_grader_of,
@@ -180,8 +183,12 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Posting policy and anonymous grading of an assignment; the coordinator's reveal."""
-    assignment = get_assignment_for_review_settings(request.user, pk)
+    """Posting policy and anonymous grading of an assignment; the coordinator's reveal.
+    Everyone who grades a cohort of it sees them; changing them reaches every cohort
+    (``require_assignment_manager``)."""
+    assignment = get_assignment_for_grading(request.user, pk)
+    if request.method == "POST":
+        require_assignment_manager(request.user, assignment)
     initial = {
         "posting_policy": assignment.posting_policy,
         "anonymous_grading": assignment.anonymous_grading,
@@ -204,6 +211,7 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "assignment": assignment,
         "form": form,
         "can_reveal": assignment.module.program.is_coordinated_by(request.user),
+        "settings_refusal": assignment_manager_refusal(request.user, assignment),
     }
     return render(
         request, "submissions/review_settings.html", context, status=400 if form.errors else 200
@@ -213,7 +221,7 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def reveal_identities(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_review_settings(request.user, pk)
+    assignment = get_assignment_for_grading(request.user, pk)
     require_identity_revealer(request.user, assignment)
     try:
         anonymity.reveal_identities(actor=request.user, assignment=assignment)

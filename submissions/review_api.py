@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -246,6 +247,7 @@ class GradebookSerializer(serializers.Serializer[dict[str, Any]]):
     rows = GradebookRowSerializer(many=True)
 
 
+@never_cache
 @extend_schema(responses=GradebookSerializer, summary="A cohort's gradebook as JSON")
 @api_view(["GET"])
 def cohort_gradebook(request: Request, pk: int) -> Response:
@@ -255,6 +257,7 @@ def cohort_gradebook(request: Request, pk: int) -> Response:
     return Response(GradebookSerializer(gradebook_json(gradebook_for(cohort))).data)
 
 
+@never_cache
 @extend_schema(
     responses={(200, "text/csv"): OpenApiTypes.STR}, summary="A cohort's gradebook as CSV"
 )

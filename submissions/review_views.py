@@ -11,12 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.access import get_assignment_for_instructor
+from courses.access import (
+    assignment_manager_refusal,
+    get_assignment_for_instructor,
+    require_assignment_manager,
+)
 from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
 from submissions import cell_comments, regrades, rubrics
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
+from submissions.late_report import recomputed_message, recomputed_rows
 from submissions.models import CellComment, RegradeRequest, Review
 from submissions.review_access import (
     get_regrade_for_handler,
@@ -57,6 +62,7 @@ def _rubric_page(
         "bank": forms.get("bank")
         or comment_bank_formset(version=version, entries=_bank_entries(assignment)),
         "window": forms.get("window") or RegradeWindowForm(instance=assignment),
+        "settings_refusal": assignment_manager_refusal(request.user, assignment),
     }
     invalid = any(f is not None for f in forms.values())
     return render(
@@ -67,7 +73,9 @@ def _rubric_page(
 @require_GET
 @login_required
 def rubric_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The assignment's rubric, comment bank and regrade window (its instructors)."""
+    """The assignment's rubric, comment bank and regrade window: shown to everyone who grades
+    a cohort of it; they belong to the assignment, so changing them reaches every cohort and
+    needs ``require_assignment_manager`` (403 with the reason)."""
     assignment = get_assignment_for_instructor(request.user, pk)
     return _rubric_page(request, assignment)
 
@@ -76,6 +84,7 @@ def rubric_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rubric_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_instructor(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     editor = RubricEditor(request.POST, version=rubrics.current_version(assignment))
     if editor.is_valid():
         try:
@@ -85,12 +94,14 @@ def rubric_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except SubmissionError as error:
             editor.errors.append(error.message)
         else:
-            _report_change(request, change)
+            _report_change(request, assignment, change)
             return redirect("submissions:rubric", pk=assignment.pk)
     return _rubric_page(request, assignment, editor=editor)
 
 
-def _report_change(request: AuthenticatedHttpRequest, change: rubrics.RubricChange) -> None:
+def _report_change(
+    request: AuthenticatedHttpRequest, assignment: Assignment, change: rubrics.RubricChange
+) -> None:
     if change.new_version and change.version.number > 1:
         messages.success(
             request,
@@ -103,6 +114,9 @@ def _report_change(request: AuthenticatedHttpRequest, change: rubrics.RubricChan
         )
     else:
         messages.success(request, _("Rubric saved."))
+    rows = recomputed_rows(user=request.user, assignment=assignment, reviews=change.recorded)
+    if rows:
+        messages.info(request, recomputed_message(rows))
     if change.skipped_frozen:
         # As graders see them: a pseudonym while the assignment is graded anonymously.
         names = ", ".join(participant_label(s) for s in change.skipped_frozen)
@@ -117,6 +131,7 @@ def _report_change(request: AuthenticatedHttpRequest, change: rubrics.RubricChan
 @login_required
 def comment_bank_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_instructor(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     version = rubrics.current_version(assignment)
     bank = comment_bank_formset(request.POST, version=version, entries=[])
     if bank.is_valid():
@@ -134,6 +149,7 @@ def comment_bank_save(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 def regrade_window_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_instructor(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     form = RegradeWindowForm(request.POST, instance=assignment)
     if form.is_valid():
         form.save()

@@ -36,6 +36,7 @@ from submissions.models import (
     Submission,
 )
 from submissions.services import (
+    ensure_assignment_manager,
     ensure_not_frozen,
     manual_points_of,
     record_released_again,
@@ -84,6 +85,8 @@ class RubricChange:
     new_version: bool
     rescored: int = 0
     skipped_frozen: tuple[Submission, ...] = field(default=())
+    # Released reviews whose totals were recorded again, so the answer names whom it reached.
+    recorded: tuple[Review, ...] = field(default=())
 
 
 def rubric_of(assignment: Assignment) -> Rubric | None:
@@ -137,7 +140,9 @@ def save_rubric(
     *, assignment: Assignment, actor: User, criteria: Sequence[CriterionInput]
 ) -> RubricChange:
     """Save the assignment's rubric: edit the current version in place while no review uses
-    it, else create the next version and re-score the reviews onto it."""
+    it, else create the next version and re-score the reviews onto it. Refused
+    (``AssignmentOutOfReach``) for an actor who does not grade every cohort it reaches."""
+    ensure_assignment_manager(actor=actor, assignment=assignment)
     validate_criteria(criteria)
     rubric, _created = Rubric.objects.get_or_create(assignment=assignment)
     rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
@@ -162,20 +167,23 @@ def save_rubric(
 
     touched: set[int] = set()
     skipped: list[Submission] = []
+    recorded: list[Review] = []
     if in_use:
         touched, skipped = _rescore_assignment(assignment=assignment, version=version, actor=actor)
     if max_changed or touched:
-        skipped += _record_released(
+        skipped_released, recorded = _record_released(
             assignment=assignment,
             actor=actor,
             only=None if max_changed else touched,
             reason=f"Rubric changed (version {version.number})",
         )
+        skipped += skipped_released
     return RubricChange(
         version=version,
         new_version=version is not current,
         rescored=len(touched),
         skipped_frozen=tuple({s.pk: s for s in skipped}.values()),
+        recorded=tuple(recorded),
     )
 
 
@@ -230,12 +238,15 @@ def _rescore_assignment(
 
 def _record_released(
     *, assignment: Assignment, actor: User, only: set[int] | None, reason: str
-) -> list[Submission]:
+) -> tuple[list[Submission], list[Review]]:
     """Record released totals again after a rubric change (all of the assignment's when its
-    maximum changed, else the re-scored ones); frozen ones are skipped and returned."""
+    maximum changed, else the re-scored ones); returns the frozen ones skipped and the
+    reviews recorded."""
     released = Review.objects.filter(
         submission__assignment=assignment, state=Review.State.RELEASED
-    ).select_related("submission__enrollment", "submission__assignment")
+    ).select_related(
+        "submission__enrollment__cohort", "submission__assignment", "submission__participant"
+    )
     if only is not None:
         released = released.filter(pk__in=only)
     skipped, due = [], []
@@ -250,7 +261,7 @@ def _record_released(
         reason=reason,
         source=GradeEvent.Source.RUBRIC,
     )
-    return skipped
+    return skipped, due
 
 
 # --- re-scoring -------------------------------------------------------------------------------

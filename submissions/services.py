@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.access import assignment_manager_refusal
 from courses.exceptions import AssignmentExists, PublishError
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.late import LatePolicy, LateResult, apply_late_policy
@@ -50,6 +51,7 @@ from submissions.datafiles import (
 )
 from submissions.exceptions import (
     AssignmentClosed,
+    AssignmentOutOfReach,
     AttemptsExhausted,
     DataFilesInvalid,
     ExtensionInvalid,
@@ -311,7 +313,7 @@ def rerun_grading(*, actor: User, submissions: Iterable[Submission]) -> list[Gra
 
 
 def regrade_targets(*, grader: User, assignment: Assignment, only_failed: bool) -> list[Submission]:
-    """The latest attempt of each participant, in the cohorts the grader teaches."""
+    """The latest attempt of each participant, in the cohorts the grader grades."""
     latest: dict[int, Submission] = {}
     for submission in (
         Submission.objects.gradable_by(grader)
@@ -611,11 +613,16 @@ class FrozenGrade:
 
 @dataclass(frozen=True)
 class LateRecomputation:
-    """What a late-policy change or an extension did to released grades: how many were
-    recomputed, and the frozen ones left behind (``stale_frozen_grades``, after the change)."""
+    """What a late-policy change or an extension did to released grades: the reviews whose
+    totals were recorded again (so the answer can name every participant it reached), and
+    the frozen ones left behind (``stale_frozen_grades``, after the change)."""
 
-    recomputed: int
+    recorded: tuple[Review, ...]
     skipped_frozen: tuple[FrozenGrade, ...]
+
+    @property
+    def recomputed(self) -> int:
+        return len(self.recorded)
 
 
 @dataclass(frozen=True)
@@ -684,13 +691,23 @@ def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
     )
 
 
+def ensure_assignment_manager(*, actor: User, assignment: Assignment) -> None:
+    """The services' side of ``courses.access.require_assignment_manager``: a change of the
+    assignment's own settings reaches every cohort of its program, so it is refused unless
+    the actor grades all of them that have participants (docs/review.md)."""
+    if reason := assignment_manager_refusal(actor, assignment):
+        raise AssignmentOutOfReach(reason)
+
+
 @transaction.atomic
 def change_late_policy(
     *, assignment: Assignment, actor: User, policy: LatePolicy, cutoff_at: datetime | None
 ) -> LateRecomputation:
     """Change an assignment's late policy and recompute every released grade under it (each
     change is a GradeEvent). Grades a certificate relies on are skipped; the result lists
-    them with the points the new policy would give."""
+    them with the points the new policy would give. Refused (``AssignmentOutOfReach``) for
+    an actor who does not grade every cohort it reaches."""
+    ensure_assignment_manager(actor=actor, assignment=assignment)
     if not Deadline(due_at=assignment.due_at, cutoff_at=cutoff_at).cutoff_follows_due:
         raise LatePolicyInvalid(
             _("The cut-off cannot come before the due date."), field="cutoff_at"
@@ -711,14 +728,16 @@ def change_late_policy(
     )
     released = list(
         Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
-        .select_related("submission__assignment", "submission__enrollment")
+        .select_related(
+            "submission__assignment", "submission__enrollment", "submission__participant"
+        )
         .order_by("pk")
     )
     frozen = _frozen_enrollments(r.submission.enrollment_id for r in released)
     due = [r for r in released if r.submission.enrollment_id not in frozen]
-    count = record_released_again(reviews=due, actor=actor, reason="Late policy changed")
+    record_released_again(reviews=due, actor=actor, reason="Late policy changed")
     return LateRecomputation(
-        recomputed=count,
+        recorded=tuple(due),
         skipped_frozen=tuple(stale_frozen_grades(assignment=assignment)),
     )
 
@@ -765,7 +784,7 @@ def grant_extension(
         reason="Extension granted",
     )
     return ExtensionGrant(
-        recomputed=result.recomputed, skipped_frozen=result.skipped_frozen, extension=extension
+        recorded=result.recorded, skipped_frozen=result.skipped_frozen, extension=extension
     )
 
 
@@ -842,13 +861,15 @@ def _recompute_deadlines(
             moved.append(submission.pk)
     released = list(
         Review.objects.filter(submission_id__in=moved, state=Review.State.RELEASED)
-        .select_related("submission__assignment", "submission__enrollment")
+        .select_related(
+            "submission__assignment", "submission__enrollment", "submission__participant"
+        )
         .order_by("pk")
     )
-    count = record_released_again(reviews=released, actor=actor, reason=reason)
+    record_released_again(reviews=released, actor=actor, reason=reason)
     scope = Cohort.objects.filter(pk=cohort.pk) if cohort is not None else None
     skipped = stale_frozen_grades(assignment=assignment, cohorts=scope) if scope else []
-    return LateRecomputation(recomputed=count, skipped_frozen=tuple(skipped))
+    return LateRecomputation(recorded=tuple(released), skipped_frozen=tuple(skipped))
 
 
 @transaction.atomic

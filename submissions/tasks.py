@@ -136,6 +136,7 @@ def grading_limits() -> GradingLimits:
     return GradingLimits(
         cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
         notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,
+        disk_bytes=settings.GRADING_DISK_QUOTA_MB * 1024 * 1024,
     )
 
 

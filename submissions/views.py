@@ -12,24 +12,26 @@ from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingH
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.csp import CSP
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
+    assignment_manager_refusal,
     get_assignment_for_instructor,
     get_assignment_for_user,
     get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
     get_module_for_publisher,
+    require_assignment_manager,
 )
 from courses.exceptions import CoursesError
-from courses.models import Assignment
+from courses.models import Assignment, Enrollment
 from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
@@ -38,6 +40,7 @@ from submissions import cell_comments, services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PurgeForm, ReviewForm, UploadForm
+from submissions.frame import NOTEBOOK_CSP
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
 from submissions.polling import grading_interval, poll_interval
@@ -46,13 +49,6 @@ from submissions.rendering import render_document
 from submissions.reviewing import leases, states
 from submissions.reviewing.anonymity import participant_label
 from submissions.reviewing.queue import QueueFilter, take_next
-
-NOTEBOOK_CSP: dict[str, list[str] | str] = {
-    "default-src": [CSP.NONE],
-    "img-src": ["data:"],
-    "style-src": [CSP.NONCE],
-    "sandbox": "",  # the bare directive: a unique origin, no scripts, no forms
-}
 
 
 @require_GET
@@ -67,8 +63,18 @@ def _assignment_page(
 ) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, assignment_pk)
     attempts = Submission.objects.of_participant(request.user).filter(assignment=assignment)
-    teaches = assignment.module.program.cohorts.filter(instructors=request.user).exists()
-    context = {"assignment": assignment, "attempts": attempts, "form": form, "teaches": teaches}
+    teaches = assignment.module.program.is_graded_by(request.user)
+    context = {
+        "assignment": assignment,
+        "attempts": attempts,
+        "form": form,
+        # The program page is the participant's progress: linked for participants only.
+        "enrolled": Enrollment.objects.current()
+        .filter(user=request.user, cohort__program_id=assignment.module.program_id)
+        .exists(),
+        "teaches": teaches,
+        "settings_refusal": assignment_manager_refusal(request.user, assignment) if teaches else "",
+    }
     template = "submissions/assignment_detail.html"
     if request.htmx and request.method == "POST":
         return render(request, f"{template}#upload", context)
@@ -174,6 +180,7 @@ def _notebook_context(submission: Submission) -> dict[str, object]:
 
 @require_GET
 @login_required
+@never_cache
 @csp_override(NOTEBOOK_CSP)
 def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The rendered notebook, for a sandboxed iframe only: no script can run, nothing loads."""
@@ -196,12 +203,12 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Referrer-Policy"] = "no-referrer"
     response["X-Frame-Options"] = "SAMEORIGIN"
-    response["Cache-Control"] = "private, max-age=0, no-store"
     return response
 
 
 @require_GET
 @login_required
+@never_cache
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     submission = get_submission_for_viewer(request.user, pk)
     response = FileResponse(
@@ -356,6 +363,7 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_GET
 @login_required
+@never_cache
 def data_file_download(
     request: AuthenticatedHttpRequest, pk: int, file_pk: int
 ) -> HttpResponseBase:
@@ -416,8 +424,10 @@ def regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Grade again every latest attempt of an assignment in the cohorts the user teaches."""
+    """Grade again every latest attempt of an assignment: that reaches every cohort, so only
+    someone who grades them all may (``require_assignment_manager``)."""
     assignment = get_assignment_for_instructor(request.user, pk)
+    require_assignment_manager(request.user, assignment)
     targets = services.regrade_targets(
         grader=request.user,
         assignment=assignment,
@@ -492,6 +502,7 @@ def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@never_cache
 def gradebook_export(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     cohort = get_cohort_for_instructor(request.user, pk)
     response = StreamingHttpResponse(

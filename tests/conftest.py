@@ -63,11 +63,38 @@ def _english_by_default() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    from django.core.cache import cache
+    """Rate-limit counters start at zero in every test.
 
+    On the database (the default) they roll back with the test's transaction; on Redis
+    (``REDIS_URL``, give the tests a Redis database of their own) they are flushed.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        yield
+        return
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Move ``timezone.now`` forward by some seconds (the database's rate-limit counters read
+    it; Redis keeps its own clock)."""
+    from django.utils import timezone
+
+    real_now = timezone.now
+    offset = dt.timedelta()
+
+    def advance(seconds: int) -> None:
+        nonlocal offset
+        offset += dt.timedelta(seconds=seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + offset)
+
+    return advance
 
 
 # --- people and courses -----------------------------------------------------------------------
@@ -137,6 +164,20 @@ def other_cohort(program: Program, other_instructor: User) -> Cohort:
         name="2026",
         starts_on=dt.date(2026, 4, 1),
         ends_on=dt.date(2026, 9, 30),
+    )
+    cohort.instructors.add(other_instructor)
+    return cohort
+
+
+@pytest.fixture
+def sibling_cohort(program: Program, other_instructor: User) -> Cohort:
+    """Another cohort of the same program (so sharing its assignments), taught by someone
+    else, with nobody enrolled yet."""
+    cohort = Cohort.objects.create(
+        program=program,
+        name="2027/28",
+        starts_on=dt.date(2027, 10, 1),
+        ends_on=dt.date(2028, 9, 30),
     )
     cohort.instructors.add(other_instructor)
     return cohort

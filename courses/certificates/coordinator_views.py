@@ -12,6 +12,7 @@ from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import services
@@ -34,11 +35,7 @@ from platform.types import AuthenticatedHttpRequest
 @login_required
 def cohort_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The cohorts whose certificates the user may see, with what waits for a decision."""
-    cohorts = Cohort.objects.select_related("program")
-    if not request.user.is_coordinator:
-        cohorts = cohorts.filter(
-            Q(instructors=request.user) | Q(program__coordinators=request.user)
-        ).distinct()
+    cohorts = Cohort.objects.graded_by(request.user).select_related("program")
     cohorts = cohorts.annotate(
         valid=Count(
             "enrollments__certificates",
@@ -72,7 +69,6 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             .filter(module__program_id=cohort.program_id)
             .select_related("module")
             .order_by("module__order", "order", "pk"),
-            "can_grade": cohort.program.is_graded_by(request.user),
         },
         status=200 if valid else 400,
     )
@@ -80,6 +76,7 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 @require_GET
 @login_required
+@never_cache
 def register_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     cohort = get_cohort_for_certificates(request.user, pk)
     form = RegisterFilterForm(request.GET)

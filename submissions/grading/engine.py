@@ -89,7 +89,11 @@ def _safe_relative(name: str) -> PurePosixPath:
 
 
 def _stage(workdir: Path, submission: bytes, data_files: Mapping[str, Path]) -> None:
-    """Copy the participant's files in read-only; they win over the notebook's own name."""
+    """Copy the participant's files in read-only; they win over the notebook's own name.
+
+    Called by the kernel module once the kernel runs (``workdir`` is then the kernel's own
+    tmpfs, inside its disk quota); raises OSError (ENOSPC when they do not fit).
+    """
     for name, source in data_files.items():
         target = workdir / _safe_relative(name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -212,20 +216,24 @@ def grade_notebook(
             f"sandbox: {error}",
         )
 
+    try:
+        for name in data_files:
+            _safe_relative(name)
+    except ValueError as error:
+        return failure(f"Your files could not be prepared for grading: {error}.")
+
+    def stage(workdir: Path) -> None:
+        _stage(workdir, submission, data_files)
+
     # In the kernel template's spool when this worker has one (see kernel.run_dirs).
     run = run_dirs(isolation, limits)
     try:
-        try:
-            _stage(run.workdir, submission, data_files)
-        except ValueError as error:
-            return failure(f"Your files could not be prepared for grading: {error}.")
-        except OSError as error:  # a server-side problem: its details are for the log only
-            return failure("Your files could not be prepared for grading.", str(error))
         execution = execute(
             prepared.notebook,
             workdir=run.workdir,
             rundir=run.rundir,
             limits=limits,
+            stage=stage,
             isolation=isolation,
             run=run,
         )

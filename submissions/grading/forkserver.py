@@ -15,7 +15,9 @@ at the next submission (at most once a minute after a failed start).
 The template runs as root inside its sandbox, with CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID,
 CAP_SETGID, CAP_SETPCAP and CAP_KILL and no others, no network, no seccomp filter (it must mount and
 unshare); it never runs participants' code itself and never reads a submission. Each job
-lives in a spool directory the template sees at /spool: ``<spool>/jN/{work,k,kernel.log}``.
+lives in a spool directory the template sees at /spool: ``<spool>/jN/{work,k,kernel.log}``
+(``work`` stays empty: a forked kernel's working directory is a tmpfs of its own, the disk
+quota, that the worker stages the files into through /proc; docs/grading-sandbox.md).
 
 **A kernel ahead of demand.** Besides the kernels that run, the server keeps one kernel forked
 and started for the next submission (``prepare_next``, ``take_ready``): it is forked when the
@@ -182,7 +184,8 @@ class ForkedKernel:
 
 @dataclass(frozen=True)
 class Job:
-    """One submission's directories in the spool: ``work`` (at /home/grader), ``k`` (sockets)."""
+    """One submission's directories in the spool: ``work`` (the working directory of a fallback
+    kernel of its own without bubblewrap; a forked kernel has a tmpfs instead), ``k`` (sockets)."""
 
     name: str
     root: Path

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import math
 import os
@@ -29,6 +30,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
@@ -45,12 +47,14 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
 from courses.nbgrader import Notebook
+from courses.plain_i18n import gettext_noop
 from submissions.grading import forkserver, seccomp, spool
 from submissions.grading.forkserver import RUN_INSIDE, ForkedKernel, ForkServer, TemplateUnavailable
 from submissions.grading.report import GradingLimits, MiB, clip, clip_tail, seconds
 from submissions.grading.sandbox import (
     MPLCONFIG_KERNEL,
     SANDBOX_HOME,
+    SANDBOX_SHM,
     SANDBOX_TMP,
     SANDBOX_USER,
     SYSTEM_PATH,
@@ -60,6 +64,7 @@ from submissions.grading.sandbox import (
     SandboxPaths,
     SandboxUnavailable,
     bwrap_arguments,
+    disk_inodes,
     font_cache_dir,
     font_cache_ready,
     kernel_python,
@@ -86,6 +91,21 @@ _DROP_GRACE_S = 0.5
 _TRIM_HEADROOM = 64 * 1024
 MESSAGE_OVERHEAD = 1 * MiB
 _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+# What the participant reads when the disk quota (GradingLimits.disk_bytes) is in the way; the
+# numbers go to the run's log. Marked for the catalogue, translated when shown.
+DISK_FULL = gettext_noop(
+    "The notebook filled the disk space it may use while it is graded (its folder and the "
+    "temporary folders together), so it was stopped."
+)
+FILES_TOO_LARGE = gettext_noop(
+    "Your files do not fit into the disk space a notebook may use while it is graded."
+)
+FILES_NOT_STAGED = "Your files could not be prepared for grading."
+
+# Copies the submission's files into the kernel's working directory (given as the worker
+# reaches it); raises OSError.
+Stage = Callable[[Path], None]
 
 # Runs as ``python -s -P -c``: sets the limits, trims outgoing messages, then becomes the kernel
 # in the same process. -s -P is -I minus -E: the environment is built from scratch anyway, and
@@ -332,6 +352,32 @@ class _KernelHandle:
     def returncode(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    def inside(self, path: str) -> Path | None:
+        """A path of the sandbox's file system as the worker reaches it: through its init's
+        root (/proc/<pid>/root), in the sandbox's own mount namespace. None outside a sandbox
+        or once the sandbox is gone."""
+        if not self.sandboxed:
+            return None
+        self.locate_sandbox()
+        if self.init_pid is None or _namespace(self.init_pid) != self.pid_namespace:
+            return None
+        return Path(f"/proc/{self.init_pid}/root{path}")
+
+    def disk_full(self) -> bool:
+        """Whether the kernel has used up its disk quota (space or files) in any place it may
+        write. Without a sandbox there is no quota, and this is never true."""
+        for place in (SANDBOX_HOME, SANDBOX_TMP, SANDBOX_SHM):
+            path = self.inside(place)
+            if path is None:
+                return False
+            try:
+                info = os.statvfs(path)
+            except OSError:
+                return False  # the kernel is gone
+            if info.f_bavail == 0 or (info.f_files and info.f_favail == 0):
+                return True
+        return False
+
     def _signal_sandbox(self, signum: int, *, group: bool) -> None:
         pid = self.init_pid
         if pid is None or _namespace(pid) != self.pid_namespace:
@@ -568,6 +614,7 @@ class _GradingClient(NotebookClient):
         self.stuck_cell: int | None = None
         self.truncated: set[int] = set()
         self.output_bytes: dict[int, int] = {}
+        self.disk_full_cell: int | None = None
 
     async def async_execute_cell(
         self,
@@ -577,7 +624,20 @@ class _GradingClient(NotebookClient):
         store_history: bool = True,
     ) -> NotebookNode:
         self.current_cell = cell_index
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        executed = await super().async_execute_cell(
+            cell, cell_index, execution_count, store_history
+        )
+        self._stop_if_disk_full(cell_index)
+        return executed
+
+    def _stop_if_disk_full(self, index: int) -> None:
+        """End the attempt once the notebook has filled its disk quota (after each cell, and
+        when a cell times out: it may be spinning on ENOSPC). Whatever ran next would fail in
+        confusing ways, so the participant reads this reason instead."""
+        if self.handle.disk_full():
+            self.disk_full_cell = index
+            self.handle.kill()
+            raise DeadKernelError("the notebook used up its disk quota")
 
     async def _async_handle_timeout(
         self, timeout: int, cell: NotebookNode | None = None
@@ -585,6 +645,7 @@ class _GradingClient(NotebookClient):
         if cell is None or self.current_cell is None:
             return None  # a wait outside any cell (kernel_info): nothing to interrupt
         index = self.current_cell
+        self._stop_if_disk_full(index)
         if index in self.interrupted:
             # A second timeout on the same cell: it ignored the interrupt (a C loop, a signal
             # handler). Nothing short of killing the kernel ends it.
@@ -783,6 +844,8 @@ async def _run(client: _GradingClient, limits: GradingLimits, handle: _KernelHan
     except Exception as error:
         if handle.deadline_hit or isinstance(error, TimeoutError):
             return f"The notebook did not finish within {seconds(limits.notebook_timeout_s)}."
+        if client.disk_full_cell is not None:
+            return DISK_FULL
         if client.stuck_cell is not None:
             return (
                 f"Cell {client.stuck_cell + 1} did not stop when it was interrupted after "
@@ -864,7 +927,8 @@ def _template_request(limits: GradingLimits, isolation: Isolation) -> dict[str, 
         "gid": isolation.gid,
         "rlimits": kernel_rlimits(limits, isolation),
         "message_cap": limits.max_output_bytes + _TRIM_HEADROOM,
-        "tmpfs_bytes": max(limits.file_size_bytes, 16 * MiB),
+        "disk_bytes": limits.disk_bytes,
+        "disk_inodes": disk_inodes(limits.disk_bytes),
         "env": template_environment(isolation, interpreter),
         "argv": [
             "-f",
@@ -894,6 +958,7 @@ async def _execute_forked(
     limits: GradingLimits,
     isolation: Isolation,
     handle: _KernelHandle,
+    stage: Stage,
 ) -> Execution | str:
     """Run the notebook in a kernel forked from the template; the reason when it could not.
 
@@ -921,6 +986,7 @@ async def _execute_forked(
         limits=limits,
         isolation=isolation,
         handle=handle,
+        stage=stage,
         command=[],
         env={},
         pass_fds=(),
@@ -941,6 +1007,7 @@ async def _execute(
     limits: GradingLimits,
     isolation: Isolation,
     handle: _KernelHandle,
+    stage: Stage,
     run: RunDirs | None = None,
 ) -> Execution:
     notes: list[str] = []
@@ -953,6 +1020,7 @@ async def _execute(
             limits=limits,
             isolation=isolation,
             handle=handle,
+            stage=stage,
         )
         if isinstance(forked, Execution):
             return forked
@@ -965,7 +1033,13 @@ async def _execute(
         notes.append(f"kernel: the kernel template failed ({reason}); a kernel of its own")
         handle.reset()
     execution = await _execute_own(
-        notebook, workdir=workdir, rundir=rundir, limits=limits, isolation=isolation, handle=handle
+        notebook,
+        workdir=workdir,
+        rundir=rundir,
+        limits=limits,
+        isolation=isolation,
+        handle=handle,
+        stage=stage,
     )
     execution.notes[:0] = notes
     return execution
@@ -979,6 +1053,7 @@ async def _execute_own(
     limits: GradingLimits,
     isolation: Isolation,
     handle: _KernelHandle,
+    stage: Stage,
 ) -> Execution:
     paths = _prepare(rundir, workdir, isolation)
     try:
@@ -990,7 +1065,9 @@ async def _execute_own(
                 limits,
                 isolation,
                 python=interpreter.executable,
-                bwrap_args=bwrap_arguments(isolation, paths, interpreter, kernel_env, tmpfs),
+                bwrap_args=bwrap_arguments(
+                    isolation, paths, interpreter, kernel_env, tmpfs, limits.disk_bytes
+                ),
             )
             # Only for bwrap itself, which clears it: the kernel's comes from --setenv.
             env = {"PATH": SYSTEM_PATH}
@@ -1004,6 +1081,7 @@ async def _execute_own(
             limits=limits,
             isolation=isolation,
             handle=handle,
+            stage=stage,
             command=command,
             env=env,
             pass_fds=() if paths.seccomp_fd is None else (paths.seccomp_fd,),
@@ -1022,6 +1100,7 @@ async def _run_kernel(
     limits: GradingLimits,
     isolation: Isolation,
     handle: _KernelHandle,
+    stage: Stage,
     command: list[str],
     env: dict[str, str],
     pass_fds: tuple[int, ...],
@@ -1046,6 +1125,7 @@ async def _run_kernel(
     )
     log_path = rundir / "kernel.log"
     started = False
+    notes: list[str] = []
     with log_path.open("ab") as log:
         try:
             error = await _start(
@@ -1060,7 +1140,14 @@ async def _run_kernel(
             )
             if not error:
                 started = True
+                error = _stage_files(stage, workdir, isolation, handle, limits, notes)
+            if not error:
                 error = await _run(client, limits, handle)
+                if client.disk_full_cell is not None:
+                    notes.append(
+                        f"cell {client.disk_full_cell + 1} used up the disk quota "
+                        f"({_megabytes(limits.disk_bytes)}); the kernel was stopped"
+                    )
         finally:
             await _stop(km, client, handle)
     return Execution(
@@ -1070,8 +1157,47 @@ async def _run_kernel(
         error=error,
         kernel_log=_read_tail(log_path, KERNEL_LOG_LIMIT),
         leftovers=handle.leftovers,
+        notes=notes,
         start_failed=not started,
     )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MiB:g} MiB"
+
+
+def _stage_files(
+    stage: Stage,
+    workdir: Path,
+    isolation: Isolation,
+    handle: _KernelHandle,
+    limits: GradingLimits,
+    notes: list[str],
+) -> str:
+    """Copy the submission's files into the started kernel's working directory: under
+    bubblewrap its tmpfs (inside the disk quota), reached through /proc/<init>/root; without a
+    sandbox ``workdir`` itself. No notebook code has run yet, so nothing in there is the
+    notebook's (a symbolic link, say). The reason the attempt fails, or "".
+    """
+    home = handle.inside(SANDBOX_HOME) if handle.sandboxed else workdir
+    if home is None:
+        notes.append("staging: the kernel's working directory could not be reached")
+        return FILES_NOT_STAGED
+    try:
+        if handle.sandboxed and isolation.uid is not None and isolation.gid is not None:
+            os.chown(home, isolation.uid, isolation.gid)  # a kernel of its own: bwrap's tmpfs
+            home.chmod(0o700)
+        stage(home)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            notes.append(
+                f"staging: the submission's files exceed the disk quota "
+                f"({_megabytes(limits.disk_bytes)})"
+            )
+            return FILES_TOO_LARGE
+        notes.append(f"staging: {error}")  # a server-side problem: details for the log only
+        return FILES_NOT_STAGED
+    return ""
 
 
 def _read_tail(path: Path, limit: int) -> str:
@@ -1091,10 +1217,15 @@ def execute(
     workdir: Path,
     rundir: Path,
     limits: GradingLimits,
+    stage: Stage,
     isolation: Isolation | None = None,
     run: RunDirs | None = None,
 ) -> Execution:
     """Run every cell of ``notebook`` in a fresh kernel with ``workdir`` as its working directory.
+
+    ``stage`` copies the submission's files into the kernel's working directory once the kernel
+    runs and before any cell does (under bubblewrap that directory is the kernel's own tmpfs,
+    not ``workdir``).
 
     ``rundir`` (private to the worker, with a short path) receives the sockets, the connection
     file and the kernel's own log. ``isolation`` defaults to what the settings and host allow.
@@ -1116,6 +1247,7 @@ def execute(
                         limits=limits,
                         isolation=isolation,
                         handle=handle,
+                        stage=stage,
                         run=run,
                     )
                 )

@@ -12,9 +12,9 @@ Then, for each ``spawn`` request on stdin (one JSON object per line), fork a chi
 
 1. leaves the template's session and stdio (the control pipe is closed in the child: a kernel
    cannot talk to the template), writes to the job's log;
-2. gets mount, pid, network, ipc and uts namespaces of its own (only ``lo``, up): the job's
-   ``work`` directory at /home/grader, its socket directory at /run/kernel, fresh size-limited
-   /tmp and /dev/shm, the spool of every job unmounted, the matplotlib cache read-only, /proc
+2. gets mount, pid, network, ipc and uts namespaces of its own (only ``lo``, up): its
+   socket directory at /run/kernel, one fresh size-limited tmpfs (the disk quota) at
+   /home/grader, /tmp and /dev/shm, the spool of every job unmounted, the matplotlib cache read-only, /proc
    of the new pid namespace;
 3. forks the namespace's init (pid 1: root without any capability, ignores SIGINT, reaps; its
    death ends every process of the namespace), which forks the kernel;
@@ -299,15 +299,33 @@ def _loopback_up() -> None:
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
 
 
-def _sandbox_mounts(job: str, tmpfs_bytes: int) -> None:
-    """The child's own view: its job's directories, nothing of any other job."""
+def _bind(source: str, target: str) -> None:
+    _mount(source, target, None, MS_BIND)
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+
+
+def _sandbox_mounts(job: str, request: dict[str, Any]) -> None:
+    """The child's own view: its socket directory, nothing of any other job, and one
+    size-limited tmpfs (the disk quota) for everything the kernel may write.
+
+    The tmpfs is mounted on /tmp first; its ``home``, ``shm`` and ``tmp`` directories are then
+    bound at /home/grader, /dev/shm and, last, over /tmp itself, which hides the tmpfs's top.
+    The three places share one quota; the worker stages the submission's files into the home
+    through /proc/<init>/root (docs/grading-sandbox.md, "The disk quota").
+    """
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for source, target in ((f"{job}/work", HOME), (f"{job}/k", RUN)):
-        _mount(source, target, None, MS_BIND)
-        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+    _bind(f"{job}/k", RUN)
     _check(_libc.umount2(SPOOL.encode(), MNT_DETACH), "umount spool")
-    for target in ("/tmp", "/dev/shm"):  # noqa: S108 - private mounts of this namespace
-        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmpfs_bytes},mode=1777")
+    scratch = "/tmp"  # noqa: S108 - a private mount of this namespace
+    options = f"size={request['disk_bytes']},nr_inodes={request['disk_inodes']},mode=0755"
+    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for name, mode in (("home", 0o700), ("shm", 0o1777), ("tmp", 0o1777)):
+        os.mkdir(f"{scratch}/{name}")
+        os.chmod(f"{scratch}/{name}", mode)
+    os.chown(f"{scratch}/home", request["uid"], request["gid"])
+    _bind(f"{scratch}/home", HOME)
+    _bind(f"{scratch}/shm", "/dev/shm")  # noqa: S108
+    _bind(f"{scratch}/tmp", scratch)  # noqa: S108 - over the tmpfs, hiding its top
     if os.path.ismount(MPLCONFIG):
         _mount(None, MPLCONFIG, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
@@ -450,7 +468,7 @@ def _child(request: dict[str, Any]) -> NoReturn:
             os.CLONE_NEWNS | os.CLONE_NEWPID | os.CLONE_NEWNET | os.CLONE_NEWIPC | os.CLONE_NEWUTS
         )
         _loopback_up()
-        _sandbox_mounts(job, request["tmpfs_bytes"])
+        _sandbox_mounts(job, request)
         init = os.fork()
         if init:
             _, status = os.waitpid(init, 0)

@@ -53,6 +53,9 @@ class GradingLimits:
     kernel_startup_timeout_s: float = 60
     memory_bytes: int = 3 * GiB
     file_size_bytes: int = 256 * MiB
+    # Everything a kernel may write, its working directory, /tmp and /dev/shm together (one
+    # size-limited tmpfs, so it is memory, not disk; docs/grading-sandbox.md, "The disk quota").
+    disk_bytes: int = 512 * MiB
     open_files: int = 512
     # RLIMIT_NPROC, processes and threads together; it binds only a kernel with a uid of its
     # own (the sandbox's), and counts every process of that uid on the host.

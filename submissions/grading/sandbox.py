@@ -21,7 +21,7 @@ Under bubblewrap, with a root worker, the kernel is started as::
         --ro-bind <run>/etc/passwd /etc/passwd ...  (generated /etc, host's ld.so.cache)
         --proc /proc --dev /dev --tmpfs /dev/shm --tmpfs /tmp  (size-limited, 1777)
         --bind <run>/k <run>/k  (ipc sockets and connection file, same path inside)
-        --bind <workdir> /home/grader --chdir /home/grader
+        --size <disk quota> --tmpfs /home/grader --chdir /home/grader  (files staged in later)
         --seccomp FD  (no new user namespaces, no keyrings, bpf, io_uring, ...)
       -- setpriv --reuid UID --regid GID --clear-groups --no-new-privs
                  --bounding-set=-all --inh-caps=-all
@@ -124,11 +124,11 @@ class Isolation:
             filtered = ", seccomp" if seccomp.supported() else ", NO seccomp filter"
             return (
                 f"isolation: bubblewrap sandbox (no network, read-only system, private pid "
-                f"namespace{filtered}), {who}, resource limits"
+                f"namespace{filtered}), {who}, resource limits, disk quota"
             )
         return (
             f"isolation: NO SANDBOX ({self.reason}); resource limits and a scrubbed "
-            f"environment only, {who}"
+            f"environment only, NO DISK QUOTA, {who}"
         )
 
 
@@ -226,7 +226,8 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
         isolation = Isolation("off", None, None, reason=reason)
     _warn_once(
         "THE GRADING SANDBOX IS OFF: participants' notebooks run without bubblewrap "
-        f"(no network or file system isolation, background processes may survive): {reason}."
+        f"(no network or file system isolation, no disk quota: a notebook can fill the "
+        f"host's disk, background processes may survive): {reason}."
     )
     return isolation
 
@@ -582,13 +583,26 @@ class SandboxPaths:
     seccomp_fd: int | None
 
 
+def disk_inodes(disk_bytes: int) -> int:
+    """The number of files and directories a quota of ``disk_bytes`` holds: one per 8 KiB.
+
+    An empty file takes no data page but an inode (kernel memory the size limit does not
+    count), so the tmpfs gets a bound on those too.
+    """
+    return max(1024, disk_bytes // (8 * 1024))
+
+
 def bwrap_arguments(
     isolation: Isolation,
     paths: SandboxPaths,
     interpreter: Interpreter,
     environment: Mapping[str, str],
     tmpfs_bytes: int,
+    home_bytes: int,
 ) -> list[str]:
+    """A kernel of its own: the working directory is a tmpfs of ``home_bytes`` (the disk quota)
+    that the worker stages the files into through /proc (see ``kernel.py``); /tmp and /dev/shm
+    are tmpfs of ``tmpfs_bytes`` each (bwrap cannot bind one tmpfs at three places)."""
     args = BwrapArgs(private_user_namespace=isolation.private_user_namespace)
     args.args.append("--clearenv")  # and with it JPY_PARENT_PID: its poller would see pid 0
     for name, value in environment.items():
@@ -610,7 +624,7 @@ def bwrap_arguments(
         args.ro_bind(str(generated), inside)
     args.tmpfs(SANDBOX_TMP, tmpfs_bytes)
     args.bind(str(paths.socket_dir), str(paths.socket_dir))
-    args.bind(str(paths.workdir), SANDBOX_HOME)
+    args.tmpfs(SANDBOX_HOME, home_bytes)
     args.args += ["--chdir", SANDBOX_HOME]
     if paths.seccomp_fd is not None:
         args.args += ["--seccomp", str(paths.seccomp_fd)]

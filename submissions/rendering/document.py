@@ -1,8 +1,9 @@
 """The HTML document served inside the notebook viewer's ``<iframe sandbox>`` (DESIGN §6, step 4).
 
-The view serves it with ``default-src 'none'; img-src data:; style-src 'nonce-…'; sandbox``, so
-the one thing that styles the page is the ``<style nonce>`` written here: our stylesheet, built
-from constants and a pygments style, nothing from the notebook and nothing fetched.
+The view serves it with the policy of ``submissions/frame.py`` (``default-src 'none'``,
+``style-src 'nonce-…'``, ``sandbox``, ...), so the one thing that styles the page is the
+``<style nonce>`` written here: our stylesheet, built from constants and a pygments style,
+nothing from the notebook and nothing fetched.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from courses.models import Assignment
 from platform.models import User
 from submissions.exceptions import IdentitiesHidden
 from submissions.models import Submission
+from submissions.services import ensure_assignment_manager
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -75,7 +76,10 @@ def set_review_settings(
 
     Switching anonymity off would show names without a record, so once on it only goes away
     through ``reveal_identities`` (coordinators, recorded); instructors can switch it on.
+    Both settings reach every cohort: refused (``AssignmentOutOfReach``) for an actor who
+    does not grade them all.
     """
+    ensure_assignment_manager(actor=actor, assignment=assignment)
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if locked.anonymous_grading and not anonymous_grading and locked.identities_revealed_at is None:
         raise IdentitiesHidden(

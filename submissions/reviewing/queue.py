@@ -63,8 +63,9 @@ class QueueFilter:
 
 
 def grading_cohorts(user: User) -> models.QuerySet[Cohort]:
-    """Cohorts whose queue the user sees: the ones they teach; every cohort for coordinators."""
-    return Cohort.objects.all() if user.is_coordinator else Cohort.objects.taught_by(user)
+    """Cohorts whose queue the user sees: the ones they grade (``Cohort.objects.graded_by``:
+    taught, of a program they coordinate, every cohort for staff)."""
+    return Cohort.objects.graded_by(user)
 
 
 def queue_for(

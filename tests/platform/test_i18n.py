@@ -140,6 +140,7 @@ def test_an_unsupported_stored_preference_is_ignored(participant: User) -> None:
     assert "Willkommen" in page(logged_in(participant), reverse("home"), "de")[1]
 
 
+@pytest.mark.django_db  # the verification page counts requests in the database
 def test_anonymous_pages_follow_the_browser_only(client: Client) -> None:
     assert "Zertifikat prüfen" in page(client, reverse("verify-lookup"), "de")[1]
     assert "Verify a certificate" in page(client, reverse("verify-lookup"), "en")[1]

@@ -186,7 +186,7 @@ def _command(tmp_path: Path) -> tuple[list[str], Isolation]:
         seccomp_fd=7,
     )
     env = kernel_environment(workdir, isolation, interpreter)
-    args = bwrap_arguments(isolation, paths, interpreter, env, 16 * MiB)
+    args = bwrap_arguments(isolation, paths, interpreter, env, 16 * MiB, 64 * MiB)
     command = kernel_command(
         GradingLimits(), isolation, python=interpreter.executable, bwrap_args=args
     )
@@ -234,10 +234,14 @@ def test_the_sandbox_binds_only_the_system_the_interpreter_and_the_run(tmp_path:
     read_only = _pairs(command, "--ro-bind") + _pairs(command, "--ro-bind-try")
     writable = _pairs(command, "--bind")
 
-    assert writable == [
-        (str(tmp_path / "run" / "k"), str(tmp_path / "run" / "k")),
-        (str(tmp_path / "work"), "/home/grader"),
+    # The working directory is a tmpfs of the disk quota, not the host's disk.
+    assert writable == [(str(tmp_path / "run" / "k"), str(tmp_path / "run" / "k"))]
+    (home,) = [
+        i
+        for i, arg in enumerate(command)
+        if command[i - 1 : i + 1] == ["--tmpfs", arg] and arg == "/home/grader"
     ]
+    assert command[home - 5 : home] == ["--perms", "1777", "--size", str(64 * MiB), "--tmpfs"]
     # The kernel's own venv (its lib and its read-only matplotlib cache), not the worker's.
     layout = python_layout(kernel_python())
     assert layout.venv is not None
@@ -356,9 +360,13 @@ FACTS = {
     # on top of what a forked kernel inherits from the template (see test_grading_engine)
     "extra = resource.getrlimit(resource.RLIMIT_AS)[0] - 3 * 1024 ** 3\n"
     "assert 0 <= extra < 1536 * 1024 ** 2, extra",
-    "scratch_space": "import os\nfor d in ('/tmp', '/dev/shm'):\n"
+    # memory (tmpfs) within the disk quota, not the host's disk
+    "scratch_space": "import os\nmounts = {}\nfor line in open('/proc/self/mountinfo'):\n"
+    "    mounts[line.split()[4]] = line.split(' - ')[1].split()[0]\n"
+    "for d in ('/tmp', '/dev/shm', '/home/grader'):\n"
     "    open(os.path.join(d, 'x'), 'w').write('x')\n"
-    "    assert os.statvfs(d).f_blocks * os.statvfs(d).f_frsize <= 300 * 1024 ** 2",
+    "    assert mounts[d] == 'tmpfs', (d, mounts[d])\n"
+    "    assert os.statvfs(d).f_blocks * os.statvfs(d).f_frsize <= 512 * 1024 ** 2",
     "no_user_namespaces": "import os\ntry:\n    os.unshare(os.CLONE_NEWUSER)\n"
     "except PermissionError:\n    pass\nelse:\n    raise AssertionError('made a user namespace')",
 }

@@ -49,17 +49,10 @@ def late_released(other_enrolled: Any, instructor: Any, late_assignment: Any) ->
 
 
 @pytest.fixture
-def sibling_cohort(program: Any, other_instructor: Any) -> Cohort:
-    """Another cohort of the same program, taught by someone else, with one participant."""
-    cohort = Cohort.objects.create(
-        program=program,
-        name="2027/28",
-        starts_on=dt.date(2027, 10, 1),
-        ends_on=dt.date(2028, 9, 30),
-    )
-    cohort.instructors.add(other_instructor)
-    enroll(user=make_user("linus", first_name="Linus", last_name="Torvalds"), cohort=cohort)
-    return cohort
+def sibling_cohort(sibling_cohort: Cohort) -> Cohort:
+    """The program's other cohort (tests/conftest.py), with one participant."""
+    enroll(user=make_user("linus", first_name="Linus", last_name="Torvalds"), cohort=sibling_cohort)
+    return sibling_cohort
 
 
 def page_url(assignment: Any) -> str:

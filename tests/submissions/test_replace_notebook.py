@@ -11,12 +11,12 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Assignment, AssignmentVersion, Cohort
-from courses.services import activate_assignment_version
+from courses.services import activate_assignment_version, enroll
 from platform.blobs import read_blob
 from submissions import services, tasks
 from submissions.exceptions import ReviewInvalid
 from submissions.models import GradingRun, PublishCheck
-from tests.helpers import api_client, nbgrader_meta, tiny_source_notebook, upload_file
+from tests.helpers import api_client, make_user, nbgrader_meta, tiny_source_notebook, upload_file
 from tests.submissions.reviewing_helpers import submit
 
 OPENS = dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.UTC)
@@ -291,7 +291,8 @@ def test_the_publish_page_shows_what_changes_before_the_instructor_confirms(
 
 @pytest.fixture
 def second_cohort(live: Assignment, other_instructor: Any) -> Cohort:
-    """Another cohort of the same program, taught by someone else."""
+    """Another cohort of the same program, taught by someone else, with a participant (a cohort
+    without participants has nobody a change could reach)."""
     cohort = Cohort.objects.create(
         program=live.module.program,
         name="2027/28",
@@ -299,6 +300,7 @@ def second_cohort(live: Assignment, other_instructor: Any) -> Cohort:
         ends_on=dt.date(2028, 9, 30),
     )
     cohort.instructors.add(other_instructor)
+    enroll(user=make_user("grace"), cohort=cohort)
     return cohort
 
 
@@ -317,10 +319,10 @@ def test_an_instructor_of_only_one_cohort_of_several_may_not_publish_or_replace(
     ]
     for response in refused:
         assert response.status_code == 403
-        assert "you teach only some of them" in response.json()["detail"]
+        assert "you do not grade cohort 2027/28" in response.json()["detail"]
     page = client_for(instructor).get(reverse("submissions:publish", args=[live.module_id]))
     assert page.status_code == 403
-    assert "you teach only some of them" in page.content.decode()
+    assert "you do not grade cohort 2027/28" in page.content.decode()
     confirm = reverse("submissions:confirm-version", args=[live.pk, 1])
     assert client_for(instructor).post(confirm).status_code == 403
     assert not Assignment.objects.filter(slug="new").exists() and live.versions.count() == 1

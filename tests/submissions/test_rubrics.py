@@ -342,9 +342,10 @@ def test_the_frozen_grades_report_names_participants_as_graders_see_them(
         assignment=assignment, actor=instructor, criteria=_good_is_now_three()
     )
     request = rf.get("/")
+    request.user = instructor
     request._messages = CookieStorage(request)
 
-    review_views._report_change(request, change)
+    review_views._report_change(request, assignment, change)
 
     [warning] = [m.message for m in request._messages if m.level == messages.WARNING]
     assert participant_label(change.skipped_frozen[0]) in warning
