@@ -232,7 +232,7 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     # (courses.services.recompute_progress); the rows above bypassed that, so store it now.
     from django.db import connection  # noqa: PLC0415
 
-    from courses.services import recompute_progress  # noqa: PLC0415
+    from courses.progress import recompute_progress  # noqa: PLC0415
 
     recompute_progress(enrollments=enrollments)
 

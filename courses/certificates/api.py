@@ -1,51 +1,88 @@
-"""REST endpoints of the coordinators' certificate actions for one cohort.
+"""REST endpoints of certificates for their holders and the public: my certificates, my
+requests awaiting approval, and the verification of a code (no token, throttled like the page).
 
-The same access helpers and services as the HTML screens (``courses.coordinator_views``):
-cohorts one may not see are 404, the cohort's instructors may list (read-only, actions 403),
-and a refused action (already issued, rule not met, not valid any more) is a 409 with the
-reason.
+The coordinators' actions are in ``courses.certificates.coordinator_api``.
 """
 
-from typing import Any
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
-from rest_framework.decorators import api_view
-from rest_framework.exceptions import APIException
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
-from courses import services
-from courses.access import (
-    get_certificate_in_cohort,
-    get_certificate_request_in_cohort,
-    get_cohort_for_certificates,
-    get_enrollment_in_cohort,
-    require_certificate_manager,
-)
-from courses.certificate_register import FILTERS, register_for, verification_url
-from courses.exceptions import CoursesError
+from courses.access import get_certificate_for_verification
+from courses.certificates.credentials.vocabulary import verification_url
 from courses.models import Certificate, CertificateRequest
-from courses.progress import ProgramProgress
+from courses.throttle import VERIFY_PER_MINUTE, over_limit
 from platform.api import api_user
-from platform.text_limits import REASON_CHARS
 
 
-class Refused(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The action was refused."
-    default_code = "refused"
+class CertificateSerializer(serializers.ModelSerializer[Certificate]):
+    """A holder's own certificate, with the links they share or download."""
 
-
-class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
-    username = serializers.CharField(source="user.username")
     status = serializers.CharField()
-    issued_by = serializers.CharField(source="issued_by.username", read_only=True, allow_null=True)
-    approved_by = serializers.SerializerMethodField()
-    approved_at = serializers.SerializerMethodField()
-    revoked_by = serializers.CharField(
-        source="revoked_by.username", read_only=True, allow_null=True
+    superseded_by = serializers.CharField(
+        source="superseded_by.code", read_only=True, allow_null=True
     )
+    verification_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+    credential_url = serializers.SerializerMethodField(
+        help_text="The signed Open Badges 3.0 credential; null unless the certificate is valid."
+    )
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "code",
+            "holder_name",
+            "program_title",
+            "program_version",
+            "institution_name",
+            "grade_percent",
+            "issued_at",
+            "status",
+            "revoked_at",
+            "superseded_by",
+            "verification_url",
+            "page_url",
+            "pdf_url",
+            "credential_url",
+        ]
+
+    def get_verification_url(self, certificate: Certificate) -> str:
+        return verification_url(certificate)
+
+    def get_page_url(self, certificate: Certificate) -> str:
+        return self._absolute(reverse("courses:certificate", args=[certificate.code]))
+
+    def get_pdf_url(self, certificate: Certificate) -> str:
+        return self._absolute(reverse("certificates:pdf", args=[certificate.code]))
+
+    def get_credential_url(self, certificate: Certificate) -> str | None:
+        if certificate.status != Certificate.Status.ISSUED:
+            return None
+        return self._absolute(reverse("certificates:credential", args=[certificate.code]))
+
+    def _absolute(self, path: str) -> str:
+        return str(self.context["request"].build_absolute_uri(path))
+
+
+class PublicCertificateSerializer(serializers.ModelSerializer[Certificate]):
+    """What the public verification page shows, and nothing more (no grade, no reason)."""
+
+    status = serializers.CharField()
+    valid = serializers.SerializerMethodField()
     superseded_by = serializers.CharField(
         source="superseded_by.code", read_only=True, allow_null=True
     )
@@ -54,179 +91,90 @@ class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
     class Meta:
         model = Certificate
         fields = [
-            "id",
             "code",
             "holder_name",
-            "username",
             "program_title",
             "program_version",
-            "grade_percent",
+            "institution_name",
             "issued_at",
-            "issued_by",
-            "approved_by",
-            "approved_at",
             "status",
+            "valid",
             "revoked_at",
-            "revoked_by",
-            "revoked_reason",
             "superseded_by",
             "verification_url",
         ]
 
-    def get_approved_by(self, certificate: Certificate) -> str | None:
-        approval = getattr(certificate, "approval", None)
-        if approval is None or approval.decided_by is None:
-            return None
-        return str(approval.decided_by.username)
-
-    def get_approved_at(self, certificate: Certificate) -> str | None:
-        approval = getattr(certificate, "approval", None)
-        if approval is None or approval.decided_at is None:
-            return None
-        return serializers.DateTimeField().to_representation(approval.decided_at)
+    def get_valid(self, certificate: Certificate) -> bool:
+        return certificate.status == Certificate.Status.ISSUED
 
     def get_verification_url(self, certificate: Certificate) -> str:
         return verification_url(certificate)
 
 
-class PendingRequestSerializer(serializers.ModelSerializer[CertificateRequest]):
-    holder_name = serializers.CharField(source="user.full_name")
-    username = serializers.CharField(source="user.username")
-    enrollment = serializers.IntegerField(source="enrollment_id")
+class MyCertificateRequestSerializer(serializers.ModelSerializer[CertificateRequest]):
+    program_title = serializers.CharField(source="program.title")
+    status = serializers.CharField()
+    certificate = serializers.CharField(source="certificate.code", read_only=True, allow_null=True)
 
     class Meta:
         model = CertificateRequest
-        fields = ["id", "enrollment", "holder_name", "username", "grade_percent", "requested_at"]
+        fields = [
+            "program_title",
+            "grade_percent",
+            "requested_at",
+            "status",
+            "decided_at",
+            "certificate",
+        ]
 
 
-class ReadySerializer(serializers.Serializer[ProgramProgress]):
-    enrollment = serializers.IntegerField(source="enrollment.pk")
-    holder_name = serializers.CharField(source="enrollment.user.full_name")
-    username = serializers.CharField(source="enrollment.user.username")
-    weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1)
+class SharedVerifyThrottle(BaseThrottle):
+    """The verification page's budget (``courses.throttle``), shared with this API."""
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        return not over_limit("verify", request._request, per_minute=VERIFY_PER_MINUTE)
+
+    def wait(self) -> float:
+        return 60.0
 
 
-class RegisterSerializer(serializers.Serializer[Any]):
-    cohort = serializers.IntegerField(source="cohort.pk")
-    program = serializers.CharField(source="cohort.program.title")
-    requires_approval = serializers.BooleanField(source="cohort.program.requires_approval")
-    can_manage = serializers.BooleanField()
-    certificates = CohortCertificateSerializer(many=True)
-    awaiting_approval = PendingRequestSerializer(many=True, source="pending")
-    ready_to_issue = ReadySerializer(many=True, source="ready")
+@extend_schema(responses=CertificateSerializer(many=True))
+@api_view(["GET"])
+def my_certificates(request: Request) -> Response:
+    """My certificates, newest first, in every status (revoked and superseded ones too)."""
+    certificates = Certificate.objects.filter(user=api_user(request)).select_related(
+        "superseded_by"
+    )
+    return Response(
+        CertificateSerializer(certificates, many=True, context={"request": request}).data
+    )
 
 
-class StatusFilterSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=["", *FILTERS], required=False, default="")
-
-
-class RevokeInputSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=REASON_CHARS, trim_whitespace=True)
-
-
-class ReissueInputSerializer(serializers.Serializer[Any]):
-    holder_name = serializers.CharField(max_length=200, required=False, trim_whitespace=True)
+@extend_schema(responses=MyCertificateRequestSerializer(many=True))
+@api_view(["GET"])
+def my_certificate_requests(request: Request) -> Response:
+    """My certificates awaiting a coordinator's approval (``pending``), and decided ones."""
+    requests = CertificateRequest.objects.filter(user=api_user(request)).select_related(
+        "program", "certificate"
+    )
+    return Response(MyCertificateRequestSerializer(requests, many=True).data)
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("status", enum=list(FILTERS), required=False)],
-    responses=RegisterSerializer,
+    responses={200: PublicCertificateSerializer, 404: None, 429: None},
+    auth=[],
+    description=(
+        "Public, no token: what the verification page shows. Unknown and malformed codes are "
+        "the same 404; shares the verification page's rate limit (429)."
+    ),
 )
 @api_view(["GET"])
-def cohort_certificates(request: Request, pk: int) -> Response:
-    """The cohort's certificates, the requests awaiting approval and those ready to issue."""
-    user = api_user(request)
-    cohort = get_cohort_for_certificates(user, pk)
-    query = StatusFilterSerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    register = register_for(cohort, status=query.validated_data["status"])
-    data = {
-        "cohort": cohort,
-        "can_manage": cohort.program.is_coordinated_by(user),
-        "certificates": register.certificates,
-        "pending": register.pending,
-        "ready": register.ready,
-    }
-    return Response(RegisterSerializer(data).data)
-
-
-@extend_schema(request=None, responses={201: CohortCertificateSerializer})
-@api_view(["POST"])
-def issue(request: Request, pk: int, enrollment_pk: int) -> Response:
-    """Issue the certificate of an enrolment whose rule is met but that holds none."""
-    user = api_user(request)
-    cohort = get_cohort_for_certificates(user, pk)
-    require_certificate_manager(user, cohort)
-    enrollment = get_enrollment_in_cohort(cohort, enrollment_pk)
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([SharedVerifyThrottle])
+def verify_certificate(request: Request, code: str) -> Response:
     try:
-        certificate = services.issue_certificate(actor=user, enrollment=enrollment)
-    except CoursesError as refused:
-        raise Refused(refused.message) from None
-    return _created(certificate)
-
-
-@extend_schema(request=None, responses={201: CohortCertificateSerializer})
-@api_view(["POST"])
-def approve(request: Request, pk: int, request_pk: int) -> Response:
-    """Approve a pending request: the certificate is issued now, recording who and when."""
-    user = api_user(request)
-    cohort = get_cohort_for_certificates(user, pk)
-    require_certificate_manager(user, cohort)
-    pending = get_certificate_request_in_cohort(cohort, request_pk)
-    try:
-        certificate = services.approve_certificate(actor=user, request=pending)
-    except CoursesError as refused:
-        raise Refused(refused.message) from None
-    return _created(certificate)
-
-
-@extend_schema(request=RevokeInputSerializer, responses={200: CohortCertificateSerializer})
-@api_view(["POST"])
-def revoke(request: Request, pk: int, certificate_pk: int) -> Response:
-    """Revoke a valid certificate with a reason (kept, never public; sent to the holder)."""
-    user = api_user(request)
-    cohort = get_cohort_for_certificates(user, pk)
-    require_certificate_manager(user, cohort)
-    certificate = get_certificate_in_cohort(cohort, certificate_pk)
-    data = RevokeInputSerializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    try:
-        services.revoke_certificate(
-            actor=user, certificate=certificate, reason=data.validated_data["reason"]
-        )
-    except CoursesError as refused:
-        raise Refused(refused.message) from None
-    return Response(CohortCertificateSerializer(_reloaded(certificate.pk)).data)
-
-
-@extend_schema(request=ReissueInputSerializer, responses={201: CohortCertificateSerializer})
-@api_view(["POST"])
-def reissue(request: Request, pk: int, certificate_pk: int) -> Response:
-    """Re-issue a valid certificate, in ``holder_name`` when given (a name correction); the
-    new certificate supersedes the old one."""
-    user = api_user(request)
-    cohort = get_cohort_for_certificates(user, pk)
-    require_certificate_manager(user, cohort)
-    certificate = get_certificate_in_cohort(cohort, certificate_pk)
-    data = ReissueInputSerializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    try:
-        new = services.reissue_certificate(
-            actor=user, certificate=certificate, holder_name=data.validated_data.get("holder_name")
-        )
-    except CoursesError as refused:
-        raise Refused(refused.message) from None
-    return _created(new)
-
-
-def _reloaded(pk: int) -> Certificate:
-    return Certificate.objects.select_related(
-        "user", "issued_by", "revoked_by", "superseded_by", "approval__decided_by"
-    ).get(pk=pk)
-
-
-def _created(certificate: Certificate) -> Response:
-    return Response(
-        CohortCertificateSerializer(_reloaded(certificate.pk)).data,
-        status=status.HTTP_201_CREATED,
-    )
+        certificate = get_certificate_for_verification(code)
+    except Http404:
+        raise NotFound("Unknown certificate code.") from None
+    return Response(PublicCertificateSerializer(certificate).data)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from courses import services
 from courses.access import (
     get_certificate_in_cohort,
     get_certificate_request_in_cohort,
@@ -23,8 +22,9 @@ from courses.access import (
     get_enrollment_in_cohort,
     require_certificate_manager,
 )
-from courses.certificate_forms import RegisterFilterForm, ReissueForm, RevokeForm
-from courses.certificate_register import register_csv, register_for
+from courses.certificates import services
+from courses.certificates.forms import RegisterFilterForm, ReissueForm, RevokeForm
+from courses.certificates.register import register_csv, register_for
 from courses.exceptions import CoursesError
 from courses.models import Assignment, Certificate, Cohort
 from courses.progress import progress_for
@@ -48,7 +48,7 @@ def cohort_index(request: AuthenticatedHttpRequest) -> HttpResponse:
             distinct=True,
         ),
     )
-    return render(request, "courses/certificate_cohorts.html", {"cohorts": cohorts})
+    return render(request, "courses/certificates/cohorts.html", {"cohorts": cohorts})
 
 
 @require_GET
@@ -60,7 +60,7 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     register = register_for(cohort, status=form.status_value() if valid else "")
     return render(
         request,
-        "courses/cohort_certificates.html",
+        "courses/certificates/cohort.html",
         {
             "register": register,
             "form": form,
@@ -119,7 +119,7 @@ def issue(request: AuthenticatedHttpRequest, pk: int, enrollment_pk: int) -> Htt
     context = {"cohort": cohort, "action": "issue", "person": enrollment.user}
     context |= {"progress": progress, "error": error}
     return render(
-        request, "courses/certificate_confirm.html", context, status=409 if error else 200
+        request, "courses/certificates/confirm.html", context, status=409 if error else 200
     )
 
 
@@ -149,7 +149,7 @@ def approve(request: AuthenticatedHttpRequest, pk: int, request_pk: int) -> Http
     context = {"cohort": cohort, "action": "approve", "person": pending.user}
     context |= {"progress": progress, "error": error, "pending": pending}
     return render(
-        request, "courses/certificate_confirm.html", context, status=409 if error else 200
+        request, "courses/certificates/confirm.html", context, status=409 if error else 200
     )
 
 
@@ -178,7 +178,7 @@ def revoke(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> H
         status = 400
     return render(
         request,
-        "courses/certificate_revoke.html",
+        "courses/certificates/revoke.html",
         {"cohort": cohort, "certificate": certificate, "form": form},
         status=status,
     )
@@ -221,7 +221,7 @@ def reissue(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> 
         status = 400
     return render(
         request,
-        "courses/certificate_reissue.html",
+        "courses/certificates/reissue.html",
         {
             "cohort": cohort,
             "certificate": certificate,

@@ -29,9 +29,9 @@ from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from courses.credentials import verification_url
+from courses.certificates.credentials.vocabulary import verification_url
+from courses.certificates.qr import qr_matrix
 from courses.models import Certificate, Language
-from courses.qr import qr_matrix
 
 # --- texts -------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from courses import credentials
+from courses.certificates.credentials import keys
 from courses.models import Certificate
 from submissions.models import RenderedNotebook, Submission
 from submissions.tasks import render_notebook
@@ -37,7 +37,7 @@ class Files:
 @pytest.fixture
 def files(enrolled: Any, instructor: Any, assignment: Any, cohort: Any, settings: Any) -> Files:
     settings.CERTIFICATE_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
     submission = submit(enrolled, assignment, data={"points.csv": b"x,y\n1,2\n"})
     render_notebook.call(
         RenderedNotebook.objects.get(notebook_sha256=submission.notebook_sha256).pk

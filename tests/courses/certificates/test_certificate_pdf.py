@@ -10,19 +10,13 @@ import zlib
 from typing import Any
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-import platform.urls
-from courses import credentials
-from courses.certificate_pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
+from courses.certificates.credentials import keys
+from courses.certificates.pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
 from courses.models import Certificate
 from tests.helpers import issue_certificate
-
-urlpatterns = list(platform.urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "certificates" for p in urlpatterns):
-    urlpatterns.append(path("", include("courses.certificate_urls")))
-pytestmark = pytest.mark.urls(__name__)
 
 SITE = "https://certificates.example.org"
 
@@ -31,7 +25,7 @@ SITE = "https://certificates.example.org"
 def _site(settings: Any) -> None:
     settings.SITE_URL = SITE
     settings.CERTIFICATE_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
 
 
 @pytest.fixture

@@ -22,34 +22,24 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-import platform.urls
-from courses import credentials
-from courses.credentials import (
-    CredentialError,
+from courses.certificates.credentials import build, keys, vocabulary
+from courses.certificates.credentials.build import issue_credential
+from courses.certificates.credentials.canonical import CredentialError, canonicalize, parse_json
+from courses.certificates.credentials.keys import (
     base58btc_decode,
     base58btc_encode,
-    canonicalize,
-    issue_credential,
     multibase_decode,
-    parse_json,
     public_key_from_multibase,
     public_key_multibase,
-    sign,
-    verify_credential,
-    verify_proof,
 )
+from courses.certificates.credentials.proof import sign, verify_proof
+from courses.certificates.credentials.verify import verify_credential
+from courses.certificates.qr import certificate_qr_svg, qr_matrix, qr_png
 from courses.models import Certificate
-from courses.qr import certificate_qr_svg, qr_matrix, qr_png
 from tests.helpers import issue_certificate
-
-# Until platform/urls.py includes courses.certificate_urls, these tests add it themselves.
-urlpatterns = list(platform.urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "certificates" for p in urlpatterns):
-    urlpatterns.append(path("", include("courses.certificate_urls")))
-pytestmark = pytest.mark.urls(__name__)
 
 SITE = "https://certificates.example.org"
 TEST_KEY = base64.b64encode(bytes(range(32))).decode()
@@ -59,9 +49,9 @@ TEST_KEY = base64.b64encode(bytes(range(32))).decode()
 def _issuer(settings: Any) -> Iterator[None]:
     settings.SITE_URL = SITE
     settings.CERTIFICATE_SIGNING_KEY = TEST_KEY
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
     yield
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
 
 
 @pytest.fixture
@@ -230,10 +220,7 @@ def test_keys_are_read_as_base64_or_pem(settings: Any) -> None:
     ).decode()
     for text in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode(), pem):
         settings.CERTIFICATE_SIGNING_KEY = text
-        assert (
-            credentials.issuer_public_key().public_bytes_raw()
-            == key.public_key().public_bytes_raw()
-        )
+        assert keys.issuer_public_key().public_bytes_raw() == key.public_key().public_bytes_raw()
 
 
 @pytest.mark.parametrize(
@@ -247,7 +234,7 @@ def test_keys_are_read_as_base64_or_pem(settings: Any) -> None:
 def test_a_malformed_key_is_refused_without_echoing_it(settings: Any, bad: str) -> None:
     settings.CERTIFICATE_SIGNING_KEY = bad
     with pytest.raises(ImproperlyConfigured) as excinfo:
-        credentials.signing_key()
+        keys.signing_key()
     assert bad not in str(excinfo.value)
 
 
@@ -255,12 +242,12 @@ def test_development_derives_a_stable_key_from_secret_key(settings: Any) -> None
     settings.DEBUG = True
     settings.CERTIFICATE_SIGNING_KEY = ""
     settings.SECRET_KEY = "one development secret"
-    first = credentials.issuer_public_key().public_bytes_raw()
-    credentials._load_key.cache_clear()  # as after a restart
-    assert credentials.issuer_public_key().public_bytes_raw() == first
-    assert credentials.using_development_key()
+    first = keys.issuer_public_key().public_bytes_raw()
+    keys._load_key.cache_clear()  # as after a restart
+    assert keys.issuer_public_key().public_bytes_raw() == first
+    assert keys.using_development_key()
     settings.SECRET_KEY = "another development secret"
-    assert credentials.issuer_public_key().public_bytes_raw() != first
+    assert keys.issuer_public_key().public_bytes_raw() != first
 
 
 def test_production_refuses_to_sign_without_a_key(
@@ -269,12 +256,12 @@ def test_production_refuses_to_sign_without_a_key(
     settings.DEBUG = False
     settings.CERTIFICATE_SIGNING_KEY = ""
     with pytest.raises(ImproperlyConfigured, match="CERTIFICATE_SIGNING_KEY must be set"):
-        credentials.signing_key()
-    assert [error.id for error in credentials.check_signing_key()] == ["courses.E101"]
+        keys.signing_key()
+    assert [error.id for error in keys.check_signing_key()] == ["courses.E101"]
     # Without the setting the environment is read.
     del settings.CERTIFICATE_SIGNING_KEY
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", TEST_KEY)
-    assert credentials.check_signing_key() == []
+    assert keys.check_signing_key() == []
 
 
 # --- building and verifying our credentials ------------------------------------------------------
@@ -337,8 +324,8 @@ def test_the_credential_is_an_open_badge_3_credential(
 
 
 def test_the_achievement_is_stable_across_certificates(certificate: Certificate) -> None:
-    first = credentials.build_credential(certificate)
-    again = credentials.build_credential(Certificate.objects.get(pk=certificate.pk))
+    first = build.build_credential(certificate)
+    again = build.build_credential(Certificate.objects.get(pk=certificate.pk))
     assert first == again
 
 
@@ -352,7 +339,7 @@ def test_a_german_program_gets_a_german_credential(certificate: Certificate) -> 
 
 
 def test_a_credential_round_trips(credential: dict[str, Any], certificate: Certificate) -> None:
-    result = verify_credential(credentials.credential_bytes(credential))
+    result = verify_credential(build.credential_bytes(credential))
     assert result.valid, result.reason
     assert result.code == certificate.code
     assert result.status == "issued"
@@ -510,12 +497,12 @@ def test_validity_dates_are_checked(certificate: Certificate) -> None:
 
     certificate.issued_at = timezone.now() - dt.timedelta(days=30)
     certificate.save()
-    expiring = credentials.build_credential(certificate)
+    expiring = build.build_credential(certificate)
     expiring["validUntil"] = (timezone.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     signed = sign(
         expiring,
-        key=credentials.signing_key(),
-        verification_method=credentials.verification_method_id("tu-dortmund"),
+        key=keys.signing_key(),
+        verification_method=vocabulary.verification_method_id("tu-dortmund"),
         created=timezone.now() - dt.timedelta(days=5),
     )
     result = verify_credential(signed)
@@ -674,7 +661,7 @@ def test_the_status_endpoint_is_throttled() -> None:
 def test_the_verification_endpoint(credential: dict[str, Any], certificate: Certificate) -> None:
     client = Client(enforce_csrf_checks=True)  # a public API: no CSRF token needed
     url = reverse("certificates:verify")
-    body = credentials.credential_bytes(credential)
+    body = build.credential_bytes(credential)
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -725,7 +712,7 @@ def test_the_verification_endpoint_access_rules() -> None:
 
 def test_the_command_accepts_a_valid_credential(credential: dict[str, Any], tmp_path: Path) -> None:
     path_ = tmp_path / "credential.json"
-    path_.write_bytes(credentials.credential_bytes(credential))
+    path_.write_bytes(build.credential_bytes(credential))
     out = io.StringIO()
     call_command("verify_credential", str(path_), stdout=out)
     assert "Credential valid" in out.getvalue() and "ok   signature" in out.getvalue()
@@ -745,7 +732,7 @@ def test_the_command_fails_with_a_reason(
         call_command("verify_credential", str(path_), stdout=io.StringIO())
     assert excinfo.value.returncode == 1
 
-    path_.write_bytes(credentials.credential_bytes(credential))
+    path_.write_bytes(build.credential_bytes(credential))
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = dt.datetime(2027, 3, 4, 10, 0, tzinfo=dt.UTC)
     certificate.revoked_reason = "Issued in error"
@@ -761,13 +748,13 @@ def test_the_command_fails_with_a_reason(
 
 
 def test_generate_issuer_key_prints_a_usable_key(settings: Any) -> None:
-    keys = []
+    printed = []
     for fmt in ("base64", "pem"):
         out, err = io.StringIO(), io.StringIO()
         call_command("generate_issuer_key", "--format", fmt, stdout=out, stderr=err)
         text = out.getvalue().strip().removeprefix("CERTIFICATE_SIGNING_KEY=")
         settings.CERTIFICATE_SIGNING_KEY = text
-        public = public_key_multibase(credentials.issuer_public_key())
+        public = public_key_multibase(keys.issuer_public_key())
         assert public in err.getvalue() and public not in out.getvalue()
-        keys.append(public)
-    assert keys[0] != keys[1]
+        printed.append(public)
+    assert printed[0] != printed[1]
