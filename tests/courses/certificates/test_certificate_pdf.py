@@ -1,5 +1,6 @@
 """The PDF certificate: a valid one-page A4 PDF with embedded fonts, in the program's language,
-carrying the holder, program, grade, date, code and a QR code; holder-only download."""
+carrying the holder, program, grade, date, code and a QR code; holder-only download. And the QR
+code itself (``courses.certificates.qr``)."""
 
 import base64
 import datetime as dt
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from courses.certificates.credentials import keys
 from courses.certificates.pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
+from courses.certificates.qr import certificate_qr_svg, qr_matrix, qr_png
 from courses.models import Certificate
 from tests.helpers import issue_certificate
 
@@ -234,3 +236,14 @@ def test_a_revoked_certificates_pdf_is_still_available_to_its_holder(
     certificate.save()
     response = client_for(enrolled).get(reverse("certificates:pdf", args=[certificate.code]))
     assert response.status_code == 200 and "REVOKED" in _shown_text(response.content)
+
+
+def test_the_qr_svg_is_self_contained(certificate: Certificate) -> None:
+    svg = str(certificate_qr_svg(certificate))
+    assert svg.startswith("<svg ") and 'role="img"' in svg and "<title>" in svg
+    assert f"{SITE}/verify/{certificate.code}/" in svg  # as its accessible name
+    for external in ("<image", "href", "<style", "style=", "<script"):
+        assert external not in svg
+    assert qr_png("x").startswith(b"\x89PNG\r\n\x1a\n")
+    matrix = qr_matrix(f"{SITE}/verify/{certificate.code}/")
+    assert len(matrix) == len(matrix[0]) >= 21 and matrix[0][:7] == (True,) * 7  # finder pattern
