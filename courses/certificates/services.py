@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from courses.certificates import notifications
 from courses.exceptions import CertificateActionRefused
-from courses.models import Certificate, CertificateRequest, Enrollment, GradeFreeze
+from courses.models import Certificate, CertificateRequest, Enrollment, GradeFreeze, Program
 from courses.progress import recompute_progress
 from courses.requirements import Result
 from platform.models import User
@@ -202,13 +202,13 @@ def issue_certificate(*, actor: User, enrollment: Enrollment) -> Certificate:
     program = enrollment.cohort.program
     if not program.is_coordinated_by(actor):
         raise CertificateActionRefused(_("Only coordinators can issue certificates."))
-    if Certificate.objects.issued().filter(user=enrollment.user, program=program).exists():
-        raise CertificateActionRefused(_("This participant already holds a valid certificate."))
-    result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
-    if not result.complete or result.weighted_grade is None:
-        raise CertificateActionRefused(
-            _("Not every requirement is met on released grades, so no certificate can be issued.")
-        )
+    result = _rule_met_now(
+        enrollment=enrollment,
+        program=program,
+        not_met=_(
+            "Not every requirement is met on released grades, so no certificate can be issued."
+        ),
+    )
     return _issue(enrollment=enrollment, result=result, actor=actor, kind="issued")
 
 
@@ -231,14 +231,24 @@ def approve_certificate(*, actor: User, request: CertificateRequest) -> Certific
     enrollment = Enrollment.objects.select_related("cohort__program__institution", "user").get(
         pk=request.enrollment_id
     )
-    if Certificate.objects.issued().filter(user=request.user_id, program=request.program).exists():
+    result = _rule_met_now(
+        enrollment=enrollment,
+        program=request.program,
+        not_met=_("Not every requirement is met on released grades any more; nothing was issued."),
+    )
+    return _issue(enrollment=enrollment, result=result, actor=actor, kind="approved")
+
+
+def _rule_met_now(*, enrollment: Enrollment, program: Program, not_met: str) -> Result:
+    """What a coordinator's issue or approval needs: no valid certificate yet, and the rule
+    met on released grades now (a grade may have changed since), with a grade to certify.
+    Refused with the reason otherwise (``not_met`` when the rule is not met)."""
+    if Certificate.objects.issued().filter(user=enrollment.user_id, program=program).exists():
         raise CertificateActionRefused(_("This participant already holds a valid certificate."))
     result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
     if not result.complete or result.weighted_grade is None:
-        raise CertificateActionRefused(
-            _("Not every requirement is met on released grades any more; nothing was issued.")
-        )
-    return _issue(enrollment=enrollment, result=result, actor=actor, kind="approved")
+        raise CertificateActionRefused(not_met)
+    return result
 
 
 def _settle(request: CertificateRequest, *, actor: User | None, certificate: Certificate) -> None:
