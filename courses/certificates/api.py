@@ -21,20 +21,15 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
 from courses.access import get_certificate_for_verification
-from courses.certificates.credentials.vocabulary import verification_url
+from courses.certificates.serializers import CertificateBaseSerializer
 from courses.models import Certificate, CertificateRequest
 from courses.throttle import VERIFY_PER_MINUTE, over_limit
 from platform.api import api_user
 
 
-class CertificateSerializer(serializers.ModelSerializer[Certificate]):
+class CertificateSerializer(CertificateBaseSerializer):
     """A holder's own certificate, with the links they share or download."""
 
-    status = serializers.CharField()
-    superseded_by = serializers.CharField(
-        source="superseded_by.code", read_only=True, allow_null=True
-    )
-    verification_url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     credential_url = serializers.SerializerMethodField(
@@ -60,9 +55,6 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
             "credential_url",
         ]
 
-    def get_verification_url(self, certificate: Certificate) -> str:
-        return verification_url(certificate)
-
     def get_page_url(self, certificate: Certificate) -> str:
         return self._absolute(reverse("courses:certificate", args=[certificate.code]))
 
@@ -78,15 +70,10 @@ class CertificateSerializer(serializers.ModelSerializer[Certificate]):
         return str(self.context["request"].build_absolute_uri(path))
 
 
-class PublicCertificateSerializer(serializers.ModelSerializer[Certificate]):
+class PublicCertificateSerializer(CertificateBaseSerializer):
     """What the public verification page shows, and nothing more (no grade, no reason)."""
 
-    status = serializers.CharField()
     valid = serializers.SerializerMethodField()
-    superseded_by = serializers.CharField(
-        source="superseded_by.code", read_only=True, allow_null=True
-    )
-    verification_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Certificate
@@ -106,9 +93,6 @@ class PublicCertificateSerializer(serializers.ModelSerializer[Certificate]):
 
     def get_valid(self, certificate: Certificate) -> bool:
         return certificate.status == Certificate.Status.ISSUED
-
-    def get_verification_url(self, certificate: Certificate) -> str:
-        return verification_url(certificate)
 
 
 class MyCertificateRequestSerializer(serializers.ModelSerializer[CertificateRequest]):

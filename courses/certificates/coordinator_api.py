@@ -24,8 +24,8 @@ from courses.access import (
     require_certificate_manager,
 )
 from courses.certificates import services
-from courses.certificates.credentials.vocabulary import verification_url
 from courses.certificates.register import FILTERS, register_for
+from courses.certificates.serializers import CertificateBaseSerializer
 from courses.exceptions import CoursesError
 from courses.models import Certificate, CertificateRequest
 from courses.progress import ProgramProgress
@@ -39,19 +39,14 @@ class Refused(APIException):
     default_code = "refused"
 
 
-class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
+class CohortCertificateSerializer(CertificateBaseSerializer):
     username = serializers.CharField(source="user.username")
-    status = serializers.CharField()
     issued_by = serializers.CharField(source="issued_by.username", read_only=True, allow_null=True)
     approved_by = serializers.SerializerMethodField()
     approved_at = serializers.SerializerMethodField()
     revoked_by = serializers.CharField(
         source="revoked_by.username", read_only=True, allow_null=True
     )
-    superseded_by = serializers.CharField(
-        source="superseded_by.code", read_only=True, allow_null=True
-    )
-    verification_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Certificate
@@ -86,9 +81,6 @@ class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
         if approval is None or approval.decided_at is None:
             return None
         return serializers.DateTimeField().to_representation(approval.decided_at)
-
-    def get_verification_url(self, certificate: Certificate) -> str:
-        return verification_url(certificate)
 
 
 class PendingRequestSerializer(serializers.ModelSerializer[CertificateRequest]):
