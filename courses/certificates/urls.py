@@ -1,7 +1,11 @@
-"""URLs of certificate downloads, the issuer's key document and credential verification.
+"""URLs of certificate downloads, the issuer's key document, credential verification and the
+coordinators' register and actions (namespace ``certificates``).
 
 Included at the site root by ``platform.urls``. The paths of ``issuer`` and ``status`` are
-written into signed credentials: they must never change.
+written into signed credentials: they must never change. The certificate's own page
+(``courses:certificate``) and the grade freeze (``courses:grade-freeze``) keep their names in
+``courses.urls``, the public verification page (``verify``, ``verify-lookup``) in
+``platform.urls``; their views are in this package too.
 """
 
 from django.urls import path
