@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.access import get_certificate_for_holder, get_certificate_for_verification
 from courses.certificates.credentials import build, keys
 from courses.certificates.credentials import verify as verification
-from courses.certificates.pdf import render_certificate_pdf
+from courses.certificates.pdf.render import render_certificate_pdf
 from courses.models import Certificate, Institution
 from courses.throttle import throttled
 from platform.types import AuthenticatedHttpRequest

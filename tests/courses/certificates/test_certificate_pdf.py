@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.certificates.credentials import keys
-from courses.certificates.pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
+from courses.certificates.pdf.render import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
 from courses.certificates.qr import certificate_qr_svg, qr_matrix, qr_png
 from courses.models import Certificate
 from tests.helpers import issue_certificate
