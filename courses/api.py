@@ -20,7 +20,7 @@ class ModuleProgressSerializer(serializers.Serializer[ModuleProgress]):
     is_required = serializers.BooleanField(source="module.is_required")
     is_capstone = serializers.BooleanField(source="module.is_capstone")
     pass_mark = serializers.DecimalField(source="module.pass_mark", max_digits=5, decimal_places=1)
-    percent = serializers.DecimalField(max_digits=5, decimal_places=1)
+    percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     status = serializers.CharField()
 
 
@@ -30,7 +30,7 @@ class ProgramProgressSerializer(serializers.Serializer[ProgramProgress]):
     cohort = serializers.CharField(source="enrollment.cohort.name")
     complete = serializers.BooleanField()
     percent_complete = serializers.IntegerField()
-    weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1)
+    weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     modules = ModuleProgressSerializer(many=True)
 
 

@@ -1,4 +1,8 @@
-"""REST plumbing shared by the apps: hashed-token authentication."""
+"""REST plumbing shared by the apps: hashed-token authentication.
+
+Request parsing and the shape of every error answer live in ``platform.api_errors`` (this module
+is imported while DRF itself loads, so it cannot import ``rest_framework.views``).
+"""
 
 from typing import Any
 

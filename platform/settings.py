@@ -290,7 +290,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bodies within DATA_UPLOAD_MAX_MEMORY_SIZE and a nesting depth; errors in one shape
+    # (platform/api_errors.py, docs/api.md).
+    "DEFAULT_PARSER_CLASSES": [
+        "platform.api_errors.BoundedJSONParser",
+        "platform.api_errors.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "platform.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "platform.api_schema.ApiAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"verify": "30/minute"},
 }
 SPECTACULAR_SETTINGS = {

@@ -26,3 +26,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, Django's pages elsewhere (platform/api_errors.py).
+handler400 = "platform.api_errors.bad_request"
+handler403 = "platform.api_errors.permission_denied"
+handler404 = "platform.api_errors.page_not_found"
+handler500 = "platform.api_errors.server_error"

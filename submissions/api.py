@@ -35,6 +35,7 @@ from courses.exceptions import AssignmentExists, CoursesError, VersionRefused
 from courses.models import Assignment
 from courses.services import preview_assignment_version
 from platform.api import api_user
+from platform.api_schema import error_responses
 from platform.blobs import open_blob, read_blob
 from platform.text_limits import COMMENT_CHARS
 from submissions import services
@@ -264,7 +265,7 @@ def submission_status(request: Request, pk: int) -> Response:
 
 
 @never_cache
-@extend_schema(responses={(200, "application/x-ipynb+json"): OpenApiTypes.BINARY})
+@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
     """The notebook exactly as uploaded (an attachment)."""
@@ -277,13 +278,18 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     )
 
 
+class RenderingStatusSerializer(serializers.Serializer[None]):
+    status = serializers.ChoiceField(choices=["rendering", "failed"])
+    error = serializers.CharField(required=False, help_text="Why rendering failed.")
+
+
 @never_cache
 @csp_override(NOTEBOOK_CSP)
 @extend_schema(
     responses={
         (200, "text/html"): OpenApiTypes.STR,
-        (202, "application/json"): OpenApiTypes.OBJECT,
-        (409, "application/json"): OpenApiTypes.OBJECT,
+        (202, "application/json"): RenderingStatusSerializer,
+        (409, "application/json"): RenderingStatusSerializer,
     }
 )
 @api_view(["GET"])
@@ -400,8 +406,7 @@ class ExistingAssignmentSerializer(serializers.Serializer[dict[str, Any]]):
     request=PublishInputSerializer,
     responses={
         201: PublishCheckSerializer,
-        400: OpenApiTypes.OBJECT,
-        403: OpenApiTypes.OBJECT,
+        **error_responses(400, 403),
         409: ExistingAssignmentSerializer,
     },
 )
@@ -491,9 +496,7 @@ class ReplaceOutputSerializer(serializers.Serializer[dict[str, Any]]):
     responses={
         200: ReplaceOutputSerializer,
         202: ReplaceOutputSerializer,
-        400: OpenApiTypes.OBJECT,
-        403: OpenApiTypes.OBJECT,
-        409: OpenApiTypes.OBJECT,
+        **error_responses(400, 403, 409),
     },
 )
 @api_view(["PUT"])

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from platform.api import api_user
+from platform.api_schema import error_responses
 from submissions.access import (
     get_submission_for_coordinator,
     get_submission_for_grader,
@@ -133,7 +134,10 @@ QUEUE_PARAMETERS = [
 ]
 
 
-@extend_schema(parameters=QUEUE_PARAMETERS, responses=QueuePageSerializer)
+@extend_schema(
+    parameters=QUEUE_PARAMETERS,
+    responses={200: QueuePageSerializer, **error_responses(404)},  # 404: not a grader
+)
 @api_view(["GET"])
 def queue_list(request: Request) -> Response:
     """The grading queue: the latest attempt per participant and assignment, oldest first."""
@@ -156,7 +160,7 @@ def queue_list(request: Request) -> Response:
 @extend_schema(
     parameters=QUEUE_PARAMETERS[:-1],
     request=None,
-    responses={200: TakenSerializer, 204: None},
+    responses={200: TakenSerializer, 204: None, **error_responses(404)},  # 404: not a grader
 )
 @api_view(["POST"])
 def queue_take_next(request: Request) -> Response:

@@ -30,6 +30,7 @@ from courses.exceptions import CoursesError
 from courses.models import Certificate, CertificateRequest
 from courses.progress import ProgramProgress
 from platform.api import api_user
+from platform.api_schema import error_responses
 from platform.text_limits import REASON_CHARS
 
 
@@ -144,7 +145,7 @@ def cohort_certificates(request: Request, pk: int) -> Response:
     return Response(RegisterSerializer(data).data)
 
 
-@extend_schema(request=None, responses={201: CohortCertificateSerializer})
+@extend_schema(request=None, responses={**error_responses(409), 201: CohortCertificateSerializer})
 @api_view(["POST"])
 def issue(request: Request, pk: int, enrollment_pk: int) -> Response:
     """Issue the certificate of an enrolment whose rule is met but that holds none."""
@@ -159,7 +160,7 @@ def issue(request: Request, pk: int, enrollment_pk: int) -> Response:
     return _created(certificate)
 
 
-@extend_schema(request=None, responses={201: CohortCertificateSerializer})
+@extend_schema(request=None, responses={**error_responses(409), 201: CohortCertificateSerializer})
 @api_view(["POST"])
 def approve(request: Request, pk: int, request_pk: int) -> Response:
     """Approve a pending request: the certificate is issued now, recording who and when."""
@@ -174,7 +175,10 @@ def approve(request: Request, pk: int, request_pk: int) -> Response:
     return _created(certificate)
 
 
-@extend_schema(request=RevokeInputSerializer, responses={200: CohortCertificateSerializer})
+@extend_schema(
+    request=RevokeInputSerializer,
+    responses={**error_responses(409), 200: CohortCertificateSerializer},
+)
 @api_view(["POST"])
 def revoke(request: Request, pk: int, certificate_pk: int) -> Response:
     """Revoke a valid certificate with a reason (kept, never public; sent to the holder)."""
@@ -193,7 +197,10 @@ def revoke(request: Request, pk: int, certificate_pk: int) -> Response:
     return Response(CohortCertificateSerializer(_reloaded(certificate.pk)).data)
 
 
-@extend_schema(request=ReissueInputSerializer, responses={201: CohortCertificateSerializer})
+@extend_schema(
+    request=ReissueInputSerializer,
+    responses={**error_responses(409), 201: CohortCertificateSerializer},
+)
 @api_view(["POST"])
 def reissue(request: Request, pk: int, certificate_pk: int) -> Response:
     """Re-issue a valid certificate, in ``holder_name`` when given (a name correction); the
