@@ -188,10 +188,10 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     Review.objects.bulk_create(reviews, batch_size=2000)
     Grade.objects.bulk_create(grades, batch_size=2000)
     # A running platform stores each participant's progress whenever a grade is released
-    # (courses.services.recompute_progress); the rows above bypassed that, so store it now.
+    # (courses.progress.recompute_progress); the rows above bypassed that, so store it now.
     from django.db import connection  # noqa: PLC0415
 
-    from courses.services import recompute_progress  # noqa: PLC0415
+    from courses.progress import recompute_progress  # noqa: PLC0415
 
     recompute_progress(enrollments=enrollments)
 

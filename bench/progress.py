@@ -107,8 +107,12 @@ def main() -> None:
         from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
 
         from courses.models import Enrollment  # noqa: PLC0415
-        from courses.progress import compute_results, progress_for  # noqa: PLC0415
-        from courses.services import recompute_progress, record_released_grade  # noqa: PLC0415
+        from courses.progress import (  # noqa: PLC0415
+            compute_results,
+            progress_for,
+            recompute_progress,
+        )
+        from courses.services import record_released_grade  # noqa: PLC0415
 
         state = _build(args.participants)
         enrollments = state["enrollments"]

@@ -405,4 +405,4 @@ class ProgressRecordAdmin(admin.ModelAdmin[ProgressRecord]):
     readonly_fields = [f.name for f in ProgressRecord._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # computed only (services.recompute_progress, manage.py rebuild_progress)
+        return False  # computed only (progress.recompute_progress, manage.py rebuild_progress)

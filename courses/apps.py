@@ -8,7 +8,7 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from django.core.checks import Tags, register
 
-        from courses.credentials import check_signing_key
+        from courses.certificates.credentials.keys import check_signing_key
 
         # `manage.py check --deploy` refuses a production without an issuer key.
         register(check_signing_key, Tags.security, deploy=True)

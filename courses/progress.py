@@ -3,7 +3,7 @@
 ``compute_results`` loads, for many enrollments in a constant number of queries, what the pure
 engine (``courses.requirements.evaluate``) needs: the grading policy version each cohort uses,
 the published assignments with the released grades, coordinators' module results and which
-work awaits review. ``courses.services.recompute_progress`` stores the answer per enrollment
+work awaits review. ``recompute_progress`` stores the answer per enrollment
 (``ProgressRecord``) whenever it can change; pages and the API read it with
 ``progress_for``, which computes live only for an enrollment that has no record yet.
 
@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, Module
@@ -210,6 +211,45 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
             items,
             {mid: r.as_rule_input() for mid, r in recorded[enrollment.pk].items()},
         )
+    return results
+
+
+def recompute_progress(*, enrollments: Sequence[Enrollment]) -> dict[int, Result]:
+    """Run the requirement engine for these enrollments and store each answer (with the policy
+    version it used and when), in a constant number of queries. Returns the results by id."""
+    if not enrollments:
+        return {}
+    enrollments = list(
+        Enrollment.objects.select_related("cohort").filter(pk__in=[e.pk for e in enrollments])
+    )
+    results = compute_results(enrollments)
+    now = timezone.now()
+    ProgressRecord.objects.bulk_create(
+        [
+            ProgressRecord(
+                enrollment_id=pk,
+                policy_id=result.policy_id,
+                policy_version=result.policy_version,
+                complete=result.complete,
+                weighted_grade=result.weighted_grade,
+                percent_complete=result.percent_complete,
+                result=result.to_json(),
+                computed_at=now,
+            )
+            for pk, result in results.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["enrollment"],
+        update_fields=[
+            "policy",
+            "policy_version",
+            "complete",
+            "weighted_grade",
+            "percent_complete",
+            "result",
+            "computed_at",
+        ],
+    )
     return results
 
 

@@ -1,21 +1,20 @@
-"""Program pages, starter-notebook downloads, certificates and their public verification."""
+"""Program pages, starter-notebook downloads and coordinators' module results.
+
+Certificate pages and their public verification live in ``courses.certificates.views``.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses import services
 from courses.access import (
     get_assignment_for_user,
-    get_certificate_for_holder,
-    get_certificate_for_verification,
     get_cohort_for_coordinator,
 )
 from courses.exceptions import CoursesError
@@ -32,7 +31,6 @@ from courses.models import (
 from courses.policies import ModuleResult
 from courses.progress import progress_for
 from courses.scoring import percentage
-from courses.throttle import throttled
 from platform.blobs import open_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
@@ -97,36 +95,6 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
         filename=f"{assignment.slug}.ipynb",
         content_type="application/x-ipynb+json",
     )
-
-
-@require_GET
-@login_required
-def certificate_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    certificate = get_certificate_for_holder(request.user, code)
-    verify_url = request.build_absolute_uri(reverse("verify", args=[certificate.code]))
-    return render(
-        request,
-        "courses/certificate_detail.html",
-        {"certificate": certificate, "verify_url": verify_url},
-    )
-
-
-@require_GET
-@never_cache
-@throttled("verify", per_minute=30)
-def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """Public: anyone with the code sees whether the certificate is valid. No login needed."""
-    certificate = get_certificate_for_verification(code)
-    return render(request, "courses/verify.html", {"certificate": certificate})
-
-
-@require_GET
-@throttled("verify", per_minute=30)
-def verify_lookup(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("code", "").strip()
-    if code:
-        return redirect("verify", code=code.upper().replace(" ", ""))
-    return render(request, "courses/verify_lookup.html")
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from courses import views as course_views
+from courses.certificates import views as certificate_views
 from platform import views
 from platform.forms import ThrottledAuthenticationForm
 
@@ -16,10 +16,10 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("verify/", course_views.verify_lookup, name="verify-lookup"),
-    path("verify/<str:code>/", course_views.verify, name="verify"),
+    path("verify/", certificate_views.verify_lookup, name="verify-lookup"),
+    path("verify/<str:code>/", certificate_views.verify, name="verify"),
     path("", include("courses.urls")),
-    path("", include("courses.certificate_urls")),
+    path("", include("courses.certificates.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),

@@ -145,7 +145,7 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         )
         .order_by("module__order", "order", "pk")
     )
-    # Progress is stored per enrollment (courses.services.recompute_progress): one cheap read.
+    # Progress is stored per enrollment (courses.progress.recompute_progress): one cheap read.
     progress = {p.enrollment.pk: p for p in progress_for(enrollments)}
     grades: dict[tuple[int, int], ReleasedGrade] = {
         (enrollment_id, assignment_id): ReleasedGrade(points, max_points, late, submission_id)

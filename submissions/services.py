@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from courses import plain_i18n
 from courses.access import assignment_manager_refusal
+from courses.certificates.services import frozen_message
 from courses.exceptions import AssignmentExists, PublishError
 from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.late import LatePolicy, LateResult, apply_late_policy
@@ -33,7 +34,6 @@ from courses.models import (
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
     draft_assignment_version,
-    frozen_message,
     publish_assignment,
     record_released_grade,
     refresh_progress,

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.certificates.services import unfreeze_grades
 from courses.late import LatePolicy
 from courses.models import Cohort, Grade
-from courses.services import unfreeze_grades
 from submissions import services
 from submissions.models import Submission
 from submissions.reviewing.anonymity import participant_label

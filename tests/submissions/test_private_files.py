@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from courses import credentials
+from courses.certificates.credentials import keys
 from courses.models import Certificate
 from submissions.models import RenderedNotebook, Submission
 from submissions.services import DataCardInput
@@ -38,7 +38,7 @@ class Files:
 @pytest.fixture
 def files(enrolled: Any, instructor: Any, assignment: Any, cohort: Any, settings: Any) -> Files:
     settings.CERTIFICATE_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
     submission = submit(
         enrolled,
         assignment,

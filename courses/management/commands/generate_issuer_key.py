@@ -6,7 +6,11 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from django.core.management.base import BaseCommand, CommandParser
 
-from courses.credentials import new_signing_key_text, parse_signing_key, public_key_multibase
+from courses.certificates.credentials.keys import (
+    new_signing_key_text,
+    parse_signing_key,
+    public_key_multibase,
+)
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.credentials import MAX_CREDENTIAL_BYTES, verify_credential
+from courses.certificates.credentials.verify import MAX_CREDENTIAL_BYTES, verify_credential
 
 
 class Command(BaseCommand):

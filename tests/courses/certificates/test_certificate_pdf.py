@@ -1,5 +1,6 @@
 """The PDF certificate: a valid one-page A4 PDF with embedded fonts, in the program's language,
-carrying the holder, program, grade, date, code and a QR code; holder-only download."""
+carrying the holder, program, grade, date, code and a QR code; holder-only download. And the QR
+code itself (``courses.certificates.qr``)."""
 
 import base64
 import datetime as dt
@@ -10,19 +11,14 @@ import zlib
 from typing import Any
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-import platform.urls
-from courses import credentials
-from courses.certificate_pdf import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
+from courses.certificates.credentials import keys
+from courses.certificates.pdf.render import BODY_BOTTOM, _body, _DryRun, render_certificate_pdf
+from courses.certificates.qr import certificate_qr_svg, qr_matrix, qr_png
 from courses.models import Certificate
 from tests.helpers import issue_certificate
-
-urlpatterns = list(platform.urls.urlpatterns)
-if not any(getattr(p, "namespace", None) == "certificates" for p in urlpatterns):
-    urlpatterns.append(path("", include("courses.certificate_urls")))
-pytestmark = pytest.mark.urls(__name__)
 
 SITE = "https://certificates.example.org"
 
@@ -31,7 +27,7 @@ SITE = "https://certificates.example.org"
 def _site(settings: Any) -> None:
     settings.SITE_URL = SITE
     settings.CERTIFICATE_SIGNING_KEY = base64.b64encode(bytes(range(32))).decode()
-    credentials._load_key.cache_clear()
+    keys._load_key.cache_clear()
 
 
 @pytest.fixture
@@ -240,3 +236,14 @@ def test_a_revoked_certificates_pdf_is_still_available_to_its_holder(
     certificate.save()
     response = client_for(enrolled).get(reverse("certificates:pdf", args=[certificate.code]))
     assert response.status_code == 200 and "REVOKED" in _shown_text(response.content)
+
+
+def test_the_qr_svg_is_self_contained(certificate: Certificate) -> None:
+    svg = str(certificate_qr_svg(certificate))
+    assert svg.startswith("<svg ") and 'role="img"' in svg and "<title>" in svg
+    assert f"{SITE}/verify/{certificate.code}/" in svg  # as its accessible name
+    for external in ("<image", "href", "<style", "style=", "<script"):
+        assert external not in svg
+    assert qr_png("x").startswith(b"\x89PNG\r\n\x1a\n")
+    matrix = qr_matrix(f"{SITE}/verify/{certificate.code}/")
+    assert len(matrix) == len(matrix[0]) >= 21 and matrix[0][:7] == (True,) * 7  # finder pattern

@@ -1,24 +1,28 @@
-"""URLs of certificate downloads, the issuer's key document and credential verification.
+"""URLs of certificate downloads, the issuer's key document, credential verification and the
+coordinators' register and actions (namespace ``certificates``).
 
 Included at the site root by ``platform.urls``. The paths of ``issuer`` and ``status`` are
-written into signed credentials: they must never change.
+written into signed credentials: they must never change. The certificate's own page
+(``courses:certificate``) and the grade freeze (``courses:grade-freeze``) keep their names in
+``courses.urls``, the public verification page (``verify``, ``verify-lookup``) in
+``platform.urls``; their views are in this package too.
 """
 
 from django.urls import path
 
-from courses import certificate_views, coordinator_views
+from courses.certificates import coordinator_views, views
 
 app_name = "certificates"
 urlpatterns = [
-    path("certificates/<str:code>/certificate.pdf", certificate_views.certificate_pdf, name="pdf"),
+    path("certificates/<str:code>/certificate.pdf", views.certificate_pdf, name="pdf"),
     path(
         "certificates/<str:code>/credential.json",
-        certificate_views.certificate_credential,
+        views.certificate_credential,
         name="credential",
     ),
-    path("issuer/<slug:slug>/", certificate_views.issuer_profile, name="issuer"),
-    path("credentials/status/<str:code>/", certificate_views.credential_status, name="status"),
-    path("credentials/verify/", certificate_views.verify_credential, name="verify"),
+    path("issuer/<slug:slug>/", views.issuer_profile, name="issuer"),
+    path("credentials/status/<str:code>/", views.credential_status, name="status"),
+    path("credentials/verify/", views.verify_credential, name="verify"),
 ]
 
 urlpatterns += [

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from courses.certificates.services import reissue_certificate, revoke_certificate
 from courses.exceptions import CertificateActionRefused
 from courses.models import Certificate
-from courses.services import reissue_certificate, revoke_certificate
 from tests.helpers import issue_certificate
 
 

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.certificates.credentials.vocabulary import verification_url
 from courses.models import Certificate, CertificateRequest, Cohort, Enrollment
 from courses.progress import ProgramProgress, progress_for
 from platform.spreadsheets import spreadsheet_text
@@ -82,11 +81,6 @@ def ready_to_issue(cohort: Cohort) -> tuple[ProgramProgress, ...]:
         .order_by("user__last_name", "user__first_name", "user__username")
     )
     return tuple(p for p in progress_for(enrollments) if p.complete)
-
-
-def verification_url(certificate: Certificate) -> str:
-    """The absolute public URL, as printed in the PDF and the credential."""
-    return settings.SITE_URL.rstrip("/") + reverse("verify", args=[certificate.code])
 
 
 def register_csv(register: Register) -> Iterator[str]:

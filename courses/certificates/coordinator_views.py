@@ -5,6 +5,8 @@ Who: staff and the program's coordinators manage; the cohort's instructors see t
 (read-only: the actions answer 403); anyone else gets a 404 (``courses.access``).
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -15,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from courses import services
 from courses.access import (
     get_certificate_in_cohort,
     get_certificate_request_in_cohort,
@@ -23,10 +24,11 @@ from courses.access import (
     get_enrollment_in_cohort,
     require_certificate_manager,
 )
-from courses.certificate_forms import RegisterFilterForm, ReissueForm, RevokeForm
-from courses.certificate_register import register_csv, register_for
+from courses.certificates import services
+from courses.certificates.forms import RegisterFilterForm, ReissueForm, RevokeForm
+from courses.certificates.register import register_csv, register_for
 from courses.exceptions import CoursesError
-from courses.models import Assignment, Certificate, Cohort
+from courses.models import Assignment, Certificate, Cohort, Enrollment
 from courses.progress import progress_for
 from platform.types import AuthenticatedHttpRequest
 
@@ -48,7 +50,7 @@ def cohort_index(request: AuthenticatedHttpRequest) -> HttpResponse:
             distinct=True,
         ),
     )
-    return render(request, "courses/certificate_cohorts.html", {"cohorts": cohorts})
+    return render(request, "courses/certificates/cohorts.html", {"cohorts": cohorts})
 
 
 @require_GET
@@ -60,7 +62,7 @@ def cohort_certificates(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     register = register_for(cohort, status=form.status_value() if valid else "")
     return render(
         request,
-        "courses/cohort_certificates.html",
+        "courses/certificates/cohort.html",
         {
             "register": register,
             "form": form,
@@ -101,25 +103,13 @@ def issue(request: AuthenticatedHttpRequest, pk: int, enrollment_pk: int) -> Htt
     cohort = get_cohort_for_certificates(request.user, pk)
     require_certificate_manager(request.user, cohort)
     enrollment = get_enrollment_in_cohort(cohort, enrollment_pk)
-    error = ""
-    if request.method == "POST":
-        try:
-            certificate = services.issue_certificate(actor=request.user, enrollment=enrollment)
-        except CoursesError as refused:
-            error = refused.message
-        else:
-            messages.success(
-                request,
-                _("Certificate %(code)s issued to %(name)s.")
-                % {"code": certificate.code, "name": certificate.holder_name},
-            )
-            return redirect("certificates:cohort", pk=cohort.pk)
-    enrollment.cohort = cohort
-    [progress] = progress_for([enrollment])
-    context = {"cohort": cohort, "action": "issue", "person": enrollment.user}
-    context |= {"progress": progress, "error": error}
-    return render(
-        request, "courses/certificate_confirm.html", context, status=409 if error else 200
+    return _confirm_issue(
+        request,
+        cohort,
+        enrollment,
+        act=lambda: services.issue_certificate(actor=request.user, enrollment=enrollment),
+        done=_("Certificate %(code)s issued to %(name)s."),
+        context={"action": "issue", "person": enrollment.user},
     )
 
 
@@ -130,26 +120,43 @@ def approve(request: AuthenticatedHttpRequest, pk: int, request_pk: int) -> Http
     cohort = get_cohort_for_certificates(request.user, pk)
     require_certificate_manager(request.user, cohort)
     pending = get_certificate_request_in_cohort(cohort, request_pk)
+    return _confirm_issue(
+        request,
+        cohort,
+        pending.enrollment,
+        act=lambda: services.approve_certificate(actor=request.user, request=pending),
+        done=_("Approved: certificate %(code)s issued to %(name)s."),
+        context={"action": "approve", "person": pending.user, "pending": pending},
+    )
+
+
+def _confirm_issue(
+    request: AuthenticatedHttpRequest,
+    cohort: Cohort,
+    enrollment: Enrollment,
+    *,
+    act: Callable[[], Certificate],
+    done: str,
+    context: dict[str, object],
+) -> HttpResponse:
+    """Issue or approve on POST (``act``) and return to the register saying ``done`` (with
+    ``%(code)s`` and ``%(name)s``); otherwise, and with the reason (409) when it is refused,
+    the confirmation page with the participant's progress."""
     error = ""
     if request.method == "POST":
         try:
-            certificate = services.approve_certificate(actor=request.user, request=pending)
+            certificate = act()
         except CoursesError as refused:
             error = refused.message
         else:
-            messages.success(
-                request,
-                _("Approved: certificate %(code)s issued to %(name)s.")
-                % {"code": certificate.code, "name": certificate.holder_name},
-            )
+            names = {"code": certificate.code, "name": certificate.holder_name}
+            messages.success(request, done % names)
             return redirect("certificates:cohort", pk=cohort.pk)
-    enrollment = pending.enrollment
     enrollment.cohort = cohort
     [progress] = progress_for([enrollment])
-    context = {"cohort": cohort, "action": "approve", "person": pending.user}
-    context |= {"progress": progress, "error": error, "pending": pending}
+    context |= {"cohort": cohort, "progress": progress, "error": error}
     return render(
-        request, "courses/certificate_confirm.html", context, status=409 if error else 200
+        request, "courses/certificates/confirm.html", context, status=409 if error else 200
     )
 
 
@@ -178,7 +185,7 @@ def revoke(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> H
         status = 400
     return render(
         request,
-        "courses/certificate_revoke.html",
+        "courses/certificates/revoke.html",
         {"cohort": cohort, "certificate": certificate, "form": form},
         status=status,
     )
@@ -221,7 +228,7 @@ def reissue(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> 
         status = 400
     return render(
         request,
-        "courses/certificate_reissue.html",
+        "courses/certificates/reissue.html",
         {
             "cohort": cohort,
             "certificate": certificate,

@@ -1,12 +1,12 @@
 """E-mails to certificate holders: issued (automatically or by a coordinator), approved,
 re-issued, revoked. Each in the holder's language (their preference, else the program's)."""
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from courses.certificates.credentials.vocabulary import absolute_url, verification_url
 from courses.models import Certificate
 
 KINDS = ("issued", "approved", "reissued", "revoked")
@@ -31,9 +31,9 @@ def notify_certificate(certificate: Certificate, kind: str) -> None:
             "certificate": certificate,
             "holder": holder,
             "kind": kind,
-            "page_url": settings.SITE_URL + reverse("courses:certificate", args=[certificate.code]),
-            "verify_url": settings.SITE_URL + reverse("verify", args=[certificate.code]),
+            "page_url": absolute_url(reverse("courses:certificate", args=[certificate.code])),
+            "verify_url": verification_url(certificate),
         }
-        subject = render_to_string("courses/email/certificate_subject.txt", context).strip()
-        body = render_to_string("courses/email/certificate.txt", context)
+        subject = render_to_string("courses/certificates/email/subject.txt", context).strip()
+        body = render_to_string("courses/certificates/email/body.txt", context)
     send_mail(subject, body, None, [holder.email])

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from courses.certificates.services import issue_certificate_if_complete
 from courses.models import Certificate, Module, new_certificate_code
-from courses.services import issue_certificate_if_complete, record_released_grade
+from courses.services import record_released_grade
 
 
 def release(enrollment: Any, assignment: Any, points: str) -> None:

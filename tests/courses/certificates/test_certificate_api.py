@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from courses.certificates.services import revoke_certificate
 from courses.models import Certificate, CertificateRequest, Cohort, Program
-from courses.services import record_released_grade, revoke_certificate
+from courses.services import record_released_grade
 from tests.helpers import api_client, issue_certificate
 
 

@@ -1,7 +1,8 @@
-"""REST endpoints of the coordinators' certificate actions for one cohort.
+"""REST endpoints of the coordinators' certificate actions for one cohort (the holders' and the
+public endpoints are in ``courses.certificates.api``).
 
-The same access helpers and services as the HTML screens (``courses.coordinator_views``):
-cohorts one may not see are 404, the cohort's instructors may list (read-only, actions 403),
+The same access helpers and services as the HTML screens (``coordinator_views``): cohorts
+one may not see are 404, the cohort's instructors may list (read-only, actions 403),
 and a refused action (already issued, rule not met, not valid any more) is a 409 with the
 reason.
 """
@@ -15,7 +16,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from courses import services
 from courses.access import (
     get_certificate_in_cohort,
     get_certificate_request_in_cohort,
@@ -23,7 +23,9 @@ from courses.access import (
     get_enrollment_in_cohort,
     require_certificate_manager,
 )
-from courses.certificate_register import FILTERS, register_for, verification_url
+from courses.certificates import services
+from courses.certificates.register import FILTERS, register_for
+from courses.certificates.serializers import CertificateBaseSerializer
 from courses.exceptions import CoursesError
 from courses.models import Certificate, CertificateRequest
 from courses.progress import ProgramProgress
@@ -38,19 +40,14 @@ class Refused(APIException):
     default_code = "refused"
 
 
-class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
+class CohortCertificateSerializer(CertificateBaseSerializer):
     username = serializers.CharField(source="user.username")
-    status = serializers.CharField()
     issued_by = serializers.CharField(source="issued_by.username", read_only=True, allow_null=True)
     approved_by = serializers.SerializerMethodField()
     approved_at = serializers.SerializerMethodField()
     revoked_by = serializers.CharField(
         source="revoked_by.username", read_only=True, allow_null=True
     )
-    superseded_by = serializers.CharField(
-        source="superseded_by.code", read_only=True, allow_null=True
-    )
-    verification_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Certificate
@@ -85,9 +82,6 @@ class CohortCertificateSerializer(serializers.ModelSerializer[Certificate]):
         if approval is None or approval.decided_at is None:
             return None
         return serializers.DateTimeField().to_representation(approval.decided_at)
-
-    def get_verification_url(self, certificate: Certificate) -> str:
-        return verification_url(certificate)
 
 
 class PendingRequestSerializer(serializers.ModelSerializer[CertificateRequest]):

@@ -1,28 +1,18 @@
 """Coordinators see and lift (or restore) the freeze a certificate puts on a participant's
 grades; every lift needs a reason and stays on record."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from courses.access import get_enrollment_for_coordinator
+from courses.certificates.forms import UnfreezeForm
+from courses.certificates.services import refreeze_grades, unfreeze_grades
 from courses.exceptions import CoursesError
-from courses.services import refreeze_grades, unfreeze_grades
-from platform.text_limits import REASON_CHARS
 from platform.types import AuthenticatedHttpRequest
-
-
-class UnfreezeForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why must these grades change? (kept on record)"),
-        max_length=REASON_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,4 +47,9 @@ def grade_freeze(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "freezes": enrollment.grade_freezes.select_related("certificate", "lifted_by"),
         "frozen": enrollment.grades_frozen,
     }
-    return render(request, "courses/grade_freeze.html", context, status=400 if form.errors else 200)
+    return render(
+        request,
+        "courses/certificates/grade_freeze.html",
+        context,
+        status=400 if form.errors else 200,
+    )

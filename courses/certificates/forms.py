@@ -1,9 +1,10 @@
-"""Forms of the coordinators' certificate screens (the 400s live here, the rules in services)."""
+"""Forms of the coordinators' certificate and grade-freeze screens (the 400s live here, the
+rules in services)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.certificate_register import FILTERS
+from courses.certificates.register import FILTERS
 from platform.text_limits import REASON_CHARS
 
 
@@ -60,3 +61,11 @@ class ReissueForm(forms.Form):
                 _("This is the name the certificate already carries: nothing to correct.")
             )
         return name
+
+
+class UnfreezeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why must these grades change? (kept on record)"),
+        max_length=REASON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

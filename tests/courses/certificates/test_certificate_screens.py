@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from courses.certificates.services import revoke_certificate
 from courses.models import Certificate, CertificateRequest, Cohort, Program
-from courses.services import enroll, record_released_grade, revoke_certificate
+from courses.services import enroll, record_released_grade
 from tests.helpers import issue_certificate, make_user
 
 
@@ -184,7 +185,7 @@ def test_the_csv_register_holds_every_column_and_neutralises_formulas(
 ) -> None:
     enrolled.display_name = '=HYPERLINK("http://evil","x")'
     enrolled.save(update_fields=["display_name"])
-    from courses.services import reissue_certificate
+    from courses.certificates.services import reissue_certificate
 
     new = reissue_certificate(actor=coordinator, certificate=certificate)
     revoke_certificate(actor=coordinator, certificate=new, reason="@SUM(A1) cmd")
@@ -563,7 +564,7 @@ def test_the_index_lists_only_the_cohorts_one_may_see(
 def test_a_superseded_certificate_offers_no_reissue_form(
     certificate: Certificate, cohort: Cohort, coordinator: Any, client_for: Any
 ) -> None:
-    from courses.services import reissue_certificate
+    from courses.certificates.services import reissue_certificate
 
     reissue_certificate(actor=coordinator, certificate=certificate, holder_name="A. Lovelace")
     client = client_for(coordinator)

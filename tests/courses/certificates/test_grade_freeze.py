@@ -8,16 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.certificates.services import refreeze_grades, reissue_certificate, unfreeze_grades
 from courses.exceptions import CertificateActionRefused
 from courses.exceptions import GradesFrozen as CourseGradesFrozen
 from courses.late import LatePolicy
 from courses.models import Grade, GradeFreeze
-from courses.services import (
-    record_released_grade,
-    refreeze_grades,
-    reissue_certificate,
-    unfreeze_grades,
-)
+from courses.services import record_released_grade
 from submissions import services
 from submissions.exceptions import GradesFrozen
 from submissions.models import Submission

@@ -12,7 +12,7 @@ import segno
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from courses.credentials import verification_url
+from courses.certificates.credentials.vocabulary import verification_url
 from courses.models import Certificate
 
 # Medium error correction; segno raises it further when the symbol has room to spare.
