@@ -35,7 +35,6 @@ from submissions.models import (
 from submissions.rubrics import current_version, grade_id_of
 from submissions.services import (
     ensure_not_frozen,
-    latest_run,
     manual_points_of,
     record_total,
 )
@@ -86,7 +85,7 @@ def targets_for(review: Review) -> list[RegradeTarget]:
                     max_points=criterion.max_points,
                 )
             )
-    run = latest_run(review.submission)
+    run = review.submission.latest_run()
     overrides = {o.grade_id: o.points for o in review.test_overrides.all()}
     if run is not None:
         for result in run.results.filter(kind=TestResult.Kind.AUTOGRADED):

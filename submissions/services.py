@@ -314,14 +314,12 @@ def rerun_grading(*, actor: User, submissions: Iterable[Submission]) -> list[Gra
 
 def regrade_targets(*, grader: User, assignment: Assignment, only_failed: bool) -> list[Submission]:
     """The latest attempt of each participant, in the cohorts the grader grades."""
-    latest: dict[int, Submission] = {}
-    for submission in (
+    targets = list(
         Submission.objects.gradable_by(grader)
         .filter(assignment=assignment)
-        .order_by("participant_id", "-attempt_no")
-    ):
-        latest.setdefault(submission.participant_id, submission)
-    targets = list(latest.values())
+        .latest_attempts()
+        .order_by("participant_id")
+    )
     if only_failed:
         targets = [s for s in targets if s.status == Submission.Status.FAILED]
     return targets
@@ -377,10 +375,6 @@ def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:
     return RenderedNotebook.objects.filter(
         notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
     ).first()
-
-
-def latest_run(submission: Submission) -> GradingRun | None:
-    return submission.grading_runs.order_by("-enqueued_at", "-pk").first()
 
 
 @transaction.atomic
@@ -476,7 +470,7 @@ def release_review(
     the e-mail to the caller (one per participant for a batch).
     """
     leases.hold_lease(grader=grader, submission=submission, token=lease_token)
-    run = latest_run(submission)
+    run = submission.latest_run()
     if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
         raise ReviewInvalid(_("Wait until autograding has finished before releasing."))
     review, _created = Review.objects.select_for_update().get_or_create(
@@ -535,7 +529,7 @@ def record_total(
     """
     submission = review.submission
     assignment = submission.assignment
-    run = latest_run(submission)
+    run = submission.latest_run()
     autograded = autograded_points_of(review, run)
     max_points = submission.max_points
     late = apply_late_policy(
