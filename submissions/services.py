@@ -62,6 +62,7 @@ from submissions.exceptions import (
     PurgeRefused,
     ReviewInvalid,
 )
+from submissions.grading import GradingReport
 from submissions.models import (
     DataCard,
     DataPurge,
@@ -74,13 +75,13 @@ from submissions.models import (
     Submission,
     SubmissionFile,
     TestOverride,
+    TestResult,
 )
 from submissions.notebooks import NotebookRejected, check_size, validate_notebook
 from submissions.notifications import notify_release
 from submissions.orphans import referenced_blobs
 from submissions.rendering import RENDERER_VERSION
 from submissions.reviewing import allocation, leases
-from submissions.tasks import intake_limits
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def submit_attempt(
             )
             % {"closed": closed}
         )
-    limits = intake_limits()
+    limits = tasks.intake_limits()
     try:
         if upload.size is not None:
             check_size(upload.size, limits)  # before reading a byte of it
@@ -368,6 +369,58 @@ def _lost_runs(run: GradingRun) -> int:
         count += 1
         current = current.replaces
     return count
+
+
+# The end of the engine's log kept with a run: enough to see why a notebook failed.
+LOG_EXCERPT_CHARS = 4000
+
+
+@transaction.atomic
+def store_grading_report(*, run: GradingRun, report: GradingReport) -> None:
+    """Store what the worker learned from one run: each cell's outcome, the run's status,
+    points, error and log excerpt, the attempt's status, and an autograde entry in the grade
+    log. The worker calls it after every run (a crash is stored as a failed report); tests
+    call it to build graded attempts without a kernel."""
+    TestResult.objects.bulk_create(
+        TestResult(
+            run=run,
+            grade_id=outcome.grade_id,
+            kind=outcome.kind,
+            points=outcome.points,
+            max_points=outcome.max_points,
+            status=outcome.status,
+            message=outcome.message,
+            hidden=outcome.hidden,
+            position=position,
+        )
+        for position, outcome in enumerate(report.outcomes)
+    )
+    graded = report.status == "graded"
+    run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.error = report.error
+    run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
+    run.autograded_points = report.autograded_points if graded else Decimal(0)
+    run.autograded_max = report.autograded_max
+    run.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "error",
+            "log_excerpt",
+            "autograded_points",
+            "autograded_max",
+        ]
+    )
+    Submission.objects.filter(pk=run.submission_id).update(
+        status=Submission.Status.GRADED if graded else Submission.Status.FAILED
+    )
+    GradeEvent.objects.create(
+        submission_id=run.submission_id,
+        source=GradeEvent.Source.AUTOGRADE,
+        new_points=run.autograded_points,
+        reason=report.error or "Autograded",
+    )
 
 
 def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:

@@ -1,7 +1,8 @@
 """Build graded, reviewed and released attempts quickly for gradebook, export and API tests.
 
-Grading itself runs in the worker (tested elsewhere); here a run is marked graded with the
-results the worker would have stored, and reviews go through the real services.
+Grading itself runs in the worker (tested elsewhere); here the worker's report is made up and
+stored by the worker's own service (``services.store_grading_report``), and reviews go through
+the real services.
 """
 
 from decimal import Decimal
@@ -10,7 +11,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from submissions import services
-from submissions.models import GradingRun, Submission, TestResult
+from submissions.grading import GradingReport, TestOutcome
+from submissions.models import GradingRun, Submission
 from tests.helpers import participant_notebook, upload_file
 
 # grade_id, kind, max points, hidden: the cells of tests.helpers.tiny_source_notebook
@@ -36,35 +38,40 @@ def submit(user: Any, assignment: Any, *, data: dict[str, bytes] | None = None) 
 
 
 def grade(submission: Submission, *, passed: tuple[bool, bool] = (True, True)) -> GradingRun:
-    """Mark the latest run graded with results for the two tests and the manual answer."""
-    run = submission.grading_runs.order_by("-enqueued_at", "-pk").first()
+    """Store, for the latest run, results for the two tests and the manual answer."""
+    run = submission.latest_run()
     assert run is not None
-    points = Decimal(0)
+    outcomes = []
     for position, (grade_id, kind, max_points, hidden) in enumerate(CELLS):
         if kind == "autograded":
             ok = passed[position]
-            earned = max_points if ok else Decimal(0)
-            points += earned
+            earned: Decimal | None = max_points if ok else Decimal(0)
             status = "passed" if ok else "failed"
         else:
-            earned, status = None, "needs_manual"  # type: ignore[assignment]
-        TestResult.objects.create(
-            run=run,
-            grade_id=grade_id,
-            kind=kind,
-            points=earned,
-            max_points=max_points,
-            status=status,
-            hidden=hidden,
-            position=position,
-            message="AssertionError: secret detail" if hidden else "",
+            earned, status = None, "needs_manual"
+        outcomes.append(
+            TestOutcome(
+                grade_id=grade_id,
+                kind=kind,  # type: ignore[arg-type]
+                points=earned,
+                max_points=max_points,
+                status=status,  # type: ignore[arg-type]
+                message="AssertionError: secret detail" if hidden else "",
+                hidden=hidden,
+            )
         )
-    run.status = GradingRun.Status.GRADED
-    run.autograded_points = points
-    run.autograded_max = Decimal(3)
-    run.save(update_fields=["status", "autograded_points", "autograded_max"])
-    submission.status = Submission.Status.GRADED
-    submission.save(update_fields=["status"])
+    services.store_grading_report(
+        run=run,
+        report=GradingReport(
+            status="graded",
+            outcomes=tuple(outcomes),
+            autograded_points=sum((o.points or Decimal(0) for o in outcomes), Decimal(0)),
+            autograded_max=Decimal(3),
+            manual_max=Decimal(2),
+        ),
+    )
+    submission.refresh_from_db()
+    run.refresh_from_db()
     return run
 
 

@@ -8,7 +8,8 @@ import pytest
 from django.utils import translation
 
 from submissions import rubrics, services
-from submissions.models import GradingRun, Submission, TestResult
+from submissions.grading import GradingReport, TestOutcome
+from submissions.models import Submission
 from submissions.rubrics import CriterionInput, LevelInput
 from tests.helpers import participant_notebook, upload_file
 
@@ -23,33 +24,40 @@ def submit(user: Any, assignment: Any) -> Submission:
 
 
 def graded(submission: Submission, *, square: str = "2", hidden: str = "0") -> Submission:
-    """Record an autograde result without a kernel: test_square (of 2) and the hidden one (1)."""
-    run = GradingRun.objects.filter(submission=submission).latest()
-    run.status = GradingRun.Status.GRADED
-    run.autograded_points = Decimal(square) + Decimal(hidden)
-    run.autograded_max = Decimal(3)
-    run.save()
-    run.results.all().delete()
-    TestResult.objects.create(
-        run=run,
-        grade_id="test_square",
-        kind="autograded",
-        points=Decimal(square),
-        max_points=Decimal(2),
-        status="passed" if Decimal(square) == 2 else "failed",
-        position=0,
+    """Store an autograde result without a kernel, through the worker's own service:
+    test_square (of 2) and the hidden one (1)."""
+    run = submission.latest_run()
+    assert run is not None
+    outcomes = (
+        TestOutcome(
+            grade_id="test_square",
+            kind="autograded",
+            points=Decimal(square),
+            max_points=Decimal(2),
+            status="passed" if Decimal(square) == 2 else "failed",
+            message="",
+            hidden=False,
+        ),
+        TestOutcome(
+            grade_id="test_square_hidden",
+            kind="autograded",
+            points=Decimal(hidden),
+            max_points=Decimal(1),
+            status="passed" if Decimal(hidden) == 1 else "failed",
+            message="",
+            hidden=True,
+        ),
     )
-    TestResult.objects.create(
+    services.store_grading_report(
         run=run,
-        grade_id="test_square_hidden",
-        kind="autograded",
-        points=Decimal(hidden),
-        max_points=Decimal(1),
-        status="passed" if Decimal(hidden) == 1 else "failed",
-        hidden=True,
-        position=1,
+        report=GradingReport(
+            status="graded",
+            outcomes=outcomes,
+            autograded_points=Decimal(square) + Decimal(hidden),
+            autograded_max=Decimal(3),
+            manual_max=Decimal(2),
+        ),
     )
-    Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.GRADED)
     submission.refresh_from_db()
     return submission
 
