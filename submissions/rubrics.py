@@ -394,14 +394,6 @@ class ScoreInput:
     comment: str = ""
 
 
-def review_version(review: Review | None) -> RubricVersion | None:
-    """The rubric version a review's scores are on (all of them share one)."""
-    if review is None:
-        return None
-    score = review.rubric_scores.select_related("version").first()
-    return score.version if score else None
-
-
 @transaction.atomic
 def score_with_rubric(
     *,
