@@ -581,7 +581,7 @@ class Enrollment(models.Model):
     @property
     def grades_frozen(self) -> bool:
         """Whether a certificate relies on this participant's grades (see ``GradeFreeze``)."""
-        return self.grade_freezes.filter(lifted_at__isnull=True).exists()
+        return GradeFreeze.objects.active().filter(enrollment=self).exists()
 
 
 class Grade(models.Model):
@@ -757,6 +757,12 @@ from courses.policies import (  # noqa: E402, F401
 )
 
 
+class GradeFreezeQuerySet(models.QuerySet["GradeFreeze"]):
+    def active(self) -> "GradeFreezeQuerySet":
+        """The freezes not lifted: their enrolments' grades must not change."""
+        return self.filter(lifted_at__isnull=True)
+
+
 class GradeFreeze(models.Model):
     """A certificate relies on an enrolment's grades, so they must not change under it.
 
@@ -780,6 +786,8 @@ class GradeFreeze(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     lift_reason = models.TextField(blank=True)
+
+    objects = GradeFreezeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-frozen_at", "-pk"]

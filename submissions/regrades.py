@@ -135,7 +135,7 @@ def request_regrade(
             _("The time for regrade requests ended on %(date)s.")
             % {"date": date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
         )
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     reason = reason.strip()
     if not reason:
         raise RegradeRefused(_("Please say why this should be graded again."))
@@ -215,7 +215,7 @@ def resolve_regrade(
     if accept:
         if points is None:
             raise RegradeRefused(_("Give the new points when you accept a request."))
-        ensure_not_frozen(request.submission)
+        ensure_not_frozen(request.submission.enrollment)
         target = _target(review, request.target, request.target_key)
         if not Decimal(0) <= points <= target.max_points:
             raise RegradeRefused(

@@ -408,7 +408,7 @@ def score_with_rubric(
     in ``choices`` keep their scores; ``dismiss`` removes scores of criteria the rubric no
     longer has, once the grader has seen them. Every change of points is a GradeEvent.
     """
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     version = current_version(submission.assignment)
     if version is None:
         raise RubricInvalid(_("This assignment has no rubric."))

@@ -448,7 +448,7 @@ def save_review(
     the submission (see ``submissions.reviewing.leases``).
     Refused while a certificate relies on the participant's grades (see ``ensure_not_frozen``).
     """
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     leases.hold_lease(grader=grader, submission=submission, token=lease_token)
     cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.manual_grade_cells()}
     for grade_id, value in points.items():
@@ -531,7 +531,7 @@ def release_review(
     )
     if review.is_released:
         return review
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
@@ -541,9 +541,10 @@ def release_review(
     return review
 
 
-def ensure_not_frozen(submission: Submission) -> None:
-    """Refuse a change of the grades a certificate relies on (docs/review.md, "Freezing")."""
-    if submission.enrollment.grades_frozen:
+def ensure_not_frozen(enrollment: Enrollment) -> None:
+    """Refuse a change of the grades a certificate relies on (docs/review.md, "Freezing"):
+    the one check every review, release, rubric score, regrade and extension makes."""
+    if enrollment.grades_frozen:
         raise GradesFrozen(frozen_message())
 
 
@@ -687,9 +688,7 @@ def stale_frozen_grades(
     reviews = Review.objects.filter(
         submission__assignment=assignment,
         state=Review.State.RELEASED,
-        submission__enrollment_id__in=GradeFreeze.objects.filter(lifted_at__isnull=True).values(
-            "enrollment_id"
-        ),
+        submission__enrollment_id__in=GradeFreeze.objects.active().values("enrollment_id"),
     )
     if cohorts is not None:
         reviews = reviews.filter(submission__enrollment__cohort__in=cohorts)
@@ -732,9 +731,9 @@ def record_released_again(
 
 def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
     return set(
-        GradeFreeze.objects.filter(
-            enrollment_id__in=list(enrollment_ids), lifted_at__isnull=True
-        ).values_list("enrollment_id", flat=True)
+        GradeFreeze.objects.active()
+        .filter(enrollment_id__in=list(enrollment_ids))
+        .values_list("enrollment_id", flat=True)
     )
 
 
@@ -812,8 +811,8 @@ def grant_extension(
         raise ExtensionInvalid(_("An extension is for one participant or for one cohort."))
     if not Deadline(due_at=due_at, cutoff_at=cutoff_at).cutoff_follows_due:
         raise ExtensionInvalid(_("The cut-off cannot come before the new due date."))
-    if enrollment is not None and enrollment.grades_frozen:
-        raise GradesFrozen(frozen_message())
+    if enrollment is not None:
+        ensure_not_frozen(enrollment)
     extension = Extension.objects.create(
         assignment=assignment,
         enrollment=enrollment,
@@ -863,8 +862,8 @@ def revoke_extension(*, extension: Extension, actor: User) -> LateRecomputation:
                 ),
             }
         )
-    if extension.enrollment is not None and extension.enrollment.grades_frozen:
-        raise GradesFrozen(frozen_message())
+    if extension.enrollment is not None:
+        ensure_not_frozen(extension.enrollment)
     extension.revoked_at = timezone.now()
     extension.revoked_by = actor
     extension.save(update_fields=["revoked_at", "revoked_by"])
