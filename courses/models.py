@@ -613,6 +613,22 @@ class Grade(models.Model):
         ]
 
 
+class HandIn(models.Model):
+    """Work handed in: the participant has at least one attempt at the assignment, so its
+    requirement shows "pending review" until a grade is released (docs/progress.md). The
+    submissions app reports each attempt through ``courses.services.record_hand_in``, so
+    progress never reads the submissions app."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="hand_ins")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="hand_ins")
+    first_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "assignment"], name="hand_in_once"),
+        ]
+
+
 def new_certificate_code() -> str:
     """A short, human-friendly, unguessable code: 12 characters of Crockford base32 (60 bits).
 

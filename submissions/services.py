@@ -34,8 +34,8 @@ from courses.services import (
     draft_assignment_version,
     frozen_message,
     publish_assignment,
+    record_hand_in,
     record_released_grade,
-    refresh_progress,
     start_version_check,
 )
 from platform.blobs import delete_blob, put_bytes, put_file
@@ -177,8 +177,6 @@ def submit_attempt(
             continue
     else:
         raise AttemptsExhausted(_("Too many uploads at the same moment; please try again."))
-    # The work is in: the participant's checklist now says "pending review", not "missing".
-    refresh_progress(enrollment=enrollment)
     return submission
 
 
@@ -270,6 +268,8 @@ def _create_attempt(
     queue_grading(submission=submission)
     request_rendering(notebook_sha256=notebook_sha)
     allocation.allocate_participant(enrollment)
+    # The work is in: the participant's checklist now says "pending review", not "missing".
+    record_hand_in(enrollment=enrollment, assignment=assignment)
     return submission
 
 
