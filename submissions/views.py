@@ -353,7 +353,13 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     submissions = (
         Submission.objects.filter(enrollment__cohort=cohort)
         .select_related("assignment__module", "participant", "review")
-        .prefetch_related(Prefetch("grading_runs"))
+        .prefetch_related(
+            Prefetch(
+                "grading_runs",
+                queryset=GradingRun.objects.latest_per_submission(),
+                to_attr="latest_runs",
+            )
+        )
         .order_by(
             "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
         )
