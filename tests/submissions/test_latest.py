@@ -3,6 +3,8 @@ latest attempt"), which the queue, regrading, export, analytics and gradebook al
 
 from typing import Any
 
+from django.urls import reverse
+
 from courses.models import Cohort, Enrollment
 from courses.services import enroll
 from submissions import services
@@ -74,3 +76,16 @@ def test_each_submission_keeps_its_own_latest_run(
         theirs.grading_runs.get(),
     }
     assert theirs.latest_run() == theirs.grading_runs.get()
+
+
+def test_the_cohort_page_shows_each_attempts_latest_run(
+    enrolled: Any, instructor: Any, assignment: Any, cohort: Cohort, client_for: Any
+) -> None:
+    submission = submit(enrolled, assignment)
+    GradingRun.objects.filter(submission=submission).update(
+        status=GradingRun.Status.GRADED, autograded_points=3, autograded_max=3
+    )
+    page = reverse("submissions:cohort", args=[cohort.pk])
+    assert "3 / 3" in client_for(instructor).get(page).content.decode()
+    GradingRun.objects.create(submission=submission, autograded_points=1, autograded_max=3)
+    assert "1 / 3" in client_for(instructor).get(page).content.decode()
