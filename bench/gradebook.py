@@ -90,7 +90,7 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     from django.contrib.auth.hashers import make_password  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
 
-    from courses.models import Assignment, Enrollment, Grade, Module
+    from courses.models import Assignment, Enrollment, Grade, HandIn, Module
     from platform.models import User  # noqa: PLC0415
     from submissions.models import Review, Submission  # noqa: PLC0415
     from tests.helpers import make_cohort, make_program, make_user
@@ -153,6 +153,16 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
                 )
                 outcomes.append(outcome)
     Submission.objects.bulk_create(submissions, batch_size=2000)
+    # What submit_attempt tells courses (courses.services.record_hand_in), for progress.
+    HandIn.objects.bulk_create(
+        {
+            (s.enrollment_id, s.assignment_id): HandIn(
+                enrollment_id=s.enrollment_id, assignment_id=s.assignment_id
+            )
+            for s in submissions
+        }.values(),
+        batch_size=2000,
+    )
     latest: dict[tuple[int, int], tuple[Submission, str]] = {}
     for submission, outcome in zip(submissions, outcomes, strict=True):
         latest[(submission.enrollment_id, submission.assignment_id)] = (submission, outcome)

@@ -64,7 +64,6 @@ def prepare() -> tuple[Any, Any]:
     """A course, the rich notebook uploaded as an attempt, rendered and graded."""
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
 
-    from submissions.services import latest_run  # noqa: PLC0415
     from submissions.tasks import grade_submission  # noqa: PLC0415
 
     course = django_env.make_course()
@@ -72,7 +71,7 @@ def prepare() -> tuple[Any, Any]:
     upload = SimpleUploadedFile("week-3-air-quality.ipynb", raw, "application/x-ipynb+json")
     submission = django_env.submit(course, upload)
     django_env.render_now(submission)
-    run = latest_run(submission)
+    run = submission.latest_run()
     assert run is not None
     grade_submission.call(run.pk)  # so the page is settled: a score, and no more polling
     submission.refresh_from_db()

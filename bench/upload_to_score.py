@@ -290,7 +290,7 @@ def measure_one(
     total = time.perf_counter() - clicked
     notebook_region.join()  # the render is stored before the next upload
     pk = resolve(submission_path).kwargs["pk"]
-    run = GradingRun.objects.filter(submission_id=pk).order_by("-enqueued_at", "-pk").first()
+    run = GradingRun.objects.filter(submission_id=pk).newest_first().first()
     if run is None or run.status != GradingRun.Status.GRADED or run.autograded_points != expected:
         points = None if run is None else run.autograded_points
         raise SystemExit(f"wrong result in the database: {points} (expected {expected})")

@@ -581,7 +581,7 @@ class Enrollment(models.Model):
     @property
     def grades_frozen(self) -> bool:
         """Whether a certificate relies on this participant's grades (see ``GradeFreeze``)."""
-        return self.grade_freezes.filter(lifted_at__isnull=True).exists()
+        return GradeFreeze.objects.active().filter(enrollment=self).exists()
 
 
 class Grade(models.Model):
@@ -610,6 +610,22 @@ class Grade(models.Model):
                 condition=Q(points__gte=0) & Q(points__lte=models.F("max_points")),
                 name="grade_in_range",
             ),
+        ]
+
+
+class HandIn(models.Model):
+    """Work handed in: the participant has at least one attempt at the assignment, so its
+    requirement shows "pending review" until a grade is released (docs/progress.md). The
+    submissions app reports each attempt through ``courses.services.record_hand_in``, so
+    progress never reads the submissions app."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="hand_ins")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="hand_ins")
+    first_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "assignment"], name="hand_in_once"),
         ]
 
 
@@ -757,6 +773,12 @@ from courses.policies import (  # noqa: E402, F401
 )
 
 
+class GradeFreezeQuerySet(models.QuerySet["GradeFreeze"]):
+    def active(self) -> "GradeFreezeQuerySet":
+        """The freezes not lifted: their enrolments' grades must not change."""
+        return self.filter(lifted_at__isnull=True)
+
+
 class GradeFreeze(models.Model):
     """A certificate relies on an enrolment's grades, so they must not change under it.
 
@@ -780,6 +802,8 @@ class GradeFreeze(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     lift_reason = models.TextField(blank=True)
+
+    objects = GradeFreezeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-frozen_at", "-pk"]

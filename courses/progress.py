@@ -7,23 +7,20 @@ work awaits review. ``recompute_progress`` stores the answer per enrollment
 (``ProgressRecord``) whenever it can change; pages and the API read it with
 ``progress_for``, which computes live only for an enrollment that has no record yet.
 
-Which work awaits review is known only to the submissions app, which ``courses`` must not
-import: the setting ``COURSES_SUBMITTED_WORK`` names a function that answers it (see
-``submissions/progress.py``); without it nothing is ever "pending review".
+Which work awaits review is stored here (``HandIn``): the submissions app, which ``courses``
+never imports, reports every attempt through ``courses.services.record_hand_in``.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, Module
+from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, HandIn, Module
 from courses.policies import (
     GradingPolicy,
     ModuleResult,
@@ -123,11 +120,13 @@ class ProgramProgress:
 
 def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(enrollment id, assignment id) pairs with at least one submitted attempt."""
-    dotted = getattr(settings, "COURSES_SUBMITTED_WORK", "")
-    if not dotted or not enrollment_ids:
+    if not enrollment_ids:
         return set()
-    answer: Callable[[Sequence[int]], set[tuple[int, int]]] = import_string(dotted)
-    return answer(enrollment_ids)
+    return set(
+        HandIn.objects.filter(enrollment_id__in=enrollment_ids).values_list(
+            "enrollment_id", "assignment_id"
+        )
+    )
 
 
 def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:

@@ -30,6 +30,7 @@ from courses.models import (
     Cohort,
     Enrollment,
     Grade,
+    HandIn,
     Module,
     Program,
 )
@@ -362,9 +363,11 @@ def recompute_program_progress(*, program_id: int) -> int:
 
 
 @transaction.atomic
-def refresh_progress(*, enrollment: Enrollment) -> Result:
-    """Recompute one participant's stored progress (work handed in, a result recorded) and issue
-    the certificate if that completed the program."""
+def record_hand_in(*, enrollment: Enrollment, assignment: Assignment) -> Result:
+    """Record that the participant handed in work for ``assignment`` and refresh their stored
+    progress: its requirement now shows "pending review", not "missing". The submissions app
+    calls it for every attempt it stores, in the attempt's transaction (docs/progress.md)."""
+    HandIn.objects.get_or_create(enrollment=enrollment, assignment=assignment)
     issue_certificate_if_complete(enrollment=enrollment)
     record = ProgressRecord.objects.get(enrollment=enrollment)
     return record.as_result()

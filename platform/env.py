@@ -6,7 +6,6 @@ variable, instead of silently running with a default.
 """
 
 import os
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,14 +43,6 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
     return value
-
-
-def env_decimal(name: str, default: str) -> Decimal:
-    raw = os.environ.get(name, default)
-    try:
-        return Decimal(raw.strip())
-    except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a decimal number; got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

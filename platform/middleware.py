@@ -38,16 +38,6 @@ def supported_language(code: str | None) -> str | None:
         return None
 
 
-def language_for(user: object, default: str | None = None) -> str:
-    """The language to address ``user`` in outside a request (e-mails, PDFs, tasks).
-
-    Their ``preferred_language`` if set and supported, else ``default`` (e.g. the language of the
-    current request), else ``settings.LANGUAGE_CODE``. Use it with ``translation.override``.
-    """
-    preferred = supported_language(getattr(user, "preferred_language", None))
-    return preferred or supported_language(default) or settings.LANGUAGE_CODE
-
-
 class UserLanguageMiddleware:
     """Activate the logged-in user's preferred language; remember the switcher's choice."""
 

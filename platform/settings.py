@@ -180,10 +180,6 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default", "grading", 
 # directory of UNIX sockets: keep the path short (a socket path holds ~100 bytes at most).
 DOORBELL_DIR = env_path("DOORBELL_DIR", VAR_DIR / "doorbell")
 
-# Progress (courses) learns which work awaits review from submissions through this function,
-# since courses never imports submissions (docs/progress.md).
-COURSES_SUBMITTED_WORK = "submissions.progress.submitted_work"
-
 # Notebook intake, rendering and grading limits (documented in docs/operations.md).
 NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)

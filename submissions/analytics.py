@@ -118,10 +118,13 @@ def analytics_for(
 ) -> AssignmentAnalytics:
     now = now or timezone.now()
     cohort_ids = [c.pk for c in cohorts]
-    latest: dict[int, _Latest] = {}
-    for pk, enrollment_id, submitted_at, late_seconds, state, manual in (
-        Submission.objects.filter(assignment=assignment, enrollment__cohort_id__in=cohort_ids)
-        .order_by("enrollment_id", "-attempt_no")
+    latest = {
+        enrollment_id: _Latest(pk, submitted_at, late_seconds, state, manual)
+        for pk, enrollment_id, submitted_at, late_seconds, state, manual in Submission.objects.filter(
+            assignment=assignment, enrollment__cohort_id__in=cohort_ids
+        )
+        .latest_attempts()
+        .order_by("enrollment_id")
         .values_list(
             "pk",
             "enrollment_id",
@@ -130,16 +133,13 @@ def analytics_for(
             "review__state",
             "review__manual_points",
         )
-    ):
-        if enrollment_id not in latest:
-            latest[enrollment_id] = _Latest(pk, submitted_at, late_seconds, state, manual)
-    runs: dict[int, GradingRun] = {}
-    for run in (
-        GradingRun.objects.filter(submission_id__in=[r.pk for r in latest.values()])
-        .order_by("submission_id", "-enqueued_at", "-pk")
+    }
+    runs = {
+        run.submission_id: run
+        for run in GradingRun.objects.filter(submission_id__in=[r.pk for r in latest.values()])
+        .latest_per_submission()
         .only("submission_id", "status", "autograded_points")
-    ):
-        runs.setdefault(run.submission_id, run)
+    }
     grades = dict(
         Grade.objects.filter(
             assignment=assignment, enrollment__cohort_id__in=cohort_ids

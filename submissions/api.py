@@ -169,7 +169,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
 
     def _run(self, submission: Submission) -> GradingRun | None:
         if submission.pk not in self._runs:
-            self._runs[submission.pk] = services.latest_run(submission)
+            self._runs[submission.pk] = submission.latest_run()
         return self._runs[submission.pk]
 
     @cached_property

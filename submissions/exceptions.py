@@ -1,5 +1,7 @@
 """Domain errors raised by ``submissions.services``; the edges turn them into form errors or 4xx."""
 
+from courses.exceptions import GradesFrozen as CoursesGradesFrozen
+
 
 class SubmissionError(Exception):
     """A request the domain refuses, with a message meant for the person who made it."""
@@ -76,8 +78,10 @@ class IdentitiesHidden(SubmissionError):
     pass
 
 
-class GradesFrozen(ReviewInvalid):
-    """A certificate relies on these grades; a coordinator must unfreeze them first."""
+class GradesFrozen(ReviewInvalid, CoursesGradesFrozen):
+    """``courses.exceptions.GradesFrozen`` as this app's edges catch it (a ``SubmissionError``):
+    the same refusal, so ``except courses.exceptions.GradesFrozen`` catches it from either app.
+    Raised by ``services.ensure_not_frozen`` and where ``record_released_grade`` refuses."""
 
 
 class RubricInvalid(SubmissionError):

@@ -100,27 +100,20 @@ def export_submissions(
 ) -> list[ExportEntry]:
     """The attempts of ``assignment`` in the cohorts ``grader`` teaches, latest per participant
     unless ``all_attempts``, ordered by participant label and attempt."""
+    attempts = Submission.objects.gradable_by(grader).filter(assignment=assignment)
+    if not all_attempts:
+        attempts = attempts.latest_attempts()
     submissions = list(
-        Submission.objects.gradable_by(grader)
-        .filter(assignment=assignment)
-        .select_related("enrollment__user", "assignment")
+        attempts.select_related("enrollment__user", "assignment")
         .prefetch_related("data_files")
         .order_by("enrollment_id", "-attempt_no")
         .distinct()
     )
-    if not all_attempts:
-        seen: set[int] = set()
-        submissions = [
-            s
-            for s in submissions
-            if s.enrollment_id not in seen and not seen.add(s.enrollment_id)  # type: ignore[func-returns-value]
-        ]
     ids = [s.pk for s in submissions]
-    runs: dict[int, GradingRun] = {}
-    for run in GradingRun.objects.filter(submission_id__in=ids).order_by(
-        "submission_id", "-enqueued_at", "-pk"
-    ):
-        runs.setdefault(run.submission_id, run)
+    runs = {
+        run.submission_id: run
+        for run in GradingRun.objects.filter(submission_id__in=ids).latest_per_submission()
+    }
     results: dict[int, list[TestResult]] = {}
     for result in TestResult.objects.filter(run_id__in=[r.pk for r in runs.values()]).order_by(
         "position", "pk"

@@ -162,23 +162,28 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
     }
     # One pass over every attempt of the cohort: counts, the latest attempt's status and review
     # state, and which attempts were late (for the graded one and for the latest one).
-    latest: dict[tuple[int, int], tuple[int, int, str, str | None]] = {}
+    latest: dict[tuple[int, int], tuple[int, str, str | None]] = {}
     attempts: dict[tuple[int, int], int] = {}
     late_ids: set[int] = set()
-    rows_of_attempts = Submission.objects.filter(enrollment__cohort=cohort).values_list(
-        "pk",
-        "enrollment_id",
-        "assignment_id",
-        "attempt_no",
-        "late_seconds",
-        "status",
-        "review__state",
+    # django-stubs cannot see an annotation made inside a QuerySet method, hence the ignore.
+    rows_of_attempts = (
+        Submission.objects.filter(enrollment__cohort=cohort)
+        .with_is_latest()
+        .values_list(  # type: ignore[misc]
+            "pk",
+            "enrollment_id",
+            "assignment_id",
+            "is_latest",
+            "late_seconds",
+            "status",
+            "review__state",
+        )
     )
     for (
         pk,
         enrollment_id,
         assignment_id,
-        attempt_no,
+        is_latest,
         late_seconds,
         run_status,
         review_state,
@@ -187,8 +192,8 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         attempts[key] = attempts.get(key, 0) + 1
         if late_seconds:
             late_ids.add(pk)
-        if key not in latest or latest[key][0] < attempt_no:
-            latest[key] = (attempt_no, pk, run_status, review_state)
+        if is_latest:
+            latest[key] = (pk, run_status, review_state)
     rows = []
     # A hidden cell is the same empty tuple for every participant: built once per column.
     columns = [
@@ -199,7 +204,7 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         )
         for assignment in assignments
     ]
-    no_attempt = (0, 0, "", None)
+    no_attempt: tuple[int, str, str | None] = (0, "", None)
     for enrollment in enrollments:
         cells = []
         enrollment_id = enrollment.id
@@ -207,7 +212,7 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
             key = (enrollment_id, assignment_id)
             grade = grades.get(key)
             count = attempts.get(key, 0)
-            _no, latest_pk, status, state = latest.get(key, no_attempt)
+            latest_pk, status, state = latest.get(key, no_attempt)
             if grade is not None:
                 late = grade.submission_id in late_ids or grade.late_seconds > 0
                 cells.append(Cell(assignment, grade, count, late, "released", status, state))

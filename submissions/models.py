@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,30 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
     def gradable_by(self, user: "User") -> "SubmissionQuerySet":
         """Submissions in the cohorts the user grades (``Cohort.objects.graded_by``)."""
         return self.filter(enrollment__cohort__in=Cohort.objects.graded_by(user).values("pk"))
+
+    def latest_attempts(self) -> "SubmissionQuerySet":
+        """Only each participant's latest attempt at each assignment: the one the queue lists,
+        regrading reaches, exports, analytics and the gradebook show (docs/review.md, "The
+        latest attempt"). Judged against all of the participant's attempts, not only the ones
+        this queryset holds, so a filter never turns an earlier attempt into the latest."""
+        return self.filter(~_newer_attempt())
+
+    def with_is_latest(self) -> "SubmissionQuerySet":
+        """Every attempt, each marked ``is_latest`` by the rule of ``latest_attempts``: for a
+        pass that also needs the earlier attempts (counts, lateness)."""
+        return self.annotate(is_latest=~_newer_attempt())
+
+
+def _newer_attempt() -> Exists:
+    """A later attempt of the same participant at the same assignment exists. Attempts are
+    numbered per participant and assignment (``submission_attempt_once``), across enrolments."""
+    return Exists(
+        Submission.objects.filter(
+            assignment_id=OuterRef("assignment_id"),
+            participant_id=OuterRef("participant_id"),
+            attempt_no__gt=OuterRef("attempt_no"),
+        )
+    )
 
 
 class Submission(models.Model):
@@ -103,6 +127,29 @@ class Submission(models.Model):
             return self.assignment.max_points
         return self.assignment_version.notebook_points + self.assignment.rubric_points
 
+    def latest_run(self) -> "GradingRun | None":
+        """The run that counts (``GradingRunQuerySet.latest_per_submission``), if any."""
+        return GradingRun.objects.filter(submission=self).newest_first().first()
+
+
+# The latest run is the last one enqueued (the higher id on a tie): every run is kept, so a
+# re-run's result replaces the earlier one's while the history stays visible.
+NEWEST_RUN_FIRST = ("-enqueued_at", "-pk")
+
+
+class GradingRunQuerySet(models.QuerySet["GradingRun"]):
+    def newest_first(self) -> "GradingRunQuerySet":
+        return self.order_by(*NEWEST_RUN_FIRST)
+
+    def latest_per_submission(self) -> "GradingRunQuerySet":
+        """Only each submission's latest run, the one whose result counts."""
+        latest = (
+            GradingRun.objects.filter(submission_id=OuterRef("submission_id"))
+            .order_by(*NEWEST_RUN_FIRST)
+            .values("pk")[:1]
+        )
+        return self.filter(pk=Subquery(latest))
+
 
 class GradingRun(models.Model):
     """One autograde execution of a submission; every run is kept, the latest one counts."""
@@ -137,8 +184,10 @@ class GradingRun(models.Model):
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     autograded_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
+    objects = GradingRunQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-enqueued_at", "-pk"]
+        ordering = list(NEWEST_RUN_FIRST)
         get_latest_by = "enqueued_at"
 
     @property

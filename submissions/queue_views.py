@@ -272,8 +272,3 @@ def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return render(
         request, "submissions/allocation.html", context, status=400 if form.errors else 200
     )
-
-
-def queue_querystring(data: QueryDict, user: User) -> str:
-    """The queue filter carried in a request, re-encoded (validated) for the next link."""
-    return filter_form(user, data).queue_filter().querystring()

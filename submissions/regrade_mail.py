@@ -7,25 +7,21 @@ of the outcome. Nothing here is sent before a grade is released: requests need a
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
+from platform.mail import send_in_language
 from platform.models import User
 from submissions.models import RegradeRequest
 
 
 def _send(recipients: Iterable[User], template: str, request: RegradeRequest, url: str) -> None:
-    program_language = request.submission.assignment.module.program.language
     for user in recipients:
-        if not user.email:
-            continue
-        with translation.override(user.preferred_language or program_language):
-            context = {"request": request, "recipient": user, "url": settings.SITE_URL + url}
-            subject = render_to_string(f"submissions/email/{template}_subject.txt", context)
-            body = render_to_string(f"submissions/email/{template}.txt", context)
-        send_mail(subject.strip(), body, None, [user.email])
+        send_in_language(
+            recipient=user,
+            fallback_language=request.submission.assignment.module.program.language,
+            template=f"submissions/email/{template}",
+            context={"request": request, "recipient": user, "url": settings.SITE_URL + url},
+        )
 
 
 def _coordinators() -> list[User]:

@@ -35,7 +35,6 @@ from submissions.models import (
 from submissions.rubrics import current_version, grade_id_of
 from submissions.services import (
     ensure_not_frozen,
-    latest_run,
     manual_points_of,
     record_total,
 )
@@ -86,7 +85,7 @@ def targets_for(review: Review) -> list[RegradeTarget]:
                     max_points=criterion.max_points,
                 )
             )
-    run = latest_run(review.submission)
+    run = review.submission.latest_run()
     overrides = {o.grade_id: o.points for o in review.test_overrides.all()}
     if run is not None:
         for result in run.results.filter(kind=TestResult.Kind.AUTOGRADED):
@@ -136,7 +135,7 @@ def request_regrade(
             _("The time for regrade requests ended on %(date)s.")
             % {"date": date_format(timezone.localtime(closes), "DATETIME_FORMAT")}
         )
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     reason = reason.strip()
     if not reason:
         raise RegradeRefused(_("Please say why this should be graded again."))
@@ -216,7 +215,7 @@ def resolve_regrade(
     if accept:
         if points is None:
             raise RegradeRefused(_("Give the new points when you accept a request."))
-        ensure_not_frozen(request.submission)
+        ensure_not_frozen(request.submission.enrollment)
         target = _target(review, request.target, request.target_key)
         if not Decimal(0) <= points <= target.max_points:
             raise RegradeRefused(

@@ -93,7 +93,7 @@ def review_data(submission: Submission) -> dict[str, Any]:
         .prefetch_related("scores")
         .first()
     )
-    run = services.latest_run(submission)
+    run = submission.latest_run()
     return {
         "submission": submission.pk,
         "state": review.state if review else None,

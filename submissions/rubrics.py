@@ -394,14 +394,6 @@ class ScoreInput:
     comment: str = ""
 
 
-def review_version(review: Review | None) -> RubricVersion | None:
-    """The rubric version a review's scores are on (all of them share one)."""
-    if review is None:
-        return None
-    score = review.rubric_scores.select_related("version").first()
-    return score.version if score else None
-
-
 @transaction.atomic
 def score_with_rubric(
     *,
@@ -416,7 +408,7 @@ def score_with_rubric(
     in ``choices`` keep their scores; ``dismiss`` removes scores of criteria the rubric no
     longer has, once the grader has seen them. Every change of points is a GradeEvent.
     """
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     version = current_version(submission.assignment)
     if version is None:
         raise RubricInvalid(_("This assignment has no rubric."))

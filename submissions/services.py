@@ -35,8 +35,8 @@ from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
     draft_assignment_version,
     publish_assignment,
+    record_hand_in,
     record_released_grade,
-    refresh_progress,
     start_version_check,
 )
 from platform.blobs import delete_blob, put_bytes, put_file
@@ -63,6 +63,7 @@ from submissions.exceptions import (
     PurgeRefused,
     ReviewInvalid,
 )
+from submissions.grading import GradingReport
 from submissions.models import (
     DataCard,
     DataPurge,
@@ -75,13 +76,13 @@ from submissions.models import (
     Submission,
     SubmissionFile,
     TestOverride,
+    TestResult,
 )
 from submissions.notebooks import NotebookRejected, check_size, validate_notebook
 from submissions.notifications import notify_release
 from submissions.orphans import referenced_blobs
 from submissions.rendering import RENDERER_VERSION
 from submissions.reviewing import allocation, leases
-from submissions.tasks import intake_limits
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def submit_attempt(
             )
             % {"closed": closed}
         )
-    limits = intake_limits()
+    limits = tasks.intake_limits()
     try:
         if upload.size is not None:
             check_size(upload.size, limits)  # before reading a byte of it
@@ -177,8 +178,6 @@ def submit_attempt(
             continue
     else:
         raise AttemptsExhausted(_("Too many uploads at the same moment; please try again."))
-    # The work is in: the participant's checklist now says "pending review", not "missing".
-    refresh_progress(enrollment=enrollment)
     return submission
 
 
@@ -270,6 +269,8 @@ def _create_attempt(
     queue_grading(submission=submission)
     request_rendering(notebook_sha256=notebook_sha)
     allocation.allocate_participant(enrollment)
+    # The work is in: the participant's checklist now says "pending review", not "missing".
+    record_hand_in(enrollment=enrollment, assignment=assignment)
     return submission
 
 
@@ -315,14 +316,12 @@ def rerun_grading(*, actor: User, submissions: Iterable[Submission]) -> list[Gra
 
 def regrade_targets(*, grader: User, assignment: Assignment, only_failed: bool) -> list[Submission]:
     """The latest attempt of each participant, in the cohorts the grader grades."""
-    latest: dict[int, Submission] = {}
-    for submission in (
+    targets = list(
         Submission.objects.gradable_by(grader)
         .filter(assignment=assignment)
-        .order_by("participant_id", "-attempt_no")
-    ):
-        latest.setdefault(submission.participant_id, submission)
-    targets = list(latest.values())
+        .latest_attempts()
+        .order_by("participant_id")
+    )
     if only_failed:
         targets = [s for s in targets if s.status == Submission.Status.FAILED]
     return targets
@@ -379,15 +378,64 @@ def _lost_runs(run: GradingRun) -> int:
     return count
 
 
+# The end of the engine's log kept with a run: enough to see why a notebook failed.
+LOG_EXCERPT_CHARS = 4000
+
+
+@transaction.atomic
+def store_grading_report(*, run: GradingRun, report: GradingReport) -> None:
+    """Store what the worker learned from one run: each cell's outcome, the run's status,
+    points, error and log excerpt, the attempt's status, and an autograde entry in the grade
+    log. The worker calls it after every run (a crash is stored as a failed report); tests
+    call it to build graded attempts without a kernel."""
+    TestResult.objects.bulk_create(
+        TestResult(
+            run=run,
+            grade_id=outcome.grade_id,
+            kind=outcome.kind,
+            points=outcome.points,
+            max_points=outcome.max_points,
+            status=outcome.status,
+            message=outcome.message.dumps(),
+            hidden=outcome.hidden,
+            position=position,
+        )
+        for position, outcome in enumerate(report.outcomes)
+    )
+    graded = report.status == "graded"
+    run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.error = report.error.dumps()
+    run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
+    run.autograded_points = report.autograded_points if graded else Decimal(0)
+    run.autograded_max = report.autograded_max
+    run.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "error",
+            "log_excerpt",
+            "autograded_points",
+            "autograded_max",
+        ]
+    )
+    Submission.objects.filter(pk=run.submission_id).update(
+        status=Submission.Status.GRADED if graded else Submission.Status.FAILED
+    )
+    GradeEvent.objects.create(
+        submission_id=run.submission_id,
+        source=GradeEvent.Source.AUTOGRADE,
+        new_points=run.autograded_points,
+        # An audit record, in the worker's language (English).
+        reason=report.error.text() or "Autograded",
+    )
+
+
 def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:
     """The cache entry of the submission's notebook for the current renderer, if any."""
     return RenderedNotebook.objects.filter(
         notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
     ).first()
-
-
-def latest_run(submission: Submission) -> GradingRun | None:
-    return submission.grading_runs.order_by("-enqueued_at", "-pk").first()
 
 
 @transaction.atomic
@@ -408,7 +456,7 @@ def save_review(
     the submission (see ``submissions.reviewing.leases``).
     Refused while a certificate relies on the participant's grades (see ``ensure_not_frozen``).
     """
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     leases.hold_lease(grader=grader, submission=submission, token=lease_token)
     cells = {c["grade_id"]: Decimal(c["points"]) for c in submission.manual_grade_cells()}
     for grade_id, value in points.items():
@@ -483,7 +531,7 @@ def release_review(
     the e-mail to the caller (one per participant for a batch).
     """
     leases.hold_lease(grader=grader, submission=submission, token=lease_token)
-    run = latest_run(submission)
+    run = submission.latest_run()
     if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
         raise ReviewInvalid(_("Wait until autograding has finished before releasing."))
     review, _created = Review.objects.select_for_update().get_or_create(
@@ -491,7 +539,7 @@ def release_review(
     )
     if review.is_released:
         return review
-    ensure_not_frozen(submission)
+    ensure_not_frozen(submission.enrollment)
     review.state = Review.State.RELEASED
     review.released_at = timezone.now()
     review.save(update_fields=["state", "released_at"])
@@ -501,9 +549,10 @@ def release_review(
     return review
 
 
-def ensure_not_frozen(submission: Submission) -> None:
-    """Refuse a change of the grades a certificate relies on (docs/review.md, "Freezing")."""
-    if submission.enrollment.grades_frozen:
+def ensure_not_frozen(enrollment: Enrollment) -> None:
+    """Refuse a change of the grades a certificate relies on (docs/review.md, "Freezing"):
+    the one check every review, release, rubric score, regrade and extension makes."""
+    if enrollment.grades_frozen:
         raise GradesFrozen(frozen_message())
 
 
@@ -542,7 +591,7 @@ def record_total(
     """
     submission = review.submission
     assignment = submission.assignment
-    run = latest_run(submission)
+    run = submission.latest_run()
     autograded = autograded_points_of(review, run)
     max_points = submission.max_points
     late = apply_late_policy(
@@ -647,9 +696,7 @@ def stale_frozen_grades(
     reviews = Review.objects.filter(
         submission__assignment=assignment,
         state=Review.State.RELEASED,
-        submission__enrollment_id__in=GradeFreeze.objects.filter(lifted_at__isnull=True).values(
-            "enrollment_id"
-        ),
+        submission__enrollment_id__in=GradeFreeze.objects.active().values("enrollment_id"),
     )
     if cohorts is not None:
         reviews = reviews.filter(submission__enrollment__cohort__in=cohorts)
@@ -692,9 +739,9 @@ def record_released_again(
 
 def _frozen_enrollments(enrollment_ids: Iterable[int]) -> set[int]:
     return set(
-        GradeFreeze.objects.filter(
-            enrollment_id__in=list(enrollment_ids), lifted_at__isnull=True
-        ).values_list("enrollment_id", flat=True)
+        GradeFreeze.objects.active()
+        .filter(enrollment_id__in=list(enrollment_ids))
+        .values_list("enrollment_id", flat=True)
     )
 
 
@@ -772,8 +819,8 @@ def grant_extension(
         raise ExtensionInvalid(_("An extension is for one participant or for one cohort."))
     if not Deadline(due_at=due_at, cutoff_at=cutoff_at).cutoff_follows_due:
         raise ExtensionInvalid(_("The cut-off cannot come before the new due date."))
-    if enrollment is not None and enrollment.grades_frozen:
-        raise GradesFrozen(frozen_message())
+    if enrollment is not None:
+        ensure_not_frozen(enrollment)
     extension = Extension.objects.create(
         assignment=assignment,
         enrollment=enrollment,
@@ -823,8 +870,8 @@ def revoke_extension(*, extension: Extension, actor: User) -> LateRecomputation:
                 ),
             }
         )
-    if extension.enrollment is not None and extension.enrollment.grades_frozen:
-        raise GradesFrozen(frozen_message())
+    if extension.enrollment is not None:
+        ensure_not_frozen(extension.enrollment)
     extension.revoked_at = timezone.now()
     extension.revoked_by = actor
     extension.save(update_fields=["revoked_at", "revoked_by"])

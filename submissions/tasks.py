@@ -23,21 +23,18 @@ from courses.models import AssignmentVersion
 from courses.nbgrader import GradeCell
 from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
+from submissions import services  # it imports this module too; neither uses the other on import
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.models import (
-    GradeEvent,
     GradingRun,
     PublishCheck,
     RenderedNotebook,
     Submission,
-    TestResult,
 )
 from submissions.notebooks import IntakeLimits
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)
-
-LOG_EXCERPT_CHARS = 4000
 
 
 def worker_name() -> str:
@@ -72,7 +69,7 @@ def grade_submission(run_id: int) -> str:
                 "The grader failed unexpectedly (%(error)s).", error=type(error).__name__
             )
         )
-    _store_report(run, report)
+    services.store_grading_report(run=run, report=report)
     return report.status
 
 
@@ -142,51 +139,6 @@ def grading_limits() -> GradingLimits:
         cell_timeout_s=settings.GRADING_CELL_TIMEOUT,
         notebook_timeout_s=settings.GRADING_NOTEBOOK_TIMEOUT,
         disk_bytes=settings.GRADING_DISK_QUOTA_MB * 1024 * 1024,
-    )
-
-
-@transaction.atomic
-def _store_report(run: GradingRun, report: GradingReport) -> None:
-    TestResult.objects.bulk_create(
-        TestResult(
-            run=run,
-            grade_id=outcome.grade_id,
-            kind=outcome.kind,
-            points=outcome.points,
-            max_points=outcome.max_points,
-            status=outcome.status,
-            message=outcome.message.dumps(),
-            hidden=outcome.hidden,
-            position=position,
-        )
-        for position, outcome in enumerate(report.outcomes)
-    )
-    graded = report.status == "graded"
-    run.status = GradingRun.Status.GRADED if graded else GradingRun.Status.FAILED
-    run.finished_at = timezone.now()
-    run.error = report.error.dumps()
-    run.log_excerpt = report.log_excerpt[-LOG_EXCERPT_CHARS:]
-    run.autograded_points = report.autograded_points if graded else Decimal(0)
-    run.autograded_max = report.autograded_max
-    run.save(
-        update_fields=[
-            "status",
-            "finished_at",
-            "error",
-            "log_excerpt",
-            "autograded_points",
-            "autograded_max",
-        ]
-    )
-    Submission.objects.filter(pk=run.submission_id).update(
-        status=Submission.Status.GRADED if graded else Submission.Status.FAILED
-    )
-    GradeEvent.objects.create(
-        submission_id=run.submission_id,
-        source=GradeEvent.Source.AUTOGRADE,
-        new_points=run.autograded_points,
-        # An audit record, in the worker's language (English).
-        reason=report.error.text() or "Autograded",
     )
 
 

@@ -42,7 +42,14 @@ from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
 from submissions.forms import ImportCourseForm, PurgeForm, ReviewForm, UploadForm
 from submissions.frame import NOTEBOOK_CSP
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
-from submissions.models import DataCard, GradingLease, RenderedNotebook, Review, Submission
+from submissions.models import (
+    DataCard,
+    GradingLease,
+    GradingRun,
+    RenderedNotebook,
+    Review,
+    Submission,
+)
 from submissions.polling import grading_interval, poll_interval
 from submissions.queue_views import filter_form, grade_url
 from submissions.rendering import render_document
@@ -142,7 +149,7 @@ def _submission_context(
 
 def _grading_context(user: User, submission: Submission) -> dict[str, object]:
     grader = is_grader_of(user, submission)
-    run = services.latest_run(submission)
+    run = submission.latest_run()
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
     released = review is not None and review.is_released
     # The posting policy: autograde results at once, or only with the released review.
@@ -264,9 +271,9 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "query": filters.querystring(),
         "query_items": parse_qsl(filters.querystring()),
         "participant_label": participant_label(submission),
-        "runs": submission.grading_runs.select_related("requested_by").order_by(
-            "-enqueued_at", "-pk"
-        ),
+        "runs": GradingRun.objects.filter(submission=submission)
+        .select_related("requested_by")
+        .newest_first(),
     }
     return render(request, "submissions/grade.html", context, status=400 if form.errors else 200)
 
@@ -349,7 +356,13 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     submissions = (
         Submission.objects.filter(enrollment__cohort=cohort)
         .select_related("assignment__module", "participant", "review")
-        .prefetch_related(Prefetch("grading_runs"))
+        .prefetch_related(
+            Prefetch(
+                "grading_runs",
+                queryset=GradingRun.objects.latest_per_submission(),
+                to_attr="latest_runs",
+            )
+        )
         .order_by(
             "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
         )

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.utils import timezone
 
 from courses.models import (
     Assignment,
@@ -28,10 +27,12 @@ from courses.models import (
     Program,
 )
 from courses.nbgrader import cell_grade_id
+from courses.plain_i18n import Message, verbatim
 from courses.services import publish_assignment, record_released_grade
 from platform.models import User
 from submissions import services
-from submissions.models import GradingRun, Submission, TestResult
+from submissions.grading import GradingReport, TestOutcome
+from submissions.models import Submission
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
@@ -233,58 +234,54 @@ GRADE_CELLS = (
 
 
 def graded(submission: Submission, *, passed: tuple[bool, bool] = (True, True)) -> Submission:
-    """Store on the latest grading run what the worker stores after grading the attempt (the
+    """Store on the latest grading run, through the worker's own service
+    (``services.store_grading_report``), the report of a run that graded the attempt (the
     grading engine has its own tests): a result per grade cell of ``tiny_source_notebook``,
     ``test_square`` (2 points) and the hidden test (1 point) passed or failed as ``passed``
-    says, the manual answer waiting for review; the run and the attempt graded. These are the
-    rows the worker's ``submissions.tasks._store_report`` writes; once that is a service,
-    this calls it."""
+    says, the manual answer waiting for review."""
     run = submission.grading_runs.latest()
     run.results.all().delete()  # where tasks ran on commit, the real grading stored its own
-    points = Decimal(0)
+    outcomes = []
     for position, (grade_id, kind, max_points, hidden) in enumerate(GRADE_CELLS):
-        earned: Decimal | None = None
-        status = "needs_manual"
-        if kind == "autograded":
-            earned = max_points if passed[position] else Decimal(0)
-            status = "passed" if passed[position] else "failed"
-            points += earned
-        TestResult.objects.create(
-            run=run,
-            grade_id=grade_id,
-            kind=kind,
-            points=earned,
-            max_points=max_points,
-            status=status,
-            hidden=hidden,
-            position=position,
-            message="AssertionError: secret detail" if hidden else "",
+        ok = kind == "autograded" and passed[position]
+        outcomes.append(
+            TestOutcome(
+                grade_id=grade_id,
+                kind=kind,  # type: ignore[arg-type]
+                points=None if kind == "manual" else (max_points if ok else Decimal(0)),
+                max_points=max_points,
+                status="needs_manual" if kind == "manual" else ("passed" if ok else "failed"),
+                message=verbatim("AssertionError: secret detail") if hidden else Message(),
+                hidden=hidden,
+            )
         )
-    return _store_run(submission, run, status=GradingRun.Status.GRADED, points=points)
+    autograded = [o for o in outcomes if o.kind == "autograded"]
+    services.store_grading_report(
+        run=run,
+        report=GradingReport(
+            status="graded",
+            outcomes=tuple(outcomes),
+            autograded_points=sum((o.points or Decimal(0) for o in autograded), Decimal(0)),
+            autograded_max=sum((o.max_points for o in autograded), Decimal(0)),
+            manual_max=sum((o.max_points for o in outcomes if o.kind == "manual"), Decimal(0)),
+        ),
+    )
+    submission.refresh_from_db()
+    return submission
 
 
 def grading_failed(submission: Submission, *, error: str = "The kernel died.") -> Submission:
-    """Store on the latest grading run what the worker stores when grading fails."""
+    """Store on the latest grading run, through the worker's service, a run that failed."""
     run = submission.grading_runs.latest()
-    return _store_run(
-        submission, run, status=GradingRun.Status.FAILED, points=Decimal(0), error=error
+    services.store_grading_report(
+        run=run,
+        report=GradingReport.failure(
+            verbatim(error),
+            autograded_max=sum(
+                (m for _g, kind, m, _h in GRADE_CELLS if kind == "autograded"), Decimal(0)
+            ),
+        ),
     )
-
-
-def _store_run(
-    submission: Submission, run: GradingRun, *, status: str, points: Decimal, error: str = ""
-) -> Submission:
-    run.status = status
-    run.finished_at = timezone.now()
-    run.error = error
-    run.autograded_points = points
-    run.autograded_max = sum(
-        (m for _g, kind, m, _h in GRADE_CELLS if kind == "autograded"), Decimal(0)
-    )
-    run.save(
-        update_fields=["status", "finished_at", "error", "autograded_points", "autograded_max"]
-    )
-    Submission.objects.filter(pk=submission.pk).update(status=status)
     submission.refresh_from_db()
     return submission
 

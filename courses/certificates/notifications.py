@@ -1,13 +1,11 @@
 """E-mails to certificate holders: issued (automatically or by a coordinator), approved,
 re-issued, revoked. Each in the holder's language (their preference, else the program's)."""
 
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from courses.certificates.credentials.vocabulary import absolute_url, verification_url
 from courses.models import Certificate
+from platform.mail import send_in_language
 
 KINDS = ("issued", "approved", "reissued", "revoked")
 
@@ -22,18 +20,15 @@ def notify_certificate(certificate: Certificate, kind: str) -> None:
     certificate = Certificate.objects.select_related("user", "program", "superseded_by").get(
         pk=certificate.pk
     )
-    holder = certificate.user
-    if not holder.email:
-        return
-    language = holder.preferred_language or certificate.program.language
-    with translation.override(language):
-        context = {
+    send_in_language(
+        recipient=certificate.user,
+        fallback_language=certificate.program.language,
+        template="courses/certificates/email/certificate",
+        context={
             "certificate": certificate,
-            "holder": holder,
+            "holder": certificate.user,
             "kind": kind,
             "page_url": absolute_url(reverse("courses:certificate", args=[certificate.code])),
             "verify_url": verification_url(certificate),
-        }
-        subject = render_to_string("courses/certificates/email/subject.txt", context).strip()
-        body = render_to_string("courses/certificates/email/body.txt", context)
-    send_mail(subject, body, None, [holder.email])
+        },
+    )

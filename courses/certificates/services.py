@@ -83,8 +83,10 @@ def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: 
         _settle(request, actor=actor, certificate=certificate)
     # The certificate rests on these grades: freeze them (a freeze left from a revoked
     # certificate, which revoking does not lift, now belongs to this one).
-    if not GradeFreeze.objects.filter(enrollment=enrollment, lifted_at__isnull=True).update(
-        certificate=certificate
+    if (
+        not GradeFreeze.objects.active()
+        .filter(enrollment=enrollment)
+        .update(certificate=certificate)
     ):
         GradeFreeze.objects.create(enrollment=enrollment, certificate=certificate, frozen_by=actor)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
@@ -175,9 +177,7 @@ def reissue_certificate(
     old.save(update_fields=["superseded_by"])
     # The new certificate relies on the same grades: it takes over the freeze (or sets one,
     # if a coordinator had lifted it to correct a grade before re-issuing).
-    GradeFreeze.objects.filter(enrollment=old.enrollment, lifted_at__isnull=True).update(
-        certificate=new
-    )
+    GradeFreeze.objects.active().filter(enrollment=old.enrollment).update(certificate=new)
     GradeFreeze.objects.get_or_create(
         enrollment=old.enrollment,
         lifted_at=None,
@@ -279,11 +279,7 @@ def unfreeze_grades(*, actor: User, enrollment: Enrollment, reason: str) -> Grad
         raise CertificateActionRefused(_("Only coordinators can unfreeze grades."))
     if not reason.strip():
         raise CertificateActionRefused(_("Unfreezing grades needs a reason."))
-    freeze = (
-        GradeFreeze.objects.select_for_update()
-        .filter(enrollment=enrollment, lifted_at__isnull=True)
-        .first()
-    )
+    freeze = GradeFreeze.objects.active().select_for_update().filter(enrollment=enrollment).first()
     if freeze is None:
         raise CertificateActionRefused(_("These grades are not frozen."))
     freeze.lifted_at = timezone.now()

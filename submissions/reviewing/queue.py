@@ -72,12 +72,7 @@ def queue_for(
     user: User, filters: QueueFilter, *, now: datetime | None = None
 ) -> models.QuerySet[Submission]:
     now = now or timezone.now()
-    newer = Submission.objects.filter(
-        assignment_id=OuterRef("assignment_id"),
-        participant_id=OuterRef("participant_id"),
-        attempt_no__gt=OuterRef("attempt_no"),
-    )
-    rows = Submission.objects.filter(~Exists(newer), enrollment__cohort__in=grading_cohorts(user))
+    rows = Submission.objects.latest_attempts().filter(enrollment__cohort__in=grading_cohorts(user))
     for field, lookup in (
         ("program", "assignment__module__program_id"),
         ("module", "assignment__module_id"),

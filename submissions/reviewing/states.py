@@ -24,7 +24,6 @@ from submissions.models import GradingRun, Review, Submission
 from submissions.notifications import notify_release
 from submissions.reviewing.leases import hold_lease
 from submissions.reviewing.queue import grading_cohorts
-from submissions.services import latest_run
 
 
 @transaction.atomic
@@ -36,7 +35,7 @@ def mark_ready(*, grader: User, submission: Submission, lease_token: str | None 
         raise ReviewInvalid(_("Save the review before marking it ready."))
     if review.is_released:
         raise ReviewInvalid(_("This review has already been released."))
-    run = latest_run(submission)
+    run = submission.latest_run()
     if run is None or run.status not in {GradingRun.Status.GRADED, GradingRun.Status.FAILED}:
         raise ReviewInvalid(_("Wait until autograding has finished before marking it ready."))
     scored = set(review.scores.values_list("grade_id", flat=True))

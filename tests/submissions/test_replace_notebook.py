@@ -15,7 +15,7 @@ from courses.services import activate_assignment_version, enroll
 from platform.blobs import read_blob
 from submissions import services, tasks
 from submissions.exceptions import ReviewInvalid
-from submissions.models import GradingRun, PublishCheck
+from submissions.models import PublishCheck
 from tests.helpers import (
     api_client,
     make_cohort,
@@ -224,7 +224,7 @@ def test_an_attempt_is_graded_again_against_the_version_it_was_made_for(
 
     monkeypatch.setattr(tasks, "grade_notebook", fake_grade)
     for attempt in (first, second):
-        graded = tasks._grade(GradingRun.objects.filter(submission=attempt).latest())
+        graded = tasks._grade(attempt.latest_run())
         seen[attempt.pk] = (
             graded["grading_notebook"],
             [c.grade_id for c in graded["grade_cells"]],

@@ -71,6 +71,28 @@ def test_every_change_is_refused_while_frozen(
     assert Grade.objects.get().points == D(5)
 
 
+def test_one_exception_class_catches_every_frozen_refusal_from_either_app(
+    certified: Submission, instructor: Any, enrolled: Any
+) -> None:
+    """The submissions app's refusal is courses' ``GradesFrozen`` too, and the extension
+    services refuse through the same check as reviews (``services.ensure_not_frozen``)."""
+    assert issubclass(GradesFrozen, CourseGradesFrozen)
+    with pytest.raises(CourseGradesFrozen, match="frozen"):
+        services.save_review(
+            grader=instructor, submission=certified, points={}, comments={}, feedback=""
+        )
+    with pytest.raises(CourseGradesFrozen, match="frozen"):
+        services.ensure_not_frozen(enrolled.enrollments.get())
+
+
+def test_a_lifted_freeze_no_longer_counts(certified: Submission, coordinator: Any) -> None:
+    enrollment = certified.enrollment
+    assert list(GradeFreeze.objects.active()) == [GradeFreeze.objects.get()]
+    unfreeze_grades(actor=coordinator, enrollment=enrollment, reason="Wrong points")
+    assert not GradeFreeze.objects.active().exists() and GradeFreeze.objects.exists()
+    services.ensure_not_frozen(enrollment)  # refuses nothing once lifted
+
+
 def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     certified: Submission, instructor: Any, assignment: Any, cohort: Any
 ) -> None:
