@@ -44,8 +44,17 @@ def _build(participants: int) -> dict[str, Any]:
     import datetime as dt  # noqa: PLC0415
 
     from bench.django_env import _source_notebook  # noqa: PLC0415
-    from courses.models import Cohort, Enrollment, Grade, Institution, Module, Program  # noqa: PLC0415
-    from courses.policies import GradingPolicy, PolicyCategory, PolicyModule  # noqa: PLC0415
+    from courses.models import (  # noqa: PLC0415
+        Cohort,
+        Enrollment,
+        Grade,
+        GradingPolicy,
+        Institution,
+        Module,
+        PolicyCategory,
+        PolicyModule,
+        Program,
+    )
     from courses.services import publish_assignment, publish_policy  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
 

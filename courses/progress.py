@@ -22,14 +22,19 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils.module_loading import import_string
 
-from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, Module
-from courses.policies import (
+from courses.models import (
+    Assignment,
+    Deadline,
+    Enrollment,
+    Extension,
+    Grade,
     GradingPolicy,
+    Module,
     ModuleResult,
     PolicyModule,
     ProgressRecord,
-    implicit_rules,
 )
+from courses.models.policies import implicit_rules
 from courses.requirements import (
     Item,
     ModuleStanding,

@@ -27,19 +27,17 @@ from courses.models import (
     Certificate,
     CertificateRequest,
     Cohort,
+    ElectiveGroup,
     Enrollment,
     Grade,
     GradeFreeze,
-    Module,
-    Program,
-)
-from courses.policies import (
-    ElectiveGroup,
     GradingPolicy,
+    Module,
     ModuleResult,
     PolicyAssignment,
     PolicyCategory,
     PolicyModule,
+    Program,
     ProgressRecord,
 )
 from courses.progress import compute_results

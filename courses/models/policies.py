@@ -9,8 +9,7 @@ exact rules it was computed under. A cohort either follows the program's latest 
 version or is pinned to one (``Cohort.grading_policy``); a program without any published version
 is judged by its modules' own fields (the implicit policy, version 0).
 
-These models live in their own module to keep ``courses/models.py`` readable; ``models.py``
-imports them so Django registers them with the ``courses`` app.
+``courses.models`` imports these models so Django registers them with the ``courses`` app.
 """
 
 from collections.abc import Iterable

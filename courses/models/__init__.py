@@ -138,7 +138,7 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True
     )
     # Empty: the cohort follows its program's latest published grading policy (see
-    # courses.policies); set: the cohort stays on that version whatever is published later.
+    # courses.models.policies); set: the cohort stays on that version whatever is published later.
     grading_policy = models.ForeignKey(
         "courses.GradingPolicy",
         on_delete=models.PROTECT,
@@ -746,7 +746,7 @@ class CertificateRequest(models.Model):
 
 
 # Grading policies, module results and stored progress live in their own module.
-from courses.policies import (  # noqa: E402, F401
+from courses.models.policies import (  # noqa: E402, F401
     ElectiveGroup,
     GradingPolicy,
     ModuleResult,
@@ -798,3 +798,31 @@ class GradeFreeze(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+__all__ = [
+    "Assignment",
+    "AssignmentVersion",
+    "Certificate",
+    "CertificateRequest",
+    "Cohort",
+    "Deadline",
+    "ElectiveGroup",
+    "Enrollment",
+    "Extension",
+    "Grade",
+    "GradeFreeze",
+    "GradingPolicy",
+    "Institution",
+    "Language",
+    "Module",
+    "ModuleResult",
+    "PolicyAssignment",
+    "PolicyCategory",
+    "PolicyModule",
+    "PostingPolicy",
+    "Program",
+    "ProgressRecord",
+    "default_data_file_types",
+    "new_certificate_code",
+]
