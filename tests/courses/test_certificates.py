@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from courses.models import Certificate, Module, new_certificate_code
+from courses.models import Certificate, Module
+from courses.models.certificates import new_certificate_code
 from courses.services import issue_certificate_if_complete, record_released_grade
 
 
