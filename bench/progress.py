@@ -42,8 +42,14 @@ def _build(participants: int) -> dict[str, Any]:
     import datetime as dt  # noqa: PLC0415
 
     from bench.django_env import source_notebook
-    from courses.models import Enrollment, Grade, Module
-    from courses.policies import GradingPolicy, PolicyCategory, PolicyModule  # noqa: PLC0415
+    from courses.models import (  # noqa: PLC0415
+        Enrollment,
+        Grade,
+        GradingPolicy,
+        Module,
+        PolicyCategory,
+        PolicyModule,
+    )
     from courses.services import publish_assignment, publish_policy  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
     from tests.helpers import make_cohort, make_program, make_user

@@ -20,20 +20,18 @@ from courses.models import (
     Certificate,
     CertificateRequest,
     Cohort,
+    ElectiveGroup,
     Enrollment,
     Extension,
     Grade,
+    GradingPolicy,
     Institution,
     Module,
-    Program,
-)
-from courses.policies import (
-    ElectiveGroup,
-    GradingPolicy,
     ModuleResult,
     PolicyAssignment,
     PolicyCategory,
     PolicyModule,
+    Program,
     ProgressRecord,
 )
 from courses.requirements import Role, threshold_text

@@ -20,14 +20,20 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from courses.models import Assignment, Deadline, Enrollment, Extension, Grade, HandIn, Module
-from courses.policies import (
+from courses.models import (
+    Assignment,
+    Deadline,
+    Enrollment,
+    Extension,
+    Grade,
     GradingPolicy,
+    HandIn,
+    Module,
     ModuleResult,
     PolicyModule,
     ProgressRecord,
-    implicit_rules,
 )
+from courses.models.policies import implicit_rules
 from courses.requirements import (
     Item,
     ModuleStanding,

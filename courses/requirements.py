@@ -3,8 +3,8 @@ grades to where they stand.
 
 No database and no clock here, so the rules are table-tested (``tests/courses/test_requirements.py``)
 and the same answer comes out of the home page, the stored progress, the certificate and the API.
-``courses.progress`` loads the inputs; ``courses.policies`` turns a stored policy version into
-a :class:`Policy`. The rules, in short (docs/progress.md has them in full):
+``courses.progress`` loads the inputs; ``courses.models.policies`` turns a stored policy version
+into a :class:`Policy`. The rules, in short (docs/progress.md has them in full):
 
 * A **module** is passed when a coordinator recorded it as passed, or when every one of its
   assignments has a released grade and its percentage (points over maximum points) reaches

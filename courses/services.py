@@ -28,19 +28,17 @@ from courses.models import (
     Assignment,
     AssignmentVersion,
     Cohort,
+    ElectiveGroup,
     Enrollment,
     Grade,
+    GradingPolicy,
     HandIn,
     Module,
-    Program,
-)
-from courses.policies import (
-    ElectiveGroup,
-    GradingPolicy,
     ModuleResult,
     PolicyAssignment,
     PolicyCategory,
     PolicyModule,
+    Program,
     ProgressRecord,
 )
 from courses.progress import recompute_progress

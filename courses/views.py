@@ -26,9 +26,9 @@ from courses.models import (
     Enrollment,
     Grade,
     Module,
+    ModuleResult,
     Program,
 )
-from courses.policies import ModuleResult
 from courses.progress import progress_for
 from courses.scoring import percentage
 from platform.blobs import open_blob

@@ -9,8 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from courses.models import HandIn
-from courses.policies import ProgressRecord
+from courses.models import HandIn, ProgressRecord
 from courses.progress import compute_results
 from courses.services import recompute_progress, record_hand_in
 from submissions.models import Submission

@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from courses.exceptions import ModuleResultRefused
-from courses.models import Certificate, Cohort, Enrollment, Module
-from courses.policies import ModuleResult, ProgressRecord
+from courses.models import Certificate, Cohort, Enrollment, Module, ModuleResult, ProgressRecord
 from courses.services import enroll, record_module_result
 
 

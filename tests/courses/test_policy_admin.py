@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses.demo import catalog
-from courses.models import Cohort, Module, Program
-from courses.policies import GradingPolicy, ProgressRecord
+from courses.models import Cohort, GradingPolicy, Module, Program, ProgressRecord
 from tests.helpers import make_user
 
 

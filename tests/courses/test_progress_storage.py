@@ -13,17 +13,15 @@ from courses.models import (
     Assignment,
     Certificate,
     Cohort,
+    ElectiveGroup,
     Enrollment,
     GradeFreeze,
-    Module,
-    Program,
-)
-from courses.policies import (
-    ElectiveGroup,
     GradingPolicy,
+    Module,
     PolicyAssignment,
     PolicyCategory,
     PolicyModule,
+    Program,
     ProgressRecord,
 )
 from courses.progress import compute_results, progress_for

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from courses.exceptions import ModuleResultRefused, PolicyInvalid
-from courses.models import Cohort, Module, Program
-from courses.policies import GradingPolicy
+from courses.models import Cohort, GradingPolicy, Module, Program
 from courses.services import pin_cohort_policy, publish_policy, record_module_result
 from tests.helpers import make_user
 

@@ -10,8 +10,17 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from courses.demo import catalog, notebooks
-from courses.models import Assignment, Cohort, Institution, Module, Program
-from courses.policies import ElectiveGroup, GradingPolicy, PolicyCategory, PolicyModule
+from courses.models import (
+    Assignment,
+    Cohort,
+    ElectiveGroup,
+    GradingPolicy,
+    Institution,
+    Module,
+    PolicyCategory,
+    PolicyModule,
+    Program,
+)
 from courses.requirements import Role
 from courses.services import enroll, publish_assignment, publish_policy
 from platform.models import User

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from courses.certificates.services import issue_certificate_if_complete
-from courses.models import Certificate, Module, new_certificate_code
+from courses.models import Certificate, Module
+from courses.models.certificates import new_certificate_code
 from courses.services import record_released_grade
 
 

@@ -1,4 +1,4 @@
-"""Grading policies (versioned), coordinators' module results, and stored progress.
+"""Grading policies (versioned) and stored progress.
 
 A program's **grading policy** is a numbered version: weighted categories, each with drop-lowest
 and a minimum; per module a role (required, capstone, elective, optional), a pass mark, a weight
@@ -7,10 +7,9 @@ the weighted grade. A version is edited as a *draft* and then *published*; a pub
 never changes (a change is a new version), so every stored progress and certificate can name the
 exact rules it was computed under. A cohort either follows the program's latest published
 version or is pinned to one (``Cohort.grading_policy``); a program without any published version
-is judged by its modules' own fields (the implicit policy, version 0).
-
-These models live in their own module to keep ``courses/models.py`` readable; ``models.py``
-imports them so Django registers them with the ``courses`` app.
+is judged by its modules' own fields (the implicit policy, version 0: ``implicit_rules``).
+Coordinators' module results count like released grades and live with them
+(``courses.models.grades``).
 """
 
 from collections.abc import Iterable
@@ -25,7 +24,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from courses import requirements
-from courses.models import Enrollment, Module, Program
+from courses.models.enrolment import Enrollment
+from courses.models.programs import Module, Program
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -340,35 +340,6 @@ class PolicyAssignment(models.Model):
         return f"{self.assignment} → {self.category}"
 
 
-class ModuleResult(models.Model):
-    """A coordinator's result for a module of one participant, e.g. an in-person training with
-    no assignments. It decides the module (pass or fail), and its grade, if given, counts."""
-
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="module_results"
-    )
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="results")
-    passed = models.BooleanField()
-    percent = models.DecimalField(
-        _("grade (%)"), max_digits=5, decimal_places=1, null=True, blank=True, validators=PERCENT
-    )
-    reason = models.TextField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["enrollment", "module"], name="module_result_once"),
-        ]
-
-    def as_rule_input(self) -> requirements.RecordedResult:
-        return requirements.RecordedResult(
-            module_id=self.module_id, passed=self.passed, percent=self.percent, reason=self.reason
-        )
-
-
 class ProgressRecord(models.Model):
     """The requirement engine's answer for one enrollment, stored when a grade is released or
     changed (and by ``manage.py rebuild_progress``), so pages read it instead of recomputing."""
@@ -388,15 +359,3 @@ class ProgressRecord(models.Model):
 
     def as_result(self) -> requirements.Result:
         return requirements.Result.from_json(self.result)
-
-
-__all__ = [
-    "ElectiveGroup",
-    "GradingPolicy",
-    "ModuleResult",
-    "PolicyAssignment",
-    "PolicyCategory",
-    "PolicyModule",
-    "ProgressRecord",
-    "implicit_rules",
-]

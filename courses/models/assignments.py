@@ -1,0 +1,381 @@
+"""Assignments and their published notebook versions, with what decides when work is due:
+the late policy, each participant's deadline and the extensions that move it."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.late import LatePolicy
+from courses.models.enrolment import Enrollment
+from courses.models.programs import Cohort, Module
+
+if TYPE_CHECKING:
+    from platform.models import User
+
+
+def default_data_file_types() -> list[str]:
+    """Every kind of data file the platform knows how to check (see submissions.datafiles)."""
+    return ["csv", "tsv", "parquet", "xlsx", "xls", "json", "txt", "png", "jpg", "gif"]
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def published(self) -> "AssignmentQuerySet":
+        return self.filter(published_at__isnull=False)
+
+    def visible_to(self, user: "User") -> "AssignmentQuerySet":
+        """Published assignments of the programs the user is enrolled in or grades a cohort
+        of (``CohortQuerySet.graded_by``)."""
+        return (
+            self.published()
+            .filter(
+                Q(
+                    module__program__cohorts__enrollments__user=user,
+                    module__program__cohorts__enrollments__status__in=Enrollment.CURRENT,
+                )
+                | Q(module__program__in=Cohort.objects.graded_by(user).values("program_id"))
+            )
+            .distinct()
+        )
+
+
+def manual_cells(grade_cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The grade cells an instructor scores: manually graded answers and tasks."""
+    return [cell for cell in grade_cells if cell["kind"] in {"manual", "task"}]
+
+
+class AssignmentVersion(models.Model):
+    """One published notebook of an assignment: its source, release and grading copy, grade
+    cells and points. A published version never changes; replacing the notebook adds the next
+    one (docs/grading.md, "Replacing a published notebook").
+
+    A new version starts as a *draft* (the publish page shows its changes before the
+    instructor confirms), is *checked* by the worker, and goes *live* only when the check
+    passes: its notebooks and settings are then copied onto the ``Assignment`` and the version
+    it replaces is *retired*. Every attempt records the version it was made for and is graded
+    against it, however often the notebook is replaced afterwards.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("waiting for confirmation")
+        CHECKING = "checking", _("being checked")
+        LIVE = "live", _("live")
+        RETIRED = "retired", _("replaced")
+        REJECTED = "rejected", _("not put live")
+
+    assignment = models.ForeignKey("Assignment", on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The live version this one was compared with and replaces; it goes live only if that
+    # one is still live then (otherwise it is rejected: compare again).
+    base_number = models.PositiveIntegerField(null=True, blank=True)
+    source_sha256 = models.CharField(max_length=64)
+    release_sha256 = models.CharField(max_length=64)
+    grading_sha256 = models.CharField(max_length=64)
+    grade_cells = models.JSONField(default=list, blank=True)
+    # The notebook's points (the rubric's are the assignment's and count on top).
+    notebook_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # Settings given with the new notebook ({"title", "opens_at", "due_at", "max_attempts"},
+    # only those given), applied when it goes live; what is not given stays as it is.
+    given_settings = models.JSONField(default=dict, blank=True)
+    # What changes against the base version (courses.versions.VersionChanges.as_json()).
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    live_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["assignment", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "number"], name="assignment_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="live"),
+                name="assignment_one_live_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} v{self.number}"
+
+    def manual_grade_cells(self) -> list[dict[str, Any]]:
+        return manual_cells(self.grade_cells)
+
+
+class PostingPolicy(models.TextChoices):
+    """When participants see their autograde results: at once, or together with the review."""
+
+    IMMEDIATE = "immediate", _("autograde results at once")
+    ON_RELEASE = "on_release", _("everything on release")
+
+
+class Assignment(models.Model):
+    """A notebook assignment, published from an nbgrader-format source notebook.
+
+    The source (with solutions and hidden tests) and the grading copy never leave the server;
+    participants download the release notebook. All three are content-addressed blobs.
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="assignments")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Uploads allowed per participant."),
+    )
+    # Late work (see courses.late): grace, a penalty per started day or hour, a floor, and a
+    # hard cut-off after which uploads are refused.
+    late_grace_minutes = models.PositiveIntegerField(default=0)
+    late_penalty_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Percent of the maximum points deducted per started unit of lateness."),
+    )
+    late_penalty_unit = models.CharField(
+        max_length=4, choices=[("day", _("per day")), ("hour", _("per hour"))], default="day"
+    )
+    late_floor_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Late work is never brought below this percentage of the maximum points."),
+    )
+    cutoff_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("No uploads after this moment (unless extended).")
+    )
+    # Bring your own data: which files a participant may upload beside the notebook.
+    data_file_types = models.JSONField(
+        default=default_data_file_types,
+        blank=True,
+        help_text=_('Allowed file types for participants\' own data, e.g. ["csv", "parquet"].'),
+    )
+    # nbgrader zeroes a test on any stderr output; a library's warning is not a failed test.
+    ignore_stderr_warnings = models.BooleanField(
+        _("ignore warnings on stderr"),
+        default=True,
+        help_text=_(
+            "Lines like 'file.py:12: FutureWarning: …' do not make a test fail. "
+            "Switch off for nbgrader's strict behaviour."
+        ),
+    )
+    max_data_files = models.PositiveIntegerField(default=10)
+    max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
+    # Review (see docs/review.md): when participants see autograde results, and whether graders
+    # see pseudonyms instead of names until a coordinator reveals identities (who, when).
+    posting_policy = models.CharField(
+        _("posting policy"),
+        max_length=12,
+        choices=PostingPolicy.choices,
+        default=PostingPolicy.IMMEDIATE,
+    )
+    anonymous_grading = models.BooleanField(_("anonymous grading"), default=False)
+    identities_revealed_at = models.DateTimeField(null=True, blank=True)
+    identities_revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    release_sha256 = models.CharField(max_length=64, blank=True)
+    grading_sha256 = models.CharField(max_length=64, blank=True)
+    # [{"grade_id", "kind", "points", "cell_index"}], the grade cells found when publishing.
+    grade_cells = models.JSONField(default=list, blank=True)
+    max_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    # Points the assignment's rubric adds on top of the notebook's (see docs/review.md,
+    # "Rubrics"); included in max_points and kept when the notebook is republished.
+    rubric_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+    regrade_window_days = models.PositiveIntegerField(
+        _("regrade window (days)"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How long after release participants may ask for a regrade."),
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__order", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "slug"], name="assignment_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("submissions:assignment", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def is_open(self, at: Any = None) -> bool:
+        """Uploads are accepted from ``opens_at`` on; late uploads are accepted and flagged."""
+        now = at or timezone.now()
+        return self.is_published and (self.opens_at is None or self.opens_at <= now)
+
+    @property
+    def shows_autograde_at_once(self) -> bool:
+        """Whether participants see autograde results before their review is released."""
+        return self.posting_policy == PostingPolicy.IMMEDIATE
+
+    @property
+    def hides_identities(self) -> bool:
+        """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
+        return self.anonymous_grading and self.identities_revealed_at is None
+
+    def manual_grade_cells(self) -> list[dict[str, Any]]:
+        return manual_cells(self.grade_cells)
+
+    def live_version(self) -> AssignmentVersion | None:
+        """The version participants get now (``None`` only for an assignment never published
+        through ``publish_assignment``)."""
+        return self.versions.filter(status=AssignmentVersion.Status.LIVE).first()
+
+    @property
+    def late_policy(self) -> LatePolicy:
+        return LatePolicy(
+            grace_minutes=self.late_grace_minutes,
+            percent_per_unit=self.late_penalty_percent,
+            unit=self.late_penalty_unit,
+            floor_percent=self.late_floor_percent,
+        )
+
+    def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
+        """The participant's own due date and cut-off: their extension, else their cohort's,
+        else the assignment's. The latest-granted extension wins; revoked ones do not count."""
+        extension = (
+            self.extensions.active()
+            .filter(Q(enrollment=enrollment) | Q(cohort_id=enrollment.cohort_id))
+            .order_by(models.F("enrollment_id").desc(nulls_last=True), "-granted_at", "-pk")
+            .first()
+        )
+        return self._deadline_with(extension)
+
+    def deadlines_for(self, enrollments: Iterable["Enrollment"]) -> dict[int, "Deadline"]:
+        """``deadline_for`` of many enrolments (by enrolment id), in one query."""
+        enrollments = list(enrollments)
+        extensions = list(
+            self.extensions.active()
+            .filter(
+                Q(enrollment_id__in={e.pk for e in enrollments})
+                | Q(cohort_id__in={e.cohort_id for e in enrollments})
+            )
+            .order_by("-granted_at", "-pk")
+        )
+        deadlines = {}
+        for enrollment in enrollments:
+            own = [x for x in extensions if x.enrollment_id == enrollment.pk]
+            cohorts = [x for x in extensions if x.cohort_id == enrollment.cohort_id]
+            deadlines[enrollment.pk] = self._deadline_with(next(iter(own or cohorts), None))
+        return deadlines
+
+    def _deadline_with(self, extension: "Extension | None") -> "Deadline":
+        if extension is None:
+            return Deadline(due_at=self.due_at, cutoff_at=self.cutoff_at)
+        cutoff = extension.cutoff_at
+        if cutoff is None and self.cutoff_at is not None:
+            # An extension beyond the assignment's cut-off moves the cut-off with it.
+            cutoff = max(self.cutoff_at, extension.due_at)
+        return Deadline(due_at=extension.due_at, cutoff_at=cutoff)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime | None
+    cutoff_at: datetime | None
+
+    def late_seconds(self, at: datetime) -> int:
+        return max(0, int((at - self.due_at).total_seconds())) if self.due_at else 0
+
+    def is_closed(self, at: datetime) -> bool:
+        return self.cutoff_at is not None and at > self.cutoff_at
+
+    @property
+    def cutoff_follows_due(self) -> bool:
+        """A cut-off before the due date would refuse uploads that are not even late yet, so
+        the late policy and every extension are refused with one (equal dates are fine)."""
+        return self.cutoff_at is None or self.due_at is None or self.cutoff_at >= self.due_at
+
+
+class ExtensionQuerySet(models.QuerySet["Extension"]):
+    def active(self) -> "ExtensionQuerySet":
+        """Extensions not revoked: the only ones a deadline is computed from."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class Extension(models.Model):
+    """More time for one participant or a whole cohort (a group), with a reason.
+
+    Never deleted once granted: revoking one records who took it back and when (the deadline
+    it gave no longer applies, see ``ExtensionQuerySet.active``), so the page, the API and the
+    admin still show what was granted and revoked even when no grade changed.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    enrollment = models.ForeignKey(
+        "Enrollment", on_delete=models.CASCADE, null=True, blank=True, related_name="extensions"
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="extensions"
+    )
+    due_at = models.DateTimeField()
+    cutoff_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrollment__isnull=False, cohort__isnull=True)
+                | Q(enrollment__isnull=True, cohort__isnull=False),
+                name="extension_for_one_participant_or_one_cohort",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="extension_revoked_with_who_and_when",
+            ),
+        ]
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,179 @@
+"""Institutions, their certificate programs, a program's runs (cohorts) and its modules, with
+the one rule of who grades which cohort (``CohortQuerySet.graded_by``)."""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models.enrolment import Enrollment
+
+if TYPE_CHECKING:
+    from platform.models import User
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class Institution(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40)
+    website = models.URLField(blank=True)
+    # Certificates name their issuer; the credential's issuer id is derived from this slug.
+    slug = models.SlugField(unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    """A certificate program, e.g. "Machine Learning in Data Science"."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="programs")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    audience = models.CharField(max_length=200, help_text=_("Who the program is for."))
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    is_part_time = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped when requirements change; certificates record it.")
+    )
+    # Certificates: who manages them, and whether a met rule waits for a coordinator's approval.
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="coordinated_programs",
+        blank=True,
+        help_text=_("They issue, approve, revoke and re-issue this program's certificates."),
+    )
+    requires_approval = models.BooleanField(
+        _("certificates require approval"),
+        default=False,
+        help_text=_(
+            "When on, a participant who meets every requirement gets a certificate only after "
+            "a coordinator approves it."
+        ),
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_coordinated_by(self, user: "User") -> bool:
+        """Staff coordinate every program; a program's own coordinators coordinate it."""
+        if not user.is_active:
+            return False
+        return user.is_coordinator or self.coordinators.filter(pk=user.pk).exists()
+
+    def cohorts_out_of_reach(self, user: "User") -> "CohortQuerySet":
+        """The cohorts a change of what the program's cohorts share (an assignment's notebook or
+        its own settings) reaches that the user does not grade: the cohorts with participants,
+        less ``Cohort.objects.graded_by``. Only someone responsible for each of them may make
+        such a change (empty: the user may); cohorts without participants have nobody to reach.
+        See docs/review.md, "Settings of an assignment"."""
+        return (
+            Cohort.objects.filter(program_id=self.pk)
+            .filter(models.Exists(Enrollment.objects.filter(cohort_id=models.OuterRef("pk"))))
+            .exclude(pk__in=Cohort.objects.graded_by(user).values("pk"))
+            .order_by("name", "pk")
+        )
+
+    def is_graded_by(self, user: "User") -> bool:
+        """Whether the user grades a cohort of the program (``CohortQuerySet.graded_by``)."""
+        return Cohort.objects.graded_by(user).filter(program=self).exists()
+
+
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def taught_by(self, user: "User") -> "CohortQuerySet":
+        return self.filter(instructors=user)
+
+    def graded_by(self, user: "User") -> "CohortQuerySet":
+        """The cohorts whose work the user sees and grades: every cohort for staff, else the
+        cohorts the user teaches and every cohort of the programs the user coordinates
+        (``Program.coordinators``).
+
+        The one rule behind the grading queue, the grading screen, the gradebook and the
+        assignment pages (late work, rubric, publish check, review settings), so whatever
+        one of them lists, the others open (docs/review.md, "Who grades what").
+        """
+        if not user.is_active:
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        teaches = Cohort.instructors.through.objects.filter(
+            cohort_id=models.OuterRef("pk"), user_id=user.pk
+        )
+        coordinates = Program.coordinators.through.objects.filter(
+            program_id=models.OuterRef("program_id"), user_id=user.pk
+        )
+        return self.filter(models.Exists(teaches) | models.Exists(coordinates))
+
+
+class Cohort(models.Model):
+    """One run of a program, with its dates and instructors."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=100)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True
+    )
+    # Empty: the cohort follows its program's latest published grading policy (see
+    # courses.models.policies); set: the cohort stays on that version whatever is published later.
+    grading_policy = models.ForeignKey(
+        "courses.GradingPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pinned_cohorts",
+        verbose_name=_("grading policy"),
+        help_text=_("Leave empty to follow the program's latest published grading policy."),
+    )
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program__title", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.name}"
+
+
+class Module(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    weight = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(0)]
+    )
+    pass_mark = models.DecimalField(
+        _("pass mark (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    is_required = models.BooleanField(default=True)
+    is_capstone = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["program", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
