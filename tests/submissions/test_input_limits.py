@@ -131,7 +131,7 @@ def test_the_review_api_refuses_feedback_and_comments_over_their_limits(
         url, {"scores": [{**score, "comment": "y" * (COMMENT_CHARS + 1)}]}, format="json"
     )
     assert too_long_comment.status_code == 400
-    assert "scores" in too_long_comment.json()
+    assert "scores[0].comment" in too_long_comment.json()  # the documented error shape
     assert not Review.objects.exists()
     at_the_limits = client.put(
         url,
