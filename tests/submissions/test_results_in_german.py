@@ -11,8 +11,7 @@ from submissions import models, services, tasks
 from submissions.models import Submission
 from submissions.rendering import RenderResult, sandbox
 from submissions.tasks import grade_submission
-from tests.helpers import api_client, make_user
-from tests.submissions.test_reruns import submit
+from tests.helpers import api_client, make_user, participant_notebook, submit
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +21,7 @@ WAITS_DE = "Wartet auf die Bewertung durch Lehrende."
 
 def graded_attempt(user: Any, assignment: Any, body: str = "    return x * x") -> Submission:
     """An upload, graded by the real autograder."""
-    submission = submit(user, assignment, body)
+    submission = submit(user, assignment, notebook=participant_notebook(body))
     assert grade_submission.call(submission.grading_runs.get().pk) == "graded"
     return submission
 
