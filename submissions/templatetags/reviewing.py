@@ -11,15 +11,15 @@ from typing import Any
 
 from django import template
 
-from submissions import cell_comments, regrades, rubrics
 from submissions.models import CellComment, RegradeRequest, Review, Submission
-from submissions.review_forms import (
+from submissions.reviewing import comments, regrades, rubrics
+from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.review import (
     CellCommentForm,
     RegradeRequestForm,
     RegradeResolveForm,
     RubricScoreForm,
 )
-from submissions.reviewing.anonymity import participant_label
 
 register = template.Library()
 
@@ -67,7 +67,7 @@ def _grading_review(context: template.Context) -> dict[str, Any]:
     rubric = rubrics.rubric_of(submission.assignment)
     for entry in rubric.comment_bank.all() if rubric else []:
         bank[entry.criterion_key].append(entry.text)
-    cells = cell_comments.notebook_cells(submission)
+    cells = comments.notebook_cells(submission)
     requests = list(
         RegradeRequest.objects.filter(submission=submission).select_related(
             "requested_by", "handler", "resolved_by", "submission__enrollment__cohort"

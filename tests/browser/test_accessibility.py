@@ -15,9 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
 from platform.models import User
-from submissions import regrades, rubrics
 from submissions.models import Submission
-from submissions.rubrics import BankEntryInput
+from submissions.reviewing import regrades, rubrics
+from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
 from tests.helpers import (
     graded,
@@ -27,8 +27,8 @@ from tests.helpers import (
     release,
     submit,
 )
-from tests.submissions.review_helpers import basic_rubric
-from tests.submissions.test_cell_comments import rendered
+from tests.submissions.reviewing.review_helpers import basic_rubric
+from tests.submissions.reviewing.test_comments import rendered
 
 # --- the world every page is opened on --------------------------------------------------------
 

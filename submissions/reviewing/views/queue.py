@@ -1,6 +1,6 @@
 """The grading queue and what surrounds it: leases, release to N, review settings, allocation.
 
-The grading screen itself is ``submissions.views.grade``; it takes the lease these views renew,
+The grading screen itself is ``submissions.reviewing.views.grading.grade``; it takes the lease these views renew,
 give back and break.
 """
 
@@ -34,9 +34,9 @@ from submissions.access import (
 )
 from submissions.exceptions import SubmissionError
 from submissions.models import GraderShare
-from submissions.queue_forms import AllocationForm, QueueFilterForm, ReviewSettingsForm
 from submissions.reviewing import allocation, anonymity, leases, states
 from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.queue import AllocationForm, QueueFilterForm, ReviewSettingsForm
 from submissions.reviewing.queue import QueueFilter, queue_for, row_state, take_next
 
 QUEUE_PAGE_SIZE = 50

@@ -18,16 +18,17 @@ from courses.access import (
 )
 from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
-from submissions import cell_comments, regrades, rubrics
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
 from submissions.late_report import recomputed_message, recomputed_rows
 from submissions.models import CellComment, RegradeRequest, Review
-from submissions.review_access import (
+from submissions.reviewing import comments, regrades, rubrics
+from submissions.reviewing.access import (
     get_regrade_for_handler,
     get_submission_for_participant,
 )
-from submissions.review_forms import (
+from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.review import (
     CellCommentForm,
     RegradeRequestForm,
     RegradeResolveForm,
@@ -37,7 +38,6 @@ from submissions.review_forms import (
     bank_inputs,
     comment_bank_formset,
 )
-from submissions.reviewing.anonymity import participant_label
 
 
 def _bank_entries(assignment: Assignment) -> list[dict[str, str]]:
@@ -195,10 +195,10 @@ def rubric_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cell_comment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
-    form = CellCommentForm(request.POST, cells=cell_comments.notebook_cells(submission))
+    form = CellCommentForm(request.POST, cells=comments.notebook_cells(submission))
     if form.is_valid():
         try:
-            cell_comments.add_cell_comment(
+            comments.add_cell_comment(
                 author=request.user,
                 submission=submission,
                 cell=form.cleaned_data["cell"],
@@ -225,7 +225,7 @@ def cell_comment_delete(
 ) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
     comment = get_object_or_404(CellComment, pk=comment_pk, review__submission=submission)
-    cell_comments.delete_cell_comment(comment=comment)
+    comments.delete_cell_comment(comment=comment)
     messages.success(request, _("Comment deleted."))
     return redirect("submissions:grade", pk=submission.pk)
 

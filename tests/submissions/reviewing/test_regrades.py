@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses.models import Grade
-from submissions import regrades, rubrics
 from submissions.exceptions import GradesFrozen, RegradeRefused
 from submissions.models import GradeEvent, RegradeRequest, Review, Submission
 from submissions.models import TestOverride as Override
-from submissions.rubrics import ScoreInput
+from submissions.reviewing import regrades, rubrics
+from submissions.reviewing.rubrics import ScoreInput
 from tests.helpers import (
     api_client,
     graded,
@@ -24,7 +24,7 @@ from tests.helpers import (
     release,
     submit,
 )
-from tests.submissions.review_helpers import basic_rubric
+from tests.submissions.reviewing.review_helpers import basic_rubric
 
 D = Decimal
 
