@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,12 +33,7 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The grading screen. Opening it leases the submission to the grader (read-only for
     everyone else meanwhile); saving needs that lease. ``action`` is save, next or ready."""
     submission = get_submission_for_grader(request.user, pk)
-    review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
-    initial: dict[str, object] = {"feedback": review.feedback if review else ""}
-    for score in review.scores.all() if review else []:
-        initial[f"points__{score.grade_id}"] = score.points
-        initial[f"comment__{score.grade_id}"] = score.comment
-    form = ReviewForm(request.POST or None, submission=submission, initial=initial)
+    form = _review_form(submission, request.POST or None)
     filters = filter_form(request.user, request.POST or request.GET).queue_filter()
     token = request.POST.get("lease_token", "")
     if request.method == "POST" and form.is_valid():
@@ -56,12 +51,49 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return _after_save(request, submission, action=action, token=token, filters=filters)
+    status = 400 if form.errors else 200
+    return _screen(request, submission, form=form, filters=filters, status=status)
+
+
+def panel_with_errors(
+    request: AuthenticatedHttpRequest, submission: Submission, panel: str, **forms: object
+) -> HttpResponse:
+    """A panel's form sent with errors (``rubric_form``, ``comment_form``, or ``regrade`` with
+    its ``resolve_form``): for htmx the panel alone (200), else the whole grading screen with
+    the form and its errors in that panel (400). See docs/review.md, "The grading screen"."""
+    if request.htmx:
+        context = {"submission": submission, **forms}
+        return render(request, f"submissions/grade.html#{panel}", context)
+    filters = filter_form(request.user, request.GET).queue_filter()
+    form = _review_form(submission, None)
+    return _screen(request, submission, form=form, filters=filters, status=400, **forms)
+
+
+def _review_form(submission: Submission, data: QueryDict | None) -> ReviewForm:
+    review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
+    initial: dict[str, object] = {"feedback": review.feedback if review else ""}
+    for score in review.scores.all() if review else []:
+        initial[f"points__{score.grade_id}"] = score.points
+        initial[f"comment__{score.grade_id}"] = score.comment
+    return ReviewForm(data, submission=submission, initial=initial)
+
+
+def _screen(
+    request: AuthenticatedHttpRequest,
+    submission: Submission,
+    *,
+    form: ReviewForm,
+    filters: QueueFilter,
+    status: int,
+    **panel_forms: object,
+) -> HttpResponse:
     lease, held = _lease_for_screen(request.user, submission)
     if held is not None:
         for field in form.fields.values():
             field.widget.attrs["readonly"] = True
     context = {
         **submission_context(request, submission),
+        **panel_forms,
         "form": form,
         "lease": lease,
         "held": held,
@@ -72,7 +104,7 @@ def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .select_related("requested_by")
         .newest_first(),
     }
-    return render(request, "submissions/grade.html", context, status=400 if form.errors else 200)
+    return render(request, "submissions/grade.html", context, status=status)
 
 
 def _lease_for_screen(
