@@ -129,7 +129,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:notebook", _released, shows="main.nb-document"),
         # An attempt still waiting for its autograde result (the page polls for it).
         Page("submissions:detail", lambda world: (world.queued.pk,)),
-        # A regrade request without a reason, answered with the form and its error.
+        # A regrade request without a reason, answered with the attempt's page, the form and its
+        # error.
         invalid(
             "submissions:regrade-request",
             _released,
@@ -146,7 +147,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("home"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
-        # Forms of the grading screen sent with errors: each answers a page of its own.
+        # Forms of the grading screen sent with errors: each answers the grading screen again,
+        # the errors in the form's panel.
         # (a comment without a level; a blank comment; a resolution without a decision)
         invalid(
             "submissions:rubric-score",
