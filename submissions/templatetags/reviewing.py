@@ -1,9 +1,10 @@
 """What the review panels of the grading screen and the participant's page need.
 
-The panels are separate partials included from ``grade.html`` and ``submission_detail.html``;
-each asks for its data here (``{% grading_review as rv %}``), so the pages' own views stay as
-they are. A view that re-renders a panel with errors puts the bound form in the context
-(``rubric_form``, ``comment_form``, ``regrade_form``), and the tag uses it.
+The panels are partials of ``grade.html`` and ``submission_detail.html``; each asks for its
+data here (``{% grading_review as rv %}``), so a panel renders alone (htmx) from the submission
+only. A view that re-renders a panel with errors puts the bound form in the context
+(``rubric_form``, ``comment_form``, ``regrade`` with ``resolve_form``, ``regrade_form``), and
+the tag uses it (docs/review.md, "The grading screen and its panels").
 """
 
 from collections import defaultdict
