@@ -21,7 +21,6 @@ urlpatterns = [
         publish_views.confirm_version,
         name="confirm-version",
     ),
-    path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
     path("cohorts/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
     path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),
     path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),

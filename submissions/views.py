@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,7 @@ from courses.access import (
     require_assignment_manager,
 )
 from courses.exceptions import CoursesError
-from courses.models import Assignment, Enrollment
+from courses.models import Enrollment
 from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
@@ -42,7 +41,6 @@ from submissions.frame import NOTEBOOK_CSP
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import (
     DataCard,
-    GradingRun,
     RenderedNotebook,
     Review,
     Submission,
@@ -222,34 +220,6 @@ def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespons
         content_type="application/octet-stream",
     )
     return response
-
-
-@require_GET
-@login_required
-def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for_instructor(request.user, pk)
-    submissions = (
-        Submission.objects.filter(enrollment__cohort=cohort)
-        .select_related("assignment__module", "participant", "review")
-        .prefetch_related(
-            Prefetch(
-                "grading_runs",
-                queryset=GradingRun.objects.latest_per_submission(),
-                to_attr="latest_runs",
-            )
-        )
-        .order_by(
-            "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
-        )
-    )
-    modules = cohort.program.modules.prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.prefetch_related("publish_checks"))
-    )
-    return render(
-        request,
-        "submissions/cohort_submissions.html",
-        {"cohort": cohort, "submissions": submissions, "modules": modules},
-    )
 
 
 @require_GET

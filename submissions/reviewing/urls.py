@@ -13,6 +13,7 @@ urlpatterns = [
     path("submissions/<int:pk>/grade/", grading.grade, name="grade"),
     path("submissions/<int:pk>/release/", grading.release, name="release"),
     path("grading/", queue.queue, name="queue"),
+    path("cohorts/<int:pk>/submissions/", queue.cohort_submissions, name="cohort"),
     path("grading/next/", queue.queue_next, name="queue-next"),
     path("submissions/<int:pk>/lease/renew/", queue.lease_renew, name="lease-renew"),
     path("submissions/<int:pk>/lease/release/", queue.lease_release, name="lease-release"),
