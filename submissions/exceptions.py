@@ -81,7 +81,7 @@ class IdentitiesHidden(SubmissionError):
 class GradesFrozen(ReviewInvalid, CoursesGradesFrozen):
     """``courses.exceptions.GradesFrozen`` as this app's edges catch it (a ``SubmissionError``):
     the same refusal, so ``except courses.exceptions.GradesFrozen`` catches it from either app.
-    Raised by ``services.ensure_not_frozen`` and where ``record_released_grade`` refuses."""
+    Raised by ``submissions.reviewing.services.ensure_not_frozen`` and where ``record_released_grade`` refuses."""
 
 
 class RubricInvalid(SubmissionError):

@@ -624,7 +624,7 @@ class RubricScore(models.Model):
     """The level a grader chose for one criterion of a review, and the points it gives.
 
     ``flag`` marks a score a rubric change could not carry over cleanly (see
-    ``submissions.rubrics.map_score``); ``previous_*`` keep what it was, for the grader.
+    ``submissions.reviewing.rubrics.map_score``); ``previous_*`` keep what it was, for the grader.
     """
 
     class Flag(models.TextChoices):

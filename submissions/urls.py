@@ -1,7 +1,7 @@
 from django.urls import path
 
-from submissions import gradebook_views, late_views, publish_views, review_views, views
-from submissions.queue_urls import urlpatterns as queue_urlpatterns
+from submissions import gradebook_views, late_views, publish_views, views
+from submissions.reviewing import urls as reviewing_urls
 
 app_name = "submissions"
 urlpatterns = [
@@ -10,8 +10,6 @@ urlpatterns = [
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("submissions/<int:pk>/notebook/", views.notebook_view, name="notebook"),
     path("submissions/<int:pk>/download/", views.notebook_download, name="download"),
-    path("submissions/<int:pk>/grade/", views.grade, name="grade"),
-    path("submissions/<int:pk>/release/", views.release, name="release"),
     path("submissions/<int:pk>/regrade/", views.regrade, name="regrade"),
     path("assignments/<int:pk>/regrade/", views.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
@@ -23,7 +21,6 @@ urlpatterns = [
         publish_views.confirm_version,
         name="confirm-version",
     ),
-    path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
     path("cohorts/<int:pk>/gradebook/", views.gradebook, name="gradebook"),
     path("cohorts/<int:pk>/gradebook.csv", views.gradebook_export, name="gradebook-csv"),
     path("assignments/<int:pk>/analytics/", gradebook_views.assignment_analytics, name="analytics"),
@@ -47,36 +44,6 @@ urlpatterns = [
         late_views.personal_extension_revoke,
         name="personal-extension-revoke",
     ),
-    # reviewing: rubrics, comments on cells, regrade requests (submissions/review_views.py)
-    path("assignments/<int:pk>/rubric/", review_views.rubric_edit, name="rubric"),
-    path("assignments/<int:pk>/rubric/save/", review_views.rubric_save, name="rubric-save"),
-    path(
-        "assignments/<int:pk>/comment-bank/",
-        review_views.comment_bank_save,
-        name="comment-bank-save",
-    ),
-    path(
-        "assignments/<int:pk>/regrade-window/",
-        review_views.regrade_window_save,
-        name="regrade-window-save",
-    ),
-    path("submissions/<int:pk>/rubric/", review_views.rubric_score, name="rubric-score"),
-    path("submissions/<int:pk>/comments/", review_views.cell_comment_add, name="cell-comment-add"),
-    path(
-        "submissions/<int:pk>/comments/<int:comment_pk>/delete/",
-        review_views.cell_comment_delete,
-        name="cell-comment-delete",
-    ),
-    path(
-        "submissions/<int:pk>/regrade-requests/",
-        review_views.regrade_request_create,
-        name="regrade-request",
-    ),
-    path("regrade-requests/", review_views.regrade_list, name="regrade-list"),
-    path(
-        "regrade-requests/<int:pk>/resolve/",
-        review_views.regrade_resolve,
-        name="regrade-resolve",
-    ),
 ]
-urlpatterns += queue_urlpatterns
+# reviewing: the grading screen, queue, leases, rubrics, comments, regrades (submissions/reviewing/)
+urlpatterns += reviewing_urls.urlpatterns

@@ -3,15 +3,12 @@
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -31,31 +28,26 @@ from courses.access import (
     require_assignment_manager,
 )
 from courses.exceptions import CoursesError
-from courses.models import Assignment, Enrollment
+from courses.models import Enrollment
 from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
-from submissions import cell_comments, services
+from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
-from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
-from submissions.forms import ImportCourseForm, PurgeForm, ReviewForm, UploadForm
+from submissions.exceptions import DataFilesInvalid, SubmissionError
+from submissions.forms import ImportCourseForm, PurgeForm, UploadForm
 from submissions.frame import NOTEBOOK_CSP
 from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
 from submissions.models import (
     DataCard,
-    GradingLease,
-    GradingRun,
     RenderedNotebook,
     Review,
     Submission,
 )
 from submissions.polling import grading_interval, poll_interval
-from submissions.queue_views import filter_form, grade_url
 from submissions.rendering import render_document
-from submissions.reviewing import leases, states
-from submissions.reviewing.anonymity import participant_label
-from submissions.reviewing.queue import QueueFilter, take_next
+from submissions.reviewing import comments
 
 
 @require_GET
@@ -125,13 +117,13 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     submission = get_submission_for_viewer(request.user, pk)
     part = request.GET.get("part")
     if request.htmx and part in {"notebook", "grading"}:
-        context = _submission_context(request, submission, part=part)
+        context = submission_context(request, submission, part=part)
         return render(request, f"submissions/submission_detail.html#{part}", context)
-    context = _submission_context(request, submission)
+    context = submission_context(request, submission)
     return render(request, "submissions/submission_detail.html", context)
 
 
-def _submission_context(
+def submission_context(
     request: AuthenticatedHttpRequest, submission: Submission, *, part: str | None = None
 ) -> dict[str, object]:
     """What the page shows; for one polled region (``part``) only what that region needs,
@@ -203,7 +195,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     else:
         fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
-    fragment = cell_comments.in_notebook(request.user, submission, fragment)
+    fragment = comments.in_notebook(request.user, submission, fragment)
     document = render_document(
         fragment,
         style_nonce=str(get_nonce(request)),
@@ -228,153 +220,6 @@ def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespons
         content_type="application/octet-stream",
     )
     return response
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def grade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The grading screen. Opening it leases the submission to the grader (read-only for
-    everyone else meanwhile); saving needs that lease. ``action`` is save, next or ready."""
-    submission = get_submission_for_grader(request.user, pk)
-    review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
-    initial: dict[str, object] = {"feedback": review.feedback if review else ""}
-    for score in review.scores.all() if review else []:
-        initial[f"points__{score.grade_id}"] = score.points
-        initial[f"comment__{score.grade_id}"] = score.comment
-    form = ReviewForm(request.POST or None, submission=submission, initial=initial)
-    filters = filter_form(request.user, request.POST or request.GET).queue_filter()
-    token = request.POST.get("lease_token", "")
-    if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "save")
-        try:
-            services.save_review(
-                grader=request.user,
-                submission=submission,
-                points=form.points(),
-                comments=form.comments(),
-                feedback=form.cleaned_data["feedback"],
-                lease_token=token,
-            )
-        except SubmissionError as error:
-            form.add_error(None, error.message)
-        else:
-            return _after_save(request, submission, action=action, token=token, filters=filters)
-    lease, held = _lease_for_screen(request.user, submission)
-    if held is not None:
-        for field in form.fields.values():
-            field.widget.attrs["readonly"] = True
-    context = {
-        **_submission_context(request, submission),
-        "form": form,
-        "lease": lease,
-        "held": held,
-        "query": filters.querystring(),
-        "query_items": parse_qsl(filters.querystring()),
-        "participant_label": participant_label(submission),
-        "runs": GradingRun.objects.filter(submission=submission)
-        .select_related("requested_by")
-        .newest_first(),
-    }
-    return render(request, "submissions/grade.html", context, status=400 if form.errors else 200)
-
-
-def _lease_for_screen(
-    user: User, submission: Submission
-) -> tuple[GradingLease | None, LeaseHeld | None]:
-    try:
-        return leases.take_lease(grader=user, submission=submission), None
-    except LeaseHeld as held:
-        return None, held
-
-
-def _after_save(
-    request: AuthenticatedHttpRequest,
-    submission: Submission,
-    *,
-    action: str,
-    token: str,
-    filters: QueueFilter,
-) -> HttpResponse:
-    if action == "ready":
-        try:
-            states.mark_ready(grader=request.user, submission=submission, lease_token=token)
-        except SubmissionError as error:
-            messages.warning(
-                request, _("Saved, but not marked ready: %(why)s") % {"why": error.message}
-            )
-        else:
-            messages.success(request, _("Saved and marked ready for release."))
-    elif action == "next":
-        leases.release_lease(grader=request.user, submission=submission, token=token)
-        picked = take_next(request.user, filters, exclude=submission.pk)
-        messages.success(request, _("Review saved."))
-        if picked is None:
-            messages.info(request, _("Nothing left to grade here. Well done!"))
-            return redirect(f"{reverse('submissions:queue')}?{filters.querystring()}")
-        return redirect(grade_url(picked[0].pk, filters))
-    else:
-        messages.success(request, _("Review saved."))
-    return redirect(grade_url(submission.pk, filters))
-
-
-@require_POST
-@login_required
-def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    submission = get_submission_for_grader(request.user, pk)
-    token = request.POST.get("lease_token")
-    try:
-        services.release_review(grader=request.user, submission=submission, lease_token=token)
-    except SubmissionError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Grade released to the participant."))
-    return redirect("submissions:grade", pk=submission.pk)
-
-
-@require_POST
-@login_required
-def reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Send a ready review back to draft."""
-    submission = get_submission_for_grader(request.user, pk)
-    try:
-        states.reopen_review(
-            grader=request.user,
-            submission=submission,
-            lease_token=request.POST.get("lease_token", ""),
-        )
-    except SubmissionError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The review is a draft again."))
-    return redirect("submissions:grade", pk=submission.pk)
-
-
-@require_GET
-@login_required
-def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for_instructor(request.user, pk)
-    submissions = (
-        Submission.objects.filter(enrollment__cohort=cohort)
-        .select_related("assignment__module", "participant", "review")
-        .prefetch_related(
-            Prefetch(
-                "grading_runs",
-                queryset=GradingRun.objects.latest_per_submission(),
-                to_attr="latest_runs",
-            )
-        )
-        .order_by(
-            "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
-        )
-    )
-    modules = cohort.program.modules.prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.prefetch_related("publish_checks"))
-    )
-    return render(
-        request,
-        "submissions/cohort_submissions.html",
-        {"cohort": cohort, "submissions": submissions, "modules": modules},
-    )
 
 
 @require_GET

@@ -33,6 +33,7 @@ from platform.models import User
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
 from submissions.models import Submission
+from submissions.reviewing.services import release_review, save_review
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
@@ -295,7 +296,7 @@ def review(
     feedback: str = "",
 ) -> None:
     """A draft review through ``save_review``: ``manual`` points for the answer ``explain``."""
-    services.save_review(
+    save_review(
         grader=grader,
         submission=submission,
         points={"explain": Decimal(manual)},
@@ -307,7 +308,7 @@ def review(
 def release(grader: User, submission: Submission, **review_fields: str) -> None:
     """Review (``review``'s keywords) and release through ``release_review``, the one release."""
     review(grader, submission, **review_fields)
-    services.release_review(grader=grader, submission=submission)
+    release_review(grader=grader, submission=submission)
 
 
 def review_data(points: str = "2", feedback: str = "Well argued.", **extra: str) -> dict[str, str]:

@@ -68,7 +68,7 @@ details > summary { cursor: pointer; }
 .output_error pre { background: #fff0f0; padding: .5rem .75rem; border-radius: 6px; white-space: pre; overflow-x: auto; }
 .output_latex { white-space: pre-wrap; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .unknown_cell p { color: #6e7781; font-style: italic; }
-/* graders' comments, inserted under their cell by submissions.cell_comments */
+/* graders' comments, inserted under their cell by submissions.reviewing.comments */
 .nb-comments { margin: -.5rem 0 1rem 5.5rem; }
 .nb-comment {
   border-left: 4px solid #bf8700; background: #fff8c5; border-radius: 4px;

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from courses.models import Assignment
 from platform.models import User
-from submissions import services
 from submissions.exceptions import ReviewInvalid, SubmissionError
 from submissions.models import GradingRun, Review, Submission
 from submissions.notifications import notify_release
+from submissions.reviewing import services
 from submissions.reviewing.leases import hold_lease
 from submissions.reviewing.queue import grading_cohorts
 

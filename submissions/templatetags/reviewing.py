@@ -1,9 +1,10 @@
 """What the review panels of the grading screen and the participant's page need.
 
-The panels are separate partials included from ``grade.html`` and ``submission_detail.html``;
-each asks for its data here (``{% grading_review as rv %}``), so the pages' own views stay as
-they are. A view that re-renders a panel with errors puts the bound form in the context
-(``rubric_form``, ``comment_form``, ``regrade_form``), and the tag uses it.
+The panels are partials of ``grade.html`` and ``submission_detail.html``; each asks for its
+data here (``{% grading_review as rv %}``), so a panel renders alone (htmx) from the submission
+only. A view that re-renders a panel with errors puts the bound form in the context
+(``rubric_form``, ``comment_form``, ``regrade`` with ``resolve_form``, ``regrade_form``), and
+the tag uses it (docs/review.md, "The grading screen and its panels").
 """
 
 from collections import defaultdict
@@ -11,15 +12,15 @@ from typing import Any
 
 from django import template
 
-from submissions import cell_comments, regrades, rubrics
 from submissions.models import CellComment, RegradeRequest, Review, Submission
-from submissions.review_forms import (
+from submissions.reviewing import comments, regrades, rubrics
+from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.review import (
     CellCommentForm,
     RegradeRequestForm,
     RegradeResolveForm,
     RubricScoreForm,
 )
-from submissions.reviewing.anonymity import participant_label
 
 register = template.Library()
 
@@ -67,7 +68,7 @@ def _grading_review(context: template.Context) -> dict[str, Any]:
     rubric = rubrics.rubric_of(submission.assignment)
     for entry in rubric.comment_bank.all() if rubric else []:
         bank[entry.criterion_key].append(entry.text)
-    cells = cell_comments.notebook_cells(submission)
+    cells = comments.notebook_cells(submission)
     requests = list(
         RegradeRequest.objects.filter(submission=submission).select_related(
             "requested_by", "handler", "resolved_by", "submission__enrollment__cohort"

@@ -15,9 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
 from platform.models import User
-from submissions import regrades, rubrics
 from submissions.models import Submission
-from submissions.rubrics import BankEntryInput
+from submissions.reviewing import regrades, rubrics
+from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
 from tests.helpers import (
     graded,
@@ -27,8 +27,8 @@ from tests.helpers import (
     release,
     submit,
 )
-from tests.submissions.review_helpers import basic_rubric
-from tests.submissions.test_cell_comments import rendered
+from tests.submissions.reviewing.review_helpers import basic_rubric
+from tests.submissions.reviewing.test_comments import rendered
 
 # --- the world every page is opened on --------------------------------------------------------
 
@@ -129,7 +129,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:notebook", _released, shows="main.nb-document"),
         # An attempt still waiting for its autograde result (the page polls for it).
         Page("submissions:detail", lambda world: (world.queued.pk,)),
-        # A regrade request without a reason, answered with the form and its error.
+        # A regrade request without a reason, answered with the attempt's page, the form and its
+        # error.
         invalid(
             "submissions:regrade-request",
             _released,
@@ -146,7 +147,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("home"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
-        # Forms of the grading screen sent with errors: each answers a page of its own.
+        # Forms of the grading screen sent with errors: each answers the grading screen again,
+        # the errors in the form's panel.
         # (a comment without a level; a blank comment; a resolution without a decision)
         invalid(
             "submissions:rubric-score",

@@ -8,13 +8,13 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from submissions import rubrics
 from submissions.models import RubricScore
-from submissions.rubrics import BankEntryInput
+from submissions.reviewing import rubrics
+from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
 from tests.helpers import graded, release, submit
-from tests.submissions.review_helpers import basic_rubric
-from tests.submissions.test_cell_comments import rendered
+from tests.submissions.reviewing.review_helpers import basic_rubric
+from tests.submissions.reviewing.test_comments import rendered
 
 pytestmark = [pytest.mark.browser]
 

@@ -21,20 +21,21 @@ from courses.services import enroll
 from platform.models import User
 from submissions import services
 from submissions.models import GradingRun, Rubric, Submission
+from submissions.reviewing.services import release_review, save_review
 from tests.helpers import api_client, graded, keep_program_incomplete, submit
 
 A_NAME = "2026/27"
 
 
 def release(grader: User, submission: Submission) -> None:
-    services.save_review(
+    save_review(
         grader=grader,
         submission=submission,
         points={"explain": Decimal(2)},
         comments={},
         feedback="",
     )
-    services.release_review(grader=grader, submission=submission)
+    release_review(grader=grader, submission=submission)
 
 
 @dataclass
@@ -304,9 +305,8 @@ def test_a_participant_gets_404(world: World, enrolled: User, client_for: Any) -
 def test_the_services_refuse_it_too(world: World, other_instructor: User) -> None:
     """Code that calls the services directly (commands, tasks) meets the same rule."""
     from courses.late import LatePolicy
-    from submissions import rubrics
     from submissions.exceptions import AssignmentOutOfReach
-    from submissions.reviewing import anonymity
+    from submissions.reviewing import anonymity, rubrics
 
     before = snapshot(world)
     with pytest.raises(AssignmentOutOfReach, match=A_NAME):

@@ -18,7 +18,8 @@ from submissions.forms import PurgeForm, UploadForm
 from submissions.intake_text import excess, file_size
 from submissions.models import GradingLease, Review
 from submissions.notebooks import IntakeLimits, NotebookRejected, check_size
-from submissions.review_forms import CriterionForm, RegradeResolveForm
+from submissions.reviewing.forms.review import CriterionForm, RegradeResolveForm
+from submissions.reviewing.services import save_review
 from tests.helpers import api_client, graded, participant_notebook, submit, upload_file
 
 MiB = 1024 * 1024
@@ -165,7 +166,7 @@ def test_the_grading_page_refuses_a_megabyte_of_feedback_with_a_form_error(
 def test_the_service_refuses_over_long_texts_from_any_caller(attempt: Any, instructor: Any) -> None:
     for comments, feedback in [({}, "f" * (FEEDBACK_CHARS + 1)), ({"explain": "c" * 5001}, "")]:
         with pytest.raises(ReviewInvalid, match="Please keep"):
-            services.save_review(
+            save_review(
                 grader=instructor,
                 submission=attempt,
                 points={},

@@ -16,6 +16,7 @@ from submissions import services
 from submissions.exceptions import DataFilesInvalid, PurgeRefused, ReviewInvalid
 from submissions.models import Submission
 from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+from submissions.reviewing.services import release_review
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
@@ -186,7 +187,7 @@ def test_releasing_before_autograding_has_finished_is_refused_in_german(
         enrolled, assignment
     )  # on-commit callbacks do not run here: grading stays queued
     with translation.override("de"), pytest.raises(ReviewInvalid) as refused:
-        services.release_review(grader=instructor, submission=submission)
+        release_review(grader=instructor, submission=submission)
     assert refused.value.message == (
         "Warten Sie, bis die automatische Bewertung abgeschlossen ist, bevor Sie die Bewertung "
         "freigeben."

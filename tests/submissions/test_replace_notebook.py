@@ -13,9 +13,10 @@ from django.urls import reverse
 from courses.models import Assignment, AssignmentVersion, Cohort
 from courses.services import activate_assignment_version, enroll
 from platform.blobs import read_blob
-from submissions import services, tasks
+from submissions import tasks
 from submissions.exceptions import ReviewInvalid
 from submissions.models import PublishCheck
+from submissions.reviewing import services
 from tests.helpers import (
     api_client,
     make_cohort,

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from submissions.regrades import escalate_overdue
+from submissions.reviewing.regrades import escalate_overdue
 
 
 class Command(BaseCommand):

@@ -17,6 +17,7 @@ from courses.services import record_released_grade
 from submissions import services
 from submissions.exceptions import GradesFrozen
 from submissions.models import Submission
+from submissions.reviewing.services import ensure_not_frozen, release_review, save_review
 from tests.helpers import graded, release, submit
 
 D = Decimal
@@ -41,7 +42,7 @@ def test_every_change_is_refused_while_frozen(
     certified: Submission, instructor: Any, assignment: Any, enrolled: Any
 ) -> None:
     with pytest.raises(GradesFrozen, match="frozen"):
-        services.save_review(
+        save_review(
             grader=instructor,
             submission=certified,
             points={"explain": D(1)},
@@ -67,7 +68,7 @@ def test_every_change_is_refused_while_frozen(
     # A new attempt cannot be released over the frozen grade either.
     second = graded(submit(enrolled, assignment), passed=(False, False))
     with pytest.raises(GradesFrozen):
-        services.release_review(grader=instructor, submission=second)
+        release_review(grader=instructor, submission=second)
     assert Grade.objects.get().points == D(5)
 
 
@@ -75,14 +76,12 @@ def test_one_exception_class_catches_every_frozen_refusal_from_either_app(
     certified: Submission, instructor: Any, enrolled: Any
 ) -> None:
     """The submissions app's refusal is courses' ``GradesFrozen`` too, and the extension
-    services refuse through the same check as reviews (``services.ensure_not_frozen``)."""
+    services refuse through the same check as reviews (``submissions.reviewing.services.ensure_not_frozen``)."""
     assert issubclass(GradesFrozen, CourseGradesFrozen)
     with pytest.raises(CourseGradesFrozen, match="frozen"):
-        services.save_review(
-            grader=instructor, submission=certified, points={}, comments={}, feedback=""
-        )
+        save_review(grader=instructor, submission=certified, points={}, comments={}, feedback="")
     with pytest.raises(CourseGradesFrozen, match="frozen"):
-        services.ensure_not_frozen(enrolled.enrollments.get())
+        ensure_not_frozen(enrolled.enrollments.get())
 
 
 def test_a_lifted_freeze_no_longer_counts(certified: Submission, coordinator: Any) -> None:
@@ -90,7 +89,7 @@ def test_a_lifted_freeze_no_longer_counts(certified: Submission, coordinator: An
     assert list(GradeFreeze.objects.active()) == [GradeFreeze.objects.get()]
     unfreeze_grades(actor=coordinator, enrollment=enrollment, reason="Wrong points")
     assert not GradeFreeze.objects.active().exists() and GradeFreeze.objects.exists()
-    services.ensure_not_frozen(enrollment)  # refuses nothing once lifted
+    ensure_not_frozen(enrollment)  # refuses nothing once lifted
 
 
 def test_bulk_recomputations_skip_frozen_grades_and_report_them(
@@ -139,7 +138,7 @@ def test_a_coordinator_unfreezes_with_a_reason_and_freezes_again(
     assert not enrollment.grades_frozen
     with pytest.raises(CertificateActionRefused, match="not frozen"):
         unfreeze_grades(actor=coordinator, enrollment=enrollment, reason="again")
-    services.save_review(
+    save_review(
         grader=instructor, submission=certified, points={"explain": D(1)}, comments={}, feedback=""
     )
     assert Grade.objects.get().points == D(4)

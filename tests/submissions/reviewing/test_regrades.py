@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses.models import Grade
-from submissions import regrades, rubrics
 from submissions.exceptions import GradesFrozen, RegradeRefused
 from submissions.models import GradeEvent, RegradeRequest, Review, Submission
 from submissions.models import TestOverride as Override
-from submissions.rubrics import ScoreInput
+from submissions.reviewing import regrades, rubrics
+from submissions.reviewing.rubrics import ScoreInput
 from tests.helpers import (
     api_client,
     graded,
@@ -24,7 +24,7 @@ from tests.helpers import (
     release,
     submit,
 )
-from tests.submissions.review_helpers import basic_rubric
+from tests.submissions.reviewing.review_helpers import basic_rubric
 
 D = Decimal
 
@@ -450,3 +450,60 @@ def test_the_regrade_list_needs_the_same_queries_for_more_requests(
         response = client.get(url)
     assert response.content.decode().count("data-regrade=") == 4
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "panel", "error"),
+    [
+        ("submissions:rubric-score", {"comment__data": "Why?"}, "rubric-panel", "Choose a level"),
+        (
+            "submissions:cell-comment-add",
+            {"cell": "2", "text": " "},
+            "cell-comments-panel",
+            "required",
+        ),
+        ("submissions:regrade-resolve", {"note": "ok"}, "regrades-panel", "required"),
+    ],
+)
+def test_a_grading_panel_sent_with_errors_answers_the_screen_or_the_panel_for_htmx(
+    client_for: Any,
+    released: Submission,
+    instructor: Any,
+    name: str,
+    data: dict[str, str],
+    panel: str,
+    error: str,
+) -> None:
+    """No page of its own: the grading screen again (400) or, for htmx, its panel (200)."""
+    request = ask(released)
+    pk = request.pk if name == "submissions:regrade-resolve" else released.pk
+    url = reverse(name, args=[pk])
+    client = client_for(instructor)
+    page = client.post(url, data)
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert 'id="review-form"' in text and f'id="{panel}"' in text and error in text
+    part = client.post(url, data, HTTP_HX_REQUEST="true")
+    text = part.content.decode()
+    assert part.status_code == 200
+    assert f'id="{panel}"' in text and error in text
+    assert 'id="review-form"' not in text and "<html" not in text
+    assert RegradeRequest.objects.get().is_open and not released.review.cell_comments.exists()
+
+
+def test_a_regrade_request_sent_with_errors_answers_the_attempt_or_its_review_for_htmx(
+    client_for: Any, released: Submission
+) -> None:
+    url = reverse("submissions:regrade-request", args=[released.pk])
+    client = client_for(released.participant)
+    page = client.post(url, {"target": "criterion:data", "reason": " "})
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert 'id="released-grade"' in text and 'id="regrade-form"' in text
+    assert "This field is required" in text
+    part = client.post(url, {"target": "criterion:data", "reason": " "}, HTTP_HX_REQUEST="true")
+    text = part.content.decode()
+    assert part.status_code == 200
+    assert 'id="participant-review"' in text and "This field is required" in text
+    assert 'id="released-grade"' not in text and "<html" not in text
+    assert not RegradeRequest.objects.exists()

@@ -23,11 +23,11 @@ from rest_framework.response import Response
 from courses.access import get_cohort_for_instructor
 from platform.api import api_user
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
-from submissions import services
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
 from submissions.gradebook import gradebook_csv, gradebook_for, gradebook_json
 from submissions.models import Review, Submission
+from submissions.reviewing import services
 
 # --- reviews ----------------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 from django.shortcuts import get_object_or_404
 
 from platform.models import User
-from submissions import regrades
 from submissions.models import RegradeRequest, Submission
+from submissions.reviewing import regrades
 
 
 def get_submission_for_participant(user: User, pk: int) -> Submission:

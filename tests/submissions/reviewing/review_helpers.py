@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
-from submissions import rubrics
-from submissions.rubrics import CriterionInput, LevelInput
+from submissions.reviewing import rubrics
+from submissions.reviewing.rubrics import CriterionInput, LevelInput
 
 
 def level(title: str, low: str, high: str | None = None, key: str = "") -> LevelInput:

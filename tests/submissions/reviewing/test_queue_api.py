@@ -7,9 +7,8 @@ import yaml
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from submissions import services
 from submissions.models import GradingLease, Submission
-from submissions.reviewing import leases
+from submissions.reviewing import leases, services
 from tests.helpers import api_client, graded, submit
 
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from platform.blobs import put_bytes
-from submissions import cell_comments
 from submissions.models import CellComment, RenderedNotebook, Submission
 from submissions.rendering import render_fragment
+from submissions.reviewing import comments
 from tests.helpers import (
     api_client,
     graded,
@@ -49,7 +49,7 @@ def comment_url(submission: Submission) -> str:
 def test_the_grader_sees_each_cell_with_its_first_line(
     client_for: Any, attempt: Submission, instructor: Any
 ) -> None:
-    cells = cell_comments.notebook_cells(attempt)
+    cells = comments.notebook_cells(attempt)
     assert [(c.number, c.cell_type, c.first_line) for c in cells][:3] == [
         (1, "markdown", "# Squares"),
         (2, "code", "def square(x):"),
@@ -178,7 +178,7 @@ def test_comment_blocks_cannot_be_forged_or_misplaced() -> None:
         '<div class="nb-cell nb-cell-code" id="cell-2" data-cell="2"><p>two</p></div>'
     )
     comment = CellComment(cell=1, text='"><script>x</script>')
-    out = cell_comments.with_comments(fragment, [comment], draft=False)
+    out = comments.with_comments(fragment, [comment], draft=False)
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert out.index("&lt;script&gt;") < out.index('id="cell-2"')
     assert re.search(r"</div>\n<aside class=\"nb-comments\">", out)

@@ -35,13 +35,13 @@ from submissions.models import (
     RubricVersion,
     Submission,
 )
-from submissions.services import (
-    ensure_assignment_manager,
+from submissions.reviewing.services import (
     ensure_not_frozen,
     manual_points_of,
     record_released_again,
     record_total,
 )
+from submissions.services import ensure_assignment_manager
 
 ZERO = Decimal(0)
 KEY_LENGTH = 8

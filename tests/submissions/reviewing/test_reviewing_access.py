@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from submissions import services
 from submissions.models import GradingLease, Review, Submission
-from submissions.reviewing import states
+from submissions.reviewing import services, states
 from tests.helpers import graded, submit
 
 

@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from submissions import services
 from submissions.exceptions import IdentitiesHidden
 from submissions.models import Submission
-from submissions.reviewing import states
+from submissions.reviewing import services, states
 from submissions.reviewing.anonymity import participant_label, pseudonym_code, reveal_identities
 from tests.helpers import (
     api_client,

@@ -198,11 +198,11 @@ def test_the_pages_show_the_shortcuts_and_load_the_script_from_static_files(
     queue_page = client.get(QUEUE).content.decode()
     assert 'id="shortcuts"' in queue_page and "<kbd>j</kbd>" in queue_page
     assert "data-queue" in queue_page
-    assert "/static/js/grading.js" in queue_page
+    assert "/static/submissions/grading.js" in queue_page
     screen = client.get(reverse("submissions:grade", args=[three[1].pk])).content.decode()
     assert "<kbd>n</kbd>" in screen and "<kbd>r</kbd>" in screen and "<kbd>s</kbd>" in screen
     assert "data-grading-screen" in screen and "data-review-form" in screen
-    assert "/static/js/grading.js" in screen
+    assert "/static/submissions/grading.js" in screen
     # The CSP allows scripts from 'self' and nonces only; nothing inline without one.
     assert "<script>" not in screen and "<script>" not in queue_page
 

@@ -16,11 +16,12 @@ from rest_framework.response import Response
 
 from platform.api import api_user
 from platform.text_limits import COMMENT_CHARS
-from submissions import cell_comments, regrades
 from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import SubmissionError
 from submissions.models import CellComment, RegradeRequest
-from submissions.review_access import get_regrade_for_handler, get_submission_for_participant
+from submissions.reviewing import regrades
+from submissions.reviewing.access import get_regrade_for_handler, get_submission_for_participant
+from submissions.reviewing.comments import visible_comments
 
 
 class CellCommentSerializer(serializers.ModelSerializer[CellComment]):
@@ -92,10 +93,8 @@ def submission_comments(request: Request, pk: int) -> Response:
     """Comments on the cells of an attempt: graders always, the participant after release."""
     user = api_user(request)
     submission = get_submission_for_viewer(user, pk)
-    comments = cell_comments.visible_comments(
-        user, submission, is_grader=is_grader_of(user, submission)
-    )
-    return Response(CellCommentSerializer(comments, many=True).data)
+    shown = visible_comments(user, submission, is_grader=is_grader_of(user, submission))
+    return Response(CellCommentSerializer(shown, many=True).data)
 
 
 @extend_schema(

@@ -10,13 +10,20 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
 
 from courses.models import Assignment, Grade
-from submissions import review_views, rubrics, services
+from submissions import services
 from submissions.exceptions import GradesFrozen, RubricInvalid
 from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
+from submissions.reviewing import rubrics
 from submissions.reviewing.anonymity import participant_label
-from submissions.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
+from submissions.reviewing.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
+from submissions.reviewing.views import review as review_views
 from tests.helpers import graded, issue_certificate, keep_program_incomplete, release, submit
-from tests.submissions.review_helpers import basic_criteria, basic_rubric, criterion, level
+from tests.submissions.reviewing.review_helpers import (
+    basic_criteria,
+    basic_rubric,
+    criterion,
+    level,
+)
 
 D = Decimal
 FIXED = LevelSpec("good", "Good", D(4), D(4))

@@ -23,7 +23,6 @@ from submissions.access import (
 )
 from submissions.exceptions import LeaseHeld, LeaseLost
 from submissions.models import GradingLease, Submission
-from submissions.queue_views import filter_form
 from submissions.reviewing import leases
 from submissions.reviewing.anonymity import participant_label
 from submissions.reviewing.queue import (
@@ -33,6 +32,7 @@ from submissions.reviewing.queue import (
     row_state,
     take_next,
 )
+from submissions.reviewing.views.queue import filter_form
 
 API_PAGE_SIZE = 100
 

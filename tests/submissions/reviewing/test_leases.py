@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.services import enroll
-from submissions import services
 from submissions.exceptions import LeaseHeld, LeaseLost, SubmissionError
 from submissions.models import GradingLease, Review, Submission
-from submissions.reviewing import leases
+from submissions.reviewing import leases, services
 from tests.helpers import graded, review_data, submit
 
 

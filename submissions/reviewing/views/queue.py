@@ -1,6 +1,7 @@
-"""The grading queue and what surrounds it: leases, release to N, review settings, allocation.
+"""The graders' lists and what surrounds them: the queue, a cohort's attempts, leases, release
+to N, review settings, allocation.
 
-The grading screen itself is ``submissions.views.grade``; it takes the lease these views renew,
+The grading screen itself is ``views.grading.grade``; it takes the lease these views renew,
 give back and break.
 """
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +24,7 @@ from courses.access import (
     get_cohort_for_instructor,
     require_assignment_manager,
 )
+from courses.models import Assignment
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import (
@@ -33,10 +36,10 @@ from submissions.access import (
     require_identity_revealer,
 )
 from submissions.exceptions import SubmissionError
-from submissions.models import GraderShare
-from submissions.queue_forms import AllocationForm, QueueFilterForm, ReviewSettingsForm
+from submissions.models import GraderShare, GradingRun, Submission
 from submissions.reviewing import allocation, anonymity, leases, states
 from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.queue import AllocationForm, QueueFilterForm, ReviewSettingsForm
 from submissions.reviewing.queue import QueueFilter, queue_for, row_state, take_next
 
 QUEUE_PAGE_SIZE = 50
@@ -271,4 +274,33 @@ def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     }
     return render(
         request, "submissions/allocation.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+@login_required
+def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Every attempt of a cohort, newest attempt first, for its graders."""
+    cohort = get_cohort_for_instructor(request.user, pk)
+    submissions = (
+        Submission.objects.filter(enrollment__cohort=cohort)
+        .select_related("assignment__module", "participant", "review")
+        .prefetch_related(
+            Prefetch(
+                "grading_runs",
+                queryset=GradingRun.objects.latest_per_submission(),
+                to_attr="latest_runs",
+            )
+        )
+        .order_by(
+            "assignment__module__order", "assignment__order", "participant__username", "-attempt_no"
+        )
+    )
+    modules = cohort.program.modules.prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.prefetch_related("publish_checks"))
+    )
+    return render(
+        request,
+        "submissions/cohort_submissions.html",
+        {"cohort": cohort, "submissions": submissions, "modules": modules},
     )

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from platform.models import User
 from platform.text_limits import COMMENT_CHARS
-from submissions import regrade_mail
 from submissions.exceptions import RegradeRefused
 from submissions.models import (
     GradeEvent,
@@ -32,8 +31,9 @@ from submissions.models import (
     TestOverride,
     TestResult,
 )
-from submissions.rubrics import current_version, grade_id_of
-from submissions.services import (
+from submissions.reviewing import mail
+from submissions.reviewing.rubrics import current_version, grade_id_of
+from submissions.reviewing.services import (
     ensure_not_frozen,
     manual_points_of,
     record_total,
@@ -172,7 +172,7 @@ def request_regrade(
         raise RegradeRefused(
             _("There is already an open request for “%(target)s”.") % {"target": chosen.label}
         ) from None
-    transaction.on_commit(lambda: regrade_mail.notify_new_request(request))
+    transaction.on_commit(lambda: mail.notify_new_request(request))
     return request
 
 
@@ -229,7 +229,7 @@ def resolve_regrade(
     request.resolved_by = actor
     request.resolved_at = timezone.now()
     request.save()
-    transaction.on_commit(lambda: regrade_mail.notify_resolved(request))
+    transaction.on_commit(lambda: mail.notify_resolved(request))
     return request
 
 
@@ -313,7 +313,7 @@ def escalate_overdue(*, now: datetime | None = None) -> list[RegradeRequest]:
             if updated:
                 request.escalated_at = now
                 escalated.append(request)
-                regrade_mail.notify_escalated(request)
+                mail.notify_escalated(request)
     return escalated
 
 

@@ -14,11 +14,12 @@ from submissions import services
 from submissions.exceptions import ReviewInvalid
 from submissions.models import Review, Submission
 from submissions.reviewing import states
+from submissions.reviewing.services import release_review, save_review
 from tests.helpers import api_client, graded, make_cohort, submit
 
 
 def draft(grader: Any, submission: Submission, points: str = "2", feedback: str = "") -> Review:
-    return services.save_review(
+    return save_review(
         grader=grader,
         submission=submission,
         points={"explain": Decimal(points)},
@@ -68,7 +69,7 @@ def test_marking_ready_needs_points_for_every_manual_cell(
     enrolled: Any, assignment: Any, instructor: Any
 ) -> None:
     submission = graded(submit(enrolled, assignment))
-    services.save_review(
+    save_review(
         grader=instructor, submission=submission, points={}, comments={}, feedback="Half done"
     )
     with pytest.raises(ReviewInvalid, match="Give points for explain"):
@@ -77,7 +78,7 @@ def test_marking_ready_needs_points_for_every_manual_cell(
 
 def test_a_released_review_cannot_be_marked_ready_again(two: Any, instructor: Any) -> None:
     ada, _grace = two
-    services.release_review(grader=instructor, submission=ada)
+    release_review(grader=instructor, submission=ada)
     with pytest.raises(ReviewInvalid, match="already been released"):
         states.mark_ready(grader=instructor, submission=ada)
 
@@ -242,7 +243,7 @@ def test_on_release_policy_hides_autograde_results_on_page_and_api_until_release
     assert 'id="autograde-score"' in grader_page
     assert api_client(instructor).get(api_url).json()["autograded_points"] == "3.00"
 
-    services.release_review(grader=instructor, submission=ada)
+    release_review(grader=instructor, submission=ada)
     page = client_for(enrolled).get(detail).content.decode()
     assert 'id="autograde-score"' in page and 'id="released-grade"' in page
     data = api_client(enrolled).get(api_url).json()

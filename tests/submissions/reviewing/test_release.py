@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Grade
-from submissions import services
 from submissions.models import Review, Submission
-from submissions.reviewing import leases, states
+from submissions.reviewing import leases, services, states
 from tests.helpers import api_client, graded, submit
 
 

@@ -18,16 +18,17 @@ from courses.access import (
 )
 from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
-from submissions import cell_comments, regrades, rubrics
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
 from submissions.late_report import recomputed_message, recomputed_rows
-from submissions.models import CellComment, RegradeRequest, Review
-from submissions.review_access import (
+from submissions.models import CellComment, RegradeRequest, Review, Submission
+from submissions.reviewing import comments, regrades, rubrics
+from submissions.reviewing.access import (
     get_regrade_for_handler,
     get_submission_for_participant,
 )
-from submissions.review_forms import (
+from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.forms.review import (
     CellCommentForm,
     RegradeRequestForm,
     RegradeResolveForm,
@@ -37,7 +38,8 @@ from submissions.review_forms import (
     bank_inputs,
     comment_bank_formset,
 )
-from submissions.reviewing.anonymity import participant_label
+from submissions.reviewing.views import grading
+from submissions.views import submission_context
 
 
 def _bank_entries(assignment: Assignment) -> list[dict[str, str]]:
@@ -183,22 +185,17 @@ def rubric_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Rubric scores saved."))
             return redirect("submissions:grade", pk=submission.pk)
-    return render(
-        request,
-        "submissions/review/rubric_score_invalid.html",
-        {"submission": submission, "rubric_form": form, "version": version},
-        status=200 if request.htmx else 400,
-    )
+    return grading.panel_with_errors(request, submission, "rubric", rubric_form=form)
 
 
 @require_POST
 @login_required
 def cell_comment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
-    form = CellCommentForm(request.POST, cells=cell_comments.notebook_cells(submission))
+    form = CellCommentForm(request.POST, cells=comments.notebook_cells(submission))
     if form.is_valid():
         try:
-            cell_comments.add_cell_comment(
+            comments.add_cell_comment(
                 author=request.user,
                 submission=submission,
                 cell=form.cleaned_data["cell"],
@@ -210,12 +207,7 @@ def cell_comment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         else:
             messages.success(request, _("Comment added."))
             return redirect("submissions:grade", pk=submission.pk)
-    return render(
-        request,
-        "submissions/review/cell_comment_invalid.html",
-        {"submission": submission, "comment_form": form},
-        status=200 if request.htmx else 400,
-    )
+    return grading.panel_with_errors(request, submission, "cell_comments", comment_form=form)
 
 
 @require_POST
@@ -225,7 +217,7 @@ def cell_comment_delete(
 ) -> HttpResponse:
     submission = get_submission_for_grader(request.user, pk)
     comment = get_object_or_404(CellComment, pk=comment_pk, review__submission=submission)
-    cell_comments.delete_cell_comment(comment=comment)
+    comments.delete_cell_comment(comment=comment)
     messages.success(request, _("Comment deleted."))
     return redirect("submissions:grade", pk=submission.pk)
 
@@ -252,12 +244,19 @@ def regrade_request_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         else:
             messages.success(request, _("Your request was sent to your grader."))
             return redirect("submissions:detail", pk=submission.pk)
-    return render(
-        request,
-        "submissions/review/regrade_request_invalid.html",
-        {"submission": submission, "regrade_form": form},
-        status=200 if request.htmx else 400,
-    )
+    return _attempt_with_errors(request, submission, form)
+
+
+def _attempt_with_errors(
+    request: AuthenticatedHttpRequest, submission: Submission, form: RegradeRequestForm
+) -> HttpResponse:
+    """The participant's attempt page again with the regrade request and its errors: for htmx
+    the released review's region alone (200), else the whole page (400)."""
+    if request.htmx:
+        context = {"submission": submission, "regrade_form": form}
+        return render(request, "submissions/submission_detail.html#participant_review", context)
+    context = {**submission_context(request, submission), "regrade_form": form}
+    return render(request, "submissions/submission_detail.html", context, status=400)
 
 
 @require_POST
@@ -279,11 +278,8 @@ def regrade_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Regrade request resolved; the participant is told."))
             return redirect("submissions:grade", pk=regrade.submission_id)
-    return render(
-        request,
-        "submissions/review/regrade_resolve_invalid.html",
-        {"regrade": regrade, "resolve_form": form, "submission": regrade.submission},
-        status=200 if request.htmx else 400,
+    return grading.panel_with_errors(
+        request, regrade.submission, "regrades", regrade=regrade, resolve_form=form
     )
 
 
