@@ -21,7 +21,7 @@ from platform.types import AuthenticatedHttpRequest
 from submissions import cell_comments, regrades, rubrics
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
-from submissions.late_report import recomputed_message, recomputed_rows
+from submissions.late.report import recomputed_message, recomputed_rows
 from submissions.models import CellComment, RegradeRequest, Review
 from submissions.review_access import (
     get_regrade_for_handler,

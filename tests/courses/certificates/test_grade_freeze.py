@@ -16,6 +16,7 @@ from courses.models import Grade, GradeFreeze
 from courses.services import record_released_grade
 from submissions import services
 from submissions.exceptions import GradesFrozen
+from submissions.late.services import change_late_policy, grant_extension, stale_frozen_grades
 from submissions.models import Submission
 from tests.helpers import graded, release, submit
 
@@ -49,7 +50,7 @@ def test_every_change_is_refused_while_frozen(
             feedback="",
         )
     with pytest.raises(GradesFrozen):
-        services.grant_extension(
+        grant_extension(
             assignment=assignment,
             granted_by=instructor,
             due_at=timezone.now() + dt.timedelta(days=2),
@@ -99,8 +100,8 @@ def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     assignment.due_at = certified.submitted_at - dt.timedelta(hours=2)
     assignment.save(update_fields=["due_at"])
     Submission.objects.filter(pk=certified.pk).update(late_seconds=7200)
-    assert services.stale_frozen_grades(assignment=assignment) == []  # no penalty yet
-    change = services.change_late_policy(
+    assert stale_frozen_grades(assignment=assignment) == []  # no penalty yet
+    change = change_late_policy(
         assignment=assignment,
         actor=instructor,
         policy=LatePolicy(percent_per_unit=D(50)),
@@ -110,8 +111,8 @@ def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     [skipped] = change.skipped_frozen
     assert skipped.submission == certified
     assert (skipped.current_points, skipped.would_be_points) == (D(5), D("2.50"))
-    assert services.stale_frozen_grades(assignment=assignment) == [skipped]
-    grant = services.grant_extension(
+    assert stale_frozen_grades(assignment=assignment) == [skipped]
+    grant = grant_extension(
         assignment=assignment,
         granted_by=instructor,
         due_at=timezone.now() + dt.timedelta(days=2),

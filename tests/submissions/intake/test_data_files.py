@@ -9,13 +9,14 @@ from django.urls import reverse
 
 from platform.blobs import blob_name
 from submissions import services
-from submissions.datafiles import DataFileRejected, check_data_file, clean_name
 from submissions.exceptions import DataFilesInvalid, PurgeRefused
+from submissions.intake.datafiles import DataFileRejected, check_data_file, clean_name
+from submissions.intake.services import DataCardInput
 from submissions.models import DataPurge, Submission, SubmissionFile
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
-CARD = services.DataCardInput(
+CARD = DataCardInput(
     source="Our museum's ticket system", licence="internal use", personal_data="no"
 )
 ALL_TYPES = ["csv", "tsv", "parquet", "xlsx", "json", "txt", "png", "jpg", "gif"]

@@ -14,8 +14,9 @@ from nbformat import v4
 
 from submissions import services
 from submissions.exceptions import DataFilesInvalid, PurgeRefused, ReviewInvalid
+from submissions.intake.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+from submissions.intake.services import submit_attempt
 from submissions.models import Submission
-from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
@@ -137,7 +138,7 @@ def test_the_service_refuses_a_missing_data_card_in_the_active_language(
     enrolled: Any, assignment: Any
 ) -> None:
     def submit() -> None:
-        services.submit_attempt(
+        submit_attempt(
             participant=enrolled,
             enrollment=enrolled.enrollments.get(),
             assignment=assignment,
