@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
+from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
 from submissions.models import Submission
 
 
@@ -54,14 +54,3 @@ class ReviewForm(forms.Form):
             (c, self[f"points__{c['grade_id']}"], self[f"comment__{c['grade_id']}"])
             for c in self.manual_cells
         ]
-
-
-class PurgeForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (kept in the audit record)"),
-        max_length=REASON_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    confirm = forms.BooleanField(
-        label=_("I understand that the data files' contents are deleted for good."), required=True
-    )

@@ -1,4 +1,4 @@
-"""REST endpoints for graders: read and write a review, release it, export a cohort's gradebook.
+"""REST endpoints for graders: read and write a review, release it.
 
 The same services and access helpers as the HTML pages: ``save_review`` and ``release_review``
 apply the same rules (points within each cell's maximum, every change logged, the late policy
@@ -168,6 +168,3 @@ def release_submission(request: Request, pk: int) -> Response:
     except SubmissionError as error:
         return Response({"detail": error.message}, status=status.HTTP_409_CONFLICT)
     return Response(ReviewOutputSerializer(review_data(submission)).data)
-
-
-# --- the gradebook export -------------------------------------------------------------------

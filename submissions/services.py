@@ -17,38 +17,32 @@ from courses.exceptions import GradesFrozen as CoursesGradesFrozen
 from courses.late import apply_late_policy
 from courses.models import (
     Assignment,
-    Cohort,
     Enrollment,
     Grade,
 )
 from courses.services import (
     record_released_grade,
 )
-from platform.blobs import delete_blob
 from platform.models import User
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
 from submissions import tasks
 from submissions.exceptions import (
     AssignmentOutOfReach,
     GradesFrozen,
-    PurgeRefused,
     ReviewInvalid,
 )
 from submissions.grading import GradingReport
 from submissions.models import (
-    DataPurge,
     GradeEvent,
     GradingRun,
     RenderedNotebook,
     Review,
     ReviewScore,
     Submission,
-    SubmissionFile,
     TestOverride,
     TestResult,
 )
 from submissions.notifications import notify_release
-from submissions.orphans import referenced_blobs
 from submissions.rendering import RENDERER_VERSION
 from submissions.reviewing import leases
 
@@ -445,41 +439,3 @@ def ensure_assignment_manager(*, actor: User, assignment: Assignment) -> None:
     the actor grades all of them that have participants (docs/review.md)."""
     if reason := assignment_manager_refusal(actor, assignment):
         raise AssignmentOutOfReach(reason)
-
-
-@transaction.atomic
-def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
-    """Delete the bytes of every data file of a finished cohort, keeping an audit record.
-
-    Rows stay (with ``purged_at``) so the record of what existed survives; blobs are removed
-    after commit, and only when no live row (``submissions.orphans.BLOB_FIELDS``) still names them.
-    """
-    if not actor.is_coordinator:
-        raise PurgeRefused(_("Only coordinators can purge data files."))
-    if cohort.ends_on >= timezone.localdate():
-        raise PurgeRefused(_("Data files can be purged once the cohort has ended."))
-    if not reason.strip():
-        raise PurgeRefused(_("Please give a reason for the purge."))
-    files = list(
-        SubmissionFile.objects.select_for_update().filter(
-            submission__enrollment__cohort=cohort, purged_at__isnull=True
-        )
-    )
-    now = timezone.now()
-    SubmissionFile.objects.filter(pk__in=[f.pk for f in files]).update(purged_at=now)
-    purge = DataPurge.objects.create(
-        cohort=cohort,
-        actor=actor,
-        reason=reason.strip(),
-        files=len(files),
-        bytes_removed=sum(f.size for f in files),
-    )
-    candidates = {f.sha256 for f in files}
-    doomed = candidates - referenced_blobs(candidates)
-
-    def delete_doomed() -> None:
-        for sha in doomed:
-            delete_blob(sha)
-
-    transaction.on_commit(delete_doomed)
-    return purge

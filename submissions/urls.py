@@ -2,6 +2,7 @@ from django.urls import path
 
 from submissions import review_views, views
 from submissions.gradebook import urls as gradebook_urls
+from submissions.intake import urls as intake_urls
 from submissions.late import urls as late_urls
 from submissions.publishing import urls as publishing_urls
 from submissions.queue_urls import urlpatterns as queue_urlpatterns
@@ -19,7 +20,6 @@ urlpatterns = [
     path("assignments/<int:pk>/regrade/", views.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
     path("cohorts/<int:pk>/submissions/", views.cohort_submissions, name="cohort"),
-    path("cohorts/<int:pk>/purge-data/", views.purge_data, name="purge-data"),
     # reviewing: rubrics, comments on cells, regrade requests (submissions/review_views.py)
     path("assignments/<int:pk>/rubric/", review_views.rubric_edit, name="rubric"),
     path("assignments/<int:pk>/rubric/save/", review_views.rubric_save, name="rubric-save"),
@@ -54,4 +54,9 @@ urlpatterns = [
 ]
 urlpatterns += queue_urlpatterns
 # The feature packages' pages, under the same namespace (docs/architecture.md).
-urlpatterns += late_urls.urlpatterns + gradebook_urls.urlpatterns + publishing_urls.urlpatterns
+urlpatterns += (
+    intake_urls.urlpatterns
+    + late_urls.urlpatterns
+    + gradebook_urls.urlpatterns
+    + publishing_urls.urlpatterns
+)

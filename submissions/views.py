@@ -20,7 +20,6 @@ from courses.access import (
     assignment_manager_refusal,
     get_assignment_for_instructor,
     get_assignment_for_user,
-    get_cohort_for_coordinator,
     get_cohort_for_instructor,
     get_enrollment_for_participant,
     require_assignment_manager,
@@ -32,7 +31,7 @@ from platform.types import AuthenticatedHttpRequest
 from submissions import cell_comments, services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, LeaseHeld, SubmissionError
-from submissions.forms import PurgeForm, ReviewForm
+from submissions.forms import ReviewForm
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.forms import UploadForm
 from submissions.intake.services import submit_attempt
@@ -388,34 +387,6 @@ def data_file_download(
         as_attachment=True,
         filename=data_file.name,
         content_type="application/octet-stream",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def purge_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A coordinator deletes a finished cohort's data files (data minimisation), with a reason."""
-    cohort = get_cohort_for_coordinator(request.user, pk)
-    form = PurgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            purge = services.purge_cohort_data(
-                actor=request.user, cohort=cohort, reason=form.cleaned_data["reason"]
-            )
-        except SubmissionError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d data file was purged.", "%(n)d data files were purged.", purge.files
-                )
-                % {"n": purge.files},
-            )
-            return redirect("submissions:purge-data", pk=cohort.pk)
-    context = {"cohort": cohort, "form": form, "purges": cohort.data_purges.select_related("actor")}
-    return render(
-        request, "submissions/purge_data.html", context, status=400 if form.errors else 200
     )
 
 

@@ -1,3 +1,6 @@
+"""REST endpoints of the gradebook: a cohort's gradebook as JSON and as CSV, the same content
+and access as the gradebook page and its CSV link (docs/gradebook.md)."""
+
 from typing import Any
 
 from django.http import StreamingHttpResponse

@@ -1,4 +1,5 @@
-"""Instructor pages about a whole assignment: analytics (SVG charts) and the zip export."""
+"""Gradebook pages: a cohort's gradebook and its CSV, an assignment's analytics (SVG charts) and
+its zip export."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -19,16 +20,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from courses.access import (
-    get_assignment_for_instructor,
-    get_cohort_for_instructor,
-)
+from courses.access import get_assignment_for_instructor, get_cohort_for_instructor
 from courses.models import Cohort
 from courses.scoring import PLACES
 from platform.types import AuthenticatedHttpRequest
-from submissions.access import (
-    get_assignment_for_analytics,
-)
+from submissions.access import get_assignment_for_analytics
 from submissions.gradebook.analytics import AssignmentAnalytics, analytics_for
 from submissions.gradebook.charts import HorizontalBar, Series, bar_chart, column_chart
 from submissions.gradebook.export import export_filename, export_submissions, zip_stream

@@ -1,9 +1,12 @@
+"""Forms of intake: the upload of an attempt (notebook, data files, data card) and the purge of a
+cohort's data files."""
+
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from platform.text_limits import COMMENT_CHARS
+from platform.text_limits import COMMENT_CHARS, REASON_CHARS
 from submissions.intake.services import DataCardInput
 from submissions.models import DataCard
 
@@ -61,3 +64,14 @@ class UploadForm(forms.Form):
 
     def data_card(self) -> DataCardInput | None:
         return DataCardInput.from_upload(self.cleaned_data)
+
+
+class PurgeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit record)"),
+        max_length=REASON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that the data files' contents are deleted for good."), required=True
+    )

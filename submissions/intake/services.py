@@ -1,3 +1,6 @@
+"""State changes of intake: a new attempt (notebook and data files, validated before anything is
+stored) and a coordinator's purge of a finished cohort's data files (docs/architecture.md)."""
+
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -9,14 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from courses.models import (
-    Assignment,
-    Enrollment,
-)
-from courses.services import (
-    record_hand_in,
-)
-from platform.blobs import put_bytes, put_file
+from courses.models import Assignment, Cohort, Enrollment
+from courses.services import record_hand_in
+from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from submissions import tasks
 from submissions.exceptions import (
@@ -24,6 +22,7 @@ from submissions.exceptions import (
     AttemptsExhausted,
     DataFilesInvalid,
     NotebookInvalid,
+    PurgeRefused,
 )
 from submissions.intake.datafiles import (
     DataFileCheck,
@@ -33,11 +32,8 @@ from submissions.intake.datafiles import (
     xlsx_is_workbook,
 )
 from submissions.intake.notebooks import NotebookRejected, check_size, validate_notebook
-from submissions.models import (
-    DataCard,
-    Submission,
-    SubmissionFile,
-)
+from submissions.models import DataCard, DataPurge, Submission, SubmissionFile
+from submissions.orphans import referenced_blobs
 from submissions.reviewing import allocation
 from submissions.services import queue_grading, request_rendering
 
@@ -229,3 +225,41 @@ def _create_attempt(
     # The work is in: the participant's checklist now says "pending review", not "missing".
     record_hand_in(enrollment=enrollment, assignment=assignment)
     return submission
+
+
+@transaction.atomic
+def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
+    """Delete the bytes of every data file of a finished cohort, keeping an audit record.
+
+    Rows stay (with ``purged_at``) so the record of what existed survives; blobs are removed
+    after commit, and only when no live row (``submissions.orphans.BLOB_FIELDS``) still names them.
+    """
+    if not actor.is_coordinator:
+        raise PurgeRefused(_("Only coordinators can purge data files."))
+    if cohort.ends_on >= timezone.localdate():
+        raise PurgeRefused(_("Data files can be purged once the cohort has ended."))
+    if not reason.strip():
+        raise PurgeRefused(_("Please give a reason for the purge."))
+    files = list(
+        SubmissionFile.objects.select_for_update().filter(
+            submission__enrollment__cohort=cohort, purged_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    SubmissionFile.objects.filter(pk__in=[f.pk for f in files]).update(purged_at=now)
+    purge = DataPurge.objects.create(
+        cohort=cohort,
+        actor=actor,
+        reason=reason.strip(),
+        files=len(files),
+        bytes_removed=sum(f.size for f in files),
+    )
+    candidates = {f.sha256 for f in files}
+    doomed = candidates - referenced_blobs(candidates)
+
+    def delete_doomed() -> None:
+        for sha in doomed:
+            delete_blob(sha)
+
+    transaction.on_commit(delete_doomed)
+    return purge

@@ -1,3 +1,6 @@
+"""State changes of late work: an assignment's late policy, extensions for a cohort or one
+participant and their revocation; each recomputes lateness and released grades (docs/grading.md)."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,29 +12,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from courses.late import LatePolicy, LateResult, apply_late_policy
-from courses.models import (
-    Assignment,
-    Cohort,
-    Deadline,
-    Enrollment,
-    Extension,
-    GradeFreeze,
-)
+from courses.models import Assignment, Cohort, Deadline, Enrollment, Extension, GradeFreeze
 from platform.models import User
-from submissions.exceptions import (
-    ExtensionInvalid,
-    ExtensionRevoked,
-    LatePolicyInvalid,
-)
-from submissions.models import (
-    Review,
-    Submission,
-)
-from submissions.services import (
-    ensure_assignment_manager,
-    ensure_not_frozen,
-    record_released_again,
-)
+from submissions.exceptions import ExtensionInvalid, ExtensionRevoked, LatePolicyInvalid
+from submissions.models import Review, Submission
+from submissions.services import ensure_assignment_manager, ensure_not_frozen, record_released_again
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,6 @@
+"""REST endpoints of publishing: publish an assignment, replace its source notebook, read its
+publish check. The same services and access helpers as the publishing pages."""
+
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +23,7 @@ from courses.exceptions import AssignmentExists, CoursesError, VersionRefused
 from courses.services import preview_assignment_version
 from platform.api import api_user
 from platform.api_schema import error_responses
-from submissions.models import (
-    PublishCheck,
-)
+from submissions.models import PublishCheck
 from submissions.publishing.services import publish_checked, replace_checked
 
 

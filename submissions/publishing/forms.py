@@ -1,3 +1,5 @@
+"""Forms of publishing: publish or replace an assignment's notebook, import an nbgrader course."""
+
 from typing import Any
 
 from django import forms

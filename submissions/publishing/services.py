@@ -1,3 +1,6 @@
+"""State changes of publishing: publish a notebook as a new assignment, replace its source, check
+a version, import an nbgrader course; each queues a publish check (docs/architecture.md)."""
+
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -6,22 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from courses.exceptions import AssignmentExists, PublishError
-from courses.models import (
-    Assignment,
-    AssignmentVersion,
-    Module,
-)
+from courses.models import Assignment, AssignmentVersion, Module
 from courses.nbgrader_import import SourceNotebook, grouped
-from courses.services import (
-    draft_assignment_version,
-    publish_assignment,
-    start_version_check,
-)
+from courses.services import draft_assignment_version, publish_assignment, start_version_check
 from platform.models import User
 from submissions import tasks
-from submissions.models import (
-    PublishCheck,
-)
+from submissions.models import PublishCheck
 
 
 def publish_checked(

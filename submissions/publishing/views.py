@@ -1,6 +1,6 @@
 """Publishing pages: publish a new assignment, replace a published notebook (see what changes,
-then confirm), and the worker's publish check (docs/grading.md, "Replacing a published
-notebook")."""
+then confirm), the worker's publish check (docs/grading.md, "Replacing a published
+notebook"), and the import of an nbgrader course."""
 
 import tempfile
 from pathlib import Path

@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from courses.services import enroll
 from platform.blobs import read_blob
-from submissions import services
 from submissions.gradebook.export import safe_file_name
-from submissions.intake.services import DataCardInput
+from submissions.intake.services import DataCardInput, purge_cohort_data
 from tests.helpers import graded, make_cohort, make_user, release, review, submit, upload_file
 
 CARD = DataCardInput(source="own survey", licence="CC BY 4.0")
@@ -144,7 +143,7 @@ def test_purged_data_files_are_left_out_and_listed_as_removed(
     cohort.ends_on = dt.date(2021, 1, 1)
     cohort.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.purge_cohort_data(actor=coordinator, cohort=cohort, reason="retention period")
+        purge_cohort_data(actor=coordinator, cohort=cohort, reason="retention period")
     archive = download(client_for(instructor), assignment)
     assert "ada-lovelace_ada/data/survey.csv" not in archive.namelist()
     feedback = archive.read("ada-lovelace_ada/feedback.md").decode()

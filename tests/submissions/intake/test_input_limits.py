@@ -13,9 +13,8 @@ from courses.late import LatePolicy
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
 from submissions import services
 from submissions.exceptions import ExtensionInvalid, LatePolicyInvalid, ReviewInvalid
-from submissions.forms import PurgeForm
 from submissions.intake.datafiles import DataFileRejected, check_data_file
-from submissions.intake.forms import UploadForm
+from submissions.intake.forms import PurgeForm, UploadForm
 from submissions.intake.notebooks import IntakeLimits, NotebookRejected, check_size
 from submissions.intake.text import excess, file_size
 from submissions.late.services import change_late_policy, grant_extension
