@@ -1,4 +1,6 @@
-"""State changes of the submissions app. Views, API, commands, tasks and tests all call these."""
+"""State changes shared across the submissions app: grading and rendering queued, re-runs, the
+grading report stored, reviews saved and released, grades recorded again. A feature package
+keeps its own in its `services.py` (`intake`, `late`, `publishing`: docs/architecture.md)."""
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
