@@ -115,7 +115,7 @@ def _measure_memory(operation: Callable[[], Any], again: Callable[[], Any]) -> d
 
 def child(mode: str, files: list[Path], var_dir: Path | None, ids: str | None) -> dict[str, int]:
     """One memory measurement in this (fresh) process; see ``_measure_memory``."""
-    from submissions.notebooks import validate_notebook  # noqa: PLC0415
+    from submissions.intake.notebooks import validate_notebook  # noqa: PLC0415
 
     if mode == "validate":
         validate_notebook(_small_notebook())  # warm-up: schema loaded, code paths imported
@@ -169,7 +169,7 @@ def run(runs: int, keep: bool) -> dict[str, Any]:
     print("Building the 20 MB notebook…", file=sys.stderr)
     raw = upload_notebook()
     with django_env.site("certlab-bench-upload-", keep=keep) as var_dir:
-        from submissions.notebooks import validate_notebook  # noqa: PLC0415
+        from submissions.intake.notebooks import validate_notebook  # noqa: PLC0415
         from submissions.tasks import intake_limits  # noqa: PLC0415
 
         course = django_env.make_course()

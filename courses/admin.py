@@ -167,10 +167,10 @@ class ExtensionAdmin(admin.ModelAdmin[Extension]):
     readonly_fields = ["granted_by", "granted_at", "revoked_by", "revoked_at"]
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False  # grant a new extension instead (submissions.services.grant_extension)
+        return False  # grant a new extension instead (submissions.late.services.grant_extension)
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # revoked, never deleted: submissions.services.revoke_extension
+        return False  # revoked, never deleted: submissions.late.services.revoke_extension
 
     def has_add_permission(self, request: object) -> bool:
         return False  # extensions recompute lateness: use the service, not the admin

@@ -1,7 +1,7 @@
 """Translation for code that must also run without Django: Django's when it is configured.
 
 Some modules that word messages for people also run where Django is not set up: the rendering
-child (``submissions/notebooks.py``, which must never import Django), benchmarks in ``bench/`` and
+child (``submissions/intake/notebooks.py``, which must never import Django), benchmarks in ``bench/`` and
 the nbgrader reference runs (``courses/nbgrader.py``). They take ``gettext``, ``ngettext`` and
 ``number`` from here: Django's, localized, when Django is already loaded and configured (the web
 process, a worker, a command), so a message is translated at raise time into the active

@@ -67,7 +67,7 @@ class BoundedJSONParser(parsers.JSONParser):
     which DRF does not catch (a 500). That is answered as too deep, and so is anything parsed
     that nests deeper than ``JSON_MAX_DEPTH`` (a body of at most
     ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes is cheap to walk). The notebook intake has its own
-    scan before parsing (``submissions.notebooks``), which must run without Django.
+    scan before parsing (``submissions.intake.notebooks``), which must run without Django.
     """
 
     def parse(

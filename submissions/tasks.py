@@ -25,13 +25,13 @@ from courses.services import activate_assignment_version, reject_assignment_vers
 from platform.blobs import blob_path, put_bytes, read_blob
 from submissions import services  # it imports this module too; neither uses the other on import
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
+from submissions.intake.notebooks import IntakeLimits
 from submissions.models import (
     GradingRun,
     PublishCheck,
     RenderedNotebook,
     Submission,
 )
-from submissions.notebooks import IntakeLimits
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)

@@ -1,44 +1,34 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
-import tempfile
-from pathlib import Path
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
     assignment_manager_refusal,
     get_assignment_for_instructor,
     get_assignment_for_user,
-    get_cohort_for_coordinator,
-    get_cohort_for_instructor,
     get_enrollment_for_participant,
-    get_module_for_publisher,
     require_assignment_manager,
 )
-from courses.exceptions import CoursesError
 from courses.models import Enrollment
-from courses.nbgrader_import import due_dates, sources_in_archive
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
-from submissions.forms import ImportCourseForm, PurgeForm, UploadForm
 from submissions.frame import NOTEBOOK_CSP
-from submissions.gradebook import gradebook_csv, gradebook_for, render_rows
+from submissions.intake.forms import UploadForm
+from submissions.intake.services import submit_attempt
 from submissions.models import (
     DataCard,
     RenderedNotebook,
@@ -88,7 +78,7 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            submission = services.submit_attempt(
+            submission = submit_attempt(
                 participant=request.user,
                 enrollment=enrollment,
                 assignment=assignment,
@@ -242,34 +232,6 @@ def data_file_download(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def purge_data(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A coordinator deletes a finished cohort's data files (data minimisation), with a reason."""
-    cohort = get_cohort_for_coordinator(request.user, pk)
-    form = PurgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            purge = services.purge_cohort_data(
-                actor=request.user, cohort=cohort, reason=form.cleaned_data["reason"]
-            )
-        except SubmissionError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d data file was purged.", "%(n)d data files were purged.", purge.files
-                )
-                % {"n": purge.files},
-            )
-            return redirect("submissions:purge-data", pk=cohort.pk)
-    context = {"cohort": cohort, "form": form, "purges": cohort.data_purges.select_related("actor")}
-    return render(
-        request, "submissions/purge_data.html", context, status=400 if form.errors else 200
-    )
-
-
 @require_POST
 @login_required
 def regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -305,70 +267,3 @@ def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         % {"n": len(runs)},
     )
     return redirect("submissions:assignment", pk=assignment.pk)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Import an nbgrader course (zip of its source notebooks, optional gradebook) into a module."""
-    module = get_module_for_publisher(request.user, pk)
-    form = ImportCourseForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sources = sources_in_archive(form.cleaned_data["archive"].read())
-            due = _uploaded_due_dates(form.cleaned_data["gradebook"])
-            checks = services.import_nbgrader_course(module=module, sources=sources, due=due)
-        except CoursesError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d assignment imported; its check is running.",
-                    "%(n)d assignments imported; their checks are running.",
-                    len(checks),
-                )
-                % {"n": len(checks)},
-            )
-            return (
-                redirect("submissions:publish-check", pk=checks[-1].assignment_id)
-                if checks
-                else redirect("home")
-            )
-    return render(
-        request,
-        "submissions/import_course.html",
-        {"module": module, "form": form},
-        status=400 if form.errors else 200,
-    )
-
-
-def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
-    if not upload:
-        return {}
-    with tempfile.NamedTemporaryFile(suffix=".db") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
-        return due_dates(Path(handle.name))
-
-
-@require_GET
-@login_required
-def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    cohort = get_cohort_for_instructor(request.user, pk)
-    book = gradebook_for(cohort)
-    return render(request, "submissions/gradebook.html", {"book": book, "rows": render_rows(book)})
-
-
-@require_GET
-@login_required
-@never_cache
-def gradebook_export(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
-    cohort = get_cohort_for_instructor(request.user, pk)
-    response = StreamingHttpResponse(
-        gradebook_csv(gradebook_for(cohort)), content_type="text/csv; charset=utf-8"
-    )
-    filename = f"gradebook-{cohort.program.slug}-{slugify(cohort.name)}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

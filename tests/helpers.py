@@ -32,6 +32,7 @@ from courses.services import publish_assignment, record_released_grade
 from platform.models import User
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
+from submissions.intake.services import DataCardInput, submit_attempt
 from submissions.models import Submission
 from submissions.reviewing.services import release_review, save_review
 
@@ -208,7 +209,7 @@ def submit(
     notebook: "bytes | UploadedFile[bytes] | None" = None,
     enrollment: Enrollment | None = None,
     data_files: Sequence["UploadedFile[bytes]"] = (),
-    data_card: services.DataCardInput | None = None,
+    data_card: DataCardInput | None = None,
 ) -> Submission:
     """An upload through ``submit_attempt``, as the upload view makes it: ``notebook`` (bytes or
     an uploaded file; by default ``participant_notebook()``), by ``user``'s enrolment in the
@@ -216,7 +217,7 @@ def submit(
     never commits): ``graded`` stores what the worker would."""
     if notebook is None:
         notebook = participant_notebook()
-    return services.submit_attempt(
+    return submit_attempt(
         participant=user,
         enrollment=enrollment or user.enrollments.get(cohort__program=assignment.module.program),
         assignment=assignment,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def default_data_file_types() -> list[str]:
-    """Every kind of data file the platform knows how to check (see submissions.datafiles)."""
+    """Every kind of data file the platform knows how to check (see submissions.intake.datafiles)."""
     return ["csv", "tsv", "parquet", "xlsx", "xls", "json", "txt", "png", "jpg", "gif"]
 
 

@@ -35,7 +35,7 @@ def _limit_resources(cpu_seconds: int, memory_bytes: int) -> None:
 def _render(raw: bytes, intake: dict[str, int]) -> dict[str, object]:
     # Imported here, after the limits, and only what is needed: nbconvert follows lazily.
     from courses.plain_i18n import Message, verbatim
-    from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+    from submissions.intake.notebooks import IntakeLimits, NotebookRejected, validate_notebook
     from submissions.rendering.pipeline import render_fragment
     from submissions.rendering.sandbox import FAILED, TOO_DEEP, TOO_MUCH_MEMORY
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from submissions.notebooks import validate_notebook
+from submissions.intake.notebooks import validate_notebook
 
 from .prefilter import prefilter
 from .sanitize import HtmlCleaner

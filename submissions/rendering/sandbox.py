@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from courses.plain_i18n import Message, gettext_lazy
-from submissions.notebooks import IntakeLimits
+from submissions.intake.notebooks import IntakeLimits
 
 __all__ = ["PROJECT_ROOT", "RenderLimits", "RenderResult", "render_in_subprocess"]
 

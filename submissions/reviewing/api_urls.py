@@ -19,8 +19,6 @@ urlpatterns = [
     path("submissions/<int:pk>/lease/break/", queue.lease_break, name="lease-break"),
     path("submissions/<int:pk>/review/", review.submission_review, name="review"),
     path("submissions/<int:pk>/release/", review.release_submission, name="release"),
-    path("cohorts/<int:pk>/gradebook/", review.cohort_gradebook, name="gradebook"),
-    path("cohorts/<int:pk>/gradebook.csv", review.cohort_gradebook_csv, name="gradebook-csv"),
     # comments on cells and regrade requests (submissions/reviewing/api/regrades.py)
     path("submissions/<int:pk>/comments/", regrades.submission_comments, name="comments"),
     path(

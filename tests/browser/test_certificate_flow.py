@@ -11,8 +11,8 @@ from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
 from courses.models import Certificate
+from submissions.intake.services import submit_attempt
 from submissions.models import Submission
-from submissions.services import submit_attempt
 from tests.helpers import participant_notebook, upload_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from courses.models import HandIn, ProgressRecord
 from courses.progress import compute_results
 from courses.services import recompute_progress, record_hand_in
+from submissions.intake.services import submit_attempt
 from submissions.models import Submission
-from submissions.services import submit_attempt
 from tests.helpers import participant_notebook, upload_file
 
 

@@ -21,7 +21,7 @@ from courses.exceptions import PublishError
 from courses.models import Assignment
 from courses.nbgrader import NbgraderFormatError, publish
 from courses.nbgrader_import import sources_in_archive
-from submissions.services import publish_checked
+from submissions.publishing.services import publish_checked
 from tests.helpers import api_client, tiny_source_notebook, upload_file
 from tests.nbgrader_builders import answer, autotest, nbgrader, notebook, plain
 

@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from platform.models import ApiToken, User
+from submissions.intake.services import DataCardInput
 from submissions.models import Submission
-from submissions.services import DataCardInput
 from tests.helpers import graded, issue_certificate, submit
 
 pytestmark = pytest.mark.fuzz

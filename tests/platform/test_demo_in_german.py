@@ -30,6 +30,7 @@ from courses.demo.notebooks import ASSIGNMENT_SLUGS, CAPSTONE_SLUG, submission_v
 from courses.models import Assignment
 from platform.models import User
 from submissions import services
+from submissions.intake.services import submit_attempt
 from submissions.models import GradingRun, Submission
 from submissions.tasks import grade_submission
 from tests.helpers import upload_file
@@ -145,7 +146,7 @@ def submit(username: str, slug: str, variant: str, *, stuck: str = "") -> Submis
         if stuck and cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == stuck:
             cell.source = "def mean_by_class(frame, column):\n    while True:\n        pass"
     notebook = nbformat.writes(nb).encode("utf-8")
-    return services.submit_attempt(
+    return submit_attempt(
         participant=user,
         enrollment=user.enrollments.get(cohort__program=assignment.module.program),
         assignment=assignment,

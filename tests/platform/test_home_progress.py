@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from courses.models import Assignment, Cohort, Module
 from courses.services import enroll
-from submissions.services import grant_extension
+from submissions.late.services import grant_extension
 from tests.helpers import publish, release_grade
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from courses.models import Assignment, Cohort, Grade
 from courses.services import enroll
 from platform.models import User
-from submissions import services
+from submissions.late.services import change_late_policy
 from submissions.models import GradingRun, Rubric, Submission
 from submissions.reviewing.services import release_review, save_review
 from tests.helpers import api_client, graded, keep_program_incomplete, submit
@@ -310,7 +310,7 @@ def test_the_services_refuse_it_too(world: World, other_instructor: User) -> Non
 
     before = snapshot(world)
     with pytest.raises(AssignmentOutOfReach, match=A_NAME):
-        services.change_late_policy(
+        change_late_policy(
             assignment=world.assignment,
             actor=other_instructor,
             policy=LatePolicy(percent_per_unit=Decimal(100)),

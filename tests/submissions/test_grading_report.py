@@ -6,12 +6,13 @@ from typing import Any
 
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
+from submissions.intake.services import submit_attempt
 from submissions.models import GradeEvent, GradingRun, Submission
 from tests.helpers import participant_notebook, upload_file
 
 
 def queued_run(user: Any, assignment: Any) -> GradingRun:
-    submission = services.submit_attempt(
+    submission = submit_attempt(
         participant=user,
         enrollment=user.enrollments.get(),
         assignment=assignment,

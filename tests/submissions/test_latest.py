@@ -7,13 +7,13 @@ from django.urls import reverse
 
 from courses.models import Cohort, Enrollment
 from courses.services import enroll
-from submissions import services
+from submissions.intake.services import submit_attempt
 from submissions.models import GradingRun, Submission
 from tests.helpers import participant_notebook, upload_file
 
 
 def submit(user: Any, assignment: Any, enrollment: Enrollment | None = None) -> Submission:
-    return services.submit_attempt(
+    return submit_attempt(
         participant=user,
         enrollment=enrollment or user.enrollments.get(),
         assignment=assignment,

@@ -15,15 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from platform.blobs import blob_name, put_bytes, sweep_orphans
-from submissions import services
 from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid
+from submissions.intake.services import DataCardInput
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\n"
-CARD = services.DataCardInput(source="the museum", licence="internal use")
+CARD = DataCardInput(source="the museum", licence="internal use")
 TWO_HOURS_AGO = time.time() - 2 * 3600
 
 

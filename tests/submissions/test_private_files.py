@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from courses.certificates.credentials import keys
 from courses.models import Certificate
+from submissions.intake.services import DataCardInput
 from submissions.models import RenderedNotebook, Submission
-from submissions.services import DataCardInput
 from submissions.tasks import render_notebook
 from tests.helpers import api_client, issue_certificate, submit
 

@@ -19,7 +19,7 @@ from nbformat import v4
 
 import submissions.rendering.sandbox as sandbox
 from courses.plain_i18n import Message
-from submissions.notebooks import IntakeLimits
+from submissions.intake.notebooks import IntakeLimits
 from submissions.rendering import RenderLimits, prefilter, render_fragment, render_in_subprocess
 from tests.submissions.notebook_html import (
     GIF,

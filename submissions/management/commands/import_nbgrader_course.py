@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.exceptions import CoursesError
 from courses.models import Module
 from courses.nbgrader_import import due_dates, sources_in_directory
-from submissions.services import import_nbgrader_course
+from submissions.publishing.services import import_nbgrader_course
 
 
 class Command(BaseCommand):

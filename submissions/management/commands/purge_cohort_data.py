@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from courses.models import Cohort
 from platform.models import User
 from submissions.exceptions import SubmissionError
-from submissions.services import purge_cohort_data
+from submissions.intake.services import purge_cohort_data
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
-from submissions.late_report import recomputed_message, recomputed_rows
+from submissions.late.report import recomputed_message, recomputed_rows
 from submissions.models import CellComment, RegradeRequest, Review, Submission
 from submissions.reviewing import comments, regrades, rubrics
 from submissions.reviewing.access import (

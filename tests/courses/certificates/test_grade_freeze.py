@@ -14,8 +14,8 @@ from courses.exceptions import GradesFrozen as CourseGradesFrozen
 from courses.late import LatePolicy
 from courses.models import Grade, GradeFreeze
 from courses.services import record_released_grade
-from submissions import services
 from submissions.exceptions import GradesFrozen
+from submissions.late.services import change_late_policy, grant_extension, stale_frozen_grades
 from submissions.models import Submission
 from submissions.reviewing.services import ensure_not_frozen, release_review, save_review
 from tests.helpers import graded, release, submit
@@ -50,7 +50,7 @@ def test_every_change_is_refused_while_frozen(
             feedback="",
         )
     with pytest.raises(GradesFrozen):
-        services.grant_extension(
+        grant_extension(
             assignment=assignment,
             granted_by=instructor,
             due_at=timezone.now() + dt.timedelta(days=2),
@@ -98,8 +98,8 @@ def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     assignment.due_at = certified.submitted_at - dt.timedelta(hours=2)
     assignment.save(update_fields=["due_at"])
     Submission.objects.filter(pk=certified.pk).update(late_seconds=7200)
-    assert services.stale_frozen_grades(assignment=assignment) == []  # no penalty yet
-    change = services.change_late_policy(
+    assert stale_frozen_grades(assignment=assignment) == []  # no penalty yet
+    change = change_late_policy(
         assignment=assignment,
         actor=instructor,
         policy=LatePolicy(percent_per_unit=D(50)),
@@ -109,8 +109,8 @@ def test_bulk_recomputations_skip_frozen_grades_and_report_them(
     [skipped] = change.skipped_frozen
     assert skipped.submission == certified
     assert (skipped.current_points, skipped.would_be_points) == (D(5), D("2.50"))
-    assert services.stale_frozen_grades(assignment=assignment) == [skipped]
-    grant = services.grant_extension(
+    assert stale_frozen_grades(assignment=assignment) == [skipped]
+    grant = grant_extension(
         assignment=assignment,
         granted_by=instructor,
         due_at=timezone.now() + dt.timedelta(days=2),

@@ -1,7 +1,6 @@
-"""REST endpoints for reviews, release and the gradebook export: access, rules, visibility."""
+"""REST endpoints for reviews and release: access, rules, visibility. The gradebook export
+is tested in tests/submissions/gradebook/test_gradebook_api.py."""
 
-import csv
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -192,68 +191,6 @@ def test_wrong_methods_are_405(attempt: Any, instructor: Any) -> None:
         ).status_code
         == 405
     )
-
-
-def test_the_gradebook_export_as_json_and_csv(
-    attempt: Any, instructor: Any, cohort: Any, other_enrolled: Any
-) -> None:
-    api = api_client(instructor)
-    api.put(
-        review_url(attempt), {"scores": [{"grade_id": "explain", "points": "1"}]}, format="json"
-    )
-    api.post(release_url(attempt))
-    body = api.get(reverse("submissions-api:gradebook", args=[cohort.pk])).json()
-    assert body["cohort"] == {"id": cohort.pk, "name": "2026/27"}
-    rows = {r["username"]: r for r in body["rows"]}
-    assert rows["ada"]["cells"] == [
-        {
-            "assignment": attempt.assignment_id,
-            "state": "released",
-            "points": "4.00",
-            "late": False,
-            "attempts": 1,
-        }
-    ]
-    assert rows["ada"]["categories"] == [
-        {"title": "Foundations", "points": "4.00", "max_points": "5.00", "percent": "80.0"}
-    ]
-    assert rows["ada"]["weighted_grade"] == "80.0"
-    assert rows["grace"]["cells"][0]["state"] == "missing"
-    response = api.get(reverse("submissions-api:gradebook-csv", args=[cohort.pk]))
-    assert response["Content-Type"].startswith("text/csv")
-    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert {r["username"]: r["module: Foundations (%)"] for r in table} == {
-        "ada": "80.0",
-        "grace": "0.0",
-    }
-
-
-def test_the_gradebook_export_has_the_html_views_access_rules(
-    attempt: Any, cohort: Any, coordinator: Any, other_instructor: Any, enrolled: Any, client: Any
-) -> None:
-    for name in ["submissions-api:gradebook", "submissions-api:gradebook-csv"]:
-        url = reverse(name, args=[cohort.pk])
-        assert api_client(coordinator).get(url).status_code == 200
-        assert api_client(other_instructor).get(url).status_code == 404
-        assert api_client(enrolled).get(url).status_code == 404
-        assert client.get(url).status_code in {401, 403}
-
-
-def test_a_draft_never_reaches_the_gradebook_export(
-    attempt: Any, instructor: Any, cohort: Any
-) -> None:
-    api = api_client(instructor)
-    api.put(
-        review_url(attempt), {"scores": [{"grade_id": "explain", "points": "2"}]}, format="json"
-    )
-    body = api.get(reverse("submissions-api:gradebook", args=[cohort.pk])).json()
-    assert body["rows"][0]["cells"][0] | {"attempts": 0} == {
-        "assignment": attempt.assignment_id,
-        "state": "in_review",
-        "points": None,
-        "late": False,
-        "attempts": 0,
-    }
 
 
 def test_the_schema_lists_the_review_release_and_gradebook_endpoints(client: Any) -> None:

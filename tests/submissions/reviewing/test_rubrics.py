@@ -10,9 +10,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
 
 from courses.models import Assignment, Grade
-from submissions import services
 from submissions.exceptions import GradesFrozen, RubricInvalid
 from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
+from submissions.publishing.services import check_version
 from submissions.reviewing import rubrics
 from submissions.reviewing.anonymity import participant_label
 from submissions.reviewing.rubrics import CriterionSpec, LevelSpec, ScoreInput, map_score
@@ -578,7 +578,7 @@ def test_republishing_the_notebook_keeps_the_rubric_points(
         source=nbformat.writes(tiny_source_notebook()).encode(),
         given_settings={"title": "Squares, fixed"},
     )
-    services.check_version(version=version)
+    check_version(version=version)
     activate_assignment_version(version=version)
     again = type(assignment).objects.get(pk=assignment.pk)
     assert (again.title, again.rubric_points, again.max_points) == ("Squares, fixed", D(10), D(15))

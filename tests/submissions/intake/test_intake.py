@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbformat import v3, v4
 
-import submissions.notebooks as intake
-from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+import submissions.intake.notebooks as intake
+from submissions.intake.notebooks import IntakeLimits, NotebookRejected, validate_notebook
 from tests.submissions.notebook_html import PNG, notebook, python_notebook, to_bytes
 
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from courses.services import enroll
 from platform.blobs import read_blob
-from submissions import services
-from submissions.export import safe_file_name
+from submissions.gradebook.export import safe_file_name
+from submissions.intake.services import DataCardInput, purge_cohort_data
 from tests.helpers import graded, make_cohort, make_user, release, review, submit, upload_file
 
-CARD = services.DataCardInput(source="own survey", licence="CC BY 4.0")
+CARD = DataCardInput(source="own survey", licence="CC BY 4.0")
 
 
 def download(client: Any, assignment: Any, **params: str) -> zipfile.ZipFile:
@@ -143,7 +143,7 @@ def test_purged_data_files_are_left_out_and_listed_as_removed(
     cohort.ends_on = dt.date(2021, 1, 1)
     cohort.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.purge_cohort_data(actor=coordinator, cohort=cohort, reason="retention period")
+        purge_cohort_data(actor=coordinator, cohort=cohort, reason="retention period")
     archive = download(client_for(instructor), assignment)
     assert "ada-lovelace_ada/data/survey.csv" not in archive.namelist()
     feedback = archive.read("ada-lovelace_ada/feedback.md").decode()
@@ -179,7 +179,7 @@ def test_anonymous_assignments_use_pseudonyms_and_no_usernames(
     graded_work: dict[str, Any], instructor: Any, assignment: Any, client_for: Any
 ) -> None:
     assignment.anonymous_grading = True  # the flag the grading queue adds to the model
-    from submissions.export import export_submissions, zip_stream
+    from submissions.gradebook.export import export_submissions, zip_stream
 
     entries = export_submissions(grader=instructor, assignment=assignment)
     archive = zipfile.ZipFile(
@@ -242,7 +242,7 @@ def test_the_zip_is_streamed_in_bounded_chunks(
     import random
 
     from platform.blobs import CHUNK
-    from submissions.export import export_submissions, zip_stream
+    from submissions.gradebook.export import export_submissions, zip_stream
 
     rng = random.Random(5)
     big = "\n".join(",".join(str(rng.random()) for _ in range(8)) for _ in range(40_000))
@@ -270,7 +270,7 @@ def test_the_export_loads_its_metadata_in_a_constant_number_of_queries(
     cohort: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    from submissions.export import export_submissions
+    from submissions.gradebook.export import export_submissions
 
     # attempts, their data files, latest runs, their results, reviews, review scores
     with django_assert_num_queries(6):

@@ -1,4 +1,5 @@
-"""Instructor pages about a whole assignment: analytics (SVG charts) and the zip export."""
+"""Gradebook pages: a cohort's gradebook and its CSV, an assignment's analytics (SVG charts) and
+its zip export."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -13,18 +14,21 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.formats import number_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from courses.access import get_assignment_for_instructor
+from courses.access import get_assignment_for_instructor, get_cohort_for_instructor
+from courses.models import Cohort
 from courses.scoring import PLACES
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import get_assignment_for_analytics
-from submissions.analytics import AssignmentAnalytics, analytics_for
-from submissions.charts import HorizontalBar, Series, bar_chart, column_chart
-from submissions.export import export_filename, export_submissions, zip_stream
+from submissions.gradebook.analytics import AssignmentAnalytics, analytics_for
+from submissions.gradebook.charts import HorizontalBar, Series, bar_chart, column_chart
+from submissions.gradebook.export import export_filename, export_submissions, zip_stream
+from submissions.gradebook.table import gradebook_csv, gradebook_for, render_rows
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -162,4 +166,29 @@ def assignment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     filename = export_filename(assignment, all_attempts=mode == "all")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def gradebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for_instructor(request.user, pk)
+    book = gradebook_for(cohort)
+    return render(request, "submissions/gradebook.html", {"book": book, "rows": render_rows(book)})
+
+
+@require_GET
+@login_required
+@never_cache
+def gradebook_export(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    return gradebook_csv_response(get_cohort_for_instructor(request.user, pk))
+
+
+def gradebook_csv_response(cohort: Cohort) -> StreamingHttpResponse:
+    """The cohort's gradebook as a CSV download: the page's link and the API answer the same."""
+    response = StreamingHttpResponse(
+        gradebook_csv(gradebook_for(cohort)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"gradebook-{cohort.program.slug}-{slugify(cohort.name)}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.services import enroll
-from submissions.analytics import analytics_for, nearest_rank
+from submissions.gradebook.analytics import analytics_for, nearest_rank
 from submissions.models import Review, Submission
 from tests.helpers import graded, make_cohort, make_user, release, review, submit
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from courses.certificates.services import unfreeze_grades
 from courses.late import LatePolicy
 from courses.models import Cohort, Grade
-from submissions import services
+from submissions.late.services import change_late_policy, stale_frozen_grades
 from submissions.models import Submission
 from submissions.reviewing.anonymity import participant_label
 from tests.helpers import api_client, graded, release, submit
@@ -135,7 +135,7 @@ def test_saving_the_late_policy_names_the_frozen_grades_it_left_alone(
     assert late_assignment.late_penalty_percent == D(50)
     # A grade out of line that is not frozen is not listed (a participant never frozen).
     Submission.objects.filter(pk=unfrozen.pk).update(late_seconds=0)
-    stale = services.stale_frozen_grades(assignment=late_assignment)
+    stale = stale_frozen_grades(assignment=late_assignment)
     assert [g.submission for g in stale] == [certified]
 
 
@@ -213,7 +213,7 @@ def test_the_page_reads_the_frozen_grades_in_a_fixed_number_of_queries(
     other_enrolled: Any,
 ) -> None:
     def penalise(percent: int) -> None:
-        services.change_late_policy(
+        change_late_policy(
             assignment=late_assignment,
             actor=instructor,
             policy=LatePolicy(percent_per_unit=D(percent)),

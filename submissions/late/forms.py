@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.late import LatePolicy
 from courses.models import Assignment, Cohort
 from platform.text_limits import REASON_CHARS
-from submissions.late_report import Participant
+from submissions.late.report import Participant
 
 # What <input type="datetime-local"> sends and shows (minutes, in the current time zone).
 LOCAL_MINUTES = "%Y-%m-%dT%H:%M"

@@ -31,8 +31,8 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.validator import iter_validate
 
-from submissions.intake_text import excess, number
-from submissions.intake_text import gettext as _
+from submissions.intake.text import excess, number
+from submissions.intake.text import gettext as _
 
 __all__ = [
     "IntakeLimits",

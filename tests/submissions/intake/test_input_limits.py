@@ -11,13 +11,13 @@ from django.utils import timezone, translation
 
 from courses.late import LatePolicy
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
-from submissions import services
-from submissions.datafiles import DataFileRejected, check_data_file
 from submissions.exceptions import ExtensionInvalid, LatePolicyInvalid, ReviewInvalid
-from submissions.forms import PurgeForm, UploadForm
-from submissions.intake_text import excess, file_size
+from submissions.intake.datafiles import DataFileRejected, check_data_file
+from submissions.intake.forms import PurgeForm, UploadForm
+from submissions.intake.notebooks import IntakeLimits, NotebookRejected, check_size
+from submissions.intake.text import excess, file_size
+from submissions.late.services import change_late_policy, grant_extension
 from submissions.models import GradingLease, Review
-from submissions.notebooks import IntakeLimits, NotebookRejected, check_size
 from submissions.reviewing.forms.review import CriterionForm, RegradeResolveForm
 from submissions.reviewing.services import save_review
 from tests.helpers import api_client, graded, participant_notebook, submit, upload_file
@@ -93,11 +93,11 @@ def test_a_cut_off_at_or_after_the_due_date_is_saved(due_tomorrow: Any, instruct
 def test_the_late_policy_and_extensions_share_one_rule(due_tomorrow: Any, instructor: Any) -> None:
     early = due_tomorrow.due_at - dt.timedelta(seconds=1)
     with pytest.raises(LatePolicyInvalid):
-        services.change_late_policy(
+        change_late_policy(
             assignment=due_tomorrow, actor=instructor, policy=LatePolicy(), cutoff_at=early
         )
     with pytest.raises(ExtensionInvalid):
-        services.grant_extension(
+        grant_extension(
             assignment=due_tomorrow,
             granted_by=instructor,
             due_at=due_tomorrow.due_at,

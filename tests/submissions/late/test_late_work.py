@@ -11,8 +11,8 @@ from django.utils import timezone
 from courses.late import LatePolicy
 from courses.models import Extension, Grade
 from courses.progress import next_deadlines
-from submissions import services
 from submissions.exceptions import AssignmentClosed, ExtensionInvalid, ExtensionRevoked
+from submissions.late.services import change_late_policy, grant_extension, revoke_extension
 from submissions.models import GradeEvent, Submission
 from tests.helpers import graded, keep_program_incomplete, release, submit
 
@@ -59,7 +59,7 @@ def test_changing_the_policy_recomputes_released_grades_with_history(
     enrolled: Any, instructor: Any, late_assignment: Any
 ) -> None:
     release(instructor, graded(submit(enrolled, late_assignment)))
-    change = services.change_late_policy(
+    change = change_late_policy(
         assignment=late_assignment,
         actor=instructor,
         policy=LatePolicy(grace_minutes=2 * 24 * 60, percent_per_unit=Decimal(10)),
@@ -92,7 +92,7 @@ def test_a_personal_extension_reopens_the_upload_and_removes_the_penalty(
     release(instructor, submission)
     late_assignment.cutoff_at = NOW - dt.timedelta(hours=1)
     late_assignment.save(update_fields=["cutoff_at"])
-    services.grant_extension(
+    grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=3),
@@ -108,14 +108,14 @@ def test_a_personal_extension_reopens_the_upload_and_removes_the_penalty(
 def test_a_cohort_extension_applies_to_everyone_in_it_but_a_personal_one_wins(
     enrolled: Any, other_enrolled: Any, instructor: Any, late_assignment: Any, cohort: Any
 ) -> None:
-    services.grant_extension(
+    grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=1),
         reason="Server outage",
         cohort=cohort,
     )
-    services.grant_extension(
+    grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW - dt.timedelta(days=5),
@@ -124,7 +124,7 @@ def test_a_cohort_extension_applies_to_everyone_in_it_but_a_personal_one_wins(
     )
     assert late_assignment.deadline_for(other_enrolled.enrollments.get()).due_at > NOW
     assert late_assignment.deadline_for(enrolled.enrollments.get()).due_at < NOW
-    services.grant_extension(
+    grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=2),
@@ -151,9 +151,7 @@ def test_extensions_need_a_reason_and_one_target(
 ) -> None:
     arguments = {"enrollment": enrolled.enrollments.get(), "reason": "ok", **kwargs}
     with pytest.raises(ExtensionInvalid, match=message):
-        services.grant_extension(
-            assignment=late_assignment, granted_by=instructor, due_at=NOW, **arguments
-        )
+        grant_extension(assignment=late_assignment, granted_by=instructor, due_at=NOW, **arguments)
 
 
 def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
@@ -167,7 +165,7 @@ def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
     release(instructor, second)
     grade = Grade.objects.get()
     assert (grade.submission_id, grade.points) == (second.pk, Decimal(4))
-    grant = services.grant_extension(
+    grant = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=1),
@@ -183,7 +181,7 @@ def test_recomputing_keeps_each_grade_on_the_attempt_it_rests_on(
     )
     first.review.refresh_from_db()
     assert first.review.total_points == Decimal(3)  # recomputed, but not the grade
-    services.change_late_policy(
+    change_late_policy(
         assignment=late_assignment,
         actor=instructor,
         policy=LatePolicy(percent_per_unit=Decimal(20)),
@@ -202,7 +200,7 @@ def test_revoking_keeps_a_record_and_brings_the_penalty_back(
     submission = graded(submit(enrolled, late_assignment))
     release(instructor, submission)
     assert Grade.objects.get().points == Decimal(4)  # 26 hours late: two started days, 0.5 each
-    extension = services.grant_extension(
+    extension = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=3),
@@ -210,7 +208,7 @@ def test_revoking_keeps_a_record_and_brings_the_penalty_back(
         enrollment=enrolled.enrollments.get(),
     ).extension
     assert Grade.objects.get().points == Decimal(5)
-    result = services.revoke_extension(extension=extension, actor=instructor)
+    result = revoke_extension(extension=extension, actor=instructor)
     assert result.recomputed == 1
     kept = Extension.objects.get(pk=extension.pk)
     assert kept.revoked_by == instructor and kept.is_revoked
@@ -229,20 +227,20 @@ def test_revoking_keeps_a_record_and_brings_the_penalty_back(
 def test_revoking_twice_is_refused_and_changes_nothing(
     enrolled: Any, instructor: Any, other_instructor: Any, late_assignment: Any
 ) -> None:
-    extension = services.grant_extension(
+    extension = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         due_at=NOW + dt.timedelta(days=3),
         reason="Illness",
         enrollment=enrolled.enrollments.get(),
     ).extension
-    services.revoke_extension(extension=extension, actor=instructor)
+    revoke_extension(extension=extension, actor=instructor)
     first = Extension.objects.get(pk=extension.pk)
     # Also from a stale copy that does not know it was revoked.
     stale = Extension.objects.get(pk=extension.pk)
     stale.revoked_at = stale.revoked_by = None
     with pytest.raises(ExtensionRevoked, match="already revoked by Ines Instructor on"):
-        services.revoke_extension(extension=stale, actor=other_instructor)
+        revoke_extension(extension=stale, actor=other_instructor)
     again = Extension.objects.get(pk=extension.pk)
     assert (again.revoked_at, again.revoked_by_id) == (first.revoked_at, instructor.pk)
 
@@ -261,7 +259,7 @@ def test_revoked_extensions_count_for_no_deadline(
     ada, grace = enrolled.enrollments.get(), other_enrolled.enrollments.get()
 
     def grant(days: int, **target: Any) -> Extension:
-        return services.grant_extension(
+        return grant_extension(
             assignment=late_assignment,
             granted_by=instructor,
             due_at=NOW + dt.timedelta(days=days),
@@ -280,14 +278,14 @@ def test_revoked_extensions_count_for_no_deadline(
     newer = grant(5, cohort=cohort)
     own = grant(7, enrollment=ada)
     assert (due(ada), due(grace)) == (own.due_at, newer.due_at)
-    services.revoke_extension(extension=own, actor=instructor)
-    services.revoke_extension(extension=newer, actor=instructor)
+    revoke_extension(extension=own, actor=instructor)
+    revoke_extension(extension=newer, actor=instructor)
     assert (due(ada), due(grace)) == (older.due_at, older.due_at)
     with django_assert_num_queries(1):
         bulk = late_assignment.deadlines_for([ada, grace])
     assert bulk == {e.pk: late_assignment.deadline_for(e) for e in (ada, grace)}
     assert upcoming(ada) == [older.due_at]
-    services.revoke_extension(extension=older, actor=instructor)
+    revoke_extension(extension=older, actor=instructor)
     assert (due(ada), due(grace)) == (late_assignment.due_at, late_assignment.due_at)
     assert late_assignment.deadlines_for([ada, grace])[ada.pk].due_at == late_assignment.due_at
     assert upcoming(ada) == []  # due 26 hours ago again: no longer ahead

@@ -1,7 +1,7 @@
 """REST endpoints of an assignment's late work: read and change its late policy, grant a cohort
 or one participant an extension, list extensions (revoked ones apart, with who revoked them
 and when) and revoke personal extensions. The same services, access helper and report as the page
-(``submissions.late_views``): every answer lists the released grades left as they were because
+(``submissions.late.views``): every answer lists the released grades left as they were because
 a certificate relies on them, as the requesting grader may see them."""
 
 from collections.abc import Iterable
@@ -21,10 +21,9 @@ from courses.late import UNIT_SECONDS, LatePolicy
 from courses.models import Assignment, Cohort, Extension
 from platform.api import api_user
 from platform.text_limits import REASON_CHARS
-from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
 from submissions.exceptions import ExtensionRevoked, LatePolicyInvalid, SubmissionError
-from submissions.late_report import (
+from submissions.late.report import (
     Participant,
     cohort_extensions,
     cohorts_of,
@@ -34,6 +33,14 @@ from submissions.late_report import (
     personal_extensions,
     recomputed_rows,
     revoked_extensions,
+)
+from submissions.late.services import (
+    FrozenGrade,
+    LateRecomputation,
+    change_late_policy,
+    grant_extension,
+    revoke_extension,
+    stale_frozen_grades,
 )
 
 
@@ -241,7 +248,7 @@ def revoked_extension_data(extension: Extension, participant: Participant | None
 
 
 def frozen_data(
-    request: Request, assignment: Assignment, grades: Iterable[services.FrozenGrade]
+    request: Request, assignment: Assignment, grades: Iterable[FrozenGrade]
 ) -> list[dict[str, Any]]:
     user = api_user(request)
     return [
@@ -266,7 +273,7 @@ def frozen_data(
 
 
 def recomputed_data(
-    request: Request, assignment: Assignment, result: services.LateRecomputation
+    request: Request, assignment: Assignment, result: LateRecomputation
 ) -> dict[str, Any]:
     """How many released grades a change recorded again, and whose."""
     rows = recomputed_rows(user=api_user(request), assignment=assignment, reviews=result.recorded)
@@ -288,11 +295,11 @@ def recomputed_data(
 def late_work_data(
     request: Request,
     assignment: Assignment,
-    grades: Iterable[services.FrozenGrade] | None = None,
+    grades: Iterable[FrozenGrade] | None = None,
 ) -> dict[str, Any]:
     """The policy and the frozen grades off it (``grades``: those a change just returned)."""
     if grades is None:
-        grades = services.stale_frozen_grades(
+        grades = stale_frozen_grades(
             assignment=assignment, cohorts=cohorts_of(api_user(request), assignment)
         )
     policy = assignment.late_policy
@@ -331,7 +338,7 @@ def late_policy(request: Request, pk: int) -> Response:
     data.is_valid(raise_exception=True)
     values = data.validated_data
     try:
-        result = services.change_late_policy(
+        result = change_late_policy(
             assignment=assignment,
             actor=user,
             policy=LatePolicy(
@@ -381,7 +388,7 @@ def extensions(request: Request, pk: int) -> Response:
     values = data.validated_data
     participant = values["participant"]
     try:
-        result = services.grant_extension(
+        result = grant_extension(
             assignment=assignment,
             granted_by=user,
             cohort=values["cohort"],
@@ -438,7 +445,7 @@ def personal_extension(request: Request, pk: int, extension_pk: int) -> Response
     assignment = get_assignment_for_grading(user, pk)
     extension = get_personal_extension_for_grading(user, assignment, extension_pk)
     try:
-        result = services.revoke_extension(extension=extension, actor=user)
+        result = revoke_extension(extension=extension, actor=user)
     except ExtensionRevoked as error:
         return Response({"detail": error.message}, status=status.HTTP_404_NOT_FOUND)
     except SubmissionError as error:

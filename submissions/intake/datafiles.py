@@ -14,7 +14,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from submissions.intake_text import excess
+from submissions.intake.text import excess
 
 # Extension -> (kind, how its first bytes must look). Text kinds are checked for NUL bytes
 # and UTF-8 (or its common Windows fallbacks) instead of a signature.

@@ -13,11 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.access import assignment_manager_refusal, require_assignment_manager
 from courses.models import Assignment
 from platform.types import AuthenticatedHttpRequest
-from submissions import services
 from submissions.access import get_assignment_for_grading, get_personal_extension_for_grading
 from submissions.exceptions import LatePolicyInvalid, SubmissionError
-from submissions.late_forms import CohortExtensionForm, LatePolicyForm, PersonalExtensionForm
-from submissions.late_report import (
+from submissions.late.forms import CohortExtensionForm, LatePolicyForm, PersonalExtensionForm
+from submissions.late.report import (
     cohort_extensions,
     cohorts_of,
     frozen_rows,
@@ -26,6 +25,14 @@ from submissions.late_report import (
     recomputed_message,
     recomputed_rows,
     revoked_extensions,
+)
+from submissions.late.services import (
+    ExtensionGrant,
+    LateRecomputation,
+    change_late_policy,
+    grant_extension,
+    revoke_extension,
+    stale_frozen_grades,
 )
 from submissions.reviewing.anonymity import participant_name
 
@@ -39,7 +46,7 @@ def _page(
     personal_form: PersonalExtensionForm | None = None,
 ) -> HttpResponse:
     cohorts = cohorts_of(request.user, assignment)
-    grades = services.stale_frozen_grades(assignment=assignment, cohorts=cohorts)
+    grades = stale_frozen_grades(assignment=assignment, cohorts=cohorts)
     context = {
         "assignment": assignment,
         "policy_form": policy_form or LatePolicyForm.for_assignment(assignment),
@@ -61,7 +68,7 @@ def _report(
     request: AuthenticatedHttpRequest,
     assignment: Assignment,
     done: str,
-    result: services.LateRecomputation,
+    result: LateRecomputation,
 ) -> HttpResponse:
     """Say what was recomputed and whose grades, and send the user to the page that lists
     what was not."""
@@ -103,7 +110,7 @@ def late_policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         return _page(request, assignment, policy_form=form)
     try:
-        result = services.change_late_policy(
+        result = change_late_policy(
             assignment=assignment,
             actor=request.user,
             policy=form.policy(),
@@ -125,11 +132,11 @@ def _granted(
     assignment: Assignment,
     form: CohortExtensionForm | PersonalExtensionForm,
     **whom: Any,
-) -> services.ExtensionGrant | None:
+) -> ExtensionGrant | None:
     """Grant the extension a valid form describes to ``whom`` (a cohort or an enrolment); on
     refusal the reason is the form's error and the result None."""
     try:
-        return services.grant_extension(
+        return grant_extension(
             assignment=assignment,
             granted_by=request.user,
             due_at=form.cleaned_data["due_at"],
@@ -190,7 +197,7 @@ def personal_extension_revoke(
     assert extension.enrollment is not None
     name = participant_name(assignment=assignment, participant=extension.enrollment.user)
     try:
-        result = services.revoke_extension(extension=extension, actor=request.user)
+        result = revoke_extension(extension=extension, actor=request.user)
     except SubmissionError as error:
         messages.error(request, error.message)
         return redirect("submissions:late-work", pk=assignment.pk)

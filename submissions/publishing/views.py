@@ -1,6 +1,10 @@
 """Publishing pages: publish a new assignment, replace a published notebook (see what changes,
-then confirm), and the worker's publish check (docs/grading.md, "Replacing a published
-notebook")."""
+then confirm), the worker's publish check (docs/grading.md, "Replacing a published
+notebook"), and the import of an nbgrader course."""
+
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.access import (
@@ -17,11 +22,12 @@ from courses.access import (
 )
 from courses.exceptions import AssignmentExists, CoursesError
 from courses.models import Assignment, AssignmentVersion, Module
+from courses.nbgrader_import import due_dates, sources_in_archive
 from courses.services import draft_assignment_version
 from courses.versions import change_lines
 from platform.types import AuthenticatedHttpRequest
-from submissions import services
-from submissions.forms import PublishForm
+from submissions.publishing.forms import ImportCourseForm, PublishForm
+from submissions.publishing.services import check_version, import_nbgrader_course, publish_checked
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,7 +43,7 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if form.cleaned_data["replace"]:
             return _draft(request, module, form, source)
         try:
-            check = services.publish_checked(
+            check = publish_checked(
                 module=module, source=source, actor=request.user, **form.new_assignment()
             )
         except AssignmentExists as error:
@@ -97,7 +103,7 @@ def confirm_version(request: AuthenticatedHttpRequest, pk: int, number: int) -> 
     assignment = get_assignment_for_publisher(request.user, pk)
     version = get_object_or_404(assignment.versions, number=number)
     try:
-        services.check_version(version=version)
+        check_version(version=version)
     except CoursesError as error:
         messages.error(request, error.message)
     else:
@@ -133,3 +139,49 @@ def publish_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _live_number(assignment: Assignment) -> int | None:
     live = assignment.live_version()
     return live.number if live else None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Import an nbgrader course (zip of its source notebooks, optional gradebook) into a module."""
+    module = get_module_for_publisher(request.user, pk)
+    form = ImportCourseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sources = sources_in_archive(form.cleaned_data["archive"].read())
+            due = _uploaded_due_dates(form.cleaned_data["gradebook"])
+            checks = import_nbgrader_course(module=module, sources=sources, due=due)
+        except CoursesError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d assignment imported; its check is running.",
+                    "%(n)d assignments imported; their checks are running.",
+                    len(checks),
+                )
+                % {"n": len(checks)},
+            )
+            return (
+                redirect("submissions:publish-check", pk=checks[-1].assignment_id)
+                if checks
+                else redirect("home")
+            )
+    return render(
+        request,
+        "submissions/import_course.html",
+        {"module": module, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
+    if not upload:
+        return {}
+    with tempfile.NamedTemporaryFile(suffix=".db") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        return due_dates(Path(handle.name))

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from submissions.charts import HorizontalBar, Series, bar_chart, column_chart
+from submissions.gradebook.charts import HorizontalBar, Series, bar_chart, column_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"

@@ -1,7 +1,7 @@
 """Frozen grades that do not follow an assignment's late rules, and the grades a change
 recomputed, as a page or the API shows them (late work and rubric changes alike).
 
-``services.stale_frozen_grades`` finds them; this module decides what one user is told: only
+``stale_frozen_grades`` finds them; this module decides what one user is told: only
 their own cohorts' participants (every cohort for coordinators), named the way graders see
 them (a pseudonym while the assignment is graded anonymously), and the unfreeze page only to
 those who may unfreeze (a link names the enrolment, which would undo a pseudonym).
@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from courses.models import Assignment, Cohort, Enrollment, Extension
 from platform.models import User
+from submissions.late.services import FrozenGrade
 from submissions.models import Review
 from submissions.reviewing.anonymity import participant_label, participant_name
 from submissions.reviewing.queue import grading_cohorts
-from submissions.services import FrozenGrade
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from courses.models import Enrollment
 from courses.services import enroll
-from submissions.gradebook import gradebook_for
+from submissions.gradebook.table import gradebook_for
 from tests.helpers import (
     graded,
     make_user,
@@ -181,7 +181,7 @@ def test_the_csv_has_a_per_module_breakdown_of_points_maximum_and_percent(
 def test_a_swapped_breakdown_function_changes_only_the_categories(
     crowd: list[Enrollment], cohort: Any
 ) -> None:
-    from submissions.gradebook import CategoryTotal, gradebook_csv
+    from submissions.gradebook.table import CategoryTotal, gradebook_csv
 
     def one_category(book: Any, row: Any) -> tuple[CategoryTotal, ...]:
         return (CategoryTotal("all", Decimal(1), Decimal(4)),)

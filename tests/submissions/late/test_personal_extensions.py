@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from courses.models import Cohort, Extension, Grade
 from courses.services import enroll
-from submissions import services
 from submissions.exceptions import GradesFrozen
-from submissions.late_report import participant_ref
+from submissions.late.report import participant_ref
+from submissions.late.services import grant_extension, revoke_extension
 from submissions.models import GradeEvent, Submission
 from submissions.reviewing.anonymity import participant_label
 from tests.helpers import api_client, graded, make_user, release, submit
@@ -123,7 +123,7 @@ def test_revoking_it_brings_the_old_deadline_and_penalty_back(
 ) -> None:
     penalised = Grade.objects.get(enrollment=late_released.enrollment).points
     assert penalised < D(2)
-    result = services.grant_extension(
+    result = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         enrollment=late_released.enrollment,
@@ -233,7 +233,7 @@ def test_anonymous_grading_lists_pseudonyms_in_the_choice_and_the_table(
     late_assignment.save(update_fields=["anonymous_grading"])
     late_released.refresh_from_db()
     pseudonym = participant_label(late_released)
-    services.grant_extension(
+    grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         enrollment=late_released.enrollment,
@@ -314,7 +314,7 @@ def test_the_api_lists_grants_and_revokes_personal_extensions(
 def test_a_cohort_extension_cannot_be_revoked_as_a_personal_one(
     late_assignment: Any, instructor: Any, cohort: Cohort
 ) -> None:
-    extension = services.grant_extension(
+    extension = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         cohort=cohort,
@@ -375,7 +375,7 @@ def test_the_api_lists_revoked_extensions_with_who_and_when(
     late_released: Submission, late_assignment: Any, instructor: Any, cohort: Cohort
 ) -> None:
     def grant(**target: Any) -> Extension:
-        return services.grant_extension(
+        return grant_extension(
             assignment=late_assignment,
             granted_by=instructor,
             due_at=timezone.now() + dt.timedelta(days=1),
@@ -390,7 +390,7 @@ def test_the_api_lists_revoked_extensions_with_who_and_when(
     answer = revoked.json()["extension"]
     assert (answer["id"], answer["revoked_by"]) == (personal.pk, "Ines Instructor")
     assert answer["participant_name"] == "Grace Hopper" and answer["revoked_at"]
-    services.revoke_extension(extension=grant(cohort=cohort), actor=instructor)
+    revoke_extension(extension=grant(cohort=cohort), actor=instructor)
     listed = client.get(api_url(late_assignment)).json()
     assert listed["personal_extensions"] == [] and listed["cohort_extensions"] == []
     cohort_row, personal_row = listed["revoked_extensions"]  # most recently revoked first
@@ -411,7 +411,7 @@ def test_a_frozen_participants_extension_cannot_be_revoked(
 ) -> None:
     """Granted before a certificate froze Ada's grades: revoking it would change a grade the
     certificate rests on, so the service, the page and the API refuse and change nothing."""
-    extension = services.grant_extension(
+    extension = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         enrollment=enrolled.enrollments.get(),
@@ -424,7 +424,7 @@ def test_a_frozen_participants_extension_cannot_be_revoked(
     points = Grade.objects.get(enrollment=submission.enrollment).points
     events = GradeEvent.objects.count()
     with pytest.raises(GradesFrozen, match="frozen"):
-        services.revoke_extension(extension=extension, actor=instructor)
+        revoke_extension(extension=extension, actor=instructor)
     page = client_for(instructor).post(revoke_url(late_assignment, extension), follow=True)
     assert page.redirect_chain == [(page_url(late_assignment), 302)]
     body = page.content.decode()
@@ -448,14 +448,14 @@ def test_the_admin_shows_revocations_read_only_and_deletes_nothing(
 ) -> None:
     from courses.admin import ExtensionAdmin
 
-    extension = services.grant_extension(
+    extension = grant_extension(
         assignment=late_assignment,
         granted_by=instructor,
         enrollment=late_released.enrollment,
         due_at=timezone.now() + dt.timedelta(days=1),
         reason="Illness",
     ).extension
-    services.revoke_extension(extension=extension, actor=instructor)
+    revoke_extension(extension=extension, actor=instructor)
     assert {"revoked_by", "revoked_at"} <= set(ExtensionAdmin.readonly_fields)
     root = client_for(make_user("root", is_staff=True, is_superuser=True))
     listing = root.get(reverse("admin:courses_extension_changelist")).content.decode()

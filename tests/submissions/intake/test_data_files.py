@@ -8,14 +8,14 @@ import pytest
 from django.urls import reverse
 
 from platform.blobs import blob_name
-from submissions import services
-from submissions.datafiles import DataFileRejected, check_data_file, clean_name
 from submissions.exceptions import DataFilesInvalid, PurgeRefused
+from submissions.intake.datafiles import DataFileRejected, check_data_file, clean_name
+from submissions.intake.services import DataCardInput, purge_cohort_data
 from submissions.models import DataPurge, Submission, SubmissionFile
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\nBochum,4\n"
-CARD = services.DataCardInput(
+CARD = DataCardInput(
     source="Our museum's ticket system", licence="internal use", personal_data="no"
 )
 ALL_TYPES = ["csv", "tsv", "parquet", "xlsx", "json", "txt", "png", "jpg", "gif"]
@@ -218,7 +218,7 @@ def test_a_coordinator_purges_a_finished_cohorts_data_with_an_audit_record(
     root = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
     finish(cohort)
     with django_capture_on_commit_callbacks(execute=True):
-        purge = services.purge_cohort_data(
+        purge = purge_cohort_data(
             actor=coordinator, cohort=cohort, reason="Cohort ended, retention over"
         )
     assert (purge.files, purge.bytes_removed, purge.actor) == (1, len(CSV), coordinator)
@@ -238,10 +238,10 @@ def test_a_purge_is_refused_before_the_cohort_ends_or_for_non_coordinators(
 ) -> None:
     submit(enrolled, assignment, data_files=[upload_file(CSV, "visits.csv")], data_card=CARD)
     with pytest.raises(PurgeRefused, match="once the cohort has ended"):
-        services.purge_cohort_data(actor=coordinator, cohort=cohort, reason="x")
+        purge_cohort_data(actor=coordinator, cohort=cohort, reason="x")
     finish(cohort)
     with pytest.raises(PurgeRefused, match="Only coordinators"):
-        services.purge_cohort_data(actor=instructor, cohort=cohort, reason="x")
+        purge_cohort_data(actor=instructor, cohort=cohort, reason="x")
     assert not DataPurge.objects.exists()
 
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import translation
 from nbformat import v4
 
-from submissions import services
 from submissions.exceptions import DataFilesInvalid, PurgeRefused, ReviewInvalid
+from submissions.intake.notebooks import IntakeLimits, NotebookRejected, validate_notebook
+from submissions.intake.services import purge_cohort_data, submit_attempt
 from submissions.models import Submission
-from submissions.notebooks import IntakeLimits, NotebookRejected, validate_notebook
 from submissions.reviewing.services import release_review
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
@@ -138,7 +138,7 @@ def test_the_service_refuses_a_missing_data_card_in_the_active_language(
     enrolled: Any, assignment: Any
 ) -> None:
     def submit() -> None:
-        services.submit_attempt(
+        submit_attempt(
             participant=enrolled,
             enrollment=enrolled.enrollments.get(),
             assignment=assignment,
@@ -196,10 +196,10 @@ def test_releasing_before_autograding_has_finished_is_refused_in_german(
 
 def test_the_purge_is_refused_in_german(cohort: Any, coordinator: Any, instructor: Any) -> None:
     with translation.override("de"), pytest.raises(PurgeRefused) as refused:
-        services.purge_cohort_data(actor=instructor, cohort=cohort, reason="Aufbewahrung vorbei")
+        purge_cohort_data(actor=instructor, cohort=cohort, reason="Aufbewahrung vorbei")
     assert refused.value.message == "Nur die Programmkoordination kann Datendateien löschen."
     with translation.override("de"), pytest.raises(PurgeRefused) as refused:
-        services.purge_cohort_data(actor=coordinator, cohort=cohort, reason="x")
+        purge_cohort_data(actor=coordinator, cohort=cohort, reason="x")
     assert refused.value.message == (
         "Datendateien können gelöscht werden, sobald der Durchgang beendet ist."
     )
