@@ -8,10 +8,9 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment
 from platform.text_limits import COMMENT_CHARS, REASON_CHARS
 from submissions.cell_comments import CellSummary
-from submissions.models import RubricCriterion, RubricScore, RubricVersion
+from submissions.models import AssignmentSettings, RubricCriterion, RubricScore, RubricVersion
 from submissions.regrades import RegradeTarget
 from submissions.rubrics import BankEntryInput, CriterionInput, LevelInput, ScoreInput
 
@@ -174,9 +173,9 @@ def bank_inputs(formset: BaseFormSet[CommentBankEntryForm]) -> list[BankEntryInp
     ]
 
 
-class RegradeWindowForm(forms.ModelForm[Assignment]):
+class RegradeWindowForm(forms.ModelForm[AssignmentSettings]):
     class Meta:
-        model = Assignment
+        model = AssignmentSettings
         fields = ["regrade_window_days"]
 
 

@@ -34,11 +34,11 @@ from courses.models import (
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import (
     draft_assignment_version,
-    publish_assignment,
     record_hand_in,
     record_released_grade,
     start_version_check,
 )
+from courses.services import publish_assignment as publish_courses_assignment
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS
@@ -65,6 +65,7 @@ from submissions.exceptions import (
 )
 from submissions.grading import GradingReport
 from submissions.models import (
+    AssignmentSettings,
     DataCard,
     DataPurge,
     GradeEvent,
@@ -188,14 +189,14 @@ def _check_data_files(
 ) -> list[tuple[DataFileCheck, "UploadedFile[bytes]"]]:
     if not uploads:
         return []
-    if len(uploads) > assignment.max_data_files:
+    if len(uploads) > assignment.settings.max_data_files:
         raise DataFilesInvalid(
             ngettext(
                 "At most %(n)d data file per attempt.",
                 "At most %(n)d data files per attempt.",
-                assignment.max_data_files,
+                assignment.settings.max_data_files,
             )
-            % {"n": assignment.max_data_files}
+            % {"n": assignment.settings.max_data_files}
         )
     if card is None or not card.source.strip() or not card.licence.strip():
         raise DataFilesInvalid(
@@ -211,8 +212,8 @@ def _check_data_files(
                 name=upload.name or "",
                 size=upload.size or 0,
                 head=read_head(upload),
-                allowed_types=assignment.data_file_types,
-                max_bytes=assignment.max_data_file_bytes,
+                allowed_types=assignment.settings.data_file_types,
+                max_bytes=assignment.settings.max_data_file_bytes,
             )
         except DataFileRejected as rejection:
             raise DataFilesInvalid(rejection.message) from rejection
@@ -598,7 +599,7 @@ def record_total(
         raw=min(autograded + review.manual_points, max_points),
         max_points=max_points,
         late_seconds=submission.late_seconds,
-        policy=assignment.late_policy,
+        policy=assignment.settings.late_policy,
     )
     old = review.total_points
     review.raw_points, review.penalty_points, review.total_points = (
@@ -702,7 +703,9 @@ def stale_frozen_grades(
         reviews = reviews.filter(submission__enrollment__cohort__in=cohorts)
     rows = list(
         reviews.select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         ).order_by("submission__enrollment_id", "submission__attempt_no")
     )
     deadlines = assignment.deadlines_for({r.submission.enrollment for r in rows})
@@ -714,7 +717,7 @@ def stale_frozen_grades(
             raw=review.raw_points if review.raw_points is not None else Decimal(0),
             max_points=review.max_points,
             late_seconds=late,
-            policy=assignment.late_policy,
+            policy=assignment.settings.late_policy,
         )
         if would_be.final != review.total_points or late != submission.late_seconds:
             stale.append(FrozenGrade(review=review, late_seconds=late, would_be=would_be))
@@ -766,24 +769,27 @@ def change_late_policy(
         raise LatePolicyInvalid(
             _("The cut-off cannot come before the due date."), field="cutoff_at"
         )
-    assignment.late_grace_minutes = policy.grace_minutes
-    assignment.late_penalty_percent = policy.percent_per_unit
-    assignment.late_penalty_unit = policy.unit
-    assignment.late_floor_percent = policy.floor_percent
-    assignment.cutoff_at = cutoff_at
-    assignment.save(
+    grading = assignment.settings
+    grading.late_grace_minutes = policy.grace_minutes
+    grading.late_penalty_percent = policy.percent_per_unit
+    grading.late_penalty_unit = policy.unit
+    grading.late_floor_percent = policy.floor_percent
+    grading.save(
         update_fields=[
             "late_grace_minutes",
             "late_penalty_percent",
             "late_penalty_unit",
             "late_floor_percent",
-            "cutoff_at",
         ]
     )
+    assignment.cutoff_at = cutoff_at
+    assignment.save(update_fields=["cutoff_at"])
     released = list(
         Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
         .select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         )
         .order_by("pk")
     )
@@ -916,7 +922,9 @@ def _recompute_deadlines(
     released = list(
         Review.objects.filter(submission_id__in=moved, state=Review.State.RELEASED)
         .select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         )
         .order_by("pk")
     )
@@ -962,6 +970,21 @@ def purge_cohort_data(*, actor: User, cohort: Cohort, reason: str) -> DataPurge:
 
     transaction.on_commit(delete_doomed)
     return purge
+
+
+@transaction.atomic
+def publish_assignment(
+    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+) -> Assignment:
+    """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
+    options) with its ``AssignmentSettings`` at their defaults: every assignment this app
+    serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
+    settings"). Every path that publishes (pages, API, import, demo, tests) calls this."""
+    assignment = publish_courses_assignment(
+        module=module, slug=slug, title=title, source=source, **options
+    )
+    AssignmentSettings.objects.create(assignment=assignment)
+    return assignment
 
 
 def publish_checked(

@@ -153,7 +153,7 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
     released = review is not None and review.is_released
     # The posting policy: autograde results at once, or only with the released review.
-    autograde_visible = grader or released or submission.assignment.shows_autograde_at_once
+    autograde_visible = grader or released or submission.assignment.settings.shows_autograde_at_once
     return {
         "run": run,
         "autograde_visible": autograde_visible,
@@ -355,7 +355,7 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     cohort = get_cohort_for_instructor(request.user, pk)
     submissions = (
         Submission.objects.filter(enrollment__cohort=cohort)
-        .select_related("assignment__module", "participant", "review")
+        .select_related("assignment__module", "assignment__settings", "participant", "review")
         .prefetch_related(
             Prefetch(
                 "grading_runs",
