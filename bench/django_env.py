@@ -130,7 +130,8 @@ def make_course(*, max_attempts: int = 1000, source: bytes | None = None) -> Cou
     an nbgrader source notebook, or ``source_notebook()``); an enrolled participant and the
     cohort's instructor, both with the password ``tests.helpers.PASSWORD``."""
     from courses.models import Module
-    from courses.services import enroll, publish_assignment  # noqa: PLC0415
+    from courses.services import enroll  # noqa: PLC0415
+    from submissions.publishing.services import publish_assignment  # noqa: PLC0415
     from tests.helpers import make_cohort, make_program, make_user
 
     participant = make_user("ada", first_name="Ada", last_name="Lovelace")

@@ -92,7 +92,7 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
 
     from courses.models import Assignment, Enrollment, Grade, HandIn, Module
     from platform.models import User  # noqa: PLC0415
-    from submissions.models import Review, Submission  # noqa: PLC0415
+    from submissions.models import AssignmentSettings, Review, Submission  # noqa: PLC0415
     from tests.helpers import make_cohort, make_program, make_user
 
     rng = random.Random(seed)
@@ -117,9 +117,12 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
             max_points=Decimal(10),
             published_at=now,
             due_at=now - dt.timedelta(days=30 - i),
-            anonymous_grading=i < anonymous,
         )
         for i in range(assignments)
+    )
+    AssignmentSettings.objects.bulk_create(
+        AssignmentSettings(assignment=a, anonymous_grading=i < anonymous)
+        for i, a in enumerate(published)
     )
     password = make_password(None)
     users = User.objects.bulk_create(

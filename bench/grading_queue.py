@@ -43,9 +43,9 @@ def build() -> dict[str, Any]:
     from django.utils import timezone  # noqa: PLC0415
 
     from courses.models import Enrollment  # noqa: PLC0415
-    from courses.services import publish_assignment  # noqa: PLC0415
     from platform.models import User  # noqa: PLC0415
     from submissions.models import GradingLease, Review, Submission  # noqa: PLC0415
+    from submissions.publishing.services import publish_assignment  # noqa: PLC0415
 
     course = django_env.make_course()
     assignment = course.assignment

@@ -113,16 +113,8 @@ class AssignmentAdmin(admin.ModelAdmin[Assignment]):
         "autograded_points",
         "manual_points",
         "published_at",
-        # Anonymity changes only through the recorded review-settings and reveal pages.
-        "anonymous_grading",
-        "identities_revealed_at",
-        "identities_revealed_by",
-        # The late policy changes only on the late-work page (or its API), which recomputes
-        # the released grades under it.
-        "late_grace_minutes",
-        "late_penalty_percent",
-        "late_penalty_unit",
-        "late_floor_percent",
+        # The cut-off changes only on the late-work page (or its API), which recomputes the
+        # released grades under it.
         "cutoff_at",
     ]
 

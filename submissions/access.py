@@ -12,7 +12,12 @@ from platform.models import User
 from submissions.models import Submission
 from submissions.reviewing.queue import grading_cohorts
 
-_RELATED = ("assignment__module__program", "enrollment__cohort", "participant")
+_RELATED = (
+    "assignment__module__program",
+    "assignment__settings",
+    "enrollment__cohort",
+    "participant",
+)
 
 
 def get_submission_for_viewer(user: User, pk: int) -> Submission:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from submissions.models import GradeEvent, GradingRun, Submission
+from submissions.models import AssignmentSettings, GradeEvent, GradingRun, Submission
 
 
 @admin.register(Submission)
@@ -30,3 +30,30 @@ class GradeEventAdmin(admin.ModelAdmin[GradeEvent]):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False  # the grade log is append-only
+
+
+@admin.register(AssignmentSettings)
+class AssignmentSettingsAdmin(admin.ModelAdmin[AssignmentSettings]):
+    """The settings ``courses.Assignment``'s admin page had before they moved here; a row comes
+    with its assignment (``submissions.publishing.services.publish_assignment``), never on its own."""
+
+    list_display = ["assignment", "posting_policy", "anonymous_grading", "regrade_window_days"]
+    readonly_fields = [
+        "assignment",
+        # Anonymity changes only through the recorded review-settings and reveal pages.
+        "anonymous_grading",
+        "identities_revealed_at",
+        "identities_revealed_by",
+        # The late policy changes only on the late-work page (or its API), which recomputes
+        # the released grades under it.
+        "late_grace_minutes",
+        "late_penalty_percent",
+        "late_penalty_unit",
+        "late_floor_percent",
+    ]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -178,7 +178,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         """The posting policy: autograde results at once, or only with the released review."""
         return bool(
             self.context.get("is_grader")
-            or submission.assignment.shows_autograde_at_once
+            or submission.assignment.settings.shows_autograde_at_once
             or self.get_released(submission)
         )
 

@@ -9,7 +9,7 @@ from submissions.reviewing.anonymity import pseudonym_code
 
 def is_anonymous(assignment: Assignment) -> bool:
     """Whether graders see pseudonyms for this assignment (until a coordinator reveals)."""
-    return assignment.hides_identities
+    return assignment.settings.hides_identities
 
 
 def participant_label(enrollment: Enrollment, assignment: Assignment) -> str:

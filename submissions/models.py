@@ -5,17 +5,122 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.late import LatePolicy
 from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
+from courses.models.assignments import default_data_file_types
 from courses.plain_i18n import Message
 
 if TYPE_CHECKING:
     from platform.models import User
+
+
+class PostingPolicy(models.TextChoices):
+    """When participants see their autograde results: at once, or together with the review."""
+
+    IMMEDIATE = "immediate", _("autograde results at once")
+    ON_RELEASE = "on_release", _("everything on release")
+
+
+class AssignmentSettings(models.Model):
+    """An assignment's settings that only this app reads: its late policy, the data files
+    participants may upload, the stderr switch of the autograder, and the review settings
+    (posting policy, anonymity, regrade window). One row per assignment, created when the
+    assignment is published (``submissions.publishing.services.publish_assignment``) and read as
+    ``assignment.settings``; what courses reads itself (dates, cut-off, points) stays on
+    ``courses.Assignment`` (docs/architecture.md, "Assignment settings")."""
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, primary_key=True, related_name="settings"
+    )
+    # Late work (see courses.late): grace, a penalty per started day or hour and a floor; the
+    # hard cut-off is the assignment's (``Assignment.cutoff_at``).
+    late_grace_minutes = models.PositiveIntegerField(default=0)
+    late_penalty_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Percent of the maximum points deducted per started unit of lateness."),
+    )
+    late_penalty_unit = models.CharField(
+        max_length=4, choices=[("day", _("per day")), ("hour", _("per hour"))], default="day"
+    )
+    late_floor_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Late work is never brought below this percentage of the maximum points."),
+    )
+    # Bring your own data: which files a participant may upload beside the notebook.
+    data_file_types = models.JSONField(
+        default=default_data_file_types,
+        blank=True,
+        help_text=_('Allowed file types for participants\' own data, e.g. ["csv", "parquet"].'),
+    )
+    # nbgrader zeroes a test on any stderr output; a library's warning is not a failed test.
+    ignore_stderr_warnings = models.BooleanField(
+        _("ignore warnings on stderr"),
+        default=True,
+        help_text=_(
+            "Lines like 'file.py:12: FutureWarning: …' do not make a test fail. "
+            "Switch off for nbgrader's strict behaviour."
+        ),
+    )
+    max_data_files = models.PositiveIntegerField(default=10)
+    max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
+    # Review (see docs/review.md): when participants see autograde results, and whether graders
+    # see pseudonyms instead of names until a coordinator reveals identities (who, when).
+    posting_policy = models.CharField(
+        _("posting policy"),
+        max_length=12,
+        choices=PostingPolicy.choices,
+        default=PostingPolicy.IMMEDIATE,
+    )
+    anonymous_grading = models.BooleanField(_("anonymous grading"), default=False)
+    identities_revealed_at = models.DateTimeField(null=True, blank=True)
+    identities_revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    regrade_window_days = models.PositiveIntegerField(
+        _("regrade window (days)"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How long after release participants may ask for a regrade."),
+    )
+
+    class Meta:
+        verbose_name = _("assignment settings")
+        verbose_name_plural = _("assignment settings")
+
+    def __str__(self) -> str:
+        return str(self.assignment)
+
+    @property
+    def shows_autograde_at_once(self) -> bool:
+        """Whether participants see autograde results before their review is released."""
+        return self.posting_policy == PostingPolicy.IMMEDIATE
+
+    @property
+    def hides_identities(self) -> bool:
+        """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
+        return self.anonymous_grading and self.identities_revealed_at is None
+
+    @property
+    def late_policy(self) -> LatePolicy:
+        return LatePolicy(
+            grace_minutes=self.late_grace_minutes,
+            percent_per_unit=self.late_penalty_percent,
+            unit=self.late_penalty_unit,
+            floor_percent=self.late_floor_percent,
+        )
 
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):

@@ -123,7 +123,7 @@ def _grade(run: GradingRun) -> GradingReport:
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
         limits=grading_limits(),
-        stderr_ignore=DEFAULT_STDERR_IGNORE if assignment.ignore_stderr_warnings else None,
+        stderr_ignore=DEFAULT_STDERR_IGNORE if assignment.settings.ignore_stderr_warnings else None,
     )
 
 

@@ -135,7 +135,7 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
     review = Review.objects.filter(submission=submission).prefetch_related("scores").first()
     released = review is not None and review.is_released
     # The posting policy: autograde results at once, or only with the released review.
-    autograde_visible = grader or released or submission.assignment.shows_autograde_at_once
+    autograde_visible = grader or released or submission.assignment.settings.shows_autograde_at_once
     return {
         "run": run,
         "autograde_visible": autograde_visible,

@@ -179,8 +179,8 @@ def assignment(module: Module) -> Assignment:
 @pytest.fixture
 def anonymous_assignment(assignment: Assignment) -> Assignment:
     """The assignment, graded anonymously (identities not revealed)."""
-    assignment.anonymous_grading = True
-    assignment.save(update_fields=["anonymous_grading"])
+    assignment.settings.anonymous_grading = True
+    assignment.settings.save(update_fields=["anonymous_grading"])
     return assignment
 
 

@@ -28,12 +28,13 @@ from courses.models import (
 )
 from courses.nbgrader import cell_grade_id
 from courses.plain_i18n import Message, verbatim
-from courses.services import publish_assignment, record_released_grade
+from courses.services import record_released_grade
 from platform.models import User
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
 from submissions.intake.services import DataCardInput, submit_attempt
 from submissions.models import Submission
+from submissions.publishing import services as publishing_services
 from submissions.reviewing.services import release_review, save_review
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def publish(
     (unless ``source=`` gives other nbgrader source bytes); ``options`` as the service takes
     them (``due_at``, ``max_attempts``, ...)."""
     options.setdefault("source", nbformat.writes(tiny_source_notebook()).encode())
-    return publish_assignment(module=module, slug=slug, title=title, **options)
+    return publishing_services.publish_assignment(module=module, slug=slug, title=title, **options)
 
 
 def keep_program_incomplete(assignment: Assignment) -> Assignment:

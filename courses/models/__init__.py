@@ -18,7 +18,6 @@ from courses.models.assignments import (
     AssignmentVersion,
     Deadline,
     Extension,
-    PostingPolicy,
 )
 from courses.models.certificates import Certificate, CertificateRequest
 from courses.models.enrolment import Enrollment
@@ -54,7 +53,6 @@ __all__ = [
     "PolicyAssignment",
     "PolicyCategory",
     "PolicyModule",
-    "PostingPolicy",
     "Program",
     "ProgressRecord",
 ]

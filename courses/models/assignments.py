@@ -1,5 +1,7 @@
 """Assignments and their published notebook versions, with what decides when work is due:
-the late policy, each participant's deadline and the extensions that move it."""
+each participant's deadline and cut-off and the extensions that move them. The settings only
+the submissions app reads (late policy, data files, review) are ``submissions.AssignmentSettings``
+(docs/architecture.md, "Assignment settings")."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -8,14 +10,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.late import LatePolicy
 from courses.models.enrolment import Enrollment
 from courses.models.programs import Cohort, Module
 
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def default_data_file_types() -> list[str]:
-    """Every kind of data file the platform knows how to check (see submissions.intake.datafiles)."""
+    """Every kind of data file the platform knows how to check (see submissions.intake.datafiles).
+
+    The default of ``submissions.AssignmentSettings.data_file_types``; it stays here because
+    courses' migration 0003 names it (it made the column this setting once was)."""
     return ["csv", "tsv", "parquet", "xlsx", "xls", "json", "txt", "png", "jpg", "gif"]
 
 
@@ -118,13 +122,6 @@ class AssignmentVersion(models.Model):
         return manual_cells(self.grade_cells)
 
 
-class PostingPolicy(models.TextChoices):
-    """When participants see their autograde results: at once, or together with the review."""
-
-    IMMEDIATE = "immediate", _("autograde results at once")
-    ON_RELEASE = "on_release", _("everything on release")
-
-
 class Assignment(models.Model):
     """A notebook assignment, published from an nbgrader-format source notebook.
 
@@ -144,58 +141,10 @@ class Assignment(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Uploads allowed per participant."),
     )
-    # Late work (see courses.late): grace, a penalty per started day or hour, a floor, and a
-    # hard cut-off after which uploads are refused.
-    late_grace_minutes = models.PositiveIntegerField(default=0)
-    late_penalty_percent = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal(0),
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Percent of the maximum points deducted per started unit of lateness."),
-    )
-    late_penalty_unit = models.CharField(
-        max_length=4, choices=[("day", _("per day")), ("hour", _("per hour"))], default="day"
-    )
-    late_floor_percent = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal(0),
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Late work is never brought below this percentage of the maximum points."),
-    )
+    # The hard cut-off (courses reads it for deadlines and extensions); the late policy itself,
+    # like every setting only submissions reads, is ``submissions.AssignmentSettings``.
     cutoff_at = models.DateTimeField(
         null=True, blank=True, help_text=_("No uploads after this moment (unless extended).")
-    )
-    # Bring your own data: which files a participant may upload beside the notebook.
-    data_file_types = models.JSONField(
-        default=default_data_file_types,
-        blank=True,
-        help_text=_('Allowed file types for participants\' own data, e.g. ["csv", "parquet"].'),
-    )
-    # nbgrader zeroes a test on any stderr output; a library's warning is not a failed test.
-    ignore_stderr_warnings = models.BooleanField(
-        _("ignore warnings on stderr"),
-        default=True,
-        help_text=_(
-            "Lines like 'file.py:12: FutureWarning: …' do not make a test fail. "
-            "Switch off for nbgrader's strict behaviour."
-        ),
-    )
-    max_data_files = models.PositiveIntegerField(default=10)
-    max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
-    # Review (see docs/review.md): when participants see autograde results, and whether graders
-    # see pseudonyms instead of names until a coordinator reveals identities (who, when).
-    posting_policy = models.CharField(
-        _("posting policy"),
-        max_length=12,
-        choices=PostingPolicy.choices,
-        default=PostingPolicy.IMMEDIATE,
-    )
-    anonymous_grading = models.BooleanField(_("anonymous grading"), default=False)
-    identities_revealed_at = models.DateTimeField(null=True, blank=True)
-    identities_revealed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     source_sha256 = models.CharField(max_length=64, blank=True)
     release_sha256 = models.CharField(max_length=64, blank=True)
@@ -206,14 +155,10 @@ class Assignment(models.Model):
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     manual_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
     # Points the assignment's rubric adds on top of the notebook's (see docs/review.md,
-    # "Rubrics"); included in max_points and kept when the notebook is republished.
+    # "Rubrics"); included in max_points and kept when the notebook is republished. It stays
+    # here, not in submissions.AssignmentSettings, because putting a version live (courses)
+    # adds it to the notebook's points.
     rubric_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
-    regrade_window_days = models.PositiveIntegerField(
-        _("regrade window (days)"),
-        default=7,
-        validators=[MaxValueValidator(365)],
-        help_text=_("How long after release participants may ask for a regrade."),
-    )
     published_at = models.DateTimeField(null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -239,16 +184,6 @@ class Assignment(models.Model):
         now = at or timezone.now()
         return self.is_published and (self.opens_at is None or self.opens_at <= now)
 
-    @property
-    def shows_autograde_at_once(self) -> bool:
-        """Whether participants see autograde results before their review is released."""
-        return self.posting_policy == PostingPolicy.IMMEDIATE
-
-    @property
-    def hides_identities(self) -> bool:
-        """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
-        return self.anonymous_grading and self.identities_revealed_at is None
-
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return manual_cells(self.grade_cells)
 
@@ -256,15 +191,6 @@ class Assignment(models.Model):
         """The version participants get now (``None`` only for an assignment never published
         through ``publish_assignment``)."""
         return self.versions.filter(status=AssignmentVersion.Status.LIVE).first()
-
-    @property
-    def late_policy(self) -> LatePolicy:
-        return LatePolicy(
-            grace_minutes=self.late_grace_minutes,
-            percent_per_unit=self.late_penalty_percent,
-            unit=self.late_penalty_unit,
-            floor_percent=self.late_floor_percent,
-        )
 
     def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
         """The participant's own due date and cut-off: their extension, else their cohort's,

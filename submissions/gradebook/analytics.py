@@ -190,7 +190,7 @@ def _bands(
             raw=min(run.autograded_points + manual, max_points),
             max_points=max_points,
             late_seconds=row.late_seconds,
-            policy=assignment.late_policy,
+            policy=assignment.settings.late_policy,
         )
         unreleased[_band(percentage(provisional.final, max_points))] += 1
     step = 100 // BAND_COUNT

@@ -90,7 +90,7 @@ class ExportEntry:
             raw=min(autograded + manual, assignment.max_points),
             max_points=assignment.max_points,
             late_seconds=self.submission.late_seconds,
-            policy=assignment.late_policy,
+            policy=assignment.settings.late_policy,
         )
         return Totals(autograded, manual, late.raw, late.penalty, late.final, released=False)
 
@@ -104,7 +104,7 @@ def export_submissions(
     if not all_attempts:
         attempts = attempts.latest_attempts()
     submissions = list(
-        attempts.select_related("enrollment__user", "assignment")
+        attempts.select_related("enrollment__user", "assignment__settings")
         .prefetch_related("data_files")
         .order_by("enrollment_id", "-attempt_no")
         .distinct()

@@ -107,7 +107,7 @@ class Gradebook:
     @property
     def hides_identities(self) -> bool:
         """Whether some column hides unreleased cells (an anonymously graded assignment)."""
-        return any(assignment.hides_identities for assignment in self.assignments)
+        return any(assignment.settings.hides_identities for assignment in self.assignments)
 
 
 def gradebook_for(cohort: Cohort) -> Gradebook:
@@ -130,15 +130,15 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
     assignments = tuple(
         Assignment.objects.published()
         .filter(module__program_id=cohort.program_id)
-        .select_related("module")
+        .select_related("module", "settings")
         .only(
             "title",
             "slug",
             "max_points",
             "order",
             "due_at",
-            "anonymous_grading",
-            "identities_revealed_at",
+            "settings__anonymous_grading",
+            "settings__identities_revealed_at",
             "module__title",
             "module__order",
             "module__program_id",
@@ -200,7 +200,9 @@ def gradebook_for(cohort: Cohort) -> Gradebook:
         (
             assignment.id,
             assignment,
-            Cell(assignment, None, 0, False, HIDDEN) if assignment.hides_identities else None,
+            Cell(assignment, None, 0, False, HIDDEN)
+            if assignment.settings.hides_identities
+            else None,
         )
         for assignment in assignments
     ]
@@ -336,7 +338,7 @@ def gradebook_json(book: Gradebook, *, breakdown: Breakdown = module_breakdown) 
                 "title": a.title,
                 "module": a.module.title,
                 "max_points": str(a.max_points),
-                "identities_hidden": a.hides_identities,
+                "identities_hidden": a.settings.hides_identities,
             }
             for a in book.assignments
         ],

@@ -141,14 +141,14 @@ def _check_data_files(
 ) -> list[tuple[DataFileCheck, "UploadedFile[bytes]"]]:
     if not uploads:
         return []
-    if len(uploads) > assignment.max_data_files:
+    if len(uploads) > assignment.settings.max_data_files:
         raise DataFilesInvalid(
             ngettext(
                 "At most %(n)d data file per attempt.",
                 "At most %(n)d data files per attempt.",
-                assignment.max_data_files,
+                assignment.settings.max_data_files,
             )
-            % {"n": assignment.max_data_files}
+            % {"n": assignment.settings.max_data_files}
         )
     if card is None or not card.source.strip() or not card.licence.strip():
         raise DataFilesInvalid(
@@ -164,8 +164,8 @@ def _check_data_files(
                 name=upload.name or "",
                 size=upload.size or 0,
                 head=read_head(upload),
-                allowed_types=assignment.data_file_types,
-                max_bytes=assignment.max_data_file_bytes,
+                allowed_types=assignment.settings.data_file_types,
+                max_bytes=assignment.settings.max_data_file_bytes,
             )
         except DataFileRejected as rejection:
             raise DataFilesInvalid(rejection.message) from rejection

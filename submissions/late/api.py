@@ -302,7 +302,7 @@ def late_work_data(
         grades = stale_frozen_grades(
             assignment=assignment, cohorts=cohorts_of(api_user(request), assignment)
         )
-    policy = assignment.late_policy
+    policy = assignment.settings.late_policy
     return {
         "assignment": assignment.pk,
         "late_policy": {

@@ -59,7 +59,7 @@ class LatePolicyForm(forms.Form):
 
     @classmethod
     def for_assignment(cls, assignment: Assignment, data: Any = None) -> "LatePolicyForm":
-        policy = assignment.late_policy
+        policy = assignment.settings.late_policy
         initial = {
             "grace_minutes": policy.grace_minutes,
             "percent_per_unit": policy.percent_per_unit,

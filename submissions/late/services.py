@@ -78,7 +78,9 @@ def stale_frozen_grades(
         reviews = reviews.filter(submission__enrollment__cohort__in=cohorts)
     rows = list(
         reviews.select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         ).order_by("submission__enrollment_id", "submission__attempt_no")
     )
     deadlines = assignment.deadlines_for({r.submission.enrollment for r in rows})
@@ -90,7 +92,7 @@ def stale_frozen_grades(
             raw=review.raw_points if review.raw_points is not None else Decimal(0),
             max_points=review.max_points,
             late_seconds=late,
-            policy=assignment.late_policy,
+            policy=assignment.settings.late_policy,
         )
         if would_be.final != review.total_points or late != submission.late_seconds:
             stale.append(FrozenGrade(review=review, late_seconds=late, would_be=would_be))
@@ -118,24 +120,27 @@ def change_late_policy(
         raise LatePolicyInvalid(
             _("The cut-off cannot come before the due date."), field="cutoff_at"
         )
-    assignment.late_grace_minutes = policy.grace_minutes
-    assignment.late_penalty_percent = policy.percent_per_unit
-    assignment.late_penalty_unit = policy.unit
-    assignment.late_floor_percent = policy.floor_percent
-    assignment.cutoff_at = cutoff_at
-    assignment.save(
+    grading = assignment.settings
+    grading.late_grace_minutes = policy.grace_minutes
+    grading.late_penalty_percent = policy.percent_per_unit
+    grading.late_penalty_unit = policy.unit
+    grading.late_floor_percent = policy.floor_percent
+    grading.save(
         update_fields=[
             "late_grace_minutes",
             "late_penalty_percent",
             "late_penalty_unit",
             "late_floor_percent",
-            "cutoff_at",
         ]
     )
+    assignment.cutoff_at = cutoff_at
+    assignment.save(update_fields=["cutoff_at"])
     released = list(
         Review.objects.filter(submission__assignment=assignment, state=Review.State.RELEASED)
         .select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         )
         .order_by("pk")
     )
@@ -268,7 +273,9 @@ def _recompute_deadlines(
     released = list(
         Review.objects.filter(submission_id__in=moved, state=Review.State.RELEASED)
         .select_related(
-            "submission__assignment", "submission__enrollment", "submission__participant"
+            "submission__assignment__settings",
+            "submission__enrollment",
+            "submission__participant",
         )
         .order_by("pk")
     )

@@ -11,10 +11,26 @@ from django.utils.translation import gettext as _
 from courses.exceptions import AssignmentExists, PublishError
 from courses.models import Assignment, AssignmentVersion, Module
 from courses.nbgrader_import import SourceNotebook, grouped
-from courses.services import draft_assignment_version, publish_assignment, start_version_check
+from courses.services import draft_assignment_version, start_version_check
+from courses.services import publish_assignment as publish_courses_assignment
 from platform.models import User
 from submissions import tasks
-from submissions.models import PublishCheck
+from submissions.models import AssignmentSettings, PublishCheck
+
+
+@transaction.atomic
+def publish_assignment(
+    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+) -> Assignment:
+    """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
+    options) with its ``AssignmentSettings`` at their defaults: every assignment this app
+    serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
+    settings"). Every path that publishes (pages, API, import, demo, tests) calls this."""
+    assignment = publish_courses_assignment(
+        module=module, slug=slug, title=title, source=source, **options
+    )
+    AssignmentSettings.objects.create(assignment=assignment)
+    return assignment
 
 
 def publish_checked(

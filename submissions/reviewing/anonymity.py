@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from courses.models import Assignment
 from platform.models import User
 from submissions.exceptions import IdentitiesHidden
-from submissions.models import Submission
+from submissions.models import AssignmentSettings, Submission
 from submissions.services import ensure_assignment_manager
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -44,21 +44,21 @@ def participant_name(*, assignment: Assignment, participant: User) -> str:
 
 def _pseudonym(assignment: Assignment, participant_id: int) -> str:
     """The pseudonym graders see, or "" when they see names."""
-    if not assignment.hides_identities:
+    if not assignment.settings.hides_identities:
         return ""
     code = pseudonym_code(assignment_id=assignment.pk, participant_id=participant_id)
     return _("Participant %(code)s") % {"code": code}
 
 
 @transaction.atomic
-def reveal_identities(*, actor: User, assignment: Assignment) -> Assignment:
+def reveal_identities(*, actor: User, assignment: Assignment) -> AssignmentSettings:
     """A coordinator of the assignment's program (staff: of any) lifts anonymity; who and when
     are recorded."""
     if not assignment.module.program.is_coordinated_by(actor):
         raise IdentitiesHidden(
             _("Only a coordinator of this program can reveal the participants' identities.")
         )
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked = AssignmentSettings.objects.select_for_update().get(pk=assignment.pk)
     if not locked.anonymous_grading:
         raise IdentitiesHidden(_("This assignment is not graded anonymously."))
     if locked.identities_revealed_at is None:
@@ -71,7 +71,7 @@ def reveal_identities(*, actor: User, assignment: Assignment) -> Assignment:
 @transaction.atomic
 def set_review_settings(
     *, actor: User, assignment: Assignment, posting_policy: str, anonymous_grading: bool
-) -> Assignment:
+) -> AssignmentSettings:
     """Change an assignment's posting policy and anonymity.
 
     Switching anonymity off would show names without a record, so once on it only goes away
@@ -80,7 +80,7 @@ def set_review_settings(
     does not grade them all.
     """
     ensure_assignment_manager(actor=actor, assignment=assignment)
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked = AssignmentSettings.objects.select_for_update().get(pk=assignment.pk)
     if locked.anonymous_grading and not anonymous_grading and locked.identities_revealed_at is None:
         raise IdentitiesHidden(
             _(

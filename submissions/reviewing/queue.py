@@ -95,6 +95,7 @@ def queue_for(
     order = ("-submitted_at", "-pk") if filters.newest_first else ("submitted_at", "pk")
     return rows.select_related(
         "assignment__module__program",
+        "assignment__settings",
         "enrollment__cohort",
         "participant",
         "review",

@@ -59,7 +59,7 @@ class RegradeTarget:
 def window_closes_at(review: Review) -> datetime | None:
     if review.released_at is None:
         return None
-    days = review.submission.assignment.regrade_window_days
+    days = review.submission.assignment.settings.regrade_window_days
     return review.released_at + timedelta(days=days)
 
 
@@ -200,7 +200,9 @@ def resolve_regrade(
     released total recorded again."""
     request = (
         RegradeRequest.objects.select_for_update(of=("self",))
-        .select_related("submission__enrollment__cohort", "submission__assignment", "review")
+        .select_related(
+            "submission__enrollment__cohort", "submission__assignment__settings", "review"
+        )
         .get(pk=request.pk)
     )
     if not request.is_open:
@@ -321,7 +323,7 @@ def requests_for_handler(user: User) -> QuerySet[RegradeRequest]:
     """What a user handles: coordinators every request, graders those routed to them in the
     cohorts they still teach."""
     requests = RegradeRequest.objects.select_related(
-        "submission__assignment", "submission__participant", "requested_by", "handler"
+        "submission__assignment__settings", "submission__participant", "requested_by", "handler"
     )
     if user.is_coordinator:
         return requests

@@ -222,7 +222,7 @@ def _rescore_assignment(
     reviews = (
         Review.objects.select_for_update(of=("self",))
         .filter(pk__in=on_older)
-        .select_related("submission__enrollment", "submission__assignment")
+        .select_related("submission__enrollment", "submission__assignment__settings")
         .order_by("pk")
     )
     touched: set[int] = set()
@@ -245,7 +245,9 @@ def _record_released(
     released = Review.objects.filter(
         submission__assignment=assignment, state=Review.State.RELEASED
     ).select_related(
-        "submission__enrollment__cohort", "submission__assignment", "submission__participant"
+        "submission__enrollment__cohort",
+        "submission__assignment__settings",
+        "submission__participant",
     )
     if only is not None:
         released = released.filter(pk__in=only)

@@ -193,7 +193,7 @@ def record_total(
         raw=min(autograded + review.manual_points, max_points),
         max_points=max_points,
         late_seconds=submission.late_seconds,
-        policy=assignment.late_policy,
+        policy=assignment.settings.late_policy,
     )
     old = review.total_points
     review.raw_points, review.penalty_points, review.total_points = (

@@ -78,7 +78,7 @@ def ready_reviews(*, user: User, assignment: Assignment) -> models.QuerySet[Revi
             submission__assignment=assignment,
             submission__enrollment__cohort__in=grading_cohorts(user),
         )
-        .select_related("submission__participant", "submission__assignment", "grader")
+        .select_related("submission__participant", "submission__assignment__settings", "grader")
         .order_by("submission__participant_id", "submission__attempt_no")
     )
 

@@ -20,7 +20,7 @@ from courses.models import Assignment, Cohort, Grade
 from courses.services import enroll
 from platform.models import User
 from submissions.late.services import change_late_policy
-from submissions.models import GradingRun, Rubric, Submission
+from submissions.models import AssignmentSettings, GradingRun, Rubric, Submission
 from submissions.reviewing.services import release_review, save_review
 from tests.helpers import api_client, graded, keep_program_incomplete, submit
 
@@ -56,8 +56,9 @@ def world(
 ) -> World:
     keep_program_incomplete(assignment)  # no certificate, so nothing is frozen
     assignment.due_at = timezone.now() - dt.timedelta(days=1, hours=2)
-    assignment.late_penalty_percent = Decimal(10)
-    assignment.save(update_fields=["due_at", "late_penalty_percent"])
+    assignment.save(update_fields=["due_at"])
+    assignment.settings.late_penalty_percent = Decimal(10)
+    assignment.settings.save(update_fields=["late_penalty_percent"])
     enroll(user=other_participant, cohort=sibling_cohort)
     a_submission = graded(submit(enrolled, assignment))
     release(instructor, a_submission)
@@ -130,13 +131,13 @@ def send(user: User, client_for: Any, write: tuple[str, str, str, dict[str, Any]
 
 
 def snapshot(world: World) -> tuple[Any, ...]:
-    assignment = Assignment.objects.get(pk=world.assignment.pk)
+    assignment = Assignment.objects.select_related("settings").get(pk=world.assignment.pk)
     return (
-        assignment.late_policy,
+        assignment.settings.late_policy,
         assignment.cutoff_at,
-        assignment.posting_policy,
-        assignment.anonymous_grading,
-        assignment.regrade_window_days,
+        assignment.settings.posting_policy,
+        assignment.settings.anonymous_grading,
+        assignment.settings.regrade_window_days,
         sorted(Grade.objects.values_list("enrollment__cohort__name", "points")),
         GradingRun.objects.count(),
         Rubric.objects.count(),
@@ -189,9 +190,9 @@ def test_whoever_grades_every_cohort_may_make_each_write(
         response = send(user, client_for, write)
         # Past the gate: done (200/202/302) or a form's own 400 (the empty rubric).
         assert response.status_code in {200, 202, 302, 400}, (write[0], response.status_code)
-    assignment = Assignment.objects.get(pk=world.assignment.pk)
-    assert assignment.late_penalty_percent == Decimal(100)
-    assert (assignment.posting_policy, assignment.regrade_window_days) == ("on_release", 1)
+    settings = AssignmentSettings.objects.get(pk=world.assignment.pk)
+    assert settings.late_penalty_percent == Decimal(100)
+    assert (settings.posting_policy, settings.regrade_window_days) == ("on_release", 1)
 
 
 def test_a_cohort_without_participants_is_not_out_of_reach(

@@ -23,8 +23,8 @@ def test_a_library_warning_on_stderr_zeroes_tests_only_when_the_assignment_says_
     ignore: bool,
     points: int,
 ) -> None:
-    assignment.ignore_stderr_warnings = ignore
-    assignment.save(update_fields=["ignore_stderr_warnings"])
+    assignment.settings.ignore_stderr_warnings = ignore
+    assignment.settings.save(update_fields=["ignore_stderr_warnings"])
     with django_capture_on_commit_callbacks(execute=True):
         submission = submit(enrolled, assignment, notebook=participant_notebook(WARNS))
     assert submission.grading_runs.get().autograded_points == points

@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment, Cohort, Module, PostingPolicy, Program
+from courses.models import Assignment, Cohort, Module, Program
 from platform.models import User
+from submissions.models import PostingPolicy
 from submissions.reviewing.queue import QueueFilter, QueueState, grading_cohorts
 
 

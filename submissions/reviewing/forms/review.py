@@ -8,9 +8,14 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Assignment
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
-from submissions.models import RubricCriterion, RubricScore, RubricVersion, Submission
+from submissions.models import (
+    AssignmentSettings,
+    RubricCriterion,
+    RubricScore,
+    RubricVersion,
+    Submission,
+)
 from submissions.reviewing.comments import CellSummary
 from submissions.reviewing.regrades import RegradeTarget
 from submissions.reviewing.rubrics import BankEntryInput, CriterionInput, LevelInput, ScoreInput
@@ -174,9 +179,9 @@ def bank_inputs(formset: BaseFormSet[CommentBankEntryForm]) -> list[BankEntryInp
     ]
 
 
-class RegradeWindowForm(forms.ModelForm[Assignment]):
+class RegradeWindowForm(forms.ModelForm[AssignmentSettings]):
     class Meta:
-        model = Assignment
+        model = AssignmentSettings
         fields = ["regrade_window_days"]
 
 

@@ -193,8 +193,8 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         require_assignment_manager(request.user, assignment)
     initial = {
-        "posting_policy": assignment.posting_policy,
-        "anonymous_grading": assignment.anonymous_grading,
+        "posting_policy": assignment.settings.posting_policy,
+        "anonymous_grading": assignment.settings.anonymous_grading,
     }
     form = ReviewSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

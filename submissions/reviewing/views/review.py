@@ -63,7 +63,7 @@ def _rubric_page(
         "editor": forms.get("editor") or RubricEditor(version=version),
         "bank": forms.get("bank")
         or comment_bank_formset(version=version, entries=_bank_entries(assignment)),
-        "window": forms.get("window") or RegradeWindowForm(instance=assignment),
+        "window": forms.get("window") or RegradeWindowForm(instance=assignment.settings),
         "settings_refusal": assignment_manager_refusal(request.user, assignment),
     }
     invalid = any(f is not None for f in forms.values())
@@ -152,7 +152,7 @@ def comment_bank_save(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def regrade_window_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_instructor(request.user, pk)
     require_assignment_manager(request.user, assignment)
-    form = RegradeWindowForm(request.POST, instance=assignment)
+    form = RegradeWindowForm(request.POST, instance=assignment.settings)
     if form.is_valid():
         form.save()
         messages.success(request, _("Regrade window saved."))

@@ -178,7 +178,7 @@ def test_safe_file_names_never_leave_their_folder() -> None:
 def test_anonymous_assignments_use_pseudonyms_and_no_usernames(
     graded_work: dict[str, Any], instructor: Any, assignment: Any, client_for: Any
 ) -> None:
-    assignment.anonymous_grading = True  # the flag the grading queue adds to the model
+    assignment.settings.anonymous_grading = True  # the flag the grading queue adds to the model
     from submissions.gradebook.export import export_submissions, zip_stream
 
     entries = export_submissions(grader=instructor, assignment=assignment)

@@ -52,8 +52,8 @@ def build_cohort(
     ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
     published = [publish(module, f"a{i}", f"A{i}") for i in range(assignments)]
     for assignment in published[:anonymous]:
-        assignment.anonymous_grading = True
-        assignment.save(update_fields=["anonymous_grading"])
+        assignment.settings.anonymous_grading = True
+        assignment.settings.save(update_fields=["anonymous_grading"])
     for i in range(people):
         user = make_user(f"q{i:03}")
         enroll(user=user, cohort=cohort)

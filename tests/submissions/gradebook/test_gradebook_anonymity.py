@@ -193,18 +193,19 @@ def test_the_json_marks_hidden_cells_with_nulls_and_the_assignment_as_hiding_ide
 def test_switching_anonymity_on_again_hides_unreleased_cells_again(
     ada_ready: Submission, cohort: Any, instructor: Any, coordinator: Any, client_for: Any
 ) -> None:
-    assignment = anonymity.reveal_identities(actor=coordinator, assignment=ada_ready.assignment)
+    assignment = ada_ready.assignment
+    settings = anonymity.reveal_identities(actor=coordinator, assignment=assignment)
     anonymity.set_review_settings(
         actor=instructor,
         assignment=assignment,
-        posting_policy=assignment.posting_policy,
+        posting_policy=settings.posting_policy,
         anonymous_grading=False,
     )
     assert 'data-state="hidden"' not in gradebook_page(client_for(instructor), cohort)
     anonymity.set_review_settings(
         actor=instructor,
         assignment=assignment,
-        posting_policy=assignment.posting_policy,
+        posting_policy=settings.posting_policy,
         anonymous_grading=True,
     )
     page = gradebook_page(client_for(instructor), cohort)

@@ -60,7 +60,8 @@ def test_the_late_policy_page_refuses_a_cut_off_before_the_due_date(
     assert response.status_code == 400
     assert "The cut-off cannot come before the due date." in response.content.decode()
     due_tomorrow.refresh_from_db()
-    assert (due_tomorrow.cutoff_at, due_tomorrow.late_penalty_percent) == (None, 0)
+    due_tomorrow.settings.refresh_from_db()
+    assert (due_tomorrow.cutoff_at, due_tomorrow.settings.late_penalty_percent) == (None, 0)
 
 
 def test_the_late_policy_api_refuses_a_cut_off_before_the_due_date(

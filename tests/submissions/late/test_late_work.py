@@ -23,8 +23,9 @@ NOW = timezone.now()
 def late_assignment(assignment: Any) -> Any:
     keep_program_incomplete(assignment)  # no certificate, so no frozen grades
     assignment.due_at = NOW - dt.timedelta(days=1, hours=2)  # due 26 hours ago
-    assignment.late_penalty_percent = Decimal(10)  # of 5 points: 0.5 per started day
-    assignment.save(update_fields=["due_at", "late_penalty_percent"])
+    assignment.save(update_fields=["due_at"])
+    assignment.settings.late_penalty_percent = Decimal(10)  # of 5 points: 0.5 per started day
+    assignment.settings.save(update_fields=["late_penalty_percent"])
     return assignment
 
 

@@ -131,8 +131,8 @@ def test_saving_the_late_policy_names_the_frozen_grades_it_left_alone(
     # The frozen grade is unchanged; the other one was recomputed under the new policy.
     assert Grade.objects.get(enrollment=certified.enrollment).points == D(5)
     assert Grade.objects.get(enrollment=unfrozen.enrollment).points == D(0)
-    late_assignment.refresh_from_db()
-    assert late_assignment.late_penalty_percent == D(50)
+    late_assignment.settings.refresh_from_db()
+    assert late_assignment.settings.late_penalty_percent == D(50)
     # A grade out of line that is not frozen is not listed (a participant never frozen).
     Submission.objects.filter(pk=unfrozen.pk).update(late_seconds=0)
     stale = stale_frozen_grades(assignment=late_assignment)
@@ -195,8 +195,8 @@ def test_bad_input_is_shown_again_with_its_errors(
 def test_anonymous_grading_shows_the_pseudonym(
     client_for: Any, certified: Submission, late_assignment: Any, instructor: Any
 ) -> None:
-    late_assignment.anonymous_grading = True
-    late_assignment.save(update_fields=["anonymous_grading"])
+    late_assignment.settings.anonymous_grading = True
+    late_assignment.settings.save(update_fields=["anonymous_grading"])
     client_for(instructor).post(policy_url(late_assignment), POLICY)
     body = client_for(instructor).get(page_url(late_assignment)).content.decode()
     rows = section(body)
@@ -386,7 +386,11 @@ def test_the_admin_shows_the_late_policy_read_only(client_for: Any, late_assignm
     url = reverse("admin:courses_assignment_change", args=[late_assignment.pk])
     page = root.get(url).content.decode()
     assert page.count('name="title"') == 1
-    for name in ("late_penalty_percent", "late_grace_minutes", "late_floor_percent", "cutoff_at"):
+    assert 'name="cutoff_at"' not in page
+    url = reverse("admin:submissions_assignmentsettings_change", args=[late_assignment.pk])
+    page = root.get(url).content.decode()
+    assert page.count('name="regrade_window_days"') == 1
+    for name in ("late_penalty_percent", "late_grace_minutes", "late_floor_percent"):
         assert f'name="{name}"' not in page
 
 

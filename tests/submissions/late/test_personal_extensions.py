@@ -27,8 +27,9 @@ LOCAL = "%Y-%m-%dT%H:%M"
 def late_assignment(assignment: Any) -> Any:
     """Due two days ago, 10 % off per started day: work handed in now is late."""
     assignment.due_at = timezone.now() - dt.timedelta(days=2)
-    assignment.late_penalty_percent = D(10)
-    assignment.save(update_fields=["due_at", "late_penalty_percent"])
+    assignment.save(update_fields=["due_at"])
+    assignment.settings.late_penalty_percent = D(10)
+    assignment.settings.save(update_fields=["late_penalty_percent"])
     return assignment
 
 
@@ -229,8 +230,8 @@ def test_anonymous_grading_lists_pseudonyms_in_the_choice_and_the_table(
     enrolled: Any,
     other_enrolled: Any,
 ) -> None:
-    late_assignment.anonymous_grading = True
-    late_assignment.save(update_fields=["anonymous_grading"])
+    late_assignment.settings.anonymous_grading = True
+    late_assignment.settings.save(update_fields=["anonymous_grading"])
     late_released.refresh_from_db()
     pseudonym = participant_label(late_released)
     grant_extension(

@@ -15,7 +15,7 @@ from courses.services import activate_assignment_version, enroll
 from platform.blobs import read_blob
 from submissions import tasks
 from submissions.exceptions import ReviewInvalid
-from submissions.models import PublishCheck
+from submissions.models import AssignmentSettings, PublishCheck
 from submissions.reviewing import services
 from tests.helpers import (
     api_client,
@@ -53,8 +53,9 @@ def live(assignment: Assignment, cohort: Cohort) -> Assignment:
         opens_at=OPENS,
         due_at=DUE,
         max_attempts=3,
-        late_penalty_percent=Decimal(10),
-        posting_policy="on_release",
+    )
+    AssignmentSettings.objects.filter(pk=assignment.pk).update(
+        late_penalty_percent=Decimal(10), posting_policy="on_release"
     )
     assignment.refresh_from_db()
     return assignment
@@ -139,7 +140,8 @@ def test_a_replacement_is_checked_before_it_goes_live_and_keeps_dates_and_settin
     live.refresh_from_db()
     assert live.title == "Squares, revised"
     assert (live.opens_at, live.due_at, live.max_attempts) == (OPENS, DUE, 3)
-    assert (live.late_penalty_percent, live.posting_policy) == (Decimal(10), "on_release")
+    settings = AssignmentSettings.objects.get(pk=live.pk)
+    assert (settings.late_penalty_percent, settings.posting_policy) == (Decimal(10), "on_release")
     assert live.max_points == Decimal(8)
     assert live.grading_sha256 == live.versions.get(number=2).grading_sha256 != old_grading
     assert list(live.versions.values_list("number", "status")) == [(2, "live"), (1, "retired")]

@@ -103,13 +103,13 @@ def test_anonymity_cannot_be_switched_off_only_revealed_by_a_coordinator(
     assert client_for(instructor).post(reveal_url).status_code == 403
     assert client_for(enrolled).post(reveal_url).status_code == 404
     assert client_for(coordinator).get(reveal_url).status_code == 405
-    anonymous_assignment.refresh_from_db()
-    assert anonymous_assignment.hides_identities
+    anonymous_assignment.settings.refresh_from_db()
+    assert anonymous_assignment.settings.hides_identities
 
     assert client_for(coordinator).post(reveal_url).status_code == 302
-    anonymous_assignment.refresh_from_db()
-    assert anonymous_assignment.identities_revealed_by == coordinator
-    assert anonymous_assignment.identities_revealed_at is not None
+    anonymous_assignment.settings.refresh_from_db()
+    assert anonymous_assignment.settings.identities_revealed_by == coordinator
+    assert anonymous_assignment.settings.identities_revealed_at is not None
     page = client_for(instructor).get(settings_url).content.decode()
     assert "Revealed by Cora Coordinator" in page
     grade_page = client_for(instructor).get(reverse("submissions:grade", args=[named_upload.pk]))
@@ -124,8 +124,8 @@ def test_an_instructor_can_switch_anonymity_on(
         url, {"posting_policy": "immediate", "anonymous_grading": "on"}
     )
     assert response.status_code == 302
-    assignment.refresh_from_db()
-    assert assignment.anonymous_grading and assignment.hides_identities
+    assignment.settings.refresh_from_db()
+    assert assignment.settings.anonymous_grading and assignment.settings.hides_identities
 
 
 def test_a_program_coordinator_reveals_identities_and_it_is_recorded(
@@ -141,10 +141,10 @@ def test_a_program_coordinator_reveals_identities_and_it_is_recorded(
     assert page.status_code == 200 and 'id="reveal"' in page.content.decode()
     response = client.post(reveal_url)
     assert response.status_code == 302 and response["Location"] == settings_url
-    anonymous_assignment.refresh_from_db()
-    assert anonymous_assignment.identities_revealed_by == program_coordinator
-    assert anonymous_assignment.identities_revealed_at is not None
-    assert not anonymous_assignment.hides_identities
+    anonymous_assignment.settings.refresh_from_db()
+    assert anonymous_assignment.settings.identities_revealed_by == program_coordinator
+    assert anonymous_assignment.settings.identities_revealed_at is not None
+    assert not anonymous_assignment.settings.hides_identities
     page = client_for(instructor).get(settings_url).content.decode()
     assert "Revealed by Paula Programme" in page
 
@@ -169,6 +169,6 @@ def test_instructors_and_other_programs_coordinators_cannot_reveal(
         reveal_identities(actor=instructor, assignment=anonymous_assignment)
     with pytest.raises(IdentitiesHidden):
         reveal_identities(actor=foreign_coordinator, assignment=anonymous_assignment)
-    anonymous_assignment.refresh_from_db()
-    assert anonymous_assignment.hides_identities
-    assert anonymous_assignment.identities_revealed_by is None
+    anonymous_assignment.settings.refresh_from_db()
+    assert anonymous_assignment.settings.hides_identities
+    assert anonymous_assignment.settings.identities_revealed_by is None

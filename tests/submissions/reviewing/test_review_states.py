@@ -9,10 +9,10 @@ import pytest
 from django.core import mail as django_mail
 from django.urls import reverse
 
-from courses.models import Grade, PostingPolicy
+from courses.models import Grade
 from submissions import services
 from submissions.exceptions import ReviewInvalid
-from submissions.models import Review, Submission
+from submissions.models import PostingPolicy, Review, Submission
 from submissions.reviewing import states
 from submissions.reviewing.services import release_review, save_review
 from tests.helpers import api_client, graded, make_cohort, submit
@@ -227,8 +227,8 @@ def test_on_release_policy_hides_autograde_results_on_page_and_api_until_release
 ) -> None:
     ada, _grace = two
     ada.grading_runs.get().results.exclude(grade_id="test_square").delete()  # one result left
-    assignment.posting_policy = PostingPolicy.ON_RELEASE
-    assignment.save(update_fields=["posting_policy"])
+    assignment.settings.posting_policy = PostingPolicy.ON_RELEASE
+    assignment.settings.save(update_fields=["posting_policy"])
     detail = reverse("submissions:detail", args=[ada.pk])
     api_url = reverse("submissions-api:submission", args=[ada.pk])
 
@@ -259,13 +259,14 @@ def test_review_settings_change_the_posting_policy(
     assert client.get(url).status_code == 200
     response = client.post(url, {"posting_policy": "on_release"})
     assert response.status_code == 302
-    assignment.refresh_from_db()
-    assert assignment.posting_policy == "on_release" and not assignment.shows_autograde_at_once
+    assignment.settings.refresh_from_db()
+    assert assignment.settings.posting_policy == "on_release"
+    assert not assignment.settings.shows_autograde_at_once
     assert client.post(url, {"posting_policy": "sometimes"}).status_code == 400
     assert client_for(enrolled).get(url).status_code == 404
     assert client_for(enrolled).post(url, {"posting_policy": "immediate"}).status_code == 404
-    assignment.refresh_from_db()
-    assert assignment.posting_policy == "on_release"
+    assignment.settings.refresh_from_db()
+    assert assignment.settings.posting_policy == "on_release"
 
 
 def test_a_ready_review_whose_attempt_is_graded_again_waits_for_the_next_release(

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from courses.models import Assignment, Grade
 from submissions.exceptions import GradesFrozen, RubricInvalid
-from submissions.models import GradeEvent, Review, RubricScore, RubricVersion
+from submissions.models import AssignmentSettings, GradeEvent, Review, RubricScore, RubricVersion
 from submissions.publishing.services import check_version
 from submissions.reviewing import rubrics
 from submissions.reviewing.anonymity import participant_label
@@ -234,7 +234,7 @@ def test_a_flagged_score_remembers_what_it_was(scored: Any, instructor: Any) -> 
 def test_a_released_grade_under_late_policy_is_rescored_through_the_penalty(
     scored: Any, instructor: Any
 ) -> None:
-    Assignment.objects.filter(pk=scored.assignment_id).update(late_penalty_percent=D(10))
+    AssignmentSettings.objects.filter(pk=scored.assignment_id).update(late_penalty_percent=D(10))
     type(scored).objects.filter(pk=scored.pk).update(late_seconds=3600)
     scored.refresh_from_db()
     release(instructor, scored, manual="2")
@@ -334,8 +334,8 @@ def test_the_frozen_grades_report_names_participants_as_graders_see_them(
     """Graded anonymously, the warning after a rubric edit gives the pseudonym, not the name."""
     submission = _top_marks(enrolled, instructor, assignment)
     release(instructor, submission)
-    Assignment.objects.filter(pk=assignment.pk).update(anonymous_grading=True)
-    assignment.refresh_from_db()
+    AssignmentSettings.objects.filter(pk=assignment.pk).update(anonymous_grading=True)
+    assignment.settings.refresh_from_db()
     change = rubrics.save_rubric(
         assignment=assignment, actor=instructor, criteria=_good_is_now_three()
     )
@@ -554,13 +554,13 @@ def test_the_regrade_window_is_set_per_assignment(
 ) -> None:
     url = reverse("submissions:regrade-window-save", args=[assignment.pk])
     assert client_for(instructor).post(url, {"regrade_window_days": "14"}).status_code == 302
-    assignment.refresh_from_db()
-    assert assignment.regrade_window_days == 14
+    assignment.settings.refresh_from_db()
+    assert assignment.settings.regrade_window_days == 14
     for bad in ("-1", "1000", "soon"):
         response = client_for(instructor).post(url, {"regrade_window_days": bad})
         assert response.status_code == 400
-    assignment.refresh_from_db()
-    assert assignment.regrade_window_days == 14
+    assignment.settings.refresh_from_db()
+    assert assignment.settings.regrade_window_days == 14
 
 
 def test_republishing_the_notebook_keeps_the_rubric_points(

@@ -1,4 +1,8 @@
-"""Load the demo programs, people and assignments (idempotent), then print the log-ins."""
+"""Load the demo programs, people and assignments (idempotent), then print the log-ins.
+
+A submissions command although the demo's content is courses' (``courses.demo``): it publishes
+the assignments through ``submissions.publishing.services.publish_assignment``, which gives each its
+``AssignmentSettings``, and courses never imports submissions."""
 
 import datetime as dt
 from typing import Any
@@ -22,8 +26,9 @@ from courses.models import (
     Program,
 )
 from courses.requirements import Role
-from courses.services import enroll, publish_assignment, publish_policy
+from courses.services import enroll, publish_policy
 from platform.models import User
+from submissions.publishing.services import publish_assignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
 
