@@ -284,7 +284,7 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     cohort = get_cohort_for_instructor(request.user, pk)
     submissions = (
         Submission.objects.filter(enrollment__cohort=cohort)
-        .select_related("assignment__module", "participant", "review")
+        .select_related("assignment__module", "assignment__settings", "participant", "review")
         .prefetch_related(
             Prefetch(
                 "grading_runs",
