@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from submissions.grading import seccomp, uids
+from submissions.grading.isolation import seccomp, uids
 
 logger = logging.getLogger("submissions.grading")
 
@@ -60,7 +60,7 @@ KERNEL_PYTHON_SETTING = "GRADING_KERNEL_PYTHON"
 SANDBOX_MODES = ("auto", "bwrap", "off")
 # The kernel's own environment (bin/_env.sh makes it from requirements-kernel.lock): the course's
 # packages, not the web application's.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_KERNEL_VENV = PROJECT_ROOT / ".venv-kernel"
 MPLCONFIG_INSIDE = "/opt/kernel/mplconfig"  # the shared font list, read-only
 # Each kernel's own, writable matplotlib directory (in its private /tmp), seeded with the list:
@@ -75,6 +75,10 @@ SANDBOX_HOME = "/home/grader"
 SANDBOX_TMP = "/tmp"  # noqa: S108
 SANDBOX_SHM = "/dev/shm"  # noqa: S108
 KERNEL_ROOT = "/opt/kernel"
+# The code that runs inside the sandbox (``inside/``), each file bound on its own at KERNEL_ROOT.
+INSIDE_SOURCE = Path(__file__).with_name("inside")
+LAUNCHER_SOURCE = INSIDE_SOURCE / "launcher.py"
+LAUNCHER_INSIDE = f"{KERNEL_ROOT}/launcher.py"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _HOST_ETC = (
@@ -210,7 +214,9 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
         reason = f"{SANDBOX_SETTING}=auto and {problem}"
     else:
         reason = f"{SANDBOX_SETTING}=off"
-    switch = root and bool(setpriv) and _readable_by(_interpreter_paths(), uid, gid)
+    switch = (
+        root and bool(setpriv) and _readable_by([*_interpreter_paths(), INSIDE_SOURCE], uid, gid)
+    )
     isolation = Isolation(
         "off",
         uid if switch else None,
@@ -220,8 +226,8 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
     )
     if root and not switch:
         reason += (
-            f"; the kernel runs as root, as uid {uid} cannot read the interpreter or setpriv is "
-            "missing, so RLIMIT_NPROC does not bind"
+            f"; the kernel runs as root, as uid {uid} cannot read the interpreter or the "
+            "launcher, or setpriv is missing, so RLIMIT_NPROC does not bind"
         )
         isolation = Isolation("off", None, None, reason=reason)
     _warn_once(
@@ -615,6 +621,7 @@ def bwrap_arguments(
         args.symlink(target, dest)
     if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
         args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+    args.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)  # this file alone, not its directory
     if environment.get("MPLCONFIGDIR") == MPLCONFIG_KERNEL and (fonts := font_cache_ready()):
         args.ro_bind(str(fonts), MPLCONFIG_INSIDE)
     args.directory("/etc")

@@ -1,6 +1,6 @@
 """The worker's side of the kernel template: one fork server per worker process.
 
-A grading worker keeps one template (``kernel_template.py``) running inside bubblewrap: an
+A grading worker keeps one template (``inside/kernel_template.py``) running inside bubblewrap: an
 interpreter that has imported ipykernel and the scientific stack once and warmed them up. Each
 submission gets a child forked from it that builds its own sandbox and becomes that submission's
 kernel, used once. This saves the interpreter start, the imports and their first-use costs
@@ -50,9 +50,12 @@ from typing import IO, Any
 
 from jupyter_client.connect import write_connection_file
 
-from submissions.grading import seccomp, spool
-from submissions.grading.sandbox import (
+from submissions.grading.isolation import seccomp, spool
+from submissions.grading.isolation.sandbox import (
+    INSIDE_SOURCE,
     KERNEL_ROOT,
+    LAUNCHER_INSIDE,
+    LAUNCHER_SOURCE,
     SANDBOX_HOME,
     SANDBOX_SHM,
     SANDBOX_TMP,
@@ -74,7 +77,7 @@ SPOOL_INSIDE = "/spool"
 RUN_INSIDE = "/run/kernel"
 MPLCONFIG_INSIDE = f"{KERNEL_ROOT}/mplconfig"
 TEMPLATE_INSIDE = f"{KERNEL_ROOT}/template.py"
-TEMPLATE_SOURCE = Path(__file__).with_name("kernel_template.py")
+TEMPLATE_SOURCE = INSIDE_SOURCE / "kernel_template.py"
 CAPABILITIES = (
     "CAP_SYS_ADMIN",  # unshare, mount
     "CAP_NET_ADMIN",  # bring up lo in each child's network namespace
@@ -264,6 +267,7 @@ class ForkServer:
             cfg.chmod(0o644)
             args.ro_bind(str(cfg), f"{interpreter.venv}/pyvenv.cfg")
         args.ro_bind(str(TEMPLATE_SOURCE), TEMPLATE_INSIDE)
+        args.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)  # the template loads it, by path
         fonts = font_cache_dir()
         if fonts is not None:
             args.bind(str(fonts), MPLCONFIG_INSIDE)  # read-only in every child
