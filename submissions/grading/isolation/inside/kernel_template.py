@@ -97,7 +97,14 @@ def _load_launcher() -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # No __pycache__ beside it: /opt/kernel stays as bound, and the kernels forked from this
+    # process inherit the flag as it was.
+    writes_bytecode = not sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = not writes_bytecode
     return module
 
 

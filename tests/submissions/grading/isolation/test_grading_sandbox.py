@@ -331,6 +331,13 @@ def test_the_seccomp_filter_is_well_formed() -> None:
 # -- from inside -------------------------------------------------------------------------------
 
 LIMITS = GradingLimits(cell_timeout_s=10, notebook_timeout_s=60, processes=96)
+KERNEL_CODE = (
+    "import os, sys\nfound = set(os.listdir('/opt/kernel'))\n"
+    "assert found <= {'python', 'venv', 'mplconfig', 'launcher.py', 'template.py'}, found\n"
+    "assert 'launcher.py' in found\n"
+    "assert not [p for p in sys.path if p in ('', '.') or p.rstrip('/') == '/opt/kernel'], sys.path\n"
+    "assert 'django' not in sys.modules and 'submissions' not in sys.modules"
+)
 FACTS = {
     "identity": f"import os\nassert (os.getuid(), os.getgid(), os.getgroups()) == "
     f"({TEST_UID}, {TEST_GID}, []), (os.getuid(), os.getgid(), os.getgroups())\n"
@@ -377,6 +384,8 @@ FACTS = {
     "    assert os.statvfs(d).f_blocks * os.statvfs(d).f_frsize <= 512 * 1024 ** 2",
     "no_user_namespaces": "import os\ntry:\n    os.unshare(os.CLONE_NEWUSER)\n"
     "except PermissionError:\n    pass\nelse:\n    raise AssertionError('made a user namespace')",
+    # of the project, only the launcher's file (and the template's), never on sys.path
+    "kernel_code": KERNEL_CODE,
 }
 
 
@@ -400,4 +409,21 @@ def inside() -> GradingReport:
 def test_inside_the_sandbox(inside: GradingReport, fact: str) -> None:
     assert inside.status == "graded", str(inside.error)
     (outcome,) = [o for o in inside.outcomes if o.grade_id == fact]
+    assert outcome.status == "passed", str(outcome.message)
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_kernel_of_its_own_sees_the_launcher_file_and_nothing_else_of_the_project(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRADING_SANDBOX", "bwrap")
+    monkeypatch.setenv("GRADING_KERNEL_TEMPLATE", "off")
+    published = publish(notebook(answer("a", "x = 1"), autotest("kernel_code", KERNEL_CODE)))
+
+    report = grade_notebook(submission=published.release_notebook, published=published)
+
+    assert report.status == "graded", str(report.error)
+    assert "kernel: forked" not in report.log_excerpt
+    (outcome,) = report.outcomes
     assert outcome.status == "passed", str(outcome.message)
