@@ -607,7 +607,7 @@ def bwrap_arguments(
     home_bytes: int,
 ) -> list[str]:
     """A kernel of its own: the working directory is a tmpfs of ``home_bytes`` (the disk quota)
-    that the worker stages the files into through /proc (see ``kernel.py``); /tmp and /dev/shm
+    that the worker stages the files into through /proc (see ``staging.py``); /tmp and /dev/shm
     are tmpfs of ``tmpfs_bytes`` each (bwrap cannot bind one tmpfs at three places)."""
     args = BwrapArgs(private_user_namespace=isolation.private_user_namespace)
     args.args.append("--clearenv")  # and with it JPY_PARENT_PID: its poller would see pid 0
