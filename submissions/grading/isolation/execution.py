@@ -64,6 +64,8 @@ _DEADLINE_GRACE_S = 15.0
 
 @dataclass
 class Execution:
+    """What running a notebook gave the engine: the executed notebook and what happened."""
+
     notebook: Notebook
     interrupted: set[int] = field(default_factory=set)
     truncated: set[int] = field(default_factory=set)
