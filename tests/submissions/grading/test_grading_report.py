@@ -4,6 +4,7 @@ the task and the tests' builders both call."""
 from decimal import Decimal
 from typing import Any
 
+from courses.plain_i18n import Message, verbatim
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
 from submissions.models import GradeEvent, GradingRun, Submission
@@ -27,7 +28,7 @@ def outcome(grade_id: str, points: str | None, status: Any = "passed") -> TestOu
         points=None if points is None else Decimal(points),
         max_points=Decimal(2),
         status=status,
-        message="",
+        message=Message(),
         hidden=False,
     )
 
@@ -67,11 +68,13 @@ def test_a_graded_report_stores_results_in_order_points_and_a_log_entry(
 def test_a_failed_report_stores_its_reason_and_no_points(enrolled: Any, assignment: Any) -> None:
     run = queued_run(enrolled, assignment)
     services.store_grading_report(
-        run=run, report=GradingReport.failure("The kernel died.", autograded_max=Decimal(3))
+        run=run,
+        report=GradingReport.failure(verbatim("The kernel died."), autograded_max=Decimal(3)),
     )
     run.refresh_from_db()
     assert run.status == GradingRun.Status.FAILED
-    assert (run.autograded_points, run.error) == (Decimal(0), "The kernel died.")
+    assert run.autograded_points == Decimal(0)
+    assert Message.loads(run.error).text() == "The kernel died."
     assert not run.results.exists()
     assert Submission.objects.get(pk=run.submission_id).status == Submission.Status.FAILED
     assert GradeEvent.objects.get(submission_id=run.submission_id).reason == "The kernel died."
