@@ -54,8 +54,6 @@ from submissions.grading.isolation import seccomp, spool
 from submissions.grading.isolation.sandbox import (
     INSIDE_SOURCE,
     KERNEL_ROOT,
-    LAUNCHER_INSIDE,
-    LAUNCHER_SOURCE,
     SANDBOX_HOME,
     SANDBOX_SHM,
     SANDBOX_TMP,
@@ -63,7 +61,6 @@ from submissions.grading.isolation.sandbox import (
     BwrapArgs,
     Isolation,
     font_cache_dir,
-    host_etc,
     sandbox_interpreter,
     short_run_base,
     write_etc,
@@ -257,25 +254,17 @@ class ForkServer:
             args.args += ["--cap-add", capability]
         args.system()
         args.tmpfs(SANDBOX_SHM, _TEMPLATE_TMPFS)
-        for source, dest in interpreter.binds:
-            args.ro_bind(source, dest)
-        for target, dest in interpreter.symlinks:
-            args.symlink(target, dest)
+        cfg = None
         if interpreter.pyvenv_cfg:
             cfg = self.spool / ".pyvenv.cfg"
             cfg.write_text(interpreter.pyvenv_cfg)
             cfg.chmod(0o644)
-            args.ro_bind(str(cfg), f"{interpreter.venv}/pyvenv.cfg")
+        args.kernel_code(interpreter, cfg)  # with the launcher, which the template loads
         args.ro_bind(str(TEMPLATE_SOURCE), TEMPLATE_INSIDE)
-        args.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)  # the template loads it, by path
         fonts = font_cache_dir()
         if fonts is not None:
             args.bind(str(fonts), MPLCONFIG_INSIDE)  # read-only in every child
-        args.directory("/etc")
-        for name in host_etc():
-            args.ro_bind(name, name, try_=True)
-        for inside, generated in etc.items():
-            args.ro_bind(str(generated), inside)
+        args.etc(etc)
         args.tmpfs(SANDBOX_TMP, _TEMPLATE_TMPFS)
         args.directory(SANDBOX_HOME)
         args.directory(RUN_INSIDE)

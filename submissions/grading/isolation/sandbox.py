@@ -523,6 +523,25 @@ class BwrapArgs:
             elif os.path.isdir(name):
                 self.ro_bind(name, name)
         self.args += ["--proc", "/proc", "--dev", "/dev"]
+
+    def kernel_code(self, interpreter: Interpreter, pyvenv_cfg: Path | None) -> None:
+        """The kernel's interpreter and venv, read-only where the kernel sees them, and of the
+        project the launcher's file alone (docs/grading-sandbox.md, "The launcher")."""
+        for source, dest in interpreter.binds:
+            self.ro_bind(source, dest)
+        for target, dest in interpreter.symlinks:
+            self.symlink(target, dest)
+        if interpreter.pyvenv_cfg and pyvenv_cfg is not None:
+            self.ro_bind(str(pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+        self.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)
+
+    def etc(self, generated: Mapping[str, Path]) -> None:
+        """/etc: the host's files a kernel needs, read-only, and the generated ones (passwd...)."""
+        self.directory("/etc")
+        for name in host_etc():
+            self.ro_bind(name, name, try_=True)
+        for inside, path in generated.items():
+            self.ro_bind(str(path), inside)
         self._dirs.update({"/proc", "/dev"})
 
 
@@ -615,20 +634,10 @@ def bwrap_arguments(
         args.args += ["--setenv", name, value]
     args.system()
     args.tmpfs(SANDBOX_SHM, tmpfs_bytes)
-    for source, dest in interpreter.binds:
-        args.ro_bind(source, dest)
-    for target, dest in interpreter.symlinks:
-        args.symlink(target, dest)
-    if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
-        args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
-    args.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)  # this file alone, not its directory
+    args.kernel_code(interpreter, paths.pyvenv_cfg)
     if environment.get("MPLCONFIGDIR") == MPLCONFIG_KERNEL and (fonts := font_cache_ready()):
         args.ro_bind(str(fonts), MPLCONFIG_INSIDE)
-    args.directory("/etc")
-    for name in host_etc():
-        args.ro_bind(name, name, try_=True)
-    for inside, generated in paths.etc.items():
-        args.ro_bind(str(generated), inside)
+    args.etc(paths.etc)
     args.tmpfs(SANDBOX_TMP, tmpfs_bytes)
     args.bind(str(paths.socket_dir), str(paths.socket_dir))
     args.tmpfs(SANDBOX_HOME, home_bytes)
