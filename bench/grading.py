@@ -685,7 +685,8 @@ def _cell_label(_self: Any, cell: Any, cell_index: int, *_args: Any, **_kwargs: 
 
 def _install_probes() -> list[str]:
     """Timers around the engine's phases; returns the ones it could not install."""
-    from submissions.grading import engine, kernel  # noqa: PLC0415
+    from submissions.grading import engine  # noqa: PLC0415
+    from submissions.grading.isolation import client, execution  # noqa: PLC0415
 
     missing = []
     for module, name, label in [
@@ -696,7 +697,7 @@ def _install_probes() -> list[str]:
         (engine, "_stage", "stage files"),
         (engine, "_remove_tree", "remove work dirs"),
         (engine, "score", "score cells"),
-        (kernel, "_prepare", "sandbox set-up"),
+        (execution, "prepare_run", "sandbox set-up"),
         (engine, "run_dirs", "run dirs (template start when needed)"),
     ]:
         if hasattr(module, name):
@@ -704,29 +705,29 @@ def _install_probes() -> list[str]:
         else:
             missing.append(f"{module.__name__}.{name}")
     for module, name, label in [
-        (kernel, "_start", "kernel start (all)"),
-        (kernel, "_run", "run cells (all)"),
-        (kernel, "_stop", "kernel stop + reap"),
+        (execution, "_start", "kernel start (all)"),
+        (execution, "_run", "run cells (all)"),
+        (execution, "_stop", "kernel stop + reap"),
     ]:
         if hasattr(module, name):
             setattr(module, name, _timer_async(label, getattr(module, name)))
         else:
             missing.append(f"{module.__name__}.{name}")
     for cls, name, label in [
-        (getattr(kernel, "_GradingKernelManager", None), "start_kernel", "kernel launch"),
+        (getattr(client, "GradingKernelManager", None), "start_kernel", "kernel launch"),
         (
-            getattr(kernel, "_GradingClient", None),
+            getattr(client, "GradingClient", None),
             "async_start_new_kernel_client",
             "kernel boot (to kernel_info reply)",
         ),
-        (getattr(kernel, "_GradingClient", None), "async_execute_cell", _cell_label),
+        (getattr(client, "GradingClient", None), "async_execute_cell", _cell_label),
     ]:
         if cls is not None and hasattr(cls, name):
             setattr(cls, name, _timer_async(label, getattr(cls, name)))
         else:
             missing.append(f"{name}")
     for cls, name, label in [
-        (getattr(kernel, "ForkServer", None), "spawn", "fork from the template"),
+        (getattr(execution, "ForkServer", None), "spawn", "fork from the template"),
     ]:
         if cls is not None and hasattr(cls, name):
             setattr(cls, name, _timer_sync(label, getattr(cls, name)))
@@ -849,7 +850,7 @@ def micro_measurements(imports: str, workdir: Path) -> dict[str, Any]:
         fork.stdout.strip()
     )
     try:
-        from submissions.grading import sandbox  # noqa: PLC0415
+        from submissions.grading.isolation import sandbox  # noqa: PLC0415
 
         isolation = sandbox.resolve_isolation()
         if isolation.kind == "bwrap":

@@ -1,6 +1,8 @@
 """Autograding: nbgrader's autograde semantics, run in a fresh, limited kernel per submission.
 
-The public surface is this module's; the submodules are implementation.
+The public surface is this module's; the submodules are implementation: nbgrader's semantics
+here (engine, restore, scoring, report), the sandboxed kernels in ``isolation/``
+(docs/grading-sandbox.md, "The code").
 """
 
 from submissions.grading.engine import grade_notebook

@@ -34,7 +34,13 @@ from courses.nbgrader import (
     read_notebook,
 )
 from courses.plain_i18n import Message, gettext_lazy
-from submissions.grading.kernel import execute, run_dirs
+from submissions.grading.isolation.execution import execute
+from submissions.grading.isolation.rundirs import run_dirs
+from submissions.grading.isolation.sandbox import (
+    SandboxMisconfigured,
+    SandboxUnavailable,
+    resolve_isolation,
+)
 from submissions.grading.report import (
     LOG_LIMIT,
     GradingLimits,
@@ -44,11 +50,6 @@ from submissions.grading.report import (
     clip_tail,
 )
 from submissions.grading.restore import prepare
-from submissions.grading.sandbox import (
-    SandboxMisconfigured,
-    SandboxUnavailable,
-    resolve_isolation,
-)
 from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score
 
 logger = logging.getLogger("submissions.grading")
@@ -92,8 +93,8 @@ def _safe_relative(name: str) -> PurePosixPath:
 def _stage(workdir: Path, submission: bytes, data_files: Mapping[str, Path]) -> None:
     """Copy the participant's files in read-only; they win over the notebook's own name.
 
-    Called by the kernel module once the kernel runs (``workdir`` is then the kernel's own
-    tmpfs, inside its disk quota); raises OSError (ENOSPC when they do not fit).
+    Called by ``isolation.execution`` once the kernel runs (``workdir`` is then the kernel's
+    own tmpfs, inside its disk quota); raises OSError (ENOSPC when they do not fit).
     """
     for name, source in data_files.items():
         target = workdir / _safe_relative(name)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from submissions.grading.sandbox import short_run_base
+from submissions.grading.isolation.sandbox import short_run_base
 from submissions.models import RenderedNotebook, Submission
 from tests.helpers import participant_notebook, submit, wait_for
 

@@ -21,8 +21,8 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from platform.doorbell import Doorbell, doorbell_for
-from submissions.grading.kernel import prestart_template
-from submissions.grading.spool import sweep_abandoned
+from submissions.grading.isolation.rundirs import prestart_template
+from submissions.grading.isolation.spool import sweep_abandoned
 from submissions.orphans import SWEEP_PERIOD, sweep_orphan_blobs
 from submissions.services import requeue_abandoned_runs
 from submissions.tasks import grading_limits

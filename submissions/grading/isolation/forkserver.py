@@ -1,6 +1,6 @@
 """The worker's side of the kernel template: one fork server per worker process.
 
-A grading worker keeps one template (``kernel_template.py``) running inside bubblewrap: an
+A grading worker keeps one template (``inside/kernel_template.py``) running inside bubblewrap: an
 interpreter that has imported ipykernel and the scientific stack once and warmed them up. Each
 submission gets a child forked from it that builds its own sandbox and becomes that submission's
 kernel, used once. This saves the interpreter start, the imports and their first-use costs
@@ -50,8 +50,9 @@ from typing import IO, Any
 
 from jupyter_client.connect import write_connection_file
 
-from submissions.grading import seccomp, spool
-from submissions.grading.sandbox import (
+from submissions.grading.isolation import seccomp, spool
+from submissions.grading.isolation.sandbox import (
+    INSIDE_SOURCE,
     KERNEL_ROOT,
     SANDBOX_HOME,
     SANDBOX_SHM,
@@ -60,7 +61,6 @@ from submissions.grading.sandbox import (
     BwrapArgs,
     Isolation,
     font_cache_dir,
-    host_etc,
     sandbox_interpreter,
     short_run_base,
     write_etc,
@@ -74,7 +74,7 @@ SPOOL_INSIDE = "/spool"
 RUN_INSIDE = "/run/kernel"
 MPLCONFIG_INSIDE = f"{KERNEL_ROOT}/mplconfig"
 TEMPLATE_INSIDE = f"{KERNEL_ROOT}/template.py"
-TEMPLATE_SOURCE = Path(__file__).with_name("kernel_template.py")
+TEMPLATE_SOURCE = INSIDE_SOURCE / "kernel_template.py"
 CAPABILITIES = (
     "CAP_SYS_ADMIN",  # unshare, mount
     "CAP_NET_ADMIN",  # bring up lo in each child's network namespace
@@ -254,24 +254,17 @@ class ForkServer:
             args.args += ["--cap-add", capability]
         args.system()
         args.tmpfs(SANDBOX_SHM, _TEMPLATE_TMPFS)
-        for source, dest in interpreter.binds:
-            args.ro_bind(source, dest)
-        for target, dest in interpreter.symlinks:
-            args.symlink(target, dest)
+        cfg = None
         if interpreter.pyvenv_cfg:
             cfg = self.spool / ".pyvenv.cfg"
             cfg.write_text(interpreter.pyvenv_cfg)
             cfg.chmod(0o644)
-            args.ro_bind(str(cfg), f"{interpreter.venv}/pyvenv.cfg")
+        args.kernel_code(interpreter, cfg)  # with the launcher, which the template loads
         args.ro_bind(str(TEMPLATE_SOURCE), TEMPLATE_INSIDE)
         fonts = font_cache_dir()
         if fonts is not None:
             args.bind(str(fonts), MPLCONFIG_INSIDE)  # read-only in every child
-        args.directory("/etc")
-        for name in host_etc():
-            args.ro_bind(name, name, try_=True)
-        for inside, generated in etc.items():
-            args.ro_bind(str(generated), inside)
+        args.etc(etc)
         args.tmpfs(SANDBOX_TMP, _TEMPLATE_TMPFS)
         args.directory(SANDBOX_HOME)
         args.directory(RUN_INSIDE)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from courses.nbgrader import publish
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
-from submissions.grading.sandbox import SandboxUnavailable, resolve_isolation
+from submissions.grading.isolation.sandbox import SandboxUnavailable, resolve_isolation
 from tests.nbgrader_builders import answer, autotest, edited, notebook
 
 

@@ -20,15 +20,16 @@ from django.urls import reverse
 
 from courses.nbgrader import PublishedAssignment, publish
 from courses.plain_i18n import Message
-from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook, sandbox
-from submissions.grading.kernel import DISK_FULL, FILES_TOO_LARGE
+from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.grading.isolation import forkserver, sandbox
+from submissions.grading.isolation.sandbox import resolve_isolation
+from submissions.grading.isolation.staging import DISK_FULL, FILES_TOO_LARGE
 from submissions.grading.report import GiB, MiB
-from submissions.grading.sandbox import resolve_isolation
 from submissions.models import GradingRun, Submission
 from submissions.tasks import grading_limits
 from tests.helpers import submit
 from tests.nbgrader_builders import SQUARE_SOURCE, answer, autotest, edited, notebook
-from tests.submissions.kernel_helpers import grade_code, live_processes, sandboxed
+from tests.submissions.grading.isolation.kernel_helpers import grade_code, live_processes, sandboxed
 
 QUOTA_UID = 500_000 + os.getpid() % 100_000
 # The file size limit is above the quota, so that one big file meets the quota, not the limit.

@@ -31,7 +31,7 @@ from tests.nbgrader_builders import (
     task,
 )
 
-PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
 CORRECT_SQUARE = "def square(x):\n    return x * x"
 
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from submissions.grading import seccomp, uids
+from submissions.grading.isolation import seccomp, uids
 
 logger = logging.getLogger("submissions.grading")
 
@@ -60,7 +60,7 @@ KERNEL_PYTHON_SETTING = "GRADING_KERNEL_PYTHON"
 SANDBOX_MODES = ("auto", "bwrap", "off")
 # The kernel's own environment (bin/_env.sh makes it from requirements-kernel.lock): the course's
 # packages, not the web application's.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_KERNEL_VENV = PROJECT_ROOT / ".venv-kernel"
 MPLCONFIG_INSIDE = "/opt/kernel/mplconfig"  # the shared font list, read-only
 # Each kernel's own, writable matplotlib directory (in its private /tmp), seeded with the list:
@@ -75,6 +75,10 @@ SANDBOX_HOME = "/home/grader"
 SANDBOX_TMP = "/tmp"  # noqa: S108
 SANDBOX_SHM = "/dev/shm"  # noqa: S108
 KERNEL_ROOT = "/opt/kernel"
+# The code that runs inside the sandbox (``inside/``), each file bound on its own at KERNEL_ROOT.
+INSIDE_SOURCE = Path(__file__).with_name("inside")
+LAUNCHER_SOURCE = INSIDE_SOURCE / "launcher.py"
+LAUNCHER_INSIDE = f"{KERNEL_ROOT}/launcher.py"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _HOST_ETC = (
@@ -210,7 +214,9 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
         reason = f"{SANDBOX_SETTING}=auto and {problem}"
     else:
         reason = f"{SANDBOX_SETTING}=off"
-    switch = root and bool(setpriv) and _readable_by(_interpreter_paths(), uid, gid)
+    switch = (
+        root and bool(setpriv) and _readable_by([*_interpreter_paths(), INSIDE_SOURCE], uid, gid)
+    )
     isolation = Isolation(
         "off",
         uid if switch else None,
@@ -220,8 +226,8 @@ def resolve_isolation(environ: Mapping[str, str] = os.environ) -> Isolation:
     )
     if root and not switch:
         reason += (
-            f"; the kernel runs as root, as uid {uid} cannot read the interpreter or setpriv is "
-            "missing, so RLIMIT_NPROC does not bind"
+            f"; the kernel runs as root, as uid {uid} cannot read the interpreter or the "
+            "launcher, or setpriv is missing, so RLIMIT_NPROC does not bind"
         )
         isolation = Isolation("off", None, None, reason=reason)
     _warn_once(
@@ -517,6 +523,25 @@ class BwrapArgs:
             elif os.path.isdir(name):
                 self.ro_bind(name, name)
         self.args += ["--proc", "/proc", "--dev", "/dev"]
+
+    def kernel_code(self, interpreter: Interpreter, pyvenv_cfg: Path | None) -> None:
+        """The kernel's interpreter and venv, read-only where the kernel sees them, and of the
+        project the launcher's file alone (docs/grading-sandbox.md, "The launcher")."""
+        for source, dest in interpreter.binds:
+            self.ro_bind(source, dest)
+        for target, dest in interpreter.symlinks:
+            self.symlink(target, dest)
+        if interpreter.pyvenv_cfg and pyvenv_cfg is not None:
+            self.ro_bind(str(pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+        self.ro_bind(str(LAUNCHER_SOURCE), LAUNCHER_INSIDE)
+
+    def etc(self, generated: Mapping[str, Path]) -> None:
+        """/etc: the host's files a kernel needs, read-only, and the generated ones (passwd...)."""
+        self.directory("/etc")
+        for name in host_etc():
+            self.ro_bind(name, name, try_=True)
+        for inside, path in generated.items():
+            self.ro_bind(str(path), inside)
         self._dirs.update({"/proc", "/dev"})
 
 
@@ -601,7 +626,7 @@ def bwrap_arguments(
     home_bytes: int,
 ) -> list[str]:
     """A kernel of its own: the working directory is a tmpfs of ``home_bytes`` (the disk quota)
-    that the worker stages the files into through /proc (see ``kernel.py``); /tmp and /dev/shm
+    that the worker stages the files into through /proc (see ``staging.py``); /tmp and /dev/shm
     are tmpfs of ``tmpfs_bytes`` each (bwrap cannot bind one tmpfs at three places)."""
     args = BwrapArgs(private_user_namespace=isolation.private_user_namespace)
     args.args.append("--clearenv")  # and with it JPY_PARENT_PID: its poller would see pid 0
@@ -609,19 +634,10 @@ def bwrap_arguments(
         args.args += ["--setenv", name, value]
     args.system()
     args.tmpfs(SANDBOX_SHM, tmpfs_bytes)
-    for source, dest in interpreter.binds:
-        args.ro_bind(source, dest)
-    for target, dest in interpreter.symlinks:
-        args.symlink(target, dest)
-    if interpreter.pyvenv_cfg and paths.pyvenv_cfg is not None:
-        args.ro_bind(str(paths.pyvenv_cfg), f"{interpreter.venv}/pyvenv.cfg")
+    args.kernel_code(interpreter, paths.pyvenv_cfg)
     if environment.get("MPLCONFIGDIR") == MPLCONFIG_KERNEL and (fonts := font_cache_ready()):
         args.ro_bind(str(fonts), MPLCONFIG_INSIDE)
-    args.directory("/etc")
-    for name in host_etc():
-        args.ro_bind(name, name, try_=True)
-    for inside, generated in paths.etc.items():
-        args.ro_bind(str(generated), inside)
+    args.etc(paths.etc)
     args.tmpfs(SANDBOX_TMP, tmpfs_bytes)
     args.bind(str(paths.socket_dir), str(paths.socket_dir))
     args.tmpfs(SANDBOX_HOME, home_bytes)

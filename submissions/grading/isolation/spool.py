@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from submissions.grading.sandbox import short_run_base
+from submissions.grading.isolation.sandbox import short_run_base
 
 logger = logging.getLogger("submissions.grading")
 

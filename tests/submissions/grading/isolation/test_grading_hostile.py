@@ -34,20 +34,15 @@ from django.conf import settings
 
 from courses.nbgrader import PublishedAssignment, publish
 from submissions import services
-from submissions.grading import (
-    GradingLimits,
-    GradingReport,
-    TestOutcome,
-    forkserver,
-    grade_notebook,
-)
+from submissions.grading import GradingLimits, GradingReport, TestOutcome, grade_notebook
+from submissions.grading.isolation import forkserver
 from submissions.grading.report import GiB, MiB
 from submissions.tasks import grade_submission
 from tests.helpers import participant_notebook, submit
 from tests.nbgrader_builders import SQUARE_SOURCE, answer, autotest, edited, notebook
-from tests.submissions.kernel_helpers import grade_code, live_processes, sandboxed
+from tests.submissions.grading.isolation.kernel_helpers import grade_code, live_processes, sandboxed
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
 CORRECT_SQUARE = "def square(x):\n    return x * x"
 HOSTILE_UID = 400_000 + os.getpid() % 100_000
 LIMITS = GradingLimits(

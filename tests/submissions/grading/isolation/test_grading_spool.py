@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from submissions.grading import spool
+from submissions.grading.isolation import spool
 
 
 def dead_owner_tag() -> str:

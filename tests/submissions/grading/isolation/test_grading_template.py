@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from courses.nbgrader import PublishedAssignment, publish
-from submissions.grading import GradingLimits, GradingReport, forkserver, grade_notebook, uids
-from submissions.grading.forkserver import ForkedKernel, ForkServer, TemplateUnavailable
-from submissions.grading.kernel import prestart_template
-from submissions.grading.sandbox import SandboxUnavailable, resolve_isolation
+from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.grading.isolation import forkserver, uids
+from submissions.grading.isolation.forkserver import ForkedKernel, ForkServer, TemplateUnavailable
+from submissions.grading.isolation.rundirs import prestart_template
+from submissions.grading.isolation.sandbox import SandboxUnavailable, resolve_isolation
 from tests.nbgrader_builders import answer, autotest, edited, notebook
 
 TEMPLATE_UID = 500_000 + os.getpid() % 100_000

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from submissions.grading import uids
-from submissions.grading.sandbox import SandboxMisconfigured, grading_uids
+from submissions.grading.isolation import uids
+from submissions.grading.isolation.sandbox import SandboxMisconfigured, grading_uids
 
 UIDS_PY = Path(uids.__file__)
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="only a root worker switches uids")

@@ -33,16 +33,17 @@ connection file goes from the worker straight to the kernel through the job's so
 import ctypes
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import re
 import select
-import shutil
 import signal
 import struct
 import sys
 import time
 import traceback
+from types import ModuleType
 from typing import Any, NoReturn
 
 SPOOL = "/spool"
@@ -86,6 +87,29 @@ _libc.prctl.argtypes = [
     ctypes.c_ulong,
     ctypes.c_ulong,
 ]
+
+
+def _load_launcher() -> ModuleType:
+    """``launcher.py``, bound beside this file, loaded by path: its directory stays off
+    ``sys.path``, so a kernel cannot import it (or anything else there) by name."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "launcher.py")
+    spec = importlib.util.spec_from_file_location("grading_launcher", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    # No __pycache__ beside it: /opt/kernel stays as bound, and the kernels forked from this
+    # process inherit the flag as it was.
+    writes_bytecode = not sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = not writes_bytecode
+    return module
+
+
+# The limits, message trimming and font list copy: what a kernel of its own does to itself.
+_LAUNCHER = _load_launcher()
 
 
 def _check(result: int, what: str) -> None:
@@ -261,33 +285,6 @@ def _exit_status(status: int) -> int:
     return os.WEXITSTATUS(status)
 
 
-def _trim_messages(cap: int) -> None:
-    """Cut an outgoing message over the cap down to what grading needs (see kernel.py)."""
-    from jupyter_client.session import Session
-
-    serialize = Session.serialize
-
-    def trimmed(self: Any, msg: dict[str, Any], ident: Any = None) -> list[bytes]:
-        frames = serialize(self, msg, ident)
-        size = sum(len(frame) for frame in frames)
-        content = msg.get("content")
-        if size <= cap or not isinstance(content, dict):
-            return frames
-        small = dict(content, grading_truncated=size)
-        if isinstance(small.get("text"), str):
-            small["text"] = small["text"][: cap // 8]
-        if isinstance(small.get("data"), dict):
-            small["data"] = {"text/plain": f"[output of {size} bytes dropped]"}
-            small["metadata"] = {}
-        if "evalue" in small:
-            small["evalue"] = str(small["evalue"])[:1000]
-        if isinstance(small.get("traceback"), list):
-            small["traceback"] = [str(line)[:1000] for line in small["traceback"][-3:]]
-        return serialize(self, dict(msg, content=small), ident)
-
-    Session.serialize = trimmed  # type: ignore[method-assign]
-
-
 def _loopback_up() -> None:
     """A new network namespace has only ``lo``, down; up, it has 127.0.0.1 and ::1."""
     import fcntl
@@ -340,20 +337,13 @@ def _address_space() -> int:
 
 
 def _drop_privileges(request: dict[str, Any]) -> None:
-    import resource
-
     inherited = _address_space()
-    for name, soft, hard in request["rlimits"]:
-        if name == "RLIMIT_AS":
-            # The memory limit is for the notebook: on top of the stack the template has
-            # imported already (a kernel of its own would import it within the limit).
-            soft, hard = soft + inherited, hard + inherited
-        kind = getattr(resource, name)
-        _, current = resource.getrlimit(kind)
-        if current != resource.RLIM_INFINITY:
-            hard = min(hard, current)
-            soft = min(soft, hard)
-        resource.setrlimit(kind, (soft, hard))
+    # The memory limit is for the notebook: on top of the stack the template has imported
+    # already (a kernel of its own would import it within the limit).
+    _LAUNCHER.set_limits(
+        (name, soft + inherited, hard + inherited) if name == "RLIMIT_AS" else (name, soft, hard)
+        for name, soft, hard in request["rlimits"]
+    )
     uid, gid = request["uid"], request["gid"]
     os.setgroups([])
     os.setresgid(gid, gid, gid)
@@ -367,21 +357,6 @@ def _drop_privileges(request: dict[str, Any]) -> None:
     program = bytes.fromhex(request.get("seccomp", ""))
     if program:
         _seccomp(program)
-
-
-def _seed_matplotlib() -> None:
-    """The kernel's own, writable MPLCONFIGDIR, with the shared font list copied in.
-
-    matplotlib is imported already (it read the list from the shared directory); a process
-    the notebook starts imports it afresh and must find a writable directory with the list.
-    """
-    target = os.environ.get("MPLCONFIGDIR")
-    if not target or target == MPLCONFIG or not os.path.isdir(MPLCONFIG):
-        return
-    os.makedirs(target, mode=0o700, exist_ok=True)
-    for name in os.listdir(MPLCONFIG):
-        if name.startswith("fontlist-") and name.endswith(".json"):
-            shutil.copyfile(os.path.join(MPLCONFIG, name), os.path.join(target, name))
 
 
 def _reseed() -> None:
@@ -400,10 +375,10 @@ def _become_kernel(request: dict[str, Any]) -> None:
     _drop_privileges(request)
     os.environ.clear()
     os.environ.update(request["env"])
-    _seed_matplotlib()
+    _LAUNCHER.seed_matplotlib(MPLCONFIG)
     _reseed()
     try:
-        _trim_messages(request["message_cap"])
+        _LAUNCHER.trim_messages(request["message_cap"])
     except Exception as error:  # noqa: BLE001 - trimming is a courtesy, the kernel runs anyway
         print("output trimming unavailable:", repr(error), file=sys.stderr)
     sys.argv = ["ipykernel_launcher", *request["argv"]]

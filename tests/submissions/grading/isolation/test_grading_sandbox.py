@@ -17,10 +17,12 @@ import pytest
 
 from courses.nbgrader import publish
 from courses.plain_i18n import verbatim
-from submissions.grading import GradingLimits, GradingReport, grade_notebook, sandbox, seccomp
-from submissions.grading.kernel import kernel_command, kernel_environment, message_limit
-from submissions.grading.report import MiB
-from submissions.grading.sandbox import (
+from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.grading.isolation import sandbox, seccomp
+from submissions.grading.isolation.launch import kernel_command, kernel_environment
+from submissions.grading.isolation.output import message_limit
+from submissions.grading.isolation.sandbox import (
+    LAUNCHER_SOURCE,
     Isolation,
     SandboxMisconfigured,
     SandboxPaths,
@@ -34,9 +36,10 @@ from submissions.grading.sandbox import (
     sandbox_mode,
     write_etc,
 )
+from submissions.grading.report import MiB
 from tests.nbgrader_builders import answer, autotest, edited, notebook
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
 # A uid and gid no other test module (or engineer's concurrent run) uses.
 TEST_UID = 300_000 + os.getpid() % 100_000
 TEST_GID = TEST_UID
@@ -93,7 +96,7 @@ def test_a_required_sandbox_that_cannot_run_fails_grading_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("GRADING_SANDBOX", "bwrap")
-    monkeypatch.setattr("submissions.grading.sandbox.shutil.which", lambda name: None)
+    monkeypatch.setattr("submissions.grading.isolation.sandbox.shutil.which", lambda name: None)
     submission, published = tiny_submission()
 
     report = grade_notebook(submission=submission, published=published)
@@ -123,7 +126,7 @@ def test_without_bubblewrap_grading_runs_with_limits_and_warns_loudly_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("GRADING_SANDBOX", "auto")
-    monkeypatch.setattr("submissions.grading.sandbox.shutil.which", lambda name: None)
+    monkeypatch.setattr("submissions.grading.isolation.sandbox.shutil.which", lambda name: None)
     monkeypatch.setattr(sandbox, "_warned", set())
     submission, published = tiny_submission()
 
@@ -214,7 +217,10 @@ def test_the_kernel_command_is_bwrap_then_setpriv_then_python(tmp_path: Path) ->
         "--inh-caps=-all",
         "--",
     ]
-    assert inner[8:11] == ["/opt/kernel/venv/bin/python", "-s", "-P"]
+    assert inner[8:12] == ["/opt/kernel/venv/bin/python", "-s", "-P", "/opt/kernel/launcher.py"]
+    assert ("/opt/kernel/launcher.py", str(LAUNCHER_SOURCE)) in {
+        (dest, source) for source, dest in _pairs(command, "--ro-bind")
+    }
     assert inner[-3:] == ["-f", "{connection_file}", "--IPKernelApp.parent_handle=1"]
     for flag in (
         "--unshare-net",
@@ -247,13 +253,14 @@ def test_the_sandbox_binds_only_the_system_the_interpreter_and_the_run(tmp_path:
     layout = python_layout(kernel_python())
     assert layout.venv is not None
     venv_parts = [layout.venv / "lib", layout.venv / "mplconfig"]
-    allowed = [Path("/usr"), Path("/etc"), layout.base, *venv_parts]
+    # Of the project, only the launcher: that one file, not its directory.
+    allowed = [Path("/usr"), Path("/etc"), layout.base, *venv_parts, LAUNCHER_SOURCE]
     for source, dest in read_only:
         path = Path(source)
         assert path != PROJECT_ROOT and path not in PROJECT_ROOT.parents, source
         assert any(path == a or a in path.parents for a in allowed) or tmp_path in path.parents
         if PROJECT_ROOT in path.parents:  # the venv lives in the project here; only its lib
-            assert path in venv_parts, source
+            assert path in [*venv_parts, LAUNCHER_SOURCE], source
         assert Path(sys.prefix) not in (path, *path.parents), source  # not the web app's venv
         assert not dest.startswith(("/root", "/work", str(PROJECT_ROOT))), dest
     assert not any("db.sqlite3" in source for source, _ in read_only + writable)
@@ -324,6 +331,13 @@ def test_the_seccomp_filter_is_well_formed() -> None:
 # -- from inside -------------------------------------------------------------------------------
 
 LIMITS = GradingLimits(cell_timeout_s=10, notebook_timeout_s=60, processes=96)
+KERNEL_CODE = (
+    "import os, sys\nfound = set(os.listdir('/opt/kernel'))\n"
+    "assert found <= {'python', 'venv', 'mplconfig', 'launcher.py', 'template.py'}, found\n"
+    "assert 'launcher.py' in found\n"
+    "assert not [p for p in sys.path if p in ('', '.') or p.rstrip('/') == '/opt/kernel'], sys.path\n"
+    "assert 'django' not in sys.modules and 'submissions' not in sys.modules"
+)
 FACTS = {
     "identity": f"import os\nassert (os.getuid(), os.getgid(), os.getgroups()) == "
     f"({TEST_UID}, {TEST_GID}, []), (os.getuid(), os.getgid(), os.getgroups())\n"
@@ -370,6 +384,8 @@ FACTS = {
     "    assert os.statvfs(d).f_blocks * os.statvfs(d).f_frsize <= 512 * 1024 ** 2",
     "no_user_namespaces": "import os\ntry:\n    os.unshare(os.CLONE_NEWUSER)\n"
     "except PermissionError:\n    pass\nelse:\n    raise AssertionError('made a user namespace')",
+    # of the project, only the launcher's file (and the template's), never on sys.path
+    "kernel_code": KERNEL_CODE,
 }
 
 
@@ -393,4 +409,21 @@ def inside() -> GradingReport:
 def test_inside_the_sandbox(inside: GradingReport, fact: str) -> None:
     assert inside.status == "graded", str(inside.error)
     (outcome,) = [o for o in inside.outcomes if o.grade_id == fact]
+    assert outcome.status == "passed", str(outcome.message)
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_a_kernel_of_its_own_sees_the_launcher_file_and_nothing_else_of_the_project(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRADING_SANDBOX", "bwrap")
+    monkeypatch.setenv("GRADING_KERNEL_TEMPLATE", "off")
+    published = publish(notebook(answer("a", "x = 1"), autotest("kernel_code", KERNEL_CODE)))
+
+    report = grade_notebook(submission=published.release_notebook, published=published)
+
+    assert report.status == "graded", str(report.error)
+    assert "kernel: forked" not in report.log_excerpt
+    (outcome,) = report.outcomes
     assert outcome.status == "passed", str(outcome.message)
