@@ -1,9 +1,9 @@
 """The demo catalogue: real certificate programmes, described in our own words, as plain data.
 
-No Django here on purpose: the lead's ``load_demo`` command turns these frozen dataclasses
+No Django here on purpose: the ``load_demo`` command turns these frozen dataclasses
 into model rows, and tests can check the content without a database.
 
-Conventions (the lead relies on them when wiring this into the models):
+Conventions (``load_demo`` relies on them when turning this into model rows):
 
 * ``slug`` values are unique: institutions and programmes globally, modules within their
   programme, assignments globally. Assignment slugs that name a notebook are keys of

@@ -1,6 +1,6 @@
 """Demo assignments as nbgrader-format notebooks, built in code.
 
-Everything here is pure data plus small transformations on ``nbformat`` nodes, so the lead's
+Everything here is pure data plus small transformations on ``nbformat`` nodes, so the
 ``load_demo`` command, the grader's tests and the benchmarks can all use the same notebooks
 without touching the database. The nbgrader rules themselves (cell predicates, checksums,
 ``generate_assignment``) are the platform's, in :mod:`courses.nbgrader`; nothing here

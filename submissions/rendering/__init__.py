@@ -1,4 +1,4 @@
-"""Rendering untrusted notebooks to HTML that is safe to show (DESIGN §6).
+"""Rendering untrusted notebooks to HTML that is safe to show (docs/rendering.md).
 
 Public surface:
 

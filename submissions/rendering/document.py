@@ -1,4 +1,4 @@
-"""The HTML document served inside the notebook viewer's ``<iframe sandbox>`` (DESIGN §6, step 4).
+"""The HTML document served inside the notebook viewer's ``<iframe sandbox>`` (docs/rendering.md).
 
 The view serves it with the policy of ``submissions/frame.py`` (``default-src 'none'``,
 ``style-src 'nonce-…'``, ``sandbox``, ...), so the one thing that styles the page is the

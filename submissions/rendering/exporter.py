@@ -1,4 +1,4 @@
-"""Step 2 of rendering (DESIGN §6): nbconvert's HTMLExporter, "basic" template, configured safe.
+"""Rendering step 3 (docs/rendering.md): nbconvert's HTMLExporter, "basic" template, made safe.
 
 Importing this module imports nbconvert (about half a second), so :mod:`.pipeline` imports it
 only when a notebook is actually rendered; the web process, which only builds documents around

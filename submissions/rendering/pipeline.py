@@ -1,4 +1,4 @@
-"""The rendering pipeline of DESIGN §6: pre-filter, export, sanitize, anchor.
+"""The rendering pipeline of docs/rendering.md: pre-filter, export, sanitize, anchor.
 
 ``render_fragment`` does the work in the calling process and has no resource limits of its own:
 call it from a worker through ``render_in_subprocess`` (crafted markdown can cost a minute of

@@ -1,4 +1,4 @@
-"""Step 1 of rendering (DESIGN §6): reduce the notebook to what the renderer may look at.
+"""Step 2 of rendering (docs/rendering.md): reduce the notebook to what the renderer may look at.
 
 nbconvert renders whatever it finds: widget state and ``application/javascript`` become
 ``<script>``, ``text/vnd.mermaid`` becomes script-driven markup, ``image/svg+xml`` carries its own

@@ -1,4 +1,4 @@
-"""Rendering in a resource-limited child process (DESIGN §6, step 5).
+"""Rendering in a resource-limited child process (docs/rendering.md, step 1).
 
 Crafted markdown can keep mistune busy for minutes and a notebook can ask for more memory than a
 worker has, so the worker never renders in its own process: it starts a fresh interpreter per
@@ -12,8 +12,9 @@ How the child is started, and why:
   importable by default, so the bootstrap *appends* the project root (computed from this file:
   ``submissions/rendering/sandbox.py`` -> three levels up) to ``sys.path``. Appending rather than
   prepending keeps the standard library's ``platform`` ahead of the project's ``platform``
-  package, so nothing in the child depends on the shadowing trick (DESIGN §2), and the child
-  never imports Django. The working directory is ``/``: nothing in the child uses relative paths.
+  package, so nothing in the child depends on the shadowing trick (docs/architecture.md), and
+  the child never imports Django. The working directory is ``/``: nothing in the child uses
+  relative paths.
 * A minimal environment (``PATH`` and a UTF-8 locale): no database URL, secret key, API token or
   cloud credential of the worker reaches the process that parses hostile input.
 * The child sets its own ``RLIMIT_CPU``, ``RLIMIT_AS`` and ``RLIMIT_CORE`` first thing (see

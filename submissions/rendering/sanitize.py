@@ -1,4 +1,4 @@
-"""The HTML allowlist: the security boundary of notebook rendering (DESIGN §6, step 3).
+"""The HTML allowlist: the security boundary of notebook rendering (docs/rendering.md, step 4).
 
 Everything a notebook's author controls reaches the browser only through :class:`HtmlCleaner`
 (nh3, i.e. the Rust ``ammonia`` sanitizer, which parses like a browser). Nothing here trusts

@@ -161,7 +161,7 @@ def parse(html: str) -> Parsed:
 
 
 def safety_violations(html: str) -> list[str]:
-    """Everything in ``html`` that breaks the viewer's rules (DESIGN §6), as readable findings."""
+    """Everything in ``html`` that breaks the viewer's rules (docs/rendering.md), as findings."""
     findings: list[str] = []
     # What a lenient parser might not call a tag is still caught on the raw text.
     for raw_tag in re.findall(
