@@ -141,15 +141,15 @@ _BARRIER: Any = None
 
 
 def _init_worker(barrier: Any) -> None:
-    global _BARRIER  # noqa: PLW0603
+    global _BARRIER
     _BARRIER = barrier
     logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
-    import submissions.grading  # noqa: F401, PLC0415 - what a grading worker has imported
+    import submissions.grading  # noqa: F401 - what a grading worker has imported
 
 
 def _grade_task(published: Any, notebook: bytes, label: str) -> dict[str, Any]:
     """Grade one submission as a grading worker does; the report's essentials."""
-    from submissions.grading import grade_notebook  # noqa: PLC0415
+    from submissions.grading import grade_notebook
 
     started = time.monotonic()
     report = grade_notebook(submission=notebook, published=published)
@@ -685,8 +685,8 @@ def _cell_label(_self: Any, cell: Any, cell_index: int, *_args: Any, **_kwargs: 
 
 def _install_probes() -> list[str]:
     """Timers around the engine's phases; returns the ones it could not install."""
-    from submissions.grading import engine  # noqa: PLC0415
-    from submissions.grading.isolation import client, execution  # noqa: PLC0415
+    from submissions.grading import engine
+    from submissions.grading.isolation import client, execution
 
     missing = []
     for module, name, label in [
@@ -743,7 +743,7 @@ def _profile_task(
     settings: dict[str, str],
     import_cells: list[str],
 ) -> dict[str, Any]:
-    from submissions.grading import grade_notebook  # noqa: PLC0415
+    from submissions.grading import grade_notebook
 
     os.environ.update(settings)
     missing = _install_probes()
@@ -850,14 +850,14 @@ def micro_measurements(imports: str, workdir: Path) -> dict[str, Any]:
         fork.stdout.strip()
     )
     try:
-        from submissions.grading.isolation import sandbox  # noqa: PLC0415
+        from submissions.grading.isolation import sandbox
 
         isolation = sandbox.resolve_isolation()
         if isolation.kind == "bwrap":
             times = []
             for _ in range(3):
                 started = time.monotonic()
-                problem = sandbox._probe(  # noqa: SLF001 - the sandbox's own round trip
+                problem = sandbox._probe(  # the sandbox's own round trip
                     isolation.bwrap, isolation.setpriv, isolation.uid, isolation.gid
                 )
                 times.append(time.monotonic() - started)
@@ -899,7 +899,7 @@ def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 ).result()
         results[size] = per_mode
     log("profile: micro-measurements")
-    import nbformat  # noqa: PLC0415
+    import nbformat
 
     typical = assignment("typical")
     nb = nbformat.reads(typical.source.decode(), as_version=4)

@@ -269,9 +269,9 @@ def measure_one(
     client: Participant, course: Any, notebook: bytes, expected: Decimal, *, pause: float
 ) -> Upload:
     """One click on "Upload and grade", until the score is on the page; checked."""
-    from django.urls import resolve, reverse  # noqa: PLC0415
+    from django.urls import resolve, reverse
 
-    from submissions.models import GradingRun  # noqa: PLC0415
+    from submissions.models import GradingRun
 
     assignment_path = reverse("submissions:assignment", args=[course.assignment.pk])
     upload_path = reverse("submissions:upload", args=[course.assignment.pk])
@@ -373,7 +373,7 @@ def main() -> None:
 
     var = Path(tempfile.mkdtemp(prefix="certlab-u2s-"))
     django_env.configure(var)
-    from django.urls import reverse  # noqa: PLC0415
+    from django.urls import reverse
 
     from tests.helpers import PASSWORD
 

@@ -180,7 +180,7 @@ _KERNEL_MODULES = (
 def _warm_up() -> tuple[list[str], float]:
     """Import what notebooks use and pay the first-use costs, so that no child pays them."""
     started = time.monotonic()
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.ipkernel
     import ipykernel.kernelapp  # noqa: F401
     import IPython.core.interactiveshell  # noqa: F401
 
@@ -434,9 +434,9 @@ def _child(request: dict[str, Any]) -> NoReturn:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.closerange(3, 65536)  # the control pipe above all
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115, PTH123
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         # Namespaces of its own: nothing one kernel leaves (a SysV shared memory segment, a
         # mount) is there for the next kernel of this template.
         os.unshare(
