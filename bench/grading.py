@@ -863,7 +863,7 @@ def micro_measurements(imports: str, workdir: Path) -> dict[str, Any]:
                 times.append(time.monotonic() - started)
             out["bubblewrap + setpriv round trip (sh -c 'exit 0')"] = statistics.median(times)
             out["bubblewrap probe problem"] = problem
-    except Exception as error:  # the sandbox module is being reworked; report, don't fail
+    except Exception as error:  # noqa: BLE001 - the sandbox module is being reworked; report, don't fail
         out["bubblewrap round trip error"] = repr(error)
     out["load_after"] = load()
     return out
@@ -1115,7 +1115,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_profile:
         try:
             results["profile"] = profile(args, workdir)
-        except Exception as error:  # a profile failure must not lose the measurements
+        except Exception as error:  # noqa: BLE001 - a profile failure must not lose the measurements
             results["profile_error"] = repr(error)
             log(f"profile failed: {error!r}")
     results["total_wall_s"] = time.monotonic() - started

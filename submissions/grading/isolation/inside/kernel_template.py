@@ -329,7 +329,7 @@ def _sandbox_mounts(job: str, request: dict[str, Any]) -> None:
 
 def _address_space() -> int:
     """Bytes of address space this process has now: the template's, inherited."""
-    with open("/proc/self/status") as status:  # noqa: PTH123
+    with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
@@ -380,7 +380,7 @@ def _become_kernel(request: dict[str, Any]) -> None:
     try:
         _LAUNCHER.trim_messages(request["message_cap"])
     except Exception as error:  # noqa: BLE001 - trimming is a courtesy, the kernel runs anyway
-        print("output trimming unavailable:", repr(error), file=sys.stderr)
+        print("output trimming unavailable:", repr(error), file=sys.stderr)  # noqa: T201 - to the job's log
     sys.argv = ["ipykernel_launcher", *request["argv"]]
     from ipykernel import kernelapp
 
