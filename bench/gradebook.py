@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, save, table  # noqa: E402
+from bench import django_env
+from bench.common import machine, save, table
 
 BENCH_DB = "certlab_bench"
 MARKER = "certlab gradebook benchmark scratch database"

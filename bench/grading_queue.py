@@ -27,13 +27,13 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import secrets  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import datetime as dt
+import secrets
+from typing import Any
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, median, save, seconds, table, timed  # noqa: E402
+from bench import django_env
+from bench.common import machine, median, save, seconds, table, timed
 
 PARTICIPANTS = 500
 ASSIGNMENTS = 12

@@ -31,11 +31,11 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+from decimal import Decimal
+from typing import Any
 
-from bench.common import machine, median, save, seconds, table, timed  # noqa: E402
+from bench.common import machine, median, save, seconds, table, timed
 
 
 def _build(participants: int) -> dict[str, Any]:

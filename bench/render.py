@@ -42,14 +42,14 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import io
+import subprocess
+import time
+from typing import Any
 
-from bench.common import machine, median, megabytes, save, seconds, table, timed  # noqa: E402
-from bench.notebooks import course_notebook, large_output_notebook, to_bytes  # noqa: E402
+from bench.common import machine, median, megabytes, save, seconds, table, timed
+from bench.notebooks import course_notebook, large_output_notebook, to_bytes
 
 RENDER_TARGET_RATIO = 1.2
 VIEW_TARGET_SECONDS = 0.020

@@ -25,15 +25,15 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import threading  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import math
+import os
+import shutil
+import threading
+from typing import Any
 
-from bench import django_env  # noqa: E402
-from bench.notebooks import rich_notebook, to_bytes  # noqa: E402
+from bench import django_env
+from bench.notebooks import rich_notebook, to_bytes
 
 OUTPUT = _ROOT / "docs" / "images" / "rendered-notebook.png"
 CHROMIUM_ARGS = [

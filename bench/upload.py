@@ -36,17 +36,17 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import tracemalloc  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
-from bench.common import machine, median, megabytes, save, seconds, table, timed  # noqa: E402
-from bench.notebooks import to_bytes, upload_notebook, variant  # noqa: E402
+from bench.common import machine, median, megabytes, save, seconds, table, timed
+from bench.notebooks import to_bytes, upload_notebook, variant
 
 MEMORY_TARGET_MULTIPLE = 10  # "a small multiple of the file size"
 

@@ -196,7 +196,7 @@ def test_an_enqueue_rolled_back_does_not_ring(
     with doorbell_for() as bell:
         with pytest.raises(ZeroDivisionError), transaction.atomic():
             nothing.enqueue()
-            1 / 0  # noqa: B018
+            1 / 0  # noqa: B018 - fails the transaction on purpose
         assert bell.wait(0.2) is False
 
 

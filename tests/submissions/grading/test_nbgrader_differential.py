@@ -802,7 +802,7 @@ def assert_matches_nbgrader(result: CaseResult) -> None:
     matched = 0
     for student in result.platform:
         if result.platform[student].status != "graded" and student not in result.nbgrader:
-            print(f"\n{case.notebook} / {student}: neither system grades it")  # noqa: T201
+            print(f"\n{case.notebook} / {student}: neither system grades it")  # noqa: T201 - the report
         differences = cell_differences(result, student)
         for grade_id, what in differences.items():
             if not _known(case, student, grade_id):

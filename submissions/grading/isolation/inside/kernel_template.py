@@ -181,8 +181,8 @@ def _warm_up() -> tuple[list[str], float]:
     """Import what notebooks use and pay the first-use costs, so that no child pays them."""
     started = time.monotonic()
     import ipykernel.ipkernel
-    import ipykernel.kernelapp  # noqa: F401
-    import IPython.core.interactiveshell  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401 - imported to be warm in every child
+    import IPython.core.interactiveshell  # noqa: F401 - likewise
 
     imported = ["ipykernel"]
     try:
@@ -321,7 +321,7 @@ def _sandbox_mounts(job: str, request: dict[str, Any]) -> None:
         os.chmod(f"{scratch}/{name}", mode)
     os.chown(f"{scratch}/home", request["uid"], request["gid"])
     _bind(f"{scratch}/home", HOME)
-    _bind(f"{scratch}/shm", "/dev/shm")  # noqa: S108
+    _bind(f"{scratch}/shm", "/dev/shm")  # noqa: S108 - the private mount above
     _bind(f"{scratch}/tmp", scratch)  # noqa: S108 - over the tmpfs, hiding its top
     if os.path.ismount(MPLCONFIG):
         _mount(None, MPLCONFIG, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -434,9 +434,9 @@ def _child(request: dict[str, Any]) -> NoReturn:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.closerange(3, 65536)  # the control pipe above all
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own streams
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's own streams
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's own streams
         # Namespaces of its own: nothing one kernel leaves (a SysV shared memory segment, a
         # mount) is there for the next kernel of this template.
         os.unshare(
