@@ -36,7 +36,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    import nbconvert  # noqa: PLC0415
+    import nbconvert
 
     return {
         "cpu": cpu,

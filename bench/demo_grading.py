@@ -28,12 +28,12 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import tempfile  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import tempfile
+from typing import Any
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, median, save, seconds, table, timed  # noqa: E402
+from bench import django_env
+from bench.common import machine, median, save, seconds, table, timed
 
 TARGET_SECONDS = 5.0
 

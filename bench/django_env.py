@@ -63,11 +63,11 @@ def configure(var_dir: Path, *, migrate: bool = True, database_url: str = "") ->
     )
     # Child processes of a benchmark must share the secret key (sessions) and the site.
     os.environ["BENCH_SECRET_KEY"] = os.environ["SECRET_KEY"]
-    import django  # noqa: PLC0415 - after the environment is set
+    import django  # after the environment is set
 
     django.setup()
     if migrate:
-        from django.core.management import call_command  # noqa: PLC0415
+        from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
 
@@ -98,8 +98,8 @@ class Course:
 
 def source_notebook() -> bytes:
     """A minimal nbgrader source: one solution cell and one autograded test (1 point)."""
-    import nbformat  # noqa: PLC0415
-    from nbformat import v4  # noqa: PLC0415
+    import nbformat
+    from nbformat import v4
 
     from tests.helpers import nbgrader_meta as meta
 
@@ -130,8 +130,8 @@ def make_course(*, max_attempts: int = 1000, source: bytes | None = None) -> Cou
     an nbgrader source notebook, or ``source_notebook()``); an enrolled participant and the
     cohort's instructor, both with the password ``tests.helpers.PASSWORD``."""
     from courses.models import Module
-    from courses.services import enroll  # noqa: PLC0415
-    from submissions.publishing.services import publish_assignment  # noqa: PLC0415
+    from courses.services import enroll
+    from submissions.publishing.services import publish_assignment
     from tests.helpers import make_cohort, make_program, make_user
 
     participant = make_user("ada", first_name="Ada", last_name="Lovelace")
@@ -177,8 +177,8 @@ def stored_attempt(enrollment: Any, assignment: Any, attempt_no: int = 1, **fiel
 
 def render_now(submission: Any) -> Any:
     """Render the submission's notebook with the worker's task, in this process's foreground."""
-    from submissions.services import request_rendering  # noqa: PLC0415
-    from submissions.tasks import render_notebook  # noqa: PLC0415
+    from submissions.services import request_rendering
+    from submissions.tasks import render_notebook
 
     rendered = request_rendering(notebook_sha256=submission.notebook_sha256)
     render_notebook.call(rendered.pk)

@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, save, table  # noqa: E402
+from bench import django_env
+from bench.common import machine, save, table
 
 BENCH_DB = "certlab_bench"
 MARKER = "certlab gradebook benchmark scratch database"
@@ -57,7 +57,7 @@ def with_database(url: str, name: str) -> str:
 
 def create_scratch_database(url: str, *, replace: bool) -> None:
     """Create ``certlab_bench``; only ever drop a database this script made (its comment)."""
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         row = conn.execute(
@@ -76,7 +76,7 @@ def create_scratch_database(url: str, *, replace: bool) -> None:
 
 
 def drop_scratch_database(url: str) -> None:
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
@@ -87,12 +87,12 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     ``participants``; per cell: nothing (10 %), an upload (15 %), a draft review (15 %), or a
     released grade (60 %); a fifth of the participants uploaded twice, a tenth was late. The
     first ``anonymous`` assignments are graded anonymously (their unreleased cells hidden)."""
-    from django.contrib.auth.hashers import make_password  # noqa: PLC0415
-    from django.utils import timezone  # noqa: PLC0415
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from courses.models import Assignment, Enrollment, Grade, HandIn, Module
-    from platform.models import User  # noqa: PLC0415
-    from submissions.models import AssignmentSettings, Review, Submission  # noqa: PLC0415
+    from platform.models import User
+    from submissions.models import AssignmentSettings, Review, Submission
     from tests.helpers import make_cohort, make_program, make_user
 
     rng = random.Random(seed)
@@ -202,9 +202,9 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
     Grade.objects.bulk_create(grades, batch_size=2000)
     # A running platform stores each participant's progress whenever a grade is released
     # (courses.progress.recompute_progress); the rows above bypassed that, so store it now.
-    from django.db import connection  # noqa: PLC0415
+    from django.db import connection
 
-    from courses.progress import recompute_progress  # noqa: PLC0415
+    from courses.progress import recompute_progress
 
     recompute_progress(enrollments=enrollments)
 
@@ -214,9 +214,9 @@ def build(participants: int, assignments: int, seed: int, anonymous: int = 0) ->
 
 
 def measure(cohort: Any, instructor: Any, runs: int) -> dict[str, Any]:
-    from django.db import connection  # noqa: PLC0415
-    from django.test import Client  # noqa: PLC0415
-    from django.urls import reverse  # noqa: PLC0415
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
 
     client = Client()
     client.force_login(instructor)
@@ -286,7 +286,7 @@ def main() -> None:
             )
             built = time.perf_counter() - started
             result = measure(cohort, instructor, args.runs)
-            from django.db import connections  # noqa: PLC0415
+            from django.db import connections
 
             connections.close_all()
     finally:

@@ -50,26 +50,26 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import functools  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import textwrap  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import functools
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from bench.common import machine, save, table  # noqa: E402
-from bench.grading_notebooks import (  # noqa: E402
+from bench.common import machine, save, table
+from bench.grading_notebooks import (
     SIZES,
     VARIANTS,
     BenchAssignment,
@@ -141,15 +141,15 @@ _BARRIER: Any = None
 
 
 def _init_worker(barrier: Any) -> None:
-    global _BARRIER  # noqa: PLW0603
+    global _BARRIER
     _BARRIER = barrier
     logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
-    import submissions.grading  # noqa: F401, PLC0415 - what a grading worker has imported
+    import submissions.grading  # noqa: F401 - what a grading worker has imported
 
 
 def _grade_task(published: Any, notebook: bytes, label: str) -> dict[str, Any]:
     """Grade one submission as a grading worker does; the report's essentials."""
-    from submissions.grading import grade_notebook  # noqa: PLC0415
+    from submissions.grading import grade_notebook
 
     started = time.monotonic()
     report = grade_notebook(submission=notebook, published=published)
@@ -685,8 +685,8 @@ def _cell_label(_self: Any, cell: Any, cell_index: int, *_args: Any, **_kwargs: 
 
 def _install_probes() -> list[str]:
     """Timers around the engine's phases; returns the ones it could not install."""
-    from submissions.grading import engine  # noqa: PLC0415
-    from submissions.grading.isolation import client, execution  # noqa: PLC0415
+    from submissions.grading import engine
+    from submissions.grading.isolation import client, execution
 
     missing = []
     for module, name, label in [
@@ -743,7 +743,7 @@ def _profile_task(
     settings: dict[str, str],
     import_cells: list[str],
 ) -> dict[str, Any]:
-    from submissions.grading import grade_notebook  # noqa: PLC0415
+    from submissions.grading import grade_notebook
 
     os.environ.update(settings)
     missing = _install_probes()
@@ -850,20 +850,20 @@ def micro_measurements(imports: str, workdir: Path) -> dict[str, Any]:
         fork.stdout.strip()
     )
     try:
-        from submissions.grading.isolation import sandbox  # noqa: PLC0415
+        from submissions.grading.isolation import sandbox
 
         isolation = sandbox.resolve_isolation()
         if isolation.kind == "bwrap":
             times = []
             for _ in range(3):
                 started = time.monotonic()
-                problem = sandbox._probe(  # noqa: SLF001 - the sandbox's own round trip
+                problem = sandbox._probe(  # the sandbox's own round trip
                     isolation.bwrap, isolation.setpriv, isolation.uid, isolation.gid
                 )
                 times.append(time.monotonic() - started)
             out["bubblewrap + setpriv round trip (sh -c 'exit 0')"] = statistics.median(times)
             out["bubblewrap probe problem"] = problem
-    except Exception as error:  # the sandbox module is being reworked; report, don't fail
+    except Exception as error:  # noqa: BLE001 - the sandbox module is being reworked; report, don't fail
         out["bubblewrap round trip error"] = repr(error)
     out["load_after"] = load()
     return out
@@ -899,7 +899,7 @@ def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 ).result()
         results[size] = per_mode
     log("profile: micro-measurements")
-    import nbformat  # noqa: PLC0415
+    import nbformat
 
     typical = assignment("typical")
     nb = nbformat.reads(typical.source.decode(), as_version=4)
@@ -1115,7 +1115,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_profile:
         try:
             results["profile"] = profile(args, workdir)
-        except Exception as error:  # a profile failure must not lose the measurements
+        except Exception as error:  # noqa: BLE001 - a profile failure must not lose the measurements
             results["profile_error"] = repr(error)
             log(f"profile failed: {error!r}")
     results["total_wall_s"] = time.monotonic() - started

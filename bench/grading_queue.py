@@ -27,25 +27,25 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import secrets  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import datetime as dt
+import secrets
+from typing import Any
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, median, save, seconds, table, timed  # noqa: E402
+from bench import django_env
+from bench.common import machine, median, save, seconds, table, timed
 
 PARTICIPANTS = 500
 ASSIGNMENTS = 12
 
 
 def build() -> dict[str, Any]:
-    from django.utils import timezone  # noqa: PLC0415
+    from django.utils import timezone
 
-    from courses.models import Enrollment  # noqa: PLC0415
-    from platform.models import User  # noqa: PLC0415
-    from submissions.models import GradingLease, Review, Submission  # noqa: PLC0415
-    from submissions.publishing.services import publish_assignment  # noqa: PLC0415
+    from courses.models import Enrollment
+    from platform.models import User
+    from submissions.models import GradingLease, Review, Submission
+    from submissions.publishing.services import publish_assignment
 
     course = django_env.make_course()
     assignment = course.assignment
@@ -97,11 +97,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
     with django_env.site("certlab-bench-queue-", keep=options.keep):
-        from django.test import Client  # noqa: PLC0415
-        from django.urls import reverse  # noqa: PLC0415
+        from django.test import Client
+        from django.urls import reverse
 
-        from submissions.reviewing import leases  # noqa: PLC0415
-        from submissions.reviewing.queue import QueueFilter, take_next  # noqa: PLC0415
+        from submissions.reviewing import leases
+        from submissions.reviewing.queue import QueueFilter, take_next
 
         world = build()
         client = Client()

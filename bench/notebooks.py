@@ -69,10 +69,10 @@ def _notebook(cells: list[Any], **extra_metadata: Any) -> nbformat.NotebookNode:
 
 
 def _pyplot() -> Any:
-    import matplotlib  # noqa: PLC0415 - only the builders that draw need it
+    import matplotlib  # only the builders that draw need it
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     return plt
 
@@ -92,7 +92,7 @@ def figure_png(
     kind: str, seed: int, width: float = 6.4, height: float = 4.0, dpi: int = 100
 ) -> str:
     """A matplotlib figure drawn with Agg, as the base64 PNG a notebook stores."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     plt = _pyplot()
     rng = np.random.default_rng(seed)
@@ -153,8 +153,8 @@ def _figure_output(kind: str, seed: int, **size: Any) -> Any:
 
 @cache
 def _frame(rows: int, columns: int, seed: int) -> Any:
-    import numpy as np  # noqa: PLC0415
-    import pandas as pd  # noqa: PLC0415
+    import numpy as np
+    import pandas as pd
 
     rng = np.random.default_rng(seed)
     names = ["station", "timestamp", "no2", "pm10", "pm25", "o3", "temperature", "humidity"]
@@ -172,7 +172,7 @@ def _frame(rows: int, columns: int, seed: int) -> Any:
 
 @cache
 def _table_data(rows: int, columns: int, seed: int, shown_rows: int) -> tuple[str, str]:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     frame = _frame(rows, columns, seed)
     with pd.option_context("display.max_rows", shown_rows, "display.min_rows", shown_rows):

@@ -31,18 +31,18 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+from decimal import Decimal
+from typing import Any
 
-from bench.common import machine, median, save, seconds, table, timed  # noqa: E402
+from bench.common import machine, median, save, seconds, table, timed
 
 
 def _build(participants: int) -> dict[str, Any]:
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
     from bench.django_env import source_notebook
-    from courses.models import (  # noqa: PLC0415
+    from courses.models import (
         Enrollment,
         Grade,
         GradingPolicy,
@@ -50,8 +50,8 @@ def _build(participants: int) -> dict[str, Any]:
         PolicyCategory,
         PolicyModule,
     )
-    from courses.services import publish_assignment, publish_policy  # noqa: PLC0415
-    from platform.models import User  # noqa: PLC0415
+    from courses.services import publish_assignment, publish_policy
+    from platform.models import User
     from tests.helpers import make_cohort, make_program, make_user
 
     program = make_program(slug="ml", title="ML in Data Science")
@@ -108,17 +108,17 @@ def main() -> None:
     from bench.django_env import site
 
     with site("bench-progress-", keep=args.keep):
-        from django.db import connection  # noqa: PLC0415
-        from django.test import Client  # noqa: PLC0415
-        from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
 
-        from courses.models import Enrollment  # noqa: PLC0415
-        from courses.progress import (  # noqa: PLC0415
+        from courses.models import Enrollment
+        from courses.progress import (
             compute_results,
             progress_for,
             recompute_progress,
         )
-        from courses.services import record_released_grade  # noqa: PLC0415
+        from courses.services import record_released_grade
 
         state = _build(args.participants)
         enrollments = state["enrollments"]

@@ -42,14 +42,14 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import io
+import subprocess
+import time
+from typing import Any
 
-from bench.common import machine, median, megabytes, save, seconds, table, timed  # noqa: E402
-from bench.notebooks import course_notebook, large_output_notebook, to_bytes  # noqa: E402
+from bench.common import machine, median, megabytes, save, seconds, table, timed
+from bench.notebooks import course_notebook, large_output_notebook, to_bytes
 
 RENDER_TARGET_RATIO = 1.2
 VIEW_TARGET_SECONDS = 0.020
@@ -77,9 +77,9 @@ def plain_cold(raw: bytes) -> None:
 
 
 def bench_notebook(name: str, raw: bytes, runs: int, *, subprocesses: bool) -> dict[str, Any]:
-    from nbconvert import HTMLExporter  # noqa: PLC0415
+    from nbconvert import HTMLExporter
 
-    from submissions.rendering import (  # noqa: PLC0415
+    from submissions.rendering import (
         render_document,
         render_fragment,
         render_in_subprocess,
@@ -128,12 +128,12 @@ def bench_notebook(name: str, raw: bytes, runs: int, *, subprocesses: bool) -> d
 
 
 def bench_cached_view(raw: bytes, runs: int, *, keep: bool) -> dict[str, Any]:
-    from bench import django_env  # noqa: PLC0415
+    from bench import django_env
 
     with django_env.site("certlab-bench-render-", keep=keep) as var_dir:
-        from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
-        from django.test import Client  # noqa: PLC0415
-        from django.urls import reverse  # noqa: PLC0415
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.test import Client
+        from django.urls import reverse
 
         course = django_env.make_course()
         submission = django_env.submit(

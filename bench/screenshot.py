@@ -25,15 +25,15 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import threading  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import math
+import os
+import shutil
+import threading
+from typing import Any
 
-from bench import django_env  # noqa: E402
-from bench.notebooks import rich_notebook, to_bytes  # noqa: E402
+from bench import django_env
+from bench.notebooks import rich_notebook, to_bytes
 
 OUTPUT = _ROOT / "docs" / "images" / "rendered-notebook.png"
 CHROMIUM_ARGS = [
@@ -46,12 +46,12 @@ CHROMIUM_ARGS = [
 
 def serve() -> tuple[Any, str]:
     """Serve the site (and its static files) on a free loopback port, in a thread."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: PLC0415
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: PLC0415
-    from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
 
     class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
@@ -62,9 +62,9 @@ def serve() -> tuple[Any, str]:
 
 def prepare() -> tuple[Any, Any]:
     """A course, the rich notebook uploaded as an attempt, rendered and graded."""
-    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from submissions.tasks import grade_submission  # noqa: PLC0415
+    from submissions.tasks import grade_submission
 
     course = django_env.make_course()
     raw = to_bytes(rich_notebook())
@@ -79,8 +79,8 @@ def prepare() -> tuple[Any, Any]:
 
 
 def photograph(base: str, submission: Any, output: Path, width: int) -> None:
-    from django.urls import reverse  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+    from django.urls import reverse
+    from playwright.sync_api import sync_playwright
 
     from tests.helpers import PASSWORD
 

@@ -36,23 +36,23 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import tracemalloc  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
-from bench.common import machine, median, megabytes, save, seconds, table, timed  # noqa: E402
-from bench.notebooks import to_bytes, upload_notebook, variant  # noqa: E402
+from bench.common import machine, median, megabytes, save, seconds, table, timed
+from bench.notebooks import to_bytes, upload_notebook, variant
 
 MEMORY_TARGET_MULTIPLE = 10  # "a small multiple of the file size"
 
 
 def _small_notebook() -> bytes:
-    from nbformat import v4  # noqa: PLC0415
+    from nbformat import v4
 
     nb = v4.new_notebook()
     nb.cells = [v4.new_markdown_cell("# warm-up"), v4.new_code_cell("1 + 1")]
@@ -61,7 +61,7 @@ def _small_notebook() -> bytes:
 
 def _uploaded(path: Path) -> Any:
     """The file as Django hands it to a view: an ``UploadedFile`` backed by a file on disk."""
-    from django.core.files.uploadedfile import UploadedFile  # noqa: PLC0415
+    from django.core.files.uploadedfile import UploadedFile
 
     return UploadedFile(
         path.open("rb"),
@@ -72,9 +72,9 @@ def _uploaded(path: Path) -> Any:
 
 
 def _course(ids: str) -> Any:
-    from bench.django_env import Course  # noqa: PLC0415
-    from courses.models import Assignment, Enrollment  # noqa: PLC0415
-    from platform.models import User  # noqa: PLC0415
+    from bench.django_env import Course
+    from courses.models import Assignment, Enrollment
+    from platform.models import User
 
     participant, instructor, enrollment, assignment = (int(x) for x in ids.split(","))
     return Course(
@@ -115,17 +115,17 @@ def _measure_memory(operation: Callable[[], Any], again: Callable[[], Any]) -> d
 
 def child(mode: str, files: list[Path], var_dir: Path | None, ids: str | None) -> dict[str, int]:
     """One memory measurement in this (fresh) process; see ``_measure_memory``."""
-    from submissions.intake.notebooks import validate_notebook  # noqa: PLC0415
+    from submissions.intake.notebooks import validate_notebook
 
     if mode == "validate":
         validate_notebook(_small_notebook())  # warm-up: schema loaded, code paths imported
         raw = files[0].read_bytes()  # the input: in memory before the call, as in the service
         return _measure_memory(lambda: validate_notebook(raw), lambda: validate_notebook(raw))
     assert var_dir is not None and ids is not None
-    from bench import django_env  # noqa: PLC0415
+    from bench import django_env
 
     django_env.configure(var_dir, migrate=False)
-    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     course = _course(ids)
     django_env.submit(course, SimpleUploadedFile("warm-up.ipynb", _small_notebook()))
@@ -164,13 +164,13 @@ def memory_in_child(mode: str, files: list[Path], var_dir: Path, ids: str) -> di
 
 
 def run(runs: int, keep: bool) -> dict[str, Any]:
-    from bench import django_env  # noqa: PLC0415
+    from bench import django_env
 
     print("Building the 20 MB notebook…", file=sys.stderr)
     raw = upload_notebook()
     with django_env.site("certlab-bench-upload-", keep=keep) as var_dir:
-        from submissions.intake.notebooks import validate_notebook  # noqa: PLC0415
-        from submissions.tasks import intake_limits  # noqa: PLC0415
+        from submissions.intake.notebooks import validate_notebook
+        from submissions.tasks import intake_limits
 
         course = django_env.make_course()
         ids = ",".join(

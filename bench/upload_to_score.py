@@ -42,28 +42,28 @@ if sys.path and Path(sys.path[0]).resolve() == _ROOT / "bench":
 elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from dataclasses import asdict, dataclass  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-from typing import IO, Any  # noqa: E402
-from urllib.parse import urljoin  # noqa: E402
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from html.parser import HTMLParser
+from typing import IO, Any
+from urllib.parse import urljoin
 
-import requests  # noqa: E402
+import requests
 
-from bench import django_env  # noqa: E402
-from bench.common import machine, save, table  # noqa: E402
-from bench.grading_notebooks import SIZES, assignment  # noqa: E402
+from bench import django_env
+from bench.common import machine, save, table
+from bench.grading_notebooks import SIZES, assignment
 
 TARGET_S = 1.5
 TIMEOUT_S = 300.0  # for one upload's score, the warm-up included (the template starts first)
@@ -269,9 +269,9 @@ def measure_one(
     client: Participant, course: Any, notebook: bytes, expected: Decimal, *, pause: float
 ) -> Upload:
     """One click on "Upload and grade", until the score is on the page; checked."""
-    from django.urls import resolve, reverse  # noqa: PLC0415
+    from django.urls import resolve, reverse
 
-    from submissions.models import GradingRun  # noqa: PLC0415
+    from submissions.models import GradingRun
 
     assignment_path = reverse("submissions:assignment", args=[course.assignment.pk])
     upload_path = reverse("submissions:upload", args=[course.assignment.pk])
@@ -373,7 +373,7 @@ def main() -> None:
 
     var = Path(tempfile.mkdtemp(prefix="certlab-u2s-"))
     django_env.configure(var)
-    from django.urls import reverse  # noqa: PLC0415
+    from django.urls import reverse
 
     from tests.helpers import PASSWORD
 

@@ -331,7 +331,7 @@ def read_notebook(data: bytes) -> Notebook:
         raise NbgraderFormatError(
             _("The notebook is not valid: %(detail)s") % {"detail": detail}
         ) from None
-    except Exception as error:  # nbformat raises a zoo of types for malformed input
+    except Exception as error:  # noqa: BLE001 - nbformat raises a zoo of types for bad input
         detail = _clip(str(error), _MAX_ERROR_DETAIL) or type(error).__name__
         raise NbgraderFormatError(
             _("The file is not a notebook: %(detail)s") % {"detail": detail}

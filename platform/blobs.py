@@ -74,17 +74,17 @@ def _write_once(sha256: str, chunks: Iterable[bytes]) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=_INCOMING)
+    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o440)
-        os.replace(tmp_name, target)
+        tmp.chmod(0o440)
+        tmp.replace(target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -173,7 +173,7 @@ def _delete_unreferenced(
         path = batch[sha256]
         aside = path.with_name(f"{_DOOMED}{sha256}")
         try:
-            os.replace(path, aside)
+            path.replace(aside)
         except FileNotFoundError:
             continue  # another sweeper got there first
         if aside.stat().st_mtime >= cutoff:

@@ -94,14 +94,13 @@ def ring_sockets(directory: Path) -> int:
     buffer counts as rung: that worker has rings pending already.
     """
     try:
-        names = [name for name in os.listdir(directory) if name.endswith(_SUFFIX)]
+        paths = [path for path in directory.iterdir() if path.name.endswith(_SUFFIX)]
     except FileNotFoundError:
         return 0  # no worker has waited here yet
     rung = 0
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
         sender.setblocking(False)
-        for name in names:
-            path = directory / name
+        for path in paths:
             try:
                 sender.sendto(b"\0", str(path))
             except BlockingIOError:
@@ -250,7 +249,7 @@ class PostgresDoorbell(Doorbell):
             wrapper = connections.create_connection(self.using)
             wrapper.ensure_connection()
             wrapper.connection.execute(f"LISTEN {CHANNEL}")
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure degrades to sleeping, with a warning
             if wrapper is not None:
                 with contextlib.suppress(Exception):
                     wrapper.close()
@@ -264,7 +263,7 @@ class PostgresDoorbell(Doorbell):
         if self._wrapper is not None:
             try:
                 rung = self._notified(timeout)
-            except Exception:
+            except Exception:  # noqa: BLE001 - any failure degrades to sleeping, with a warning
                 self._warn("the doorbell's connection failed")
                 self.close()
             else:

@@ -9,7 +9,6 @@ back as a report with status "failed", never as an exception.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import stat
@@ -111,10 +110,10 @@ def _remove_tree(path: Path) -> None:
     """Remove a directory the notebook may have made unwritable."""
 
     def retry(function: Callable[..., object], failed: str, _error: BaseException) -> None:
-        parent = os.path.dirname(failed)
-        os.chmod(parent, stat.S_IRWXU)
-        if os.path.isdir(failed) and not os.path.islink(failed):
-            os.chmod(failed, stat.S_IRWXU)
+        target = Path(failed)
+        target.parent.chmod(stat.S_IRWXU)
+        if target.is_dir() and not target.is_symlink():
+            target.chmod(stat.S_IRWXU)
         function(failed)
 
     shutil.rmtree(path, onexc=retry)

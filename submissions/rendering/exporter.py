@@ -161,7 +161,7 @@ def _lexer(language: str) -> Lexer:
     lexer: Lexer
     if language in ("ipython2", "ipython3"):
         # nbconvert's choice for these names; pygments does not know them.
-        from IPython.lib.lexers import IPython3Lexer, IPythonLexer  # noqa: PLC0415
+        from IPython.lib.lexers import IPython3Lexer, IPythonLexer
 
         lexer = IPython3Lexer() if language == "ipython3" else IPythonLexer()
         return lexer

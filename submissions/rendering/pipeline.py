@@ -55,7 +55,7 @@ def render_fragment(nb_or_raw: bytes | str | Mapping[str, Any]) -> str:
     global _exporter
     with _export_lock:
         if _exporter is None:
-            from .exporter import SafeHTMLExporter  # noqa: PLC0415 - costly import, see module
+            from .exporter import SafeHTMLExporter  # nbconvert is costly: import on first use
 
             _exporter = SafeHTMLExporter()
         body, _resources = _exporter.from_notebook_node(

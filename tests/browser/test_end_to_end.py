@@ -54,7 +54,7 @@ def test_from_upload_to_a_verified_certificate(
     # The starter notebook is the release version.
     with page.expect_download() as download_info:
         page.click("#starter-download")
-    starter = json.loads(open(download_info.value.path(), encoding="utf-8").read())
+    starter = json.loads(download_info.value.path().read_text(encoding="utf-8"))
     sources = "".join("".join(cell["source"]) for cell in starter["cells"])
     assert "NotImplementedError" in sources
     assert "return x * x" not in sources and "square(-4)" not in sources

@@ -61,9 +61,9 @@ def beacon() -> Iterator[Beacon]:
             self.send_response(204)
             self.end_headers()
 
-        do_GET = do_POST = do_HEAD = do_OPTIONS = _answer  # noqa: N815
+        do_GET = do_POST = do_HEAD = do_OPTIONS = _answer
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

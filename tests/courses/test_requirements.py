@@ -119,7 +119,7 @@ def two_categories(
     drop: int = 0,
     minimum: str = "0",
     capstone_weight: str = "60",
-    pass_mark: str = "60",  # noqa: S107
+    pass_mark: str = "60",  # noqa: S107 - a pass mark, not a password
 ) -> Policy:
     return Policy(
         version=3,

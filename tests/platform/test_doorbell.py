@@ -157,10 +157,12 @@ def test_a_worker_whose_socket_file_was_removed_binds_a_new_one(socket_dir: Path
 def test_a_socket_path_too_long_falls_back_to_polling_with_one_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="platform.doorbell"):
-        with SocketDoorbell(Path("/tmp") / ("x" * 120)) as bell:
-            assert bell.wait(0.01) is False
-            assert bell.wait(0.01) is False
+    with (
+        caplog.at_level(logging.WARNING, logger="platform.doorbell"),
+        SocketDoorbell(Path("/tmp") / ("x" * 120)) as bell,
+    ):
+        assert bell.wait(0.01) is False
+        assert bell.wait(0.01) is False
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "DOORBELL_DIR" in warnings[0]
@@ -194,7 +196,7 @@ def test_an_enqueue_rolled_back_does_not_ring(
     with doorbell_for() as bell:
         with pytest.raises(ZeroDivisionError), transaction.atomic():
             nothing.enqueue()
-            1 / 0  # noqa: B018
+            1 / 0  # noqa: B018 - fails the transaction on purpose
         assert bell.wait(0.2) is False
 
 

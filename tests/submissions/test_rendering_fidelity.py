@@ -227,7 +227,7 @@ def test_a_pandas_table_output_survives_without_its_styles(rendered: Parsed) -> 
     table = cell.find("table")[0]
 
     assert "dataframe" in (table.attrs.get("class") or "")
-    assert [td for td in cell.find("td")] and "Dortmund" in cell.text and "365742" in cell.text
+    assert list(cell.find("td")) and "Dortmund" in cell.text and "365742" in cell.text
     assert "vertical-align" not in cell.text  # the <style> block is gone, content and all
     assert "Out[2]:" in cell.text.replace("\xa0", " ")
 
@@ -266,9 +266,7 @@ def test_streams_are_merged_as_jupyter_shows_them_and_stderr_is_marked(rendered:
 def test_markdown_outputs_are_rendered_as_markdown(rendered: Parsed) -> None:
     cell = rendered.cells[6]
 
-    assert [strong for strong in cell.find("strong")] and "from Markdown()" in cell.text.replace(
-        "`", ""
-    )
+    assert list(cell.find("strong")) and "from Markdown()" in cell.text.replace("`", "")
 
 
 def test_a_scripted_plot_shows_its_static_image_instead(rendered: Parsed) -> None:

@@ -111,7 +111,7 @@ async def _start(
             "The Python kernel did not start within %(n)s seconds.",
             limits.kernel_startup_timeout_s,
         )
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - every failure to start is a reason, worded
         return gettext_lazy(
             "The Python kernel could not be started (%(error)s).", error=type(error).__name__
         )
@@ -421,7 +421,7 @@ def execute(
                     )
                 )
             )
-        except BaseException as error:  # handed to the calling thread
+        except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
             failures.append(error)
 
     # The kernel is started from this thread; bwrap's --die-with-parent follows the thread,

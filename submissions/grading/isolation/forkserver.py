@@ -283,7 +283,7 @@ class ForkServer:
     def start(self) -> None:
         log = (self.spool / "template.log").open("ab")
         try:
-            self.process = subprocess.Popen(  # noqa: S603 - our own command
+            self.process = subprocess.Popen(  # our own command
                 self.command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -533,7 +533,7 @@ def server(isolation: Isolation, environment: Mapping[str, str]) -> ForkServer:
 
     Raises TemplateUnavailable where it cannot run; a failed start is retried after a minute.
     """
-    global _server, _failed_at, _failure  # noqa: PLW0603 - one template per worker process
+    global _server, _failed_at, _failure  # one template per worker process
     with _server_lock:
         current = _server
         if current is not None and _key(current.isolation, current.environment) != _key(
@@ -586,7 +586,7 @@ def current() -> ForkServer | None:
 
 def shutdown() -> None:
     """Stop this process's template (tests, and the worker on its way out)."""
-    global _server, _failed_at  # noqa: PLW0603
+    global _server, _failed_at
     with _server_lock:
         if _server is not None:
             _server.remove()

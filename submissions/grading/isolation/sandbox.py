@@ -72,8 +72,8 @@ DEFAULT_GID = 65534
 SANDBOX_USER = "grader"
 SANDBOX_HOME = "/home/grader"
 # Paths inside the sandbox, each a private, size-limited tmpfs.
-SANDBOX_TMP = "/tmp"  # noqa: S108
-SANDBOX_SHM = "/dev/shm"  # noqa: S108
+SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox
+SANDBOX_SHM = "/dev/shm"  # noqa: S108 - inside the sandbox
 KERNEL_ROOT = "/opt/kernel"
 # The code that runs inside the sandbox (``inside/``), each file bound on its own at KERNEL_ROOT.
 INSIDE_SOURCE = Path(__file__).with_name("inside")
@@ -650,4 +650,4 @@ def bwrap_arguments(
 def short_run_base() -> str:
     """A parent for run directories short enough for ipc socket paths (~108 bytes)."""
     base = Path(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108 - a private mkdtemp below it
-    return str(base) if len(str(base)) <= 40 and base.is_dir() else "/tmp"  # noqa: S108
+    return str(base) if len(str(base)) <= 40 and base.is_dir() else "/tmp"  # noqa: S108 - likewise

@@ -80,9 +80,10 @@ def sweep(parents: Iterable[str]) -> list[Path]:
                     continue
             except OSError:
                 continue
-            shutil.rmtree(entry.path, ignore_errors=True)
-            if not os.path.exists(entry.path):
-                removed.append(Path(entry.path))
+            directory = Path(entry.path)
+            shutil.rmtree(directory, ignore_errors=True)
+            if not directory.exists():
+                removed.append(directory)
     if removed:
         logger.info(
             "removed %d grading directories left by workers that were killed: %s",

@@ -2,6 +2,7 @@
 to the coordinators, resolution with a required note, the outcome, the API and access."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -298,7 +299,7 @@ def test_the_escalation_command_runs(released: Submission, settings: Any) -> Non
     RegradeRequest.objects.filter(pk=request.pk).update(
         created_at=request.created_at - dt.timedelta(days=2)
     )
-    call_command("escalate_regrades", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("escalate_regrades", stdout=io.StringIO())
     assert RegradeRequest.objects.get().is_escalated
 
 

@@ -180,9 +180,9 @@ _KERNEL_MODULES = (
 def _warm_up() -> tuple[list[str], float]:
     """Import what notebooks use and pay the first-use costs, so that no child pays them."""
     started = time.monotonic()
-    import ipykernel.ipkernel  # noqa: F401
-    import ipykernel.kernelapp  # noqa: F401
-    import IPython.core.interactiveshell  # noqa: F401
+    import ipykernel.ipkernel
+    import ipykernel.kernelapp  # noqa: F401 - imported to be warm in every child
+    import IPython.core.interactiveshell  # noqa: F401 - likewise
 
     imported = ["ipykernel"]
     try:
@@ -321,7 +321,7 @@ def _sandbox_mounts(job: str, request: dict[str, Any]) -> None:
         os.chmod(f"{scratch}/{name}", mode)
     os.chown(f"{scratch}/home", request["uid"], request["gid"])
     _bind(f"{scratch}/home", HOME)
-    _bind(f"{scratch}/shm", "/dev/shm")  # noqa: S108
+    _bind(f"{scratch}/shm", "/dev/shm")  # noqa: S108 - the private mount above
     _bind(f"{scratch}/tmp", scratch)  # noqa: S108 - over the tmpfs, hiding its top
     if os.path.ismount(MPLCONFIG):
         _mount(None, MPLCONFIG, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -329,7 +329,7 @@ def _sandbox_mounts(job: str, request: dict[str, Any]) -> None:
 
 def _address_space() -> int:
     """Bytes of address space this process has now: the template's, inherited."""
-    with open("/proc/self/status") as status:  # noqa: PTH123
+    with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
@@ -380,7 +380,7 @@ def _become_kernel(request: dict[str, Any]) -> None:
     try:
         _LAUNCHER.trim_messages(request["message_cap"])
     except Exception as error:  # noqa: BLE001 - trimming is a courtesy, the kernel runs anyway
-        print("output trimming unavailable:", repr(error), file=sys.stderr)
+        print("output trimming unavailable:", repr(error), file=sys.stderr)  # noqa: T201 - to the job's log
     sys.argv = ["ipykernel_launcher", *request["argv"]]
     from ipykernel import kernelapp
 
@@ -434,9 +434,9 @@ def _child(request: dict[str, Any]) -> NoReturn:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.closerange(3, 65536)  # the control pipe above all
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115, PTH123
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115, PTH123
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own streams
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's own streams
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115 - the process's own streams
         # Namespaces of its own: nothing one kernel leaves (a SysV shared memory segment, a
         # mount) is there for the next kernel of this template.
         os.unshare(

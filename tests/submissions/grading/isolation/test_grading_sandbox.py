@@ -233,7 +233,7 @@ def test_the_kernel_command_is_bwrap_then_setpriv_then_python(tmp_path: Path) ->
     ):
         assert flag in command
     assert "--share-net" not in command
-    assert ("--seccomp", "7") == tuple(command[command.index("--seccomp") :][:2])
+    assert tuple(command[command.index("--seccomp") :][:2]) == ("--seccomp", "7")
 
 
 def test_the_sandbox_binds_only_the_system_the_interpreter_and_the_run(tmp_path: Path) -> None:
