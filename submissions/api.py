@@ -23,17 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from courses.access import (
-    get_assignment_for_instructor,
     get_assignment_for_user,
     get_enrollment_for_participant,
-    require_assignment_manager,
 )
 from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import open_blob, read_blob
 from platform.text_limits import COMMENT_CHARS
-from submissions import services
-from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
+from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.services import DataCardInput, submit_attempt
@@ -322,41 +319,3 @@ def submission_data_file(request: Request, pk: int, file_pk: int) -> FileRespons
         filename=data_file.name,
         content_type="application/octet-stream",
     )
-
-
-class RegradeInputSerializer(serializers.Serializer[None]):
-    only_failed = serializers.BooleanField(default=False)
-
-
-class RegradeOutputSerializer(serializers.Serializer[None]):
-    queued = serializers.IntegerField(help_text="How many attempts were queued for grading.")
-
-
-@extend_schema(request=None, responses={202: RegradeOutputSerializer})
-@api_view(["POST"])
-def regrade_submission(request: Request, pk: int) -> Response:
-    """Grade one attempt again (instructors of its cohort); earlier results are kept."""
-    user = api_user(request)
-    submission = get_submission_for_grader(user, pk)
-    runs = services.rerun_grading(actor=user, submissions=[submission])
-    return Response({"queued": len(runs)}, status=status.HTTP_202_ACCEPTED)
-
-
-@extend_schema(
-    request=RegradeInputSerializer,
-    responses={202: RegradeOutputSerializer, 403: OpenApiTypes.OBJECT},
-)
-@api_view(["POST"])
-def regrade_assignment(request: Request, pk: int) -> Response:
-    """Grade every latest attempt (or only the failed ones) of an assignment again: it
-    reaches every cohort, so only someone who grades them all may (403 with the reason)."""
-    user = api_user(request)
-    assignment = get_assignment_for_instructor(user, pk)
-    require_assignment_manager(user, assignment)
-    options = RegradeInputSerializer(data=request.data)
-    options.is_valid(raise_exception=True)
-    targets = services.regrade_targets(
-        grader=user, assignment=assignment, only_failed=options.validated_data["only_failed"]
-    )
-    runs = services.rerun_grading(actor=user, submissions=targets)
-    return Response({"queued": len(runs)}, status=status.HTTP_202_ACCEPTED)

@@ -14,8 +14,6 @@ urlpatterns = [
     path("submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("submissions/<int:pk>/notebook/", views.notebook_view, name="notebook"),
     path("submissions/<int:pk>/download/", views.notebook_download, name="download"),
-    path("submissions/<int:pk>/regrade/", views.regrade, name="regrade"),
-    path("assignments/<int:pk>/regrade/", views.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/files/<int:file_pk>/", views.data_file_download, name="data-file"),
 ]
 # The feature packages' pages, under the same namespace (docs/architecture.md).

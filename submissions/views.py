@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -14,17 +14,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import (
     assignment_manager_refusal,
-    get_assignment_for_instructor,
     get_assignment_for_user,
     get_enrollment_for_participant,
-    require_assignment_manager,
 )
 from courses.models import Enrollment
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
-from submissions.access import get_submission_for_grader, get_submission_for_viewer, is_grader_of
+from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.forms import UploadForm
@@ -230,40 +228,3 @@ def data_file_download(
         filename=data_file.name,
         content_type="application/octet-stream",
     )
-
-
-@require_POST
-@login_required
-def regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    submission = get_submission_for_grader(request.user, pk)
-    runs = services.rerun_grading(actor=request.user, submissions=[submission])
-    if runs:
-        messages.success(request, _("Grading again; the earlier result stays in the history."))
-    else:
-        messages.info(request, _("This attempt is already being graded."))
-    return redirect("submissions:grade", pk=submission.pk)
-
-
-@require_POST
-@login_required
-def regrade_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Grade again every latest attempt of an assignment: that reaches every cohort, so only
-    someone who grades them all may (``require_assignment_manager``)."""
-    assignment = get_assignment_for_instructor(request.user, pk)
-    require_assignment_manager(request.user, assignment)
-    targets = services.regrade_targets(
-        grader=request.user,
-        assignment=assignment,
-        only_failed=bool(request.POST.get("only_failed")),
-    )
-    runs = services.rerun_grading(actor=request.user, submissions=targets)
-    messages.success(
-        request,
-        ngettext(
-            "%(n)d attempt is being graded again.",
-            "%(n)d attempts are being graded again.",
-            len(runs),
-        )
-        % {"n": len(runs)},
-    )
-    return redirect("submissions:assignment", pk=assignment.pk)

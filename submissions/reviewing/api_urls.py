@@ -7,7 +7,7 @@ Added to the ``submissions-api`` namespace by ``submissions.api_urls``, so the n
 
 from django.urls import path
 
-from submissions.reviewing.api import queue, regrades, review
+from submissions.reviewing.api import queue, regrades, reruns, review
 
 urlpatterns = [
     # The grading queue and its leases (submissions.reviewing.api.queue).
@@ -18,6 +18,9 @@ urlpatterns = [
     path("submissions/<int:pk>/lease/release/", queue.lease_release, name="lease-release"),
     path("submissions/<int:pk>/lease/break/", queue.lease_break, name="lease-break"),
     path("submissions/<int:pk>/review/", review.submission_review, name="review"),
+    # grading again (submissions.reviewing.api.reruns)
+    path("submissions/<int:pk>/regrade/", reruns.regrade_submission, name="regrade"),
+    path("assignments/<int:pk>/regrade/", reruns.regrade_assignment, name="regrade-assignment"),
     path("submissions/<int:pk>/release/", review.release_submission, name="release"),
     # comments on cells and regrade requests (submissions/reviewing/api/regrades.py)
     path("submissions/<int:pk>/comments/", regrades.submission_comments, name="comments"),

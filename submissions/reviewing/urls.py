@@ -1,5 +1,5 @@
 """URLs of reviewing's pages: the grading screen, the queue and its leases, release to N,
-review settings, allocation, rubrics, comments on cells and regrade requests.
+review settings, allocation, grading again, rubrics, comments on cells and regrade requests.
 
 Added to the ``submissions`` namespace by ``submissions.urls``, so the names stay
 ``submissions:grade`` and so on (the API's are in ``api_urls``).
@@ -7,7 +7,7 @@ Added to the ``submissions`` namespace by ``submissions.urls``, so the names sta
 
 from django.urls import path
 
-from submissions.reviewing.views import grading, queue, review
+from submissions.reviewing.views import grading, queue, reruns, review
 
 urlpatterns = [
     path("submissions/<int:pk>/grade/", grading.grade, name="grade"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("submissions/<int:pk>/lease/release/", queue.lease_release, name="lease-release"),
     path("submissions/<int:pk>/lease/break/", queue.lease_break, name="lease-break"),
     path("submissions/<int:pk>/reopen/", grading.reopen, name="reopen"),
+    # grading again (submissions.reviewing.views.reruns)
+    path("submissions/<int:pk>/regrade/", reruns.regrade, name="regrade"),
+    path("assignments/<int:pk>/regrade/", reruns.regrade_assignment, name="regrade-assignment"),
     path("assignments/<int:pk>/release-ready/", queue.release_ready, name="release-ready"),
     path(
         "assignments/<int:pk>/review-settings/",
