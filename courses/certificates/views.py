@@ -23,6 +23,7 @@ from courses.access import get_certificate_for_holder, get_certificate_for_verif
 from courses.certificates.credentials import build, keys
 from courses.certificates.credentials import verify as verification
 from courses.certificates.pdf.render import render_certificate_pdf
+from courses.certificates.qr import certificate_qr_svg
 from courses.models import Certificate, Institution
 from courses.throttle import throttled
 from platform.types import AuthenticatedHttpRequest
@@ -51,7 +52,11 @@ def certificate_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResp
     return render(
         request,
         "courses/certificates/detail.html",
-        {"certificate": certificate, "verify_url": verify_url},
+        {
+            "certificate": certificate,
+            "verify_url": verify_url,
+            "qr_svg": certificate_qr_svg(certificate),
+        },
     )
 
 

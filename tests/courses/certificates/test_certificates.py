@@ -126,3 +126,13 @@ def test_the_holder_sees_their_certificate_page_and_others_get_404(
     assert certificate.code in page.content.decode()
     assert client_for(other_participant).get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302
+
+
+def test_the_holders_page_shows_the_qr_code_of_the_verification_url(
+    enrolled: Any, assignment: Any, client_for: Any
+) -> None:
+    release(enrolled.enrollments.get(), assignment, "5")
+    certificate = Certificate.objects.get()
+    page = client_for(enrolled).get(reverse("courses:certificate", args=[certificate.code]))
+    qr = page.content.decode().split('id="certificate-qr">', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in qr and "Scan to verify" in qr
