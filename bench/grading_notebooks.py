@@ -29,7 +29,6 @@ writes to stderr in the reference solutions (nbgrader zeroes a test cell for any
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +39,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from courses import nbgrader
+from courses.demo.notebooks import answer_stub
 
 __all__ = [
     "SIZES",
@@ -146,24 +146,6 @@ def _region(source: str) -> str:
     begin = next(i for i, line in enumerate(lines) if line.strip() == _BEGIN)
     end = next(i for i, line in enumerate(lines) if line.strip() == _END)
     return textwrap.dedent("\n".join(lines[begin + 1 : end]))
-
-
-_CODE_STUB: Final = re.compile(
-    r"^([ \t]*)" + r"\n\1".join(map(re.escape, nbgrader.CODE_STUB.split("\n"))) + "$",
-    flags=re.MULTILINE,
-)
-
-
-def _fill(released: str, code: str) -> str:
-    """Replace the released code stub by ``code`` at the stub's indentation."""
-
-    def indented(stub: re.Match[str]) -> str:
-        return "\n".join(stub[1] + line if line else "" for line in code.split("\n"))
-
-    filled, count = _CODE_STUB.subn(indented, released)
-    if count != 1:
-        raise ValueError("the released cell has no code stub to fill")
-    return filled
 
 
 def _busy(seconds: float) -> str:
@@ -695,7 +677,7 @@ def _submission(release: bytes, source_cells: list[NotebookNode], answers: dict[
         grade_id = nbgrader.cell_grade_id(cell)
         if cell.cell_type == "code" and nbgrader.is_solution(cell) and grade_id is not None:
             code = answers.get(grade_id, _region(sources[grade_id].source))
-            cell.source = _fill(cell.source, code)
+            cell.source = answer_stub(cell.source, code)
     nbformat.validate(nb)
     return nbgrader.write_notebook(nb)
 

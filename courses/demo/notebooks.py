@@ -1416,13 +1416,20 @@ _CODE_STUB: Final = re.compile(
 )
 
 
-def _answer_stub(released: str, code: str) -> str:
-    """What a participant does: replace the code stub by ``code``, at the stub's indentation."""
+def answer_stub(released: str, code: str) -> str:
+    """What a participant does: replace the code stub by ``code``, at the stub's indentation.
+
+    Raises ``ValueError`` unless ``released`` holds exactly one stub: an answer written for a cell
+    without one (or with two) is a mistake in the content that built it, not something to skip.
+    """
 
     def indented(stub: re.Match[str]) -> str:
         return "\n".join(stub[1] + line if line else "" for line in code.split("\n"))
 
-    return _CODE_STUB.sub(indented, released)
+    answered, count = _CODE_STUB.subn(indented, released)
+    if count != 1:
+        raise ValueError("the released cell has no single code stub to answer")
+    return answered
 
 
 def submission_variant(slug: str, variant: Variant) -> NotebookNode:
@@ -1459,7 +1466,7 @@ def submission_variant(slug: str, variant: Variant) -> NotebookNode:
                 cell.source = _without_delimiters(sources[grade_id].source)
             elif (answer := answers[grade_id]) is not None:  # None: left as released
                 cell.source = (
-                    _answer_stub(cell.source, answer) if cell.cell_type == "code" else answer
+                    answer_stub(cell.source, answer) if cell.cell_type == "code" else answer
                 )
         elif variant == "tampered" and grade_id == spec.tampered_test:
             cell.source = "assert True"
