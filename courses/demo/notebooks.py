@@ -81,7 +81,7 @@ def _text(block: str) -> str:
     return textwrap.dedent(block).strip("\n")
 
 
-def _meta(
+def nbgrader_metadata(
     grade_id: str,
     *,
     grade: bool,
@@ -90,6 +90,7 @@ def _meta(
     points: int | None = None,
     task: bool = False,
 ) -> dict[str, object]:
+    """A cell's ``metadata["nbgrader"]`` as nbgrader's own tools write it (current schema)."""
     meta: dict[str, object] = {
         "grade": grade,
         "grade_id": grade_id,
@@ -104,7 +105,10 @@ def _meta(
     return meta
 
 
-def _with_meta(cell: NotebookNode, grade_id: str, meta: dict[str, object]) -> NotebookNode:
+def with_nbgrader_metadata(
+    cell: NotebookNode, grade_id: str, meta: dict[str, object]
+) -> NotebookNode:
+    """``cell`` with ``meta`` as its nbgrader metadata and its grade id as its cell id."""
     # Deterministic cell ids (the grade id) keep the serialised notebook, and so its sha256,
     # identical across calls: the platform stores notebooks content-addressed.
     cell["id"] = grade_id
@@ -113,50 +117,52 @@ def _with_meta(cell: NotebookNode, grade_id: str, meta: dict[str, object]) -> No
 
 
 def _readonly_md(grade_id: str, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True),
+        nbgrader_metadata(grade_id, grade=False, solution=False, locked=True),
     )
 
 
 def _readonly_code(grade_id: str, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True),
+        nbgrader_metadata(grade_id, grade=False, solution=False, locked=True),
     )
 
 
 def _solution(grade_id: str, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=False, solution=True, locked=False),
+        nbgrader_metadata(grade_id, grade=False, solution=True, locked=False),
     )
 
 
 def _tests(grade_id: str, points: int, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=True, solution=False, locked=True, points=points),
+        nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points),
     )
 
 
 def _manual(grade_id: str, points: int, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=True, solution=True, locked=False, points=points),
+        nbgrader_metadata(grade_id, grade=True, solution=True, locked=False, points=points),
     )
 
 
 def _task(grade_id: str, points: int, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True, points=points, task=True),
+        nbgrader_metadata(
+            grade_id, grade=False, solution=False, locked=True, points=points, task=True
+        ),
     )
 
 
