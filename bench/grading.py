@@ -10,9 +10,10 @@ typical / heavy, each as correct, partial, erroring and slow submissions cycled 
 ``--submissions``) on this machine, in the same run, their measurements alternating so that
 the load of a shared machine falls on both alike:
 
-* **nbgrader**, in batch mode: a temporary course directory per process (``HOME``, the Jupyter
-  and IPython directories and the matplotlib cache private to the run; one kernel spec,
-  ``python3``, this virtualenv's interpreter); ``nbgrader generate_assignment`` once (not
+* **nbgrader**, in batch mode, driven by ``tests/nbgrader_reference.py`` (the differential
+  tests' driver): a temporary course directory per process (``HOME``, the Jupyter and IPython
+  directories and the matplotlib cache private to the run; the kernel spec ``python3``, and its
+  alias ``python``, is this virtualenv's interpreter); ``nbgrader generate_assignment`` once (not
   timed), then ``nbgrader autograde <assignment> --create --force`` over every student,
   timed from start to exit. Serial: one process grades all N; its throughput is N / wall.
   Parallel: ``--workers`` autograde processes at once, each in its own course directory with
@@ -52,7 +53,6 @@ elif str(_ROOT) not in sys.path:
 
 import argparse
 import functools
-import json
 import logging
 import multiprocessing
 import os
@@ -60,11 +60,10 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +75,7 @@ from bench.grading_notebooks import (
     Variant,
     assignment,
 )
+from tests.nbgrader_reference import NbgraderCourse, Submission, Submitted
 
 # Targets of issue 4 ("Performance"): ours / nbgrader serial throughput, idle latency.
 THROUGHPUT_TARGET = {"tiny": 5.0, "typical": 3.0}
@@ -122,7 +122,7 @@ def jobs_for(bench: BenchAssignment, count: int) -> list[Job]:
 
 
 def check_points(
-    expected: dict[str, Decimal], got: dict[str, str | float | None] | None
+    expected: dict[str, Decimal], got: Mapping[str, str | float | None] | None
 ) -> str | None:
     """None if ``got`` gives every test cell its expected points, else what differs."""
     if got is None:
@@ -233,210 +233,70 @@ class Ours:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-# --- nbgrader: autograde in batch mode in a temporary course ----------------------------------
-
-_READ_GRADES = textwrap.dedent(
-    """
-    import json, sys
-    from nbgrader.api import Gradebook, MissingEntry
-    db, assignment, students = sys.argv[1], sys.argv[2], sys.argv[3:]
-    out = {}
-    with Gradebook(db) as gradebook:
-        for student in students:
-            try:
-                nb = gradebook.find_submission_notebook(assignment, assignment, student)
-            except MissingEntry:
-                out[student] = None
-                continue
-            out[student] = {g.name: g.auto_score for g in nb.grades}
-    print(json.dumps(out))
-    """
-)
+# --- nbgrader: autograde in batch mode in a temporary course (tests/nbgrader_reference.py) ---
 
 
-def kernel_spec() -> dict[str, Any]:
-    return {
-        "argv": [PYTHON, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "metadata": {"debugger": False},
-    }
+@dataclass
+class Course:
+    """One nbgrader course directory of the run and the students staged in it."""
 
+    nbgrader: NbgraderCourse
+    bench: BenchAssignment
+    students: list[Job] = field(default_factory=list)
+    submitted: Submitted = field(default_factory=dict)
 
-class NbgraderCourse:
-    """One nbgrader course directory with its own home, gradebook and students.
-
-    The matplotlib cache (``mplconfig``) is shared by the run's courses and built before any
-    timing, as it would be on an instructor's machine that has run nbgrader before.
-    """
-
-    def __init__(self, root: Path, bench: BenchAssignment, mplconfig: Path) -> None:
-        self.root = root
-        self.bench = bench
-        self.home = root / "home"
-        self.course = root / "course"
-        self.mplconfig = mplconfig
-        self.students: list[Job] = []
-
-    def write_config(self) -> None:
-        spec = self.home / "jupyter-data" / "kernels" / "python3"
-        spec.mkdir(parents=True, exist_ok=True)
-        (spec / "kernel.json").write_text(json.dumps(kernel_spec()))
-        self.course.mkdir(parents=True, exist_ok=True)
-        config = f"""\
-            c = get_config()
-            c.CourseDirectory.root = {str(self.course)!r}
-            c.CourseDirectory.db_url = {"sqlite:///" + str(self.course / "gradebook.db")!r}
-            c.Execute.timeout = 120
-            c.Execute.kernel_name = "python3"
-            """
-        (self.course / "nbgrader_config.py").write_text(textwrap.dedent(config))
-
-    def environment(self) -> dict[str, str]:
-        home = self.home
-        env = {
-            # nbgrader runs ``alembic`` from PATH when it opens a gradebook.
-            "PATH": f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(home),
-            "TMPDIR": str(home),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "JUPYTER_CONFIG_DIR": str(home / "jupyter-config"),
-            "JUPYTER_DATA_DIR": str(home / "jupyter-data"),
-            "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "IPYTHONDIR": str(home / "ipython"),
-            "MPLCONFIGDIR": str(self.mplconfig),
-            # As in the platform's grading kernel, so that both do the same work.
-            "MPLBACKEND": "Agg",
-            "PYTHONHASHSEED": "0",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        return env
-
-    def run(self, *args: str) -> tuple[int, float, str]:
-        started = time.monotonic()
-        result = subprocess.run(
-            [NBGRADER, *args],
-            cwd=self.course,
-            env=self.environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=NBGRADER_TIMEOUT_S,
-            check=False,
-        )
-        return result.returncode, time.monotonic() - started, result.stdout + result.stderr
-
-    def generate(self) -> float:
-        """``nbgrader generate_assignment`` (first course only; the others are copies)."""
-        self.write_config()
-        source = self.course / "source" / self.bench.name
-        source.mkdir(parents=True, exist_ok=True)
-        (source / f"{self.bench.name}.ipynb").write_bytes(self.bench.source)
-        code, wall, output = self.run("generate_assignment", self.bench.name, "--create", "--force")
-        if code != 0:
-            raise RuntimeError(f"nbgrader generate_assignment failed:\n{output[-3000:]}")
-        return wall
-
-    def copy_to(self, root: Path) -> NbgraderCourse:
-        """Another course with the same generated assignment and gradebook (paths rewritten)."""
-        other = NbgraderCourse(root, self.bench, self.mplconfig)
-        shutil.copytree(self.course, other.course, ignore=shutil.ignore_patterns("submitted"))
-        other.write_config()
-        return other
+    def copy_to(self, root: Path) -> Course:
+        """Another course with the same generated assignment and gradebook, nothing staged."""
+        return Course(self.nbgrader.copy_to(root), self.bench)
 
     def stage(self, jobs: list[Job]) -> None:
+        name = self.bench.name
         self.students = list(jobs)
-        for folder in ("submitted", "autograded", "feedback"):
-            shutil.rmtree(self.course / folder, ignore_errors=True)
-        for job in jobs:
-            folder = self.course / "submitted" / job.student / self.bench.name
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{self.bench.name}.ipynb").write_bytes(job.notebook)
-
-    def start_autograde(self, student: str | None = None) -> subprocess.Popen[bytes]:
-        args = [NBGRADER, "autograde", self.bench.name, "--create", "--force"]
-        if student is not None:
-            args.append(f"--student={student}")
-        self._log = (self.root / "autograde.log").open("wb")
-        return subprocess.Popen(
-            args,
-            cwd=self.course,
-            env=self.environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def finish(self, process: subprocess.Popen[bytes]) -> int:
-        try:
-            return process.wait(NBGRADER_TIMEOUT_S)
-        finally:
-            self._log.close()
-
-    def log_tail(self) -> str:
-        return (self.root / "autograde.log").read_text("utf-8", "replace")[-3000:]
-
-    def grades(self, since: float) -> dict[str, dict[str, Any] | None]:
-        """Per student: grade id -> auto score, for notebooks nbgrader graded in this run."""
-        code = subprocess.run(
-            [
-                PYTHON,
-                "-c",
-                _READ_GRADES,
-                "sqlite:///" + str(self.course / "gradebook.db"),
-                self.bench.name,
-                *(job.student for job in self.students),
-            ],
-            cwd=self.course,
-            env=self.environment(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if code.returncode != 0:
-            raise RuntimeError(f"reading nbgrader's gradebook failed:\n{code.stderr[-3000:]}")
-        grades: dict[str, dict[str, Any] | None] = json.loads(code.stdout)
-        for job in self.students:
-            graded = self.course / "autograded" / job.student / self.bench.name
-            notebook = graded / f"{self.bench.name}.ipynb"
-            # nbgrader removes what it failed on; older gradebook rows would be stale.
-            if not notebook.exists() or notebook.stat().st_mtime < since:
-                grades[job.student] = None
-        return grades
+        by_student = {job.student: Submission(job.notebook) for job in jobs}
+        self.submitted = self.nbgrader.stage(name, {name: by_student})
 
 
-def autograde(courses: list[NbgraderCourse]) -> dict[str, Any]:
+def generate(root: Path, bench: BenchAssignment, mplconfig: Path) -> tuple[Course, float]:
+    """A course with ``nbgrader generate_assignment`` done (the others are copies); its time.
+
+    nbgrader runs through its own ``nbgrader`` script, as an instructor starts it. The
+    matplotlib cache (``mplconfig``) is shared by the run's courses and built before any
+    timing, as it would be on an instructor's machine that has run nbgrader before.
+    """
+    course = NbgraderCourse(
+        root, command=(NBGRADER,), timeout_s=NBGRADER_TIMEOUT_S, mplconfig=mplconfig
+    )
+    started = time.monotonic()
+    course.generate_assignment(bench.name, {bench.name: bench.source})
+    return Course(course, bench), time.monotonic() - started
+
+
+def autograde(courses: list[Course]) -> dict[str, Any]:
     """Run ``nbgrader autograde`` in every course at once; wall time until the last exits."""
     load_before = load()
-    since = time.time() - 1
     started = time.monotonic()
-    processes = [course.start_autograde() for course in courses]
-    codes = [course.finish(process) for course, process in zip(courses, processes, strict=True)]
+    runs = [
+        course.nbgrader.autograde_staged(course.bench.name, course.submitted) for course in courses
+    ]
+    codes = [run.finish() for run in runs]
     wall = time.monotonic() - started
-    results = []
-    for course, code in zip(courses, codes, strict=True):
-        grades = course.grades(since)
+    results: list[dict[str, Any]] = []
+    for course, run, code in zip(courses, runs, codes, strict=True):
+        name = course.bench.name
+        graded = course.nbgrader.read_grades(name, course.submitted, since=run.since).get(name, {})
         for job in course.students:
+            cells = graded.get(job.student)
+            points = None if cells is None else {g: c.auto_score for g, c in cells.items()}
             results.append(
                 {
                     "label": job.student,
                     "variant": job.variant,
-                    "points": grades.get(job.student),
-                    "mismatch": check_points(
-                        course.bench.expected[job.variant], grades.get(job.student)
-                    ),
+                    "points": points,
+                    "mismatch": check_points(course.bench.expected[job.variant], points),
                 }
             )
         if code != 0:
-            results.append({"label": "nbgrader", "returncode": code, "log": course.log_tail()})
+            results.append({"label": "nbgrader", "returncode": code, "log": run.log()[-3000:]})
     count = sum(len(course.students) for course in courses)
     return {
         "wall_s": wall,
@@ -447,12 +307,13 @@ def autograde(courses: list[NbgraderCourse]) -> dict[str, Any]:
     }
 
 
-def nbgrader_startup(course: NbgraderCourse) -> float:
+def nbgrader_startup(course: Course) -> float:
     """``nbgrader autograde`` that finds nothing to grade: its fixed cost per batch."""
-    _code, wall, _output = course.run(
+    started = time.monotonic()
+    course.nbgrader.run(
         "autograde", course.bench.name, "--create", "--force", "--student=__nobody__"
     )
-    return wall
+    return time.monotonic() - started
 
 
 def build_mpl_cache(mplconfig: Path) -> None:
@@ -478,8 +339,7 @@ def bench_size(
     root = workdir / size
     log(f"{size}: {len(jobs)} submissions ({', '.join(j.variant for j in jobs)})")
 
-    serial = NbgraderCourse(root / "serial", bench, mplconfig)
-    generate_s = serial.generate()
+    serial, generate_s = generate(root / "serial", bench, mplconfig)
     single = serial.copy_to(root / "single")
     parallel = [serial.copy_to(root / f"parallel-{k}") for k in range(args.workers)]
     serial.stage(jobs)

@@ -29,7 +29,6 @@ writes to stderr in the reference solutions (nbgrader zeroes a test cell for any
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +39,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from courses import nbgrader
+from courses.demo.notebooks import answer_stub, nbgrader_metadata, with_nbgrader_metadata
 
 __all__ = [
     "SIZES",
@@ -91,45 +91,26 @@ def _text(block: str) -> str:
     return textwrap.dedent(block).strip("\n")
 
 
-def _meta(grade_id: str, *, grade: bool, solution: bool, locked: bool, points: int | None = None):
-    meta: dict[str, object] = {
-        "grade": grade,
-        "grade_id": grade_id,
-        "locked": locked,
-        "schema_version": nbgrader.SCHEMA_VERSION,
-        "solution": solution,
-    }
-    if points is not None:
-        meta["points"] = points
-    return meta
-
-
-def _with(cell: NotebookNode, grade_id: str, meta: dict[str, object]) -> NotebookNode:
-    cell["id"] = grade_id  # deterministic bytes
-    cell.metadata["nbgrader"] = meta
-    return cell
-
-
 def _md(grade_id: str, text: str) -> NotebookNode:
-    meta = _meta(grade_id, grade=False, solution=False, locked=True)
-    return _with(new_markdown_cell(_text(text)), grade_id, meta)
+    meta = nbgrader_metadata(grade_id, grade=False, solution=False, locked=True)
+    return with_nbgrader_metadata(new_markdown_cell(_text(text)), grade_id, meta)
 
 
 def _given(grade_id: str, code: str) -> NotebookNode:
     """A read-only code cell of the instructor's."""
-    meta = _meta(grade_id, grade=False, solution=False, locked=True)
-    return _with(new_code_cell(_text(code)), grade_id, meta)
+    meta = nbgrader_metadata(grade_id, grade=False, solution=False, locked=True)
+    return with_nbgrader_metadata(new_code_cell(_text(code)), grade_id, meta)
 
 
 def _solution(grade_id: str, code: str) -> NotebookNode:
     """An answer cell; ``code`` holds one ``### BEGIN/END SOLUTION`` region."""
-    meta = _meta(grade_id, grade=False, solution=True, locked=False)
-    return _with(new_code_cell(_text(code)), grade_id, meta)
+    meta = nbgrader_metadata(grade_id, grade=False, solution=True, locked=False)
+    return with_nbgrader_metadata(new_code_cell(_text(code)), grade_id, meta)
 
 
 def _test(grade_id: str, points: int, code: str) -> NotebookNode:
-    meta = _meta(grade_id, grade=True, solution=False, locked=True, points=points)
-    return _with(new_code_cell(_text(code)), grade_id, meta)
+    meta = nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points)
+    return with_nbgrader_metadata(new_code_cell(_text(code)), grade_id, meta)
 
 
 def _notebook(cells: list[NotebookNode]) -> NotebookNode:
@@ -146,24 +127,6 @@ def _region(source: str) -> str:
     begin = next(i for i, line in enumerate(lines) if line.strip() == _BEGIN)
     end = next(i for i, line in enumerate(lines) if line.strip() == _END)
     return textwrap.dedent("\n".join(lines[begin + 1 : end]))
-
-
-_CODE_STUB: Final = re.compile(
-    r"^([ \t]*)" + r"\n\1".join(map(re.escape, nbgrader.CODE_STUB.split("\n"))) + "$",
-    flags=re.MULTILINE,
-)
-
-
-def _fill(released: str, code: str) -> str:
-    """Replace the released code stub by ``code`` at the stub's indentation."""
-
-    def indented(stub: re.Match[str]) -> str:
-        return "\n".join(stub[1] + line if line else "" for line in code.split("\n"))
-
-    filled, count = _CODE_STUB.subn(indented, released)
-    if count != 1:
-        raise ValueError("the released cell has no code stub to fill")
-    return filled
 
 
 def _busy(seconds: float) -> str:
@@ -695,7 +658,7 @@ def _submission(release: bytes, source_cells: list[NotebookNode], answers: dict[
         grade_id = nbgrader.cell_grade_id(cell)
         if cell.cell_type == "code" and nbgrader.is_solution(cell) and grade_id is not None:
             code = answers.get(grade_id, _region(sources[grade_id].source))
-            cell.source = _fill(cell.source, code)
+            cell.source = answer_stub(cell.source, code)
     nbformat.validate(nb)
     return nbgrader.write_notebook(nb)
 

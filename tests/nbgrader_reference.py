@@ -21,17 +21,24 @@ their rules only.
 
 ``autograde`` can run in the background (:meth:`NbgraderCourse.start_autograde`), so a test can
 grade the same submissions with the platform meanwhile: two processes, two cores.
+
+``bench/grading.py`` drives nbgrader through this same class: it stages once
+(:meth:`NbgraderCourse.stage`) and autogrades the staged submissions repeatedly
+(:meth:`NbgraderCourse.autograde_staged`, timed up to :meth:`AutogradeRun.finish`), runs several
+copies of one generated course at once (:meth:`NbgraderCourse.copy_to`), invokes nbgrader's own
+``nbgrader`` script (``command``) and shares one pre-built matplotlib cache (``mplconfig``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -71,6 +78,8 @@ class CellGrade:
 
 # notebook id -> student -> grade id -> the gradebook's row
 Grades = dict[str, dict[str, dict[str, CellGrade]]]
+# notebook id -> the students who handed it in
+Submitted = dict[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -88,27 +97,41 @@ class AutogradeRun:
 
     course: NbgraderCourse
     assignment: str
-    submitted: dict[str, tuple[str, ...]]  # notebook id -> students
+    submitted: Submitted
     process: subprocess.Popen[bytes]
     log_path: Path
     log_file: IO[bytes]
     started: float
+    # Wall clock at the start, less a second of file-time slack: an autograded notebook older
+    # than this is left over from an earlier run of the same staged submissions.
+    since: float
+    finished: float | None = None
 
-    def wait(self) -> AutogradeResult:
+    def finish(self) -> int:
+        """Wait for ``autograde`` to exit, without reading the gradebook: its return code."""
         try:
-            returncode = self.process.wait(_NBGRADER_TIMEOUT_S)
+            returncode = self.process.wait(self.course.timeout_s)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
             raise
         finally:
             self.log_file.close()
-        duration = time.monotonic() - self.started
+        if self.finished is None:
+            self.finished = time.monotonic()
+        return returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", "replace")
+
+    def wait(self) -> AutogradeResult:
+        returncode = self.finish()
+        assert self.finished is not None
         return AutogradeResult(
             returncode=returncode,
-            log=self.log_path.read_text("utf-8", "replace"),
-            grades=self.course.read_grades(self.assignment, self.submitted),
-            duration_s=duration,
+            log=self.log(),
+            grades=self.course.read_grades(self.assignment, self.submitted, since=self.since),
+            duration_s=self.finished - self.started,
         )
 
 
@@ -126,13 +149,29 @@ class NbgraderCourse:
     """An nbgrader course directory (and a private home) under ``root``.
 
     ``cell_timeout_s`` is nbgrader's ``Execute.timeout``; ``config`` is appended to the
-    course's ``nbgrader_config.py``.
+    course's ``nbgrader_config.py``. ``command`` starts nbgrader (by default its entry point
+    without the slow optional import, see ``_NBGRADER``), ``timeout_s`` bounds one nbgrader
+    command, and ``mplconfig`` is a matplotlib cache directory to use instead of a private one.
     """
 
-    def __init__(self, root: Path, *, cell_timeout_s: int = 120, config: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        cell_timeout_s: int = 120,
+        config: str = "",
+        command: Sequence[str] = tuple(_NBGRADER),
+        timeout_s: float = _NBGRADER_TIMEOUT_S,
+        mplconfig: Path | None = None,
+    ) -> None:
         self.root = root
         self.home = root / "home"
         self.course_dir = root / "course"
+        self.cell_timeout_s = cell_timeout_s
+        self.config = config
+        self.command = tuple(command)
+        self.timeout_s = timeout_s
+        self.mplconfig = mplconfig if mplconfig is not None else self.home / "matplotlib"
         for directory in (self.home, self.course_dir):
             directory.mkdir(parents=True, exist_ok=True)
         for name in _KERNEL_NAMES:
@@ -155,6 +194,7 @@ class NbgraderCourse:
         """A scrubbed environment: nothing of the developer's home, no project on the path."""
         home = self.home
         env = {
+            # nbgrader runs ``alembic`` from PATH when it opens a gradebook.
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(home),
             "TMPDIR": str(home),
@@ -165,7 +205,7 @@ class NbgraderCourse:
             "JUPYTER_RUNTIME_DIR": str(home / "jupyter-runtime"),
             "JUPYTER_PLATFORM_DIRS": "1",
             "IPYTHONDIR": str(home / "ipython"),
-            "MPLCONFIGDIR": str(home / "matplotlib"),
+            "MPLCONFIGDIR": str(self.mplconfig),
             "MPLBACKEND": "Agg",
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -178,18 +218,39 @@ class NbgraderCourse:
                 env[name] = os.environ[name]
         return env
 
+    def copy_to(self, root: Path) -> NbgraderCourse:
+        """Another course under ``root`` with this one's generated assignments and gradebook.
+
+        Nothing submitted is copied; the copy has its own home and configuration (its paths).
+        """
+        other = NbgraderCourse(
+            root,
+            cell_timeout_s=self.cell_timeout_s,
+            config=self.config,
+            command=self.command,
+            timeout_s=self.timeout_s,
+            mplconfig=self.mplconfig,
+        )
+        shutil.copytree(
+            self.course_dir,
+            other.course_dir,
+            ignore=shutil.ignore_patterns("submitted", "nbgrader_config.py"),
+            dirs_exist_ok=True,
+        )
+        return other
+
     # -- running nbgrader ----------------------------------------------------------------------
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one nbgrader subcommand in the course directory and wait for it."""
         return subprocess.run(
-            [*_NBGRADER, *args],
+            [*self.command, *args],
             cwd=self.course_dir,
             env=self.environment(),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=_NBGRADER_TIMEOUT_S,
+            timeout=self.timeout_s,
             check=False,
         )
 
@@ -246,7 +307,13 @@ class NbgraderCourse:
         self, assignment: str, submissions: Mapping[str, Mapping[str, Submission]]
     ) -> AutogradeRun:
         """Stage notebook id -> student -> submission and start one ``nbgrader autograde``."""
-        submitted: dict[str, tuple[str, ...]] = {}
+        return self.autograde_staged(assignment, self.stage(assignment, submissions))
+
+    def stage(
+        self, assignment: str, submissions: Mapping[str, Mapping[str, Submission]]
+    ) -> Submitted:
+        """Put notebook id -> student -> submission where ``autograde`` finds them."""
+        submitted: Submitted = {}
         staged_files: dict[tuple[str, str], bytes] = {}
         for notebook, by_student in submissions.items():
             submitted[notebook] = tuple(by_student)
@@ -261,10 +328,15 @@ class NbgraderCourse:
                     target = folder / name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
+        return submitted
+
+    def autograde_staged(self, assignment: str, submitted: Submitted) -> AutogradeRun:
+        """Start one ``nbgrader autograde`` over what :meth:`stage` put in place."""
         log_path = self.root / f"autograde-{assignment}.log"
         log_file = log_path.open("wb")
+        since = time.time() - 1
         process = subprocess.Popen(
-            [*_NBGRADER, "autograde", assignment, "--create", "--force"],
+            [*self.command, "autograde", assignment, "--create", "--force"],
             cwd=self.course_dir,
             env=self.environment(),
             stdin=subprocess.DEVNULL,
@@ -279,15 +351,29 @@ class NbgraderCourse:
             log_path=log_path,
             log_file=log_file,
             started=time.monotonic(),
+            since=since,
         )
+
+    def _autograded_path(self, assignment: str, student: str, notebook: str) -> Path:
+        return self.course_dir / "autograded" / student / assignment / f"{notebook}.ipynb"
 
     def autograded_notebook(self, assignment: str, student: str, notebook: str) -> bytes | None:
         """The notebook as nbgrader executed it (None if it could not grade it)."""
-        path = self.course_dir / "autograded" / student / assignment / f"{notebook}.ipynb"
+        path = self._autograded_path(assignment, student, notebook)
         return path.read_bytes() if path.exists() else None
 
-    def read_grades(self, assignment: str, submitted: Mapping[str, tuple[str, ...]]) -> Grades:
-        """The gradebook's rows for notebook id -> students (what nbgrader failed is left out)."""
+    def read_grades(
+        self,
+        assignment: str,
+        submitted: Mapping[str, tuple[str, ...]],
+        *,
+        since: float | None = None,
+    ) -> Grades:
+        """The gradebook's rows for notebook id -> students (what nbgrader failed is left out).
+
+        With ``since`` (wall-clock seconds), a notebook autograded before then counts as failed:
+        nbgrader removes what it fails on, but a row from an earlier run would be stale.
+        """
         from nbgrader.api import Gradebook, MissingEntry
 
         grades: Grades = {}
@@ -295,7 +381,8 @@ class NbgraderCourse:
             for notebook_id, students in submitted.items():
                 per_student = grades.setdefault(notebook_id, {})
                 for student in students:
-                    if self.autograded_notebook(assignment, student, notebook_id) is None:
+                    path = self._autograded_path(assignment, student, notebook_id)
+                    if not path.exists() or (since is not None and path.stat().st_mtime < since):
                         continue  # nbgrader removes what it could not grade
                     try:
                         notebook = gradebook.find_submission_notebook(

@@ -81,7 +81,7 @@ def _text(block: str) -> str:
     return textwrap.dedent(block).strip("\n")
 
 
-def _meta(
+def nbgrader_metadata(
     grade_id: str,
     *,
     grade: bool,
@@ -90,6 +90,7 @@ def _meta(
     points: int | None = None,
     task: bool = False,
 ) -> dict[str, object]:
+    """A cell's ``metadata["nbgrader"]`` as nbgrader's own tools write it (current schema)."""
     meta: dict[str, object] = {
         "grade": grade,
         "grade_id": grade_id,
@@ -104,7 +105,10 @@ def _meta(
     return meta
 
 
-def _with_meta(cell: NotebookNode, grade_id: str, meta: dict[str, object]) -> NotebookNode:
+def with_nbgrader_metadata(
+    cell: NotebookNode, grade_id: str, meta: dict[str, object]
+) -> NotebookNode:
+    """``cell`` with ``meta`` as its nbgrader metadata and its grade id as its cell id."""
     # Deterministic cell ids (the grade id) keep the serialised notebook, and so its sha256,
     # identical across calls: the platform stores notebooks content-addressed.
     cell["id"] = grade_id
@@ -113,50 +117,52 @@ def _with_meta(cell: NotebookNode, grade_id: str, meta: dict[str, object]) -> No
 
 
 def _readonly_md(grade_id: str, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True),
+        nbgrader_metadata(grade_id, grade=False, solution=False, locked=True),
     )
 
 
 def _readonly_code(grade_id: str, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True),
+        nbgrader_metadata(grade_id, grade=False, solution=False, locked=True),
     )
 
 
 def _solution(grade_id: str, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=False, solution=True, locked=False),
+        nbgrader_metadata(grade_id, grade=False, solution=True, locked=False),
     )
 
 
 def _tests(grade_id: str, points: int, code: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_code_cell(_text(code)),
         grade_id,
-        _meta(grade_id, grade=True, solution=False, locked=True, points=points),
+        nbgrader_metadata(grade_id, grade=True, solution=False, locked=True, points=points),
     )
 
 
 def _manual(grade_id: str, points: int, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=True, solution=True, locked=False, points=points),
+        nbgrader_metadata(grade_id, grade=True, solution=True, locked=False, points=points),
     )
 
 
 def _task(grade_id: str, points: int, text: str) -> NotebookNode:
-    return _with_meta(
+    return with_nbgrader_metadata(
         new_markdown_cell(_text(text)),
         grade_id,
-        _meta(grade_id, grade=False, solution=False, locked=True, points=points, task=True),
+        nbgrader_metadata(
+            grade_id, grade=False, solution=False, locked=True, points=points, task=True
+        ),
     )
 
 
@@ -1416,13 +1422,20 @@ _CODE_STUB: Final = re.compile(
 )
 
 
-def _answer_stub(released: str, code: str) -> str:
-    """What a participant does: replace the code stub by ``code``, at the stub's indentation."""
+def answer_stub(released: str, code: str) -> str:
+    """What a participant does: replace the code stub by ``code``, at the stub's indentation.
+
+    Raises ``ValueError`` unless ``released`` holds exactly one stub: an answer written for a cell
+    without one (or with two) is a mistake in the content that built it, not something to skip.
+    """
 
     def indented(stub: re.Match[str]) -> str:
         return "\n".join(stub[1] + line if line else "" for line in code.split("\n"))
 
-    return _CODE_STUB.sub(indented, released)
+    answered, count = _CODE_STUB.subn(indented, released)
+    if count != 1:
+        raise ValueError("the released cell has no single code stub to answer")
+    return answered
 
 
 def submission_variant(slug: str, variant: Variant) -> NotebookNode:
@@ -1459,7 +1472,7 @@ def submission_variant(slug: str, variant: Variant) -> NotebookNode:
                 cell.source = _without_delimiters(sources[grade_id].source)
             elif (answer := answers[grade_id]) is not None:  # None: left as released
                 cell.source = (
-                    _answer_stub(cell.source, answer) if cell.cell_type == "code" else answer
+                    answer_stub(cell.source, answer) if cell.cell_type == "code" else answer
                 )
         elif variant == "tampered" and grade_id == spec.tampered_test:
             cell.source = "assert True"
