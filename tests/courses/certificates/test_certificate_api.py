@@ -1,7 +1,6 @@
 """The certificate API: my certificates and requests, public verification (throttled, no
 enumeration), and the coordinators' actions with the same access rules as the screens."""
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,23 +9,12 @@ from rest_framework.test import APIClient
 
 from courses.certificates.services import revoke_certificate
 from courses.models import Certificate, CertificateRequest, Cohort, Program
-from courses.services import record_released_grade
-from tests.helpers import api_client, issue_certificate
+from tests.helpers import api_client, issue_certificate, release_grade
 
 
 @pytest.fixture
 def certificate(enrolled: Any, assignment: Any) -> Certificate:
     return issue_certificate(enrolled, assignment)
-
-
-def release(user: Any, assignment: Any, points: str) -> None:
-    record_released_grade(
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        points=Decimal(points),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
 
 
 # --- the participant's own --------------------------------------------------------------------
@@ -54,7 +42,7 @@ def test_my_requests_show_that_a_certificate_awaits_approval(
 ) -> None:
     program.requires_approval = True
     program.save(update_fields=["requires_approval"])
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     [pending] = api_client(enrolled).get(reverse("courses-api:certificate-requests")).json()
     assert pending["status"] == "pending" and pending["certificate"] is None
     assert pending["program_title"] == "Machine Learning in Data Science"
@@ -99,7 +87,7 @@ def test_pending_requests_are_never_verifiable(
 ) -> None:
     program.requires_approval = True
     program.save(update_fields=["requires_approval"])
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     assert CertificateRequest.objects.exists() and not Certificate.objects.exists()
 
 
@@ -242,7 +230,7 @@ def test_approve_and_issue_through_the_api(
 ) -> None:
     program.requires_approval = True
     program.save(update_fields=["requires_approval"])
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     client = api_client(coordinator)
     body = client.get(reverse("courses-api:cohort-certificates", args=[cohort.pk])).json()
     [pending] = body["awaiting_approval"]

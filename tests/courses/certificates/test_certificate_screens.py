@@ -15,24 +15,14 @@ from django.urls import reverse
 
 from courses.certificates.services import revoke_certificate
 from courses.models import Certificate, CertificateRequest, Cohort, Program
-from courses.services import enroll, record_released_grade
-from tests.helpers import issue_certificate, make_user
+from courses.services import enroll
+from tests.helpers import issue_certificate, make_user, release_grade
 
 
 @pytest.fixture
 def certificate(enrolled: Any, assignment: Any) -> Certificate:
     mail.outbox.clear()
     return issue_certificate(enrolled, assignment)
-
-
-def release(user: Any, assignment: Any, points: str) -> None:
-    record_released_grade(
-        enrollment=user.enrollments.get(),
-        assignment=assignment,
-        points=Decimal(points),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
 
 
 def urls(cohort: Cohort, certificate: Certificate) -> dict[str, str]:
@@ -339,7 +329,7 @@ def test_with_approval_a_met_rule_waits_for_a_coordinator(
 ) -> None:
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        release(enrolled, assignment, "5")
+        release_grade(enrolled.enrollments.get(), assignment, "5")
     assert not Certificate.objects.exists() and not mail.outbox
     pending = CertificateRequest.objects.get()
     assert (pending.status, pending.grade_percent, pending.user) == (
@@ -359,7 +349,7 @@ def test_with_approval_a_met_rule_waits_for_a_coordinator(
     assert f'id="awaiting-approval-{approval_program.slug}"' in home
 
     # Releasing again does not create a second request.
-    release(enrolled, assignment, "4")
+    release_grade(enrolled.enrollments.get(), assignment, "4")
     assert CertificateRequest.objects.count() == 1
 
     coordinator_client = client_for(coordinator)
@@ -412,9 +402,11 @@ def test_approval_is_refused_when_the_rule_is_no_longer_met(
     coordinator: Any,
     client_for: Any,
 ) -> None:
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     pending = CertificateRequest.objects.get()
-    release(enrolled, assignment, "1")  # a corrected grade, below the pass mark
+    release_grade(
+        enrolled.enrollments.get(), assignment, "1"
+    )  # a corrected grade, below the pass mark
     response = client_for(coordinator).post(
         reverse("certificates:approve", args=[cohort.pk, pending.pk])
     )
@@ -433,7 +425,7 @@ def test_the_cohorts_instructor_cannot_approve(
     instructor: Any,
     client_for: Any,
 ) -> None:
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     pending = CertificateRequest.objects.get()
     url = reverse("certificates:approve", args=[cohort.pk, pending.pk])
     assert client_for(instructor).post(url).status_code == 403
@@ -453,7 +445,9 @@ def test_a_revoked_certificate_is_not_reissued_automatically_but_a_coordinator_c
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     revoke_certificate(actor=coordinator, certificate=certificate, reason="Wrong grade")
-    release(enrolled, assignment, "5")  # another release does not undo the revocation
+    release_grade(
+        enrolled.enrollments.get(), assignment, "5"
+    )  # another release does not undo the revocation
     assert Certificate.objects.issued().count() == 0
 
     client = client_for(coordinator)
@@ -480,7 +474,7 @@ def test_a_revoked_certificate_is_not_reissued_automatically_but_a_coordinator_c
 def test_issuing_is_refused_while_the_rule_is_not_met(
     enrolled: Any, assignment: Any, cohort: Cohort, coordinator: Any, client_for: Any
 ) -> None:
-    release(enrolled, assignment, "1")
+    release_grade(enrolled.enrollments.get(), assignment, "1")
     url = reverse("certificates:issue", args=[cohort.pk, enrolled.enrollments.get().pk])
     response = client_for(coordinator).post(url)
     assert response.status_code == 409
@@ -496,7 +490,7 @@ def test_switching_approval_off_lets_a_coordinator_issue_and_settles_the_request
     coordinator: Any,
     client_for: Any,
 ) -> None:
-    release(enrolled, assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     approval_program.requires_approval = False
     approval_program.save(update_fields=["requires_approval"])
     # Still pending: it is listed for approval, not as "ready to issue".

@@ -9,24 +9,14 @@ from django.urls import reverse
 from courses.certificates.services import issue_certificate_if_complete
 from courses.models import Certificate, Module
 from courses.models.certificates import new_certificate_code
-from courses.services import record_released_grade
-
-
-def release(enrollment: Any, assignment: Any, points: str) -> None:
-    record_released_grade(
-        enrollment=enrollment,
-        assignment=assignment,
-        points=Decimal(points),
-        max_points=assignment.max_points,
-        submission_id=1,
-    )
+from tests.helpers import release_grade
 
 
 def test_a_certificate_is_issued_once_every_required_module_is_passed(
     enrolled: Any, assignment: Any
 ) -> None:
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "2.5")  # 50 % of 5 meets the inclusive 50 % pass mark
+    release_grade(enrollment, assignment, "2.5")  # 50 % of 5 meets the inclusive 50 % pass mark
     certificate = Certificate.objects.get()
     assert certificate.status == Certificate.Status.ISSUED
     assert certificate.grade_percent == Decimal("50.0")
@@ -36,7 +26,7 @@ def test_a_certificate_is_issued_once_every_required_module_is_passed(
 
 
 def test_no_certificate_below_the_pass_mark(enrolled: Any, assignment: Any) -> None:
-    release(enrolled.enrollments.get(), assignment, "2.4")
+    release_grade(enrolled.enrollments.get(), assignment, "2.4")
     assert not Certificate.objects.exists()
 
 
@@ -59,9 +49,9 @@ def test_no_certificate_while_the_capstone_is_missing(
         source=nbformat.writes(tiny_source_notebook()).encode(),
     )
     enrollment = enrolled.enrollments.get()
-    release(enrollment, assignment, "5")
+    release_grade(enrollment, assignment, "5")
     assert not Certificate.objects.exists()
-    release(enrollment, capstone, "4")
+    release_grade(enrollment, capstone, "4")
     assert Certificate.objects.get().grade_percent == Decimal("90.0")
 
 
@@ -76,7 +66,7 @@ def test_codes_are_short_grouped_and_unambiguous() -> None:
 def test_the_verification_page_works_without_logging_in(
     enrolled: Any, assignment: Any, client: Any
 ) -> None:
-    release(enrolled.enrollments.get(), assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     certificate = Certificate.objects.get()
     page = client.get(reverse("verify", args=[certificate.code]))
     assert page.status_code == 200
@@ -91,7 +81,7 @@ def test_the_verification_page_works_without_logging_in(
 
 
 def test_a_revoked_certificate_says_so(enrolled: Any, assignment: Any, client: Any) -> None:
-    release(enrolled.enrollments.get(), assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     certificate = Certificate.objects.get()
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = certificate.issued_at
@@ -118,7 +108,7 @@ def test_verification_is_rate_limited(client: Any) -> None:
 def test_the_holder_sees_their_certificate_page_and_others_get_404(
     enrolled: Any, other_participant: Any, assignment: Any, client_for: Any
 ) -> None:
-    release(enrolled.enrollments.get(), assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     certificate = Certificate.objects.get()
     url = reverse("courses:certificate", args=[certificate.code])
     page = client_for(enrolled).get(url)
@@ -131,7 +121,7 @@ def test_the_holder_sees_their_certificate_page_and_others_get_404(
 def test_the_holders_page_shows_the_qr_code_of_the_verification_url(
     enrolled: Any, assignment: Any, client_for: Any
 ) -> None:
-    release(enrolled.enrollments.get(), assignment, "5")
+    release_grade(enrolled.enrollments.get(), assignment, "5")
     certificate = Certificate.objects.get()
     page = client_for(enrolled).get(reverse("courses:certificate", args=[certificate.code]))
     qr = page.content.decode().split('id="certificate-qr">', 1)[1].split("</figure>", 1)[0]
