@@ -1,4 +1,4 @@
-"""The custom user and the API tokens."""
+"""The custom user, API tokens, the privacy notice's versions and the outgoing-mail queue."""
 
 import hashlib
 import secrets
@@ -21,6 +21,12 @@ class User(AbstractUser):
     )
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("Employer, school or university, as given on application or enrolment."),
     )
 
     @property
@@ -93,3 +99,85 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.expires_at:%H:%M:%S}"
+
+
+class PrivacyNoticeQuerySet(models.QuerySet["PrivacyNotice"]):
+    def current(self) -> "PrivacyNotice | None":
+        """The version in force: the latest one published by now (None before the first)."""
+        return (
+            self.filter(published_at__lte=timezone.now()).order_by("-published_at", "-pk").first()
+        )
+
+
+class PrivacyNotice(models.Model):
+    """One version of the privacy text people consent to. Versions are never edited after
+    publication: a change is a new version, and every consent records the version it accepted
+    (an application's, a data card's), so what someone agreed to can always be shown again."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    text_en = models.TextField(_("text in English"))
+    text_de = models.TextField(_("text in German"))
+    published_at = models.DateTimeField(_("in force from"), default=timezone.now)
+
+    objects = PrivacyNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return self.version
+
+    def text(self, language: str) -> str:
+        return self.text_de if language == "de" else self.text_en
+
+
+class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
+    def due(self) -> "OutgoingMailQuerySet":
+        """Unsent mail whose next attempt is due and whose attempts are not used up."""
+        return self.filter(
+            sent_at__isnull=True,
+            next_attempt_at__lte=timezone.now(),
+            attempts__lt=OutgoingMail.MAX_ATTEMPTS,
+        )
+
+
+class OutgoingMail(models.Model):
+    """An e-mail stored before it is sent (``platform.mail.queue_mail``): the row is written in
+    the same transaction as what it reports (an application, an invitation), then delivered
+    after the commit; a failed delivery is retried with growing pauses by the worker
+    (``platform.mail.deliver_due_mail``), so no message is lost to a mail server's hiccup."""
+
+    MAX_ATTEMPTS = 8
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # What the mail is about, for the office's list of undelivered mail ("application 17").
+    topic = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    objects = OutgoingMailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job (``platform.schedule``) last ran and how it ended; several workers
+    share one row per job, so each run happens once however many workers there are."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=500, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name

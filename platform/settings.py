@@ -39,6 +39,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_tasks_db",
+    # Accounts (docs/accounts.md): log-in, e-mail addresses, MFA, single sign-on, sessions.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "platform.apps.PlatformConfig",
     "courses",
     "submissions",
@@ -53,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "platform.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,6 +141,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "platform.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -200,6 +213,8 @@ GRADING_LEASE_MINUTES = env_int("GRADING_LEASE_MINUTES", 30, minimum=1)
 # Regrade requests the original grader has not resolved within this many days go to the
 # coordinators too (manage.py escalate_regrades, run daily; see docs/review.md).
 REGRADE_ESCALATION_DAYS = env_int("REGRADE_ESCALATION_DAYS", 5, minimum=1)
+# Invitation links (courses/enrolment) expire after this many days; a re-send makes a new one.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 
 # Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.

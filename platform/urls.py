@@ -19,6 +19,8 @@ urlpatterns = [
     path("verify/", certificate_views.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", certificate_views.verify, name="verify"),
     path("", include("courses.urls")),
+    path("", include("courses.enrolment.urls")),
+    path("", include("courses.applications.urls")),
     path("", include("courses.certificates.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from courses.models import Certificate, CertificateRequest, Cohort, Enrollment
+from courses.models import Certificate, CertificateRequest, Cohort, Enrollment, Program
 from courses.progress import progress_for
 from platform.types import AuthenticatedHttpRequest
 from submissions.models import Submission
@@ -37,6 +37,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         )
     )
+    coordinated = (
+        Cohort.objects.filter(program__in=Program.objects.coordinated_by(request.user))
+        .select_related("program")
+        .order_by("program__title", "-starts_on")
+    )
     certificates = Certificate.objects.filter(user=request.user).select_related("program")
     awaiting_approval = (
         CertificateRequest.objects.pending().filter(user=request.user).select_related("program")
@@ -47,6 +52,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "progress": progress_for(enrollments, now=timezone.now()),
             "taught_cohorts": taught,
+            "coordinated_cohorts": coordinated,
             "certificates": certificates,
             "awaiting_approval": awaiting_approval,
         },

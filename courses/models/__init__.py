@@ -1,18 +1,19 @@
 """The ``courses`` app's models, one module per topic (docs/architecture.md, "The courses
 models"): ``programs``, ``enrolment``, ``assignments``, ``certificates``, ``policies`` and
-``grades``. Every model, and the choices and values their fields and methods hand out, is imported
+``grades``, ``applications``. Every model, and the choices and values their fields and methods hand out, is imported
 from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
 are imported from their module.
 
-The modules import one another one way only (programs -> enrolment; assignments, certificates
-and policies -> programs, enrolment; grades -> all of them); a reference against that direction
-is a string (``"courses.Cohort"``).
+The modules import one another one way only (programs -> enrolment; applications -> enrolment;
+assignments, certificates and policies -> programs, enrolment; grades -> all of them); a
+reference against that direction is a string (``"courses.Cohort"``).
 
 ``courses`` knows nothing of submissions: the submissions app reports a released grade through
 ``courses.services.record_released_grade`` and this app takes it from there (progress,
 certificates). Dependencies point one way: submissions -> courses -> platform.
 """
 
+from courses.models.applications import Application
 from courses.models.assignments import (
     Assignment,
     AssignmentVersion,
@@ -20,7 +21,7 @@ from courses.models.assignments import (
     Extension,
 )
 from courses.models.certificates import Certificate, CertificateRequest
-from courses.models.enrolment import Enrollment
+from courses.models.enrolment import Enrollment, Invitation
 from courses.models.grades import Grade, GradeFreeze, HandIn, ModuleResult
 from courses.models.policies import (
     ElectiveGroup,
@@ -30,9 +31,18 @@ from courses.models.policies import (
     PolicyModule,
     ProgressRecord,
 )
-from courses.models.programs import Cohort, Institution, Language, Module, Program
+from courses.models.programs import (
+    Cohort,
+    FeeRequirement,
+    Format,
+    Institution,
+    Language,
+    Module,
+    Program,
+)
 
 __all__ = [
+    "Application",
     "Assignment",
     "AssignmentVersion",
     "Certificate",
@@ -42,11 +52,14 @@ __all__ = [
     "ElectiveGroup",
     "Enrollment",
     "Extension",
+    "FeeRequirement",
+    "Format",
     "Grade",
     "GradeFreeze",
     "GradingPolicy",
     "HandIn",
     "Institution",
+    "Invitation",
     "Language",
     "Module",
     "ModuleResult",

@@ -13,10 +13,21 @@ class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
 
 
 class Enrollment(models.Model):
+    """States (docs/enrolment.md): invited (a place is offered, the invitation not yet
+    accepted), active, paused (no access for now, everything kept), withdrawn (left, with the
+    reason; work and grades kept), completed."""
+
     class Status(models.TextChoices):
+        INVITED = "invited", _("invited")
         ACTIVE = "active", _("active")
-        COMPLETED = "completed", _("completed")
+        PAUSED = "paused", _("paused")
         WITHDRAWN = "withdrawn", _("withdrawn")
+        COMPLETED = "completed", _("completed")
+
+    class FeeStatus(models.TextChoices):
+        OPEN = "open", _("open")
+        PAID = "paid", _("paid")
+        WAIVED = "waived", _("waived")
 
     # Participants keep access to their work after completing the program.
     CURRENT = (Status.ACTIVE, Status.COMPLETED)
@@ -28,6 +39,11 @@ class Enrollment(models.Model):
         "courses.Cohort", on_delete=models.PROTECT, related_name="enrollments"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    fee_status = models.CharField(
+        _("fee"), max_length=8, choices=FeeStatus.choices, default=FeeStatus.WAIVED
+    )
     enrolled_at = models.DateTimeField(default=timezone.now)
 
     objects = EnrollmentQuerySet.as_manager()
@@ -44,3 +60,39 @@ class Enrollment(models.Model):
     def grades_frozen(self) -> bool:
         """Whether a certificate relies on this participant's grades (see ``GradeFreeze``)."""
         return self.grade_freezes.active().exists()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def usable(self) -> "InvitationQuerySet":
+        """Invitations whose link still works: not accepted, not revoked, not expired."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """A one-time link into an enrolment (docs/enrolment.md): only the SHA-256 of its token is
+    stored; it expires, works once, and can be re-sent (a new token, the old one dead) or
+    revoked."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"invitation to {self.enrollment}"

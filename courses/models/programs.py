@@ -32,6 +32,31 @@ class Institution(models.Model):
         return self.name
 
 
+class Format(models.TextChoices):
+    IN_PERSON = "in_person", _("in person")
+    ONLINE = "online", _("online")
+    BLENDED = "blended", _("blended (online and in person)")
+
+
+class FeeRequirement(models.TextChoices):
+    """When an open fee (``Enrollment.fee_status``) holds a participant back."""
+
+    NONE = "none", _("never: the fee is recorded only")
+    ADMISSION = "admission", _("before admission is final")
+    CERTIFICATE = "certificate", _("before the certificate is issued")
+
+
+class ProgramQuerySet(models.QuerySet["Program"]):
+    def coordinated_by(self, user: "User") -> "ProgramQuerySet":
+        """The programs the user runs: every program for staff, else those naming the user
+        among their coordinators (the list behind ``Program.is_coordinated_by``)."""
+        if not user.is_active:
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        return self.filter(coordinators=user)
+
+
 class Program(models.Model):
     """A certificate program, e.g. "Machine Learning in Data Science"."""
 
@@ -42,6 +67,21 @@ class Program(models.Model):
     audience = models.CharField(max_length=200, help_text=_("Who the program is for."))
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     is_part_time = models.BooleanField(default=True)
+    format = models.CharField(
+        _("format"), max_length=16, choices=Format.choices, default=Format.BLENDED
+    )
+    fee_required = models.CharField(
+        _("fee must be paid"),
+        max_length=16,
+        choices=FeeRequirement.choices,
+        default=FeeRequirement.NONE,
+        help_text=_("Whether an open fee holds back admission or the certificate."),
+    )
+    offer_response_days = models.PositiveSmallIntegerField(
+        _("days to accept a place from the wait list"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     version = models.PositiveIntegerField(
         default=1, help_text=_("Bumped when requirements change; certificates record it.")
     )
@@ -60,6 +100,8 @@ class Program(models.Model):
             "a coordinator approves it."
         ),
     )
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -137,6 +179,25 @@ class Cohort(models.Model):
         related_name="pinned_cohorts",
         verbose_name=_("grading policy"),
         help_text=_("Leave empty to follow the program's latest published grading policy."),
+    )
+
+    # Admission (docs/applications.md).
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Places; leave empty for no limit.")
+    )
+    applications_open = models.BooleanField(_("open for applications"), default=False)
+    application_deadline = models.DateField(
+        _("application deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Last day to apply (inclusive); empty: until the cohort starts."),
+    )
+    fee = models.DecimalField(
+        _("fee (EUR)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
 
     objects = CohortQuerySet.as_manager()

@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from platform.doorbell import Doorbell, doorbell_for
+from platform.schedule import run_due_jobs
 from submissions.grading.isolation.rundirs import prestart_template
 from submissions.grading.isolation.spool import sweep_abandoned
 from submissions.orphans import SWEEP_PERIOD, sweep_orphan_blobs
@@ -142,6 +143,13 @@ class Command(BaseCommand):
                 sweep_abandoned()
             except Exception:
                 logger.exception("sweeping abandoned grading directories failed")
+            try:
+                # Mail retries, offer expiries and the like (platform/schedule.py).
+                run_due_jobs()
+            except Exception:
+                logger.exception("running the periodic jobs failed; trying again")
+            finally:
+                close_old_connections()
             if stop.wait(period):
                 return
 
