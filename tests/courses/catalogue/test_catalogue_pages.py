@@ -350,3 +350,20 @@ def test_the_program_page_needs_a_constant_number_of_queries(
     # Program, cohorts, modules, the policy (none published here: 1; published: 1 + 4).
     with django_assert_max_num_queries(8):
         assert client.get(reverse("catalogue:program", args=["p0"])).status_code == 200
+
+
+def test_a_german_program_page_is_german_throughout(client: Client, german: Program) -> None:
+    body = _body(client.get(reverse("catalogue:program", args=[german.slug])))
+    for words in (
+        "Termine und Bewerbung",
+        "Bewerben",
+        "kostenfrei",
+        "12 von 12 Plätzen frei",
+        "Beschäftigte von Unternehmen",
+        "in Präsenz",
+        "Bestehen Sie das Modul „Wertstrom und Verschwendung“ mit mindestens 50 %.",
+        "Programmangebot",
+    ):
+        assert words in body, words
+    list_body = _body(client.get(reverse("catalogue:list"), HTTP_ACCEPT_LANGUAGE="de"))
+    assert "Jetzt offen für Bewerbungen" in list_body and "Bewerbung bis" in list_body
