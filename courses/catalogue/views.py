@@ -25,6 +25,7 @@ from courses.models.policies import implicit_rules
 from courses.requirements import Policy
 from platform.middleware import supported_language
 from platform.models import User
+from platform.types import HtmxHttpRequest
 
 # Program.audience is free text; the demo and many programs use one of these words.
 AUDIENCES = {
@@ -84,7 +85,7 @@ def audience_label(program: Program) -> str:
 
 
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: HtmxHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     institutions = list(Institution.objects.filter(programs__in=listed_programs(today)).distinct())
     form = CatalogueFilterForm(request.GET or None, institutions=institutions)
@@ -108,6 +109,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         for institution, members in groupby(programs, key=lambda p: p.institution)
     ]
     context = {"form": form, "groups": groups, "filtered": bool(chosen)}
+    if request.htmx:
+        return render(request, "courses/catalogue/list.html#results", context)
     return render(request, "courses/catalogue/list.html", context)
 
 

@@ -367,3 +367,13 @@ def test_a_german_program_page_is_german_throughout(client: Client, german: Prog
         assert words in body, words
     list_body = _body(client.get(reverse("catalogue:list"), HTTP_ACCEPT_LANGUAGE="de"))
     assert "Jetzt offen für Bewerbungen" in list_body and "Bewerbung bis" in list_body
+
+
+def test_htmx_gets_only_the_filtered_results(
+    client: Client, offered: Cohort, german: Program
+) -> None:
+    body = _body(
+        client.get(reverse("catalogue:list"), {"institution": "rub"}, HTTP_HX_REQUEST="true")
+    )
+    assert "Lean Management" in body and "Machine Learning" not in body
+    assert "<html" not in body and 'id="catalogue-filter"' not in body
