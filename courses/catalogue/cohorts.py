@@ -14,6 +14,8 @@ a withdrawn one has given it back) plus the wait-list offers still waiting for a
 ``Application`` in state offered whose ``offer_expires_at`` has not passed): an offered place is
 promised to that applicant. **Places left** is the capacity minus the places taken, never below
 zero; a cohort without a capacity has no limit (``None``).
+Admission locks the cohort while it counts, so two admissions cannot both take the last place:
+``Cohort.objects.select_for_update().with_places_left().get(pk=...)`` in its transaction.
 
 This module imports no other model module than ``enrolment`` and ``applications``, so
 ``courses.models.programs`` can delegate to it.
@@ -50,13 +52,16 @@ def open_on(day: dt.date) -> Q:
     return Q(applications_open=True, ends_on__gte=day) & (before_deadline | before_start)
 
 
+def last_day_to_apply(cohort: "Cohort") -> dt.date:
+    """The deadline, or without one the day before the cohort starts."""
+    if cohort.application_deadline is not None:
+        return cohort.application_deadline
+    return cohort.starts_on - dt.timedelta(days=1)
+
+
 def is_open_on(cohort: "Cohort", day: dt.date) -> bool:
     """``open_on`` for one cohort already loaded (no query)."""
-    if not cohort.applications_open or cohort.ends_on < day:
-        return False
-    if cohort.application_deadline is not None:
-        return day <= cohort.application_deadline
-    return day < cohort.starts_on
+    return cohort.applications_open and day <= min(last_day_to_apply(cohort), cohort.ends_on)
 
 
 def _count(queryset: models.QuerySet[Any]) -> Coalesce:

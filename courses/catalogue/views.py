@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from courses.catalogue.certificate_rules import describe_policy
-from courses.catalogue.cohorts import State, cohort_state
+from courses.catalogue.cohorts import State, cohort_state, last_day_to_apply
 from courses.catalogue.forms import CatalogueFilterForm
 from courses.models import Cohort, GradingPolicy, Institution, Module, PolicyModule, Program
 from courses.models.policies import implicit_rules
@@ -42,8 +42,6 @@ ROLE_NAMES = {
     "elective": pgettext_lazy("module", "elective"),
     "optional": pgettext_lazy("module", "optional"),
 }
-# Each language's name in itself, for the switch to it.
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,7 @@ class Offer:
 
     @property
     def last_day_to_apply(self) -> dt.date:
-        deadline = self.cohort.application_deadline
-        return deadline or self.cohort.starts_on - dt.timedelta(days=1)
+        return last_day_to_apply(self.cohort)
 
 
 def current_cohorts(today: dt.date) -> QuerySet[Cohort]:
@@ -153,7 +150,6 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
     policy = catalogue_policy(program, modules)
     rules = {rule.module_id: rule for rule in policy.modules}
     language = page_language(request, program)
-    other = "en" if language == "de" else "de"
     with translation.override(language):
         context = {
             "program": program,
@@ -165,8 +161,7 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
                 for rule in [rules.get(m.pk)]
             ],
             "requirements": describe_policy(policy),
-            "other_language": other,
-            "other_language_name": LANGUAGE_NAMES.get(other, other),
+            "other_language": "en" if language == "de" else "de",
         }
         response = render(request, "courses/catalogue/program.html", context)
     # LocaleMiddleware keeps a Content-Language already set; the answer depends on the cookie.

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from courses.catalogue.cohorts import State, cohort_state, is_open_on
@@ -149,3 +150,12 @@ def test_the_state_needs_the_places_annotation(program: Program) -> None:
     cohort = _cohort(program, applications_open=True)
     with pytest.raises(ValueError, match="with_places_left"):
         cohort_state(cohort, dt.date(2027, 3, 1))
+
+
+def test_admission_can_lock_the_cohort_while_it_counts(program: Program) -> None:
+    """Two admissions must not both take the last place: admission locks the cohort's row
+    (``select_for_update``) and counts in the same query."""
+    cohort = _cohort(program, capacity=1, applications_open=True)
+    with transaction.atomic():
+        locked = Cohort.objects.select_for_update().with_places_left().get(pk=cohort.pk)
+        assert locked.places_left == 1
