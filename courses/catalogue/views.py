@@ -106,9 +106,10 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
         for institution, members in groupby(programs, key=lambda p: p.institution)
     ]
     context = {"form": form, "groups": groups, "filtered": bool(chosen)}
-    if request.htmx:
-        return render(request, "courses/catalogue/list.html#results", context)
-    return render(request, "courses/catalogue/list.html", context)
+    template = "courses/catalogue/list.html" + ("#results" if request.htmx else "")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # a fragment or the page, one URL
+    return response
 
 
 def catalogue_policy(program: Program, modules: list[Module]) -> Policy:
