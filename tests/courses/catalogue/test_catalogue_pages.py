@@ -344,10 +344,20 @@ def test_the_list_needs_a_constant_number_of_queries(
 
 @pytest.mark.parametrize("n", [1, 6])
 def test_the_program_page_needs_a_constant_number_of_queries(
-    client: Client, rub: Institution, n: int, django_assert_max_num_queries: Any
+    client: Client, rub: Institution, n: int, coordinator: User, django_assert_max_num_queries: Any
 ) -> None:
     _many(rub, n)
-    # Program, cohorts, modules, the policy (none published here: 1; published: 1 + 4).
+    program = Program.objects.get(slug="p0")
+    for i in range(n):
+        module = Module.objects.create(program=program, title=f"Module {i}", order=i + 2)
+        Module.objects.create(program=program, title=f"Elective {i}", order=i + 20)
+    policy = GradingPolicy.objects.create(program=program, version=1)
+    category = PolicyCategory.objects.create(policy=policy, key="all", title="All", weight=100)
+    for module in program.modules.all():
+        PolicyModule.objects.create(policy=policy, module=module, category=category)
+    publish_policy(actor=coordinator, policy=policy)
+    # Program, cohorts, modules, the published policy and its categories, groups, module
+    # rules and assignment rules.
     with django_assert_max_num_queries(8):
         assert client.get(reverse("catalogue:program", args=["p0"])).status_code == 200
 
