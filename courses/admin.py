@@ -57,10 +57,19 @@ class ModuleInline(admin.TabularInline[Module, Program]):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin[Program]):
-    list_display = ["title", "institution", "language", "audience", "requires_approval"]
-    list_filter = ["institution", "language", "requires_approval"]
+    list_display = ["title", "institution", "language", "format", "audience", "requires_approval"]
+    list_filter = ["institution", "language", "format", "requires_approval"]
     filter_horizontal = ["coordinators"]
     inlines = [ModuleInline]
+    fieldsets = [
+        (None, {"fields": ["institution", "slug", "title", "version"]}),
+        (
+            _("In the catalogue"),
+            {"fields": ["summary", "audience", "language", "format", "is_part_time"]},
+        ),
+        (_("Admission and fees"), {"fields": ["fee_required", "offer_response_days"]}),
+        (_("Certificates"), {"fields": ["coordinators", "requires_approval"]}),
+    ]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -71,7 +80,27 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
 class CohortForm(forms.ModelForm[Cohort]):
     class Meta:
         model = Cohort
-        fields = ["program", "name", "starts_on", "ends_on", "instructors", "grading_policy"]
+        fields = [
+            "program",
+            "name",
+            "starts_on",
+            "ends_on",
+            "instructors",
+            "grading_policy",
+            "applications_open",
+            "application_deadline",
+            "capacity",
+            "fee",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        deadline, ends_on = cleaned.get("application_deadline"), cleaned.get("ends_on")
+        if deadline is not None and ends_on is not None and deadline > ends_on:
+            self.add_error(
+                "application_deadline", _("The application deadline is after the cohort ends.")
+            )
+        return cleaned
 
     def clean_grading_policy(self) -> GradingPolicy | None:
         policy: GradingPolicy | None = self.cleaned_data.get("grading_policy")
@@ -86,8 +115,34 @@ class CohortForm(forms.ModelForm[Cohort]):
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin[Cohort]):
     form = CohortForm
-    list_display = ["program", "name", "starts_on", "ends_on", "grading_policy", "results_link"]
+    list_display = [
+        "program",
+        "name",
+        "starts_on",
+        "ends_on",
+        "applications_open",
+        "application_deadline",
+        "capacity",
+        "fee",
+        "grading_policy",
+        "results_link",
+    ]
+    list_filter = ["applications_open", "program"]
     filter_horizontal = ["instructors"]
+    fieldsets = [
+        (None, {"fields": ["program", "name", "starts_on", "ends_on", "instructors"]}),
+        (
+            _("Applications (public catalogue)"),
+            {
+                "fields": ["applications_open", "application_deadline", "capacity", "fee"],
+                "description": _(
+                    "Open for applications while switched on, up to and including the "
+                    "deadline (without one: until the day before the cohort starts)."
+                ),
+            },
+        ),
+        (_("Grading"), {"fields": ["grading_policy"]}),
+    ]
 
     @admin.display(description=_("Module results"))
     def results_link(self, obj: Cohort) -> str:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("courses.enrolment.urls")),
     path("", include("courses.applications.urls")),
+    path("", include("courses.catalogue.urls")),
     path("", include("courses.certificates.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),

@@ -19,6 +19,12 @@ Conventions (``load_demo`` relies on them when turning this into model rows):
   weighted grade is the module-weighted average.
 * Dates in a cohort are calendar dates; assignment windows are offsets in days from the
   cohort start, so the demo stays coherent whatever cohort dates are chosen.
+* Catalogue data (docs/catalogue.md): a programme's ``format`` and when its fee must be paid
+  (``fee_required``); each cohort's ``capacity``, ``fee`` (EUR, 0 = free) and admission
+  (``applications_open``, ``application_deadline``). The demo's running cohorts take no more
+  applications; a programme's ``intake`` is its next cohort, open for applications and dated
+  from the day the demo is loaded (``intake_cohort``), so the public catalogue always has
+  something to apply for. Fees and capacities are illustrative.
 * Descriptions are written in the programme's language. Facts we could not pin down
   (exact module names of some offerings) are marked "illustrative" in a comment: the demo
   shows the *shape* of these programmes, it is not their official curriculum.
@@ -42,6 +48,7 @@ __all__ = [
     "DemoCohort",
     "DemoEnrollment",
     "DemoInstitution",
+    "DemoIntake",
     "DemoModule",
     "DemoProgram",
     "DemoUser",
@@ -49,10 +56,14 @@ __all__ = [
     "Role",
     "all_assignments",
     "all_programs",
+    "intake_cohort",
+    "next_term",
     "program",
 ]
 
 Language = Literal["de", "en"]
+Format = Literal["in_person", "online", "blended"]  # courses.models.Format
+FeeRequirement = Literal["none", "admission", "certificate"]  # courses.models.FeeRequirement
 
 
 class Audience(StrEnum):
@@ -116,6 +127,22 @@ class DemoCohort:
     starts_on: dt.date
     ends_on: dt.date
     instructors: tuple[str, ...] = ()  # usernames from DEMO_USERS
+    capacity: int | None = None  # places; None: no limit
+    fee: Decimal = Decimal(0)  # EUR
+    applications_open: bool = False
+    application_deadline: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoIntake:
+    """A programme's next cohort, dated from the day the demo is loaded (``intake_cohort``)."""
+
+    weeks: int  # how long it runs
+    capacity: int | None
+    fee: Decimal = Decimal(0)
+    applications_open: bool = True  # False: announced, applications not open yet
+    # The deadline, in weeks before the start; None: applications until the day before.
+    deadline_weeks_before_start: int | None = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +163,9 @@ class DemoProgram:
     pass_mark: Decimal = Decimal(50)  # for the weighted grade, percent, inclusive
     # Other institutions that offer the programme jointly (e.g. a UA Ruhr certificate).
     partners: tuple[str, ...] = ()
+    format: Format = "blended"
+    fee_required: FeeRequirement = "none"
+    intake: DemoIntake | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +310,17 @@ _ML_PROGRAM = DemoProgram(
             ),
         ),
     ),
+    # Fee and places are illustrative: a paid professional certificate, paid before admission.
+    format="blended",
+    fee_required="admission",
+    intake=DemoIntake(weeks=41, capacity=25, fee=_d("3950")),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 9, 14),
         ends_on=dt.date(2027, 6, 25),
         instructors=("j.hoffmann",),
+        capacity=25,
+        fee=_d("3950"),
     ),
 )
 
@@ -357,11 +393,15 @@ _DATA_LITERACY = DemoProgram(
             description="Ein kleines Datenprojekt mit Material aus dem eigenen Studienfach.",
         ),
     ),
+    # Free for the university's students, mostly online.
+    format="online",
+    intake=DemoIntake(weeks=50, capacity=60),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 10, 12),
         ends_on=dt.date(2027, 9, 30),
         instructors=("m.yilmaz",),
+        capacity=60,
     ),
 )
 
@@ -409,10 +449,14 @@ _DIVERSITY_GENDER = DemoProgram(
             description="Praktikum bei einer Partnerorganisation mit schriftlicher Reflexion.",
         ),
     ),
+    format="blended",
+    # The next round is announced, applications open later.
+    intake=DemoIntake(weeks=50, capacity=30, applications_open=False),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 10, 12),
         ends_on=dt.date(2027, 9, 30),
+        capacity=30,
     ),
 )
 
@@ -469,10 +513,15 @@ _SENIORS = DemoProgram(
             description="Eine eigene kleine Untersuchung, meist zum geplanten Engagement.",
         ),
     ),
+    # A new study group starts once a year; the current one takes no more applications.
+    format="in_person",
+    fee_required="admission",
     cohort=DemoCohort(
         name="Studiengruppe 2026",
         starts_on=dt.date(2026, 10, 12),
         ends_on=dt.date(2029, 3, 31),
+        capacity=40,
+        fee=_d("150"),
     ),
 )
 
@@ -524,10 +573,13 @@ _SCHOOL_LEADERSHIP = DemoProgram(
             capstone=True,
         ),
     ),
+    format="blended",
+    intake=DemoIntake(weeks=40, capacity=24),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 9, 8),
         ends_on=dt.date(2027, 6, 18),
+        capacity=24,
     ),
 )
 
@@ -574,10 +626,13 @@ _SUSTAINABILITY = DemoProgram(
             description="Ein eigenes Projekt oder Praktikum mit Nachhaltigkeitsbezug.",
         ),
     ),
+    format="blended",
+    intake=DemoIntake(weeks=50, capacity=80),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 10, 12),
         ends_on=dt.date(2027, 9, 30),
+        capacity=80,
     ),
 )
 
@@ -622,10 +677,14 @@ _COLLECTIVE_VIOLENCE = DemoProgram(
             required=False,
         ),
     ),
+    format="blended",
+    # No deadline: applications until the day before the cohort starts.
+    intake=DemoIntake(weeks=50, capacity=20, deadline_weeks_before_start=None),
     cohort=DemoCohort(
         name="2026/27",
         starts_on=dt.date(2026, 10, 12),
         ends_on=dt.date(2027, 9, 30),
+        capacity=20,
     ),
 )
 
@@ -670,10 +729,16 @@ _LFF_LEAN = DemoProgram(
             capstone=True,
         ),
     ),
+    # Companies are invoiced after the training: the fee is due before the certificate.
+    format="in_person",
+    fee_required="certificate",
+    intake=DemoIntake(weeks=10, capacity=12, fee=_d("1490")),
     cohort=DemoCohort(
         name="Frühjahr 2027",
         starts_on=dt.date(2027, 2, 22),
         ends_on=dt.date(2027, 4, 30),
+        capacity=12,
+        fee=_d("1490"),
     ),
 )
 
@@ -713,10 +778,15 @@ _LFF_SMART_FACTORY = DemoProgram(
             capstone=True,
         ),
     ),
+    format="in_person",
+    fee_required="certificate",
+    intake=DemoIntake(weeks=10, capacity=12, fee=_d("1890")),
     cohort=DemoCohort(
         name="Winter 2026",
         starts_on=dt.date(2026, 11, 23),
         ends_on=dt.date(2027, 1, 29),
+        capacity=12,
+        fee=_d("1890"),
     ),
 )
 
@@ -749,10 +819,15 @@ _LFF_AGILE = DemoProgram(
             capstone=True,
         ),
     ),
+    format="in_person",
+    fee_required="certificate",
+    intake=DemoIntake(weeks=5, capacity=16, fee=_d("990")),
     cohort=DemoCohort(
         name="Frühjahr 2027",
         starts_on=dt.date(2027, 3, 15),
         ends_on=dt.date(2027, 4, 16),
+        capacity=16,
+        fee=_d("990"),
     ),
 )
 
@@ -807,6 +882,46 @@ def program(slug: str) -> DemoProgram:
         if prog.slug == slug:
             return prog
     raise KeyError(slug)
+
+
+def next_term(today: dt.date) -> tuple[str, dt.date]:
+    """The next semester whose lectures start at least ten weeks after ``today`` (so a
+    deadline four weeks before the start is still ahead): its name and first day. Summer
+    terms start in April, winter terms in October, on the Monday on or after the 12th."""
+    earliest = today + dt.timedelta(weeks=10)
+    for year in range(today.year, today.year + 2):
+        for month in (4, 10):
+            twelfth = dt.date(year, month, 12)
+            start = twelfth + dt.timedelta(days=(7 - twelfth.weekday()) % 7)
+            if start >= earliest:
+                name = (
+                    f"Sommersemester {year}"
+                    if month == 4
+                    else f"Wintersemester {year}/{(year + 1) % 100:02d}"
+                )
+                return name, start
+    raise AssertionError("unreachable: a term starts within two years")
+
+
+def intake_cohort(prog: DemoProgram, today: dt.date) -> DemoCohort | None:
+    """The programme's next cohort (its ``intake``) as of ``today``, or None."""
+    intake = prog.intake
+    if intake is None:
+        return None
+    name, starts_on = next_term(today)
+    weeks_before = intake.deadline_weeks_before_start
+    return DemoCohort(
+        name=name,
+        starts_on=starts_on,
+        ends_on=starts_on + dt.timedelta(weeks=intake.weeks),
+        instructors=prog.cohort.instructors,
+        capacity=intake.capacity,
+        fee=intake.fee,
+        applications_open=intake.applications_open,
+        application_deadline=(
+            None if weeks_before is None else starts_on - dt.timedelta(weeks=weeks_before)
+        ),
+    )
 
 
 def all_assignments() -> tuple[tuple[DemoProgram, DemoModule, DemoAssignment], ...]:

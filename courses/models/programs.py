@@ -1,6 +1,7 @@
 """Institutions, their certificate programs, a program's runs (cohorts) and its modules, with
 the one rule of who grades which cohort (``CohortQuerySet.graded_by``)."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -8,8 +9,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.catalogue import cohorts as admission
 from courses.models.enrolment import Enrollment
 
 if TYPE_CHECKING:
@@ -157,6 +160,16 @@ class CohortQuerySet(models.QuerySet["Cohort"]):
             program_id=models.OuterRef("program_id"), user_id=user.pk
         )
         return self.filter(models.Exists(teaches) | models.Exists(coordinates))
+
+    def open_for_applications(self, day: dt.date | None = None) -> "CohortQuerySet":
+        """The cohorts taking applications on ``day`` (default: today, local time); the rule
+        is ``courses.catalogue.cohorts.open_on`` (docs/catalogue.md)."""
+        return self.filter(admission.open_on(day or timezone.localdate()))
+
+    def with_places_left(self, *, now: dt.datetime | None = None) -> "CohortQuerySet":
+        """Annotated with ``places_taken`` and ``places_left`` (None: no capacity), in the same
+        query; the rule is ``courses.catalogue.cohorts.with_places_left``."""
+        return admission.with_places_left(self, now=now)
 
 
 class Cohort(models.Model):

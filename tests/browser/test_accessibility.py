@@ -5,12 +5,14 @@ exclusion list (``NOT_PAGES``) together name every URL of the project, so a new 
 forgotten. How the check works and why each exclusion is one: docs/accessibility.md.
 """
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
@@ -23,6 +25,7 @@ from tests.helpers import (
     graded,
     issue_certificate,
     keep_program_incomplete,
+    make_cohort,
     make_user,
     release,
     submit,
@@ -119,6 +122,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("login"),
         Page("verify-lookup"),
         Page("verify", _code),
+        # The public catalogue, and a program's page with a cohort open for applications.
+        Page("catalogue:list", shows="main .catalogue-program"),
+        Page("catalogue:program", lambda world: (world.cohort.program.slug,), shows="main .cohort"),
     ),
     "participant": (
         Page("home"),
@@ -340,6 +346,16 @@ def world(
         max_points=assignment.max_points,
         submission_id=waiting.pk + 1000,
     )
+    # The program's next cohort, open for applications (the public catalogue's pages).
+    today = timezone.localdate()
+    next_cohort = make_cohort(
+        cohort.program,
+        name="next",
+        starts_on=today + dt.timedelta(days=60),
+        ends_on=today + dt.timedelta(days=240),
+    )
+    next_cohort.applications_open, next_cohort.capacity = True, 20
+    next_cohort.save(update_fields=["applications_open", "capacity"])
     # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
     queued = submit(enrolled, keep_program_incomplete(assignment))
     return World(

@@ -12,6 +12,7 @@ import nbformat
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from courses.demo import catalog, notebooks
 from courses.models import (
@@ -61,7 +62,10 @@ class Command(BaseCommand):
                 )
                 self._policy(program, program_data, coordinator)
             for enrollment in catalog.DEMO_ENROLLMENTS:
-                cohort = Cohort.objects.filter(program__slug=enrollment.program).first()
+                cohort = Cohort.objects.filter(
+                    program__slug=enrollment.program,
+                    name=catalog.program(enrollment.program).cohort.name,
+                ).first()
                 if cohort is not None:
                     enroll(user=users[enrollment.username], cohort=cohort)
         self._print_logins(password)
@@ -100,14 +104,27 @@ class Command(BaseCommand):
                 "audience": data.audience.value,
                 "language": data.language,
                 "is_part_time": data.part_time,
+                "format": data.format,
+                "fee_required": data.fee_required,
             },
         )
-        cohort, _created = Cohort.objects.update_or_create(
-            program=program,
-            name=data.cohort.name,
-            defaults={"starts_on": data.cohort.starts_on, "ends_on": data.cohort.ends_on},
-        )
-        cohort.instructors.add(*(users[name] for name in data.cohort.instructors))
+        # The running cohort, and the next one open for applications (courses.demo.catalog).
+        for cohort_data in (data.cohort, catalog.intake_cohort(data, timezone.localdate())):
+            if cohort_data is None:
+                continue
+            cohort, _created = Cohort.objects.update_or_create(
+                program=program,
+                name=cohort_data.name,
+                defaults={
+                    "starts_on": cohort_data.starts_on,
+                    "ends_on": cohort_data.ends_on,
+                    "capacity": cohort_data.capacity,
+                    "fee": cohort_data.fee,
+                    "applications_open": cohort_data.applications_open,
+                    "application_deadline": cohort_data.application_deadline,
+                },
+            )
+            cohort.instructors.add(*(users[name] for name in cohort_data.instructors))
         local = ZoneInfo(settings.TIME_ZONE)
         for module_data in data.modules:
             module, _created = Module.objects.update_or_create(
