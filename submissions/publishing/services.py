@@ -10,24 +10,52 @@ from django.utils.translation import gettext as _
 
 from courses.exceptions import AssignmentExists, PublishError
 from courses.models import Assignment, AssignmentVersion, Module
+from courses.nbgrader import NbgraderFormatError
 from courses.nbgrader_import import SourceNotebook, grouped
 from courses.services import draft_assignment_version, start_version_check
 from courses.services import publish_assignment as publish_courses_assignment
 from platform.models import User
 from submissions import tasks
 from submissions.models import AssignmentSettings, PublishCheck
+from submissions.publishing.autotest import with_autotests
+
+
+def instantiate_autotests(source: bytes, *, autotests: str | None = None) -> bytes:
+    """The source with nbgrader's AUTOTEST directives turned into test code, as nbgrader's
+    generate_assignment does, by a kernel in the grading sandbox (``publishing.autotest``);
+    the same bytes without directives. Every path that publishes a source calls it first, so
+    the stored source, the grading copy and the release all hold the instantiated tests.
+    ``autotests``: the course's ``autotests.yml``. Raises ``PublishError`` naming the cell
+    (and the expression) nbgrader would stop on."""
+    try:
+        return with_autotests(source, templates=autotests)
+    except NbgraderFormatError as error:
+        raise PublishError(str(error)) from error
 
 
 @transaction.atomic
 def publish_assignment(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    autotests: str | None = None,
+    **options: Any,
 ) -> Assignment:
     """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
     options) with its ``AssignmentSettings`` at their defaults: every assignment this app
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
-    settings"). Every path that publishes (pages, API, import, demo, tests) calls this."""
+    settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
+    AUTOTEST directives are instantiated first (``instantiate_autotests``)."""
+    # A short name already taken is refused by courses, before any kernel runs.
+    taken = module.assignments.filter(slug=slug).exists()
     assignment = publish_courses_assignment(
-        module=module, slug=slug, title=title, source=source, **options
+        module=module,
+        slug=slug,
+        title=title,
+        source=source if taken else instantiate_autotests(source, autotests=autotests),
+        **options,
     )
     AssignmentSettings.objects.create(assignment=assignment)
     return assignment
@@ -80,7 +108,7 @@ def replace_checked(
     version = draft_assignment_version(
         actor=actor,
         assignment=assignment,
-        source=source,
+        source=instantiate_autotests(source),
         given_settings=given_settings,
         base_number=base_number,
     )

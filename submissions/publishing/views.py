@@ -27,7 +27,12 @@ from courses.services import draft_assignment_version
 from courses.versions import change_lines
 from platform.types import AuthenticatedHttpRequest
 from submissions.publishing.forms import ImportCourseForm, PublishForm
-from submissions.publishing.services import check_version, import_nbgrader_course, publish_checked
+from submissions.publishing.services import (
+    check_version,
+    import_nbgrader_course,
+    instantiate_autotests,
+    publish_checked,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,7 +91,7 @@ def _draft(
         version = draft_assignment_version(
             actor=request.user,
             assignment=assignment,
-            source=source,
+            source=instantiate_autotests(source),
             given_settings=form.given_settings(),
         )
     except CoursesError as error:

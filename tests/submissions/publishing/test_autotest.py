@@ -1,0 +1,101 @@
+"""Publishing a source with nbgrader's AUTOTEST directives: a kernel in the grading sandbox
+turns them into tests before anything is stored (docs/grading.md, "AUTOTEST")."""
+
+from typing import Any
+
+import nbformat
+import pytest
+from django.urls import reverse
+
+from courses.exceptions import PublishError
+from courses.models import Assignment
+from platform.blobs import read_blob
+from submissions.publishing.services import instantiate_autotests, publish_assignment
+from tests.helpers import tiny_source_notebook, upload_file
+
+pytestmark = pytest.mark.slow
+
+
+def autotest_source(test: str = "### AUTOTEST square(3)\n### HASHED AUTOTEST square(4)") -> bytes:
+    nb = tiny_source_notebook()
+    nb.cells[2].source = test
+    return nbformat.writes(nb).encode()
+
+
+def test_publishing_stores_the_instantiated_tests_in_every_notebook(
+    cohort: Any, module: Any, instructor: Any, client_for: Any
+) -> None:
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]),
+        {
+            "title": "Squares",
+            "slug": "squares-at",
+            "source": upload_file(autotest_source(), "source.ipynb"),
+        },
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(slug="squares-at")
+    release = read_blob(assignment.release_sha256).decode()
+    grading = read_blob(assignment.grading_sha256).decode()
+    source = read_blob(assignment.source_sha256).decode()
+    for text in (release, grading, source):
+        assert "AUTOTEST" not in text
+        assert 'assert str(square(3)) == \\"\\"\\"9\\"\\"\\"' in text
+        assert "sha1(str(square(4)).encode(" in text
+    # The hashed answer (16) is nowhere in the release.
+    assert '\\"\\"\\"16\\"\\"\\"' not in release
+
+
+def test_an_expression_that_fails_on_the_solution_is_refused_naming_cell_and_expression(
+    cohort: Any, module: Any, instructor: Any, client_for: Any
+) -> None:
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]),
+        {
+            "title": "Squares",
+            "slug": "squares-at",
+            "source": upload_file(autotest_source("### AUTOTEST cube(3)"), "source.ipynb"),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Cell 3 (grade_id &#x27;test_square&#x27;)" in page
+    assert "&#x27;cube(3)&#x27;" in page and "NameError" in page
+    assert not Assignment.objects.filter(slug="squares-at").exists()
+
+
+def test_a_directive_outside_a_test_cell_is_refused_before_any_kernel_runs(
+    module: Any,
+) -> None:
+    nb = tiny_source_notebook()
+    nb.cells[1].source += "\n### AUTOTEST square(2)"
+    with pytest.raises(PublishError, match=r"Cell 2 .*only allowed in an autograder tests cell"):
+        instantiate_autotests(nbformat.writes(nb).encode())
+
+
+def test_the_courses_own_autotests_yml_overrides_the_default(module: Any) -> None:
+    templates = """\
+python3:
+    dispatch: "type({{snippet}})"
+    normalize: "repr({{snippet}})"
+    check: 'assert {{snippet}} == "{{value}}", "{{message}}"'
+    templates:
+        default:
+            - test: "{{snippet}}"
+              fail: "{{snippet}} is wrong"
+"""
+    assignment = publish_assignment(
+        module=module,
+        slug="own",
+        title="Own templates",
+        source=autotest_source("### AUTOTEST square(3)"),
+        autotests=templates,
+    )
+    grading = read_blob(assignment.grading_sha256).decode()
+    assert 'assert repr(square(3)) == \\"9\\", \\"square(3) is wrong\\"' in grading
+    assert "Success" not in grading  # no success template in this file
+
+
+def test_a_source_without_directives_is_published_as_it_is() -> None:
+    source = nbformat.writes(tiny_source_notebook()).encode()
+    assert instantiate_autotests(source) is source
