@@ -173,7 +173,7 @@ def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
     executed = execution.notebook["cells"][1:]
     for index, cell in enumerate(executed, start=1):
         answer = _answer(cell)
-        if answer is None:
+        if index in execution.interrupted or answer is None:
             reason = (
                 _("the cell ran longer than %(n)s seconds") % {"n": limits.cell_timeout_s}
                 if index in execution.interrupted

@@ -29,6 +29,7 @@ from nbformat import NotebookNode, v4
 
 from courses.nbgrader import publish
 from courses.nbgrader_autotest import DEFAULT_TEMPLATES
+from courses.nbgrader_import import CourseSources, SourceNotebook
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
 from submissions.publishing.autotest import with_autotests
 from tests.nbgrader_reference import CellGrade, NbgraderCourse, Submission
@@ -206,6 +207,29 @@ INSTRUCTOR_CASES = (
 )
 
 
+# The course's header: its cells come first, so every salt (which counts cell positions) and
+# the header's own code (run by the kernel too) matter.
+HEADER = dump(
+    v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("**Course header**: run every cell in order."),
+            v4.new_code_cell("import math\nOFFSET = 1"),
+        ]
+    )
+)
+HEADER_CASES = (
+    Case(
+        "with-header",
+        _instructor_source().replace(b"count = 7", b"count = 6 + OFFSET"),
+        answers={
+            "blank": {},
+            "wrong": {"answer": WRONG},
+            "right": {"answer": SOLUTION.replace("count = 7", "count = 6 + OFFSET")},
+        },
+    ),
+)
+
+
 @dataclass
 class Result:
     release_nbgrader: bytes
@@ -216,12 +240,37 @@ class Result:
 
 
 def compare(
-    root: Path, assignment: str, cases: tuple[Case, ...], templates: str, ours: str | None
+    root: Path,
+    assignment: str,
+    cases: tuple[Case, ...],
+    templates: str,
+    ours: str | None,
+    header: bytes | None = None,
 ) -> dict[str, Result]:
-    course = NbgraderCourse(root / "nbgrader", cell_timeout_s=30)
-    (course.course_dir / "autotests.yml").write_text(templates, "utf-8")
-    releases = course.generate_assignment(assignment, {c.notebook: c.source for c in cases})
-    published = {c.notebook: publish(with_autotests(c.source, templates=ours)) for c in cases}
+    """Generate and grade ``cases`` with both systems. ``templates`` is the course's
+    ``autotests.yml`` for nbgrader, ``ours`` the platform's (None: its default); ``header`` is
+    the course's ``source/header.ipynb``, put before every notebook by both."""
+    course = NbgraderCourse(
+        root / "nbgrader",
+        cell_timeout_s=30,
+        config='c.IncludeHeaderFooter.header = "source/header.ipynb"\n' if header else "",
+    )
+    course_files = {"autotests.yml": templates.encode()}
+    sources = CourseSources()
+    if header is not None:
+        course_files["source/header.ipynb"] = header
+        sources.header = ("source/header.ipynb", header)
+    releases = course.generate_assignment(
+        assignment, {c.notebook: c.source for c in cases}, course_files=course_files
+    )
+    published = {
+        c.notebook: publish(
+            with_autotests(
+                sources.framed(SourceNotebook(assignment, c.notebook, c.source)), templates=ours
+            )
+        )
+        for c in cases
+    }
     staged: dict[str, dict[str, Submission]] = {}
     for case in cases:
         students = {name: Submission(data) for name, data in (case.submissions or {}).items()}
@@ -260,10 +309,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Resu
     fixtures_yml = (APPS_FILES / "autotests.yml").read_text("utf-8")
     found = compare(root / "fixtures", "fixtures", FIXTURE_CASES, fixtures_yml, fixtures_yml)
     found |= compare(root / "instructor", "instructor", INSTRUCTOR_CASES, DEFAULT_TEMPLATES, None)
+    found |= compare(
+        root / "header", "header", HEADER_CASES, DEFAULT_TEMPLATES, None, header=HEADER
+    )
     yield found
 
 
-ALL_CASES = [c.notebook for c in FIXTURE_CASES + INSTRUCTOR_CASES]
+ALL_CASES = [c.notebook for c in FIXTURE_CASES + INSTRUCTOR_CASES + HEADER_CASES]
 
 
 def _test_cells(release: bytes) -> dict[str, str]:
@@ -322,3 +374,19 @@ def test_hashed_tests_do_not_show_the_answer(results: dict[str, Result]) -> None
     text = release["text"]
     assert text.count("sha1(") == 6  # word: 4 tests, len(word): 2
     assert text.count('"""Hello"""') == 1  # from the plain AUTOTEST line only
+
+
+def test_the_header_comes_first_and_shifts_the_salts_as_in_nbgrader(
+    results: dict[str, Result],
+) -> None:
+    result = results["with-header"]
+    ours, theirs = load(result.release_platform), load(result.release_nbgrader)
+    assert [c.source for c in ours.cells[:2]] == [c.source for c in theirs.cells[:2]]
+    assert ours.cells[0].source.startswith("**Course header**")
+    # Same notebook, two cells further down: other salts, so other hashes.
+    assert (
+        _test_cells(result.release_platform)["text"]
+        != _test_cells(results["types"].release_platform)["text"]
+    )
+    reports = result.platform
+    assert reports["right"].autograded_points == reports["right"].autograded_max

@@ -99,3 +99,10 @@ python3:
 def test_a_source_without_directives_is_published_as_it_is() -> None:
     source = nbformat.writes(tiny_source_notebook()).encode()
     assert instantiate_autotests(source) is source
+
+
+def test_a_cell_past_the_grading_time_limit_is_refused_with_the_limit(settings: Any) -> None:
+    settings.GRADING_CELL_TIMEOUT = 1
+    source = autotest_source("import time\ntime.sleep(30)\n### AUTOTEST square(3)")
+    with pytest.raises(PublishError, match=r"Cell 3 .*the cell ran longer than 1 seconds"):
+        instantiate_autotests(source)
