@@ -368,11 +368,17 @@ def instantiate(notebook: Notebook, *, run: RunCells, templates: str | None = No
     kernel_name = _kernel_name(notebook)
     chosen = load_templates(DEFAULT_TEMPLATES if templates is None else templates, kernel_name)
     result = copy.deepcopy(notebook)
-    plans = [
-        _plan_cell(index, cell, chosen, _COMMENT[kernel_name])
-        for index, cell in enumerate(result["cells"])
-        if cell.get("cell_type") == "code" and _source(cell)
-    ]
+    try:
+        plans = [
+            _plan_cell(index, cell, chosen, _COMMENT[kernel_name])
+            for index, cell in enumerate(result["cells"])
+            if cell.get("cell_type") == "code" and _source(cell)
+        ]
+    except jinja2.TemplateError as error:
+        raise NbgraderFormatError(
+            _("A template of %(file)s cannot be used: %(error)s")
+            % {"file": TEMPLATES_FILE, "error": str(error)[:300]}
+        ) from None
     runs = list(run([plan.ops for plan in plans]))
     for plan, answer in zip(plans, runs, strict=False):
         if answer.failure is not None:

@@ -106,3 +106,25 @@ def test_a_cell_past_the_grading_time_limit_is_refused_with_the_limit(settings: 
     source = autotest_source("import time\ntime.sleep(30)\n### AUTOTEST square(3)")
     with pytest.raises(PublishError, match=r"Cell 3 .*the cell ran longer than 1 seconds"):
         instantiate_autotests(source)
+
+
+@pytest.mark.parametrize(
+    ("templates", "message"),
+    [
+        ("python3: [", "autotests.yml is not valid YAML"),
+        ("ir:\n    dispatch: x\n", "autotests.yml has no templates for the notebook's kernel"),
+        (
+            'python3:\n    dispatch: "{{ snippet"\n    normalize: x\n    check: x\n'
+            "    templates:\n        default: []\n",
+            "A template of autotests.yml cannot be used",
+        ),
+        (
+            "python3:\n    dispatch: x\n    normalize: x\n    check: x\n"
+            "    templates:\n        int: []\n",
+            'autotests.yml must have templates for the type "default"',
+        ),
+    ],
+)
+def test_an_unusable_autotests_yml_is_refused_with_a_reason(templates: str, message: str) -> None:
+    with pytest.raises(PublishError, match=message):
+        instantiate_autotests(autotest_source("### AUTOTEST square(3)"), autotests=templates)
