@@ -101,7 +101,6 @@ def check_version(*, version: AssignmentVersion) -> PublishCheck:
     return _queue_check(start_version_check(version=version))
 
 
-@transaction.atomic
 def replace_checked(
     *,
     actor: User,
@@ -113,14 +112,16 @@ def replace_checked(
     """Replace an assignment's notebook in one step (the API): draft the next version and
     queue its check; it goes live when the check passes. Dates and settings not given stay;
     attempts keep the version they were made for (docs/grading.md)."""
-    version = draft_assignment_version(
-        actor=actor,
-        assignment=assignment,
-        source=instantiate_autotests(source),
-        given_settings=given_settings,
-        base_number=base_number,
-    )
-    check = check_version(version=version)
+    source = instantiate_autotests(source)  # a kernel may run: outside the transaction
+    with transaction.atomic():
+        version = draft_assignment_version(
+            actor=actor,
+            assignment=assignment,
+            source=source,
+            given_settings=given_settings,
+            base_number=base_number,
+        )
+        check = check_version(version=version)
     return check.version or version, check
 
 

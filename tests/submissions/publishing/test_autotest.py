@@ -10,6 +10,7 @@ from django.urls import reverse
 from courses.exceptions import PublishError
 from courses.models import Assignment
 from platform.blobs import read_blob
+from submissions.models import PublishCheck
 from submissions.publishing.services import instantiate_autotests, publish_assignment
 from tests.helpers import tiny_source_notebook, upload_file
 
@@ -23,17 +24,27 @@ def autotest_source(test: str = "### AUTOTEST square(3)\n### HASHED AUTOTEST squ
 
 
 def test_publishing_stores_the_instantiated_tests_in_every_notebook(
-    cohort: Any, module: Any, instructor: Any, client_for: Any
+    cohort: Any,
+    module: Any,
+    instructor: Any,
+    client_for: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    response = client_for(instructor).post(
-        reverse("submissions:publish", args=[module.pk]),
-        {
-            "title": "Squares",
-            "slug": "squares-at",
-            "source": upload_file(autotest_source(), "source.ipynb"),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(instructor).post(
+            reverse("submissions:publish", args=[module.pk]),
+            {
+                "title": "Squares",
+                "slug": "squares-at",
+                "source": upload_file(autotest_source(), "source.ipynb"),
+            },
+        )
     assert response.status_code == 302
+    # The worker's check grades the instantiated source: the solution passes its tests.
+    check = PublishCheck.objects.get()
+    assert check.status == "passed", check.report
+    assert check.report["reference"]["test_square"] == "2"
+    assert check.report["blank"]["test_square"] == "0"
     assignment = Assignment.objects.get(slug="squares-at")
     release = read_blob(assignment.release_sha256).decode()
     grading = read_blob(assignment.grading_sha256).decode()
