@@ -12,7 +12,7 @@ from courses.models import Assignment
 from platform.blobs import read_blob
 from submissions.models import PublishCheck
 from submissions.publishing.services import instantiate_autotests, publish_assignment
-from tests.helpers import tiny_source_notebook, upload_file
+from tests.helpers import api_client, tiny_source_notebook, upload_file
 
 pytestmark = pytest.mark.slow
 
@@ -139,3 +139,24 @@ def test_a_cell_past_the_grading_time_limit_is_refused_with_the_limit(settings: 
 def test_an_unusable_autotests_yml_is_refused_with_a_reason(templates: str, message: str) -> None:
     with pytest.raises(PublishError, match=message):
         instantiate_autotests(autotest_source("### AUTOTEST square(3)"), autotests=templates)
+
+
+def test_the_api_previews_and_replaces_an_autotest_notebook(
+    cohort: Any, module: Any, instructor: Any
+) -> None:
+    assignment = publish_assignment(
+        module=module, slug="sq", title="Squares", source=autotest_source("### AUTOTEST square(3)")
+    )
+    client = api_client(instructor)
+    url = reverse("submissions-api:source", args=[assignment.pk])
+    new = autotest_source("### AUTOTEST square(3); square(5)")
+    preview = client.put(url, {"source": upload_file(new, "s.ipynb"), "dry_run": True})
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["status"] == "preview"
+    replaced = client.put(url, {"source": upload_file(new, "s.ipynb")})
+    assert replaced.status_code == 202, replaced.json()
+    version = assignment.versions.get(number=2)
+    assert (
+        'assert str(square(5)) == \\"\\"\\"25\\"\\"\\"'
+        in read_blob(version.grading_sha256).decode()
+    )
