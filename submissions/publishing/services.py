@@ -37,7 +37,16 @@ def instantiate_autotests(source: bytes, *, autotests: str | None = None) -> byt
         raise PublishError(str(error)) from error
 
 
-@transaction.atomic
+def _instantiated(
+    module: Module, slug: str, source: bytes, autotests: str | None, instantiated: bool
+) -> bytes:
+    # A short name already taken is refused by courses without running any kernel; the kernel
+    # runs before any transaction opens, so it holds no lock while the notebook runs.
+    if instantiated or module.assignments.filter(slug=slug).exists():
+        return source
+    return instantiate_autotests(source, autotests=autotests)
+
+
 def publish_assignment(
     *,
     module: Module,
@@ -52,25 +61,26 @@ def publish_assignment(
     options) with its ``AssignmentSettings`` at their defaults: every assignment this app
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
     settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
-    AUTOTEST directives are instantiated first (``instantiate_autotests``), unless the caller
-    did (``instantiated``: the import, which does it before its transaction)."""
-    # A short name already taken is refused by courses, before any kernel runs.
-    taken = module.assignments.filter(slug=slug).exists()
-    assignment = publish_courses_assignment(
-        module=module,
-        slug=slug,
-        title=title,
-        source=source
-        if taken or instantiated
-        else instantiate_autotests(source, autotests=autotests),
-        **options,
-    )
-    AssignmentSettings.objects.create(assignment=assignment)
+    AUTOTEST directives are instantiated first (``instantiate_autotests``, with the course's
+    ``autotests``), unless the caller did (``instantiated``)."""
+    source = _instantiated(module, slug, source, autotests, instantiated)
+    with transaction.atomic():
+        assignment = publish_courses_assignment(
+            module=module, slug=slug, title=title, source=source, **options
+        )
+        AssignmentSettings.objects.create(assignment=assignment)
     return assignment
 
 
 def publish_checked(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    autotests: str | None = None,
+    instantiated: bool = False,
+    **options: Any,
 ) -> PublishCheck:
     """Publish a new assignment from an nbgrader source and queue its publish check in the
     worker.
@@ -79,9 +89,10 @@ def publish_checked(
     nbgrader would refuse, and ``AssignmentExists`` for a short name the module already uses
     (replacing a notebook is ``replace_checked``); nothing is published then.
     """
+    source = _instantiated(module, slug, source, autotests, instantiated)
     with transaction.atomic():
         assignment = publish_assignment(
-            module=module, slug=slug, title=title, source=source, **options
+            module=module, slug=slug, title=title, source=source, instantiated=True, **options
         )
         return _queue_check(assignment.versions.get(number=1))
 
