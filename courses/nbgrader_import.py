@@ -7,6 +7,13 @@ assignment may have several notebooks, and each notebook becomes one assignment 
 needs no nbgrader installation. Publishing goes through ``publish_assignment`` as always, so
 every source is validated exactly like an upload. Refusals are worded in the active language
 at raise time (docs/i18n.md); file names and sqlite's own messages are quoted as they are.
+
+``CourseSources`` is what a course brings (read from a directory or a zip): the notebooks, the
+header and footer nbgrader's ``IncludeHeaderFooter`` puts around each (``framed``), the
+``autotests.yml`` files for AUTOTEST directives, and every file that is skipped with why. The
+import itself, its transactions and its report are
+``submissions.publishing.services.import_nbgrader_course`` (docs/grading.md, "Importing an
+nbgrader course").
 """
 
 import datetime as dt
@@ -175,7 +182,8 @@ def _collect(files: dict[str, bytes | None], config: str | None) -> CourseSource
             course.skipped.append(Skipped(inner, _(_NOT_A_COURSE_FILE)))
     if "autotests.yml" in files and "" not in course.autotests:
         # nbgrader's fallback: the autotests.yml in the course's root directory.
-        course.autotests[""] = ("autotests.yml", (files["autotests.yml"] or b"").decode())
+        root = files["autotests.yml"] or b""
+        course.autotests[""] = ("autotests.yml", root.decode("utf-8", "replace"))
     if not course.notebooks:
         raise PublishError(
             _("No source notebooks found (expected source/<assignment>/<notebook>.ipynb).")
