@@ -7,20 +7,29 @@ assignment may have several notebooks, and each notebook becomes one assignment 
 needs no nbgrader installation. Publishing goes through ``publish_assignment`` as always, so
 every source is validated exactly like an upload. Refusals are worded in the active language
 at raise time (docs/i18n.md); file names and sqlite's own messages are quoted as they are.
+
+``CourseSources`` is what a course brings (read from a directory or a zip): the notebooks, the
+header and footer nbgrader's ``IncludeHeaderFooter`` puts around each (``framed``), the
+``autotests.yml`` files for AUTOTEST directives, and every file that is skipped with why. The
+import itself, its transactions and its report are
+``submissions.publishing.services.import_nbgrader_course`` (docs/grading.md, "Importing an
+nbgrader course").
 """
 
 import datetime as dt
 import io
 import re
 import sqlite3
+import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import nbformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from courses.exceptions import PublishError
 
@@ -34,6 +43,10 @@ class SourceNotebook:
     notebook: str
     data: bytes
 
+    @property
+    def path(self) -> str:
+        return f"{self.assignment}/{self.notebook}.ipynb"
+
     def title(self, *, alone: bool) -> str:
         return self.assignment if alone else f"{self.assignment} · {self.notebook}"
 
@@ -42,23 +55,180 @@ class SourceNotebook:
         return slugify(base)[:50] or "assignment"
 
 
-def sources_in_directory(course_dir: Path) -> list[SourceNotebook]:
+@dataclass(frozen=True)
+class Skipped:
+    """A file of the course that is not imported, and why (worded for the instructor)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class CourseSources:
+    """What an nbgrader course brings: its source notebooks and what shapes them.
+
+    ``header``/``footer``: the notebooks nbgrader's IncludeHeaderFooter puts around every
+    notebook (``source/header.ipynb`` and ``source/footer.ipynb``, or the paths the course's
+    ``nbgrader_config.py`` names), with where they came from. ``autotests``: the
+    ``autotests.yml`` of an assignment's folder (by assignment name) or of the course's root
+    (key ``""``), as nbgrader looks them up.
+    """
+
+    notebooks: list[SourceNotebook] = field(default_factory=list)
+    header: tuple[str, bytes] | None = None
+    footer: tuple[str, bytes] | None = None
+    autotests: dict[str, tuple[str, str]] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def assignments(self) -> Iterator[tuple[str, list[SourceNotebook]]]:
+        """Each nbgrader assignment with its notebooks, by name."""
+        names = sorted({source.assignment for source in self.notebooks})
+        for name in names:
+            yield name, [s for s in self.notebooks if s.assignment == name]
+
+    def templates_for(self, assignment: str) -> tuple[str, str] | None:
+        """(where, text) of the autotests.yml nbgrader would use for this assignment."""
+        return self.autotests.get(assignment) or self.autotests.get("")
+
+    def skipped_in(self, assignment: str) -> list[Skipped]:
+        return [s for s in self.skipped if s.path.startswith(f"{assignment}/")]
+
+    def skipped_elsewhere(self) -> list[Skipped]:
+        names = {source.assignment for source in self.notebooks}
+        return [s for s in self.skipped if s.path.split("/")[0] not in names]
+
+    def framed(self, source: SourceNotebook) -> bytes:
+        """The notebook with the header's cells before and the footer's after, as nbgrader's
+        generate_assignment puts them (before it instantiates AUTOTEST directives)."""
+        if self.header is None and self.footer is None:
+            return source.data
+        try:
+            notebook = _read(source.data)
+            before = _read(self.header[1]).cells if self.header else []
+            after = _read(self.footer[1]).cells if self.footer else []
+        except ValueError as error:
+            raise PublishError(
+                _("%(file)s could not be read: %(error)s")
+                % {"file": source.path, "error": str(error)[:300]}
+            ) from None
+        notebook.cells = [*before, *notebook.cells, *after]
+        text: str = nbformat.writes(notebook)
+        return text.encode("utf-8")
+
+
+def _read(data: bytes) -> nbformat.NotebookNode:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            notebook: nbformat.NotebookNode = nbformat.reads(data.decode("utf-8"), as_version=4)
+            return notebook
+    except Exception as error:  # noqa: BLE001 - any unreadable notebook is a refusal
+        raise ValueError(str(error) or type(error).__name__) from None
+
+
+# nbgrader's own configuration is Python and is never run here; only a literal assignment of
+# the header or footer path is read from it.
+_CONFIGURED = re.compile(
+    r"""^\s*c\.IncludeHeaderFooter\.(header|footer)\s*=\s*(['"])([^'"]+)\2\s*$""", re.MULTILINE
+)
+_NOT_A_COURSE_FILE = gettext_noop(
+    "not imported: course files (images, data, modules) are not published with an assignment yet."
+)
+_MISPLACED = gettext_noop(
+    "not imported: notebooks are read from source/<assignment>/<notebook>.ipynb only."
+)
+
+
+def _frame_paths(config: str | None) -> dict[str, str]:
+    """header/footer -> path under the course root (nbgrader_config.py, else the usual place)."""
+    paths = {"header": "source/header.ipynb", "footer": "source/footer.ipynb"}
+    if config:
+        for kind, _quote, path in _CONFIGURED.findall(config):
+            paths[kind] = path.strip().lstrip("./")
+    return paths
+
+
+def _collect(files: dict[str, bytes | None], config: str | None) -> CourseSources:
+    """Sort a course's files (path under the course root -> bytes, None for a file too large)
+    into what the import uses and what it skips."""
+    course = CourseSources()
+    frames = _frame_paths(config)
+    for kind, path in frames.items():
+        data = files.get(path)
+        if data is not None:
+            setattr(course, kind, (path, data))
+    used = {path for path in frames.values() if files.get(path) is not None}
+    for path, data in sorted(files.items()):
+        parts = PurePosixPath(path).parts
+        if path in used or path == "nbgrader_config.py" or parts[0] != "source":
+            continue
+        inner = "/".join(parts[1:])
+        if len(parts) == 3 and parts[2] == "autotests.yml" and data is not None:
+            course.autotests[parts[1]] = (inner, data.decode("utf-8", "replace"))
+            continue
+        if data is None:
+            course.skipped.append(
+                Skipped(
+                    inner,
+                    _("not imported: larger than %(limit)s MB.")
+                    % {"limit": MAX_NOTEBOOK_BYTES // 1_048_576},
+                )
+            )
+        elif len(parts) == 3 and parts[2].endswith(".ipynb"):
+            course.notebooks.append(SourceNotebook(parts[1], PurePosixPath(parts[2]).stem, data))
+        elif path.endswith(".ipynb"):
+            course.skipped.append(Skipped(inner, _(_MISPLACED)))
+        else:
+            course.skipped.append(Skipped(inner, _(_NOT_A_COURSE_FILE)))
+    if "autotests.yml" in files and "" not in course.autotests:
+        # nbgrader's fallback: the autotests.yml in the course's root directory.
+        root = files["autotests.yml"] or b""
+        course.autotests[""] = ("autotests.yml", root.decode("utf-8", "replace"))
+    if not course.notebooks:
+        raise PublishError(
+            _("No source notebooks found (expected source/<assignment>/<notebook>.ipynb).")
+        )
+    return course
+
+
+def _ignored(parts: tuple[str, ...]) -> bool:
+    return any(
+        part in (".ipynb_checkpoints", "__pycache__") or part.startswith(".") for part in parts
+    )
+
+
+def course_in_directory(course_dir: Path) -> CourseSources:
+    """An nbgrader course directory (the one with ``source/``)."""
     source_root = course_dir / "source"
     if not source_root.is_dir():
         raise PublishError(
             _("%(directory)s has no source/ directory; is it an nbgrader course?")
             % {"directory": course_dir}
         )
-    found = []
-    for path in sorted(source_root.glob("*/*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
+    files: dict[str, bytes | None] = {}
+    for path in sorted(source_root.rglob("*")):
+        relative = path.relative_to(course_dir)
+        if not path.is_file() or _ignored(relative.parts):
             continue
-        found.append(SourceNotebook(path.parent.name, path.stem, path.read_bytes()))
-    return found
+        size = path.stat().st_size
+        files[relative.as_posix()] = path.read_bytes() if size <= MAX_NOTEBOOK_BYTES else None
+    if (course_dir / "autotests.yml").is_file():
+        files["autotests.yml"] = (course_dir / "autotests.yml").read_bytes()
+    config_file = course_dir / "nbgrader_config.py"
+    config = config_file.read_text("utf-8", "replace") if config_file.is_file() else None
+    for frame in _frame_paths(config).values():
+        target = course_dir / frame
+        if (
+            frame not in files
+            and target.is_file()
+            and target.resolve().is_relative_to(course_dir.resolve())
+        ):
+            files[frame] = target.read_bytes()
+    return _collect(files, config)
 
 
-def sources_in_archive(data: bytes) -> list[SourceNotebook]:
-    """Source notebooks from a zip of the course (or of its ``source/`` directory)."""
+def course_in_archive(data: bytes) -> CourseSources:
+    """A zip of the course directory (or of its ``source/`` folder)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -74,33 +244,26 @@ def sources_in_archive(data: bytes) -> list[SourceNotebook]:
                 )
                 % {"n": MAX_ARCHIVE_ENTRIES}
             )
-        found = []
-        for entry in entries:
-            parts = PurePosixPath(entry.filename).parts
-            if (
-                entry.is_dir()
-                or not entry.filename.endswith(".ipynb")
-                or ".ipynb_checkpoints" in parts
-            ):
+        found = [
+            (entry, PurePosixPath(entry.filename).parts) for entry in entries if not entry.is_dir()
+        ]
+        found = [(e, parts) for e, parts in found if ".." not in parts and not _ignored(parts)]
+        # The course's root is the folder holding source/; a zip of source/ itself has none.
+        roots = [parts[: parts.index("source")] for _e, parts in found if "source" in parts[:-1]]
+        root = min(roots, key=len) if roots else None
+        files: dict[str, bytes | None] = {}
+        for entry, parts in found:
+            if root is None:
+                inner = ("source", *parts)
+            elif parts[: len(root)] == root:
+                inner = parts[len(root) :]
+            else:
                 continue
-            if ".." in parts or len(parts) < 2:
-                continue
-            # .../source/<assignment>/<notebook>.ipynb, or <assignment>/<notebook>.ipynb
-            if "source" in parts and parts.index("source") != len(parts) - 3:
-                continue
-            if entry.file_size > MAX_NOTEBOOK_BYTES:
-                raise PublishError(
-                    _("%(name)s is larger than %(limit)s MB.")
-                    % {"name": entry.filename, "limit": MAX_NOTEBOOK_BYTES // 1_048_576}
-                )
-            found.append(
-                SourceNotebook(parts[-2], PurePosixPath(parts[-1]).stem, archive.read(entry))
+            files["/".join(inner)] = (
+                None if entry.file_size > MAX_NOTEBOOK_BYTES else archive.read(entry)
             )
-    if not found:
-        raise PublishError(
-            _("No source notebooks found (expected source/<assignment>/<notebook>.ipynb).")
-        )
-    return sorted(found, key=lambda s: (s.assignment, s.notebook))
+    config = files.get("nbgrader_config.py")
+    return _collect(files, None if config is None else config.decode("utf-8", "replace"))
 
 
 def due_dates(gradebook: Path) -> dict[str, dt.datetime]:
@@ -126,12 +289,3 @@ def _utc(value: str) -> dt.datetime:
     # nbgrader stores naive UTC datetimes as text, e.g. "2026-12-01 17:00:00.000000".
     parsed = dt.datetime.fromisoformat(re.sub(r"\.\d+$", "", value))
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed
-
-
-def grouped(sources: list[SourceNotebook]) -> Iterator[tuple[SourceNotebook, bool]]:
-    """Each source with whether it is its assignment's only notebook."""
-    counts: dict[str, int] = {}
-    for source in sources:
-        counts[source.assignment] = counts.get(source.assignment, 0) + 1
-    for source in sources:
-        yield source, counts[source.assignment] == 1

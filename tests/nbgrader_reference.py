@@ -285,12 +285,19 @@ class NbgraderCourse:
         assignment: str,
         sources: Mapping[str, bytes],
         files: Mapping[str, bytes] | None = None,
+        course_files: Mapping[str, bytes] | None = None,
     ) -> dict[str, bytes]:
         """``nbgrader generate_assignment`` for notebook id -> source; returns the releases.
 
         ``files`` (name -> content) go into the assignment's source folder: nbgrader copies them
-        into every submission's folder before grading.
+        into every submission's folder before grading. ``course_files`` (path under the course
+        root -> content) are the course's own: ``autotests.yml``, ``source/header.ipynb`` (for
+        a ``c.IncludeHeaderFooter.header`` in ``config``).
         """
+        for name, data in (course_files or {}).items():
+            target = self.course_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         source_dir = self.course_dir / "source" / assignment
         source_dir.mkdir(parents=True, exist_ok=True)
         for notebook, data in sources.items():

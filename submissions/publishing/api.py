@@ -24,7 +24,11 @@ from courses.services import preview_assignment_version
 from platform.api import api_user
 from platform.api_schema import error_responses
 from submissions.models import PublishCheck
-from submissions.publishing.services import publish_checked, replace_checked
+from submissions.publishing.services import (
+    instantiate_autotests,
+    publish_checked,
+    replace_checked,
+)
 
 
 class PublishInputSerializer(serializers.Serializer[None]):
@@ -178,7 +182,9 @@ def replace_source(request: Request, pk: int) -> Response:
     try:
         if data["dry_run"]:
             changes = preview_assignment_version(
-                assignment=assignment, source=source, given_settings=serializer.given_settings()
+                assignment=assignment,
+                source=instantiate_autotests(source),
+                given_settings=serializer.given_settings(),
             )
             answer |= {"version": None, "status": "preview", "changes": changes.as_json()}
             return Response(ReplaceOutputSerializer(answer | {"publish_check": None}).data)

@@ -15,7 +15,10 @@ class PublishForm(forms.Form):
     slug = forms.SlugField(label=_("Short name (used in file names)"), max_length=50)
     source = forms.FileField(
         label=_("nbgrader source notebook (.ipynb)"),
-        help_text=_("With solutions and hidden tests; it stays on the server."),
+        help_text=_(
+            "With solutions and hidden tests; it stays on the server. nbgrader's AUTOTEST "
+            "directives become tests: the notebook runs once in the grading sandbox first."
+        ),
     )
     opens_at = forms.DateTimeField(
         label=_("Opens"),

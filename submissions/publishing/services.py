@@ -2,39 +2,85 @@
 a version, import an nbgrader course; each queues a publish check (docs/architecture.md)."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from courses import nbgrader
 from courses.exceptions import AssignmentExists, PublishError
 from courses.models import Assignment, AssignmentVersion, Module
-from courses.nbgrader_import import SourceNotebook, grouped
+from courses.nbgrader import NbgraderFormatError
+from courses.nbgrader_import import CourseSources, Skipped, SourceNotebook
 from courses.services import draft_assignment_version, start_version_check
 from courses.services import publish_assignment as publish_courses_assignment
 from platform.models import User
 from submissions import tasks
 from submissions.models import AssignmentSettings, PublishCheck
+from submissions.publishing.autotest import with_autotests
 
 
-@transaction.atomic
+def instantiate_autotests(source: bytes, *, autotests: str | None = None) -> bytes:
+    """The source with nbgrader's AUTOTEST directives turned into test code, as nbgrader's
+    generate_assignment does, by a kernel in the grading sandbox (``publishing.autotest``);
+    the same bytes without directives. Every path that publishes a source calls it first, so
+    the stored source, the grading copy and the release all hold the instantiated tests.
+    ``autotests``: the course's ``autotests.yml``. Raises ``PublishError`` naming the cell
+    (and the expression) nbgrader would stop on."""
+    try:
+        return with_autotests(source, templates=autotests)
+    except NbgraderFormatError as error:
+        raise PublishError(str(error)) from error
+
+
+def _instantiated(
+    module: Module, slug: str, source: bytes, autotests: str | None, instantiated: bool
+) -> bytes:
+    # A short name already taken is refused by courses without running any kernel; the kernel
+    # runs before any transaction opens, so it holds no lock while the notebook runs.
+    if instantiated or module.assignments.filter(slug=slug).exists():
+        return source
+    return instantiate_autotests(source, autotests=autotests)
+
+
 def publish_assignment(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    autotests: str | None = None,
+    instantiated: bool = False,
+    **options: Any,
 ) -> Assignment:
     """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
     options) with its ``AssignmentSettings`` at their defaults: every assignment this app
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
-    settings"). Every path that publishes (pages, API, import, demo, tests) calls this."""
-    assignment = publish_courses_assignment(
-        module=module, slug=slug, title=title, source=source, **options
-    )
-    AssignmentSettings.objects.create(assignment=assignment)
+    settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
+    AUTOTEST directives are instantiated first (``instantiate_autotests``, with the course's
+    ``autotests``), unless the caller did (``instantiated``)."""
+    source = _instantiated(module, slug, source, autotests, instantiated)
+    with transaction.atomic():
+        assignment = publish_courses_assignment(
+            module=module, slug=slug, title=title, source=source, **options
+        )
+        AssignmentSettings.objects.create(assignment=assignment)
     return assignment
 
 
 def publish_checked(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    autotests: str | None = None,
+    instantiated: bool = False,
+    **options: Any,
 ) -> PublishCheck:
     """Publish a new assignment from an nbgrader source and queue its publish check in the
     worker.
@@ -43,9 +89,10 @@ def publish_checked(
     nbgrader would refuse, and ``AssignmentExists`` for a short name the module already uses
     (replacing a notebook is ``replace_checked``); nothing is published then.
     """
+    source = _instantiated(module, slug, source, autotests, instantiated)
     with transaction.atomic():
         assignment = publish_assignment(
-            module=module, slug=slug, title=title, source=source, **options
+            module=module, slug=slug, title=title, source=source, instantiated=True, **options
         )
         return _queue_check(assignment.versions.get(number=1))
 
@@ -65,7 +112,6 @@ def check_version(*, version: AssignmentVersion) -> PublishCheck:
     return _queue_check(start_version_check(version=version))
 
 
-@transaction.atomic
 def replace_checked(
     *,
     actor: User,
@@ -77,46 +123,184 @@ def replace_checked(
     """Replace an assignment's notebook in one step (the API): draft the next version and
     queue its check; it goes live when the check passes. Dates and settings not given stay;
     attempts keep the version they were made for (docs/grading.md)."""
-    version = draft_assignment_version(
-        actor=actor,
-        assignment=assignment,
-        source=source,
-        given_settings=given_settings,
-        base_number=base_number,
-    )
-    check = check_version(version=version)
+    source = instantiate_autotests(source)  # a kernel may run: outside the transaction
+    with transaction.atomic():
+        version = draft_assignment_version(
+            actor=actor,
+            assignment=assignment,
+            source=source,
+            given_settings=given_settings,
+            base_number=base_number,
+        )
+        check = check_version(version=version)
     return check.version or version, check
 
 
-def import_nbgrader_course(
-    *, module: Module, sources: list[SourceNotebook], due: dict[str, datetime] | None = None
-) -> list[PublishCheck]:
-    """Publish every source notebook of an nbgrader course into a module, all or nothing.
+@dataclass
+class NotebookImport:
+    """One source notebook of an import: the assignment it becomes, or why it does not."""
 
-    Each becomes an assignment with a publish check; a source nbgrader would refuse aborts the
-    import with the notebook's name and the problem.
+    path: str
+    title: str
+    slug: str
+    points: Decimal | None = None
+    problem: str = ""
+    notes: list[str] = field(default_factory=list)
+    check: PublishCheck | None = None
+
+
+@dataclass
+class AssignmentImport:
+    """One nbgrader assignment of an import: all its notebooks land, or none of them."""
+
+    name: str
+    due_at: datetime | None
+    notebooks: list[NotebookImport]
+    skipped: list[Skipped]
+    problem: str = ""
+    imported: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problem)
+
+    @property
+    def state(self) -> str:
+        """refused, imported, or ready (a dry run's verdict)."""
+        return "refused" if self.refused else "imported" if self.imported else "ready"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or (``dry_run``) would do, per assignment and notebook."""
+
+    dry_run: bool
+    assignments: list[AssignmentImport]
+    notes: list[str]
+    skipped: list[Skipped]
+
+    @property
+    def imported(self) -> list[AssignmentImport]:
+        return [a for a in self.assignments if a.imported]
+
+    @property
+    def refused(self) -> list[AssignmentImport]:
+        return [a for a in self.assignments if a.refused]
+
+    @property
+    def checks(self) -> list[PublishCheck]:
+        return [n.check for a in self.assignments for n in a.notebooks if n.check is not None]
+
+
+def _course_notes(course: CourseSources) -> list[str]:
+    notes = []
+    for frame, wording in (
+        (
+            course.header,
+            _("%(file)s is put before the cells of every notebook (nbgrader's header)."),
+        ),
+        (
+            course.footer,
+            _("%(file)s is put after the cells of every notebook (nbgrader's footer)."),
+        ),
+    ):
+        if frame is not None:
+            notes.append(wording % {"file": frame[0]})
+    return notes
+
+
+def _prepare(
+    course: CourseSources, source: SourceNotebook, alone: bool, module: Module
+) -> tuple[NotebookImport, bytes | None]:
+    """Frame, instantiate and validate one notebook (no kernel for one without directives)."""
+    entry = NotebookImport(
+        path=source.path, title=source.title(alone=alone), slug=source.slug(alone=alone)
+    )
+    try:
+        framed = course.framed(source)
+        templates = course.templates_for(source.assignment)
+        instantiated = instantiate_autotests(framed, autotests=templates[1] if templates else None)
+        published = nbgrader.publish(instantiated)
+    except PublishError as error:
+        entry.problem = error.message
+        return entry, None
+    except nbgrader.NbgraderFormatError as error:
+        entry.problem = str(error)
+        return entry, None
+    entry.points = published.max_points
+    if framed is not source.data:
+        entry.notes.append(_("Header or footer added."))
+    if instantiated is not framed:
+        entry.notes.append(
+            _("AUTOTEST directives turned into tests with %(file)s.")
+            % {"file": templates[0] if templates else _("nbgrader's documented autotests.yml")}
+        )
+    if module.assignments.filter(slug=entry.slug).exists():
+        entry.problem = _(
+            "The module already has an assignment with the short name “%(slug)s”; it is left "
+            "as it is."
+        ) % {"slug": entry.slug}
+        return entry, None
+    return entry, instantiated
+
+
+def import_nbgrader_course(
+    *,
+    module: Module,
+    course: CourseSources,
+    due: Mapping[str, datetime] | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import an nbgrader course into a module: each notebook becomes an assignment with a
+    publish check, the course's header and footer around it and its AUTOTEST directives
+    instantiated, as nbgrader's generate_assignment would.
+
+    Each nbgrader assignment lands in its own transaction, all its notebooks or none, so one
+    refused notebook keeps its assignment out and never the others. ``dry_run`` does all the
+    checking (kernels for AUTOTEST included) and writes nothing. The report says per
+    assignment and notebook what was (or would be) imported, what was skipped and why.
     """
     due = due or {}
-    checks = []
-    with transaction.atomic():
-        for order, (source, alone) in enumerate(grouped(sources)):
-            try:
-                checks.append(
-                    publish_checked(
+    report = ImportReport(dry_run=dry_run, assignments=[], notes=_course_notes(course), skipped=[])
+    report.skipped = course.skipped_elsewhere()
+    order = module.assignments.count()
+    for name, sources in course.assignments():
+        prepared = [_prepare(course, s, len(sources) == 1, module) for s in sources]
+        entry = AssignmentImport(
+            name=name,
+            due_at=due.get(name),
+            notebooks=[notebook for notebook, _data in prepared],
+            skipped=course.skipped_in(name),
+        )
+        report.assignments.append(entry)
+        refused = [n for n in entry.notebooks if n.problem]
+        if refused:
+            entry.problem = ngettext(
+                "Not imported: %(n)s of its notebooks was refused.",
+                "Not imported: %(n)s of its notebooks were refused.",
+                len(refused),
+            ) % {"n": len(refused)}
+            continue
+        if dry_run:
+            continue
+        try:
+            with transaction.atomic():
+                for (notebook, data), _source in zip(prepared, sources, strict=True):
+                    assert data is not None
+                    notebook.check = publish_checked(
                         module=module,
-                        slug=source.slug(alone=alone),
-                        title=source.title(alone=alone),
-                        source=source.data,
+                        slug=notebook.slug,
+                        title=notebook.title,
+                        source=data,
+                        instantiated=True,
                         order=order,
-                        due_at=due.get(source.assignment),
+                        due_at=entry.due_at,
                     )
-                )
-            except (PublishError, AssignmentExists) as error:
-                raise PublishError(
-                    _("%(file)s: %(problem)s")
-                    % {
-                        "file": f"{source.assignment}/{source.notebook}.ipynb",
-                        "problem": error.message,
-                    }
-                ) from error
-    return checks
+                    order += 1
+        except (PublishError, AssignmentExists) as error:
+            for notebook in entry.notebooks:
+                notebook.check = None
+            entry.problem = error.message
+            continue
+        entry.imported = True
+    return report

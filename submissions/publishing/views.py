@@ -3,12 +3,14 @@ then confirm), the worker's publish check (docs/grading.md, "Replacing a publish
 notebook"), and the import of an nbgrader course."""
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,12 +24,19 @@ from courses.access import (
 )
 from courses.exceptions import AssignmentExists, CoursesError
 from courses.models import Assignment, AssignmentVersion, Module
-from courses.nbgrader_import import due_dates, sources_in_archive
+from courses.nbgrader_import import course_in_archive, due_dates
 from courses.services import draft_assignment_version
 from courses.versions import change_lines
+from platform.blobs import put_bytes, read_blob
 from platform.types import AuthenticatedHttpRequest
 from submissions.publishing.forms import ImportCourseForm, PublishForm
-from submissions.publishing.services import check_version, import_nbgrader_course, publish_checked
+from submissions.publishing.services import (
+    ImportReport,
+    check_version,
+    import_nbgrader_course,
+    instantiate_autotests,
+    publish_checked,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,7 +95,7 @@ def _draft(
         version = draft_assignment_version(
             actor=request.user,
             assignment=assignment,
-            source=source,
+            source=instantiate_autotests(source),
             given_settings=form.given_settings(),
         )
     except CoursesError as error:
@@ -141,43 +150,92 @@ def _live_number(assignment: Assignment) -> int | None:
     return live.number if live else None
 
 
+# How long a previewed import can be confirmed: the uploaded archive is a blob no row names
+# until then, which the orphan sweep removes after an hour (submissions/orphans.py).
+PREVIEW_MAX_AGE_S = 3600
+
+
+def _preview_salt(request: AuthenticatedHttpRequest, module: Module) -> str:
+    return f"import-course:{module.pk}:{request.user.pk}"
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_course(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Import an nbgrader course (zip of its source notebooks, optional gradebook) into a module."""
+    """Import an nbgrader course (zip of the course, optional gradebook) into a module: the
+    upload shows the dry run's report first, and "Import" then imports what it showed."""
     module = get_module_for_publisher(request.user, pk)
+    if request.method == "POST" and "preview" in request.POST:
+        return _import_previewed(request, module)
     form = ImportCourseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        archive = form.cleaned_data["archive"].read()
         try:
-            sources = sources_in_archive(form.cleaned_data["archive"].read())
+            course = course_in_archive(archive)
             due = _uploaded_due_dates(form.cleaned_data["gradebook"])
-            checks = import_nbgrader_course(module=module, sources=sources, due=due)
         except CoursesError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d assignment imported; its check is running.",
-                    "%(n)d assignments imported; their checks are running.",
-                    len(checks),
-                )
-                % {"n": len(checks)},
+            report = import_nbgrader_course(module=module, course=course, due=due, dry_run=True)
+            preview = signing.dumps(
+                {"archive": put_bytes(archive), "due": {k: v.isoformat() for k, v in due.items()}},
+                salt=_preview_salt(request, module),
             )
-            return (
-                redirect("submissions:publish-check", pk=checks[-1].assignment_id)
-                if checks
-                else redirect("home")
-            )
+            return _import_page(request, module, form, report=report, preview=preview)
+    return _import_page(request, module, form)
+
+
+def _import_page(
+    request: AuthenticatedHttpRequest,
+    module: Module,
+    form: ImportCourseForm,
+    *,
+    report: ImportReport | None = None,
+    preview: str = "",
+    error: str = "",
+    status: int | None = None,
+) -> HttpResponse:
+    context = {
+        "module": module,
+        "form": form,
+        "report": report,
+        "preview": preview,
+        "error": error,
+    }
     return render(
         request,
         "submissions/import_course.html",
-        {"module": module, "form": form},
-        status=400 if form.errors else 200,
+        context,
+        status=status or (400 if form.errors else 200),
     )
 
 
-def _uploaded_due_dates(upload: Any) -> dict[str, Any]:
+def _import_previewed(request: AuthenticatedHttpRequest, module: Module) -> HttpResponse:
+    form = ImportCourseForm()
+    try:
+        payload = signing.loads(
+            request.POST["preview"], salt=_preview_salt(request, module), max_age=PREVIEW_MAX_AGE_S
+        )
+        course = course_in_archive(read_blob(payload["archive"]))
+        due = {name: datetime.fromisoformat(value) for name, value in payload["due"].items()}
+    except (signing.BadSignature, OSError, KeyError, TypeError, ValueError, CoursesError):
+        error = _("This preview has expired or is not valid; upload the course again.")
+        return _import_page(request, module, form, error=error, status=400)
+    report = import_nbgrader_course(module=module, course=course, due=due)
+    if report.imported:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d assignment imported; the checks of its notebooks are running.",
+                "%(n)d assignments imported; the checks of their notebooks are running.",
+                len(report.imported),
+            )
+            % {"n": len(report.imported)},
+        )
+    return _import_page(request, module, form, report=report)
+
+
+def _uploaded_due_dates(upload: Any) -> dict[str, datetime]:
     if not upload:
         return {}
     with tempfile.NamedTemporaryFile(suffix=".db") as handle:

@@ -6,10 +6,13 @@ forgotten. How the check works and why each exclusion is one: docs/accessibility
 """
 
 import datetime as dt
+import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import nbformat
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -29,6 +32,7 @@ from tests.helpers import (
     make_user,
     release,
     submit,
+    tiny_source_notebook,
 )
 from tests.submissions.reviewing.review_helpers import basic_rubric
 from tests.submissions.reviewing.test_comments import rendered
@@ -61,6 +65,8 @@ class Sent:
     args: Callable[[World], tuple[object, ...]]
     form: str
     fill: tuple[tuple[str, str], ...] = ()
+    # (selector, file name, its bytes) for the form's file inputs
+    files: tuple[tuple[str, str, Callable[[], bytes]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,17 @@ def _regrade(world: World) -> tuple[object, ...]:
 
 def _code(world: World) -> tuple[object, ...]:
     return (world.certificate.code,)
+
+
+def _course_zip() -> bytes:
+    broken = tiny_source_notebook()
+    broken.cells[2].metadata["nbgrader"]["points"] = -1
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("course/source/ps1/squares.ipynb", nbformat.writes(tiny_source_notebook()))
+        archive.writestr("course/source/ps1/data.csv", "a,b\n1,2\n")
+        archive.writestr("course/source/ps2/broken.ipynb", nbformat.writes(broken))
+    return buffer.getvalue()
 
 
 # Who logs in for each role (``None``: nobody), then the pages that role opens.
@@ -187,6 +204,19 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
         Page("submissions:publish", _module),
         Page("submissions:import-course", _module),
+        # The import's preview (its dry run): a course with an importable, a refused and a
+        # skipped entry, so the report's table shows every state.
+        Page(
+            "submissions:import-course",
+            _module,
+            shows="#import-report",
+            sent=Sent(
+                "submissions:import-course",
+                _module,
+                "#import-form",
+                files=(("#id_archive", "course.zip", lambda: _course_zip()),),
+            ),
+        ),
         Page("submissions:publish-check", _assignment),
         Page("submissions:late-work", _assignment),
         # (extensions for nobody, to no date)
@@ -400,6 +430,10 @@ def test_every_page_of_the_role_loads_and_has_no_axe_violations(
                 page.goto(base + reverse(row.sent.name, args=row.sent.args(world)))
                 for selector, value in row.sent.fill:
                     page.fill(selector, value)
+                for selector, name, data in row.sent.files:
+                    page.set_input_files(
+                        selector, {"name": name, "mimeType": "application/zip", "buffer": data()}
+                    )
                 with page.expect_navigation() as navigation:
                     # submit() skips the browser's own checks (``required``): the server's
                     # answer to an invalid form is the page under test.

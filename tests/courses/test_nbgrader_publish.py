@@ -407,11 +407,11 @@ def test_it_refuses_what_nbgrader_refuses_with_a_readable_message(source: bytes,
 
 
 @pytest.mark.parametrize("directive", ["### AUTOTEST square(3)", "### HASHED AUTOTEST square(3)"])
-def test_it_refuses_nbgraders_autotest_directives_instead_of_grading_them_as_comments(directive):
+def test_a_directive_left_uninstantiated_is_refused_instead_of_graded_as_a_comment(directive):
     source = notebook(
         answer("square", "def square(x):\n    return x * x"), autotest("t", directive)
     )
     with pytest.raises(
-        NbgraderFormatError, match=r"Cell 2 .*AUTOTEST directives, which are not supported"
+        NbgraderFormatError, match=r"Cell 2 .*still holds an ### AUTOTEST directive"
     ):
         publish(source)

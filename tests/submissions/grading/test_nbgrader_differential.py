@@ -533,8 +533,8 @@ SKIPPED_FIXTURES: dict[tuple[str, ...], str] = {
         "apps/files/autotest-hashed*.ipynb",
         "apps/files/autotest-multi*.ipynb",
         "apps/files/autotest-hidden*.ipynb",
-    ): "nbgrader 0.9's ### AUTOTEST directives: the platform's publish refuses them with a "
-    "reason (tests/courses/test_nbgrader_publish.py) instead of grading them as comments",
+    ): "nbgrader 0.9's ### AUTOTEST directives, compared with their own submissions in "
+    "tests/submissions/grading/test_autotest_differential.py (publishing runs a kernel first)",
     ("preprocessors/files/manually-graded-code-cell.ipynb",): "a manually graded code answer "
     "alone, as cell 'quux' of submitted-unchanged.ipynb",
     (
