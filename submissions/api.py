@@ -35,6 +35,7 @@ from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.services import DataCardInput, submit_attempt
 from submissions.models import (
+    AssignmentSettings,
     DataCard,
     GradingRun,
     RenderedNotebook,
@@ -102,14 +103,49 @@ class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
 
 class TestResultSerializer(serializers.ModelSerializer[TestResult]):
     message = serializers.SerializerMethodField()
+    traceback = serializers.SerializerMethodField(
+        help_text="A failed visible test's traceback as plain text; empty for hidden tests."
+    )
+    hint = serializers.SerializerMethodField(
+        help_text="The instructor's hint for a failed test; empty when it passed."
+    )
 
     class Meta:
         model = TestResult
-        fields = ["grade_id", "kind", "status", "points", "max_points", "hidden", "message"]
+        fields = [
+            "grade_id",
+            "kind",
+            "status",
+            "points",
+            "max_points",
+            "hidden",
+            "missing",
+            "message",
+            "traceback",
+            "hint",
+        ]
 
     def get_message(self, result: TestResult) -> str:
         # Hidden tests report only whether they passed, never what they checked.
         return "" if result.hidden and not self.context.get("is_grader") else result.message_text
+
+    def get_traceback(self, result: TestResult) -> str:
+        return "" if result.hidden else result.traceback
+
+    def get_hint(self, result: TestResult) -> str:
+        rules = self.context.get("rules")
+        return result.hint(rules) if isinstance(rules, AssignmentSettings) else ""
+
+
+class GradingRulesSerializer(serializers.Serializer[None]):
+    stderr_output_fails = serializers.BooleanField(
+        help_text="Any output on stderr fails a test (nbgrader's rule); false: a Python "
+        "warning there does not."
+    )
+    restore_missing_cells = serializers.BooleanField(
+        help_text="Deleted graded cells are put back and graded; false: they score as missing "
+        "(0, flagged for the graders), nbgrader's default."
+    )
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -118,6 +154,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     autograded_max = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
+    grading_rules = serializers.SerializerMethodField()
     released = serializers.SerializerMethodField()
     total_points = serializers.SerializerMethodField()
     max_points = serializers.DecimalField(
@@ -149,6 +186,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "autograded_max",
             "error",
             "results",
+            "grading_rules",
             "released",
             "total_points",
             "max_points",
@@ -196,7 +234,16 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         run = self._run(submission) if self._autograde_visible(submission) else None
         if run is None:
             return []
-        return list(TestResultSerializer(run.results.all(), many=True, context=self.context).data)
+        context = {**self.context, "rules": submission.assignment.settings}
+        return list(TestResultSerializer(run.results.all(), many=True, context=context).data)
+
+    @extend_schema_field(GradingRulesSerializer)
+    def get_grading_rules(self, submission: Submission) -> dict[str, bool]:
+        rules = submission.assignment.settings
+        return {
+            "stderr_output_fails": rules.follows_nbgrader_warnings_rule,
+            "restore_missing_cells": rules.restore_missing_cells,
+        }
 
     def get_released(self, submission: Submission) -> bool:
         review = Review.objects.filter(submission=submission).first()

@@ -20,21 +20,39 @@ from submissions.models import AssignmentSettings, PublishCheck
 
 @transaction.atomic
 def publish_assignment(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    nbgrader_rules: bool = False,
+    **options: Any,
 ) -> Assignment:
     """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
     options) with its ``AssignmentSettings`` at their defaults: every assignment this app
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
-    settings"). Every path that publishes (pages, API, import, demo, tests) calls this."""
+    settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
+
+    ``nbgrader_rules``: the assignment comes from an nbgrader course and keeps nbgrader's
+    warnings rule (any output on stderr fails a test); authored here, a Python warning on
+    stderr does not (docs/grading.md, "Warnings")."""
     assignment = publish_courses_assignment(
         module=module, slug=slug, title=title, source=source, **options
     )
-    AssignmentSettings.objects.create(assignment=assignment)
+    AssignmentSettings.objects.create(
+        assignment=assignment, ignore_stderr_warnings=not nbgrader_rules
+    )
     return assignment
 
 
 def publish_checked(
-    *, module: Module, slug: str, title: str, source: bytes, **options: Any
+    *,
+    module: Module,
+    slug: str,
+    title: str,
+    source: bytes,
+    nbgrader_rules: bool = False,
+    **options: Any,
 ) -> PublishCheck:
     """Publish a new assignment from an nbgrader source and queue its publish check in the
     worker.
@@ -45,7 +63,12 @@ def publish_checked(
     """
     with transaction.atomic():
         assignment = publish_assignment(
-            module=module, slug=slug, title=title, source=source, **options
+            module=module,
+            slug=slug,
+            title=title,
+            source=source,
+            nbgrader_rules=nbgrader_rules,
+            **options,
         )
         return _queue_check(assignment.versions.get(number=1))
 
@@ -89,12 +112,17 @@ def replace_checked(
 
 
 def import_nbgrader_course(
-    *, module: Module, sources: list[SourceNotebook], due: dict[str, datetime] | None = None
+    *,
+    module: Module,
+    sources: list[SourceNotebook],
+    due: dict[str, datetime] | None = None,
+    nbgrader_rules: bool = True,
 ) -> list[PublishCheck]:
     """Publish every source notebook of an nbgrader course into a module, all or nothing.
 
     Each becomes an assignment with a publish check; a source nbgrader would refuse aborts the
-    import with the notebook's name and the problem.
+    import with the notebook's name and the problem. The assignments keep nbgrader's warnings
+    rule unless ``nbgrader_rules`` is False (the instructor chose the lenient one).
     """
     due = due or {}
     checks = []
@@ -109,6 +137,7 @@ def import_nbgrader_course(
                         source=source.data,
                         order=order,
                         due_at=due.get(source.assignment),
+                        nbgrader_rules=nbgrader_rules,
                     )
                 )
             except (PublishError, AssignmentExists) as error:
