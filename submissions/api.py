@@ -44,6 +44,7 @@ from submissions.models import (
     SubmissionFile,
     TestResult,
 )
+from submissions.publishing.api import GradingRulesSerializer
 from submissions.services import rendered_notebook_of
 
 
@@ -137,17 +138,6 @@ class TestResultSerializer(serializers.ModelSerializer[TestResult]):
         return result.hint(rules) if isinstance(rules, AssignmentSettings) else ""
 
 
-class GradingRulesSerializer(serializers.Serializer[None]):
-    stderr_output_fails = serializers.BooleanField(
-        help_text="Any output on stderr fails a test (nbgrader's rule); false: a Python "
-        "warning there does not."
-    )
-    restore_missing_cells = serializers.BooleanField(
-        help_text="Deleted graded cells are put back and graded; false: they score as missing "
-        "(0, flagged for the graders), nbgrader's default."
-    )
-
-
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     assignment = serializers.IntegerField(source="assignment_id")
     autograded_points = serializers.SerializerMethodField()
@@ -238,12 +228,8 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         return list(TestResultSerializer(run.results.all(), many=True, context=context).data)
 
     @extend_schema_field(GradingRulesSerializer)
-    def get_grading_rules(self, submission: Submission) -> dict[str, bool]:
-        rules = submission.assignment.settings
-        return {
-            "stderr_output_fails": rules.follows_nbgrader_warnings_rule,
-            "restore_missing_cells": rules.restore_missing_cells,
-        }
+    def get_grading_rules(self, submission: Submission) -> dict[str, Any]:
+        return dict(GradingRulesSerializer(submission.assignment.settings).data)
 
     def get_released(self, submission: Submission) -> bool:
         review = Review.objects.filter(submission=submission).first()

@@ -55,6 +55,7 @@ from nbformat import NotebookNode, v4
 from courses.demo import notebooks as demo
 from courses.nbgrader import PublishedAssignment, publish, write_notebook
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.intake.notebooks import NotebookRejected, check_unique_grade_ids
 from tests.nbgrader_reference import (
     AutogradeResult,
     AutogradeRun,
@@ -990,3 +991,25 @@ def test_every_shipped_fixture_is_compared_or_skipped_with_a_reason() -> None:
     }
     assert not skipped & COMPARED_FIXTURES, skipped & COMPARED_FIXTURES
     assert shipped == COMPARED_FIXTURES | skipped, shipped - COMPARED_FIXTURES - skipped
+
+
+@pytest.mark.slow
+def test_a_duplicated_grade_id_is_refused_by_both(tmp_path: Path) -> None:
+    """nbgrader 0.9.6 with its default pipelines does not grade a notebook in which two cells
+    share a grade id (its CheckCellMetadata refuses the copy DeduplicateIds emptied); the
+    platform refuses it at upload, naming the id (``check_unique_grade_ids``)."""
+    course = NbgraderCourse(tmp_path / "nbgrader", cell_timeout_s=FIXTURE_TIMEOUT_S)
+    releases = course.generate_assignment("dup", {"nb": apps_file("submitted-unchanged.ipynb")})
+    nb = load(releases["nb"])
+    copied = v4.new_code_cell("assert a == 1")
+    copied.metadata = dict(cell_with_id(nb, "bar").metadata)
+    nb.cells.append(copied)
+    duplicated = dump(nb)
+
+    result = course.start_autograde("dup", {"nb": {"student": Submission(duplicated)}}).wait()
+
+    assert "student" not in result.grades["nb"], "nbgrader graded a duplicated grade id"
+    with pytest.raises(NotebookRejected) as refused:
+        check_unique_grade_ids(load(duplicated))
+    first = nb.cells.index(cell_with_id(nb, "bar")) + 1
+    assert f"bar (cells {first}, {len(nb.cells)})" in refused.value.message
