@@ -27,7 +27,6 @@ from tests.helpers import (
 
 HIDDEN_CODE = "assert square(-4) == 16"
 HINT = "Remember: square(x) multiplies x by itself."
-HINT_DE = "Denken Sie an x * x."
 
 
 def graded_attempt(user: Any, assignment: Assignment, notebook: bytes) -> Submission:
@@ -189,6 +188,11 @@ def test_the_hint_shows_under_a_failed_test_on_the_page_and_in_the_api(
     page = client_for(failed_visible.participant).get(failed_visible.get_absolute_url()).text
     assert HINT in page
     assert "Negative numbers too." in page  # hints are the instructor's words: shown for hidden
+    german = client_for(failed_visible.participant).get(
+        failed_visible.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "Hinweis:" in german.text and HINT in german.text
+    assert "Eine Python-Warnung auf der Standardfehlerausgabe" in german.text
     data = (
         api_client(failed_visible.participant)
         .get(reverse("submissions-api:submission", args=[failed_visible.pk]))
