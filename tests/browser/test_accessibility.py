@@ -15,7 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
 from platform.models import User
-from submissions.models import AssignmentSettings, Submission, TestResult
+from submissions import models as submission_models
+from submissions.models import AssignmentSettings, Submission
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
@@ -330,12 +331,14 @@ def world(
     waiting = rendered(graded(submit(linus, assignment)))
     # The feedback around results: a failed visible test's traceback and hint (ada's page), a
     # cell flagged as missing (both pages; docs/grading.md, "Missing cells" and "Feedback").
-    TestResult.objects.filter(run__submission=released, grade_id="test_square").update(
+    submission_models.TestResult.objects.filter(
+        run__submission=released, grade_id="test_square"
+    ).update(
         traceback="Cell 'test_square', line 1\n----> 1 assert square(3) == 9\nAssertionError: "
     )
-    TestResult.objects.filter(run__submission__in=[released, waiting], grade_id="explain").update(
-        missing=True
-    )
+    submission_models.TestResult.objects.filter(
+        run__submission__in=[released, waiting], grade_id="explain"
+    ).update(missing=True)
     AssignmentSettings.objects.filter(pk=assignment.pk).update(
         test_hints={"test_square": "Multiply x by itself."}
     )
