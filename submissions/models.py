@@ -34,7 +34,8 @@ HINT_LIMIT = 1_000
 
 class AssignmentSettings(models.Model):
     """An assignment's settings that only this app reads: its late policy, the data files
-    participants may upload, the stderr switch of the autograder, and the review settings
+    participants may upload, the autograder's rules (the stderr switch, deleted cells) and test
+    hints (docs/grading.md), and the review settings
     (posting policy, anonymity, regrade window). One row per assignment, created when the
     assignment is published (``submissions.publishing.services.publish_assignment``) and read as
     ``assignment.settings``; what courses reads itself (dates, cut-off, points) stays on

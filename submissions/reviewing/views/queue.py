@@ -186,9 +186,9 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Posting policy and anonymous grading of an assignment; the coordinator's reveal.
-    Everyone who grades a cohort of it sees them; changing them reaches every cohort
-    (``require_assignment_manager``)."""
+    """Posting policy and anonymous grading of an assignment, its grading rules (warnings,
+    deleted cells) and a hint per test cell; the coordinator's reveal. Everyone who grades a
+    cohort of it sees them; changing them reaches every cohort (``require_assignment_manager``)."""
     assignment = get_assignment_for_grading(request.user, pk)
     if request.method == "POST":
         require_assignment_manager(request.user, assignment)
