@@ -35,6 +35,7 @@ from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.services import DataCardInput, submit_attempt
 from submissions.models import (
+    AssignmentSettings,
     DataCard,
     GradingRun,
     RenderedNotebook,
@@ -43,6 +44,7 @@ from submissions.models import (
     SubmissionFile,
     TestResult,
 )
+from submissions.publishing.api import GradingRulesSerializer
 from submissions.services import rendered_notebook_of
 
 
@@ -102,14 +104,38 @@ class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
 
 class TestResultSerializer(serializers.ModelSerializer[TestResult]):
     message = serializers.SerializerMethodField()
+    traceback = serializers.SerializerMethodField(
+        help_text="A failed visible test's traceback as plain text; empty for hidden tests."
+    )
+    hint = serializers.SerializerMethodField(
+        help_text="The instructor's hint for a failed test; empty when it passed."
+    )
 
     class Meta:
         model = TestResult
-        fields = ["grade_id", "kind", "status", "points", "max_points", "hidden", "message"]
+        fields = [
+            "grade_id",
+            "kind",
+            "status",
+            "points",
+            "max_points",
+            "hidden",
+            "missing",
+            "message",
+            "traceback",
+            "hint",
+        ]
 
     def get_message(self, result: TestResult) -> str:
         # Hidden tests report only whether they passed, never what they checked.
         return "" if result.hidden and not self.context.get("is_grader") else result.message_text
+
+    def get_traceback(self, result: TestResult) -> str:
+        return "" if result.hidden else result.traceback
+
+    def get_hint(self, result: TestResult) -> str:
+        rules = self.context.get("rules")
+        return result.hint(rules) if isinstance(rules, AssignmentSettings) else ""
 
 
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
@@ -118,6 +144,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     autograded_max = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
+    grading_rules = serializers.SerializerMethodField()
     released = serializers.SerializerMethodField()
     total_points = serializers.SerializerMethodField()
     max_points = serializers.DecimalField(
@@ -149,6 +176,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "autograded_max",
             "error",
             "results",
+            "grading_rules",
             "released",
             "total_points",
             "max_points",
@@ -196,7 +224,12 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
         run = self._run(submission) if self._autograde_visible(submission) else None
         if run is None:
             return []
-        return list(TestResultSerializer(run.results.all(), many=True, context=self.context).data)
+        context = {**self.context, "rules": submission.assignment.settings}
+        return list(TestResultSerializer(run.results.all(), many=True, context=context).data)
+
+    @extend_schema_field(GradingRulesSerializer)
+    def get_grading_rules(self, submission: Submission) -> dict[str, Any]:
+        return dict(GradingRulesSerializer(submission.assignment.settings).data)
 
     def get_released(self, submission: Submission) -> bool:
         review = Review.objects.filter(submission=submission).first()

@@ -28,9 +28,14 @@ class PostingPolicy(models.TextChoices):
     ON_RELEASE = "on_release", _("everything on release")
 
 
+# The longest hint an instructor may give for a test cell.
+HINT_LIMIT = 1_000
+
+
 class AssignmentSettings(models.Model):
     """An assignment's settings that only this app reads: its late policy, the data files
-    participants may upload, the stderr switch of the autograder, and the review settings
+    participants may upload, the autograder's rules (the stderr switch, deleted cells) and test
+    hints (docs/grading.md), and the review settings
     (posting policy, anonymity, regrade window). One row per assignment, created when the
     assignment is published (``submissions.publishing.services.publish_assignment``) and read as
     ``assignment.settings``; what courses reads itself (dates, cut-off, points) stays on
@@ -74,6 +79,19 @@ class AssignmentSettings(models.Model):
             "Switch off for nbgrader's strict behaviour."
         ),
     )
+    # nbgrader's default gives a deleted graded cell 0 and flags it for the grader; with this
+    # switch on, deleted cells are put back from the grading copy and graded, as nbgrader's
+    # ``OverwriteCells.add_missing_cells`` does (docs/grading.md, "Missing cells").
+    restore_missing_cells = models.BooleanField(
+        _("put deleted cells back"),
+        default=False,
+        help_text=_(
+            "A graded cell a participant deleted is put back and graded. Off (nbgrader's "
+            "default): it scores 0 and is flagged for the graders."
+        ),
+    )
+    # A hint per test cell (grade id -> text), shown to the participant when that test fails.
+    test_hints = models.JSONField(default=dict, blank=True)
     max_data_files = models.PositiveIntegerField(default=10)
     max_data_file_bytes = models.PositiveBigIntegerField(default=50 * 1024 * 1024)
     # Review (see docs/review.md): when participants see autograde results, and whether graders
@@ -112,6 +130,17 @@ class AssignmentSettings(models.Model):
     def hides_identities(self) -> bool:
         """Graders see pseudonyms while grading is anonymous and identities are not revealed."""
         return self.anonymous_grading and self.identities_revealed_at is None
+
+    @property
+    def follows_nbgrader_warnings_rule(self) -> bool:
+        """Whether any output on stderr fails a test, as in nbgrader (imported courses), rather
+        than only output that is not a Python warning (assignments authored here)."""
+        return not self.ignore_stderr_warnings
+
+    def hint_for(self, grade_id: str) -> str:
+        """The instructor's hint for a test cell, shown when it fails ("" when none)."""
+        hint = self.test_hints.get(grade_id, "") if isinstance(self.test_hints, dict) else ""
+        return hint if isinstance(hint, str) else ""
 
     @property
     def late_policy(self) -> LatePolicy:
@@ -368,6 +397,12 @@ class TestResult(models.Model):
     # What the grader says about the cell, stored as a ``Message`` (shown: ``message_text``).
     message = models.TextField(blank=True)
     hidden = models.BooleanField(default=False)
+    # The cell was missing from the participant's notebook and not put back: an autograded one
+    # scored 0, an answer waits for the grader; either way the graders are told.
+    missing = models.BooleanField(default=False)
+    # A failed visible test's traceback, cleaned of the kernel's frames and colour codes (plain
+    # text; never filled for a cell with hidden tests).
+    traceback = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -380,6 +415,21 @@ class TestResult(models.Model):
     def message_text(self) -> str:
         """The grader's message in the reader's language (the worker stores a ``Message``)."""
         return Message.loads(self.message).text()
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in {self.Status.FAILED, self.Status.PARTIAL}
+
+    def hint(self, rules: AssignmentSettings) -> str:
+        """The instructor's hint, shown for a failed test only ("" otherwise)."""
+        if self.kind != self.Kind.AUTOGRADED or not self.is_failure:
+            return ""
+        return rules.hint_for(self.grade_id)
+
+    def traceback_lines(self) -> list[tuple[str, bool]]:
+        """The traceback's lines, each with whether it is the failing line of its frame (the
+        line IPython marks with an arrow)."""
+        return [(line, line.lstrip().startswith("---->")) for line in self.traceback.splitlines()]
 
 
 class RenderedNotebook(models.Model):

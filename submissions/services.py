@@ -159,6 +159,8 @@ def store_grading_report(*, run: GradingRun, report: GradingReport) -> None:
             status=outcome.status,
             message=outcome.message.dumps(),
             hidden=outcome.hidden,
+            missing=outcome.missing,
+            traceback="" if outcome.hidden else outcome.traceback,
             position=position,
         )
         for position, outcome in enumerate(report.outcomes)

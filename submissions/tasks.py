@@ -27,6 +27,7 @@ from submissions import services  # it imports this module too; neither uses the
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.intake.notebooks import IntakeLimits
 from submissions.models import (
+    AssignmentSettings,
     GradingRun,
     PublishCheck,
     RenderedNotebook,
@@ -123,8 +124,14 @@ def _grade(run: GradingRun) -> GradingReport:
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
         limits=grading_limits(),
-        stderr_ignore=DEFAULT_STDERR_IGNORE if assignment.settings.ignore_stderr_warnings else None,
+        stderr_ignore=stderr_rule(assignment.settings),
+        restore_missing_cells=assignment.settings.restore_missing_cells,
     )
+
+
+def stderr_rule(rules: AssignmentSettings) -> str | None:
+    """The assignment's warnings rule as the engine takes it (docs/grading.md, "Warnings")."""
+    return DEFAULT_STDERR_IGNORE if rules.ignore_stderr_warnings else None
 
 
 def intake_limits() -> IntakeLimits:
@@ -181,16 +188,20 @@ def check_publication(check_id: int) -> str:
     # The version checked (a replacement is not live yet), else the assignment's notebooks.
     assignment = check.version or check.assignment
     grading = read_blob(assignment.grading_sha256)
+    # The assignment's own warnings rule: an imported course's reference must pass under it.
+    rule = stderr_rule(check.assignment.settings)
     reports = {
         "reference": grade_notebook(
             submission=read_blob(check.source_sha256),
             grading_notebook=grading,
             limits=grading_limits(),
+            stderr_ignore=rule,
         ),
         "blank": grade_notebook(
             submission=read_blob(assignment.release_sha256),
             grading_notebook=grading,
             limits=grading_limits(),
+            stderr_ignore=rule,
         ),
     }
     problems: list[plain_i18n.Message] = []

@@ -49,7 +49,7 @@ from submissions.grading.report import (
     clip_tail,
 )
 from submissions.grading.restore import prepare
-from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score
+from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score, score_missing
 
 logger = logging.getLogger("submissions.grading")
 
@@ -128,6 +128,18 @@ def _server_cells(grading: Notebook) -> dict[str, Cell]:
     return cells
 
 
+def _cell_labels(cells: Sequence[Cell], index_of: Mapping[str, int]) -> dict[int, str]:
+    """Execution count -> how a traceback names the cell: its grade id, else its number."""
+    grade_ids = {index: grade_id for grade_id, index in index_of.items()}
+    labels: dict[int, str] = {}
+    for index, cell in enumerate(cells):
+        count = cell.get("execution_count")
+        if isinstance(count, int) and not isinstance(count, bool):
+            grade_id = grade_ids.get(index)
+            labels[count] = f"Cell {grade_id!r}" if grade_id else f"Cell {index + 1}"
+    return labels
+
+
 def grade_notebook(
     *,
     submission: bytes,
@@ -137,6 +149,7 @@ def grade_notebook(
     data_files: Mapping[str, Path] = NO_FILES,
     limits: GradingLimits = DEFAULT_LIMITS,
     stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
+    restore_missing_cells: bool = False,
 ) -> GradingReport:
     """Autograde one submission against a published assignment.
 
@@ -144,7 +157,9 @@ def grade_notebook(
     hand, its ``grade_cells``; they are read from the grading notebook otherwise).
     ``data_files`` maps names relative to the notebook's working directory to files to copy
     there. ``stderr_ignore`` is a regular expression: stderr output matching it does not fail a
-    test (None: any stderr output fails it, as in nbgrader 0.9).
+    test (None: any stderr output fails it, as in nbgrader 0.9). A graded cell the participant
+    deleted scores as missing (nbgrader's default: an autograded one 0, an answer left to the
+    grader, both flagged), or is put back and graded with ``restore_missing_cells``.
     """
     started = time.monotonic()
     pattern = re.compile(stderr_ignore) if stderr_ignore else None
@@ -206,7 +221,7 @@ def grade_notebook(
         return failure(
             gettext_lazy("Your notebook could not be read: %(problem)s", problem=error.problem)
         )
-    prepared = prepare(notebook, grading)
+    prepared = prepare(notebook, grading, restore_missing=restore_missing_cells)
     # The assignment's kernel counts, as nbgrader overwrites the participant's kernelspec.
     is_python, kernel_name = _kernel_language(prepared.notebook)
     if not is_python:
@@ -280,8 +295,19 @@ def grade_notebook(
         return replace(report, isolation=isolation.kind)
 
     executed_cells: list[Cell] = execution.notebook["cells"]
+    hidden_ids = {
+        c.grade_id
+        for c in graded
+        if c.kind == "autograded" and has_hidden_tests(str(server[c.grade_id].get("source", "")))
+    }
+    hidden_code = "\n".join(str(server[grade_id].get("source", "")) for grade_id in hidden_ids)
+    labels = _cell_labels(executed_cells, prepared.index_of)
     outcomes: list[TestOutcome] = []
     for grade_cell in graded:
+        hidden = grade_cell.grade_id in hidden_ids
+        if grade_cell.grade_id in prepared.missing:
+            outcomes.append(score_missing(grade_cell, hidden=hidden))
+            continue
         index = prepared.index_of[grade_cell.grade_id]
         server_cell = server[grade_cell.grade_id]
         outcomes.append(
@@ -289,8 +315,9 @@ def grade_notebook(
                 executed_cells[index],
                 grade_cell,
                 server_cell,
-                hidden=grade_cell.kind == "autograded"
-                and has_hidden_tests(str(server_cell.get("source", ""))),
+                hidden=hidden,
+                cells=labels,
+                secrets=hidden_code,
                 interrupted=index in execution.interrupted,
                 truncated=index in execution.truncated,
                 restored=grade_cell.grade_id in prepared.restored,

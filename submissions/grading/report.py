@@ -20,6 +20,7 @@ ReportStatus = Literal["graded", "failed"]
 IsolationKind = Literal["bwrap", "off", ""]
 
 MESSAGE_LIMIT = 2_000
+TRACEBACK_LIMIT = 6_000
 ERROR_LIMIT = 2_000
 LOG_LIMIT = 8_000
 MAX_OUTCOMES = 2_000
@@ -79,6 +80,10 @@ class TestOutcome:
     status: OutcomeStatus
     message: Message
     hidden: bool
+    # Missing from the submission and not put back (docs/grading.md, "Missing cells").
+    missing: bool = False
+    # A failed visible test's cleaned traceback; always "" for a cell with hidden tests.
+    traceback: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,12 +94,15 @@ class TestOutcome:
             "status": self.status,
             "message": self.message.to_data(),
             "hidden": self.hidden,
+            "missing": self.missing,
+            "traceback": clip(self.traceback, TRACEBACK_LIMIT),
         }
 
     @classmethod
     def from_dict(cls, data: object) -> TestOutcome:
         item = _mapping(data, "outcome")
         points = item.get("points")
+        hidden = _boolean(item, "hidden")
         return cls(
             grade_id=_string(item, "grade_id", 200),
             kind=_choice(item, "kind", GradeKind),
@@ -102,7 +110,12 @@ class TestOutcome:
             max_points=_decimal(item.get("max_points"), "max_points"),
             status=_choice(item, "status", OutcomeStatus),
             message=_message(item, "message", MESSAGE_LIMIT),
-            hidden=_boolean(item, "hidden"),
+            hidden=hidden,
+            missing=_boolean(item, "missing") if "missing" in item else False,
+            # A cell with hidden tests never brings a traceback, whoever wrote the report.
+            traceback=""
+            if hidden or "traceback" not in item
+            else _string(item, "traceback", TRACEBACK_LIMIT),
         )
 
 

@@ -1,9 +1,12 @@
 """Rebuild a submission for grading from the participant's notebook and the grading copy.
 
 nbgrader's autograde sanitizing steps (ClearOutput, DeduplicateIds, OverwriteKernelspec,
-OverwriteCells with add_missing_cells), made stricter where nbgrader trusts the submission:
-the nbgrader metadata of every known cell is taken from the server copy as a whole, so a
-participant cannot turn a test cell into an answer by flipping its flags.
+OverwriteCells), made stricter where nbgrader trusts the submission: the nbgrader metadata of
+every known cell is taken from the server copy as a whole, so a participant cannot turn a test
+cell into an answer by flipping its flags. A changed read-only cell is overwritten from the
+server copy, as nbgrader does. Deleted cells follow nbgrader's default (not put back: the engine
+scores them as missing) unless ``restore_missing`` is on, which puts back every deleted graded,
+task and read-only cell (nbgrader's ``add_missing_cells`` does the graded and task cells).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class PreparedNotebook:
     index_of: dict[str, int]
     restored: set[str] = field(default_factory=set)
     reinserted: set[str] = field(default_factory=set)
+    # Graded and task cells deleted by the participant and not put back.
+    missing: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
 
@@ -147,7 +152,9 @@ def _kernel_metadata(grading: Notebook, submission: Notebook) -> dict[str, Any]:
     return metadata
 
 
-def prepare(submission: Notebook, grading: Notebook) -> PreparedNotebook:
+def prepare(
+    submission: Notebook, grading: Notebook, *, restore_missing: bool = False
+) -> PreparedNotebook:
     """The notebook to execute: the participant's work inside the assignment's fixed frame."""
     server: dict[str, Cell] = {}
     order: list[str] = []
@@ -180,8 +187,14 @@ def prepare(submission: Notebook, grading: Notebook) -> PreparedNotebook:
 
     present = {grade_id for _, grade_id in placed if grade_id}
     reinserted: set[str] = set()
+    missing: set[str] = set()
     for grade_id in order:
         if grade_id in present or not _must_be_present(server[grade_id]):
+            continue
+        if not restore_missing:
+            if is_grade(server[grade_id]) or is_task(server[grade_id]):
+                missing.add(grade_id)
+                notes.append(f"the graded cell {grade_id!r} is missing (not put back)")
             continue
         placed.insert(
             _insertion_point(order, grade_id, placed), (_server_copy(server[grade_id]), grade_id)
@@ -201,5 +214,6 @@ def prepare(submission: Notebook, grading: Notebook) -> PreparedNotebook:
         index_of=index_of,
         restored=restored,
         reinserted=reinserted,
+        missing=missing,
         notes=notes,
     )

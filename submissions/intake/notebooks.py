@@ -31,13 +31,14 @@ import nbformat
 from nbformat.corpus.words import generate_corpus_id
 from nbformat.validator import iter_validate
 
-from submissions.intake.text import excess, number
+from submissions.intake.text import excess, ngettext, number
 from submissions.intake.text import gettext as _
 
 __all__ = [
     "IntakeLimits",
     "NotebookRejected",
     "ValidatedNotebook",
+    "check_unique_grade_ids",
     "validate_notebook",
 ]
 
@@ -126,6 +127,55 @@ def validate_notebook(raw: bytes, limits: IntakeLimits = _DEFAULT_LIMITS) -> Val
         kernel_name=kernel_name,
         language=language,
         cell_count=len(nb.cells),
+    )
+
+
+def _nbgrader_id(cell: object) -> str | None:
+    """The grade id of a cell nbgrader tracks (a test, an answer or a read-only cell)."""
+    if not isinstance(cell, Mapping):
+        return None
+    metadata = cell.get("metadata")
+    meta = metadata.get("nbgrader") if isinstance(metadata, Mapping) else None
+    if not isinstance(meta, Mapping) or not any(
+        meta.get(flag) is True for flag in ("grade", "solution", "locked", "task")
+    ):
+        return None
+    grade_id = meta.get("grade_id")
+    return grade_id if isinstance(grade_id, str) and grade_id else None
+
+
+def check_unique_grade_ids(nb: Mapping[str, Any]) -> None:
+    """Refuse a notebook in which two cells share a grade id, naming them and their cells.
+
+    Copying a cell in Jupyter copies its grade id; nbgrader refuses such a notebook rather than
+    guess which copy is the answer, and so does the upload (the grader itself keeps the last
+    copy, as nbgrader's DeduplicateIds, should such a notebook reach it another way).
+    """
+    cells_of: dict[str, list[int]] = {}
+    for position, cell in enumerate(nb.get("cells") or [], start=1):
+        grade_id = _nbgrader_id(cell)
+        if grade_id is not None:
+            cells_of.setdefault(grade_id, []).append(position)
+    duplicated = {grade_id: cells for grade_id, cells in cells_of.items() if len(cells) > 1}
+    if not duplicated:
+        return
+    names = "; ".join(
+        _("%(grade_id)s (cells %(cells)s)")
+        % {"grade_id": _short(grade_id), "cells": ", ".join(str(n) for n in cells)}
+        for grade_id, cells in duplicated.items()
+    )
+    raise NotebookRejected(
+        ngettext(
+            "Two or more cells have the same grade id: %(names)s. A copied cell keeps the "
+            "grade id of the original; delete the extra copy (keep the one with your answer) "
+            "and upload again.",
+            "Several grade ids are used by more than one cell: %(names)s. A copied cell keeps "
+            "the grade id of the original; delete the extra copies (keep the ones with your "
+            "answers) and upload again.",
+            len(duplicated),
+        )
+        % {"names": names},
+        cell=next(iter(duplicated.values()))[1],
     )
 
 

@@ -31,7 +31,12 @@ from submissions.intake.datafiles import (
     read_head,
     xlsx_is_workbook,
 )
-from submissions.intake.notebooks import NotebookRejected, check_size, validate_notebook
+from submissions.intake.notebooks import (
+    NotebookRejected,
+    check_size,
+    check_unique_grade_ids,
+    validate_notebook,
+)
 from submissions.models import DataCard, DataPurge, Submission, SubmissionFile
 from submissions.orphans import referenced_blobs
 from submissions.reviewing import allocation
@@ -92,6 +97,7 @@ def submit_attempt(
             check_size(upload.size, limits)  # before reading a byte of it
         raw = upload.read(limits.max_bytes + 1)
         validated = validate_notebook(raw, limits)
+        check_unique_grade_ids(validated.nb)
     except NotebookRejected as rejection:
         raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
     checked = _check_data_files(assignment, data_files, data_card)

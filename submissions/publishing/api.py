@@ -23,7 +23,7 @@ from courses.exceptions import AssignmentExists, CoursesError, VersionRefused
 from courses.services import preview_assignment_version
 from platform.api import api_user
 from platform.api_schema import error_responses
-from submissions.models import PublishCheck
+from submissions.models import AssignmentSettings, PublishCheck
 from submissions.publishing.services import (
     instantiate_autotests,
     publish_checked,
@@ -40,10 +40,23 @@ class PublishInputSerializer(serializers.Serializer[None]):
     max_attempts = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
 
+class GradingRulesSerializer(serializers.Serializer[AssignmentSettings]):
+    stderr_output_fails = serializers.BooleanField(
+        source="follows_nbgrader_warnings_rule",
+        help_text="Any output on stderr fails a test (nbgrader's rule, imported courses); "
+        "false: a Python warning there does not (assignments authored here).",
+    )
+    restore_missing_cells = serializers.BooleanField(
+        help_text="Deleted graded cells are put back and graded; false: a deleted test scores "
+        "0 and a deleted answer waits for the grader, both flagged (nbgrader's default)."
+    )
+
+
 class PublishCheckSerializer(serializers.ModelSerializer[PublishCheck]):
     assignment = serializers.IntegerField(source="assignment_id")
     version = serializers.IntegerField(source="version.number", allow_null=True, default=None)
     problems = serializers.ListField(child=serializers.CharField(), read_only=True)
+    grading_rules = GradingRulesSerializer(source="assignment.settings", read_only=True)
 
     class Meta:
         model = PublishCheck
@@ -53,6 +66,7 @@ class PublishCheckSerializer(serializers.ModelSerializer[PublishCheck]):
             "version",
             "status",
             "problems",
+            "grading_rules",
             "report",
             "created_at",
             "finished_at",

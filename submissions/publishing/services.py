@@ -55,6 +55,7 @@ def publish_assignment(
     source: bytes,
     autotests: str | None = None,
     instantiated: bool = False,
+    nbgrader_rules: bool = False,
     **options: Any,
 ) -> Assignment:
     """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
@@ -62,13 +63,19 @@ def publish_assignment(
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
     settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
     AUTOTEST directives are instantiated first (``instantiate_autotests``, with the course's
-    ``autotests``), unless the caller did (``instantiated``)."""
+    ``autotests``), unless the caller did (``instantiated``).
+
+    ``nbgrader_rules``: the assignment comes from an nbgrader course and keeps nbgrader's
+    warnings rule (any output on stderr fails a test); authored here, a Python warning on
+    stderr does not (docs/grading.md, "Warnings")."""
     source = _instantiated(module, slug, source, autotests, instantiated)
     with transaction.atomic():
         assignment = publish_courses_assignment(
             module=module, slug=slug, title=title, source=source, **options
         )
-        AssignmentSettings.objects.create(assignment=assignment)
+        AssignmentSettings.objects.create(
+            assignment=assignment, ignore_stderr_warnings=not nbgrader_rules
+        )
     return assignment
 
 
@@ -80,6 +87,7 @@ def publish_checked(
     source: bytes,
     autotests: str | None = None,
     instantiated: bool = False,
+    nbgrader_rules: bool = False,
     **options: Any,
 ) -> PublishCheck:
     """Publish a new assignment from an nbgrader source and queue its publish check in the
@@ -92,7 +100,13 @@ def publish_checked(
     source = _instantiated(module, slug, source, autotests, instantiated)
     with transaction.atomic():
         assignment = publish_assignment(
-            module=module, slug=slug, title=title, source=source, instantiated=True, **options
+            module=module,
+            slug=slug,
+            title=title,
+            source=source,
+            instantiated=True,
+            nbgrader_rules=nbgrader_rules,
+            **options,
         )
         return _queue_check(assignment.versions.get(number=1))
 
@@ -250,6 +264,7 @@ def import_nbgrader_course(
     course: CourseSources,
     due: Mapping[str, datetime] | None = None,
     dry_run: bool = False,
+    nbgrader_rules: bool = True,
 ) -> ImportReport:
     """Import an nbgrader course into a module: each notebook becomes an assignment with a
     publish check, the course's header and footer around it and its AUTOTEST directives
@@ -258,7 +273,9 @@ def import_nbgrader_course(
     Each nbgrader assignment lands in its own transaction, all its notebooks or none, so one
     refused notebook keeps its assignment out and never the others. ``dry_run`` does all the
     checking (kernels for AUTOTEST included) and writes nothing. The report says per
-    assignment and notebook what was (or would be) imported, what was skipped and why.
+    assignment and notebook what was (or would be) imported, what was skipped and why. The
+    assignments keep nbgrader's warnings rule unless ``nbgrader_rules`` is False (the
+    instructor chose the lenient one).
     """
     due = due or {}
     report = ImportReport(dry_run=dry_run, assignments=[], notes=_course_notes(course), skipped=[])
@@ -295,6 +312,7 @@ def import_nbgrader_course(
                         instantiated=True,
                         order=order,
                         due_at=entry.due_at,
+                        nbgrader_rules=nbgrader_rules,
                     )
                     order += 1
         except (PublishError, AssignmentExists) as error:

@@ -221,7 +221,12 @@ def _import_previewed(request: AuthenticatedHttpRequest, module: Module) -> Http
     except (signing.BadSignature, OSError, KeyError, TypeError, ValueError, CoursesError):
         error = _("This preview has expired or is not valid; upload the course again.")
         return _import_page(request, module, form, error=error, status=400)
-    report = import_nbgrader_course(module=module, course=course, due=due)
+    report = import_nbgrader_course(
+        module=module,
+        course=course,
+        due=due,
+        nbgrader_rules=request.POST.get("lenient_warnings") != "1",
+    )
     if report.imported:
         messages.success(
             request,

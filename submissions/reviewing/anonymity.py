@@ -70,14 +70,23 @@ def reveal_identities(*, actor: User, assignment: Assignment) -> AssignmentSetti
 
 @transaction.atomic
 def set_review_settings(
-    *, actor: User, assignment: Assignment, posting_policy: str, anonymous_grading: bool
+    *,
+    actor: User,
+    assignment: Assignment,
+    posting_policy: str,
+    anonymous_grading: bool,
+    ignore_stderr_warnings: bool | None = None,
+    restore_missing_cells: bool | None = None,
+    test_hints: dict[str, str] | None = None,
 ) -> AssignmentSettings:
     """Change an assignment's posting policy and anonymity.
 
     Switching anonymity off would show names without a record, so once on it only goes away
     through ``reveal_identities`` (coordinators, recorded); instructors can switch it on.
     Both settings reach every cohort: refused (``AssignmentOutOfReach``) for an actor who
-    does not grade them all.
+    does not grade them all. The grading rules (warnings, deleted cells) and the test hints
+    are changed when given (None: unchanged); the rules apply from the next grading run
+    (docs/grading.md).
     """
     ensure_assignment_manager(actor=actor, assignment=assignment)
     locked = AssignmentSettings.objects.select_for_update().get(pk=assignment.pk)
@@ -94,12 +103,21 @@ def set_review_settings(
         locked.identities_revealed_by = None
     locked.posting_policy = posting_policy
     locked.anonymous_grading = anonymous_grading
+    if ignore_stderr_warnings is not None:
+        locked.ignore_stderr_warnings = ignore_stderr_warnings
+    if restore_missing_cells is not None:
+        locked.restore_missing_cells = restore_missing_cells
+    if test_hints is not None:
+        locked.test_hints = test_hints
     locked.save(
         update_fields=[
             "posting_policy",
             "anonymous_grading",
             "identities_revealed_at",
             "identities_revealed_by",
+            "ignore_stderr_warnings",
+            "restore_missing_cells",
+            "test_hints",
         ]
     )
     return locked

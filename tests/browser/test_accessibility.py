@@ -20,7 +20,8 @@ from django.utils import timezone
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
 from platform.models import User
-from submissions.models import Submission
+from submissions import models as submission_models
+from submissions.models import AssignmentSettings, Submission
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.test_end_to_end import log_in
@@ -364,6 +365,19 @@ def world(
     linus = make_user("linus", first_name="Linus", last_name="Torvalds")
     enroll(user=linus, cohort=cohort)
     waiting = rendered(graded(submit(linus, assignment)))
+    # The feedback around results: a failed visible test's traceback and hint (ada's page), a
+    # cell flagged as missing (both pages; docs/grading.md, "Missing cells" and "Feedback").
+    submission_models.TestResult.objects.filter(
+        run__submission=released, grade_id="test_square"
+    ).update(
+        traceback="Cell 'test_square', line 1\n----> 1 assert square(3) == 9\nAssertionError: "
+    )
+    submission_models.TestResult.objects.filter(
+        run__submission__in=[released, waiting], grade_id="explain"
+    ).update(missing=True)
+    AssignmentSettings.objects.filter(pk=assignment.pk).update(
+        test_hints={"test_square": "Multiply x by itself."}
+    )
     # mary: the rule is met in a program that now requires approval.
     cohort.program.requires_approval = True
     cohort.program.save(update_fields=["requires_approval"])

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         "an assignment of the module (due dates from --gradebook, if given), with the course's "
         "header.ipynb and AUTOTEST directives as nbgrader's generate_assignment applies them. "
         "Each nbgrader assignment is imported on its own; the report says what was imported, "
-        "what was skipped and why. --dry-run shows the report and writes nothing."
+        "what was skipped and why. --dry-run shows the report and writes nothing. The "
+        "assignments keep nbgrader's warnings rule (any output on stderr fails a test) unless "
+        "--lenient-warnings is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check everything, write nothing."
         )
+        parser.add_argument(
+            "--lenient-warnings",
+            action="store_true",
+            help="A Python warning on stderr does not fail a test (the platform's own rule).",
+        )
 
     def handle(
         self,
@@ -36,6 +43,7 @@ class Command(BaseCommand):
         module: int,
         gradebook: Path | None,
         dry_run: bool,
+        lenient_warnings: bool = False,
         **options: Any,
     ) -> None:
         target = Module.objects.filter(pk=module).first()
@@ -44,9 +52,16 @@ class Command(BaseCommand):
         try:
             course = course_in_directory(course_dir)
             due = due_dates(gradebook) if gradebook else {}
+
         except CoursesError as error:
             raise CommandError(error.message) from error
-        report = import_nbgrader_course(module=target, course=course, due=due, dry_run=dry_run)
+        report = import_nbgrader_course(
+            module=target,
+            course=course,
+            due=due,
+            dry_run=dry_run,
+            nbgrader_rules=not lenient_warnings,
+        )
         self.stdout.write("\n".join(report_lines(report)))
         if report.refused and not dry_run:
             raise CommandError(

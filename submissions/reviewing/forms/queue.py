@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Assignment, Cohort, Module, Program
 from platform.models import User
-from submissions.models import PostingPolicy
+from submissions.models import HINT_LIMIT, PostingPolicy
 from submissions.reviewing.queue import QueueFilter, QueueState, grading_cohorts
 
 
@@ -85,6 +85,43 @@ class ReviewSettingsForm(forms.Form):
         required=False,
         label=_("Grade anonymously (graders see pseudonyms until a coordinator reveals names)"),
     )
+    ignore_stderr_warnings = forms.BooleanField(
+        required=False,
+        label=_(
+            "A Python warning on standard error does not fail a test (off: nbgrader's rule, any "
+            "output on standard error fails it)"
+        ),
+    )
+    restore_missing_cells = forms.BooleanField(
+        required=False,
+        label=_(
+            "Put deleted graded cells back and grade them (off: nbgrader's default, a deleted "
+            "cell scores 0 and is flagged for the graders)"
+        ),
+    )
+
+    def __init__(self, *args: Any, test_cells: list[str], **kwargs: Any) -> None:
+        """``test_cells``: the grade ids of the assignment's autograded cells, one hint each."""
+        super().__init__(*args, **kwargs)
+        self.test_cells = test_cells
+        for position, grade_id in enumerate(test_cells):
+            self.fields[f"hint_{position}"] = forms.CharField(
+                label=grade_id,
+                required=False,
+                max_length=HINT_LIMIT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def hint_fields(self) -> list[forms.BoundField]:
+        return [self[f"hint_{position}"] for position in range(len(self.test_cells))]
+
+    def hints(self) -> dict[str, str]:
+        """grade id -> hint, without the empty ones."""
+        return {
+            grade_id: hint
+            for position, grade_id in enumerate(self.test_cells)
+            if (hint := self.cleaned_data[f"hint_{position}"].strip())
+        }
 
 
 class AllocationForm(forms.Form):

@@ -186,17 +186,22 @@ def release_ready(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Posting policy and anonymous grading of an assignment; the coordinator's reveal.
-    Everyone who grades a cohort of it sees them; changing them reaches every cohort
-    (``require_assignment_manager``)."""
+    """Posting policy and anonymous grading of an assignment, its grading rules (warnings,
+    deleted cells) and a hint per test cell; the coordinator's reveal. Everyone who grades a
+    cohort of it sees them; changing them reaches every cohort (``require_assignment_manager``)."""
     assignment = get_assignment_for_grading(request.user, pk)
     if request.method == "POST":
         require_assignment_manager(request.user, assignment)
+    rules = assignment.settings
+    test_cells = [c["grade_id"] for c in assignment.grade_cells if c["kind"] == "autograded"]
     initial = {
-        "posting_policy": assignment.settings.posting_policy,
-        "anonymous_grading": assignment.settings.anonymous_grading,
+        "posting_policy": rules.posting_policy,
+        "anonymous_grading": rules.anonymous_grading,
+        "ignore_stderr_warnings": rules.ignore_stderr_warnings,
+        "restore_missing_cells": rules.restore_missing_cells,
+        **{f"hint_{n}": rules.hint_for(grade_id) for n, grade_id in enumerate(test_cells)},
     }
-    form = ReviewSettingsForm(request.POST or None, initial=initial)
+    form = ReviewSettingsForm(request.POST or None, initial=initial, test_cells=test_cells)
     if request.method == "POST" and form.is_valid():
         try:
             anonymity.set_review_settings(
@@ -204,6 +209,13 @@ def review_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 assignment=assignment,
                 posting_policy=form.cleaned_data["posting_policy"],
                 anonymous_grading=form.cleaned_data["anonymous_grading"],
+                ignore_stderr_warnings=form.cleaned_data["ignore_stderr_warnings"],
+                restore_missing_cells=form.cleaned_data["restore_missing_cells"],
+                # Hints of cells a later version dropped are kept, unseen, until it returns.
+                test_hints={
+                    **{k: v for k, v in rules.test_hints.items() if k not in test_cells},
+                    **form.hints(),
+                },
             )
         except SubmissionError as error:
             form.add_error("anonymous_grading", error.message)

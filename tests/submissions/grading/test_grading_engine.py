@@ -382,12 +382,14 @@ def test_hidden_tests_are_restored_and_their_code_never_shown(square_published):
 
 
 @pytest.mark.slow
-def test_a_deleted_test_cell_is_put_back(square_published):
+def test_a_deleted_test_cell_is_put_back_with_the_switch(square_published):
     release = load(square_published.release_notebook)
     cell_by_id(release, "square").source = CORRECT_SQUARE
     release.cells = [c for c in release.cells if c.metadata.nbgrader.grade_id != "test_square"]
 
-    report = grade_notebook(submission=dump(release), published=square_published)
+    report = grade_notebook(
+        submission=dump(release), published=square_published, restore_missing_cells=True
+    )
 
     put_back = outcome(report, "test_square")
     assert (put_back.points, put_back.status) == (Decimal(2), "passed")

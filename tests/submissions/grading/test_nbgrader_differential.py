@@ -13,13 +13,18 @@ same submissions in this process: two streams of work for the two cores.
 * **demo**: every demo assignment of ``courses/demo/notebooks.py`` with its six submissions
   (correct, partial, wrong, error, blank, tampered); the capstone's submissions bring their own
   ``data.csv``. nbgrader's points are also checked against the demo's ``expected_scores``.
-  Also here: a submission with deleted cells, graded by nbgrader with
-  ``OverwriteCells.add_missing_cells`` (the platform always puts deleted cells back).
+  Also here: submissions with deleted cells (a test, manually graded answers, a task), graded
+  by nbgrader with ``OverwriteCells.add_missing_cells`` and by the platform with its switch
+  ``restore_missing_cells``, which puts them back the same way.
 * **fixtures**: the notebooks nbgrader ships for its own tests (``nbgrader/tests/apps/files``
   and ``.../preprocessors/files``), used as nbgrader's own test suite uses them (which file is
   the source, which are submissions), with a few submissions derived from them (duplicated
   cells, cell-type changes saved as Jupyter saves them, partly right answers) and one notebook
-  of partial-credit edge rules built here. :data:`COMPARED_FIXTURES` and
+  of partial-credit edge rules built here. Deleted cells of every kind (an autograded answer,
+  a test, manually graded answers, a read-only cell, a task) under nbgrader's default, which
+  the platform follows without its switch: a deleted test scores 0 and is flagged (nbgrader:
+  no automatic score, ``needs_manual_grade``, which counts 0), a deleted answer or task waits
+  for the grader. :data:`COMPARED_FIXTURES` and
   :data:`SKIPPED_FIXTURES` account for every shipped notebook.
 
 The platform runs in its nbgrader-compatible mode (``stderr_ignore=None``: any stderr output
@@ -50,6 +55,7 @@ from nbformat import NotebookNode, v4
 from courses.demo import notebooks as demo
 from courses.nbgrader import PublishedAssignment, publish, write_notebook
 from submissions.grading import GradingLimits, GradingReport, grade_notebook
+from submissions.intake.notebooks import NotebookRejected, check_unique_grade_ids
 from tests.nbgrader_reference import (
     AutogradeResult,
     AutogradeRun,
@@ -157,6 +163,8 @@ class Batch:
     cell_timeout_s: int
     nbgrader_config: str = ""
     course_files: Mapping[str, bytes] = field(default_factory=dict)
+    # The platform's switch matching ``OverwriteCells.add_missing_cells`` in nbgrader_config.
+    restore_missing_cells: bool = False
 
 
 # -- the demo assignments ------------------------------------------------------------------------
@@ -185,15 +193,47 @@ def _demo_case(slug: str) -> Case:
     )
 
 
+def _without(release: bytes, *grade_ids: str, **sources: str) -> bytes:
+    """The release without the cells named, and with other cells given new sources."""
+    nb = load(edited(release, **sources))
+    nb.cells = [cell for cell in nb.cells if grade_id_of(cell) not in grade_ids]
+    return dump(nb)
+
+
 def _deleted_cells(release: bytes) -> dict[str, Submission]:
-    """A test cell and a read-only cell deleted; answers changed by whitespace only."""
+    """A test cell and a read-only cell deleted; answers changed by whitespace only. Manually
+    graded answers deleted (a markdown and a code answer)."""
     nb = load(release)
     nb.cells = [cell for cell in nb.cells if grade_id_of(cell) not in {"bar", "ro2"}]
     cell_with_id(nb, "set_a").source = "a = 1"
     # A changed checksum: "answered" (waits for an instructor), however little changed.
     cell_with_id(nb, "baz").source += "\n"
     cell_with_id(nb, "quux").source += " "
-    return {"deleted-cells": Submission(dump(nb))}
+    return {
+        "deleted-cells": Submission(dump(nb)),
+        "deleted-answers": Submission(_without(release, "baz", "quux", set_a="a = 1")),
+    }
+
+
+def _deleted_by_kind(release: bytes) -> dict[str, Submission]:
+    """One kind of cell deleted per submission (submitted-unchanged.ipynb as the source)."""
+    return {
+        "test-deleted": Submission(_without(release, "bar", set_a="a = 1")),
+        "autograded-answer-deleted": Submission(_without(release, "set_a")),
+        "manual-answers-deleted": Submission(_without(release, "baz", "quux", set_a="a = 1")),
+        "read-only-deleted": Submission(_without(release, "ro1", "ro2", set_a="a = 1")),
+        "all-graded-deleted": Submission(_without(release, "foo", "bar", "baz", "quux")),
+    }
+
+
+def _deleted_task(release: bytes) -> dict[str, Submission]:
+    """test_taskcell.ipynb's task deleted, and with it a manually graded code answer."""
+    return {
+        "task-deleted": Submission(_without(release, "task1")),
+        "task-and-answer-deleted": Submission(
+            _without(release, "task1", "sum_of_squares_application")
+        ),
+    }
 
 
 DEMO = Batch(
@@ -205,10 +245,18 @@ DEMO = Batch(
             source=apps_file("submitted-unchanged.ipynb"),
             submissions=_deleted_cells,
             about="submitted-unchanged.ipynb as the source, a submission without the test "
-            "cell 'bar' and the read-only cell 'ro2' (derived)",
+            "cell 'bar' and the read-only cell 'ro2', one without the manual answers (derived)",
+        ),
+        Case(
+            notebook="deleted-task",
+            source=preprocessor_file("test_taskcell.ipynb"),
+            submissions=_deleted_task,
+            about="test_taskcell.ipynb as the source, submissions without its task (and "
+            "without a manually graded code answer), put back by both systems",
         ),
     ),
     cell_timeout_s=120,
+    restore_missing_cells=True,
     # The platform always puts deleted test cells back; nbgrader does with this switch on. It
     # lives in this batch because nbgrader 0.9.6 crashes with it on any submission that has a
     # duplicated grade id (add_missing_task_cells reads the grade id DeduplicateIds removed),
@@ -425,6 +473,21 @@ FIXTURES = Batch(
             },
             about="test-v0.ipynb (schema 0 metadata, points as strings): the platform "
             "upgrades it when publishing, nbgrader after `nbgrader update`",
+        ),
+        Case(
+            notebook="deleted-by-kind",
+            source=apps_file("submitted-unchanged.ipynb"),
+            submissions=_deleted_by_kind,
+            about="submitted-unchanged.ipynb as the source; deleted, one kind per submission: "
+            "a test, the autograded answer, the manual answers, the read-only cells, and every "
+            "graded cell (nbgrader's default: nothing is put back)",
+        ),
+        Case(
+            notebook="deleted-task-default",
+            source=preprocessor_file("test_taskcell.ipynb"),
+            submissions=_deleted_task,
+            about="test_taskcell.ipynb as the source, without its task (and without a manually "
+            "graded code answer), nbgrader's default",
         ),
         Case(
             notebook="hidden-tests",
@@ -649,6 +712,7 @@ def _grade_on_platform(
         data_files=data_files,
         limits=GradingLimits(cell_timeout_s=batch.cell_timeout_s, notebook_timeout_s=900),
         stderr_ignore=None,  # nbgrader 0.9: any stderr output fails a test
+        restore_missing_cells=batch.restore_missing_cells,
     )
 
 
@@ -768,7 +832,16 @@ def cell_differences(result: CaseResult, student: str) -> dict[str, str]:
         problems = []
         if not same_points(outcome.max_points, grade.max_score):
             problems.append(f"max points {outcome.max_points} vs {_number(grade.max_score)}")
-        if not same_points(outcome.points, grade.auto_score):
+        if outcome.missing and outcome.kind == "autograded":
+            # nbgrader's row of a deleted test: no automatic score and needs_manual_grade,
+            # which counts 0 until a grader acts; the platform's: 0, flagged as missing.
+            if not (outcome.points == 0 and grade.auto_score is None and grade.needs_manual_grade):
+                problems.append(
+                    f"missing test: platform {_number(outcome.points)} vs nbgrader "
+                    f"{_number(grade.auto_score)} (needs_manual_grade="
+                    f"{grade.needs_manual_grade})"
+                )
+        elif not same_points(outcome.points, grade.auto_score):
             problems.append(
                 f"platform {_number(outcome.points)} ({outcome.status}: {str(outcome.message)!r}) "
                 f"vs nbgrader {_number(grade.auto_score)}"
@@ -918,3 +991,25 @@ def test_every_shipped_fixture_is_compared_or_skipped_with_a_reason() -> None:
     }
     assert not skipped & COMPARED_FIXTURES, skipped & COMPARED_FIXTURES
     assert shipped == COMPARED_FIXTURES | skipped, shipped - COMPARED_FIXTURES - skipped
+
+
+@pytest.mark.slow
+def test_a_duplicated_grade_id_is_refused_by_both(tmp_path: Path) -> None:
+    """nbgrader 0.9.6 with its default pipelines does not grade a notebook in which two cells
+    share a grade id (its CheckCellMetadata refuses the copy DeduplicateIds emptied); the
+    platform refuses it at upload, naming the id (``check_unique_grade_ids``)."""
+    course = NbgraderCourse(tmp_path / "nbgrader", cell_timeout_s=FIXTURE_TIMEOUT_S)
+    releases = course.generate_assignment("dup", {"nb": apps_file("submitted-unchanged.ipynb")})
+    nb = load(releases["nb"])
+    copied = v4.new_code_cell("assert a == 1")
+    copied.metadata = dict(cell_with_id(nb, "bar").metadata)
+    nb.cells.append(copied)
+    duplicated = dump(nb)
+
+    result = course.start_autograde("dup", {"nb": {"student": Submission(duplicated)}}).wait()
+
+    assert "student" not in result.grades["nb"], "nbgrader graded a duplicated grade id"
+    with pytest.raises(NotebookRejected) as refused:
+        check_unique_grade_ids(load(duplicated))
+    first = nb.cells.index(cell_with_id(nb, "bar")) + 1
+    assert f"bar (cells {first}, {len(nb.cells)})" in refused.value.message
