@@ -223,6 +223,33 @@ def test_an_instructor_previews_then_imports_a_zipped_course(
     assert response.content.decode().count('data-state="imported"') == 2
     assert Assignment.objects.filter(module=module).count() == 3
     assert Assignment.objects.get(slug="ps1").due_at is not None
+    # Imported, the assignments keep nbgrader's warnings rule unless the preview said otherwise.
+    assert not Assignment.objects.get(slug="ps1").settings.ignore_stderr_warnings
+
+
+@pytest.mark.parametrize(("lenient", "ignores_warnings"), [("1", True), (None, False)])
+def test_the_preview_chooses_the_warnings_rule_of_the_imported_assignments(
+    cohort: Any,
+    module: Any,
+    instructor: Any,
+    client_for: Any,
+    tmp_path: Path,
+    lenient: str | None,
+    ignores_warnings: bool,
+) -> None:
+    url = reverse("submissions:import-course", args=[module.pk])
+    client = client_for(instructor)
+    response = client.post(
+        url, {"archive": upload_file(zipped(write_course(tmp_path / "course")), "course.zip")}
+    )
+    assert 'name="lenient_warnings"' in response.content.decode()
+    confirm = {"preview": response.context["preview"]}
+    if lenient:
+        confirm["lenient_warnings"] = lenient
+    assert client.post(url, confirm).status_code == 200
+    assert Assignment.objects.filter(module=module).count() == 3
+    for assignment in Assignment.objects.filter(module=module):
+        assert assignment.settings.ignore_stderr_warnings is ignores_warnings
 
 
 def test_a_tampered_preview_is_refused(
