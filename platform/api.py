@@ -39,7 +39,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         token = ApiToken.objects.matching(raw_key).select_related("user").first()
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed("Invalid, revoked or expired token.")
         token.last_used_at = timezone.now()
         token.save(update_fields=["last_used_at"])
         return token.user, token

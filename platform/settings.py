@@ -220,6 +220,52 @@ INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.
 CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
 
+# --- Single sign-on (OpenID Connect) ---
+# A university's log-in through allauth's openid_connect provider (docs/profile-and-sso.md).
+# Without OIDC_SERVER_URL there is no single sign-on and no button for it anywhere. A university
+# log-in reaches an existing account only through an e-mail address the university asserts as
+# verified; it never creates an account (platform/accounts/sso.py).
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL", "").strip()
+OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "university").strip()
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "University").strip()
+SOCIALACCOUNT_ADAPTER = "platform.accounts.sso.UniversityAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# The university confirmed the address; no second confirmation mail.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}
+}
+if OIDC_SERVER_URL:
+    if urlsplit(OIDC_SERVER_URL).scheme not in {"https", "http"}:
+        raise ImproperlyConfigured(
+            f"OIDC_SERVER_URL must be an http(s) URL; got {OIDC_SERVER_URL!r}"
+        )
+    _missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if not env_str(name, "")]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"OIDC_SERVER_URL is set, so {' and '.join(_missing)} must be too"
+        )
+    if not OIDC_PROVIDER_ID.replace("-", "").isalnum():
+        raise ImproperlyConfigured(
+            f"OIDC_PROVIDER_ID must be letters, digits and hyphens; got {OIDC_PROVIDER_ID!r}"
+        )
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": OIDC_PROVIDER_ID,
+            "name": OIDC_PROVIDER_NAME or OIDC_PROVIDER_ID,
+            "client_id": env_str("OIDC_CLIENT_ID", ""),
+            "secret": env_str("OIDC_CLIENT_SECRET", ""),
+            "settings": {
+                "server_url": OIDC_SERVER_URL,
+                "token_auth_method": env_str("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic"),
+            },
+        }
+    ]
+# The profile's active sessions show when each was last seen only with this on: it writes the
+# session's row on every request of a logged-in user, so it is off unless an office wants it.
+USERSESSIONS_TRACK_ACTIVITY = env_bool("USERSESSIONS_TRACK_ACTIVITY", False)
+
 # Security. The CSP is site-wide; the notebook view tightens it further (see submissions.views).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
