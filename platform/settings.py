@@ -228,6 +228,8 @@ CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
 OIDC_SERVER_URL = env_str("OIDC_SERVER_URL", "").strip()
 OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "university").strip()
 OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "University").strip()
+_oidc_url = urlsplit(OIDC_SERVER_URL)
+OIDC_ORIGINS = [f"{_oidc_url.scheme}://{_oidc_url.netloc}"] if OIDC_SERVER_URL else []
 SOCIALACCOUNT_ADAPTER = "platform.accounts.sso.UniversityAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
@@ -237,7 +239,7 @@ SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
     "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}
 }
 if OIDC_SERVER_URL:
-    if urlsplit(OIDC_SERVER_URL).scheme not in {"https", "http"}:
+    if _oidc_url.scheme not in {"https", "http"} or not _oidc_url.netloc:
         raise ImproperlyConfigured(
             f"OIDC_SERVER_URL must be an http(s) URL; got {OIDC_SERVER_URL!r}"
         )
@@ -250,6 +252,12 @@ if OIDC_SERVER_URL:
         raise ImproperlyConfigured(
             f"OIDC_PROVIDER_ID must be letters, digits and hyphens; got {OIDC_PROVIDER_ID!r}"
         )
+    OIDC_TOKEN_AUTH_METHOD = env_str("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")
+    if OIDC_TOKEN_AUTH_METHOD not in {"client_secret_basic", "client_secret_post"}:
+        raise ImproperlyConfigured(
+            "OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post; "
+            f"got {OIDC_TOKEN_AUTH_METHOD!r}"
+        )
     SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
         {
             "provider_id": OIDC_PROVIDER_ID,
@@ -258,7 +266,7 @@ if OIDC_SERVER_URL:
             "secret": env_str("OIDC_CLIENT_SECRET", ""),
             "settings": {
                 "server_url": OIDC_SERVER_URL,
-                "token_auth_method": env_str("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic"),
+                "token_auth_method": OIDC_TOKEN_AUTH_METHOD,
             },
         }
     ]
@@ -274,7 +282,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "frame-src": [CSP.SELF],
     "frame-ancestors": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # The university log-in button sends a form here that redirects to the university, and
+    # browsers hold that redirect to form-action too.
+    "form-action": [CSP.SELF, *OIDC_ORIGINS],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }

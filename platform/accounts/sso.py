@@ -31,7 +31,7 @@ REFUSED_TEMPLATE = "socialaccount/refused.html"
 
 def sso_enabled() -> bool:
     """Whether a university log-in is configured (``OIDC_SERVER_URL``)."""
-    return bool(settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"])
+    return bool(settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS"))
 
 
 def asserted_addresses(sociallogin: SocialLogin) -> tuple[list[str], list[str]]:

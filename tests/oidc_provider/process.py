@@ -15,8 +15,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 LONG = 60.0  # seconds: only reached when the provider never comes up
 CLIENT_ID = "certificate-programs"
-CLIENT_SECRET = "a-test-client-secret-0123456789"  # noqa: S105 - the test provider's client
-PASSWORD = "university password"  # noqa: S105
+CLIENT_SECRET = "a-test-client-secret-0123456789"
+PASSWORD = "university password"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SECRET_KEY = "test-oidc-provider-not-a-secret"  # noqa: S105 - a throw-away test site
+SECRET_KEY = "test-oidc-provider-not-a-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [

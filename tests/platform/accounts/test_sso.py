@@ -43,7 +43,8 @@ UNIVERSITY_USERS = [
 def settings_in_subprocess(**env: str) -> subprocess.CompletedProcess[str]:
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
-        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
+        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS)); "
+        "print(json.dumps(settings.SECURE_CSP['form-action']))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
     return subprocess.run(
@@ -58,7 +59,7 @@ def settings_in_subprocess(**env: str) -> subprocess.CompletedProcess[str]:
 
 def test_without_oidc_variables_there_is_no_university_log_in() -> None:
     result = settings_in_subprocess()
-    assert json.loads(result.stdout)["openid_connect"]["APPS"] == []
+    assert json.loads(result.stdout.splitlines()[0])["openid_connect"]["APPS"] == []
 
 
 def test_the_oidc_variables_configure_one_provider() -> None:
@@ -69,7 +70,7 @@ def test_the_oidc_variables_configure_one_provider() -> None:
         OIDC_PROVIDER_NAME="TU Dortmund",
         OIDC_PROVIDER_ID="tu-dortmund",
     )
-    [app] = json.loads(result.stdout)["openid_connect"]["APPS"]
+    [app] = json.loads(result.stdout.splitlines()[0])["openid_connect"]["APPS"]
     assert app == {
         "provider_id": "tu-dortmund",
         "name": "TU Dortmund",
@@ -80,6 +81,8 @@ def test_the_oidc_variables_configure_one_provider() -> None:
             "token_auth_method": "client_secret_basic",
         },
     }
+    # The browser may follow the log-in form's redirect to the university.
+    assert "https://login.uni.example" in json.loads(result.stdout.splitlines()[1])
 
 
 @pytest.mark.parametrize(
@@ -87,7 +90,11 @@ def test_the_oidc_variables_configure_one_provider() -> None:
     [
         ({"OIDC_SERVER_URL": "https://login.uni.example"}, "OIDC_CLIENT_ID and OIDC_CLIENT_SECRET"),
         (
-            {"OIDC_SERVER_URL": "login.uni.example", "OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b"},
+            {
+                "OIDC_SERVER_URL": "login.uni.example",
+                "OIDC_CLIENT_ID": "a",
+                "OIDC_CLIENT_SECRET": "b",
+            },
             "must be an http(s) URL",
         ),
         (
@@ -171,6 +178,9 @@ def university(live_server: Any, tmp_path: Path, settings: Any) -> Iterator[Prov
         tmp_path, redirect_uri=live_server.url + CALLBACK, users=UNIVERSITY_USERS
     ) as provider:
         settings.SOCIALACCOUNT_PROVIDERS = provider.platform_apps()
+        # As platform/settings.py allows the university's origin when OIDC_SERVER_URL is set.
+        form_action = [*settings.SECURE_CSP["form-action"], provider.url.removesuffix("/o")]
+        settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": form_action}
         yield provider
 
 
