@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from platform.models import User
+from tests.browser.test_accessibility import axe_violations
 from tests.helpers import make_user
 from tests.oidc_provider.process import PASSWORD
 from tests.platform.accounts.test_sso import university  # noqa: F401 - the provider fixture
@@ -51,6 +52,7 @@ def test_an_unknown_address_is_refused_with_what_to_do(live_server: Any, new_pag
     assert page.locator("main h1").inner_text() == "No account for this address"
     assert "apply for a program" in page.locator("#sso-refused").inner_text()
     assert page.get_by_role("link", name="Log in").count() == 1  # still anonymous
+    assert axe_violations(page) == ""
 
 
 def test_an_unverified_address_is_refused_even_when_an_account_has_it(
@@ -63,3 +65,4 @@ def test_an_unverified_address_is_refused_even_when_an_account_has_it(
         "Your university did not confirm your e-mail address"
     )
     assert page.get_by_role("link", name="Log in").count() == 1
+    assert axe_violations(page) == ""
