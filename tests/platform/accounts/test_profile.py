@@ -2,10 +2,12 @@
 e-mail, API tokens (shown once, expiring, revocable) and active sessions."""
 
 import datetime as dt
+import io
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -256,3 +258,12 @@ def test_the_other_sessions_are_listed_and_can_be_ended(participant: User) -> No
     assert UserSession.objects.filter(user=participant).count() == 1
     assert phone.get(PROFILE).status_code == 302  # logged out
     assert laptop.get(PROFILE).status_code == 200
+
+
+def test_the_command_makes_tokens_that_expire(participant: User) -> None:
+    out = io.StringIO()
+    call_command("create_api_token", "ada", "--name", "cron", "--days", "7", stdout=out)
+    token = ApiToken.objects.get(user=participant, name="cron")
+    assert out.getvalue().strip().startswith(token.prefix)
+    assert token.expires_at is not None
+    assert dt.timedelta(days=6) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
