@@ -8,7 +8,9 @@ from collections.abc import Callable
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -267,3 +269,18 @@ def test_the_command_makes_tokens_that_expire(participant: User) -> None:
     assert out.getvalue().strip().startswith(token.prefix)
     assert token.expires_at is not None
     assert dt.timedelta(days=6) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
+
+
+def test_the_token_list_costs_the_same_queries_however_many_tokens(
+    participant: User, client: Client
+) -> None:
+    client.force_login(participant)
+    ApiToken.create_for(participant, name="first")
+    with CaptureQueriesContext(connection) as one:
+        client.get(PROFILE)
+    for n in range(10):
+        ApiToken.create_for(participant, name=f"t{n}")
+    with CaptureQueriesContext(connection) as eleven:
+        page = client.get(PROFILE)
+    assert page.content.decode().count("data-token=") == 11
+    assert len(eleven) == len(one)
