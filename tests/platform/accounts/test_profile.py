@@ -33,10 +33,14 @@ def save(client: Client, **fields: str) -> object:
 # --- the page --------------------------------------------------------------------------------
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client: Client) -> None:
-    for response in (client.get(PROFILE), client.post(CREATE, {"name": "x"})):
+def test_anonymous_visitors_are_sent_to_log_in(participant: User, client: Client) -> None:
+    token, _raw = ApiToken.create_for(participant, name="x")
+    revoke = reverse("profile-token-revoke", args=[token.pk])
+    for response in (client.get(PROFILE), client.post(CREATE, {"name": "x"}), client.post(revoke)):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 def test_the_page_shows_names_addresses_tokens_and_sessions(

@@ -195,11 +195,12 @@ def _form_fields(page: str) -> dict[str, str]:
 
 
 def university_log_in(
-    base: str, username: str, *, next_url: str = ""
+    base: str, username: str, *, next_url: str = "", language: str = "en"
 ) -> tuple[requests.Session, requests.Response]:
     """Press the button on the platform, log in and consent at the provider, come back; return
     the browser-like session and the platform's last answer."""
     browser = requests.Session()
+    browser.headers["Accept-Language"] = language
     browser.get(base + reverse("login"), timeout=30)
     data = {"csrfmiddlewaretoken": browser.cookies["csrftoken"], "process": "login"}
     if next_url:
@@ -277,3 +278,13 @@ def test_an_unverified_address_never_connects_even_when_an_account_has_it(
     )
     ada.refresh_from_db()
     assert ada.check_password(PLATFORM_PASSWORD)
+
+
+@pytest.mark.servers
+@pytest.mark.django_db(transaction=True)
+def test_the_refusal_speaks_german_to_a_german_browser(
+    live_server: Any, university: Provider
+) -> None:
+    _browser, back = university_log_in(live_server.url, "stranger", language="de")
+    assert back.status_code == 403
+    assert "Kein Konto für diese Adresse" in back.text and "Bewerben Sie sich" in back.text
