@@ -87,8 +87,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    # None: never expires (only a token made by an operator's command can be that).
+    # None: never expires (no path in the product makes such a token; the admin could).
     expires_at = models.DateTimeField(null=True, blank=True, default=default_token_expiry)
+    # A read-only token may only read (GET, HEAD, OPTIONS): enough for a dashboard or a backup.
+    read_only = models.BooleanField(default=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -102,7 +104,12 @@ class ApiToken(models.Model):
 
     @classmethod
     def create_for(
-        cls, user: User, *, name: str, expires_at: dt.datetime | None = None
+        cls,
+        user: User,
+        *,
+        name: str,
+        expires_at: dt.datetime | None = None,
+        read_only: bool = False,
     ) -> tuple["ApiToken", str]:
         """Create a token and return it with the raw key, which is shown once and never stored.
         Without ``expires_at`` it expires after ``API_TOKEN_DAYS``."""
@@ -113,6 +120,7 @@ class ApiToken(models.Model):
             prefix=raw_key[: cls.PREFIX_LENGTH],
             key_hash=cls.hash_key(raw_key),
             expires_at=expires_at or default_token_expiry(),
+            read_only=read_only,
         )
         return token, raw_key
 

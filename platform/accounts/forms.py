@@ -53,6 +53,11 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What the token is for, e.g. “grading script on my laptop”."),
     )
+    read_only = forms.BooleanField(
+        label=_("Read only"),
+        required=False,
+        help_text=_("The token can read but not change anything (no uploads, no grading)."),
+    )
     expires_in = forms.TypedChoiceField(
         label=_("Expires after"),
         choices=EXPIRY_CHOICES,

@@ -95,7 +95,10 @@ def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, token_form=form, status=400)
     token, raw_key = ApiToken.create_for(
-        request.user, name=form.cleaned_data["name"], expires_at=form.expires_at
+        request.user,
+        name=form.cleaned_data["name"],
+        expires_at=form.expires_at,
+        read_only=form.cleaned_data["read_only"],
     )
     return render(
         request, "platform/profile/token_created.html", {"token": token, "raw_key": raw_key}

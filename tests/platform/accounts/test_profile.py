@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from courses.certificates.services import reissue_certificate
 from courses.models import Assignment
 from platform.models import ApiToken, User
-from tests.helpers import PASSWORD, issue_certificate
+from tests.helpers import PASSWORD, api_client, issue_certificate
 
 ClientFor = Callable[[User | None], Client]
 PROFILE = reverse("profile")
@@ -288,3 +288,19 @@ def test_the_token_list_costs_the_same_queries_however_many_tokens(
         page = client.get(PROFILE)
     assert page.content.decode().count("data-token=") == 11
     assert len(eleven) == len(one)
+
+
+def test_a_read_only_token_reads_but_never_writes(participant: User, client: Client) -> None:
+    client.force_login(participant)
+    response = client.post(CREATE, {"name": "dashboard", "expires_in": "90", "read_only": "on"})
+    token = ApiToken.objects.get(user=participant)
+    assert token.read_only and "It can only read." in response.content.decode()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.context['raw_key']}")
+    assert api.get("/api/v1/certificates/").status_code == 200
+    refused = api.post("/api/v1/certificates/", {}, format="json")
+    assert refused.status_code == 403 and refused.json()["detail"] == "This token may only read."
+    assert "read only" in client.get(PROFILE).content.decode()
+    # A token that may write gets past authentication (this list has no POST at all).
+    writer = api_client(participant)
+    assert writer.post("/api/v1/certificates/", {}, format="json").status_code == 405

@@ -24,6 +24,11 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, default=platform.models.default_token_expiry, null=True),
         ),
         migrations.AddField(
+            model_name='apitoken',
+            name='read_only',
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
             model_name='user',
             name='legal_name',
             field=models.CharField(blank=True, help_text='Your full name as certificates print it.', max_length=200, verbose_name='legal name'),
