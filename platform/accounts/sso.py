@@ -16,6 +16,7 @@ The policy (docs/profile-and-sso.md):
 """
 
 from allauth.account.models import EmailAddress
+from allauth.account.utils import filter_users_by_email
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
@@ -41,11 +42,14 @@ def asserted_addresses(sociallogin: SocialLogin) -> tuple[list[str], list[str]]:
     return verified, unverified
 
 
-def refusal(request: HttpRequest, sociallogin: SocialLogin) -> ImmediateHttpResponse:
+def refusal(
+    request: HttpRequest, sociallogin: SocialLogin, *, shared: str = ""
+) -> ImmediateHttpResponse:
     """The page that says why a university log-in found no account (403). It never says whether
-    an account has an address the university did not vouch for."""
+    an account has an address the university did not vouch for. ``shared``: the verified
+    address belongs to several accounts here, so none is picked."""
     verified, unverified = asserted_addresses(sociallogin)
-    context = {"provider_name": sociallogin.provider.name, "verified": verified}
+    context = {"provider_name": sociallogin.provider.name, "verified": verified, "shared": shared}
     context["unverified"] = [] if verified else unverified
     return ImmediateHttpResponse(render(request, REFUSED_TEMPLATE, context, status=403))
 
@@ -70,9 +74,14 @@ class UniversityAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[mis
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         if sociallogin.is_existing:
+            # allauth records the address it matched an account by (None: by a connection).
             matched = getattr(sociallogin, "_did_authenticate_by_email", None)
             user = sociallogin.user
             if matched and isinstance(user, User):
+                # Matched by address rather than by an earlier connection. Two accounts with
+                # the address (an old one and a new one, say): picking one would be a guess.
+                if len({owner.pk for owner in filter_users_by_email(matched)}) > 1:
+                    raise refusal(request, sociallogin, shared=matched)
                 # Only verified addresses are ever matched (allauth's email authentication
                 # reads just those), so confirming the address here repeats the university.
                 with transaction.atomic():

@@ -288,3 +288,16 @@ def test_the_refusal_speaks_german_to_a_german_browser(
     _browser, back = university_log_in(live_server.url, "stranger", language="de")
     assert back.status_code == 403
     assert "Kein Konto für diese Adresse" in back.text and "Bewerben Sie sich" in back.text
+
+
+@pytest.mark.servers
+@pytest.mark.django_db(transaction=True)
+def test_an_address_two_accounts_share_logs_into_neither(
+    live_server: Any, university: Provider
+) -> None:
+    make_user("ada")
+    User.objects.create_user(username="ada2", email="ada@example.org", password=PLATFORM_PASSWORD)
+    _browser, back = university_log_in(live_server.url, "ada.l")
+    assert back.status_code == 403
+    assert "Several accounts have this address" in back.text
+    assert not SocialAccount.objects.exists()
