@@ -9,13 +9,21 @@ from platform.models import ApiToken, RateCounter, User
 class UserAdmin(BaseUserAdmin[User]):
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("Certificates", {"fields": ("display_name", "preferred_language")}),
+        ("Names and language", {"fields": ("display_name", "legal_name", "preferred_language")}),
     )
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from platform.models import ApiToken, User
@@ -39,7 +40,9 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         token = ApiToken.objects.matching(raw_key).select_related("user").first()
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed("Invalid, revoked or expired token.")
+        if token.read_only and request.method not in SAFE_METHODS:
+            raise exceptions.PermissionDenied("This token may only read.")
         token.last_used_at = timezone.now()
         token.save(update_fields=["last_used_at"])
         return token.user, token

@@ -15,3 +15,10 @@ class PlatformConfig(AppConfig):
         from platform import doorbell
 
         task_enqueued.connect(doorbell.ring_after_enqueue, dispatch_uid="platform.doorbell")
+
+        # Sessions opened by any log-in view are listed on the profile (allauth lists its own).
+        from django.contrib.auth.signals import user_logged_in
+
+        from platform.accounts.sessions import record_session
+
+        user_logged_in.connect(record_session, dispatch_uid="platform.accounts.sessions")

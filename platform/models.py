@@ -1,5 +1,6 @@
 """The custom user, API tokens, the privacy notice's versions and the outgoing-mail queue."""
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -14,10 +15,16 @@ class User(AbstractUser):
     """A person: participant, instructor or coordinator (roles come from cohorts and staff)."""
 
     display_name = models.CharField(
-        _("name on certificates"),
+        _("display name"),
         max_length=200,
         blank=True,
-        help_text=_("Your full name as it should appear on certificates."),
+        help_text=_("How the platform addresses you."),
+    )
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Your full name as certificates print it."),
     )
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
@@ -31,8 +38,14 @@ class User(AbstractUser):
 
     @property
     def full_name(self) -> str:
-        """The name certificates carry: the chosen display name, else first and last name."""
+        """How the platform names the person: the display name, else first and last name."""
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def certificate_name(self) -> str:
+        """The name certificates print: the legal name, else the name the platform uses (an
+        account made before anyone gave a legal name still gets a named certificate)."""
+        return self.legal_name or self.full_name
 
     @property
     def is_coordinator(self) -> bool:
@@ -40,9 +53,24 @@ class User(AbstractUser):
         return self.is_active and self.is_staff
 
 
+API_TOKEN_DAYS = 180
+
+
+def default_token_expiry() -> dt.datetime:
+    """A token lives half a year unless its owner says otherwise: a forgotten token in an old
+    script stops working by itself."""
+    return timezone.now() + dt.timedelta(days=API_TOKEN_DAYS)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> "ApiTokenQuerySet":
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
+
     def matching(self, raw_key: str) -> "ApiTokenQuerySet":
-        return self.filter(key_hash=ApiToken.hash_key(raw_key), revoked_at__isnull=True)
+        return self.usable().filter(key_hash=ApiToken.hash_key(raw_key))
 
 
 class ApiToken(models.Model):
@@ -59,6 +87,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: never expires (no path in the product makes such a token; the admin could).
+    expires_at = models.DateTimeField(null=True, blank=True, default=default_token_expiry)
+    # A read-only token may only read (GET, HEAD, OPTIONS): enough for a dashboard or a backup.
+    read_only = models.BooleanField(default=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -71,16 +103,36 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw_key.encode()).hexdigest()
 
     @classmethod
-    def create_for(cls, user: User, *, name: str) -> tuple["ApiToken", str]:
-        """Create a token and return it with the raw key, which is shown once and never stored."""
+    def create_for(
+        cls,
+        user: User,
+        *,
+        name: str,
+        expires_at: dt.datetime | None = None,
+        read_only: bool = False,
+    ) -> tuple["ApiToken", str]:
+        """Create a token and return it with the raw key, which is shown once and never stored.
+        Without ``expires_at`` it expires after ``API_TOKEN_DAYS``."""
         raw_key = secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
             name=name,
             prefix=raw_key[: cls.PREFIX_LENGTH],
             key_hash=cls.hash_key(raw_key),
+            expires_at=expires_at or default_token_expiry(),
+            read_only=read_only,
         )
         return token, raw_key
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def revoke(self) -> None:
+        """Revoke for good (the row stays, so the list can say when); revoking twice is a no-op."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
 
 
 class RateCounter(models.Model):

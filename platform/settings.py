@@ -220,6 +220,60 @@ INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.
 CERTIFICATE_SIGNING_KEY = env_str("CERTIFICATE_SIGNING_KEY", "")
 
+# --- Single sign-on (OpenID Connect) ---
+# A university's log-in through allauth's openid_connect provider (docs/profile-and-sso.md).
+# Without OIDC_SERVER_URL there is no single sign-on and no button for it anywhere. A university
+# log-in reaches an existing account only through an e-mail address the university asserts as
+# verified; it never creates an account (platform/accounts/sso.py).
+OIDC_SERVER_URL = env_str("OIDC_SERVER_URL", "").strip()
+OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "university").strip()
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "University").strip()
+_oidc_url = urlsplit(OIDC_SERVER_URL)
+OIDC_ORIGINS = [f"{_oidc_url.scheme}://{_oidc_url.netloc}"] if OIDC_SERVER_URL else []
+SOCIALACCOUNT_ADAPTER = "platform.accounts.sso.UniversityAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# The university confirmed the address; no second confirmation mail.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": []}
+}
+if OIDC_SERVER_URL:
+    if _oidc_url.scheme not in {"https", "http"} or not _oidc_url.netloc:
+        raise ImproperlyConfigured(
+            f"OIDC_SERVER_URL must be an http(s) URL; got {OIDC_SERVER_URL!r}"
+        )
+    _missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if not env_str(name, "")]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"OIDC_SERVER_URL is set, so {' and '.join(_missing)} must be too"
+        )
+    if not OIDC_PROVIDER_ID.replace("-", "").isalnum():
+        raise ImproperlyConfigured(
+            f"OIDC_PROVIDER_ID must be letters, digits and hyphens; got {OIDC_PROVIDER_ID!r}"
+        )
+    OIDC_TOKEN_AUTH_METHOD = env_str("OIDC_TOKEN_AUTH_METHOD", "client_secret_basic")
+    if OIDC_TOKEN_AUTH_METHOD not in {"client_secret_basic", "client_secret_post"}:
+        raise ImproperlyConfigured(
+            "OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post; "
+            f"got {OIDC_TOKEN_AUTH_METHOD!r}"
+        )
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": OIDC_PROVIDER_ID,
+            "name": OIDC_PROVIDER_NAME or OIDC_PROVIDER_ID,
+            "client_id": env_str("OIDC_CLIENT_ID", ""),
+            "secret": env_str("OIDC_CLIENT_SECRET", ""),
+            "settings": {
+                "server_url": OIDC_SERVER_URL,
+                "token_auth_method": OIDC_TOKEN_AUTH_METHOD,
+            },
+        }
+    ]
+# The profile's active sessions show when each was last seen only with this on: it writes the
+# session's row on every request of a logged-in user, so it is off unless an office wants it.
+USERSESSIONS_TRACK_ACTIVITY = env_bool("USERSESSIONS_TRACK_ACTIVITY", False)
+
 # Security. The CSP is site-wide; the notebook view tightens it further (see submissions.views).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -228,7 +282,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "frame-src": [CSP.SELF],
     "frame-ancestors": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # The university log-in button sends a form here that redirects to the university, and
+    # browsers hold that redirect to form-action too.
+    "form-action": [CSP.SELF, *OIDC_ORIGINS],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }

@@ -15,6 +15,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("platform.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("verify/", certificate_views.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", certificate_views.verify, name="verify"),

@@ -85,7 +85,7 @@ class CohortCertificateSerializer(CertificateBaseSerializer):
 
 
 class PendingRequestSerializer(serializers.ModelSerializer[CertificateRequest]):
-    holder_name = serializers.CharField(source="user.full_name")
+    holder_name = serializers.CharField(source="user.certificate_name")
     username = serializers.CharField(source="user.username")
     enrollment = serializers.IntegerField(source="enrollment_id")
 
@@ -96,7 +96,7 @@ class PendingRequestSerializer(serializers.ModelSerializer[CertificateRequest]):
 
 class ReadySerializer(serializers.Serializer[ProgramProgress]):
     enrollment = serializers.IntegerField(source="enrollment.pk")
-    holder_name = serializers.CharField(source="enrollment.user.full_name")
+    holder_name = serializers.CharField(source="enrollment.user.certificate_name")
     username = serializers.CharField(source="enrollment.user.username")
     weighted_grade = serializers.DecimalField(max_digits=5, decimal_places=1)
 

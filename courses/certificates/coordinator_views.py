@@ -198,7 +198,7 @@ def reissue(request: AuthenticatedHttpRequest, pk: int, certificate_pk: int) -> 
     cohort = get_cohort_for_certificates(request.user, pk)
     require_certificate_manager(request.user, cohort)
     certificate = get_certificate_in_cohort(cohort, certificate_pk)
-    initial = {"holder_name": certificate.user.full_name}
+    initial = {"holder_name": certificate.user.certificate_name}
     form = ReissueForm(request.POST or None, initial=initial, current_name=certificate.holder_name)
     status, preview, refused = 200, False, ""
     if certificate.status != Certificate.Status.ISSUED:

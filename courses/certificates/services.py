@@ -69,7 +69,7 @@ def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: 
         enrollment=enrollment,
         user=enrollment.user,
         program=program,
-        holder_name=enrollment.user.full_name,
+        holder_name=enrollment.user.certificate_name,
         program_title=program.title,
         program_version=program.version,
         institution_name=program.institution.name,
@@ -142,8 +142,9 @@ def reissue_certificate(
 ) -> Certificate:
     """Issue a new certificate that supersedes a valid one, e.g. after a name correction.
 
-    ``holder_name``, when given, is the corrected name: it becomes the account's name on
-    certificates (``display_name``), so later documents agree. The new certificate snapshots
+    ``holder_name``, when given, is the corrected name: it becomes the account's legal name
+    (``legal_name``, which the holder can no longer change alone once a certificate exists),
+    so later documents agree. The new certificate snapshots
     that name with the same grade and program version; the old one stays, marked superseded
     and pointing to its successor.
     """
@@ -156,16 +157,16 @@ def reissue_certificate(
         holder_name = " ".join(holder_name.split())
         if not holder_name:
             raise CertificateActionRefused(_("The name on the certificate cannot be empty."))
-        if holder_name != old.user.full_name:
-            old.user.display_name = holder_name
-            old.user.save(update_fields=["display_name"])
+        if holder_name != old.user.certificate_name:
+            old.user.legal_name = holder_name
+            old.user.save(update_fields=["legal_name"])
     old.status = Certificate.Status.SUPERSEDED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(
         enrollment=old.enrollment,
         user=old.user,
         program=old.program,
-        holder_name=old.user.full_name,
+        holder_name=old.user.certificate_name,
         program_title=old.program_title,
         program_version=old.program_version,
         institution_name=old.institution_name,

@@ -10,6 +10,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -35,6 +36,7 @@ from tests.helpers import (
     submit,
     tiny_source_notebook,
 )
+from tests.oidc_provider.process import Provider
 from tests.submissions.reviewing.review_helpers import basic_rubric
 from tests.submissions.reviewing.test_comments import rendered
 
@@ -143,6 +145,12 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # The public catalogue, and a program's page with a cohort open for applications.
         Page("catalogue:list", shows="main .catalogue-program"),
         Page("catalogue:program", lambda world: (world.cohort.program.slug,), shows="main .cohort"),
+        # University log-in (the walk configures one): the stop before going to the university,
+        # and the pages allauth answers when it is cancelled or fails. The refusal pages are
+        # checked in test_university_login, against a real provider.
+        Page("openid_connect_login", lambda world: ("university",)),
+        Page("socialaccount_login_cancelled"),
+        Page("socialaccount_login_error", status=401),
     ),
     "participant": (
         Page("home"),
@@ -160,10 +168,27 @@ PAGES: dict[str, tuple[Page, ...]] = {
             _released,
             Sent("submissions:detail", _released, "#regrade-form"),
         ),
+        Page("profile", shows="#profile-form"),
+        # A token without a name: the profile again, with the error; then one with a name, shown
+        # once.
+        invalid(
+            "profile-token-create",
+            lambda world: (),
+            Sent("profile", lambda world: (), "#token-form"),
+        ),
+        Page(
+            "profile-token-create",
+            shows="#raw-token",
+            sent=Sent("profile", lambda world: (), "#token-form", (("#id_name", "laptop"),)),
+        ),
+        Page("socialaccount_connections"),
+        Page("usersessions_list", shows="#sessions"),
     ),
     "graduate": (
         Page("home"),
         Page("courses:certificate", _code),
+        # The legal name is locked: a certificate carries it.
+        Page("profile", shows="#legal-name-help"),
         # Someone else's attempt: the error page (templates/404.html).
         Page("submissions:detail", _released, status=404),
     ),
@@ -294,6 +319,10 @@ NOT_PAGES: dict[str, str] = {
     "submissions:lease-release": "POST only; redirects to the queue",
     "submissions:lease-break": "POST only; redirects",
     "submissions:reveal-identities": "POST only; redirects to the review settings",
+    "profile-token-revoke": "POST only; redirects to the profile",
+    "openid_connect_callback": "the university's redirect back: a redirect, or the refusal page "
+    "(checked in test_university_login)",
+    "socialaccount_signup": "redirects to log-in: a university log-in never signs anyone up",
 }
 
 
@@ -336,6 +365,11 @@ def world(
     cohort: Cohort,
     settings: Any,
 ) -> World:
+    # A university log-in is configured, so its button and pages are part of the walk (the
+    # provider's address is never contacted: the pages walked only lead to it).
+    settings.SOCIALACCOUNT_PROVIDERS = Provider(
+        url="http://127.0.0.1:9/o", log=Path()
+    ).platform_apps()
     # The attempts' results are recorded below: no kernel runs (tasks are queued, never run).
     settings.TASKS = {
         "default": {

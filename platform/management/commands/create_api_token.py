@@ -1,8 +1,10 @@
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from platform.models import ApiToken, User
+from platform.models import API_TOKEN_DAYS, ApiToken, User
 
 
 class Command(BaseCommand):
@@ -11,10 +13,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="api", help="A label to tell tokens apart.")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=API_TOKEN_DAYS,
+            help=f"Days until the token expires (default {API_TOKEN_DAYS}).",
+        )
 
-    def handle(self, *args: Any, username: str, name: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, name: str, days: int, **options: Any) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user called {username!r}.")
-        _token, raw_key = ApiToken.create_for(user, name=name)
+        if days < 1:
+            raise CommandError("--days must be at least 1.")
+        expires_at = timezone.now() + dt.timedelta(days=days)
+        _token, raw_key = ApiToken.create_for(user, name=name, expires_at=expires_at)
         self.stdout.write(raw_key)

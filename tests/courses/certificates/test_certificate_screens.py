@@ -298,7 +298,7 @@ def test_a_name_correction_is_previewed_then_reissued(
         coordinator,
     )
     certificate.user.refresh_from_db()
-    assert certificate.user.full_name == "Augusta Ada King"
+    assert certificate.user.legal_name == "Augusta Ada King"
     [message] = mail.outbox
     assert "re-issued" in message.subject and new.code in message.body
     old_page = client.get(reverse("verify", args=[certificate.code])).content.decode()
