@@ -5,16 +5,29 @@ exclusion list (``NOT_PAGES``) together name every URL of the project, so a new 
 forgotten. How the check works and why each exclusion is one: docs/accessibility.md.
 """
 
+import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
+from courses.applications import links
+from courses.applications import services as application_services
+from courses.models import (
+    Application,
+    Assignment,
+    Certificate,
+    CertificateRequest,
+    Cohort,
+    Enrollment,
+)
 from courses.services import enroll, record_released_grade
-from platform.models import User
+from platform.models import PrivacyNotice, User
 from submissions.models import Submission
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
@@ -47,6 +60,11 @@ class World:
     certificate: Certificate
     pending: CertificateRequest
     participant_enrollment: Enrollment
+    # Applications to the cohort (open for them): one to screen, one offered a place, and
+    # a link to the second's page that has expired.
+    application: Application
+    offered: Application
+    expired_link: str
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,14 @@ def _code(world: World) -> tuple[object, ...]:
     return (world.certificate.code,)
 
 
+def _offered_link(world: World) -> tuple[object, ...]:
+    return (links.status_token(world.offered),)
+
+
+def _application(world: World) -> tuple[object, ...]:
+    return (world.cohort.pk, world.application.pk)
+
+
 # Who logs in for each role (``None``: nobody), then the pages that role opens.
 LOGINS: dict[str, str | None] = {
     "anonymous": None,
@@ -119,6 +145,19 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("login"),
         Page("verify-lookup"),
         Page("verify", _code),
+        Page("applications:apply", _cohort),
+        Page("applications:sent", _cohort),
+        Page("applications:privacy"),
+        Page("applications:privacy-version", lambda world: ("1",)),
+        Page("applications:status", _offered_link, shows="#offer"),
+        Page("applications:status", lambda world: (world.expired_link,), status=410),
+        Page("applications:offer-accept", _offered_link, shows="#offer-form"),
+        Page("applications:offer-decline", _offered_link, shows="#offer-form"),
+        Page("applications:link-sent"),
+        # The form sent empty: answered with the form and its errors.
+        invalid(
+            "applications:apply", _cohort, Sent("applications:apply", _cohort, "#application-form")
+        ),
     ),
     "participant": (
         Page("home"),
@@ -216,6 +255,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("courses:grade-freeze", lambda world: (world.certificate.enrollment_id,)),
         Page("submissions:allocation", _cohort),
         Page("submissions:purge-data", _cohort),
+        Page("applications:screening", _cohort),
+        Page("applications:detail", _application, shows="#decide-admit"),
     ),
 }
 
@@ -257,6 +298,15 @@ NOT_PAGES: dict[str, str] = {
     "submissions:lease-release": "POST only; redirects to the queue",
     "submissions:lease-break": "POST only; redirects",
     "submissions:reveal-identities": "POST only; redirects to the review settings",
+    "applications:confirm": "redirects to the application's page (an expired link: as its page)",
+    "applications:new-link": "POST only; redirects to applications:link-sent",
+    "applications:withdraw": "POST only; redirects to the application's page",
+    "applications:attachment": "download (the applicant's attachment)",
+    "applications:decide": "POST only; errors re-render the application's page",
+    "applications:notes": "POST only; redirects to the application's page",
+    "applications:move": "POST only; redirects to the screening list",
+    "applications:bulk": "POST only; errors re-render the screening list",
+    "applications:offer-places": "POST only; redirects to the screening list",
 }
 
 
@@ -351,7 +401,49 @@ def world(
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
+        **applications_world(cohort),
     )
+
+
+def applications_world(cohort: Cohort) -> dict[str, Any]:
+    """The cohort opened for applications: one to screen, one offered a place from the wait
+    list, and a link to the latter's page signed 400 days ago (expired)."""
+    cohort.applications_open = True
+    cohort.application_deadline = timezone.localdate() + dt.timedelta(days=30)
+    cohort.save(update_fields=["applications_open", "application_deadline"])
+    # The migration's notice, unless an earlier test's flush (transaction=True) removed it.
+    notice, _created = PrivacyNotice.objects.get_or_create(
+        version="1",
+        defaults={"text_en": "How we use your data.", "text_de": "Wie wir Ihre Daten nutzen."},
+    )
+
+    def apply(name: str, email: str) -> Application:
+        return application_services.confirm_email(
+            application_services.submit_application(
+                cohort=cohort,
+                full_name=name,
+                email=email,
+                language="en",
+                motivation="To learn.",
+                organisation="Acme",
+                privacy_notice=notice,
+            )
+        )
+
+    offered = apply("Olga Offered", "olga@example.com")
+    Application.objects.filter(pk=offered.pk).update(
+        status=Application.Status.OFFERED, offer_expires_at=timezone.now() + dt.timedelta(days=7)
+    )
+
+    class SignedLongAgo(signing.TimestampSigner):
+        def timestamp(self) -> str:
+            return signing.b62_encode(int(time.time()) - 400 * 24 * 3600)
+
+    return {
+        "application": apply("Ada Applicant", "applicant@example.com"),
+        "offered": offered,
+        "expired_link": SignedLongAgo(salt=links.STATUS_SALT).sign_object(offered.pk),
+    }
 
 
 def axe_violations(page: Any) -> str:

@@ -94,7 +94,9 @@ def test_missing_fields_are_refused_and_the_typed_text_is_kept(
     assert not OutgoingMail.objects.exists()
 
 
-def test_a_bad_address_is_refused(client: Client, open_cohort: Cohort, notice: PrivacyNotice) -> None:
+def test_a_bad_address_is_refused(
+    client: Client, open_cohort: Cohort, notice: PrivacyNotice
+) -> None:
     response = post(client, open_cohort, form_data(notice, email="not-an-address"))
     assert response.status_code == 400
     assert not Application.objects.exists()
@@ -167,7 +169,10 @@ def test_a_second_application_is_no_duplicate_and_resends_the_confirmation(
 
 
 def test_a_second_application_after_confirmation_sends_nothing(
-    client: Client, open_cohort: Cohort, notice: PrivacyNotice, apply_for: Any,
+    client: Client,
+    open_cohort: Cohort,
+    notice: PrivacyNotice,
+    apply_for: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     apply_for("Ada Applicant", email="ada@example.com")
@@ -184,9 +189,10 @@ def test_a_closed_cohort_accepts_no_application(
 ) -> None:
     open_cohort.application_deadline = timezone.localdate() - timezone.timedelta(days=1)
     open_cohort.save(update_fields=["application_deadline"])
-    assert "does not accept" in client.get(
-        reverse("applications:apply", args=[open_cohort.pk])
-    ).content.decode()
+    assert (
+        "does not accept"
+        in client.get(reverse("applications:apply", args=[open_cohort.pk])).content.decode()
+    )
     assert post(client, open_cohort, form_data(notice)).status_code == 409
     assert not Application.objects.exists()
 

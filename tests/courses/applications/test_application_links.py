@@ -69,9 +69,7 @@ def test_an_expired_link_offers_a_new_one(
     assert client.post(reverse("applications:new-link"), {"token": "forged"}).status_code == 404
 
 
-def test_the_status_page_shows_the_status_without_a_log_in(
-    client: Client, apply_for: Any
-) -> None:
+def test_the_status_page_shows_the_status_without_a_log_in(client: Client, apply_for: Any) -> None:
     application = apply_for("Ada Applicant")
     response = client.get(reverse("applications:status", args=[links.status_token(application)]))
     assert response.status_code == 200

@@ -48,7 +48,10 @@ def test_another_programs_coordinator_gets_404s(
     client = client_for(foreign_coordinator)
     assert client.get(screening_url(submitted.cohort)).status_code == 404
     assert client.get(detail_url(submitted)).status_code == 404
-    assert client.post(decide_url(submitted), {"decision": "reject", "message": "x"}).status_code == 404
+    assert (
+        client.post(decide_url(submitted), {"decision": "reject", "message": "x"}).status_code
+        == 404
+    )
     submitted.refresh_from_db()
     assert submitted.status == Application.Status.SUBMITTED
 
@@ -116,7 +119,7 @@ def test_the_list_shows_capacity_and_the_fee_status_of_admitted_people(
     assert 'id="places-left">1<' in page
     assert "450.00 EUR" in page
     assert Enrollment.objects.get().fee_status == Enrollment.FeeStatus.OPEN
-    row = page[page.index('data-application="%d"' % submitted.pk) :]
+    row = page[page.index(f'data-application="{submitted.pk}"') :]
     assert "open" in row[: row.index("</tr>")]
 
 
@@ -229,7 +232,10 @@ def test_a_full_cohort_refuses_admission_and_suggests_the_wait_list(
     first, second, third = (apply_for(n) for n in ("Ann One", "Ben Two", "Cid Three"))
     for application in (first, second):
         services.decide(
-            application=application, decision=services.Decision.ADMIT, message="Yes", actor=coordinator
+            application=application,
+            decision=services.Decision.ADMIT,
+            message="Yes",
+            actor=coordinator,
         )
     response = client_for(coordinator).post(
         decide_url(third), {"decision": "admit", "message": "Yes"}
@@ -245,8 +251,12 @@ def test_an_empty_message_or_unknown_decision_is_refused(
     client_for: Any, submitted: Application, coordinator: User
 ) -> None:
     client = client_for(coordinator)
-    assert client.post(decide_url(submitted), {"decision": "admit", "message": ""}).status_code == 400
-    assert client.post(decide_url(submitted), {"decision": "maybe", "message": "x"}).status_code == 400
+    assert (
+        client.post(decide_url(submitted), {"decision": "admit", "message": ""}).status_code == 400
+    )
+    assert (
+        client.post(decide_url(submitted), {"decision": "maybe", "message": "x"}).status_code == 400
+    )
     submitted.refresh_from_db()
     assert submitted.status == Application.Status.SUBMITTED
 
@@ -264,9 +274,7 @@ def test_a_decided_application_cannot_be_decided_again(
     assert not Enrollment.objects.exists()
 
 
-def test_an_existing_account_is_reused_on_admission(
-    apply_for: Any, coordinator: User
-) -> None:
+def test_an_existing_account_is_reused_on_admission(apply_for: Any, coordinator: User) -> None:
     existing = make_user("ada")
     application = apply_for("Ada Applicant", email="ADA@example.org")
     services.decide(
