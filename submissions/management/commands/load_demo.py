@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from courses.demo import catalog, notebooks
+from courses.demo.applications import load_demo_applications
 from courses.models import (
     Assignment,
     Cohort,
@@ -64,6 +65,13 @@ class Command(BaseCommand):
                 cohort = Cohort.objects.filter(program__slug=enrollment.program).first()
                 if cohort is not None:
                     enroll(user=users[enrollment.username], cohort=cohort)
+            load_demo_applications(
+                coordinator=next(
+                    users[u.username]
+                    for u in catalog.DEMO_USERS
+                    if u.role == catalog.Role.COORDINATOR
+                )
+            )
         self._print_logins(password)
 
     def _user(self, data: catalog.DemoUser, password: str) -> User:
