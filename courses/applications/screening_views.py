@@ -140,6 +140,9 @@ def _detail(
     }
     if decision_form is not None:
         forms[decision_form.decision_value_or_none() or services.Decision.ADMIT] = decision_form
+    for form in forms.values():
+        # The message is in the applicant's language, which may not be the page's.
+        form.fields["message"].widget.attrs["lang"] = application.language
     return render(
         request,
         "courses/applications/detail.html",
