@@ -62,6 +62,8 @@ def cohort_applications(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     cohort = get_cohort_for_screening(request.user, pk)
     form = ScreeningFilterForm(request.GET)
     context = _screening_context(cohort, form)
+    if request.htmx:  # the filter form swaps the results only
+        return render(request, "courses/applications/screening.html#results", context)
     return render(
         request,
         "courses/applications/screening.html",
@@ -125,6 +127,7 @@ def _detail(
     application: Application,
     *,
     decision_form: DecisionForm | None = None,
+    notes_form: NotesForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -150,7 +153,7 @@ def _detail(
             "cohort": cohort,
             "application": application,
             "decision_forms": forms,
-            "notes_form": NotesForm(initial={"notes": application.notes}),
+            "notes_form": notes_form or NotesForm(initial={"notes": application.notes}),
             "places_left": services.places_left(cohort),
             "error": error,
         },
@@ -201,8 +204,16 @@ def save_notes(request: AuthenticatedHttpRequest, pk: int, application_pk: int) 
     cohort = get_cohort_for_screening(request.user, pk)
     application = get_application_in_cohort(cohort, application_pk)
     form = NotesForm(request.POST)
+    if request.htmx:  # the notes form swaps itself, saying whether it saved
+        saved = form.is_valid()
+        if saved:
+            services.save_notes(application=application, notes=form.cleaned_data["notes"])
+        context = {"cohort": cohort, "application": application, "notes_form": form}
+        return render(
+            request, "courses/applications/detail.html#notes", {**context, "notes_saved": saved}
+        )
     if not form.is_valid():
-        return _detail(request, cohort, application, status=400)
+        return _detail(request, cohort, application, notes_form=form, status=400)
     services.save_notes(application=application, notes=form.cleaned_data["notes"])
     messages.success(request, _("Notes saved."))
     return redirect("applications:detail", cohort.pk, application.pk)

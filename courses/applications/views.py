@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.applications import links, services
@@ -131,6 +132,7 @@ def _expired(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
+@never_cache
 def confirm(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The link in the first mail: the address is confirmed and the application counts."""
     try:
@@ -175,6 +177,7 @@ def _from_status_link(request: HtmxHttpRequest, token: str) -> Application | Htt
 
 
 @require_GET
+@never_cache
 def status(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The applicant's page: where the application stands; withdraw it; answer an offer."""
     application = _from_status_link(request, token)
@@ -202,6 +205,7 @@ def withdraw(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache
 def offer_response(request: HtmxHttpRequest, token: str, choice: str) -> HttpResponse:
     """Accept or decline a place offered from the wait list: a confirmation page, then the
     answer (a link in a mail must not act by itself)."""

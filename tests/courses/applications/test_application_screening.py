@@ -314,3 +314,60 @@ def test_bulk_without_a_selection_is_refused(
     )
     assert response.status_code == 400
     assert "Select at least one" in response.content.decode()
+
+
+def test_the_filter_swaps_only_the_results_with_htmx(
+    client_for: Any, apply_for: Any, coordinator: User
+) -> None:
+    apply_for("Zoe Zimmer", organisation="Acme Labs")
+    apply_for("Bert Brown")
+    response = client_for(coordinator).get(
+        screening_url(Cohort.objects.get()), {"q": "acme"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="results"')
+    assert "Zoe Zimmer" in body and "Bert Brown" not in body
+
+
+def test_notes_save_in_place_with_htmx(
+    client_for: Any, submitted: Application, coordinator: User
+) -> None:
+    url = reverse("applications:notes", args=[submitted.cohort_id, submitted.pk])
+    client = client_for(coordinator)
+    response = client.post(url, {"notes": "Strong profile."}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'id="notes-form"' in response.content.decode()
+    assert "Notes saved." in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.notes == "Strong profile."
+    too_long = client.post(url, {"notes": "x" * 20_000}, HTTP_HX_REQUEST="true")
+    assert too_long.status_code == 200
+    assert "Notes saved." not in too_long.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.notes == "Strong profile."
+
+
+@pytest.mark.parametrize("name", ["decide", "notes", "move"])
+def test_the_actions_are_post_only_and_404_for_another_programs_coordinator(
+    client_for: Any, submitted: Application, coordinator: User, foreign_coordinator: User, name: str
+) -> None:
+    url = reverse(f"applications:{name}", args=[submitted.cohort_id, submitted.pk])
+    assert client_for(coordinator).get(url).status_code == 405
+    assert client_for(foreign_coordinator).post(url, {"direction": "up"}).status_code == 404
+
+
+def test_an_application_of_another_cohort_is_a_404_in_this_one(
+    client_for: Any, submitted: Application, coordinator: User, sibling_cohort: Cohort
+) -> None:
+    url = reverse("applications:detail", args=[sibling_cohort.pk, submitted.pk])
+    assert client_for(coordinator).get(url).status_code == 404
+
+
+def test_bulk_and_offers_are_for_coordinators_only(
+    client_for: Any, submitted: Application, instructor: User, foreign_coordinator: User
+) -> None:
+    for name in ("bulk", "offer-places"):
+        url = reverse(f"applications:{name}", args=[submitted.cohort_id])
+        assert client_for(instructor).post(url).status_code == 403
+        assert client_for(foreign_coordinator).post(url).status_code == 404
