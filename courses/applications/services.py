@@ -250,7 +250,7 @@ def decide(
     invitation's mail."""
     cohort = Cohort.objects.select_for_update().get(pk=application.cohort_id)
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("cohort__program")
         .get(pk=application.pk)
     )
@@ -388,7 +388,9 @@ def offer_freed_places(cohort: Cohort) -> list[Application]:
     """Offer every free place to the next wait-listed applicants, in the wait list's order;
     returns the new offers. Idempotent: open offers hold their places, so calling it again
     offers nothing more. A cohort without a capacity has no places to free."""
-    cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+    cohort = (
+        Cohort.objects.select_for_update(of=("self",)).select_related("program").get(pk=cohort.pk)
+    )
     left = places_left(cohort)
     if not left:
         return []
@@ -445,7 +447,9 @@ def withdraw(*, application: Application) -> Application:
     gives the place back (the enrolment is withdrawn, its links die), and a freed place goes
     to the wait list."""
     application = (
-        Application.objects.select_for_update().select_related("enrollment").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("enrollment")
+        .get(pk=application.pk)
     )
     if not application.can_be_withdrawn:
         raise ApplicationRefused(_("This application can no longer be withdrawn here."))
@@ -481,7 +485,7 @@ def expire_offers(*, now: dt.datetime | None = None) -> int:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             application = (
-                Application.objects.select_for_update()
+                Application.objects.select_for_update(of=("self",))
                 .select_related("cohort__program")
                 .filter(pk=pk, status=Status.OFFERED)
                 .first()
