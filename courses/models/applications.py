@@ -114,8 +114,9 @@ class Application(models.Model):
 
     @property
     def can_be_withdrawn(self) -> bool:
-        """The applicant may withdraw until they hold a place (then they withdraw the
-        enrolment instead, with the office) or the application is closed."""
+        """The applicant may withdraw an open application, and an admitted one until the
+        invitation is accepted (the enrolment is still *invited*); after that, leaving is a
+        withdrawal of the enrolment, with the office."""
         if self.status == self.Status.ADMITTED:
             return self.enrollment is not None and self.enrollment.status == "invited"
         return self.status in (self.Status.UNCONFIRMED, *self.OPEN)
