@@ -46,7 +46,14 @@ def apply(request: HtmxHttpRequest, cohort: int) -> HttpResponse:
     notice = _current_notice()
     language = translation.get_language() or "en"
     is_open = services.accepts_applications(target)
-    form = ApplicationForm(request.POST or None, request.FILES or None, notice=notice)
+    initial = {}
+    if request.user.is_authenticated:  # someone with an account applies with its details
+        user = request.user
+        initial = {"full_name": user.full_name, "email": user.email}
+        initial["organisation"] = user.organisation
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, notice=notice, initial=initial
+    )
     if request.method == "POST" and is_open:
         email = str(request.POST.get("email", "")).strip().lower()
         limited = _too_many(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from courses.applications.forms import ATTACHMENT_MAX_BYTES
 from courses.models import Application, Cohort
+from platform.mail import deliver_due_mail
 from platform.models import OutgoingMail, PrivacyNotice
 from submissions.orphans import referenced_blobs
 
@@ -240,3 +241,34 @@ def test_the_privacy_page_shows_the_current_version_in_the_visitors_language(
     assert notice.text_en.split()[0] in old.content.decode()
     assert "not the version in force" in old.content.decode()
     assert client.get(reverse("applications:privacy-version", args=["99"])).status_code == 404
+
+
+def test_an_application_is_kept_when_the_mail_server_fails_and_its_mail_is_retried(
+    client: Client,
+    open_cohort: Cohort,
+    notice: PrivacyNotice,
+    settings: Any,
+    later: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.MAILERS = {"default": {"BACKEND": "tests.platform.test_mail_queue.FailingBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, open_cohort, form_data(notice))
+    assert response.status_code == 302
+    assert Application.objects.get().status == Application.Status.UNCONFIRMED
+    stored = OutgoingMail.objects.get()
+    assert stored.sent_at is None and stored.attempts == 1
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    later(3600)
+    assert deliver_due_mail() == 1
+    assert "/applications/confirm/" in mail.outbox[0].body
+
+
+def test_someone_logged_in_finds_their_details_filled_in(
+    client_for: Any, open_cohort: Cohort, participant: Any
+) -> None:
+    participant.organisation = "Acme"
+    participant.save(update_fields=["organisation"])
+    page = client_for(participant).get(reverse("applications:apply", args=[open_cohort.pk]))
+    body = page.content.decode()
+    assert 'value="ada@example.org"' in body and 'value="Acme"' in body
