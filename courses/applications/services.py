@@ -164,8 +164,8 @@ def _already_applied_message(existing: Application) -> str:
             "to confirm your e-mail address again."
         )
     return _(
-        "You have already applied for this cohort with this address; the e-mails we sent you "
-        "link to your application's page."
+        "You have already applied for this cohort with this address. We have sent you the link "
+        "to your application's page again."
     )
 
 

@@ -79,8 +79,8 @@ def apply(request: HtmxHttpRequest, cohort: int) -> HttpResponse:
                     user=request.user if request.user.is_authenticated else None,
                 )
             except services.AlreadyApplied as refused:
-                if refused.application.status == Application.Status.UNCONFIRMED:
-                    services.send_link(refused.application)
+                # The link goes to the address's owner only (confirmation or the page's link).
+                services.send_link(refused.application)
                 messages.info(request, refused.message)
                 return redirect("applications:sent", target.pk)
             except services.ApplicationRefused as refused:

@@ -169,7 +169,7 @@ def test_a_second_application_is_no_duplicate_and_resends_the_confirmation(
     assert "already applied" in page
 
 
-def test_a_second_application_after_confirmation_sends_nothing(
+def test_a_second_application_after_confirmation_resends_the_pages_link(
     client: Client,
     open_cohort: Cohort,
     notice: PrivacyNotice,
@@ -182,7 +182,9 @@ def test_a_second_application_after_confirmation_sends_nothing(
         response = post(client, open_cohort, form_data(notice))
     assert response.status_code == 302
     assert Application.objects.count() == 1
-    assert mail.outbox == []
+    assert len(mail.outbox) == 1
+    assert "/applications/status/" in mail.outbox[0].body
+    assert "/applications/confirm/" not in mail.outbox[0].body
 
 
 def test_a_closed_cohort_accepts_no_application(
