@@ -10,17 +10,14 @@ from enum import StrEnum
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.applications import links
+from courses.applications import links, mail
 from courses.enrolment.services import AlreadyEnrolled, invite
 from courses.exceptions import CoursesError
 from courses.models import Application, Cohort, Enrollment
 from platform.blobs import put_file
-from platform.mail import queue_mail, queue_mail_in_language
-from platform.middleware import supported_language
 from platform.models import PrivacyNotice, User
 
 Status = Application.Status
@@ -85,10 +82,6 @@ def places_left(cohort: Cohort) -> int | None:
     return max(cohort.capacity - places_taken(cohort), 0)
 
 
-def applicant_language(language: str) -> str:
-    return supported_language(language) or "en"
-
-
 # --- applying and confirming ----------------------------------------------------------------
 
 
@@ -137,7 +130,7 @@ def submit_application(
                 user=user,
                 full_name=" ".join(full_name.split()),
                 email=email.strip(),
-                language=applicant_language(language),
+                language=mail.applicant_language(language),
                 organisation=organisation.strip(),
                 prior_knowledge=prior_knowledge.strip(),
                 motivation=motivation.strip(),
@@ -148,7 +141,7 @@ def submit_application(
                 consented_at=timezone.now(),
                 status_changed_at=timezone.now(),
             )
-            _queue_confirmation(application)
+            mail.queue_confirmation(application)
     except IntegrityError:  # the same address won a race for the same cohort
         existing = live_application(cohort, email)
         if existing is None:
@@ -174,37 +167,9 @@ def send_link(application: Application) -> None:
     """A fresh link for someone who lost theirs or whose link expired: the confirmation link
     while the address is unconfirmed, else the link to the application's page."""
     if application.status == Status.UNCONFIRMED:
-        _queue_confirmation(application)
+        mail.queue_confirmation(application)
     else:
-        _queue(application, "status_link", {})
-
-
-def _queue_confirmation(application: Application) -> None:
-    _queue(
-        application,
-        "confirm",
-        {
-            "confirm_url": links.absolute("applications:confirm", links.confirm_token(application)),
-            "days": links.CONFIRM_MAX_AGE.days,
-        },
-    )
-
-
-def _queue(application: Application, template: str, context: dict[str, object]) -> None:
-    cohort = application.cohort
-    queue_mail_in_language(
-        to=application.email,
-        language=application.language,
-        template=f"courses/applications/mail/{template}",
-        context={
-            "name": application.full_name,
-            "program": cohort.program.title,
-            "cohort": cohort.name,
-            "status_url": links.absolute("applications:status", links.status_token(application)),
-            **context,
-        },
-        topic=f"application {application.pk}",
-    )
+        mail.queue_applicant_mail(application, "status_link", {})
 
 
 @transaction.atomic
@@ -225,17 +190,9 @@ def confirm_email(application: Application) -> Application:
 
 
 def default_message(application: Application, decision: Decision) -> str:
-    """The message a decision sends unless the coordinator edits it, in the applicant's
-    language (one template per decision)."""
-    with translation.override(applicant_language(application.language)):
-        return render_to_string(
-            f"courses/applications/mail/message_{decision.value}.txt",
-            {
-                "name": application.full_name,
-                "program": application.cohort.program.title,
-                "cohort": application.cohort.name,
-            },
-        ).strip()
+    """The message ``decision`` sends unless the coordinator edits it, in the applicant's
+    language."""
+    return mail.default_message(application, decision.value)
 
 
 @transaction.atomic
@@ -285,7 +242,7 @@ def decide(
     application.decided_at = now
     application.decision_message = message.strip()
     application.save(update_fields=fields)
-    _queue_decision(application, decision)
+    mail.queue_decision(application, decision.value)
     return application
 
 
@@ -305,26 +262,6 @@ def _admit(application: Application, *, invited_by: User | None) -> None:
         ) from None
     application.user = invited.enrollment.user
     application.enrollment = invited.enrollment
-
-
-def _queue_decision(application: Application, decision: Decision) -> None:
-    with translation.override(applicant_language(application.language)):
-        subject = render_to_string(
-            "courses/applications/mail/decision_subject.txt",
-            {"decision": decision.value, "program": application.cohort.program.title},
-        ).strip()
-        body = render_to_string(
-            "courses/applications/mail/decision.txt",
-            {
-                "message": application.decision_message,
-                "status_url": links.absolute(
-                    "applications:status", links.status_token(application)
-                ),
-            },
-        )
-    queue_mail(
-        to=application.email, subject=subject, body=body, topic=f"application {application.pk}"
-    )
 
 
 @transaction.atomic
@@ -403,7 +340,7 @@ def offer_freed_places(cohort: Cohort) -> list[Application]:
         application.offer_expires_at = expires
         application.save(update_fields=["status", "status_changed_at", "offer_expires_at"])
         token = links.status_token(application)
-        _queue(
+        mail.queue_applicant_mail(
             application,
             "offer",
             {
@@ -493,7 +430,7 @@ def expire_offers(*, now: dt.datetime | None = None) -> int:
             if application is None:
                 continue
             _close(application, Status.EXPIRED)
-            _queue(application, "offer_expired", {})
+            mail.queue_applicant_mail(application, "offer_expired", {})
             cohorts.add(application.cohort_id)
             expired += 1
     for cohort in Cohort.objects.filter(pk__in=cohorts):
