@@ -1,6 +1,7 @@
 from django.urls import path
 
 from courses import api
+from courses.applications.urls import api_urlpatterns as application_api
 from courses.certificates import api as certificate_api
 from courses.certificates import coordinator_api
 
@@ -39,4 +40,5 @@ urlpatterns = [
         coordinator_api.reissue,
         name="certificate-reissue",
     ),
+    *application_api,
 ]

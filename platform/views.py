@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from courses.models import Certificate, CertificateRequest, Cohort, Enrollment, Program
+from courses.models import Application, Certificate, CertificateRequest, Cohort, Enrollment, Program
 from courses.progress import progress_for
 from platform.types import AuthenticatedHttpRequest
 from submissions.models import Submission
@@ -40,6 +40,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     coordinated = (
         Cohort.objects.filter(program__in=Program.objects.coordinated_by(request.user))
         .select_related("program")
+        .annotate(
+            applications_to_screen=Count(
+                "applications", filter=Q(applications__status=Application.Status.SUBMITTED)
+            )
+        )
         .order_by("program__title", "-starts_on")
     )
     certificates = Certificate.objects.filter(user=request.user).select_related("program")

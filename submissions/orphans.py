@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db.models import Model, Q
 
-from courses.models import Assignment, AssignmentVersion
+from courses.models import Application, Assignment, AssignmentVersion
 from platform.blobs import sweep_orphans
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 
@@ -36,6 +36,7 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (SubmissionFile, "sha256", Q(purged_at__isnull=True)),
     (RenderedNotebook, "notebook_sha256", Q()),
     (RenderedNotebook, "html_sha256", Q()),
+    (Application, "attachment_sha256", ~Q(attachment_sha256="")),
 )
 
 

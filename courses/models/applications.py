@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,10 @@ class Application(models.Model):
 
     # Applications still waiting for a decision of the office or the applicant.
     OPEN = (Status.SUBMITTED, Status.WAITLISTED, Status.OFFERED)
+    # While one of these exists, the same address cannot apply to the same cohort again.
+    LIVE = (Status.UNCONFIRMED, *OPEN, Status.ADMITTED)
+    # The decisions a coordinator takes on a submitted (or wait-listed) application.
+    DECIDABLE = (Status.SUBMITTED, Status.WAITLISTED)
 
     cohort = models.ForeignKey(
         "courses.Cohort", on_delete=models.PROTECT, related_name="applications"
@@ -63,6 +69,10 @@ class Application(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # A wait-listed applicant offered a place must accept by then, or it goes to the next one.
     offer_expires_at = models.DateTimeField(null=True, blank=True)
+    # The wait list's order (lowest first): the confirmation order unless a coordinator moves
+    # someone; set when the application is wait-listed.
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -83,6 +93,30 @@ class Application(models.Model):
     class Meta:
         ordering = ["confirmed_at", "created_at", "pk"]
         indexes = [models.Index(fields=["cohort", "status"])]
+        constraints = [
+            # One live application per address and cohort, even for two requests racing.
+            models.UniqueConstraint(
+                Lower("email"),
+                "cohort",
+                condition=Q(
+                    status__in=["unconfirmed", "submitted", "waitlisted", "offered", "admitted"]
+                ),
+                name="application_live_once_per_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} for {self.cohort}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """The applicant may withdraw an open application, and an admitted one until the
+        invitation is accepted (the enrolment is still *invited*); after that, leaving is a
+        withdrawal of the enrolment, with the office."""
+        if self.status == self.Status.ADMITTED:
+            return self.enrollment is not None and self.enrollment.status == "invited"
+        return self.status in (self.Status.UNCONFIRMED, *self.OPEN)

@@ -7,6 +7,7 @@ forgotten. How the check works and why each exclusion is one: docs/accessibility
 
 import datetime as dt
 import io
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,12 +16,22 @@ from typing import Any
 
 import nbformat
 import pytest
+from django.core import signing
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
+from courses.applications import links
+from courses.applications import services as application_services
+from courses.models import (
+    Application,
+    Assignment,
+    Certificate,
+    CertificateRequest,
+    Cohort,
+    Enrollment,
+)
 from courses.services import enroll, record_released_grade
-from platform.models import User
+from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
 from submissions.reviewing import regrades, rubrics
@@ -57,6 +68,11 @@ class World:
     certificate: Certificate
     pending: CertificateRequest
     participant_enrollment: Enrollment
+    # Applications to the cohort (open for them): one to screen, one offered a place, and
+    # a link to the second's page that has expired.
+    application: Application
+    offered: Application
+    expired_link: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,14 @@ def _course_zip() -> bytes:
     return buffer.getvalue()
 
 
+def _offered_link(world: World) -> tuple[object, ...]:
+    return (links.status_token(world.offered),)
+
+
+def _application(world: World) -> tuple[object, ...]:
+    return (world.cohort.pk, world.application.pk)
+
+
 # Who logs in for each role (``None``: nobody), then the pages that role opens.
 LOGINS: dict[str, str | None] = {
     "anonymous": None,
@@ -151,6 +175,19 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("openid_connect_login", lambda world: ("university",)),
         Page("socialaccount_login_cancelled"),
         Page("socialaccount_login_error", status=401),
+        Page("applications:apply", _cohort),
+        Page("applications:sent", _cohort),
+        Page("applications:privacy"),
+        Page("applications:privacy-version", lambda world: ("1",)),
+        Page("applications:status", _offered_link, shows="#offer"),
+        Page("applications:status", lambda world: (world.expired_link,), status=410),
+        Page("applications:offer-accept", _offered_link, shows="#offer-form"),
+        Page("applications:offer-decline", _offered_link, shows="#offer-form"),
+        Page("applications:link-sent"),
+        # The form sent empty: answered with the form and its errors.
+        invalid(
+            "applications:apply", _cohort, Sent("applications:apply", _cohort, "#application-form")
+        ),
     ),
     "participant": (
         Page("home"),
@@ -278,6 +315,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("courses:grade-freeze", lambda world: (world.certificate.enrollment_id,)),
         Page("submissions:allocation", _cohort),
         Page("submissions:purge-data", _cohort),
+        Page("applications:screening", _cohort),
+        Page("applications:detail", _application, shows="#decide-admit"),
     ),
 }
 
@@ -323,6 +362,15 @@ NOT_PAGES: dict[str, str] = {
     "openid_connect_callback": "the university's redirect back: a redirect, or the refusal page "
     "(checked in test_university_login)",
     "socialaccount_signup": "redirects to log-in: a university log-in never signs anyone up",
+    "applications:confirm": "redirects to the application's page (an expired link: as its page)",
+    "applications:new-link": "POST only; redirects to applications:link-sent",
+    "applications:withdraw": "POST only; redirects to the application's page",
+    "applications:attachment": "download (the applicant's attachment)",
+    "applications:decide": "POST only; errors re-render the application's page",
+    "applications:notes": "POST only; redirects to the application's page",
+    "applications:move": "POST only; redirects to the screening list",
+    "applications:bulk": "POST only; errors re-render the screening list",
+    "applications:offer-places": "POST only; redirects to the screening list",
 }
 
 
@@ -445,7 +493,49 @@ def world(
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
+        **applications_world(cohort),
     )
+
+
+def applications_world(cohort: Cohort) -> dict[str, Any]:
+    """The cohort opened for applications: one to screen, one offered a place from the wait
+    list, and a link to the latter's page signed 400 days ago (expired)."""
+    cohort.applications_open = True
+    cohort.application_deadline = timezone.localdate() + dt.timedelta(days=30)
+    cohort.save(update_fields=["applications_open", "application_deadline"])
+    # The migration's notice, unless an earlier test's flush (transaction=True) removed it.
+    notice, _created = PrivacyNotice.objects.get_or_create(
+        version="1",
+        defaults={"text_en": "How we use your data.", "text_de": "Wie wir Ihre Daten nutzen."},
+    )
+
+    def apply(name: str, email: str) -> Application:
+        return application_services.confirm_email(
+            application_services.submit_application(
+                cohort=cohort,
+                full_name=name,
+                email=email,
+                language="en",
+                motivation="To learn.",
+                organisation="Acme",
+                privacy_notice=notice,
+            )
+        )
+
+    offered = apply("Olga Offered", "olga@example.com")
+    Application.objects.filter(pk=offered.pk).update(
+        status=Application.Status.OFFERED, offer_expires_at=timezone.now() + dt.timedelta(days=7)
+    )
+
+    class SignedLongAgo(signing.TimestampSigner):
+        def timestamp(self) -> str:
+            return signing.b62_encode(int(time.time()) - 400 * 24 * 3600)
+
+    return {
+        "application": apply("Ada Applicant", "applicant@example.com"),
+        "offered": offered,
+        "expired_link": SignedLongAgo(salt=links.STATUS_SALT).sign_object(offered.pk),
+    }
 
 
 def axe_violations(page: Any) -> str:

@@ -9,6 +9,7 @@ are exercised; bodies and query parameters are generated. The budget is small an
 derandomized, so a run is repeatable and takes a few minutes: select it with ``-m fuzz``.
 """
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,7 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from platform.models import ApiToken, User
+from courses.applications.services import confirm_email, submit_application
+from courses.models import Application, Cohort
+from platform.models import ApiToken, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
 from tests.helpers import graded, issue_certificate, submit
@@ -83,6 +87,7 @@ def world(
     graded(attempt)
     certificate = issue_certificate(other_enrolled, assignment)
     enrollment = enrolled.enrollments.get()
+    application = an_application(enrollment.cohort)
     return {
         "users": {
             "participant": enrolled,
@@ -101,8 +106,27 @@ def world(
             "request_pk": 1,
             "extension_pk": 1,
             "code": certificate.code,
+            "applications": application.pk,
         },
     }
+
+
+def an_application(cohort: Cohort) -> Application:
+    """A confirmed application to the cohort, opened for applications for it."""
+    cohort.applications_open = True
+    cohort.application_deadline = timezone.localdate() + dt.timedelta(days=30)
+    cohort.save(update_fields=["applications_open", "application_deadline"])
+    notice = PrivacyNotice.objects.current()
+    assert notice is not None
+    application = submit_application(
+        cohort=cohort,
+        full_name="Ada Applicant",
+        email="applicant@example.com",
+        language="en",
+        motivation="To learn.",
+        privacy_notice=notice,
+    )
+    return confirm_email(application)
 
 
 def real_path_parameters(case: Any, ids: dict[str, Any]) -> None:

@@ -69,21 +69,32 @@ def english_fragments() -> dict[str, str]:
 
 
 class _Reader(HTMLParser):
-    """The text a person sees (and hears: labels, titles, alternatives), and the links."""
+    """The text a person sees (and hears: labels, titles, alternatives), and the links.
+
+    Text in an element marked as another language (``lang="en"``: an English applicant's
+    message, pre-filled in their language) is not the page's wording and is left out."""
 
     SILENT = {"script", "style", "template"}
     SPOKEN = ("title", "aria-label", "placeholder", "alt", "aria-description")
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.links: list[str] = []
         self._silent = 0
+        self._foreign: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SILENT:
             self._silent += 1
         values = dict(attrs)
+        if tag not in self.VOID and (
+            self._foreign or (values.get("lang") or "de").split("-")[0] != "de"
+        ):
+            self._foreign.append(tag)
+        if self._foreign:
+            return
         self.text.extend(v for k in self.SPOKEN if (v := values.get(k)))
         if tag == "input" and values.get("type") in {"submit", "button"} and values.get("value"):
             self.text.append(values["value"] or "")
@@ -93,9 +104,11 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SILENT:
             self._silent = max(0, self._silent - 1)
+        if tag in self._foreign:
+            del self._foreign[self._foreign.index(tag) :]
 
     def handle_data(self, data: str) -> None:
-        if not self._silent:
+        if not self._silent and not self._foreign:
             self.text.append(data)
 
 

@@ -15,7 +15,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.models import Application
 from platform.blobs import blob_name, put_bytes, sweep_orphans
+from platform.models import PrivacyNotice
 from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid
 from submissions.intake.services import DataCardInput
 from submissions.management.commands.grading_worker import Command as WorkerCommand
@@ -120,11 +122,24 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 
 def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     """A row for every column of ``BLOB_FIELDS``: assignment, publish check, attempt with a
-    data file, and a rendered notebook."""
+    data file, a rendered notebook, and an application with an attachment."""
     submission = submit_with_data(enrolled, assignment)
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         html_sha256=put_bytes(b"<p>rendered</p>")
+    )
+    notice = PrivacyNotice.objects.current()
+    assert notice is not None
+    Application.objects.create(
+        cohort=enrolled.enrollments.get().cohort,
+        full_name="Ada Applicant",
+        email="applicant@example.com",
+        language="en",
+        motivation="To learn.",
+        attachment_sha256=put_bytes(b"%PDF-1.4 a CV"),
+        attachment_name="cv.pdf",
+        privacy_notice=notice,
+        consented_at=timezone.now(),
     )
 
 

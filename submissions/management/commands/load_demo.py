@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.demo import catalog, notebooks
+from courses.demo.applications import load_demo_applications
 from courses.models import (
     Assignment,
     Cohort,
@@ -68,6 +69,13 @@ class Command(BaseCommand):
                 ).first()
                 if cohort is not None:
                     enroll(user=users[enrollment.username], cohort=cohort)
+            load_demo_applications(
+                coordinator=next(
+                    users[u.username]
+                    for u in catalog.DEMO_USERS
+                    if u.role == catalog.Role.COORDINATOR
+                )
+            )
         self._print_logins(password)
 
     def _user(self, data: catalog.DemoUser, password: str) -> User:
