@@ -3,6 +3,7 @@ from django.urls import path
 from courses import api
 from courses.certificates import api as certificate_api
 from courses.certificates import coordinator_api
+from courses.enrolment.urls import api_urlpatterns as enrolment_api
 
 app_name = "courses-api"
 urlpatterns = [
@@ -40,3 +41,4 @@ urlpatterns = [
         name="certificate-reissue",
     ),
 ]
+urlpatterns += enrolment_api
