@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from courses.enrolment import services as enrolment_services
 from courses.models import Assignment, Certificate, CertificateRequest, Cohort, Enrollment
 from courses.services import enroll, record_released_grade
 from platform.models import User
@@ -106,6 +107,21 @@ def _code(world: World) -> tuple[object, ...]:
     return (world.certificate.code,)
 
 
+def _invitation(email: str) -> Callable[[World], tuple[object, ...]]:
+    """A fresh invitation link of someone new (made when the row is opened)."""
+
+    def token(world: World) -> tuple[object, ...]:
+        return (
+            enrolment_services.invite(cohort=world.cohort, email=email, full_name="Nora").token,
+        )
+
+    return token
+
+
+def _place(world: World) -> tuple[object, ...]:
+    return (world.cohort.pk, world.participant_enrollment.pk)
+
+
 # Who logs in for each role (``None``: nobody), then the pages that role opens.
 LOGINS: dict[str, str | None] = {
     "anonymous": None,
@@ -119,6 +135,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("login"),
         Page("verify-lookup"),
         Page("verify", _code),
+        # An invitation link: the program and the password form; a link that no longer works.
+        Page("enrolment:accept", _invitation("nora@example.org"), shows="#set-password-form"),
+        Page(
+            "enrolment:accept", lambda world: ("no-such-link",), status=404, shows="#link-unusable"
+        ),
     ),
     "participant": (
         Page("home"),
@@ -131,6 +152,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:detail", lambda world: (world.queued.pk,)),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
+        # Someone else's invitation link, opened while logged in: refused.
+        Page(
+            "enrolment:accept", _invitation("olga@example.org"), status=403, shows="#wrong-account"
+        ),
         invalid(
             "submissions:regrade-request",
             _released,
@@ -216,6 +241,13 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("courses:grade-freeze", lambda world: (world.certificate.enrollment_id,)),
         Page("submissions:allocation", _cohort),
         Page("submissions:purge-data", _cohort),
+        Page("enrolment:cohort", _cohort, shows="#enrolments"),
+        # (a direct enrolment without name and e-mail)
+        invalid("enrolment:direct", _cohort, Sent("enrolment:cohort", _cohort, "#direct-form")),
+        Page("enrolment:person", _place, shows="#status-form"),
+        # (a state change without an action)
+        invalid("enrolment:status", _place, Sent("enrolment:person", _place, "#status-form")),
+        Page("enrolment:bulk", _cohort, shows="#upload-form"),
     ),
 }
 
@@ -257,6 +289,10 @@ NOT_PAGES: dict[str, str] = {
     "submissions:lease-release": "POST only; redirects to the queue",
     "submissions:lease-break": "POST only; redirects",
     "submissions:reveal-identities": "POST only; redirects to the review settings",
+    "enrolment:fee": "POST only; redirects to the person's enrolment page",
+    "enrolment:resend": "POST only; redirects to the person's enrolment page",
+    "enrolment:revoke": "POST only; redirects to the person's enrolment page",
+    "enrolment:bulk-confirm": "POST only; redirects (the dry run is checked in test_bulk_enrolment)",
 }
 
 

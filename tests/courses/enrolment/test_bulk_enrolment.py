@@ -51,7 +51,9 @@ HEADER = "name,e-mail,language,cohort,organisation"
     ],
 )
 def test_csv_in_every_shape_is_read(options: dict[str, Any], header: str) -> None:
-    data = csv_bytes([header, "Ada Lovelace,ada@example.org,en,2026/27,Analytical Engines"], **options)
+    data = csv_bytes(
+        [header, "Ada Lovelace,ada@example.org,en,2026/27,Analytical Engines"], **options
+    )
     [row] = bulk.read_rows("people.csv", data)
     if header.strip().startswith("E-MAIL"):
         assert (row.name, row.email) == ("ada@example.org", "Ada Lovelace")
@@ -101,8 +103,8 @@ def test_xlsx_is_read_and_formula_cells_make_their_row_bad(cohort: Cohort) -> No
         [
             ["Name", "E-Mail", "Sprache"],
             ["Ada Lovelace", "ada@example.org", "de"],
-            ["=HYPERLINK(\"http://evil\",\"x\")", "eve@example.org", "en"],
-            ["Bob", "=CONCAT(\"b\",\"@example.org\")", "en"],
+            ['=HYPERLINK("http://evil","x")', "eve@example.org", "en"],
+            ["Bob", '=CONCAT("b","@example.org")', "en"],
             [42, "num@example.org", None],
         ]
     )

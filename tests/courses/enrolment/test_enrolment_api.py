@@ -49,14 +49,19 @@ def test_a_participant_sees_only_their_own(
 def test_everyone_else_gets_404(
     who: str, cohort: Cohort, enrolled: User, instructor: User, foreign_coordinator: User
 ) -> None:
-    user = {"instructor": instructor, "foreign": foreign_coordinator}.get(who) or User.objects.create_user("out")
+    user = {"instructor": instructor, "foreign": foreign_coordinator}.get(
+        who
+    ) or User.objects.create_user("out")
     client = api_client(user)
     enrollment = enrolled.enrollments.get()
     assert client.get(enrollments_url(cohort)).status_code == 404
     assert client.get(reverse("courses-api:invitations", args=[cohort.pk])).status_code == 404
-    assert client.post(
-        reverse("courses-api:invitations", args=[cohort.pk]), {"email": "x@example.org"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("courses-api:invitations", args=[cohort.pk]), {"email": "x@example.org"}
+        ).status_code
+        == 404
+    )
     for name in ("enrollment-status", "enrollment-fee", "invitation-resend", "invitation-revoke"):
         response = client.post(
             reverse(f"courses-api:{name}", args=[cohort.pk, enrollment.pk]),

@@ -65,4 +65,6 @@ def test_fee_changes_are_recorded(fee_before_certificate: Enrollment, coordinato
     event = fee_before_certificate.events.get(kind="fee")
     assert (event.old, event.new, event.by) == ("open", "waived", coordinator)
     with pytest.raises(services.TransitionRefused):
-        services.set_fee_status(enrollment=fee_before_certificate, fee_status="free", by=coordinator)
+        services.set_fee_status(
+            enrollment=fee_before_certificate, fee_status="free", by=coordinator
+        )

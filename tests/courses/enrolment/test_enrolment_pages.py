@@ -127,9 +127,15 @@ def test_fee_resend_and_revoke_from_the_person_page(
     cohort.fee = Decimal("99")
     cohort.save(update_fields=["fee"])
     enrollment = invited.enrollment
-    assert coordinator_client.post(person_url(enrollment, "fee"), {"fee_status": "paid"}).status_code == 302
+    assert (
+        coordinator_client.post(person_url(enrollment, "fee"), {"fee_status": "paid"}).status_code
+        == 302
+    )
     assert Enrollment.objects.get(pk=enrollment.pk).fee_status == "paid"
-    assert coordinator_client.post(person_url(enrollment, "fee"), {"fee_status": "x"}).status_code == 400
+    assert (
+        coordinator_client.post(person_url(enrollment, "fee"), {"fee_status": "x"}).status_code
+        == 400
+    )
     assert coordinator_client.post(person_url(enrollment, "resend")).status_code == 302
     assert services.usable_invitation(invited.token) is None
     assert enrollment.invitations.count() == 2
@@ -161,9 +167,12 @@ def test_anyone_but_the_programs_coordinators_gets_404(
     assert client.get(person_url(enrollment)).status_code == 404
     for name in ("status", "fee", "resend", "revoke"):
         assert client.post(person_url(enrollment, name), {"action": "pause"}).status_code == 404
-    assert client.post(
-        reverse("enrolment:direct", args=[cohort.pk]), {"name": "X", "email": "x@example.org"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("enrolment:direct", args=[cohort.pk]), {"name": "X", "email": "x@example.org"}
+        ).status_code
+        == 404
+    )
     assert Enrollment.objects.get(pk=enrollment.pk).status == "active"
 
 
@@ -176,16 +185,22 @@ def test_an_enrolment_of_another_cohort_is_a_404_here(
     coordinator_client: Client, cohort: Cohort, sibling_cohort: Cohort, enrolled: User
 ) -> None:
     enrollment = enrolled.enrollments.get()
-    assert coordinator_client.get(
-        reverse("enrolment:person", args=[sibling_cohort.pk, enrollment.pk])
-    ).status_code == 404
+    assert (
+        coordinator_client.get(
+            reverse("enrolment:person", args=[sibling_cohort.pk, enrollment.pk])
+        ).status_code
+        == 404
+    )
 
 
 def test_wrong_methods_are_405(coordinator_client: Client, cohort: Cohort, enrolled: User) -> None:
     enrollment = enrolled.enrollments.get()
     assert coordinator_client.post(cohort_url(cohort)).status_code == 405
     assert coordinator_client.get(person_url(enrollment, "status")).status_code == 405
-    assert coordinator_client.get(reverse("enrolment:bulk-confirm", args=[cohort.pk])).status_code == 405
+    assert (
+        coordinator_client.get(reverse("enrolment:bulk-confirm", args=[cohort.pk])).status_code
+        == 405
+    )
 
 
 def test_the_home_page_links_each_coordinated_cohort(

@@ -37,9 +37,7 @@ def test_every_coordinator_move_is_an_allowed_move() -> None:
 
 @pytest.mark.parametrize("old", ALL)
 @pytest.mark.parametrize("new", ALL)
-def test_the_transition_table(
-    old: str, new: str, enrolled: User, coordinator: User
-) -> None:
+def test_the_transition_table(old: str, new: str, enrolled: User, coordinator: User) -> None:
     enrollment = enrolled.enrollments.get()
     Enrollment.objects.filter(pk=enrollment.pk).update(status=old)
     allowed = (old, new) in ALLOWED_BY_COORDINATOR
@@ -49,7 +47,12 @@ def test_the_transition_table(
         )
         assert changed.status == new
         event = EnrollmentEvent.objects.get(enrollment=enrollment, kind="status")
-        assert (event.old, event.new, event.by, event.reason) == (old, new, coordinator, "because" if new != "active" else "")
+        assert (event.old, event.new, event.by, event.reason) == (
+            old,
+            new,
+            coordinator,
+            "because" if new != "active" else "",
+        )
     else:
         with pytest.raises(services.TransitionRefused):
             services.change_status(enrollment=enrollment, to=new, by=coordinator, reason="x")
@@ -59,9 +62,7 @@ def test_the_transition_table(
 
 def test_an_unknown_state_is_refused(enrolled: User, coordinator: User) -> None:
     with pytest.raises(services.TransitionRefused):
-        services.change_status(
-            enrollment=enrolled.enrollments.get(), to="expelled", by=coordinator
-        )
+        services.change_status(enrollment=enrolled.enrollments.get(), to="expelled", by=coordinator)
 
 
 def test_a_withdrawal_needs_a_reason_and_keeps_the_data(
@@ -114,7 +115,9 @@ def test_only_current_participants_reach_assignments_uploads_and_the_program(
     Enrollment.objects.filter(user=enrolled).update(status=state)
     client: Client = client_for(enrolled)
     expected = 200 if has_access else 404
-    assert client.get(reverse("submissions:assignment", args=[assignment.pk])).status_code == expected
+    assert (
+        client.get(reverse("submissions:assignment", args=[assignment.pk])).status_code == expected
+    )
     assert client.get(reverse("courses:starter", args=[assignment.pk])).status_code == expected
     program = reverse("courses:program", args=[assignment.module.program.slug])
     assert client.get(program).status_code == expected
