@@ -351,8 +351,9 @@ class PlanOutdated(CoursesError):
 
 @transaction.atomic
 def apply_plan(planned: list[PlannedRow], *, cohort: Cohort, by: User) -> int:
-    """Invite every row the plan marks as invited, all or nothing; invitations are queued mail,
-    sent when the transaction commits. Returns the number invited."""
+    """Invite every row the plan marks as invited, all or nothing. The invitations are stored
+    in the outgoing-mail queue, which the worker sends (within a minute) once this commits.
+    Returns the number invited."""
     cohorts = {c.pk: c for c in Cohort.objects.filter(program=cohort.program)}
     invited = 0
     for row in planned:
@@ -370,6 +371,8 @@ def apply_plan(planned: list[PlannedRow], *, cohort: Cohort, by: User) -> int:
                 language=row.language,
                 organisation=row.organisation,
                 invited_by=by,
+                # Hundreds of mails: the worker sends them, not this request.
+                deliver_now=False,
             )
         except AlreadyEnrolled:
             raise PlanOutdated(

@@ -148,6 +148,7 @@ def invite(
     language: str = "",
     organisation: str = "",
     invited_by: User | None = None,
+    deliver_now: bool = True,
 ) -> Invited:
     """Give ``email`` a place in ``cohort`` in state *invited* and queue the invitation mail.
 
@@ -180,7 +181,7 @@ def invite(
             _("%(name)s already has a place in this cohort (%(state)s).")
             % {"name": user.full_name, "state": enrollment.get_status_display()}
         )
-    invitation, token = send_invitation(enrollment, invited_by=invited_by)
+    invitation, token = send_invitation(enrollment, invited_by=invited_by, deliver_now=deliver_now)
     return Invited(
         enrollment=enrollment, invitation=invitation, token=token, created_account=created
     )
@@ -188,9 +189,10 @@ def invite(
 
 @transaction.atomic
 def send_invitation(
-    enrollment: Enrollment, *, invited_by: User | None = None
+    enrollment: Enrollment, *, invited_by: User | None = None, deliver_now: bool = True
 ) -> tuple[Invitation, str]:
-    """A new link for an invited place (the first, or a re-send): earlier usable links die."""
+    """A new link for an invited place (the first, or a re-send): earlier usable links die.
+    ``deliver_now=False`` leaves the mail to the worker (``platform.mail.queue_mail``)."""
     now = timezone.now()
     enrollment.invitations.usable().update(revoked_at=now)
     token = secrets.token_urlsafe(32)
@@ -215,6 +217,7 @@ def send_invitation(
             "has_password": user.has_usable_password(),
         },
         topic=f"invitation {invitation.pk}",
+        deliver_now=deliver_now,
     )
     _record(enrollment, kind=EnrollmentEvent.Kind.INVITATION, old="", new="sent", by=invited_by)
     return invitation, token
