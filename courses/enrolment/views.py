@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -351,5 +352,9 @@ def bulk_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refused.message)
         return redirect("enrolment:bulk", cohort.pk)
     del request.session[_session_key(cohort)]
-    messages.success(request, _("%(count)s people are invited.") % {"count": invited})
+    messages.success(
+        request,
+        ngettext("%(count)s person is invited.", "%(count)s people are invited.", invited)
+        % {"count": invited},
+    )
     return redirect("enrolment:cohort", cohort.pk)

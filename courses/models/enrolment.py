@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
@@ -25,7 +26,7 @@ class Enrollment(models.Model):
         COMPLETED = "completed", _("completed")
 
     class FeeStatus(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("fee", "open")
         PAID = "paid", _("paid")
         WAIVED = "waived", _("waived")
 
