@@ -291,3 +291,51 @@ def test_usernames_of_new_accounts_do_not_collide(cohort: Cohort) -> None:
     make_user("nora")
     invited = services.invite(cohort=cohort, email="nora@example.net")
     assert invited.enrollment.user.username == "nora2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_acceptances_succeed_once(cohort: Cohort) -> None:
+    """Two requests with the same link at the same moment (a double click, two tabs): one
+    accepts, the other finds the link used; the password is set once."""
+    import threading
+
+    from django.db import connection
+
+    invited = services.invite(cohort=cohort, email="race@example.org", full_name="Race")
+    user = invited.enrollment.user
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(password: str) -> None:
+        try:
+            start.wait()
+            services.accept_invitation(
+                token=invited.token, user=User.objects.get(pk=user.pk), password=password
+            )
+            outcomes.append(password)
+        except services.InvitationUnusable:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=accept, args=(p,)) for p in ("first passphrase 1", "second pass 2")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes.count("refused") == 1
+    winner = next(o for o in outcomes if o != "refused")
+    assert User.objects.get(pk=user.pk).check_password(winner)
+    assert Invitation.objects.get(pk=invited.invitation.pk).accepted_at is not None
+    assert invited.enrollment.events.filter(new="accepted").count() == 1
+
+
+def test_the_invitation_page_speaks_german(client: Client, invited: services.Invited) -> None:
+    client.cookies["django_language"] = "de"
+    body = client.get(url(invited.token), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Ihr Platz in Machine Learning in Data Science" in body
+    assert "Passwort setzen und annehmen" in body
+    gone = client.get(url("no-such-token"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Bitte wenden Sie sich für einen neuen Link an Ihre Koordination." in gone
