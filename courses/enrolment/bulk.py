@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -31,6 +30,8 @@ from platform.models import User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
+# Columns read from a workbook's rows (the five known ones may be anywhere among them).
+MAX_COLUMNS = 50
 
 # Header names, compared case-insensitively after trimming (English and German).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -160,21 +161,24 @@ def _csv_cells(data: bytes) -> Iterable[list[tuple[str, bool]]]:
 def _xlsx_cells(data: bytes) -> Iterable[list[tuple[str, bool]]]:
     from openpyxl import load_workbook  # imported on use: only bulk enrolment reads workbooks
 
+    unreadable = BulkFileError(
+        _("The workbook cannot be read. Save it as an Excel workbook (.xlsx) or as CSV.")
+    )
     try:
         # read_only streams the sheet; data_only=False keeps formulas as formulas (data type
         # "f"), which are refused, never evaluated or replaced by a cached result.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise BulkFileError(
-            _("The workbook cannot be read. Save it as an Excel workbook (.xlsx) or as CSV.")
-        ) from None
+    except Exception:  # noqa: BLE001 - whatever breaks in an untrusted workbook, it is unreadable
+        raise unreadable from None
     try:
         sheet = workbook.worksheets[0]
         table = []
-        for index, row in enumerate(sheet.iter_rows()):
+        for index, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS)):
             if index > MAX_ROWS + 1:
                 break
             table.append([_xlsx_cell(cell) for cell in row])
+    except Exception:  # noqa: BLE001 - as above: a broken sheet inside a valid archive
+        raise unreadable from None
     finally:
         workbook.close()
     return table
@@ -354,7 +358,9 @@ def apply_plan(planned: list[PlannedRow], *, cohort: Cohort, by: User) -> int:
     """Invite every row the plan marks as invited, all or nothing. The invitations are stored
     in the outgoing-mail queue, which the worker sends (within a minute) once this commits.
     Returns the number invited."""
-    cohorts = {c.pk: c for c in Cohort.objects.filter(program=cohort.program)}
+    cohorts = {
+        c.pk: c for c in Cohort.objects.filter(program=cohort.program).select_related("program")
+    }
     invited = 0
     for row in planned:
         if not row.applies:

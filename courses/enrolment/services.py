@@ -158,22 +158,26 @@ def invite(
     ``AlreadyEnrolled`` for someone active, paused or completed in the cohort."""
     user = find_account(email)
     created = user is None
+    place = {
+        "status": Status.INVITED,
+        "status_changed_at": timezone.now(),
+        "status_changed_by": invited_by,
+        "fee_status": FeeStatus.OPEN if cohort.fee > 0 else FeeStatus.WAIVED,
+    }
     if user is None:
         user = _new_account(
             email=email, full_name=full_name, language=language, organisation=organisation
         )
-    enrollment, new_place = Enrollment.objects.select_for_update().get_or_create(
-        user=user,
-        cohort=cohort,
-        defaults={
-            "status": Status.INVITED,
-            "status_changed_at": timezone.now(),
-            "status_changed_by": invited_by,
-            "fee_status": FeeStatus.OPEN if cohort.fee > 0 else FeeStatus.WAIVED,
-        },
-    )
+        # A new account has no place anywhere yet (and bulk enrolment makes hundreds).
+        enrollment, new_place = Enrollment.objects.create(user=user, cohort=cohort, **place), True
+    else:
+        enrollment, new_place = Enrollment.objects.select_for_update().get_or_create(
+            user=user, cohort=cohort, defaults=place
+        )
     if new_place:
-        _record(enrollment, kind=EnrollmentEvent.Kind.STATUS, old="", new=Status.INVITED, by=None)
+        _record(
+            enrollment, kind=EnrollmentEvent.Kind.STATUS, old="", new=Status.INVITED, by=invited_by
+        )
     elif enrollment.status == Status.WITHDRAWN:
         _set_status(enrollment, Status.INVITED, by=invited_by)
     elif enrollment.status != Status.INVITED:
@@ -181,7 +185,9 @@ def invite(
             _("%(name)s already has a place in this cohort (%(state)s).")
             % {"name": user.full_name, "state": enrollment.get_status_display()}
         )
-    invitation, token = send_invitation(enrollment, invited_by=invited_by, deliver_now=deliver_now)
+    invitation, token = _send_invitation(
+        enrollment, invited_by=invited_by, deliver_now=deliver_now, first=new_place
+    )
     return Invited(
         enrollment=enrollment, invitation=invitation, token=token, created_account=created
     )
@@ -193,8 +199,21 @@ def send_invitation(
 ) -> tuple[Invitation, str]:
     """A new link for an invited place (the first, or a re-send): earlier usable links die.
     ``deliver_now=False`` leaves the mail to the worker (``platform.mail.queue_mail``)."""
+    return _send_invitation(enrollment, invited_by=invited_by, deliver_now=deliver_now)
+
+
+def _send_invitation(
+    enrollment: Enrollment,
+    *,
+    invited_by: User | None,
+    deliver_now: bool,
+    first: bool = False,
+) -> tuple[Invitation, str]:
+    """``send_invitation`` inside the caller's transaction; ``first``: a new place, which has
+    no earlier link to revoke."""
     now = timezone.now()
-    enrollment.invitations.usable().update(revoked_at=now)
+    if not first:
+        enrollment.invitations.usable().update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         enrollment=enrollment,
