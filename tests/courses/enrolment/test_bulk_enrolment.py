@@ -311,3 +311,16 @@ def test_bulk_pages_are_for_the_programs_coordinators(
     ):
         assert response.status_code == (302 if who == "anonymous" else 404)
     assert not User.objects.filter(email="ann@example.org").exists()
+
+
+def test_the_dry_run_page_shows_markup_and_formulas_as_text(
+    client_for: Any, coordinator: User, cohort: Cohort
+) -> None:
+    client = client_for(coordinator)
+    data = csv_bytes(
+        [HEADER, '<script>alert(1)</script>,x@example.org,,,"=HYPERLINK(""http://e"")"']
+    )
+    body = upload(client, cohort, data).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "=HYPERLINK(&quot;http://e&quot;)" in body

@@ -209,3 +209,24 @@ def test_the_home_page_links_each_coordinated_cohort(
     body = coordinator_client.get(reverse("home")).content.decode()
     assert cohort_url(cohort) in body
     assert reverse("enrolment:bulk", args=[cohort.pk]) in body
+
+
+@pytest.mark.parametrize(
+    ("state", "buttons"),
+    [
+        ("invited", {"withdraw"}),
+        ("active", {"pause", "complete", "withdraw"}),
+        ("paused", {"resume", "withdraw"}),
+        ("withdrawn", set()),
+        ("completed", {"resume"}),
+    ],
+)
+def test_the_person_page_offers_only_the_allowed_moves(
+    state: str, buttons: set[str], coordinator_client: Client, enrolled: User
+) -> None:
+    import re
+
+    Enrollment.objects.filter(user=enrolled).update(status=state)
+    body = coordinator_client.get(person_url(enrolled.enrollments.get())).content.decode()
+    assert set(re.findall(r'name="action"\s+value="(\w+)"', body)) == buttons
+    assert ('id="resend-form"' in body) == (state == "invited")
