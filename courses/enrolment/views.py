@@ -146,7 +146,10 @@ def _cohort_page(
         "form": form or DirectEnrolmentForm(),
         "has_fee": cohort.fee > 0,
     }
-    return render(request, "courses/enrolment/cohort.html", context, status=status)
+    template = "courses/enrolment/cohort.html"
+    if request.htmx and request.method == "GET":
+        template += "#enrolments"
+    return render(request, template, context, status=status)
 
 
 @never_cache

@@ -84,3 +84,31 @@ def test_a_coordinator_bulk_enrols_30_people_with_two_bad_rows(
     person.locator("#set-password-form button[type=submit]").click()
     person.wait_for_url(base + reverse("courses:program", args=[cohort.program.slug]))
     assert Enrollment.objects.get(user__email="person5@example.org").status == "active"
+
+
+def test_an_invited_person_accepts_and_waits_for_the_fee(
+    live_server: Any, new_page: Any, cohort: Cohort
+) -> None:
+    """The page after accepting when the fee comes first (reached only by the form's POST, so
+    it is checked with axe here rather than in the walk)."""
+    from decimal import Decimal
+
+    from playwright.sync_api import expect
+
+    from courses.enrolment import services
+    from courses.models import FeeRequirement
+
+    cohort.fee = Decimal("450")
+    cohort.save(update_fields=["fee"])
+    cohort.program.fee_required = FeeRequirement.ADMISSION
+    cohort.program.save(update_fields=["fee_required"])
+    invited = services.invite(cohort=cohort, email="fee@example.org", full_name="Fee Person")
+    page = new_page()
+    page.goto(live_server.url + reverse("enrolment:accept", args=[invited.token]))
+    expect(page.locator("#fee-first")).to_contain_text("450")
+    page.fill("#id_new_password1", "a long enough passphrase 42")
+    page.fill("#id_new_password2", "a long enough passphrase 42")
+    page.locator("#set-password-form button[type=submit]").click()
+    expect(page.locator("#fee-pending")).to_contain_text("once the fee")
+    assert axe_violations(page) == ""
+    assert Enrollment.objects.get(pk=invited.enrollment.pk).status == "invited"

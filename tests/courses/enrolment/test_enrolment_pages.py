@@ -230,3 +230,14 @@ def test_the_person_page_offers_only_the_allowed_moves(
     body = coordinator_client.get(person_url(enrolled.enrollments.get())).content.decode()
     assert set(re.findall(r'name="action"\s+value="(\w+)"', body)) == buttons
     assert ('id="resend-form"' in body) == (state == "invited")
+
+
+def test_the_filter_answers_htmx_with_the_table_only(
+    coordinator_client: Client, cohort: Cohort, enrolled: User
+) -> None:
+    response = coordinator_client.get(
+        cohort_url(cohort), {"status": "paused"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div class="table-scroll" id="enrolments-region"')
+    assert "Ada" not in body and "<html" not in body
