@@ -309,6 +309,8 @@ def accept_invitation(*, token: str, user: User, password: str | None = None) ->
     )
     if enrollment.user_id != user.pk:
         raise InvitationUnusable(_("This invitation is meant for another account."))
+    if not user.is_active:  # a deactivated account is not opened again by an old link
+        raise InvitationUnusable(_("This invitation link no longer works."))
     if enrollment.status != Status.INVITED:
         raise InvitationUnusable(_("This invitation link no longer works."))
     invitation.accepted_at = timezone.now()

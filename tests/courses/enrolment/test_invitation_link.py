@@ -339,3 +339,12 @@ def test_the_invitation_page_speaks_german(client: Client, invited: services.Inv
     assert "Passwort setzen und annehmen" in body
     gone = client.get(url("no-such-token"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Bitte wenden Sie sich für einen neuen Link an Ihre Koordination." in gone
+
+
+def test_a_deactivated_account_is_not_opened_by_its_link(
+    client: Client, invited: services.Invited
+) -> None:
+    User.objects.filter(pk=invited.enrollment.user_id).update(is_active=False)
+    assert set_password(client, invited.token).status_code == 404
+    assert "_auth_user_id" not in client.session
+    assert Enrollment.objects.get(pk=invited.enrollment.pk).status == Enrollment.Status.INVITED
