@@ -30,6 +30,9 @@ from platform.api import api_user
 from platform.api_schema import error_responses
 from platform.text_limits import REASON_CHARS
 
+# ``Invitation.state``; named ``InvitationStateEnum`` in the schema (SPECTACULAR_SETTINGS).
+INVITATION_STATES = ["open", "accepted", "revoked", "expired"]
+
 
 class Refused(APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -41,7 +44,7 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
     enrollment = serializers.IntegerField(source="enrollment_id")
     username = serializers.CharField(source="enrollment.user.username")
     email = serializers.CharField(source="enrollment.user.email")
-    state = serializers.ChoiceField(choices=["open", "accepted", "revoked", "expired"])
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
 
     class Meta:
         model = Invitation
@@ -59,7 +62,7 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
 
 
 class LatestInvitationSerializer(serializers.ModelSerializer[Invitation]):
-    state = serializers.ChoiceField(choices=["open", "accepted", "revoked", "expired"])
+    state = serializers.ChoiceField(choices=INVITATION_STATES)
 
     class Meta:
         model = Invitation
