@@ -5,7 +5,7 @@ Views and the API call these and never check ownership themselves.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -198,3 +198,19 @@ def get_enrollment_for_coordinator(user: User, pk: int) -> Enrollment:
     if not user.is_coordinator:
         enrollments = enrollments.filter(cohort__program__coordinators=user)
     return get_object_or_404(enrollments, pk=pk)
+
+
+def get_enrollments_for_reader(user: User, pk: int) -> tuple[Cohort, "QuerySet[Enrollment]"]:
+    """A cohort's enrolments as the user may read them: staff and the program's coordinators
+    every one, a participant of the cohort only their own (in any state); anyone else, the
+    cohort's instructors included, gets a 404."""
+    enrollments = Enrollment.objects.select_related("user", "status_changed_by")
+    try:
+        cohort = get_cohort_for_coordinator(user, pk)
+    except Http404:
+        own = enrollments.filter(user=user, cohort_id=pk)
+        first = own.select_related("cohort__program").first()
+        if first is None:
+            raise
+        return first.cohort, own
+    return cohort, enrollments.filter(cohort=cohort)

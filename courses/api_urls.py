@@ -4,6 +4,7 @@ from courses import api
 from courses.applications.urls import api_urlpatterns as application_api
 from courses.certificates import api as certificate_api
 from courses.certificates import coordinator_api
+from courses.enrolment.urls import api_urlpatterns as enrolment_api
 
 app_name = "courses-api"
 urlpatterns = [
@@ -42,3 +43,4 @@ urlpatterns = [
     ),
     *application_api,
 ]
+urlpatterns += enrolment_api

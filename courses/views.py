@@ -17,6 +17,7 @@ from courses.access import (
     get_assignment_for_user,
     get_cohort_for_coordinator,
 )
+from courses.certificates.services import fee_holds_certificate
 from courses.exceptions import CoursesError
 from courses.forms import ModuleResultForm
 from courses.models import (
@@ -69,6 +70,7 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         "progress": progress,
         "sections": sections,
         **certificate_state(request.user, enrollment.cohort.program),
+        "fee_holds_certificate": fee_holds_certificate(enrollment),
     }
     return render(request, "courses/program_detail.html", context)
 

@@ -44,26 +44,37 @@ def send_in_language(
 RETRY_PAUSES = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600)  # seconds after each failure
 
 
-def queue_mail(*, to: str, subject: str, body: str, topic: str = "") -> OutgoingMail:
+def queue_mail(
+    *, to: str, subject: str, body: str, topic: str = "", deliver_now: bool = True
+) -> OutgoingMail:
     """Store an e-mail and send it once the surrounding transaction commits.
 
     Call it inside the transaction that writes what the mail reports: if that rolls back, no
     mail goes out; if it commits, the mail is stored whatever happens to the delivery, which
-    is tried at once and, on failure, again by the worker (``deliver_due_mail``)."""
+    is tried at once and, on failure, again by the worker (``deliver_due_mail``). With
+    ``deliver_now=False`` (hundreds of mails from one request, such as a bulk enrolment) the
+    worker sends it, within a minute, so the request does not wait for the mail server."""
     mail = OutgoingMail.objects.create(to=to, subject=subject[:300], body=body, topic=topic)
-    transaction.on_commit(lambda: deliver(mail.pk))
+    if deliver_now:
+        transaction.on_commit(lambda: deliver(mail.pk))
     return mail
 
 
 def queue_mail_in_language(
-    *, to: str, language: str, template: str, context: Mapping[str, object], topic: str = ""
+    *,
+    to: str,
+    language: str,
+    template: str,
+    context: Mapping[str, object],
+    topic: str = "",
+    deliver_now: bool = True,
 ) -> OutgoingMail:
     """``queue_mail`` with ``<template>_subject.txt`` and ``<template>.txt`` rendered in
     ``language`` (for people who may have no account yet, such as applicants)."""
     with translation.override(supported_language(language) or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", dict(context)).strip()
         body = render_to_string(f"{template}.txt", dict(context))
-    return queue_mail(to=to, subject=subject, body=body, topic=topic)
+    return queue_mail(to=to, subject=subject, body=body, topic=topic, deliver_now=deliver_now)
 
 
 def deliver(pk: int) -> bool:

@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields of the same name with other choices elsewhere ("state" of reviews, regrades).
+    "ENUM_NAME_OVERRIDES": {"InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES"},
 }
 
 LOGGING = {

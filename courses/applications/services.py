@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from courses.applications import links, mail
 from courses.catalogue.cohorts import is_open_on
-from courses.enrolment.services import AlreadyEnrolled, invite
+from courses.enrolment.services import AlreadyEnrolled, change_status, invite
 from courses.exceptions import CoursesError
 from courses.models import Application, Cohort, Enrollment
 from platform.blobs import put_file
@@ -380,14 +380,16 @@ def withdraw(*, application: Application) -> Application:
         raise ApplicationRefused(_("This application can no longer be withdrawn here."))
     frees_a_place = application.status in (Status.OFFERED, Status.ADMITTED)
     enrollment = application.enrollment
-    if application.status == Status.ADMITTED and enrollment is not None:
-        now = timezone.now()
-        enrollment.status = Enrollment.Status.WITHDRAWN
-        enrollment.status_reason = "The application was withdrawn before the place was taken."
-        enrollment.status_changed_at = now
-        enrollment.save(update_fields=["status", "status_reason", "status_changed_at"])
-        enrollment.invitations.usable().update(revoked_at=now)
+    was_admitted = application.status == Status.ADMITTED
     _close(application, Status.WITHDRAWN)
+    if was_admitted and enrollment is not None and enrollment.status == Enrollment.Status.INVITED:
+        # Through enrolment's one state change: recorded in the history, links revoked.
+        change_status(
+            enrollment=enrollment,
+            to=Enrollment.Status.WITHDRAWN,
+            by=None,
+            reason="The application was withdrawn before the place was taken.",
+        )
     if frees_a_place:
         offer_freed_places(application.cohort)
     return application

@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from courses.certificates import notifications
 from courses.exceptions import CertificateActionRefused
-from courses.models import Certificate, CertificateRequest, Enrollment, GradeFreeze, Program
+from courses.models import (
+    Certificate,
+    CertificateRequest,
+    Enrollment,
+    FeeRequirement,
+    GradeFreeze,
+    Program,
+)
 from courses.progress import recompute_progress
 from courses.requirements import Result
 from platform.models import User
@@ -45,6 +52,9 @@ def issue_certificate_if_complete(*, enrollment: Enrollment) -> Certificate | No
     if Certificate.objects.filter(user=enrollment.user, program=program).exists():
         return None  # revoked (or superseded, then revoked): only a coordinator issues again
     if not result.complete:
+        return None
+    if fee_holds_certificate(enrollment):
+        logger.info("enrollment %s meets every requirement; the fee is still open", enrollment.pk)
         return None
     if result.weighted_grade is None:
         # Every requirement was met by recorded pass/fail results alone: a certificate states
@@ -249,7 +259,27 @@ def _rule_met_now(*, enrollment: Enrollment, program: Program, not_met: str) -> 
     result = recompute_progress(enrollments=[enrollment])[enrollment.pk]
     if not result.complete or result.weighted_grade is None:
         raise CertificateActionRefused(not_met)
+    if fee_holds_certificate(enrollment):
+        raise CertificateActionRefused(fee_open_message())
     return result
+
+
+def fee_holds_certificate(enrollment: Enrollment) -> bool:
+    """Whether the program issues its certificate only once the fee is paid or waived
+    (``Program.fee_required``, docs/enrolment.md, "Fees") and this participant's is open."""
+    cohort = enrollment.cohort
+    return (
+        cohort.program.fee_required == FeeRequirement.CERTIFICATE
+        and cohort.fee > 0
+        and enrollment.fee_status == Enrollment.FeeStatus.OPEN
+    )
+
+
+def fee_open_message() -> str:
+    return _(
+        "The certificate is issued once the program's fee is paid (or waived); the fee is "
+        "still open."
+    )
 
 
 def _settle(request: CertificateRequest, *, actor: User | None, certificate: Certificate) -> None:

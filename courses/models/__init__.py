@@ -21,7 +21,7 @@ from courses.models.assignments import (
     Extension,
 )
 from courses.models.certificates import Certificate, CertificateRequest
-from courses.models.enrolment import Enrollment, Invitation
+from courses.models.enrolment import Enrollment, EnrollmentEvent, Invitation
 from courses.models.grades import Grade, GradeFreeze, HandIn, ModuleResult
 from courses.models.policies import (
     ElectiveGroup,
@@ -51,6 +51,7 @@ __all__ = [
     "Deadline",
     "ElectiveGroup",
     "Enrollment",
+    "EnrollmentEvent",
     "Extension",
     "FeeRequirement",
     "Format",

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
@@ -25,7 +26,7 @@ class Enrollment(models.Model):
         COMPLETED = "completed", _("completed")
 
     class FeeStatus(models.TextChoices):
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("fee", "open")
         PAID = "paid", _("paid")
         WAIVED = "waived", _("waived")
 
@@ -41,6 +42,13 @@ class Enrollment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     fee_status = models.CharField(
         _("fee"), max_length=8, choices=FeeStatus.choices, default=FeeStatus.WAIVED
     )
@@ -96,3 +104,44 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation to {self.enrollment}"
+
+    @property
+    def state(self) -> str:
+        """accepted, revoked, expired or open: what the coordinators' page says of the link."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class EnrollmentEvent(models.Model):
+    """One change of an enrolment's state, fee status or invitation, with who made it and why
+    (append-only; the coordinators' enrolment page shows the latest, docs/enrolment.md)."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("state")
+        FEE = "fee", _("fee")
+        INVITATION = "invitation", _("invitation")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    old = models.CharField(max_length=32, blank=True)
+    new = models.CharField(max_length=32)
+    reason = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment}: {self.kind} {self.old} -> {self.new}"

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from courses.applications import links
 from courses.applications import services as application_services
+from courses.enrolment import services as enrolment_services
 from courses.models import (
     Application,
     Assignment,
@@ -153,6 +154,21 @@ def _application(world: World) -> tuple[object, ...]:
     return (world.cohort.pk, world.application.pk)
 
 
+def _invitation(email: str) -> Callable[[World], tuple[object, ...]]:
+    """A fresh invitation link of someone new (made when the row is opened)."""
+
+    def token(world: World) -> tuple[object, ...]:
+        return (
+            enrolment_services.invite(cohort=world.cohort, email=email, full_name="Nora").token,
+        )
+
+    return token
+
+
+def _place(world: World) -> tuple[object, ...]:
+    return (world.cohort.pk, world.participant_enrollment.pk)
+
+
 # Who logs in for each role (``None``: nobody), then the pages that role opens.
 LOGINS: dict[str, str | None] = {
     "anonymous": None,
@@ -188,6 +204,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         invalid(
             "applications:apply", _cohort, Sent("applications:apply", _cohort, "#application-form")
         ),
+        # An invitation link: the program and the password form; a link that no longer works.
+        Page("enrolment:accept", _invitation("nora@example.org"), shows="#set-password-form"),
+        Page(
+            "enrolment:accept", lambda world: ("no-such-link",), status=404, shows="#link-unusable"
+        ),
     ),
     "participant": (
         Page("home"),
@@ -200,6 +221,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:detail", lambda world: (world.queued.pk,)),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
+        # Someone else's invitation link, opened while logged in: refused.
+        Page(
+            "enrolment:accept", _invitation("olga@example.org"), status=403, shows="#wrong-account"
+        ),
         invalid(
             "submissions:regrade-request",
             _released,
@@ -317,6 +342,13 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:purge-data", _cohort),
         Page("applications:screening", _cohort),
         Page("applications:detail", _application, shows="#decide-admit"),
+        Page("enrolment:cohort", _cohort, shows="#enrolments"),
+        # (a direct enrolment without name and e-mail)
+        invalid("enrolment:direct", _cohort, Sent("enrolment:cohort", _cohort, "#direct-form")),
+        Page("enrolment:person", _place, shows="#status-form"),
+        # (a state change without an action)
+        invalid("enrolment:status", _place, Sent("enrolment:person", _place, "#status-form")),
+        Page("enrolment:bulk", _cohort, shows="#upload-form"),
     ),
 }
 
@@ -371,6 +403,10 @@ NOT_PAGES: dict[str, str] = {
     "applications:move": "POST only; redirects to the screening list",
     "applications:bulk": "POST only; errors re-render the screening list",
     "applications:offer-places": "POST only; redirects to the screening list",
+    "enrolment:fee": "POST only; redirects to the person's enrolment page",
+    "enrolment:resend": "POST only; redirects to the person's enrolment page",
+    "enrolment:revoke": "POST only; redirects to the person's enrolment page",
+    "enrolment:bulk-confirm": "POST only; redirects (the dry run is checked in test_bulk_enrolment)",
 }
 
 

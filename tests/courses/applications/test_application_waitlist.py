@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.applications import links, services
+from courses.enrolment.services import change_status
 from courses.models import Application, Cohort, Enrollment
 from platform.models import ScheduledJob, User
 from platform.schedule import run_due_jobs
@@ -90,6 +91,31 @@ def test_a_withdrawal_offers_the_place_to_the_next_once(
     # Idempotent: the offer holds the place.
     assert services.offer_freed_places(open_cohort) == []
     assert services.places_left(open_cohort) == 0
+
+
+def test_a_coordinator_withdrawing_a_participant_offers_the_place_to_the_wait_list(
+    full_with_waitlist: dict[str, Application], open_cohort: Cohort, coordinator: User
+) -> None:
+    ann = Application.objects.get(pk=full_with_waitlist["ann"].pk)
+    assert ann.enrollment is not None
+    change_status(
+        enrollment=ann.enrollment,
+        to=Enrollment.Status.WITHDRAWN,
+        by=coordinator,
+        reason="Moved away.",
+    )
+    assert Application.objects.get(pk=full_with_waitlist["cid"].pk).status == Status.OFFERED
+    assert Application.objects.get(pk=full_with_waitlist["dan"].pk).status == Status.WAITLISTED
+
+
+def test_an_admitted_applicant_withdrawing_withdraws_the_place_through_its_history(
+    full_with_waitlist: dict[str, Application], open_cohort: Cohort
+) -> None:
+    services.withdraw(application=full_with_waitlist["ann"])
+    enrollment = Enrollment.objects.get(application=full_with_waitlist["ann"])
+    assert enrollment.status == Enrollment.Status.WITHDRAWN
+    assert not enrollment.invitations.usable().exists()
+    assert enrollment.events.filter(new=Enrollment.Status.WITHDRAWN).exists()
 
 
 def test_raising_the_capacity_offers_as_many_places_as_are_free(
