@@ -1,5 +1,6 @@
-"""An applicant applies with the keyboard, confirms the address from the e-mail, and a
-coordinator admits them from the home page's link (Debian's chromium through Playwright)."""
+"""An applicant applies with the keyboard, confirms the address from the e-mail, a
+coordinator admits them from the home page's link, and the applicant follows the invitation,
+sets a password and hands in a first notebook (Debian's chromium through Playwright)."""
 
 import datetime as dt
 import re
@@ -10,16 +11,23 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Application, Cohort, Enrollment
+from courses.models import Application, Assignment, Cohort, Enrollment
 from platform.models import PrivacyNotice, User
-from tests.browser.test_end_to_end import log_in
+from submissions.models import Submission
+from tests.browser.test_end_to_end import choose_file, log_in
+from tests.helpers import participant_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_applicant_applies_confirms_and_is_admitted(
-    live_server: Any, new_page: Any, cohort: Cohort, coordinator: User, settings: Any
+def test_an_applicant_applies_is_admitted_and_hands_in_a_first_notebook(
+    live_server: Any,
+    new_page: Any,
+    cohort: Cohort,
+    assignment: Assignment,
+    coordinator: User,
+    settings: Any,
 ) -> None:
     settings.SITE_URL = live_server.url
     # The migration's notice, unless an earlier test's flush (transaction=True) removed it.
@@ -71,3 +79,26 @@ def test_an_applicant_applies_confirms_and_is_admitted(
     assert Enrollment.objects.get(user__email="ada@example.com").status == "invited"
     applicant.reload()
     assert "admitted" in applicant.locator("#status-value").inner_text()
+
+    # The invitation: a one-time link where the new participant sets a password and lands on
+    # the program's page, then hands in a first notebook.
+    invitation = next(
+        m for m in mail.outbox if m.to == ["ada@example.com"] and "/invitations/" in m.body
+    )
+    link = re.search(r"http\S+/invitations/\S+/", invitation.body)
+    assert link is not None
+    applicant.goto(link.group(0))
+    applicant.fill("#id_new_password1", "a long enough passphrase 42")
+    applicant.fill("#id_new_password2", "a long enough passphrase 42")
+    applicant.locator("#set-password-form button[type=submit]").click()
+    applicant.wait_for_url(base + reverse("courses:program", args=[cohort.program.slug]))
+    assert Enrollment.objects.get(user__email="ada@example.com").status == "active"
+    applicant.get_by_role("link", name=assignment.title).click()
+    choose_file(applicant, "squares.ipynb", participant_notebook())
+    applicant.get_by_role("button", name="Upload and grade").click()
+    applicant.wait_for_url("**/submissions/*/")
+    submission = Submission.objects.get()
+    assert submission.enrollment.user.email == "ada@example.com"
+    # The link worked once.
+    applicant.goto(link.group(0))
+    assert applicant.locator("#link-unusable").is_visible()
