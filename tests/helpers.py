@@ -38,6 +38,7 @@ from submissions.publishing import services as publishing_services
 from submissions.reviewing.services import release_review, save_review
 
 if TYPE_CHECKING:
+    from django.test import Client
     from nbclient import NotebookClient
     from rest_framework.test import APIClient
 
@@ -142,6 +143,19 @@ def cell_errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 # --- people and courses ---------------------------------------------------------------------
+
+
+def log_in(client: "Client", user: User) -> "Client":
+    """``client.force_login(user)`` as if the user had finished allauth's log-in with a second
+    factor, which staff, coordinators and instructors need (platform.accounts.policy); the
+    enforcement itself is tested in tests/platform/accounts with sessions made without it."""
+    from platform.accounts.policy import second_factor_session
+
+    client.force_login(user)
+    session = client.session
+    session.update(second_factor_session(user))
+    session.save()
+    return client
 
 
 def make_user(username: str, **extra: Any) -> User:

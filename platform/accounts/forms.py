@@ -1,16 +1,14 @@
-"""Log-in forms with throttling (``platform.ratelimit``): the site's and the admin's.
-
-Both log-in pages use the same policy, so the admin is no side door for guessing passwords.
-"""
+"""The log-in form: allauth's, behind the site's lockout and slow-down (``platform.ratelimit``)."""
 
 import math
 from typing import Any
 
+from allauth.account.forms import LoginForm
+from allauth.account.models import EmailAddress
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import ngettext
 
+from platform.models import User
 from platform.ratelimit import (
     LoginRefused,
     guard_login,
@@ -37,27 +35,44 @@ def refusal_message(refusal: LoginRefused) -> str:
     ) % {"seconds": refusal.wait_seconds}
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """The log-in form; a refused attempt never gets its password checked."""
+def account_key(login: str) -> str:
+    """The name a log-in attempt counts against: the account's user name whether the person
+    typed it or one of the account's e-mail addresses, so both ways share one lockout."""
+    login = login.strip()
+    if "@" in login:
+        owner = (
+            EmailAddress.objects.filter(email__iexact=login)
+            .values_list("user__username", flat=True)
+            .first()
+        )
+        if owner is None:
+            owner = (
+                User.objects.filter(email__iexact=login).values_list("username", flat=True).first()
+            )
+        if owner is not None:
+            return str(owner)
+    return login
+
+
+class ThrottledLoginForm(LoginForm):  # type: ignore[misc]  # allauth is untyped
+    """allauth's log-in form (user name or e-mail); a refused attempt never gets its password
+    checked."""
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        if not (username and self.cleaned_data.get("password")):
+        login = self.cleaned_data.get("login")
+        if not (login and self.cleaned_data.get("password")):
             # No password gets checked (the fields say what is missing), so nothing counts: an
             # empty password must not pass for a success that forgives the account's failures.
-            return super().clean()
+            return super().clean()  # type: ignore[no-any-return]
+        key = account_key(login)
         try:
-            guard_login(request=self.request, username=username)
+            guard_login(request=self.request, username=key)
         except LoginRefused as refusal:
             raise forms.ValidationError(refusal_message(refusal), code="throttled") from None
         try:
-            cleaned = super().clean()
+            cleaned: dict[str, Any] = super().clean()
         except forms.ValidationError:
-            record_login_failure(request=self.request, username=username)
+            record_login_failure(request=self.request, username=key)
             raise
-        record_login_success(request=self.request, username=username)
+        record_login_success(request=self.request, username=key)
         return cleaned
-
-
-class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
-    """The admin's log-in form (staff only), throttled like the site's."""
