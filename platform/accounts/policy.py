@@ -34,11 +34,8 @@ def requires_second_factor(user: User) -> bool:
 
 def has_second_factor(user: User) -> bool:
     """A TOTP app or a passkey (recovery codes only back those up)."""
-    return (
-        Authenticator.objects.filter(user=user)
-        .exclude(type=Authenticator.Type.RECOVERY_CODES)
-        .exists()
-    )
+    factors = Authenticator.objects.filter(user=user)
+    return bool(factors.exclude(type=Authenticator.Type.RECOVERY_CODES).exists())
 
 
 def used_second_factor(request: HttpRequest) -> bool:
