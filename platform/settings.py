@@ -190,6 +190,10 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Certificate programs")
 MFA_RECOVERY_CODE_COUNT = 10
+# allauth refuses a second factor while an address is unverified, against someone who signs up
+# with another's address and locks its owner out; without public sign-up that cannot happen,
+# and an address synced from User.email shows as unverified until confirmed.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Browsers allow WebAuthn on http://localhost only; the development server is plain HTTP.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 SOCIALACCOUNT_ONLY = False
@@ -206,7 +210,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The second: allauth's German in the formal "Sie" its own catalogue lacks (docs/accounts.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,10 @@
-"""Second factors set up outside the pages: the demo's staff accounts, and the code of the
-moment for ``manage.py totp_code`` (docs/accounts.md, "The demo's second factor")."""
+"""Account records made outside allauth's pages: a known address for an account the site
+creates, the demo's second factors, and the code of the moment for ``manage.py totp_code``
+(docs/accounts.md)."""
 
 import time
 
+from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -11,6 +13,25 @@ from allauth.mfa.utils import decrypt, encrypt
 from django.db import transaction
 
 from platform.models import User
+
+
+@transaction.atomic
+def record_known_address(user: User) -> None:
+    """Record ``user.email`` as the account's verified primary address, for accounts the site
+    makes from an address it has already mailed (an accepted application, an invitation), so
+    log-in by e-mail and password reset find it. Nothing happens when another account holds
+    the address verified (allauth keeps those unique) or the user has none."""
+    if not user.email:
+        return
+    taken = EmailAddress.objects.filter(email__iexact=user.email, verified=True)
+    if taken.exclude(user=user).exists():
+        return
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        address = EmailAddress(user=user, email=user.email)
+    address.verified = True
+    address.save()
+    address.set_as_primary()
 
 
 class NoAuthenticatorApp(Exception):

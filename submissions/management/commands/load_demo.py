@@ -28,7 +28,7 @@ from courses.models import (
 from courses.requirements import Role
 from courses.services import enroll, publish_policy
 from platform.accounts.policy import requires_second_factor
-from platform.accounts.services import set_up_totp
+from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
 from submissions.publishing.services import publish_assignment
 
@@ -57,6 +57,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         with transaction.atomic():
             users = {u.username: self._user(u, password) for u in catalog.DEMO_USERS}
+            for user in users.values():
+                record_known_address(user)
             for institution_data, program_data in catalog.all_programs():
                 institution = self._institution(institution_data)
                 program = self._program(institution, program_data, users)

@@ -41,3 +41,16 @@ def test_running_it_again_adds_nothing() -> None:
     migration.create_email_addresses(apps, None)
     migration.create_email_addresses(apps, None)
     assert EmailAddress.objects.count() == 1
+
+
+def test_an_account_the_site_makes_gets_its_address_verified() -> None:
+    from platform.accounts.services import record_known_address
+
+    ada = make_user("ada")
+    record_known_address(ada)
+    record_known_address(ada)
+    address = EmailAddress.objects.get(user=ada)
+    assert address.verified and address.primary
+    twin = User.objects.create_user(username="twin", email="ADA@example.org")
+    record_known_address(twin)
+    assert not EmailAddress.objects.filter(user=twin).exists()

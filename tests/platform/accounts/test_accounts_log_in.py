@@ -79,7 +79,7 @@ def test_there_is_no_public_sign_up(client: Client) -> None:
         },
     )
     assert response.status_code == 200
-    assert "Sign Up Closed" in response.content.decode() or "closed" in response.content.decode()
+    assert "No public sign-up" in response.content.decode()
     assert not User.objects.filter(username="mallory").exists()
 
 
