@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's pages (session list) use its template filters.
+    "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",

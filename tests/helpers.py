@@ -158,6 +158,18 @@ def log_in(client: "Client", user: User) -> "Client":
     return client
 
 
+# The authenticator-app secret of every test user given a second factor (give_second_factor).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_second_factor(user: User) -> list[str]:
+    """An authenticator app (``TOTP_SECRET``) and recovery codes for ``user``, as if set up on
+    the second-factor pages; returns the recovery codes. Idempotent."""
+    from platform.accounts.services import set_up_totp
+
+    return set_up_totp(user=user, secret=TOTP_SECRET, recovery_seed=f"test-{user.pk}")
+
+
 def make_user(username: str, **extra: Any) -> User:
     return User.objects.create_user(
         username=username, password=PASSWORD, email=f"{username}@example.org", **extra

@@ -6,16 +6,11 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 
-from platform.accounts.services import set_up_totp
 from platform.models import User
+from tests.helpers import PASSWORD
+from tests.helpers import give_second_factor as give_totp
 
-PASSWORD = "correct horse battery"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def give_totp(user: User) -> list[str]:
-    """A TOTP app and recovery codes for ``user``; returns the recovery codes."""
-    return set_up_totp(user=user, secret=SECRET, recovery_seed=f"seed-{user.pk}")
+__all__ = ["PASSWORD", "give_totp", "has_totp", "log_in_with_password", "logged_in_as"]
 
 
 def log_in_with_password(client: Client, login: str, password: str = PASSWORD) -> Any:
