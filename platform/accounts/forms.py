@@ -58,6 +58,11 @@ class ThrottledLoginForm(LoginForm):  # type: ignore[misc]  # allauth is untyped
     """allauth's log-in form (user name or e-mail); a refused attempt never gets its password
     checked."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Password managers fill the account's name here, whichever of the two it is.
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
+
     def clean(self) -> dict[str, Any]:
         login = self.cleaned_data.get("login")
         if not (login and self.cleaned_data.get("password")):

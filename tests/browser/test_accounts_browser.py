@@ -32,6 +32,12 @@ def submit_log_in(page: Any, base: str, login: str, password: str = PASSWORD) ->
         page.locator("#login-form button[type=submit]").click()
 
 
+def log_out(page: Any, base: str) -> None:
+    page.goto(base + reverse("logout"))
+    with page.expect_navigation():
+        page.locator("#logout-form button[type=submit]").click()
+
+
 def test_a_forgotten_password_is_reset_with_the_mailed_link(
     live_server: Any, participant: User, new_page: Any
 ) -> None:
@@ -134,10 +140,17 @@ def test_a_passkey_is_registered_and_then_logs_in_without_a_password(
         no_axe_violations(page)
     page.goto(base + reverse("mfa_reauthenticate_webauthn"))
     no_axe_violations(page)
-    # Log out, then in with the passkey alone.
-    page.goto(base + reverse("logout"))
+    # Log out; log in with the password, then the passkey as the second factor.
+    log_out(page, base)
+    page.goto(base + reverse("login"))
+    submit_log_in(page, base, "ada")
+    assert page.url.startswith(base + reverse("mfa_authenticate"))
+    no_axe_violations(page)
     with page.expect_navigation():
-        page.locator("#logout-form button[type=submit]").click()
+        page.locator("#mfa_webauthn_authenticate").click()
+    page.wait_for_url(base + reverse("home"))
+    # Log out, then in with the passkey alone.
+    log_out(page, base)
     page.goto(base + reverse("login"))
     with page.expect_navigation():
         page.locator("#passkey_login").click()
