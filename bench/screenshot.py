@@ -93,7 +93,7 @@ def photograph(base: str, submission: Any, output: Path, width: int) -> None:
             context = browser.new_context(viewport={"width": width, "height": 1200})
             page = context.new_page()
             page.goto(base + reverse("login"))
-            page.fill("#id_username", "ada")
+            page.fill("#id_login", "ada")
             page.fill("#id_password", PASSWORD)
             page.locator("main button[type=submit]").click()
             page.wait_for_url(base + reverse("home"))

@@ -142,7 +142,7 @@ class Participant:
         action = attrs.get("action") or login_path
         response = self.http.post(
             urljoin(self.base, action),
-            data={**inputs, "username": username, "password": password},
+            data={**inputs, "login": username, "password": password},
             headers={"Origin": self.base, "Referer": urljoin(self.base, login_path)},
             timeout=HTTP_TIMEOUT_S,
             allow_redirects=False,

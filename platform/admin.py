@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from platform.forms import ThrottledAdminAuthenticationForm
 from platform.models import ApiToken, RateCounter, User
 
 
@@ -25,10 +24,6 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         "revoked_at",
     ]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
-
-
-# The admin's log-in counts against the same per-account and per-address limits as the site's.
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(RateCounter)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -22,3 +24,17 @@ class PlatformConfig(AppConfig):
         from platform.accounts.sessions import record_session
 
         user_logged_in.connect(record_session, dispatch_uid="platform.accounts.sessions")
+        # allauth tells of a new TOTP app or passkey only by this signal; proving it while
+        # setting it up counts as this session's second factor (docs/accounts.md).
+        from allauth.mfa.signals import authenticator_added
+
+        authenticator_added.connect(
+            _record_enrolment, dispatch_uid="platform.accounts.record_enrolment"
+        )
+
+
+def _record_enrolment(sender: object, request: Any, authenticator: Any, **kwargs: object) -> None:
+    from platform.accounts.policy import record_enrolment
+
+    if request is not None:
+        record_enrolment(request, authenticator)

@@ -20,7 +20,7 @@ from django.test import Client
 from courses.models import Assignment, Cohort, Module, Program
 from courses.services import enroll
 from platform.models import User
-from tests.helpers import make_cohort, make_program, make_user, publish
+from tests.helpers import log_in, make_cohort, make_program, make_user, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -214,10 +214,12 @@ def other_enrolled(other_participant: User, cohort: Cohort) -> User:
 
 @pytest.fixture
 def client_for() -> Callable[[User | None], Client]:
+    """A client logged in as ``user`` (with a second factor, see ``tests.helpers.log_in``)."""
+
     def make(user: User | None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user)
+            log_in(client, user)
         return client
 
     return make

@@ -38,6 +38,7 @@ from submissions.publishing import services as publishing_services
 from submissions.reviewing.services import release_review, save_review
 
 if TYPE_CHECKING:
+    from django.test import Client
     from nbclient import NotebookClient
     from rest_framework.test import APIClient
 
@@ -142,6 +143,31 @@ def cell_errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 # --- people and courses ---------------------------------------------------------------------
+
+
+def log_in(client: "Client", user: User) -> "Client":
+    """``client.force_login(user)`` as if the user had finished allauth's log-in with a second
+    factor, which staff, coordinators and instructors need (platform.accounts.policy); the
+    enforcement itself is tested in tests/platform/accounts with sessions made without it."""
+    from platform.accounts.policy import second_factor_session
+
+    client.force_login(user)
+    session = client.session
+    session.update(second_factor_session(user))
+    session.save()
+    return client
+
+
+# The authenticator-app secret of every test user given a second factor (give_second_factor).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_second_factor(user: User) -> list[str]:
+    """An authenticator app (``TOTP_SECRET``) and recovery codes for ``user``, as if set up on
+    the second-factor pages; returns the recovery codes. Idempotent."""
+    from platform.accounts.services import set_up_totp
+
+    return set_up_totp(user=user, secret=TOTP_SECRET, recovery_seed=f"test-{user.pk}")
 
 
 def make_user(username: str, **extra: Any) -> User:

@@ -1,76 +1,83 @@
-"""Forms of the profile page (``platform.accounts.profile``)."""
+"""The log-in form: allauth's, behind the site's lockout and slow-down (``platform.ratelimit``)."""
 
-import datetime as dt
+import math
 from typing import Any
 
+from allauth.account.forms import LoginForm
+from allauth.account.models import EmailAddress
 from django import forms
-from django.conf import settings
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from platform.models import API_TOKEN_DAYS, User
+from platform.models import User
+from platform.ratelimit import (
+    LoginRefused,
+    guard_login,
+    record_login_failure,
+    record_login_success,
+)
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
+def refusal_message(refusal: LoginRefused) -> str:
+    """Tell the person how long to wait, and whether it is their account or their network."""
+    if refusal.reason == "account":
+        minutes = math.ceil(refusal.wait_seconds / 60)
+        return ngettext(
+            "Too many failed log-ins for this account. Please wait %(minutes)d minute "
+            "and try again.",
+            "Too many failed log-ins for this account. Please wait %(minutes)d minutes "
+            "and try again.",
+            minutes,
+        ) % {"minutes": minutes}
+    return ngettext(
+        "Too many failed log-ins from your network. Please wait %(seconds)d second and try again.",
+        "Too many failed log-ins from your network. Please wait %(seconds)d seconds and try again.",
+        refusal.wait_seconds,
+    ) % {"seconds": refusal.wait_seconds}
 
 
-class ProfileForm(forms.ModelForm[User]):
-    """Names and language. The legal name is read-only once a certificate carries it: from then
-    on only a coordinator's re-issue changes it (``reissue_certificate``), so a certificate and
-    the account never disagree without a record of why."""
+def account_key(login: str) -> str:
+    """The name a log-in attempt counts against: the account's user name whether the person
+    typed it or one of the account's e-mail addresses, so both ways share one lockout."""
+    login = login.strip()
+    if "@" in login:
+        owner = (
+            EmailAddress.objects.filter(email__iexact=login)
+            .values_list("user__username", flat=True)
+            .first()
+        )
+        if owner is None:
+            owner = (
+                User.objects.filter(email__iexact=login).values_list("username", flat=True).first()
+            )
+        if owner is not None:
+            return str(owner)
+    return login
 
-    class Meta:
-        model = User
-        fields = ["display_name", "legal_name", "preferred_language"]
 
-    def __init__(self, *args: Any, legal_name_locked: bool, **kwargs: Any) -> None:
+class ThrottledLoginForm(LoginForm):  # type: ignore[misc]  # allauth is untyped
+    """allauth's log-in form (user name or e-mail); a refused attempt never gets its password
+    checked."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        language = self.fields["preferred_language"]
-        assert isinstance(language, forms.ChoiceField)
-        language.choices = [("", _("As my browser says")), *settings.LANGUAGES]
-        if legal_name_locked:
-            self.fields["legal_name"].disabled = True
+        # Password managers fill the account's name here, whichever of the two it is.
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
 
-    def clean_display_name(self) -> str:
-        return _one_line(self.cleaned_data["display_name"])
-
-    def clean_legal_name(self) -> str:
-        return _one_line(self.cleaned_data["legal_name"])
-
-
-EXPIRY_CHOICES = [
-    ("30", _("30 days")),
-    ("90", _("90 days")),
-    (str(API_TOKEN_DAYS), _("180 days")),
-    ("365", _("one year")),
-]
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=100,
-        help_text=_("What the token is for, e.g. “grading script on my laptop”."),
-    )
-    read_only = forms.BooleanField(
-        label=_("Read only"),
-        required=False,
-        help_text=_("The token can read but not change anything (no uploads, no grading)."),
-    )
-    expires_in = forms.TypedChoiceField(
-        label=_("Expires after"),
-        choices=EXPIRY_CHOICES,
-        coerce=int,
-        initial=str(API_TOKEN_DAYS),
-    )
-
-    def clean_name(self) -> str:
-        name = _one_line(self.cleaned_data["name"])
-        if not name:
-            raise forms.ValidationError(_("Give the token a name."))
-        return name
-
-    @property
-    def expires_at(self) -> dt.datetime:
-        return timezone.now() + dt.timedelta(days=self.cleaned_data["expires_in"])
+    def clean(self) -> dict[str, Any]:
+        login = self.cleaned_data.get("login")
+        if not (login and self.cleaned_data.get("password")):
+            # No password gets checked (the fields say what is missing), so nothing counts: an
+            # empty password must not pass for a success that forgives the account's failures.
+            return super().clean()  # type: ignore[no-any-return]
+        key = account_key(login)
+        try:
+            guard_login(request=self.request, username=key)
+        except LoginRefused as refusal:
+            raise forms.ValidationError(refusal_message(refusal), code="throttled") from None
+        try:
+            cleaned: dict[str, Any] = super().clean()
+        except forms.ValidationError:
+            record_login_failure(request=self.request, username=key)
+            raise
+        record_login_success(request=self.request, username=key)
+        return cleaned

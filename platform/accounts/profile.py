@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from platform.accounts.forms import ApiTokenForm, ProfileForm
+from platform.accounts.profile_forms import ApiTokenForm, ProfileForm
 from platform.accounts.sso import sso_enabled
 from platform.models import ApiToken, User
 from platform.types import AuthenticatedHttpRequest

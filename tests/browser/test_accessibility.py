@@ -37,7 +37,7 @@ from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
-from tests.browser.test_end_to_end import log_in
+from tests.browser.conftest import log_in, reauthenticate
 from tests.helpers import (
     graded,
     issue_certificate,
@@ -176,10 +176,27 @@ LOGINS: dict[str, str | None] = {
     "graduate": "grace",
     "instructor": "ines",
     "coordinator": "cora",
+    # The account pages (platform.accounts): a staff member with an authenticator app, and a
+    # participant without one, each having just confirmed their password (allauth asks again
+    # before a second factor is changed).
+    "account": "cora",
+    "new factor": "ada",
 }
+REAUTHENTICATED = {"account", "new factor"}
 PAGES: dict[str, tuple[Page, ...]] = {
     "anonymous": (
         Page("login"),
+        Page("account_login"),
+        Page("account_signup", shows="main h1"),
+        Page("account_reset_password"),
+        Page("account_reset_password_done"),
+        # A reset link that is not (or no longer) valid.
+        Page("account_reset_password_from_key", lambda world: ("1", "not-a-key")),
+        Page("account_reset_password_from_key_done"),
+        # An address confirmation link that is not (or no longer) valid.
+        Page("account_confirm_email", lambda world: ("not-a-key",)),
+        Page("account_email_verification_sent"),
+        Page("account_inactive"),
         Page("verify-lookup"),
         Page("verify", _code),
         # The public catalogue, and a program's page with a cohort open for applications.
@@ -350,6 +367,25 @@ PAGES: dict[str, tuple[Page, ...]] = {
         invalid("enrolment:status", _place, Sent("enrolment:person", _place, "#status-form")),
         Page("enrolment:bulk", _cohort, shows="#upload-form"),
     ),
+    "account": (
+        Page("logout"),
+        Page("account_logout"),
+        Page("account_email"),
+        Page("account_change_password"),
+        Page("account_reauthenticate"),
+        Page("mfa_reauthenticate"),
+        Page("mfa_index"),
+        Page("mfa_deactivate_totp"),
+        Page("mfa_view_recovery_codes", shows="#recovery_codes"),
+        Page("mfa_generate_recovery_codes"),
+        Page("mfa_list_webauthn"),
+        Page("mfa_add_webauthn"),
+        Page("usersessions_list"),
+    ),
+    "new factor": (
+        Page("mfa_index"),
+        Page("mfa_activate_totp", shows="#authenticator_secret"),
+    ),
 }
 
 # Whole namespaces that serve no HTML page of ours.
@@ -360,7 +396,17 @@ NOT_PAGE_NAMESPACES: dict[str, str] = {
 }
 # Named URLs that answer no HTML page of their own, each with the reason.
 NOT_PAGES: dict[str, str] = {
-    "logout": "POST only; redirects",
+    "admin-login": "redirects to the site's log-in page",
+    "mfa_authenticate": "only between password and code; checked by test_accounts_browser.py",
+    "mfa_login_webauthn": "POST only (passkey log-in); redirects",
+    "mfa_reauthenticate_webauthn": "only with a passkey; checked by test_accounts_browser.py",
+    "mfa_edit_webauthn": "only with a passkey; checked by test_accounts_browser.py",
+    "mfa_remove_webauthn": "only with a passkey; checked by test_accounts_browser.py",
+    "mfa_download_recovery_codes": "download (text)",
+    "account_set_password": "every account has a password: redirects to the password change",
+    "account_confirm_login_code": "log-in by mailed code is off; redirects to the log-in",
+    "account_request_reauthentication_code": "re-authentication by code is off; redirects",
+    "account_confirm_reauthentication_code": "re-authentication by code is off; redirects",
     "set_language": "POST only (the language switcher on every page); redirects",
     "api-schema": "the OpenAPI schema (YAML)",
     "courses:starter": "download (notebook)",
@@ -595,6 +641,8 @@ def test_every_page_of_the_role_loads_and_has_no_axe_violations(
     username = LOGINS[role]
     if username is not None:
         log_in(page, base, username)
+    if role in REAUTHENTICATED:
+        reauthenticate(page, base)
     for row in PAGES[role]:
         with subtests.test(msg=row.name):
             url = base + reverse(row.name, args=row.args(world))

@@ -14,7 +14,8 @@ from django.utils import timezone
 from courses.models import Application, Assignment, Cohort, Enrollment
 from platform.models import PrivacyNotice, User
 from submissions.models import Submission
-from tests.browser.test_end_to_end import choose_file, log_in
+from tests.browser.conftest import log_in
+from tests.browser.test_end_to_end import choose_file
 from tests.helpers import participant_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,7 +67,7 @@ def test_an_applicant_applies_is_admitted_and_hands_in_a_first_notebook(
     assert "to be screened" in applicant.locator("#status-value").inner_text()
 
     office = new_page()
-    log_in(office, base, coordinator.username)
+    log_in(office, base, coordinator)
     office.get_by_role("link", name="Applications (1 to screen)").click()
     office.get_by_role("link", name="Ada Applicant").click()
     office.locator("details:has(#decide-admit) summary").click()

@@ -13,17 +13,10 @@ from playwright.sync_api import expect
 from courses.models import Certificate
 from submissions.intake.services import submit_attempt
 from submissions.models import Submission
+from tests.browser.conftest import log_in
 from tests.helpers import participant_notebook, upload_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def log_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(base_url + reverse("login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(base_url + reverse("home"))
 
 
 @pytest.mark.django_db(transaction=True)

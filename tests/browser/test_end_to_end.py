@@ -10,17 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from courses.models import Certificate
+from tests.browser.conftest import log_in
 from tests.helpers import participant_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
-
-
-def log_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(base_url + reverse("login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.press("#id_password", "Enter")  # the log-in form, whatever other buttons the page has
-    page.wait_for_url(base_url + reverse("home"))
 
 
 def choose_file(page: Any, name: str, data: bytes) -> None:

@@ -3,9 +3,9 @@
 from typing import Any
 
 import pytest
-from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.conftest import log_in
 from tests.helpers import release_grade
 
 pytestmark = [pytest.mark.browser]
@@ -19,11 +19,7 @@ def test_the_checklist_reflows_at_200_percent_and_names_its_status_in_words(
     page = new_page()
     # A 1280 px wide window at 200 % zoom lays out like a 640 px wide one.
     page.set_viewport_size({"width": 640, "height": 900})
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", "correct horse battery")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(live_server.url + reverse("home"))
+    log_in(page, live_server.url, enrolled)
 
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

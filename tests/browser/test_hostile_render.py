@@ -32,6 +32,7 @@ from django.urls import reverse
 from nbformat import v4
 from playwright.sync_api import expect
 
+from tests.browser.conftest import log_in
 from tests.submissions.notebook_html import PNG, parse, safety_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
@@ -299,14 +300,6 @@ def assert_only_our_head(head: str, policy: str) -> None:
     styles = [e for e in elements if e.tag == "style"]
     assert len(styles) == 1 and list(styles[0].attrs) == ["nonce"]
     assert f"'nonce-{styles[0].attrs['nonce']}'" in policy
-
-
-def log_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(base_url + reverse("login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(base_url + reverse("home"))
 
 
 def check_the_instruments(browser: Any, beacon: Beacon) -> None:

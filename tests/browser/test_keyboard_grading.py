@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from courses.models import Grade
 from submissions.models import Review
-from tests.browser.test_end_to_end import log_in
+from tests.browser.conftest import log_in
 from tests.helpers import graded, submit
 
 pytestmark = [pytest.mark.browser]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from submissions.models import RubricScore
 from submissions.reviewing import rubrics
 from submissions.reviewing.rubrics import BankEntryInput
-from tests.browser.test_end_to_end import log_in
+from tests.browser.conftest import log_in
 from tests.helpers import graded, release, submit
 from tests.submissions.reviewing.review_helpers import basic_rubric
 from tests.submissions.reviewing.test_comments import rendered

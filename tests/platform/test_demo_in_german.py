@@ -33,7 +33,7 @@ from submissions import services
 from submissions.intake.services import submit_attempt
 from submissions.models import GradingRun, Submission
 from submissions.tasks import grade_submission
-from tests.helpers import upload_file
+from tests.helpers import log_in, upload_file
 from tests.platform.test_i18n import PO_FILE, read_po
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -141,8 +141,7 @@ def crawl(client: Client, start: str = "/") -> Iterator[tuple[str, str]]:
 
 def in_german(username: str) -> Client:
     """A demo person's browser, switched to German with the language switcher."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.login(username=username, password="demo")
+    client = log_in(Client(HTTP_ACCEPT_LANGUAGE="en"), User.objects.get(username=username))
     assert client.post("/i18n/setlang/", {"language": "de", "next": "/"}).status_code == 302
     return client
 

@@ -48,19 +48,15 @@ def test_repeated_failed_log_ins_are_throttled(
 ) -> None:
     settings.LOGIN_MAX_FAILURES = 3
     for _ in range(3):
-        client.post(reverse("login"), {"username": "ada", "password": "wrong"})
-    response = client.post(
-        reverse("login"), {"username": "ada", "password": "correct horse battery"}
-    )
+        client.post(reverse("login"), {"login": "ada", "password": "wrong"})
+    response = client.post(reverse("login"), {"login": "ada", "password": "correct horse battery"})
     assert response.status_code == 200
     assert "Too many failed log-ins" in response.content.decode()
 
 
 @pytest.mark.django_db
 def test_a_correct_log_in_goes_to_the_home_page(participant: Any, client: Any) -> None:
-    response = client.post(
-        reverse("login"), {"username": "ada", "password": "correct horse battery"}
-    )
+    response = client.post(reverse("login"), {"login": "ada", "password": "correct horse battery"})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
 

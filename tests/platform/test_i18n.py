@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from courses.models import Certificate
 from platform.models import User
-from tests.helpers import issue_certificate
+from tests.helpers import issue_certificate, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"
@@ -52,9 +52,7 @@ def page(client: Client, url: str, accept_language: str | None = None) -> tuple[
 
 
 def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return log_in(Client(), user)
 
 
 # --- the registration ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Log-in throttling: a lockout per account, a slow-down per address, the admin included.
+"""Log-in throttling: a lockout per account, a slow-down per address, the admin included
+(its log-in is the site's, platform.accounts).
 
 The counters here run on the database store (the default), whose clock ``later`` moves;
 the shared stores themselves are tested in test_rate_limits.py.
@@ -30,7 +31,7 @@ def _database_counters(settings: Any) -> None:
 def log_in(
     client: Client, username: str, password: str, *, url: str = "login", **extra: Any
 ) -> Any:
-    return client.post(reverse(url), {"username": username, "password": password}, **extra)
+    return client.post(reverse(url), {"login": username, "password": password}, **extra)
 
 
 def logged_in_as(client: Client) -> str | None:
@@ -41,38 +42,33 @@ def logged_in_as(client: Client) -> str | None:
 # --- the admin's log-in (defect 4) ------------------------------------------------------------
 
 
-def test_wrong_passwords_at_the_admin_log_in_lock_the_staff_account(
+def test_the_admin_log_in_is_the_sites_so_it_has_no_lockout_of_its_own(client: Client) -> None:
+    response = client.get(reverse("admin:login") + "?next=/admin/courses/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login") + "?next=/admin/courses/"
+    assert client.post(reverse("admin:login"), {"username": "cora"}).status_code == 302
+
+
+def test_wrong_passwords_lock_the_staff_account_on_the_way_to_the_admin(
     coordinator: User, client: Client
 ) -> None:
     for _ in range(15):
-        response = log_in(client, "cora", "wrong", url="admin:login")
-        assert response.status_code == 200
-    response = log_in(client, "cora", PASSWORD, url="admin:login")
-    assert response.status_code == 200
+        assert log_in(client, "cora", "wrong").status_code == 200
+    response = log_in(client, "cora", PASSWORD)
     assert "Too many failed log-ins for this account" in response.content.decode()
     assert logged_in_as(client) is None
 
 
-def test_failures_on_the_site_log_in_lock_the_admin_log_in_too(
+def test_failures_by_user_name_and_by_e_mail_count_against_one_account(
     coordinator: User, client: Client, settings: Any
 ) -> None:
     settings.LOGIN_MAX_FAILURES = 3
-    for _ in range(3):
-        log_in(client, "cora", "wrong")
-    response = log_in(client, "cora", PASSWORD, url="admin:login")
+    log_in(client, "cora", "wrong")
+    log_in(client, coordinator.email.upper(), "wrong")
+    log_in(client, "cora", "wrong")
+    response = log_in(client, coordinator.email, PASSWORD)
     assert "Too many failed log-ins for this account" in response.content.decode()
     assert logged_in_as(client) is None
-
-
-def test_the_admin_log_in_still_admits_staff_and_turns_away_others(
-    coordinator: User, participant: User
-) -> None:
-    staff = Client()
-    assert log_in(staff, "cora", PASSWORD, url="admin:login").status_code == 302
-    assert logged_in_as(staff) == "cora"
-    other = Client()
-    assert log_in(other, "ada", PASSWORD, url="admin:login").status_code == 200
-    assert logged_in_as(other) is None
 
 
 # --- per account and per address (defect 6) ---------------------------------------------------
@@ -159,15 +155,15 @@ def test_a_slowed_down_address_gets_one_try_per_pause_without_its_password_check
     for name in ("bob", "carol", "dave"):
         log_in(client, name, "wrong")
     checked: list[str] = []
-    import django.contrib.auth.forms as auth_forms
+    import allauth.account.adapter as allauth_adapter
 
-    real_authenticate = auth_forms.authenticate
+    real_authenticate = allauth_adapter.authenticate
 
     def counting_authenticate(request: Any, **credentials: Any) -> Any:
         checked.append(credentials["username"])
         return real_authenticate(request, **credentials)
 
-    monkeypatch.setattr(auth_forms, "authenticate", counting_authenticate)
+    monkeypatch.setattr(allauth_adapter, "authenticate", counting_authenticate)
     for name in ("erin", "frank", "ada"):
         log_in(client, name, "wrong")
     assert checked == ["erin"]

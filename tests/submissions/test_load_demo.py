@@ -4,8 +4,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from courses.models import Assignment, Enrollment, Module, Program
+from platform.accounts.services import current_totp_code
 from platform.models import User
 
 
@@ -60,5 +62,22 @@ def test_demo_people_can_log_in_and_see_their_program(client: Any) -> None:
     assert Enrollment.objects.filter(user__username="lena.schmidt").exists()
     assert "Machine Learning in Data Science" in client.get("/").content.decode()
     instructor = Client()
-    assert instructor.login(username="j.hoffmann", password="demo")
+    response = instructor.post(reverse("login"), {"login": "j.hoffmann", "password": "demo"})
+    assert response["Location"] == reverse("mfa_authenticate")
+    code = current_totp_code(User.objects.get(username="j.hoffmann"))
+    assert instructor.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     assert "Machine Learning in Data Science" in instructor.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_printed_recovery_codes_and_secret_open_the_staff_accounts() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    assert "python manage.py totp_code <username>" in printed
+    codes = printed.split("each once per account: ")[1].split()
+    assert len(codes) == 3
+    client = Client()
+    client.post(reverse("login"), {"login": "k.vogel", "password": "demo"})
+    assert client.post(reverse("mfa_authenticate"), {"code": codes[0]}).status_code == 302
+    assert client.get(reverse("home")).status_code == 200

@@ -21,7 +21,7 @@ from courses.models import Certificate
 from submissions.intake.services import DataCardInput
 from submissions.models import RenderedNotebook, Submission
 from submissions.tasks import render_notebook
-from tests.helpers import api_client, issue_certificate, submit
+from tests.helpers import api_client, issue_certificate, log_in, submit
 
 
 @dataclass
@@ -61,8 +61,7 @@ def files(enrolled: Any, instructor: Any, assignment: Any, cohort: Any, settings
 
 def _page(user: str, name: str, *args: Callable[[Files], object]) -> Callable[[Files], Any]:
     def get(f: Files) -> Any:
-        client = Client()
-        client.force_login(getattr(f, user))
+        client = log_in(Client(), getattr(f, user))
         return client.get(reverse(name, args=[arg(f) for arg in args]))
 
     return get

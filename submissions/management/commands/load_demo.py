@@ -29,10 +29,16 @@ from courses.models import (
 )
 from courses.requirements import Role
 from courses.services import enroll, publish_policy
+from platform.accounts.policy import requires_second_factor
+from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
 from submissions.publishing.services import publish_assignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
+# Staff, coordinators and instructors need a second factor (platform.accounts.policy): the
+# demo's share one authenticator-app secret and one set of recovery codes, both printed.
+DEMO_TOTP_SECRET = "MNSXE5DMMFRCAZDFNVXSA43FMNXW4ZBB"  # noqa: S105 - printed on purpose
+DEMO_RECOVERY_SEED = "certlab-demo-recovery-codes"
 
 
 def _at(start: dt.date, days: int, time: dt.time, zone: ZoneInfo) -> dt.datetime:
@@ -53,6 +59,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         with transaction.atomic():
             users = {u.username: self._user(u, password) for u in catalog.DEMO_USERS}
+            for user in users.values():
+                record_known_address(user)
             for institution_data, program_data in catalog.all_programs():
                 institution = self._institution(institution_data)
                 program = self._program(institution, program_data, users)
@@ -76,7 +84,12 @@ class Command(BaseCommand):
                     if u.role == catalog.Role.COORDINATOR
                 )
             )
-        self._print_logins(password)
+            recovery_codes = [
+                set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
+                for user in users.values()
+                if requires_second_factor(user)
+            ]
+        self._print_logins(password, recovery_codes[0] if recovery_codes else [])
 
     def _user(self, data: catalog.DemoUser, password: str) -> User:
         user, created = User.objects.get_or_create(
@@ -223,9 +236,19 @@ class Command(BaseCommand):
             )
         publish_policy(actor=coordinator, policy=policy)
 
-    def _print_logins(self, password: str) -> None:
+    def _print_logins(self, password: str, recovery_codes: list[str]) -> None:
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (password for all: {password})")
         for data in catalog.DEMO_USERS:
-            self.stdout.write(f"  {data.role.value:<12} {data.username:<16} {data.display_name}")
+            factor = "" if data.role == catalog.Role.PARTICIPANT else "  + second factor"
+            line = f"  {data.role.value:<12} {data.username:<16} {data.display_name:<20}{factor}"
+            self.stdout.write(line.rstrip())
+        self.stdout.write("")
+        self.stdout.write("Second factor (coordinators and instructors), any one of:")
+        self.stdout.write("  the code of the moment:  python manage.py totp_code <username>")
+        self.stdout.write(f"  an authenticator app with the secret {DEMO_TOTP_SECRET}")
+        if recovery_codes:
+            self.stdout.write(
+                "  a recovery code, each once per account: " + " ".join(recovery_codes[:3])
+            )
         self.stdout.write("")

@@ -248,7 +248,7 @@ def test_tokens_expire_after_180_days_by_default(participant: User) -> None:
 
 
 def log_in(client: Client, user: User) -> None:
-    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
     assert response.status_code == 302
 
 
