@@ -34,8 +34,8 @@ class DemoApplicant:
 
 APPLICANTS = (
     DemoApplicant(
-        "Katrin Vogel",
-        "katrin.vogel@example.org",
+        "Karin Vogt",
+        "karin.vogt@example.org",
         "de",
         "Stahlwerk Ruhr GmbH",
         "Scrum-Grundkurs, zwei Jahre Teamleitung in der Fertigung.",

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from courses.demo import catalog
 from courses.demo.applications import PROGRAM
-from courses.models import Application, Cohort
+from courses.models import Application, Cohort, Enrollment
 from platform.models import OutgoingMail
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,9 @@ def test_the_demo_has_an_open_cohort_with_applications_in_every_state(
     # The mails are records only: nothing went out to the demo's addresses.
     assert mail.outbox == []
     assert not OutgoingMail.objects.due().exists()
+    # The applicants are people of their own: no coordinator or instructor of the demo is one.
+    staff = [u.username for u in catalog.DEMO_USERS if u.role != catalog.Role.PARTICIPANT]
+    assert not Enrollment.objects.filter(user__username__in=staff).exists()
     # Loading again changes nothing.
     call_command("load_demo", stdout=StringIO())
     assert Application.objects.count() == 13
