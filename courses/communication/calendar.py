@@ -83,7 +83,8 @@ def build_calendar(user: User) -> bytes:
         calendar.add("x-wr-calname", _("Certificate programs: deadlines"))
         joined = _participant_events(calendar, user)
         _teaching_events(calendar, user, skip_dates_of=joined)
-        return calendar.to_ical()
+        content: bytes = calendar.to_ical()
+        return content
 
 
 def _participant_events(calendar: Calendar, user: User) -> set[int]:

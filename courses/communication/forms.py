@@ -1,7 +1,14 @@
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Announcement, Enrollment, ReminderSetting
+
+
+class ParticipantChoiceField(forms.ModelChoiceField[Enrollment]):
+    def label_from_instance(self, obj: Enrollment) -> str:
+        return obj.user.full_name
 
 
 class AnnouncementForm(forms.Form):
@@ -18,22 +25,21 @@ class AnnouncementForm(forms.Form):
         initial=Announcement.Format.PLAIN,
         widget=forms.RadioSelect,
     )
-    to = forms.ModelChoiceField(
-        label=_("To"),
-        queryset=Enrollment.objects.none(),
-        required=False,
-        empty_label=_("everyone active in the cohort"),
-    )
 
-    def __init__(self, *args: object, participants: "object | None" = None, **kwargs: object):
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        if participants is None:
-            del self.fields["to"]
-        else:
-            to = self.fields["to"]
-            assert isinstance(to, forms.ModelChoiceField)
-            to.queryset = participants
-            to.label_from_instance = lambda e: e.user.full_name  # type: ignore[method-assign]
+    def __init__(
+        self,
+        data: "QueryDict | None" = None,
+        *,
+        participants: "QuerySet[Enrollment] | None" = None,
+    ) -> None:
+        super().__init__(data)
+        if participants is not None:
+            self.fields["to"] = ParticipantChoiceField(
+                label=_("To"),
+                queryset=participants,
+                required=False,
+                empty_label=_("everyone active in the cohort"),
+            )
 
 
 class ReminderSettingForm(forms.ModelForm[ReminderSetting]):

@@ -69,9 +69,7 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
     """Queue every reminder now due; returns how many. Idempotent (see the module's doc)."""
     now = now or timezone.now()
     sent = 0
-    programs = Program.objects.filter(
-        modules__assignments__published_at__isnull=False
-    ).distinct()
+    programs = Program.objects.filter(modules__assignments__published_at__isnull=False).distinct()
     for program in programs:
         days = reminder_days(program)
         if days == 0:
@@ -122,10 +120,8 @@ def announce_extension(extension: Extension) -> int:
     if extension.enrollment_id is not None:
         enrollments = Enrollment.objects.filter(pk=extension.enrollment_id)
     else:
-        enrollments = Enrollment.objects.filter(cohort_id=extension.cohort_id)
-    people = list(
-        enrollments.filter(status=Enrollment.Status.ACTIVE).select_related("user")
-    )
+        enrollments = Enrollment.objects.filter(cohort=extension.cohort)
+    people = list(enrollments.filter(status=Enrollment.Status.ACTIVE).select_related("user"))
     deadlines = assignment.deadlines_for(people)
     return sum(
         _queue(

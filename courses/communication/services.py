@@ -42,9 +42,7 @@ def audience(
     elif cohort is not None:
         active = active.filter(cohort=cohort)
     else:
-        active = active.filter(
-            cohort__program=program, cohort__ends_on__gte=timezone.localdate()
-        )
+        active = active.filter(cohort__program=program, cohort__ends_on__gte=timezone.localdate())
     return User.objects.filter(pk__in=active.values("user_id"), is_active=True).order_by("pk")
 
 

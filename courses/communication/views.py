@@ -124,14 +124,15 @@ def program_reminders(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
         form.save()
         messages.success(request, _("The reminder setting is saved."))
     else:
-        messages.error(request, " ".join(form.errors.get("days_before", [])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("days_before", [])))
     return redirect("communication:program", program.slug)
 
 
 def _sent(request: AuthenticatedHttpRequest, announcement: Announcement) -> None:
     messages.success(
         request,
-        _("The announcement is sent to %(count)s people.") % {"count": announcement.recipient_count},
+        _("The announcement is sent to %(count)s people.")
+        % {"count": announcement.recipient_count},
     )
 
 
@@ -152,7 +153,9 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The feed's URL, and a button that replaces it."""
     if request.method == "POST":
         calendar.reset_feed(user=request.user)
-        messages.success(request, _("Your calendar feed has a new address; the old one no longer works."))
+        messages.success(
+            request, _("Your calendar feed has a new address; the old one no longer works.")
+        )
         return redirect("communication:calendar")
     feed = calendar.feed_for(request.user)
     return render(request, "courses/communication/calendar.html", {"feed": feed})
@@ -171,4 +174,3 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
-

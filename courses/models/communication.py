@@ -22,9 +22,7 @@ class Announcement(models.Model):
         PLAIN = "plain", _("plain text")
         MARKDOWN = "markdown", _("Markdown")
 
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     program = models.ForeignKey(
         "courses.Program", on_delete=models.CASCADE, related_name="announcements"
     )

@@ -75,7 +75,9 @@ def test_nobody_to_receive_it_is_refused_and_nothing_is_stored(
     coordinator: User, cohort: Cohort
 ) -> None:
     with pytest.raises(AnnouncementRefused):
-        send_announcement(sender=coordinator, title="Hi", body="x", program=cohort.program, cohort=cohort)
+        send_announcement(
+            sender=coordinator, title="Hi", body="x", program=cohort.program, cohort=cohort
+        )
     assert not Announcement.objects.exists()
 
 
@@ -90,13 +92,13 @@ def test_each_recipient_gets_the_mail_in_their_language(
     other_enrolled.save(update_fields=["preferred_language"])
     with django_capture_on_commit_callbacks(execute=True):
         send_announcement(
-            sender=coordinator, title="Room change", body="Room E23", program=cohort.program,
+            sender=coordinator, title="Room change", body="Room E23 & Q&A", program=cohort.program,
             cohort=cohort,
         )  # fmt: skip
     by_address = {m.to[0]: m for m in mailoutbox}
     english, german = by_address[enrolled.email], by_address[other_enrolled.email]
     assert german.subject == "Room change · Machine Learning in Data Science"
-    assert "Guten Tag Grace Hopper," in german.body and "Room E23" in german.body
+    assert "Guten Tag Grace Hopper," in german.body and "Room E23 & Q&A" in german.body
     assert "sendet diese Ankündigung" in german.body
     assert "Hello Ada Lovelace," in english.body and "sends this announcement" in english.body
 
@@ -107,7 +109,9 @@ def test_a_large_cohort_is_mailed_by_the_worker(
     for n in range(25):
         enroll(user=make_user(f"p{n}"), cohort=cohort)
     with django_capture_on_commit_callbacks(execute=True):
-        send_announcement(sender=coordinator, title="T", body="B", program=cohort.program, cohort=cohort)
+        send_announcement(
+            sender=coordinator, title="T", body="B", program=cohort.program, cohort=cohort
+        )
     assert mailoutbox == []
     assert OutgoingMail.objects.filter(topic="announcement", sent_at__isnull=True).count() == 25
     assert deliver_due_mail() == 25 and len(mailoutbox) == 25
@@ -139,7 +143,9 @@ def test_markdown_is_sanitized(
     assert "&lt;script&gt;" in section
 
 
-def test_plain_text_is_escaped(client_for: Any, coordinator: User, cohort: Cohort, enrolled: User) -> None:
+def test_plain_text_is_escaped(
+    client_for: Any, coordinator: User, cohort: Cohort, enrolled: User
+) -> None:
     announce(client_for(coordinator), cohort, body="a <b>bold</b> claim\n\nnext")
     home = client_for(enrolled).get(reverse("home")).content.decode()
     assert "a &lt;b&gt;bold&lt;/b&gt; claim" in home and "<p>next</p>" in home
@@ -201,11 +207,17 @@ def test_bad_input_is_a_400_and_stores_nothing(
     assert not Announcement.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["anonymous", "participant", "other_instructor", "foreign_coordinator"])
+@pytest.mark.parametrize(
+    "who", ["anonymous", "participant", "other_instructor", "foreign_coordinator"]
+)
 def test_others_cannot_announce_to_the_cohort(
     who: str, request: Any, client_for: Any, cohort: Cohort, enrolled: User
 ) -> None:
-    user = None if who == "anonymous" else request.getfixturevalue(who if who != "participant" else "enrolled")
+    user = (
+        None
+        if who == "anonymous"
+        else request.getfixturevalue(who if who != "participant" else "enrolled")
+    )
     client = client_for(user)
     url = reverse("communication:cohort", args=[cohort.pk])
     response = client.post(url, {"title": "x", "body": "y", "format": "plain"})

@@ -107,9 +107,7 @@ def test_each_person_sees_only_their_own_feed_address(
     assert CalendarFeed.objects.get(user=enrolled).token == mine
 
 
-def test_the_feed_page_needs_a_log_in_and_the_feed_only_get(
-    client: Any, enrolled: User
-) -> None:
+def test_the_feed_page_needs_a_log_in_and_the_feed_only_get(client: Any, enrolled: User) -> None:
     assert client.get(reverse("communication:calendar")).status_code == 302
     url = reverse("communication:feed", args=[feed_for(enrolled).token])
     assert client.post(url).status_code == 405
