@@ -252,3 +252,28 @@ def test_the_reminder_setting_is_saved_from_the_program_page(
     client.post(url, {"days_before": "x"})
     program.reminder_setting.refresh_from_db()
     assert program.reminder_setting.days_before == 7
+
+
+def test_the_history_and_the_home_page_need_a_constant_number_of_queries(
+    client_for: Any, coordinator: User, cohort: Cohort, enrolled: User
+) -> None:
+    def count(client: Any, url: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    staff, reader = client_for(coordinator), client_for(enrolled)
+    history = reverse("communication:cohort", args=[cohort.pk])
+    send_announcement(
+        sender=coordinator, title="1", body="b", program=cohort.program, cohort=cohort
+    )
+    one = (count(staff, history), count(reader, reverse("home")))
+    for n in range(5):
+        send_announcement(
+            sender=coordinator, title=f"t{n}", body="b", program=cohort.program,
+            enrollment=enrolled.enrollments.get(),
+        )  # fmt: skip
+    assert (count(staff, history), count(reader, reverse("home"))) == one
