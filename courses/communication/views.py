@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -131,7 +132,11 @@ def program_reminders(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 def _sent(request: AuthenticatedHttpRequest, announcement: Announcement) -> None:
     messages.success(
         request,
-        _("The announcement is sent to %(count)s people.")
+        ngettext(
+            "The announcement is sent to %(count)s person.",
+            "The announcement is sent to %(count)s people.",
+            announcement.recipient_count,
+        )
         % {"count": announcement.recipient_count},
     )
 
