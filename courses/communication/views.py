@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from courses.access import get_cohort_for_instructor
 from courses.communication import calendar, services
@@ -162,11 +162,10 @@ def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, _("Your calendar feed has a new address; the old one no longer works.")
         )
         return redirect("communication:calendar")
-    feed = calendar.feed_for(request.user)
-    return render(request, "courses/communication/calendar.html", {"feed": feed})
+    return render(request, "courses/communication/calendar.html")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
     if not feed.user.is_active:

@@ -111,6 +111,7 @@ def test_the_feed_page_needs_a_log_in_and_the_feed_only_get(client: Any, enrolle
     assert client.get(reverse("communication:calendar")).status_code == 302
     url = reverse("communication:feed", args=[feed_for(enrolled).token])
     assert client.post(url).status_code == 405
+    assert client.head(url).status_code == 200  # calendar programs may ask with HEAD
 
 
 def test_a_deactivated_account_has_no_feed(client: Any, enrolled: User) -> None:
