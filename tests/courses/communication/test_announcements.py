@@ -277,3 +277,9 @@ def test_the_history_and_the_home_page_need_a_constant_number_of_queries(
             enrollment=enrolled.enrollments.get(),
         )  # fmt: skip
     assert (count(staff, history), count(reader, reverse("home"))) == one
+
+
+def test_markdown_headings_stand_below_the_announcements_title() -> None:
+    from courses.communication.markdown import render_markdown
+
+    assert render_markdown("# A\n\n## B\n\n#### C") == "<h4>A</h4>\n<h5>B</h5>\n<h6>C</h6>\n"
