@@ -1,6 +1,6 @@
 """The ``courses`` app's models, one module per topic (docs/architecture.md, "The courses
 models"): ``programs``, ``enrolment``, ``assignments``, ``certificates``, ``policies`` and
-``grades``, ``applications``. Every model, and the choices and values their fields and methods hand out, is imported
+``grades``, ``applications``, ``communication``. Every model, and the choices and values their fields and methods hand out, is imported
 from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
 are imported from their module.
 
@@ -21,6 +21,13 @@ from courses.models.assignments import (
     Extension,
 )
 from courses.models.certificates import Certificate, CertificateRequest
+from courses.models.communication import (
+    Announcement,
+    AnnouncementRecipient,
+    CalendarFeed,
+    DeadlineMail,
+    ReminderSetting,
+)
 from courses.models.enrolment import Enrollment, EnrollmentEvent, Invitation
 from courses.models.grades import Grade, GradeFreeze, HandIn, ModuleResult
 from courses.models.policies import (
@@ -42,13 +49,17 @@ from courses.models.programs import (
 )
 
 __all__ = [
+    "Announcement",
+    "AnnouncementRecipient",
     "Application",
     "Assignment",
     "AssignmentVersion",
+    "CalendarFeed",
     "Certificate",
     "CertificateRequest",
     "Cohort",
     "Deadline",
+    "DeadlineMail",
     "ElectiveGroup",
     "Enrollment",
     "EnrollmentEvent",
@@ -69,4 +80,5 @@ __all__ = [
     "PolicyModule",
     "Program",
     "ProgressRecord",
+    "ReminderSetting",
 ]

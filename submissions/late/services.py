@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from courses.communication.reminders import announce_extension
 from courses.late import LatePolicy, LateResult, apply_late_policy
 from courses.models import Assignment, Cohort, Deadline, Enrollment, Extension, GradeFreeze
 from platform.models import User
@@ -165,7 +166,8 @@ def grant_extension(
     cutoff_at: datetime | None = None,
 ) -> ExtensionGrant:
     """Give one participant or a whole cohort more time; their lateness and released grades
-    are recomputed against the new due date.
+    are recomputed against the new due date, and they are told by e-mail (in the same
+    transaction: a refused grant sends nothing).
 
     Refused for one participant whose grades are frozen; for a cohort, frozen participants'
     attempts are left as they are and the result lists their released grades.
@@ -194,6 +196,7 @@ def grant_extension(
         actor=granted_by,
         reason="Extension granted",
     )
+    announce_extension(extension)
     return ExtensionGrant(
         recorded=result.recorded, skipped_frozen=result.skipped_frozen, extension=extension
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from courses.applications import links
 from courses.applications import services as application_services
+from courses.communication.services import send_announcement
 from courses.enrolment import services as enrolment_services
 from courses.models import (
     Application,
@@ -228,7 +229,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
     ),
     "participant": (
-        Page("home"),
+        Page("home", shows="#announcements"),
+        Page("communication:calendar", shows="#calendar-feed"),
         Page("courses:program", lambda world: (world.cohort.program.slug,)),
         Page("submissions:assignment", _assignment),
         # The submission with its rubric scores and the regrade request form.
@@ -273,6 +275,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
     ),
     "instructor": (
         Page("home"),
+        Page("communication:cohort", _cohort, shows="#announcement-form"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
         # Forms of the grading screen sent with errors: each answers the grading screen again,
@@ -366,6 +369,18 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # (a state change without an action)
         invalid("enrolment:status", _place, Sent("enrolment:person", _place, "#status-form")),
         Page("enrolment:bulk", _cohort, shows="#upload-form"),
+        Page("communication:cohort", _cohort, shows="#announcement-history"),
+        # (an announcement without title and text)
+        invalid(
+            "communication:cohort",
+            _cohort,
+            Sent("communication:cohort", _cohort, "#announcement-form"),
+        ),
+        Page(
+            "communication:program",
+            lambda world: (world.cohort.program.slug,),
+            shows="#reminder-form",
+        ),
     ),
     "account": (
         Page("logout"),
@@ -453,6 +468,9 @@ NOT_PAGES: dict[str, str] = {
     "enrolment:resend": "POST only; redirects to the person's enrolment page",
     "enrolment:revoke": "POST only; redirects to the person's enrolment page",
     "enrolment:bulk-confirm": "POST only; redirects (the dry run is checked in test_bulk_enrolment)",
+    "communication:dismiss": "POST only; redirects home (with htmx: removes the announcement)",
+    "communication:reminders": "POST only; redirects to the program's announcements",
+    "communication:feed": "the calendar feed (text/calendar)",
 }
 
 
@@ -566,6 +584,14 @@ def world(
     next_cohort.save(update_fields=["applications_open", "capacity"])
     # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
     queued = submit(enrolled, keep_program_incomplete(assignment))
+    send_announcement(
+        sender=coordinator,
+        title="Room change",
+        body="We meet in **E23**; see [the map](https://example.org/map).",
+        format="markdown",
+        program=cohort.program,
+        cohort=cohort,
+    )
     return World(
         cohort=cohort,
         assignment=assignment,
