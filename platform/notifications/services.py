@@ -21,7 +21,6 @@ from platform.models import (
 )
 
 
-@transaction.atomic
 def notify(
     *,
     user: User,
@@ -40,14 +39,16 @@ def notify(
     kind = NotificationKind(kind)
     if len(url) > Notification.MAX_URL_LENGTH or not url.startswith("/"):
         raise ValueError(f"a notification links to a path on this site, not {url!r}")
-    notification = Notification.objects.create(
-        user=user,
-        kind=kind,
-        message=message,
-        values={str(k): v for k, v in (values or {}).items()},
-        url=url,
-    )
-    User.objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
+    # Part of the caller's transaction (no savepoint queries); one of its own when called alone.
+    with transaction.atomic(savepoint=False):
+        notification = Notification.objects.create(
+            user=user,
+            kind=kind,
+            message=message,
+            values={str(k): v for k, v in (values or {}).items()},
+            url=url,
+        )
+        User.objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
     return notification
 
 

@@ -97,7 +97,8 @@ def add_cell_comment(
     comment = CellComment.objects.create(
         review=review, cell=cell, line=line, text=text, author=author
     )
-    if review.is_released:  # the participant sees it at once (before, the release tells them)
+    # The participant sees it at once; a draft's comments come with the release's notification.
+    if review.is_released:
         notify_comment(comment)
     return comment
 

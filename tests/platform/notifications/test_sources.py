@@ -13,9 +13,16 @@ from django.utils import translation
 from courses.certificates import services as certificate_services
 from platform.models import Notification, NotificationKind
 from platform.notifications.services import set_email_choices
-from submissions.models import Submission
-from submissions.reviewing import comments, regrades
-from tests.helpers import graded, issue_certificate, keep_program_incomplete, release, submit
+from submissions.models import Review, Submission
+from submissions.reviewing import comments, regrades, states
+from tests.helpers import (
+    graded,
+    issue_certificate,
+    keep_program_incomplete,
+    release,
+    review,
+    submit,
+)
 
 D = Decimal
 
@@ -147,3 +154,31 @@ def test_a_rolled_back_change_leaves_no_notification(
     assert not Notification.objects.exists()
     enrolled.refresh_from_db()
     assert enrolled.unread_notifications == 0
+
+
+def test_release_to_n_notifies_each_participant_once_for_their_latest_attempt(
+    enrolled: Any, other_enrolled: Any, instructor: Any, assignment: Any
+) -> None:
+    keep_program_incomplete(assignment)
+    attempts = [
+        graded(submit(enrolled, assignment)),
+        graded(submit(enrolled, assignment)),
+        graded(submit(other_enrolled, assignment)),
+    ]
+    for submission in attempts:
+        review(instructor, submission)
+        states.mark_ready(grader=instructor, submission=submission)
+    result = states.release_ready_reviews(
+        actor=instructor,
+        assignment=assignment,
+        review_ids=[r.pk for r in Review.objects.filter(submission__in=attempts)],
+    )
+    assert result.participants == 2
+    assert sorted(
+        Notification.objects.filter(kind="grade_released").values_list("user", "url")
+    ) == sorted(
+        [
+            (enrolled.pk, reverse("submissions:detail", args=[attempts[1].pk])),
+            (other_enrolled.pk, reverse("submissions:detail", args=[attempts[2].pk])),
+        ]
+    )
