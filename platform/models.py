@@ -1,4 +1,5 @@
-"""The custom user, API tokens, the privacy notice's versions and the outgoing-mail queue."""
+"""The custom user, API tokens, the privacy notice's versions, the outgoing-mail queue and
+in-app notifications with each person's e-mail choices (``platform.notifications``)."""
 
 import datetime as dt
 import hashlib
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,6 +37,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Employer, school or university, as given on application or enrolment."),
     )
+    # The bell's number, kept on the row every request loads anyway, so showing it costs no
+    # query; ``platform.notifications.services`` adds to it and recounts it (docs/notifications.md).
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def full_name(self) -> str:
@@ -233,3 +238,95 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each person chooses per kind whether it also comes by
+    e-mail (``EMAIL_BY_DEFAULT`` when they have not chosen)."""
+
+    GRADE_RELEASED = "grade_released", _("Grade released")
+    COMMENT = "comment", _("Comment on my work")
+    REGRADE_DECIDED = "regrade_decided", _("Regrade request decided")
+    CERTIFICATE = "certificate", _("Certificate issued or changed")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+# Comments come one by one while a grader works through a notebook: an e-mail for each would
+# be noise, so they come by e-mail only for those who ask (docs/notifications.md).
+EMAIL_BY_DEFAULT = frozenset(set(NotificationKind) - {NotificationKind.COMMENT})
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something that happened to a person's work, shown under the bell until read.
+
+    The text is stored as what to say (a catalogue sentence and its values) and worded when
+    shown, in the reader's language (``text``), as worker messages are: a participant who
+    switches to German reads German."""
+
+    MAX_URL_LENGTH = 500
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    message = models.TextField(help_text="The catalogue sentence (msgid), worded when shown.")
+    values = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=MAX_URL_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_newest"),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_user_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def text(self) -> str:
+        """The message in the active language; a translation or stored values that do not
+        fit each other fall back to the English sentence, never to an error page."""
+        values = {str(k): str(v) for k, v in self.values.items()} if self.values else {}
+        for template in (gettext(self.message), self.message):
+            try:
+                return template % values if values else template
+            except (KeyError, ValueError, TypeError):
+                continue
+        return self.message
+
+
+class NotificationPreference(models.Model):
+    """A person's choice whether one kind of notification also comes by e-mail; without a
+    row the kind's default holds (``EMAIL_BY_DEFAULT``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    email = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'e-mail' if self.email else 'in-app only'}"

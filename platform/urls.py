@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("platform.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/login/", account_views.admin_login, name="admin-login"),
+    path("notifications/", include("platform.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("verify/", certificate_views.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", certificate_views.verify, name="verify"),

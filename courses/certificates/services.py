@@ -100,7 +100,7 @@ def _issue(*, enrollment: Enrollment, result: Result, actor: User | None, kind: 
     ):
         GradeFreeze.objects.create(enrollment=enrollment, certificate=certificate, frozen_by=actor)
     logger.info("issued certificate %s to user %s", certificate.code, enrollment.user_id)
-    transaction.on_commit(lambda: notifications.notify_certificate(certificate, kind))
+    notifications.tell_holder(certificate, kind)
     return certificate
 
 
@@ -142,7 +142,7 @@ def revoke_certificate(*, actor: User, certificate: Certificate, reason: str) ->
     certificate.revoked_reason = reason.strip()
     certificate.revoked_by = actor
     certificate.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
-    transaction.on_commit(lambda: notifications.notify_certificate(certificate, "revoked"))
+    notifications.tell_holder(certificate, "revoked")
     return certificate
 
 
@@ -194,7 +194,7 @@ def reissue_certificate(
         lifted_at=None,
         defaults={"certificate": new, "frozen_by": actor},
     )
-    transaction.on_commit(lambda: notifications.notify_certificate(new, "reissued"))
+    notifications.tell_holder(new, "reissued")
     return new
 
 

@@ -14,14 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from platform.blobs import read_blob
-from platform.models import User
+from platform.models import NotificationKind, User
+from platform.notifications.services import notify
 from platform.text_limits import COMMENT_CHARS
 from submissions.access import is_grader_of
 from submissions.exceptions import CommentInvalid
 from submissions.models import CellComment, Review, Submission
+from submissions.reviewing import mail
 
 FIRST_LINE_CHARS = 80
 
@@ -90,7 +94,27 @@ def add_cell_comment(
     review, _created = Review.objects.get_or_create(
         submission=submission, defaults={"grader": author}
     )
-    return CellComment.objects.create(review=review, cell=cell, line=line, text=text, author=author)
+    comment = CellComment.objects.create(
+        review=review, cell=cell, line=line, text=text, author=author
+    )
+    # The participant sees it at once; a draft's comments come with the release's notification.
+    if review.is_released:
+        notify_comment(comment)
+    return comment
+
+
+def notify_comment(comment: CellComment) -> None:
+    """Tell the participant of a comment on released work (in-app; by e-mail only for those
+    who chose it: ``submissions.reviewing.mail.notify_comment_mail``)."""
+    submission = comment.review.submission
+    notify(
+        user=submission.participant,
+        kind=NotificationKind.COMMENT,
+        message=gettext_noop("New comment on cell %(cell)s of “%(assignment)s”."),
+        values={"cell": comment.cell, "assignment": submission.assignment.title},
+        url=reverse("submissions:detail", args=[submission.pk]),
+    )
+    transaction.on_commit(lambda: mail.notify_comment(comment))
 
 
 def delete_cell_comment(*, comment: CellComment) -> None:

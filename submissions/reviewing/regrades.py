@@ -14,11 +14,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from platform.models import User
+from platform.models import NotificationKind, User
+from platform.notifications.services import notify
 from platform.text_limits import COMMENT_CHARS
 from submissions.exceptions import RegradeRefused
 from submissions.models import (
@@ -231,6 +234,17 @@ def resolve_regrade(
     request.resolved_by = actor
     request.resolved_at = timezone.now()
     request.save()
+    notify(
+        user=request.requested_by,
+        kind=NotificationKind.REGRADE_DECIDED,
+        message=(
+            gettext_noop("Your regrade request for “%(target)s” was accepted.")
+            if accept
+            else gettext_noop("Your regrade request for “%(target)s” was not accepted.")
+        ),
+        values={"target": request.target_label},
+        url=reverse("submissions:detail", args=[request.submission_id]),
+    )
     transaction.on_commit(lambda: mail.notify_resolved(request))
     return request
 

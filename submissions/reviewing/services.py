@@ -140,7 +140,7 @@ def release_review(
     review.save(update_fields=["state", "released_at"])
     record_total(review=review, actor=grader, reason="Grade released", record_grade=record_grade)
     if notify:
-        transaction.on_commit(lambda: notify_release(review))
+        notify_release(review)
     return review
 
 

@@ -139,7 +139,7 @@ def release_ready_reviews(
         else:
             released.append(latest)
     for review in released:
-        transaction.on_commit(lambda review=review: notify_release(review))  # type: ignore[misc]
+        notify_release(review)
     return ReleaseResult(
         reviews=len(reviews) - skipped,
         participants=len(released),

@@ -264,6 +264,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
         Page("socialaccount_connections"),
         Page("usersessions_list", shows="#sessions"),
+        # Her released grade is under the bell, unread.
+        Page("notifications:list", shows="#notifications"),
+        Page("notifications:settings", shows="#notification-settings-form"),
     ),
     "graduate": (
         Page("home"),
@@ -452,6 +455,8 @@ NOT_PAGES: dict[str, str] = {
     "submissions:lease-break": "POST only; redirects",
     "submissions:reveal-identities": "POST only; redirects to the review settings",
     "profile-token-revoke": "POST only; redirects to the profile",
+    "notifications:open": "marks the notification read and redirects to what it is about",
+    "notifications:read-all": "POST only; redirects to the notification list",
     "openid_connect_callback": "the university's redirect back: a redirect, or the refusal page "
     "(checked in test_university_login)",
     "socialaccount_signup": "redirects to log-in: a university log-in never signs anyone up",
