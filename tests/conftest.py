@@ -225,6 +225,13 @@ def client_for() -> Callable[[User | None], Client]:
     return make
 
 
+@pytest.fixture
+def admin_client(admin_user: User) -> Client:
+    """pytest-django's ``admin_client``, logged in as a superuser who used a second factor
+    (the admin, like every staff page, needs one: docs/accounts.md)."""
+    return log_in(Client(), admin_user)
+
+
 # --- a real background worker -------------------------------------------------------------
 
 

@@ -8,8 +8,10 @@ participants of every cohort that has not ended; a person in two of them receive
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.exceptions import CoursesError
 from courses.models import (
@@ -20,7 +22,8 @@ from courses.models import (
     Program,
 )
 from platform.mail import queue_mail_in_language, recipient_language
-from platform.models import User
+from platform.models import NotificationKind, User
+from platform.notifications.services import notify, wants_email
 
 # Up to this many recipients, the e-mails are tried at once after the commit; above it the
 # worker sends them (within a minute), so the coordinator's request does not wait.
@@ -89,7 +92,15 @@ def send_announcement(
     )
     context = {"announcement": announcement, "program": program, "sender": sender}
     for person in people:
-        if not person.email:
+        # In-app (the bell) for everyone; by e-mail for those who keep that choice on.
+        notify(
+            user=person,
+            kind=NotificationKind.ANNOUNCEMENT,
+            message=gettext_noop("Announcement: %(title)s"),
+            values={"title": announcement.title},
+            url=reverse("home") + "#announcements",
+        )
+        if not person.email or not wants_email(person, NotificationKind.ANNOUNCEMENT):
             continue
         queue_mail_in_language(
             to=person.email,

@@ -15,7 +15,8 @@ from courses.communication.services import (
 from courses.models import Announcement, Cohort, Enrollment, Program
 from courses.services import enroll
 from platform.mail import deliver_due_mail
-from platform.models import OutgoingMail, User
+from platform.models import Notification, NotificationKind, OutgoingMail, User
+from platform.notifications.services import set_email_choices
 from tests.helpers import make_cohort, make_user
 
 
@@ -101,6 +102,25 @@ def test_each_recipient_gets_the_mail_in_their_language(
     assert "Guten Tag Grace Hopper," in german.body and "Room E23 & Q&A" in german.body
     assert "sendet diese Ankündigung" in german.body
     assert "Hello Ada Lovelace," in english.body and "sends this announcement" in english.body
+
+
+def test_every_recipient_is_notified_in_app_and_mailed_only_if_they_keep_the_choice(
+    coordinator: User, cohort: Cohort, enrolled: User, other_enrolled: User, mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    set_email_choices(user=other_enrolled, choices={NotificationKind.ANNOUNCEMENT: False})
+    with django_capture_on_commit_callbacks(execute=True):
+        send_announcement(
+            sender=coordinator, title="Room change", body="E23", program=cohort.program,
+            cohort=cohort,
+        )  # fmt: skip
+    assert [m.to[0] for m in mailoutbox] == [enrolled.email]
+    for person in (enrolled, other_enrolled):
+        notification = Notification.objects.get(user=person)
+        assert notification.kind == NotificationKind.ANNOUNCEMENT
+        assert notification.url == reverse("home") + "#announcements"
+        person.refresh_from_db()
+        assert person.unread_notifications == 1
 
 
 def test_a_large_cohort_is_mailed_by_the_worker(
