@@ -1,37 +1,24 @@
 """A coordinator bulk-enrols 30 people from a file with two bad rows: the dry run shows them, one
 confirmation invites the other 28; then an invited person follows the link and sets a password.
-
-The coordinator's session is made by Django's test client (``force_login``) and handed to the
-browser as its cookie, so the test does not depend on the log-in page's form."""
+The coordinator logs in through the log-in page with the second factor their role needs."""
 
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from courses.models import Cohort, Enrollment
 from platform.mail import deliver_due_mail
 from platform.models import OutgoingMail, User
+from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def logged_in_page(new_page: Any, base: str, user: User) -> Any:
-    client = Client()
-    client.force_login(user)
     page = new_page()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
+    log_in(page, base, user)
     return page
 
 
