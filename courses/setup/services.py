@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.exceptions import CoursesError
 from courses.models import (
+    Assignment,
     Cohort,
     ElectiveGroup,
     Extension,
     GradingPolicy,
     Module,
+    ModuleResult,
     PolicyModule,
     Program,
 )
@@ -80,7 +83,21 @@ def move_module(*, module: Module, up: bool) -> None:
 
 def module_in_use(module: Module) -> bool:
     """A module with assignments, grading-policy rules or recorded results keeps its history."""
-    return module.assignments.exists() or module.policy_rules.exists() or module.results.exists()
+    return modules_with_use_query(Module.objects.filter(pk=module.pk)).filter(in_use=True).exists()
+
+
+def modules_with_use_query(modules: QuerySet[Module]) -> QuerySet[Module]:
+    """``modules`` annotated with ``in_use`` (the rule of ``module_in_use``), in one query."""
+    return modules.annotate(
+        in_use=Exists(Assignment.objects.filter(module_id=OuterRef("pk")))
+        | Exists(PolicyModule.objects.filter(module_id=OuterRef("pk")))
+        | Exists(ModuleResult.objects.filter(module_id=OuterRef("pk")))
+    )
+
+
+def modules_with_use(program: Program) -> QuerySet[Module]:
+    """The program's modules in their order, each with ``in_use``."""
+    return modules_with_use_query(program.modules.order_by("order", "pk"))
 
 
 @transaction.atomic

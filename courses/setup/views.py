@@ -87,9 +87,7 @@ def _modules_page(
     status: int = 200,
     refusal: str = "",
 ) -> HttpResponse:
-    modules = list(program.modules.order_by("order", "pk"))
-    for module in modules:
-        module.in_use = services.module_in_use(module)  # type: ignore[attr-defined]
+    modules = list(services.modules_with_use(program))
     context = {"program": program, "modules": modules, "form": form, "refusal": refusal}
     return render(request, "courses/setup/modules.html", context, status=status)
 
@@ -153,6 +151,7 @@ def module_delete(request: AuthenticatedHttpRequest, pk: int, module_pk: int) ->
 def _save_cohort(
     request: AuthenticatedHttpRequest, form: CohortForm, context: dict[str, object]
 ) -> HttpResponse:
+    is_new = form.instance.pk is None
     if form.is_valid():
         try:
             cohort = services.save_cohort(
@@ -165,7 +164,10 @@ def _save_cohort(
         else:
             messages.success(request, _("The cohort is saved."))
             return redirect("setup:cohort", cohort.pk)
-    if form.instance.pk:  # the object was changed by the form: show what is stored
+    # The form wrote the refused values into the object (and a rolled-back save its id).
+    if is_new:
+        form.instance.pk = None
+    else:
         form.instance.refresh_from_db()
     return render(request, "courses/setup/cohort.html", context, status=400)
 

@@ -4,6 +4,7 @@ the module order, and the draft policy's preview, save and publish."""
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -329,3 +330,45 @@ def test_a_pinned_cohort_keeps_its_version(
 
 def test_dates_are_real(cohort: Cohort) -> None:
     assert cohort.starts_on == dt.date(2026, 10, 1)
+
+
+def test_a_refused_allocation_stores_no_cohort(
+    client_for: ClientFor, program_coordinator: User, program: Program, instructor: User
+) -> None:
+    """The allocation service accepts only staff: its refusal is a form error, and the cohort
+    saved before it in the same transaction is gone."""
+    data = cohort_data(instructors_text=f"{instructor.email} 2")
+    url = reverse("setup:cohort-new", args=[program.pk])
+    response = client_for(program_coordinator).post(url, data)
+    assert response.status_code == 400
+    assert "Only coordinators set up the allocation of graders." in response.text
+    assert not Cohort.objects.exists()
+    without_weights = client_for(program_coordinator).post(
+        url, cohort_data(instructors_text=instructor.email)
+    )
+    assert without_weights.status_code == 302
+    assert list(Cohort.objects.get().instructors.all()) == [instructor]
+
+
+def test_form_errors_speak_german(client_for: ClientFor, coordinator: User, cohort: Cohort) -> None:
+    client = client_for(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    url = reverse("setup:cohort-new", args=[cohort.program_id])
+    response = client.post(url, cohort_data(ends_on="2027-01-01"))
+    assert response.status_code == 400
+    assert "Die Kohorte kann nicht enden, bevor sie beginnt." in response.text
+
+
+def test_the_modules_page_reads_in_a_fixed_number_of_queries(
+    client_for: ClientFor,
+    coordinator: User,
+    program: Program,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = client_for(coordinator)
+    url = reverse("setup:modules", args=[program.pk])
+    for n in range(6):
+        Module.objects.create(program=program, title=f"M{n}", order=n)
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
