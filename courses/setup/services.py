@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,23 +82,23 @@ def move_module(*, module: Module, up: bool) -> None:
             item.save(update_fields=["order"])
 
 
-def module_in_use(module: Module) -> bool:
-    """A module with assignments, grading-policy rules or recorded results keeps its history."""
-    return modules_with_use_query(Module.objects.filter(pk=module.pk)).filter(in_use=True).exists()
-
-
-def modules_with_use_query(modules: QuerySet[Module]) -> QuerySet[Module]:
-    """``modules`` annotated with ``in_use`` (the rule of ``module_in_use``), in one query."""
-    return modules.annotate(
-        in_use=Exists(Assignment.objects.filter(module_id=OuterRef("pk")))
+def in_use() -> Combinable:
+    """Whether a module has assignments, grading-policy rules or recorded results: such a
+    module keeps its history and is never deleted (an expression, for filters and lists)."""
+    return (
+        Exists(Assignment.objects.filter(module_id=OuterRef("pk")))
         | Exists(PolicyModule.objects.filter(module_id=OuterRef("pk")))
         | Exists(ModuleResult.objects.filter(module_id=OuterRef("pk")))
     )
 
 
+def module_in_use(module: Module) -> bool:
+    return Module.objects.filter(in_use(), pk=module.pk).exists()
+
+
 def modules_with_use(program: Program) -> QuerySet[Module]:
     """The program's modules in their order, each with ``in_use``."""
-    return modules_with_use_query(program.modules.order_by("order", "pk"))
+    return program.modules.annotate(in_use=in_use()).order_by("order", "pk")
 
 
 @transaction.atomic
