@@ -312,10 +312,10 @@ def policy_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def policy_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_setup(request.user, pk)
     draft = get_draft_policy(program)
-    form = _policy_form(request, program) if draft else None
-    if draft is None or form is None:
+    if draft is None:
         return _policy_page(request, program, None, status=400, refusal=_("There is no draft."))
-    form = PolicyForm(None, policy=draft, modules=form.modules)
+    # The saved draft is what is published: the editor shows it as stored.
+    form = PolicyForm(None, policy=draft, modules=list(program.modules.order_by("order", "pk")))
     unmet = unmet_reasons(draft.as_rules())
     if unmet:
         return _policy_page(request, program, form, status=400, refusal=" ".join(unmet))
