@@ -372,3 +372,24 @@ def test_the_modules_page_reads_in_a_fixed_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_a_bad_policy_is_a_400_and_the_preview_asks_for_corrections(
+    client_for: ClientFor, coordinator: User, program: Program, module: Module
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(coordinator)
+    fields = {
+        "pass_mark": "150",
+        "electives_required": "1",
+        f"role_{module.pk}": "required",
+        f"mark_{module.pk}": "-5",
+        f"weight_{module.pk}": "1",
+    }
+    assert client.post(reverse("setup:policy", args=[program.pk]), fields).status_code == 400
+    draft.refresh_from_db()
+    assert draft.pass_mark == Decimal(50)
+    assert not draft.module_rules.exists()
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), fields)
+    assert preview.status_code == 200
+    assert "Correct the marked fields" in preview.text
