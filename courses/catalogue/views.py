@@ -78,6 +78,11 @@ def open_offers(cohorts: list[Cohort], today: dt.date) -> list[Offer]:
 
 
 def audience_label(program: Program) -> str:
+    """The audience in the visitor's language: the program's German text for German visitors
+    when given, else one of the known words translated, else the text as written."""
+    text = program.localized
+    if text.audience_lang == "de" and program.audience_de:
+        return text.audience
     return str(AUDIENCES.get(program.audience, program.audience))
 
 

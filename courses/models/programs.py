@@ -2,6 +2,7 @@
 the one rule of who grades which cohort (``CohortQuerySet.graded_by``)."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from courses.catalogue import cohorts as admission
@@ -49,6 +51,18 @@ class FeeRequirement(models.TextChoices):
     CERTIFICATE = "certificate", _("before the certificate is issued")
 
 
+@dataclass(frozen=True)
+class ProgramText:
+    """A program's texts as one visitor reads them, each with its language (for ``lang``)."""
+
+    title: str
+    title_lang: str
+    summary: str
+    summary_lang: str
+    audience: str
+    audience_lang: str
+
+
 class ProgramQuerySet(models.QuerySet["Program"]):
     def coordinated_by(self, user: "User") -> "ProgramQuerySet":
         """The programs the user runs: every program for staff, else those naming the user
@@ -65,10 +79,21 @@ class Program(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="programs")
     slug = models.SlugField(unique=True)
-    title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    audience = models.CharField(max_length=200, help_text=_("Who the program is for."))
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # The texts come in two languages: ``title``/``summary``/``audience`` in English (or, when
+    # the German ones are empty, the program's only text, in ``language``), the ``*_de`` ones in
+    # German; pages show the visitor's language's text and fall back to the other
+    # (``Program.text_in``, docs/program-setup.md).
+    title = models.CharField(_("title (English)"), max_length=200)
+    summary = models.TextField(_("summary (English)"), blank=True)
+    audience = models.CharField(
+        _("audience (English)"), max_length=200, help_text=_("Who the program is for.")
+    )
+    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
+    summary_de = models.TextField(_("summary (German)"), blank=True)
+    audience_de = models.CharField(_("audience (German)"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language of teaching"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
     is_part_time = models.BooleanField(default=True)
     format = models.CharField(
         _("format"), max_length=16, choices=Format.choices, default=Format.BLENDED
@@ -111,6 +136,39 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def text_in(self, language: str) -> ProgramText:
+        """The program's texts in ``language`` ("de" or "en") where given, else in the other.
+        Each text falls back on its own: a German title with only an English summary shows
+        both, each marked with its language."""
+        german = language == Language.GERMAN
+        # The base fields are English once a German text exists; alone, they are the only
+        # text and in the language the program is taught in.
+        base = Language.ENGLISH if self.title_de else self.language
+
+        def pick(english: str, german_text: str) -> tuple[str, str]:
+            if german and german_text:
+                return german_text, Language.GERMAN
+            if english:
+                return english, base
+            return german_text, Language.GERMAN
+
+        title, title_lang = pick(self.title, self.title_de)
+        summary, summary_lang = pick(self.summary, self.summary_de)
+        audience, audience_lang = pick(self.audience, self.audience_de)
+        return ProgramText(
+            title=title,
+            title_lang=title_lang,
+            summary=summary,
+            summary_lang=summary_lang,
+            audience=audience,
+            audience_lang=audience_lang,
+        )
+
+    @property
+    def localized(self) -> ProgramText:
+        """``text_in`` the active language (templates: ``program.localized.title``)."""
+        return self.text_in((get_language() or Language.ENGLISH)[:2])
 
     def is_coordinated_by(self, user: "User") -> bool:
         """Staff coordinate every program; a program's own coordinators coordinate it."""
@@ -211,6 +269,12 @@ class Cohort(models.Model):
         decimal_places=2,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0))],
+    )
+
+    schedule = models.TextField(
+        _("schedule"),
+        blank=True,
+        help_text=_("When and where the cohort meets, in words (e.g. “Thursdays 17:00–20:00”)."),
     )
 
     objects = CohortQuerySet.as_manager()

@@ -32,7 +32,7 @@ from courses.models import (
     Cohort,
     Enrollment,
 )
-from courses.services import enroll, record_released_grade
+from courses.services import create_policy_draft, enroll, record_released_grade
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
@@ -164,6 +164,17 @@ def _invitation(email: str) -> Callable[[World], tuple[object, ...]]:
         )
 
     return token
+
+
+def _program(world: World) -> tuple[object, ...]:
+    return (world.cohort.program_id,)
+
+
+def _program_with_draft(world: World) -> tuple[object, ...]:
+    """The program, with a draft of its grading policy open in the editor."""
+    if not world.cohort.program.grading_policies.filter(status="draft").exists():
+        create_policy_draft(program=world.cohort.program)
+    return (world.cohort.program_id,)
 
 
 def _place(world: World) -> tuple[object, ...]:
@@ -384,6 +395,27 @@ PAGES: dict[str, tuple[Page, ...]] = {
             lambda world: (world.cohort.program.slug,),
             shows="#reminder-form",
         ),
+        Page("setup:index", shows="#setup-programs"),
+        Page("setup:program-new", shows="#program-form"),
+        Page("setup:program", _program, shows="#program-form"),
+        Page("setup:modules", _program, shows="#setup-modules"),
+        Page("setup:module", lambda world: (world.cohort.program_id, world.assignment.module_id)),
+        Page("setup:cohort-new", _program, shows="#cohort-form"),
+        Page("setup:cohort", _cohort, shows="#cohort-form"),
+        Page("setup:cohort-copy", _cohort, shows="#copy-form"),
+        # (the copy's preview of the shifted dates)
+        Page(
+            "setup:cohort-copy",
+            _cohort,
+            shows="#shifted-dates",
+            sent=Sent(
+                "setup:cohort-copy",
+                _cohort,
+                "#copy-form",
+                fill=(("#id_name", "Next year"), ("#id_starts_on", "2031-10-01")),
+            ),
+        ),
+        Page("setup:policy", _program_with_draft, shows="#policy-preview"),
     ),
     "account": (
         Page("logout"),
@@ -476,6 +508,11 @@ NOT_PAGES: dict[str, str] = {
     "communication:dismiss": "POST only; redirects home (with htmx: removes the announcement)",
     "communication:reminders": "POST only; redirects to the program's announcements",
     "communication:feed": "the calendar feed (text/calendar)",
+    "setup:module-move": "POST only; redirects to the modules",
+    "setup:module-delete": "POST only; redirects to the modules (a refusal: the modules page)",
+    "setup:policy-draft": "POST only; redirects to the policy editor",
+    "setup:policy-preview": "POST only; htmx fragment of the policy editor",
+    "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
 }
 
 
