@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("courses.applications.urls")),
     path("", include("courses.catalogue.urls")),
     path("", include("courses.certificates.urls")),
+    path("", include("courses.workspace.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),
