@@ -60,9 +60,6 @@ class CohortNumbers:
     cohort: Cohort
     numbers: tuple[Number, ...]
 
-    def __getitem__(self, key: str) -> Number:
-        return next(n for n in self.numbers if n.key == key)
-
 
 @dataclass(frozen=True)
 class ProgramNumbers:
