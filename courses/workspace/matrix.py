@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Cohort, Enrollment
 from courses.requirements import ModuleStanding, Status
@@ -19,10 +20,10 @@ SORTS = {
 }
 
 CELL_TEXT = {
-    "passed": _("passed"),
-    "failed": _("failed"),
-    "in_progress": _("in progress"),
-    "not_started": _("not started"),
+    "passed": pgettext_lazy("module result", "passed"),
+    "failed": pgettext_lazy("module result", "failed"),
+    "in_progress": pgettext_lazy("module result", "in progress"),
+    "not_started": pgettext_lazy("module result", "not started"),
 }
 
 

@@ -28,7 +28,9 @@ UTC = dt.UTC
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - dt.timedelta(weeks=10)
 RECENTLY = NOW - dt.timedelta(days=2)
-RUNNING = RiskPolicy(inactivity_weeks=3, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 3, 31))
+RUNNING = RiskPolicy(
+    inactivity_weeks=3, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 3, 31)
+)
 ENDED = RiskPolicy(inactivity_weeks=3, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 9, 30))
 NOT_STARTED = RiskPolicy(
     inactivity_weeks=3, starts_on=dt.date(2027, 1, 1), ends_on=dt.date(2027, 6, 30)
@@ -41,7 +43,10 @@ POLICY = Policy(
         ModuleRule(2, "Deep learning", Role.ELECTIVE, D(50), category="ex"),
         ModuleRule(3, "Capstone", Role.CAPSTONE, D(60), category="cap"),
     ),
-    categories=(CategoryRule("ex", "Exercises", D(1), minimum=D(40)), CategoryRule("cap", "Project", D(1))),
+    categories=(
+        CategoryRule("ex", "Exercises", D(1), minimum=D(40)),
+        CategoryRule("cap", "Project", D(1)),
+    ),
     pass_mark=D(50),
 )
 
@@ -50,7 +55,9 @@ def items(**points: str | None) -> list[Item]:
     """a1, a2 in Foundations, e1 in the elective, c1 the capstone; 100 points each."""
     where = {"a1": 1, "a2": 1, "e1": 2, "c1": 3}
     return [
-        Item(n, where[name], name, D(100), None if points.get(name) is None else D(str(points[name])))
+        Item(
+            n, where[name], name, D(100), None if points.get(name) is None else D(str(points[name]))
+        )
         for n, name in enumerate(where, start=1)
     ]
 
@@ -75,33 +82,86 @@ CASES: list[tuple[str, EnrollmentFacts, RiskPolicy, list[str]]] = [
     ("nothing due yet, active", facts(), RUNNING, []),
     ("a future deadline is no risk", facts(due("a1", -3)), RUNNING, []),
     ("a missed required deadline", facts(due("a1", 1)), RUNNING, ["missed_deadline:a1"]),
-    ("two missed deadlines, each named", facts(due("a1", 9), due("a2", 2)), RUNNING,
-     ["missed_deadline:a1", "missed_deadline:a2"]),
+    (
+        "two missed deadlines, each named",
+        facts(due("a1", 9), due("a2", 2)),
+        RUNNING,
+        ["missed_deadline:a1", "missed_deadline:a2"],
+    ),
     ("handed in on time is no risk", facts(due("a1", 1, handed_in=True)), RUNNING, []),
-    ("graded without a hand-in (recorded) is no risk", facts(due("a1", 1, graded=True)), RUNNING, []),
+    (
+        "graded without a hand-in (recorded) is no risk",
+        facts(due("a1", 1, graded=True)),
+        RUNNING,
+        [],
+    ),
     ("an elective's missed deadline is no risk", facts(due("e1", 5, required=False)), RUNNING, []),
     ("an extension moved the due date ahead (facts carry it)", facts(due("a1", -1)), RUNNING, []),
-    ("failing average in a required module", facts(grades={"a1": "30"}), RUNNING,
-     ["failing_module:Foundations", "grade_below"]),
+    (
+        "failing average in a required module",
+        facts(grades={"a1": "30"}),
+        RUNNING,
+        ["failing_module:Foundations", "grade_below"],
+    ),
     ("average exactly at the pass mark passes", facts(grades={"a1": "50"}), RUNNING, []),
-    ("a capstone under its own pass mark", facts(grades={"c1": "55"}), RUNNING, ["failing_module:Capstone"]),
-    ("an elective below its pass mark is no module risk", facts(grades={"a1": "90", "e1": "10"}), RUNNING, []),
-    ("a recorded failure", facts(recorded={1: RecordedResult(1, passed=False)}), RUNNING,
-     ["recorded_fail:Foundations"]),
-    ("a recorded pass is no risk", facts(recorded={1: RecordedResult(1, passed=True)}), RUNNING, []),
-    ("a complete category below its minimum", facts(grades={"a1": "60", "a2": "10", "e1": "20"}),
-     RUNNING, ["failing_module:Foundations", "category_below:Exercises", "grade_below"]),
-    ("inactive for three weeks exactly", facts(active=NOW - dt.timedelta(weeks=3)), RUNNING, ["inactive"]),
+    (
+        "a capstone under its own pass mark",
+        facts(grades={"c1": "55"}),
+        RUNNING,
+        ["failing_module:Capstone"],
+    ),
+    (
+        "an elective below its pass mark is no module risk",
+        facts(grades={"a1": "90", "e1": "10"}),
+        RUNNING,
+        [],
+    ),
+    (
+        "a recorded failure",
+        facts(recorded={1: RecordedResult(1, passed=False)}),
+        RUNNING,
+        ["recorded_fail:Foundations"],
+    ),
+    (
+        "a recorded pass is no risk",
+        facts(recorded={1: RecordedResult(1, passed=True)}),
+        RUNNING,
+        [],
+    ),
+    (
+        "a complete category below its minimum",
+        facts(grades={"a1": "60", "a2": "10", "e1": "20"}),
+        RUNNING,
+        ["failing_module:Foundations", "category_below:Exercises", "grade_below"],
+    ),
+    (
+        "inactive for three weeks exactly",
+        facts(active=NOW - dt.timedelta(weeks=3)),
+        RUNNING,
+        ["inactive"],
+    ),
     ("inactive for less than three weeks", facts(active=NOW - dt.timedelta(days=20)), RUNNING, []),
     ("long inactive", facts(active=LONG_AGO), RUNNING, ["inactive"]),
     ("inactivity before the cohort starts is no risk", facts(active=LONG_AGO), NOT_STARTED, []),
     ("inactivity after the cohort ended is no risk", facts(active=LONG_AGO), ENDED, []),
-    ("a program with a longer inactivity window",
-     facts(active=NOW - dt.timedelta(weeks=4)), RiskPolicy(6, RUNNING.starts_on, RUNNING.ends_on), []),
-    ("missed deadline and inactive", facts(due("a1", 30), active=LONG_AGO), RUNNING,
-     ["missed_deadline:a1", "inactive"]),
-    ("everything met: never at risk, even inactive and overdue",
-     facts(due("a1", 30), grades=ALL_PASSED, active=LONG_AGO), RUNNING, []),
+    (
+        "a program with a longer inactivity window",
+        facts(active=NOW - dt.timedelta(weeks=4)),
+        RiskPolicy(6, RUNNING.starts_on, RUNNING.ends_on),
+        [],
+    ),
+    (
+        "missed deadline and inactive",
+        facts(due("a1", 30), active=LONG_AGO),
+        RUNNING,
+        ["missed_deadline:a1", "inactive"],
+    ),
+    (
+        "everything met: never at risk, even inactive and overdue",
+        facts(due("a1", 30), grades=ALL_PASSED, active=LONG_AGO),
+        RUNNING,
+        [],
+    ),
 ]
 
 

@@ -79,7 +79,9 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     submit(first.user, assignment)
     apply(cohort)
     apply(cohort, Application.Status.REJECTED)
-    Enrollment.objects.filter(pk=second.pk).update(enrolled_at=timezone.now() - dt.timedelta(weeks=5))
+    Enrollment.objects.filter(pk=second.pk).update(
+        enrolled_at=timezone.now() - dt.timedelta(weeks=5)
+    )
     soup = page(client_for(program_coordinator))
     text = soup.get_text()
     assert NOT_ENROLLED not in text
@@ -167,8 +169,10 @@ def test_the_coordinator_home_is_in_german(
 
 def build(program: Program, coordinator: User, instructor: User, cohorts: int, size: int) -> None:
     module = Module.objects.create(program=program, title=f"M{next(_numbers)}", order=1)
-    assignment = publish(module, f"a{next(_numbers)}", "Work", due_at=timezone.now() - dt.timedelta(days=1))
-    for n in range(cohorts):
+    assignment = publish(
+        module, f"a{next(_numbers)}", "Work", due_at=timezone.now() - dt.timedelta(days=1)
+    )
+    for _ in range(cohorts):
         cohort = running(make_cohort(program, instructors=[instructor], name=f"c{next(_numbers)}"))
         apply(cohort)
         for enrollment in people(cohort, size):
@@ -214,7 +218,9 @@ def test_the_instructor_sees_the_work_to_grade_oldest_first_with_lease_holders(
     submit(second.user, newer)
     Submission.objects.filter(pk=held.pk).update(submitted_at=timezone.now() - dt.timedelta(days=3))
     GradingLease.objects.create(
-        submission=held, holder=other_instructor, expires_at=timezone.now() + dt.timedelta(minutes=5)
+        submission=held,
+        holder=other_instructor,
+        expires_at=timezone.now() + dt.timedelta(minutes=5),
     )
     soup = page(client_for(instructor))
     assert NOT_ENROLLED not in soup.get_text()

@@ -132,7 +132,10 @@ def test_each_participant_links_to_their_submissions(
     soup = soup_of(client, url(cohort))
     row = soup.select_one(f"tr[data-enrollment='{class_of['carl'].pk}']")
     link = row.select_one("th a")["href"]
-    assert link == reverse("submissions:cohort", args=[cohort.pk]) + f"?enrollment={class_of['carl'].pk}"
+    assert (
+        link
+        == reverse("submissions:cohort", args=[cohort.pk]) + f"?enrollment={class_of['carl'].pk}"
+    )
     listed = soup_of(client, link)
     table = listed.select_one("#cohort-submissions").get_text()
     assert "Carl Mid" in table and "Berta Alpha" not in table
