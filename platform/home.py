@@ -98,11 +98,14 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
         .order_by("program__title", "-starts_on", "pk")
     )
     ids = [c.pk for c in cohorts]
+    by_id = {c.pk: c for c in cohorts}
     enrollments = list(
         Enrollment.objects.current()
         .filter(cohort_id__in=ids)
-        .select_related("user", "cohort__program")
+        .only("pk", "cohort_id", "user_id", "enrolled_at")
     )
+    for enrollment in enrollments:
+        enrollment.cohort = by_id[enrollment.cohort_id]  # loaded once, with its program
     at_risk: dict[int, int] = defaultdict(int)
     for risk in risks_for(enrollments, now=now).values():
         if risk.at_risk:
