@@ -69,6 +69,7 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
         ),
         (_("Admission and fees"), {"fields": ["fee_required", "offer_response_days"]}),
         (_("Certificates"), {"fields": ["coordinators", "requires_approval"]}),
+        (_("Participants at risk"), {"fields": ["inactivity_weeks"]}),
     ]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -5,16 +5,15 @@ import ``courses`` or ``submissions`` (dependencies point submissions -> courses
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from courses.models import Application, Certificate, CertificateRequest, Cohort, Enrollment, Program
+from courses.models import Certificate, CertificateRequest, Enrollment
 from courses.progress import progress_for
+from platform.home import coordinator_numbers, instructor_week
 from platform.types import AuthenticatedHttpRequest
-from submissions.models import Submission
 
 
 @require_GET
@@ -26,38 +25,18 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("cohort__program__institution")
         .order_by("cohort__program__title")
     )
-    taught = (
-        Cohort.objects.taught_by(request.user)
-        .select_related("program")
-        .annotate(
-            awaiting_review=Count(
-                "enrollments__submissions",
-                filter=Q(enrollments__submissions__status=Submission.Status.GRADED)
-                & ~Q(enrollments__submissions__review__state="released"),
-            )
-        )
-    )
-    coordinated = (
-        Cohort.objects.filter(program__in=Program.objects.coordinated_by(request.user))
-        .select_related("program")
-        .annotate(
-            applications_to_screen=Count(
-                "applications", filter=Q(applications__status=Application.Status.SUBMITTED)
-            )
-        )
-        .order_by("program__title", "-starts_on")
-    )
     certificates = Certificate.objects.filter(user=request.user).select_related("program")
     awaiting_approval = (
         CertificateRequest.objects.pending().filter(user=request.user).select_related("program")
     )
+    now = timezone.now()
     return render(
         request,
         "platform/home.html",
         {
-            "progress": progress_for(enrollments, now=timezone.now()),
-            "taught_cohorts": taught,
-            "coordinated_cohorts": coordinated,
+            "progress": progress_for(enrollments, now=now),
+            "week": instructor_week(request.user, now=now),
+            "coordinated": coordinator_numbers(request.user, now=now),
             "certificates": certificates,
             "awaiting_approval": awaiting_approval,
         },

@@ -129,6 +129,13 @@ class Program(models.Model):
         ),
     )
 
+    # Participants without activity this long are flagged at risk (courses.risk).
+    inactivity_weeks = models.PositiveSmallIntegerField(
+        _("weeks without activity before a participant is at risk"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+    )
+
     objects = ProgramQuerySet.as_manager()
 
     class Meta:

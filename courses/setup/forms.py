@@ -41,6 +41,7 @@ class ProgramForm(forms.ModelForm[Program]):
             "fee_required",
             "offer_response_days",
             "requires_approval",
+            "inactivity_weeks",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),

@@ -356,6 +356,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:release-ready", _assignment),
         Page("submissions:analytics", _assignment),
         Page("submissions:cohort", _cohort),
+        Page("workspace:matrix", _cohort, shows="#matrix"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
     ),
@@ -375,6 +376,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:allocation", _cohort),
         Page("submissions:purge-data", _cohort),
         Page("applications:screening", _cohort),
+        Page("workspace:matrix", lambda world: (world.cohort.pk,), shows="#matrix caption"),
         Page("applications:detail", _application, shows="#decide-admit"),
         Page("enrolment:cohort", _cohort, shows="#enrolments"),
         # (a direct enrolment without name and e-mail)

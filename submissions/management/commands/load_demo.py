@@ -32,6 +32,7 @@ from courses.services import enroll, publish_policy
 from platform.accounts.policy import requires_second_factor
 from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
+from submissions.demo_workspace import load_demo_workspace
 from submissions.publishing.services import publish_assignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
@@ -84,6 +85,7 @@ class Command(BaseCommand):
                     if u.role == catalog.Role.COORDINATOR
                 )
             )
+            load_demo_workspace(password=password)
             recovery_codes = [
                 set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
                 for user in users.values()

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses.access import (
     assignment_manager_refusal,
     get_cohort_for_instructor,
+    get_enrollment_in_cohort,
     require_assignment_manager,
 )
 from courses.models import Assignment
@@ -292,11 +293,23 @@ def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 @require_GET
 @login_required
 def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Every attempt of a cohort, newest attempt first, for its graders."""
+    """Every attempt of a cohort, newest attempt first, for its graders; ``?enrollment=<id>``
+    narrows it to one participant (the progress matrix links here), leaving out work
+    graded anonymously while identities are hidden, so the filter reveals no pseudonym."""
     cohort = get_cohort_for_instructor(request.user, pk)
+    submissions = Submission.objects.filter(enrollment__cohort=cohort)
+    enrollment = request.GET.get("enrollment", "")
+    shown = None
+    if enrollment.isdigit():
+        shown = get_enrollment_in_cohort(cohort, int(enrollment))
+        submissions = submissions.filter(participant_id=shown.user_id).exclude(
+            assignment__settings__anonymous_grading=True,
+            assignment__settings__identities_revealed_at__isnull=True,
+        )
     submissions = (
-        Submission.objects.filter(enrollment__cohort=cohort)
-        .select_related("assignment__module", "assignment__settings", "participant", "review")
+        submissions.select_related(
+            "assignment__module", "assignment__settings", "participant", "review"
+        )
         .prefetch_related(
             Prefetch(
                 "grading_runs",
@@ -314,5 +327,5 @@ def cohort_submissions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(
         request,
         "submissions/cohort_submissions.html",
-        {"cohort": cohort, "submissions": submissions, "modules": modules},
+        {"cohort": cohort, "submissions": submissions, "modules": modules, "shown": shown},
     )

@@ -34,6 +34,7 @@ def program_data(**extra: str) -> dict[str, str]:
         "is_part_time": "on",
         "fee_required": "none",
         "offer_response_days": "7",
+        "inactivity_weeks": "3",
         **extra,
     }
 
@@ -134,13 +135,14 @@ def test_a_programs_coordinator_edits_texts_but_not_who_runs_it(
     client_for: ClientFor, program_coordinator: User, program: Program
 ) -> None:
     other = make_user("zed")
-    data = program_data(slug=program.slug, coordinators=str(other.pk))
+    data = program_data(slug=program.slug, coordinators=str(other.pk), inactivity_weeks="5")
     response = client_for(program_coordinator).post(
         reverse("setup:program", args=[program.pk]), data
     )
     assert response.status_code == 302
     program.refresh_from_db()
     assert program.title_de == "Datentechnik"
+    assert program.inactivity_weeks == 5  # the at-risk rule's weeks without activity
     assert list(program.coordinators.all()) == [program_coordinator]
 
 
