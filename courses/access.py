@@ -114,12 +114,10 @@ def get_certificate_for_verification(code: str) -> Certificate:
 
 
 def get_cohort_for_coordinator(user: User, pk: int) -> Cohort:
-    """Staff coordinate every cohort, a program's coordinators its cohorts; anyone else gets a
-    404."""
-    cohorts = Cohort.objects.select_related("program")
-    if not user.is_coordinator:
-        cohorts = cohorts.filter(program__coordinators=user)
-    return get_object_or_404(cohorts, pk=pk)
+    """Staff coordinate every cohort, a program's coordinators its cohorts
+    (``Program.objects.coordinated_by``); anyone else gets a 404."""
+    cohorts = Cohort.objects.filter(program__in=Program.objects.coordinated_by(user))
+    return get_object_or_404(cohorts.select_related("program"), pk=pk)
 
 
 def get_module_for_instructor(user: User, pk: int) -> Module:

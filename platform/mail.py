@@ -33,10 +33,20 @@ def send_in_language(
     (``recipient_language``) and send them; nothing is sent to a user without an address."""
     if not recipient.email:
         return
-    with translation.override(recipient_language(recipient, fallback=fallback_language)):
+    language = recipient_language(recipient, fallback=fallback_language)
+    subject, body = render_in_language(language, template, context)
+    send_mail(subject, body, None, [recipient.email])
+
+
+def render_in_language(
+    language: str, template: str, context: Mapping[str, object]
+) -> tuple[str, str]:
+    """The subject (``<template>_subject.txt``, one line) and body (``<template>.txt``) of an
+    e-mail, rendered in ``language`` (the site's default when it is not supported)."""
+    with translation.override(supported_language(language) or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", dict(context)).strip()
         body = render_to_string(f"{template}.txt", dict(context))
-    send_mail(subject, body, None, [recipient.email])
+    return subject, body
 
 
 # --- the outgoing-mail queue (platform.models.OutgoingMail) -----------------------------------
@@ -71,9 +81,7 @@ def queue_mail_in_language(
 ) -> OutgoingMail:
     """``queue_mail`` with ``<template>_subject.txt`` and ``<template>.txt`` rendered in
     ``language`` (for people who may have no account yet, such as applicants)."""
-    with translation.override(supported_language(language) or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template}_subject.txt", dict(context)).strip()
-        body = render_to_string(f"{template}.txt", dict(context))
+    subject, body = render_in_language(language, template, context)
     return queue_mail(to=to, subject=subject, body=body, topic=topic, deliver_now=deliver_now)
 
 

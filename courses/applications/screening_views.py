@@ -43,13 +43,14 @@ def _screening_context(cohort: Cohort, form: ScreeningFilterForm) -> dict[str, o
             )
         rows = rows.order_by(*form.ordering())
     applications = list(rows)
+    taken, left = services.places(cohort)
     return {
         "cohort": cohort,
         "form": form,
         "applications": applications,
         "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices][1:],
-        "places_taken": services.places_taken(cohort),
-        "places_left": services.places_left(cohort),
+        "places_taken": taken,
+        "places_left": left,
         "waitlist": services.waitlist(cohort),
         "shows_fees": cohort.fee > 0,
         "bulk_form": BulkDecisionForm(applications=applications),

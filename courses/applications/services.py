@@ -56,18 +56,23 @@ def accepts_applications(cohort: Cohort, *, today: dt.date | None = None) -> boo
     return is_open_on(cohort, today or timezone.localdate())
 
 
-def places_taken(cohort: Cohort) -> int:
-    """Places held (``Cohort.objects.with_places_left``, the catalogue's one count): enrolments
-    invited, active, paused or completed, plus wait-list offers still open."""
+def places(cohort: Cohort) -> tuple[int, int | None]:
+    """Places taken and places left (None: no capacity) in one query, by the catalogue's one
+    count (``Cohort.objects.with_places_left``): enrolments invited, active, paused or
+    completed, plus wait-list offers still open. Call it inside the transaction that locked
+    the cohort when a place is about to be given."""
     counted: Any = Cohort.objects.with_places_left().get(pk=cohort.pk)
-    return int(counted.places_taken)
+    left = None if counted.places_left is None else int(counted.places_left)
+    return int(counted.places_taken), left
+
+
+def places_taken(cohort: Cohort) -> int:
+    return places(cohort)[0]
 
 
 def places_left(cohort: Cohort) -> int | None:
-    """Free places; None for a cohort without a capacity (no limit). Call it inside the
-    transaction that locked the cohort when a place is about to be given."""
-    counted: Any = Cohort.objects.with_places_left().get(pk=cohort.pk)
-    return None if counted.places_left is None else int(counted.places_left)
+    """Free places; None for a cohort without a capacity (no limit)."""
+    return places(cohort)[1]
 
 
 # --- applying and confirming ----------------------------------------------------------------

@@ -7,6 +7,7 @@ logged-in account is refused); everything else is for staff and the program's co
 anyone else gets a 404 (``courses.access.get_cohort_for_coordinator``).
 """
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -46,16 +47,13 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def sso_logins(next_url: str) -> list[str]:
     """Log-in URLs of the configured university (OpenID Connect) providers, coming back to
-    ``next_url``; empty when single sign-on is not configured (or its URLs are not served)."""
-    providers = getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("openid_connect", {})
-    urls = []
-    for app in providers.get("APPS") or []:
-        try:
-            url = reverse("openid_connect_login", kwargs={"provider_id": app["provider_id"]})
-        except (NoReverseMatch, KeyError, TypeError):
-            continue
-        urls.append(f"{url}?{urlencode({'process': 'login', 'next': next_url})}")
-    return urls
+    ``next_url``; empty when single sign-on is not configured (docs/profile-and-sso.md)."""
+    apps: Any = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS") or []
+    query = urlencode({"process": "login", "next": next_url})
+    return [
+        f"{reverse('openid_connect_login', kwargs={'provider_id': app['provider_id']})}?{query}"
+        for app in apps
+    ]
 
 
 @never_cache

@@ -5,6 +5,7 @@ else, instructors and participants included, gets a 404 for every set-up address
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from courses.access import get_cohort_for_coordinator
 from courses.models import Cohort, GradingPolicy, Module, Program
 from platform.models import User
 
@@ -27,12 +28,8 @@ def get_module_for_setup(program: Program, pk: int) -> Module:
 
 
 def get_cohort_for_setup(user: User, pk: int) -> Cohort:
-    return get_object_or_404(
-        Cohort.objects.filter(program__in=Program.objects.coordinated_by(user)).select_related(
-            "program"
-        ),
-        pk=pk,
-    )
+    """The cohorts a coordinator sets up are those they coordinate."""
+    return get_cohort_for_coordinator(user, pk)
 
 
 def get_draft_policy(program: Program) -> GradingPolicy | None:
