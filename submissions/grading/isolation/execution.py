@@ -28,6 +28,7 @@ import nbformat
 
 from courses.nbgrader import Notebook
 from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy
+from platform.observability.metrics import KERNEL_FAILURES
 from submissions.grading.isolation import forkserver
 from submissions.grading.isolation.client import (
     GradingClient,
@@ -437,6 +438,7 @@ def execute(
     if thread.is_alive():
         handle.kill()
         thread.join(_DEADLINE_GRACE_S)
+        KERNEL_FAILURES.labels(stage="hung").inc()
         return Execution(
             notebook=notebook,
             error=gettext_lazy("The grader stopped responding while running the notebook."),
@@ -446,4 +448,6 @@ def execute(
         run.server.prepare_next_soon(template_request(limits, isolation))
     if failures:
         raise failures[0]
+    if results[0].error:
+        KERNEL_FAILURES.labels(stage="start" if results[0].start_failed else "run").inc()
     return results[0]
