@@ -74,13 +74,23 @@ def _user_id(request: Any) -> int | None:
 
 
 class ContextFilter(logging.Filter):
-    """Adds ``request_id`` ("-" when none) and ``user_id`` (None when unknown) to every record."""
+    """Adds ``request_id`` ("-" when none) and ``user_id`` (None when unknown) to every record.
+
+    Django logs a request's 4xx and 5xx answer ("Not Found: ...") after the middleware has
+    returned, with the request as the record's ``request``: the id the middleware left on it
+    (``request.request_id``) is used then.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        request = _request.get()
+        request_id = _request_id.get()
+        logged: Any = getattr(record, "request", None)
+        if not request_id and hasattr(logged, "request_id"):
+            request, request_id = logged, logged.request_id
         if not getattr(record, "request_id", None):
-            record.request_id = _request_id.get() or "-"
+            record.request_id = request_id or "-"
         if getattr(record, "user_id", None) is None:
-            record.user_id = _user_id(_request.get())
+            record.user_id = _user_id(request)
         return True
 
 

@@ -23,6 +23,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         given = request.headers.get(HEADER, "")
         request_id = given if well_formed(given) else new_request_id()
+        request.request_id = request_id  # type: ignore[attr-defined]  # for Django's own request log
         with bound_request(request_id, request):
             response = self.get_response(request)
         response[HEADER] = request_id
