@@ -1,14 +1,13 @@
 """Health, readiness, metrics and request ids in the logs (docs/operations.md, "Health, metrics
 and logs")."""
 
-import io
 import json
 import logging
 import subprocess
 import sys
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from platform.models import ScheduledJob, WorkerHeartbeat
 from platform.observability import health
 from platform.observability.logging import (
-    ContextFilter,
-    JsonFormatter,
     bound_request,
     current_request_id,
     logging_config,
@@ -370,28 +367,13 @@ def test_in_multiprocess_mode_the_workers_histograms_reach_the_web_scrape(
 # --- request ids in the logs ----------------------------------------------------------------
 
 
-@pytest.fixture
-def json_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """Every record of the root and Django's loggers, formatted as LOG_FORMAT=json does."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(ContextFilter())
-    handler.setFormatter(JsonFormatter())
-    loggers = [logging.getLogger(), logging.getLogger("django")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    for logger in loggers:
-        logger.removeHandler(handler)
-
-
 def test_a_json_line_has_time_level_logger_message_request_and_user(
-    json_lines: Callable[[], list[dict[str, Any]]],
+    json_log_lines: Callable[[], list[dict[str, Any]]],
 ) -> None:
     with bound_request("req-12345678"):
         logging.getLogger("certlab.test").warning("queued %s", 3, extra={"attempt": 3})
     logging.getLogger("certlab.test").error("outside")
-    inside, outside = json_lines()
+    inside, outside = json_log_lines()
     assert inside["level"] == "WARNING"
     assert inside["logger"] == "certlab.test"
     assert inside["message"] == "queued 3"
@@ -419,12 +401,12 @@ def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(
 
 
 def test_a_logged_in_users_request_logs_their_id_but_never_their_name(
-    client_for: Any, participant: Any, json_lines: Callable[[], list[dict[str, Any]]]
+    client_for: Any, participant: Any, json_log_lines: Callable[[], list[dict[str, Any]]]
 ) -> None:
     client = client_for(participant)
     response = client.get("/submissions/999999/", HTTP_X_REQUEST_ID="req-of-ada-0001")
     assert response.status_code == 404
-    (line,) = [line for line in json_lines() if line["logger"] == "django.request"]
+    (line,) = [line for line in json_log_lines() if line["logger"] == "django.request"]
     assert line["request_id"] == "req-of-ada-0001"
     assert line["user_id"] == participant.pk
     text = json.dumps(line)
@@ -435,7 +417,7 @@ def test_a_logged_in_users_request_logs_their_id_but_never_their_name(
 def test_grading_time_is_observed_by_outcome_under_the_runs_request_id(
     db: None,
     monkeypatch: pytest.MonkeyPatch,
-    json_lines: Callable[[], list[dict[str, Any]]],
+    json_log_lines: Callable[[], list[dict[str, Any]]],
 ) -> None:
     """The job itself, without a kernel: a run already taken by another worker is skipped."""
     from submissions.models import GradingRun
@@ -446,7 +428,7 @@ def test_grading_time_is_observed_by_outcome_under_the_runs_request_id(
     assert (
         REGISTRY.get_sample_value("certlab_grading_duration_seconds_count", skipped) == before + 1
     )
-    lines = [line for line in json_lines() if line["logger"] == "platform.observability.jobs"]
+    lines = [line for line in json_log_lines() if line["logger"] == "platform.observability.jobs"]
     assert [line["message"] for line in lines] == [
         "grade_submission 123456 started",
         lines[1]["message"],
