@@ -7,6 +7,7 @@ staff. ``/metrics`` is for trusted callers only, the others get 403.
 """
 
 import ipaddress
+import logging
 import secrets
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from platform.observability.health import QueueCollector, readiness
 from platform.observability.metrics import multiprocess_dir
 from platform.ratelimit import peer_address
+
+logger = logging.getLogger(__name__)
 
 
 def is_trusted(request: HttpRequest) -> bool:
@@ -52,11 +55,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = readiness()
-    ready = all(check.ok for check in checks)
-    body: dict[str, object] = {"status": "ready" if ready else "not ready"}
+    failing = [check.name for check in checks if not check.ok]
+    body: dict[str, object] = {"status": "not ready" if failing else "ready"}
     if is_trusted(request) or _is_staff(request):
         body["checks"] = {check.name: {"state": check.state, **check.detail} for check in checks}
-    return JsonResponse(body, status=200 if ready else 503)
+    response = JsonResponse(body, status=503 if failing else 200)
+    if failing:
+        logger.warning("not ready: %s", ", ".join(failing))
+        # Said once above; Django would add an ERROR "Service Unavailable" for every probe.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 @require_GET

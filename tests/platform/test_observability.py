@@ -87,6 +87,16 @@ def test_liveness_refuses_other_methods(client: Client) -> None:
     assert client.post(reverse("healthz")).status_code == 405
 
 
+def test_probes_and_the_scraper_may_speak_plain_http_to_the_application(
+    settings: Any, db: None
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("metrics")).status_code == 200
+    assert client.get(reverse("home")).status_code == 301
+
+
 # --- /readyz --------------------------------------------------------------------------------
 
 
@@ -215,8 +225,12 @@ def test_a_scheduler_that_has_not_run_lately_makes_it_not_ready(
     assert body["checks"]["scheduler"]["state"] == "failing"
 
 
-def test_low_disk_space_makes_it_not_ready(
-    client: Client, healthy: None, monkeypatch: pytest.MonkeyPatch, settings: Any
+def test_low_disk_space_makes_it_not_ready_and_says_so_once(
+    client: Client,
+    healthy: None,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    json_log_lines: Callable[[], list[dict[str, Any]]],
 ) -> None:
     def usage(path: Path) -> Usage:
         free = 100 * 2**20 if Path(path) == Path(settings.PRIVATE_FILES_ROOT) else 10**11
@@ -226,6 +240,8 @@ def test_low_disk_space_makes_it_not_ready(
     status, body = ready(client)
     assert status == 503
     assert body["checks"]["disk"]["low"] == ["private_files"]
+    (line,) = [line for line in json_log_lines() if line["level"] != "INFO"]
+    assert (line["level"], line["message"]) == ("WARNING", "not ready: disk")
     assert body["checks"]["disk"]["free_mb"]["private_files"] == 100
 
 
@@ -458,3 +474,25 @@ def test_the_settings_choose_the_format(tmp_path: Path) -> None:
         text=True,
     )
     assert "LOG_FORMAT must be text or json; got 'xml'" in bad.stderr
+
+
+def test_what_the_kernel_thread_logs_carries_the_jobs_request_id(
+    db: None,
+    monkeypatch: pytest.MonkeyPatch,
+    json_log_lines: Callable[[], list[dict[str, Any]]],
+) -> None:
+    async def run(notebook: Any, **kwargs: Any) -> execution.Execution:
+        logging.getLogger("submissions.grading").warning("kernel said something")
+        return execution.Execution(notebook=notebook)
+
+    monkeypatch.setattr(execution, "_execute", run)
+    with bound_request("job-of-upload-77"):
+        execution.execute(
+            {},  # type: ignore[arg-type]
+            workdir=Path(),
+            rundir=Path(),
+            limits=tasks.grading_limits(),
+            stage=None,  # type: ignore[arg-type]
+        )
+    (line,) = [line for line in json_log_lines() if line["logger"] == "submissions.grading"]
+    assert line["request_id"] == "job-of-upload-77"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import os
@@ -427,7 +428,10 @@ def execute(
 
     # The kernel is started from this thread; bwrap's --die-with-parent follows the thread,
     # which lives until the kernel is gone.
-    thread = threading.Thread(target=target, name="grading-kernel", daemon=True)
+    # In this job's context, so what the thread logs carries the job's request id.
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(target,), name="grading-kernel", daemon=True
+    )
     thread.start()
     thread.join(
         limits.kernel_startup_timeout_s
