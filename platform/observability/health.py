@@ -9,7 +9,8 @@ Thresholds are settings (docs/operations.md, "Health, metrics and logs"):
 * queues: per queue of ``TASKS``, the tasks ready to run and the age of the oldest, failing
   when older than ``READINESS_QUEUE_MAX_AGE_SECONDS``;
 * workers: the grading workers whose heartbeat is at most ``GRADING_STALE_SECONDS`` old (the
-  same silence after which their grading runs count as lost); failing when none is;
+  same silence after which their grading runs count as lost); failing when none is, or when a
+  queue with tasks waiting has no live worker serving it;
 * scheduler: when a periodic job (``platform.schedule``) last started, failing when longer
   ago than ``READINESS_SCHEDULER_MAX_AGE_SECONDS``;
 * disk: free space where ``VAR_DIR`` and ``PRIVATE_FILES_ROOT`` live, failing below
@@ -93,9 +94,8 @@ def check_database() -> Check:
     return Check("database", OK)
 
 
-def check_queues(now: datetime) -> Check:
+def check_queues(stats: list[QueueStats]) -> Check:
     limit = settings.READINESS_QUEUE_MAX_AGE_SECONDS
-    stats = queue_stats(now)
     late = [s.queue for s in stats if s.oldest_age_seconds > limit]
     return Check(
         "queues",
@@ -111,22 +111,29 @@ def check_queues(now: datetime) -> Check:
     )
 
 
-def check_workers(now: datetime) -> Check:
+def check_workers(now: datetime, waiting: set[str]) -> Check:
+    """Live workers, and none of the queues with ``waiting`` tasks left without one."""
     silent_after = settings.GRADING_STALE_SECONDS
     cutoff = now - timedelta(seconds=silent_after)
     alive: list[dict[str, object]] = []
     stale: list[dict[str, object]] = []
+    served: set[str] = set()
     for beat in WorkerHeartbeat.objects.order_by("name"):
         entry = {
             "name": beat.name,
             "queues": beat.queues,
             "seen_seconds_ago": round((now - beat.seen_at).total_seconds(), 1),
         }
-        (alive if beat.seen_at >= cutoff else stale).append(entry)
+        if beat.seen_at >= cutoff:
+            alive.append(entry)
+            served.update(beat.queues.split(","))
+        else:
+            stale.append(entry)
+    unserved = [] if "*" in served else sorted(waiting - served)
     return Check(
         "workers",
-        OK if alive else FAILING,
-        {"stale_after_seconds": silent_after, "alive": alive, "stale": stale},
+        OK if alive and not unserved else FAILING,
+        {"stale_after_seconds": silent_after, "alive": alive, "stale": stale, "unserved": unserved},
     )
 
 
@@ -168,7 +175,15 @@ def readiness() -> list[Check]:
         ]
         return [database, *skipped, check_disk()]
     now = timezone.now()
-    return [database, check_queues(now), check_workers(now), check_scheduler(now), check_disk()]
+    stats = queue_stats(now)
+    waiting = {s.queue for s in stats if s.depth}
+    return [
+        database,
+        check_queues(stats),
+        check_workers(now, waiting),
+        check_scheduler(now),
+        check_disk(),
+    ]
 
 
 # --- the workers' heartbeat -------------------------------------------------------------------

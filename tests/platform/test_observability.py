@@ -201,6 +201,19 @@ def test_workers_silent_too_long_are_listed_stale_and_none_alive_is_not_ready(
     assert body["checks"]["workers"]["alive"] == []
 
 
+def test_a_queue_with_work_and_no_live_worker_serving_it_makes_it_not_ready(
+    client: Client, healthy: None
+) -> None:
+    WorkerHeartbeat.objects.update(queues="rendering")
+    assert ready(client)[0] == 200  # nothing waits for grading
+    enqueue_waiting(tasks.grade_submission, seconds_ago=1)
+    status, body = ready(client)
+    assert status == 503
+    assert body["checks"]["workers"]["unserved"] == ["grading"]
+    health.record_heartbeat(name="host-g:7", queues="grading,default")
+    assert ready(client)[0] == 200
+
+
 def test_a_worker_that_stops_cleanly_is_forgotten_and_a_day_old_one_is_pruned(
     healthy: None,
 ) -> None:
