@@ -15,6 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from platform.env import env_bool, env_int, env_list, env_path, env_str
+from platform.observability.logging import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
@@ -54,6 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every other middleware logs under the request's id, and is timed by view
+    # (docs/operations.md, "Health, metrics and logs").
+    "platform.observability.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "platform.urls"
@@ -349,6 +355,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes and the scraper talk to the application server directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
@@ -430,9 +438,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- Health, metrics and logs (docs/operations.md) ---
+# Log lines carry the request id (and the user's id where known); LOG_FORMAT=json writes one
+# JSON object a line for a log collector, text (the default) is for people.
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+# /readyz fails when a queue's oldest ready task waited longer, no periodic job started for
+# longer, or the disk of VAR_DIR or PRIVATE_FILES_ROOT has less free; workers count as gone
+# after GRADING_STALE_SECONDS without a heartbeat.
+READINESS_QUEUE_MAX_AGE_SECONDS = env_int("READINESS_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
+READINESS_SCHEDULER_MAX_AGE_SECONDS = env_int(
+    "READINESS_SCHEDULER_MAX_AGE_SECONDS", 600, minimum=60
+)
+READINESS_DISK_MIN_FREE_MB = env_int("READINESS_DISK_MIN_FREE_MB", 1024)
+# /metrics and the detail of /readyz for callers other than loopback: "Bearer <token>".
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

@@ -317,6 +317,9 @@ class GradingRun(models.Model):
     log_excerpt = models.TextField(blank=True)
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     autograded_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # The request that queued the run (the upload's X-Request-ID): the worker logs the grading
+    # under it, so one id follows the attempt from upload through grading (docs/operations.md).
+    request_id = models.CharField(max_length=64, blank=True)
 
     objects = GradingRunQuerySet.as_manager()
 
@@ -448,6 +451,8 @@ class RenderedNotebook(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    # The request that first asked for this render; the worker logs the render under it.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

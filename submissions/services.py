@@ -14,6 +14,7 @@ from courses.models import (
     Assignment,
 )
 from platform.models import User
+from platform.observability.logging import current_request_id
 from submissions import tasks
 from submissions.exceptions import (
     AssignmentOutOfReach,
@@ -39,7 +40,11 @@ def queue_grading(
 ) -> GradingRun:
     """Create a grading run and hand it to the worker once the transaction commits."""
     run = GradingRun.objects.create(
-        submission=submission, requested_by=requested_by, replaces=replaces
+        submission=submission,
+        requested_by=requested_by,
+        replaces=replaces,
+        # The worker logs the grading under it (a re-queued run keeps its upload's).
+        request_id=replaces.request_id if replaces else current_request_id(),
     )
     Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
     transaction.on_commit(lambda: tasks.grade_submission.enqueue(run.pk))
@@ -50,7 +55,9 @@ def queue_grading(
 def request_rendering(*, notebook_sha256: str) -> RenderedNotebook:
     """Queue a render unless the (sha256, renderer version) pair is cached or under way."""
     rendered, created = RenderedNotebook.objects.get_or_create(
-        notebook_sha256=notebook_sha256, renderer_version=RENDERER_VERSION
+        notebook_sha256=notebook_sha256,
+        renderer_version=RENDERER_VERSION,
+        defaults={"request_id": current_request_id()},
     )
     if created:
         transaction.on_commit(lambda: tasks.render_notebook.enqueue(rendered.pk))

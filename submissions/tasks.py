@@ -23,6 +23,8 @@ from courses.models import AssignmentVersion
 from courses.nbgrader import GradeCell
 from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
+from platform.observability.jobs import observed_job
+from platform.observability.metrics import GRADING_SECONDS, RENDER_SECONDS
 from submissions import services  # it imports this module too; neither uses the other on import
 from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
 from submissions.intake.notebooks import IntakeLimits
@@ -43,6 +45,7 @@ def worker_name() -> str:
 
 
 @task(queue_name="grading")
+@observed_job(GRADING_SECONDS, GradingRun)
 def grade_submission(run_id: int) -> str:
     """Run one autograding run, exactly once: a run that is no longer queued is left alone."""
     with transaction.atomic():
@@ -150,6 +153,7 @@ def grading_limits() -> GradingLimits:
 
 
 @task(queue_name="rendering")
+@observed_job(RENDER_SECONDS, RenderedNotebook)
 def render_notebook(rendered_id: int) -> str:
     """Render a stored notebook to sanitized HTML in a resource-limited child process."""
     rendered = RenderedNotebook.objects.filter(pk=rendered_id).first()

@@ -5,6 +5,9 @@ real user's actions would build it.
 """
 
 import datetime as dt
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from django.test import Client
 from courses.models import Assignment, Cohort, Module, Program
 from courses.services import enroll
 from platform.models import User
+from platform.observability.logging import ContextFilter, JsonFormatter
 from tests.helpers import log_in, make_cohort, make_program, make_user, publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -321,3 +325,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if not fixtures & _DB_FIXTURES and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.nodb)
+
+
+@pytest.fixture
+def json_log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Every record of the root and Django's loggers, formatted as LOG_FORMAT=json does."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    loggers = [logging.getLogger(), logging.getLogger("django")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    for logger in loggers:
+        logger.removeHandler(handler)

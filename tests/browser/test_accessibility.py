@@ -449,6 +449,9 @@ NOT_PAGE_NAMESPACES: dict[str, str] = {
 # Named URLs that answer no HTML page of their own, each with the reason.
 NOT_PAGES: dict[str, str] = {
     "admin-login": "redirects to the site's log-in page",
+    "healthz": "JSON for probes (tests/platform/test_observability.py)",
+    "readyz": "JSON for probes and the monitoring (tests/platform/test_observability.py)",
+    "metrics": "Prometheus text for the scraper (tests/platform/test_observability.py)",
     "mfa_authenticate": "only between password and code; checked by test_accounts_browser.py",
     "mfa_login_webauthn": "POST only (passkey log-in); redirects",
     "mfa_reauthenticate_webauthn": "only with a passkey; checked by test_accounts_browser.py",

@@ -21,12 +21,13 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from platform.doorbell import Doorbell, doorbell_for
+from platform.observability.health import forget_worker, record_heartbeat
 from platform.schedule import run_due_jobs
 from submissions.grading.isolation.rundirs import prestart_template
 from submissions.grading.isolation.spool import sweep_abandoned
 from submissions.orphans import SWEEP_PERIOD, sweep_orphan_blobs
 from submissions.services import requeue_abandoned_runs
-from submissions.tasks import grading_limits
+from submissions.tasks import grading_limits, worker_name
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Command(BaseCommand):
             raise CommandError(f"grading_worker runs database tasks only: {e}") from e
         stop = threading.Event()
         watchdog = threading.Thread(
-            target=self._watch, args=(stop,), name="requeue-watchdog", daemon=True
+            target=self._watch, args=(stop, queue_name), name="requeue-watchdog", daemon=True
         )
         watchdog.start()
         # A thread of its own: a long sweep of a large store must not delay the re-queueing.
@@ -127,10 +128,12 @@ class Command(BaseCommand):
                 worker.run()
         finally:
             stop.set()
+            forget_worker(name=worker_name())
 
-    def _watch(self, stop: threading.Event) -> None:
+    def _watch(self, stop: threading.Event, queues: str) -> None:
         period = max(1.0, settings.GRADING_STALE_SECONDS / 3)
         while True:
+            record_heartbeat(name=worker_name(), queues=queues)  # /readyz lists the live workers
             try:
                 for run in requeue_abandoned_runs():
                     logger.warning("re-queued attempt %s: its worker stopped", run.submission_id)
