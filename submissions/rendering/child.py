@@ -1,6 +1,7 @@
 """The rendering child process: ``main`` is what :mod:`.sandbox` starts.
 
-Protocol: the raw notebook bytes on stdin; exactly one JSON object ``{"ok", "html", "error"}`` on
+Protocol: the raw notebook bytes on stdin (a child started ahead, ``"warm": true`` in its config,
+imports the renderer and renders a small notebook of its own first, then reads them); exactly one JSON object ``{"ok", "html", "error"}`` on
 stdout (``error`` in ``courses.plain_i18n.Message``'s data form, worded when shown); diagnostics (tracebacks) on stderr, which the parent logs and never shows to people.
 The notebook is hostile input: resource limits are in force before a byte of it is read.
 """
@@ -17,6 +18,8 @@ from typing import Any
 def main(config_json: str) -> int:
     config: dict[str, Any] = json.loads(config_json)
     _limit_resources(int(config["cpu_seconds"]), int(config["memory_bytes"]))
+    if config.get("warm") is True:
+        _warm_up()
     raw = sys.stdin.buffer.read()
     answer = _render(raw, config["intake"])
     sys.stdout.buffer.write(json.dumps(answer).encode("utf-8"))
@@ -30,6 +33,51 @@ def _limit_resources(cpu_seconds: int, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+# A small notebook with what every render needs on first use: markdown (mistune), highlighted
+# Python (pygments' lexer and formatter), a stream with ANSI colours, an HTML table and a PNG.
+_WARM_UP_NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"language_info": {"name": "python"}},
+    "cells": [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# A *title*\n\n- [x](#y)"},
+        {
+            "cell_type": "code",
+            "id": "c",
+            "metadata": {},
+            "execution_count": 1,
+            "source": "import pandas as pd\nprint(1)",
+            "outputs": [
+                {"output_type": "stream", "name": "stdout", "text": "\x1b[32mok\x1b[0m\n"},
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {
+                        "text/html": "<table><tr><td>1</td></tr></table>",
+                        "image/png": "iVBORw0KGgo=",
+                        "text/plain": "1",
+                    },
+                },
+            ],
+        },
+    ],
+}
+
+
+def _warm_up() -> None:
+    """Pay the imports and the templates' compilation before a notebook is waited for.
+
+    Whatever goes wrong here is left for the real render to meet and report: the warm-up only
+    moves work earlier, it never changes an answer.
+    """
+    try:
+        from submissions.rendering.pipeline import render_fragment
+
+        render_fragment(_WARM_UP_NOTEBOOK)
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass
 
 
 def _render(raw: bytes, intake: dict[str, int]) -> dict[str, object]:

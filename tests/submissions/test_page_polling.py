@@ -61,7 +61,9 @@ def test_the_schedules_are_fast_first_then_back_off() -> None:
             for age in ages
         ]
 
-    assert intervals(RENDERING, 0, 9.9, 10, 119.9, 120, 3600) == [
+    assert intervals(RENDERING, 0, 1.9, 2, 9.9, 10, 119.9, 120, 3600) == [
+        "100ms",
+        "100ms",
         "250ms",
         "250ms",
         "1s",
@@ -83,7 +85,7 @@ def test_the_schedules_are_fast_first_then_back_off() -> None:
 @pytest.mark.parametrize(
     ("age_s", "grading", "notebook"),
     [
-        (0, "100ms", "250ms"),
+        (0, "100ms", "100ms"),
         (5, "250ms", "250ms"),
         (30, "1s", "1s"),
         (110, "1s", "1s"),
