@@ -125,7 +125,7 @@ def render_in_subprocess(
     try:
         return _communicate(child, raw, limits)
     finally:
-        _replace_prestarted(config)
+        _replace_prestarted()
 
 
 def _communicate(child: subprocess.Popen[bytes], raw: bytes, limits: RenderLimits) -> RenderResult:
@@ -193,10 +193,9 @@ def prestart_renderer(
     A worker that serves the rendering queue calls this once, with the limits its renders
     use; ``render_in_subprocess`` then starts the next child after every render.
     """
-    config = _config(limits, intake_limits)
     with _prestarted_lock:
-        _prestarted.keep = config
-    _replace_prestarted(config)
+        _prestarted.keep = _config(limits, intake_limits)
+    _replace_prestarted()
 
 
 def stop_prestarted_renderer() -> None:
@@ -228,13 +227,11 @@ def _take_prestarted(config: str) -> subprocess.Popen[bytes] | None:
     return child
 
 
-def _replace_prestarted(config: str) -> None:
-    """Start the next child ahead if this process keeps one for ``config`` and has none.
-
-    A render with other limits (a test, a setting changed for one call) starts none.
-    """
+def _replace_prestarted() -> None:
+    """Start the next child ahead, if this process keeps one and has none waiting."""
     with _prestarted_lock:
-        if _prestarted.keep != config or _prestarted.child is not None:
+        config = _prestarted.keep
+        if config is None or _prestarted.child is not None:
             return
         _prestarted.child, _prestarted.config = _start(config, warm=True), config
 

@@ -151,8 +151,11 @@ def test_polling_stops_once_each_region_has_settled(
     assert triggers(grading) == []
     assert 'data-status="graded"' in grading
     assert 'data-points="3.00"' in grading
-    # The notebook region still renders, so it still polls.
-    assert triggers(poll(client, attempt, "notebook").content.decode()) == ["every 250ms"]
+    # The notebook region still renders, so it still polls (fast: 100 ms in its first 2 s).
+    assert triggers(poll(client, attempt, "notebook").content.decode()) in (
+        ["every 100ms"],
+        ["every 250ms"],
+    )
 
     RenderedNotebook.objects.update(status=RenderedNotebook.Status.FAILED)
     notebook = poll(client, attempt, "notebook").content.decode()
