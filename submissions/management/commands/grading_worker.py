@@ -103,8 +103,8 @@ class Command(BaseCommand):
     help = (
         "Run a background worker for grading and rendering (all queues by default; "
         "--queue-name grading and --queue-name rendering,default split them between two "
-        "workers, so a render never waits in front of a grading). It picks up new work as soon as it is enqueued (the doorbell) and polls every --interval "
-        "seconds besides. Every worker also re-queues grading runs whose worker died, so a "
+        "workers, so a render never waits in front of a grading). It picks up new work as "
+        "soon as it is enqueued (the doorbell) and polls every --interval seconds besides. Every worker also re-queues grading runs whose worker died, so a "
         "SIGKILLed worker's attempt is graded by another one, removes the temporary "
         "directories such a worker left on this host, and deletes stored blobs that no row "
         "names once they are an hour old (as manage.py purge_orphan_blobs does)."
@@ -146,10 +146,10 @@ class Command(BaseCommand):
             # the thread that started the template, and the first submission finds it warm,
             # with its kernel forked and started.
             prestart_template(grading_limits())
-        if serves(queue_names, RENDERING_QUEUE):
-            # The first render finds a child with the renderer imported waiting for it.
-            prestart_renderer(render_limits(), intake_limits=intake_limits())
         try:
+            if serves(queue_names, RENDERING_QUEUE):
+                # The first render finds a child with the renderer imported waiting for it.
+                prestart_renderer(render_limits(), intake_limits=intake_limits())
             worker = DoorbellWorker(
                 doorbell=doorbell_for(using=router.db_for_write(DBTaskResult)),
                 queue_names=queue_names,
