@@ -74,6 +74,10 @@ _BOOTSTRAP = (
     "from submissions.rendering.child import main; sys.exit(main(sys.argv[2]))"
 )
 _CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+# Render children run at this niceness: where a render and a grading compete for a core, the
+# grading gets it (docs/rendering.md, "A child started ahead"). On an idle core it changes
+# nothing.
+NICENESS = 10
 
 # Worded when shown, in the reader's language (RenderedNotebook.error_text).
 TOO_LONG = gettext_lazy("This notebook could not be rendered (it took too long).")
@@ -144,6 +148,7 @@ def _config(limits: RenderLimits, intake_limits: IntakeLimits) -> str:
         {
             "cpu_seconds": int(limits.cpu_seconds),
             "memory_bytes": int(limits.memory_bytes),
+            "niceness": NICENESS,
             "intake": dataclasses.asdict(intake_limits),
         }
     )

@@ -7,9 +7,11 @@ notebook's checks run through both kinds of child (``test_rendering_hostile.py``
 are checked here.
 """
 
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +152,19 @@ def test_a_child_started_ahead_without_the_memory_it_needs_fails_with_an_answer(
         "This notebook could not be rendered.",
         "This notebook could not be rendered (it needs too much memory).",
     )
+
+
+def test_render_children_run_behind_grading_at_a_lower_priority() -> None:
+    prestart_renderer()
+    ahead = waiting_child()
+    deadline = time.monotonic() + 30
+
+    def niceness() -> int:
+        # /proc/<pid>/stat: the 19th field; the command in parentheses may hold spaces.
+        return int(Path(f"/proc/{ahead.pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+    while niceness() != sandbox.NICENESS and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert niceness() == sandbox.NICENESS == 10
+    assert os.getpriority(os.PRIO_PROCESS, 0) < sandbox.NICENESS  # the worker's own is kept
