@@ -22,7 +22,7 @@ from submissions.grading import GradingReport
 from submissions.management.commands import grading_worker
 from submissions.models import GradingRun, RenderedNotebook, Submission
 from submissions.rendering import RenderResult
-from tests.helpers import submit
+from tests.helpers import submit, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 A_MINUTE = 60
@@ -145,3 +145,36 @@ def test_bin_run_starts_a_grading_worker_and_a_rendering_worker() -> None:
         '"$PY" manage.py grading_worker --queue-name rendering,default &',
     ]
     assert 'kill "$GRADING_WORKER" "$RENDERING_WORKER"' in script
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_rendering_worker_renders_with_its_child_started_ahead_and_grades_nothing(
+    start_worker: Any, enrolled: Any, assignment: Any, tmp_path: Path
+) -> None:
+    worker = start_worker(queue_name="rendering,default")
+    submission = submit(enrolled, assignment)
+
+    def rendered() -> bool:
+        row = RenderedNotebook.objects.get(notebook_sha256=submission.notebook_sha256)
+        return row.status != RenderedNotebook.Status.PENDING
+
+    wait_for(rendered, timeout=A_MINUTE, log=tmp_path / "worker-1.log")
+    row = RenderedNotebook.objects.get(notebook_sha256=submission.notebook_sha256)
+    assert row.status == RenderedNotebook.Status.OK
+    assert submission.grading_runs.get().status == GradingRun.Status.QUEUED
+
+    def a_render_child_waits() -> bool:
+        """The next render child is started ahead: a child of the worker at niceness 10."""
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        return any(niceness(pid) == 10 for pid in children)
+
+    wait_for(a_render_child_waits, timeout=A_MINUTE, log=tmp_path / "worker-1.log")
+
+
+def niceness(pid: str) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[16])  # the 19th field
