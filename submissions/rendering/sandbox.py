@@ -20,6 +20,7 @@ How the child is started, and why:
 * The child sets its own ``RLIMIT_CPU``, ``RLIMIT_AS`` and ``RLIMIT_CORE`` first thing (see
   :mod:`.child`), instead of a ``preexec_fn``, which is unsafe in a threaded parent.
 * The parent enforces the wall clock: on timeout it kills the child's whole process group.
+* The child lowers its own CPU priority to ``NICENESS``, so grading goes first on a busy host.
 
 A child started ahead (``prestart_renderer``, called by a worker that serves the rendering
 queue): the same command, environment and limits, with one more key in its config, ``warm``.
