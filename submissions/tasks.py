@@ -40,11 +40,17 @@ from submissions.rendering import RenderLimits, render_in_subprocess
 logger = logging.getLogger(__name__)
 
 
+# The queues (settings.TASKS): grading and rendering are served by workers of their own, so a
+# render never holds up a grading (docs/operations.md, "Workers").
+GRADING_QUEUE = "grading"
+RENDERING_QUEUE = "rendering"
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@task(queue_name="grading")
+@task(queue_name=GRADING_QUEUE)
 @observed_job(GRADING_SECONDS, GradingRun)
 def grade_submission(run_id: int) -> str:
     """Run one autograding run, exactly once: a run that is no longer queued is left alone."""
@@ -152,7 +158,12 @@ def grading_limits() -> GradingLimits:
     )
 
 
-@task(queue_name="rendering")
+def render_limits() -> RenderLimits:
+    """The configured limits of one render (a worker's child started ahead gets the same)."""
+    return RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS)
+
+
+@task(queue_name=RENDERING_QUEUE)
 @observed_job(RENDER_SECONDS, RenderedNotebook)
 def render_notebook(rendered_id: int) -> str:
     """Render a stored notebook to sanitized HTML in a resource-limited child process."""
@@ -160,9 +171,7 @@ def render_notebook(rendered_id: int) -> str:
     if rendered is None or rendered.status == RenderedNotebook.Status.OK:
         return "skipped"
     result = render_in_subprocess(
-        read_blob(rendered.notebook_sha256),
-        RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS),
-        intake_limits=intake_limits(),
+        read_blob(rendered.notebook_sha256), render_limits(), intake_limits=intake_limits()
     )
     if result.ok:
         rendered.html_sha256 = put_bytes(result.html.encode())
@@ -176,7 +185,7 @@ def render_notebook(rendered_id: int) -> str:
     return rendered.status
 
 
-@task(queue_name="grading")
+@task(queue_name=GRADING_QUEUE)
 def check_publication(check_id: int) -> str:
     """Grade the reference solution and the blank release of a freshly published assignment.
 

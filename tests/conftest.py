@@ -265,7 +265,8 @@ def start_worker(
 ) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start `manage.py grading_worker` processes on the test database (needs `transactional_db`).
 
-    ``interval`` is the worker's fallback poll (new work wakes it at once through the doorbell).
+    ``interval`` is the worker's fallback poll (new work wakes it at once through the doorbell);
+    ``queue_name`` the queues it serves (all by default).
     Each writes its log to ``tmp_path/worker-N.log``; all are stopped when the test ends.
     """
     if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(
@@ -274,7 +275,9 @@ def start_worker(
         pytest.skip("the worker needs a file-backed SQLite test database")
     processes: list[tuple[subprocess.Popen[bytes], Any]] = []
 
-    def start(*, interval: float = 0.2, **extra_env: str) -> subprocess.Popen[bytes]:
+    def start(
+        *, interval: float = 0.2, queue_name: str = "*", **extra_env: str
+    ) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_worker(),
@@ -284,7 +287,10 @@ def start_worker(
         }
         log = (tmp_path / f"worker-{len(processes) + 1}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "grading_worker", "--interval", str(interval)],
+            [
+                *(sys.executable, "manage.py", "grading_worker", "--interval", str(interval)),
+                *("--queue-name", queue_name),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,

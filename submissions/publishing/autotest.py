@@ -24,11 +24,12 @@ from courses.nbgrader import NbgraderFormatError, Notebook, read_notebook, write
 from courses.nbgrader_autotest import CellRun, KernelFailure, Op, TestRun
 from courses.plain_i18n import gettext as _
 from submissions import tasks
-from submissions.grading.isolation import spool
+from submissions.grading.isolation import spool, uids
 from submissions.grading.isolation.execution import execute
 from submissions.grading.isolation.sandbox import (
     SandboxMisconfigured,
     SandboxUnavailable,
+    grading_uids,
     resolve_isolation,
     short_run_base,
 )
@@ -143,17 +144,34 @@ def _cell_run(answer: dict[str, Any]) -> CellRun:
 
 
 def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
-    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure."""
+    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure.
+
+    The grading uid this claims (a root web process) is given back once the kernel has ended;
+    a worker keeps its own (docs/grading-sandbox.md, "A grading uid per worker").
+    """
+    try:
+        loan = uids.borrowed(grading_uids())
+    except SandboxMisconfigured as error:
+        raise _sandbox_unavailable(error) from error
+    with loan:
+        return _run(cells)
+
+
+def _sandbox_unavailable(error: Exception) -> NbgraderFormatError:
+    return NbgraderFormatError(
+        _(
+            "The notebook's AUTOTEST directives could not be instantiated: the grading "
+            "sandbox is not available (%(error)s)."
+        )
+        % {"error": error}
+    )
+
+
+def _run(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
     try:
         isolation = resolve_isolation()
     except (SandboxMisconfigured, SandboxUnavailable) as error:
-        raise NbgraderFormatError(
-            _(
-                "The notebook's AUTOTEST directives could not be instantiated: the grading "
-                "sandbox is not available (%(error)s)."
-            )
-            % {"error": error}
-        ) from error
+        raise _sandbox_unavailable(error) from error
     limits = tasks.grading_limits()
     workdir = spool.make_dir("grading-")
     rundir = spool.make_dir("gr-", parent=short_run_base())

@@ -20,7 +20,14 @@ from nbformat import v4
 import submissions.rendering.sandbox as sandbox
 from courses.plain_i18n import Message
 from submissions.intake.notebooks import IntakeLimits
-from submissions.rendering import RenderLimits, prefilter, render_fragment, render_in_subprocess
+from submissions.rendering import (
+    RenderLimits,
+    prefilter,
+    prestart_renderer,
+    render_fragment,
+    render_in_subprocess,
+    stop_prestarted_renderer,
+)
 from tests.submissions.notebook_html import (
     GIF,
     PNG,
@@ -189,8 +196,9 @@ CASES: dict[str, Any] = {
 NUMBER = {name: index for index, name in enumerate(CASES, start=1)}
 
 
-@pytest.fixture(scope="module")
-def hostile_html() -> str:
+@pytest.fixture(scope="module", params=["a fresh child", "a child started ahead"])
+def hostile_html(request: pytest.FixtureRequest) -> str:
+    """The hostile notebook rendered by each kind of child the worker uses (docs/rendering.md)."""
     nb = python_notebook(*CASES.values())
     nb.metadata["widgets"] = {
         "application/vnd.jupyter.widget-state+json": {
@@ -198,7 +206,13 @@ def hostile_html() -> str:
             "version_major": 2,
         }
     }
-    result = render_in_subprocess(to_bytes(nb), RenderLimits(wall_seconds=60))
+    limits = RenderLimits(wall_seconds=60)
+    if request.param == "a child started ahead":
+        prestart_renderer(limits)
+    try:
+        result = render_in_subprocess(to_bytes(nb), limits)
+    finally:
+        stop_prestarted_renderer()
     assert result.ok, result.error
     return result.html
 
