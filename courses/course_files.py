@@ -12,7 +12,7 @@ rendered notebook may show (``image_type``). Storing and the caps are
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
@@ -82,6 +82,18 @@ def clashing_paths(paths: Sequence[str]) -> list[str]:
     folders = {str(parent).lower() for path in paths for parent in PurePosixPath(path).parents}
     clashes += [path for path in paths if path.lower() in folders]
     return clashes
+
+
+def course_file_clashes(course_files: Sequence[str], taken: Collection[str]) -> list[str]:
+    """The course files that are not staged because a participant's own file (or the
+    notebook) has their name, or the name of one of their folders: the participant's own data
+    wins (docs/course-files.md, "Which file wins"). The grader, the upload and the submission
+    page all ask this one rule."""
+    return [
+        path
+        for path in course_files
+        if path in taken or any(str(parent) in taken for parent in PurePosixPath(path).parents)
+    ]
 
 
 def image_type(head: bytes) -> str | None:

@@ -1,5 +1,7 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponseBase
@@ -17,7 +19,7 @@ from courses.access import (
     get_assignment_for_user,
     get_enrollment_for_participant,
 )
-from courses.models import Enrollment
+from courses.models import AssignmentFile, Enrollment
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
@@ -35,6 +37,7 @@ from submissions.models import (
 )
 from submissions.polling import grading_interval, poll_interval
 from submissions.rendering import render_document
+from submissions.rendering.course_images import MAX_IMAGE_BYTES, inline_course_images
 from submissions.reviewing import comments
 
 
@@ -54,6 +57,7 @@ def _assignment_page(
     context = {
         "assignment": assignment,
         "attempts": attempts,
+        "course_files": list(assignment.course_files()),
         "form": form,
         # The program page is the participant's progress: linked for participants only.
         "enrolled": Enrollment.objects.current()
@@ -90,6 +94,16 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error("notebook", error.message)
         else:
             messages.success(request, _("Your notebook was received and is being graded."))
+            replaced = submission.replaced_course_files()
+            if replaced:
+                messages.info(
+                    request,
+                    _(
+                        "Your own %(files)s replaces the course file of the same name when your "
+                        "notebook is graded."
+                    )
+                    % {"files": ", ".join(replaced)},
+                )
             if request.htmx:
                 return HttpResponseClientRedirect(submission.get_absolute_url())
             return redirect(submission)
@@ -123,6 +137,7 @@ def submission_context(
         context.update(_notebook_context(submission))
     if part is None:
         context["data_files"] = submission.data_files.all()
+        context["replaced_course_files"] = submission.replaced_course_files()
         context["data_card"] = DataCard.objects.filter(submission=submission).first()
     return context
 
@@ -174,7 +189,9 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
     rendered = services.rendered_notebook_of(submission)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
-        fragment = read_blob(rendered.html_sha256).decode()
+        fragment = inline_course_images(
+            read_blob(rendered.html_sha256).decode(), course_images_reader(submission)
+        )
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
             "<p>"
@@ -194,6 +211,23 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def course_images_reader(submission: Submission) -> Callable[[set[str]], dict[str, bytes]]:
+    """The bytes of the course files (of the attempt's own version) a notebook shows as
+    images, for ``inline_course_images``; files too large to inline are not read."""
+
+    def read(paths: set[str]) -> dict[str, bytes]:
+        if submission.assignment_version_id is None:
+            return {}
+        files = AssignmentFile.objects.filter(
+            version_id=submission.assignment_version_id,
+            path__in=paths,
+            size__lte=MAX_IMAGE_BYTES,
+        )
+        return {f.path: read_blob(f.sha256) for f in files}
+
+    return read
 
 
 @require_GET

@@ -222,6 +222,13 @@ class Assignment(models.Model):
         through ``publish_assignment``)."""
         return self.versions.filter(status=AssignmentVersion.Status.LIVE).first()
 
+    def course_files(self) -> models.QuerySet[AssignmentFile]:
+        """The live version's course files: what participants download and what a new
+        attempt is graded with (docs/course-files.md)."""
+        return AssignmentFile.objects.filter(
+            version__assignment=self, version__status=AssignmentVersion.Status.LIVE
+        )
+
     def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
         """The participant's own due date and cut-off: their extension, else their cohort's,
         else the assignment's. The latest-granted extension wins; revoked ones do not count."""

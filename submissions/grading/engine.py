@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
+from courses.course_files import course_file_clashes
 from courses.nbgrader import (
     Cell,
     GradeCell,
@@ -93,17 +94,6 @@ def _copy_read_only(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     target.chmod(0o444)
-
-
-def course_file_clashes(course_files: Sequence[str], taken: Collection[str]) -> list[str]:
-    """The course files that are not staged because a participant's own file (or the
-    notebook) has their name, or the name of one of their folders: the participant's own data
-    wins (docs/course-files.md, "Which file wins")."""
-    return [
-        path
-        for path in course_files
-        if path in taken or any(str(parent) in taken for parent in PurePosixPath(path).parents)
-    ]
 
 
 def stage_course_files(
