@@ -64,7 +64,8 @@ def is_clutter(parts: Sequence[str]) -> bool:
     """Folders tools leave behind (macOS's ``__MACOSX``, Jupyter's checkpoints, Python's
     caches): never course files, left out without a word."""
     return any(
-        part in ("__MACOSX", "__pycache__", ".ipynb_checkpoints") or part.startswith(".")
+        part in ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
+        or (part.startswith(".") and part not in (".", ".."))  # ".." is refused, not ignored
         for part in parts
     )
 

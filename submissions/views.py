@@ -1,7 +1,5 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponseBase
@@ -19,8 +17,8 @@ from courses.access import (
     get_assignment_for_user,
     get_enrollment_for_participant,
 )
-from courses.models import AssignmentFile, Enrollment
-from platform.blobs import open_blob, read_blob
+from courses.models import Enrollment
+from platform.blobs import open_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -37,7 +35,6 @@ from submissions.models import (
 )
 from submissions.polling import grading_interval, poll_interval
 from submissions.rendering import render_document
-from submissions.rendering.course_images import MAX_IMAGE_BYTES, inline_course_images
 from submissions.reviewing import comments
 
 
@@ -189,9 +186,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
     rendered = services.rendered_notebook_of(submission)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
-        fragment = inline_course_images(
-            read_blob(rendered.html_sha256).decode(), course_images_reader(submission)
-        )
+        fragment = services.rendered_html(submission, rendered)
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
             "<p>"
@@ -211,23 +206,6 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
-
-
-def course_images_reader(submission: Submission) -> Callable[[set[str]], dict[str, bytes]]:
-    """The bytes of the course files (of the attempt's own version) a notebook shows as
-    images, for ``inline_course_images``; files too large to inline are not read."""
-
-    def read(paths: set[str]) -> dict[str, bytes]:
-        if submission.assignment_version_id is None:
-            return {}
-        files = AssignmentFile.objects.filter(
-            version_id=submission.assignment_version_id,
-            path__in=paths,
-            size__lte=MAX_IMAGE_BYTES,
-        )
-        return {f.path: read_blob(f.sha256) for f in files}
-
-    return read
 
 
 @require_GET
