@@ -253,6 +253,7 @@ def test_the_api_refuses_bad_course_files_with_400(
 
 def test_grading_reads_the_course_csv_and_the_participants_own_file_wins(
     enrolled: Any,
+    instructor: Any,
     with_files: Assignment,
     client_for: Any,
     django_capture_on_commit_callbacks: Any,
@@ -286,6 +287,8 @@ def test_grading_reads_the_course_csv_and_the_participants_own_file_wins(
     assert run.status == "graded", run.error
     assert run.autograded_points == 1  # the hidden test reads no file
     assert "course file data.csv not staged" in run.log_excerpt
+    grading = client_for(instructor).get(reverse("submissions:grade", args=[own.pk]))
+    assert 'id="replaced-course-files"' in grading.content.decode()
 
 
 # -- import --------------------------------------------------------------------------------
