@@ -10,7 +10,9 @@ at raise time (docs/i18n.md); file names and sqlite's own messages are quoted as
 
 ``CourseSources`` is what a course brings (read from a directory or a zip): the notebooks, the
 header and footer nbgrader's ``IncludeHeaderFooter`` puts around each (``framed``), the
-``autotests.yml`` files for AUTOTEST directives, and every file that is skipped with why. The
+``autotests.yml`` files for AUTOTEST directives, the course files of each assignment's folder
+(``files_for``; docs/course-files.md), and every file that is skipped with why (symbolic links
+are never followed, paths that leave the course are never read). The
 import itself, its transactions and its report are
 ``submissions.publishing.services.import_nbgrader_course`` (docs/grading.md, "Importing an
 nbgrader course").
