@@ -59,12 +59,11 @@ def images_zip(*extra: tuple[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def publish_form(**extra: Any) -> dict[str, Any]:
-    return {
-        "title": "Squares",
-        "slug": "squares-cf",
-        "source": upload_file(course_source()),
-    } | extra
+def post_publish(client: Any, module: Any, **form: Any) -> Any:
+    """The publish page, sent with ``course_source()`` as "Squares" unless ``form`` says
+    otherwise."""
+    data = {"title": "Squares", "slug": "squares-cf", "source": upload_file(course_source())}
+    return client.post(reverse("submissions:publish", args=[module.pk]), data | form)
 
 
 @pytest.fixture
@@ -134,11 +133,10 @@ def test_the_publish_page_stores_files_and_a_zip_with_folders_and_the_check_read
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(instructor).post(
-            reverse("submissions:publish", args=[module.pk]),
-            publish_form(
-                course_files=[upload_file(CSV, "data.csv"), upload_file(images_zip(), "img.zip")]
-            ),
+        response = post_publish(
+            client_for(instructor),
+            module,
+            course_files=[upload_file(CSV, "data.csv"), upload_file(images_zip(), "img.zip")],
         )
     assert response.status_code == 302
     assignment = Assignment.objects.get(slug="squares-cf")
@@ -162,9 +160,7 @@ def test_without_its_course_file_the_reference_fails_the_check(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(instructor).post(
-            reverse("submissions:publish", args=[module.pk]), publish_form()
-        )
+        post_publish(client_for(instructor), module)
     check = PublishCheck.objects.get()
     assert check.status == "problems"
     assert check.report["reference"]["test_square"] == "0"
@@ -187,9 +183,8 @@ def test_a_hostile_zip_is_refused_and_nothing_is_published(
         if entry == "link.csv":
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(info, "/etc/passwd")
-    response = client_for(instructor).post(
-        reverse("submissions:publish", args=[module.pk]),
-        publish_form(course_files=[upload_file(buffer.getvalue(), "files.zip")]),
+    response = post_publish(
+        client_for(instructor), module, course_files=[upload_file(buffer.getvalue(), "files.zip")]
     )
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -200,9 +195,8 @@ def test_a_huge_file_is_refused_before_it_is_stored(
     cohort: Any, module: Any, instructor: Any, client_for: Any, settings: Any
 ) -> None:
     settings.COURSE_FILE_MAX_BYTES = 1024
-    response = client_for(instructor).post(
-        reverse("submissions:publish", args=[module.pk]),
-        publish_form(course_files=[upload_file(b"x" * 5000, "huge.csv")]),
+    response = post_publish(
+        client_for(instructor), module, course_files=[upload_file(b"x" * 5000, "huge.csv")]
     )
     assert response.status_code == 400
     assert "more than the 1 KB a course file may have" in response.content.decode()
@@ -454,13 +448,12 @@ def test_autotest_runs_the_source_with_its_course_files_beside_it(
     assert "AUTOTEST" not in instantiated
     assert 'assert str(square(ROWS)) == \\"\\"\\"4\\"\\"\\"' in instantiated
     # The publish page runs it with the uploaded files too.
-    response = client_for(instructor).post(
-        reverse("submissions:publish", args=[module.pk]),
-        {
-            "title": "Rows",
-            "slug": "rows",
-            "source": upload_file(source),
-            "course_files": [upload_file(CSV, "data.csv")],
-        },
+    response = post_publish(
+        client_for(instructor),
+        module,
+        title="Rows",
+        slug="rows",
+        source=upload_file(source),
+        course_files=[upload_file(CSV, "data.csv")],
     )
     assert response.status_code == 302
