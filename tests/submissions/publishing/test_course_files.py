@@ -125,45 +125,31 @@ def test_caps_and_clashes_are_refused_with_a_clear_message(
 # -- publishing ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("with_files", [True, False])
 def test_the_publish_page_stores_files_and_a_zip_with_folders_and_the_check_reads_them(
     cohort: Any,
     module: Any,
     instructor: Any,
     client_for: Any,
     django_capture_on_commit_callbacks: Any,
+    with_files: bool,
 ) -> None:
+    files = [upload_file(CSV, "data.csv"), upload_file(images_zip(), "img.zip")]
     with django_capture_on_commit_callbacks(execute=True):
         response = post_publish(
-            client_for(instructor),
-            module,
-            course_files=[upload_file(CSV, "data.csv"), upload_file(images_zip(), "img.zip")],
+            client_for(instructor), module, course_files=files if with_files else []
         )
     assert response.status_code == 302
-    assignment = Assignment.objects.get(slug="squares-cf")
-    version = assignment.live_version()
+    version = Assignment.objects.get(slug="squares-cf").live_version()
     assert version is not None
-    assert sorted(version.files.values_list("path", "size")) == [
-        ("data.csv", len(CSV)),
-        ("images/fig.png", len(PNG)),
-    ]
-    # The publish check graded the reference with the course file beside it.
+    assert sorted(version.files.values_list("path", "size")) == (
+        [("data.csv", len(CSV)), ("images/fig.png", len(PNG))] if with_files else []
+    )
+    # The publish check graded the reference with the course file beside it; without it, the
+    # reference's test fails and the instructor sees the problem.
     check = PublishCheck.objects.get()
-    assert check.status == "passed", check.report
-    assert check.report["reference"]["test_square"] == "2"
-
-
-def test_without_its_course_file_the_reference_fails_the_check(
-    cohort: Any,
-    module: Any,
-    instructor: Any,
-    client_for: Any,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        post_publish(client_for(instructor), module)
-    check = PublishCheck.objects.get()
-    assert check.status == "problems"
-    assert check.report["reference"]["test_square"] == "0"
+    assert check.status == ("passed" if with_files else "problems"), check.report
+    assert check.report["reference"]["test_square"] == ("2" if with_files else "0")
 
 
 @pytest.mark.parametrize(
