@@ -16,12 +16,18 @@ from courses.course_files import clean_course_path, release_zip
 from courses.exceptions import PublishError
 from courses.models import Assignment, AssignmentFile
 from courses.nbgrader_import import course_in_archive
+from courses.services import activate_assignment_version, start_version_check
 from platform.blobs import read_blob
 from submissions.models import PublishCheck
 from submissions.publishing.course_files import store_course_files
-from submissions.publishing.services import import_nbgrader_course, instantiate_autotests
+from submissions.publishing.services import (
+    draft_replacement,
+    import_nbgrader_course,
+    instantiate_autotests,
+)
 from submissions.rendering.course_images import inline_course_images
 from submissions.rendering.sanitize import HtmlCleaner
+from submissions.services import rerun_grading
 from tests.helpers import (
     api_client,
     participant_notebook,
@@ -210,6 +216,17 @@ def test_a_replacement_keeps_the_files_unless_new_ones_are_given(
     assert with_files.versions.get(number=1).files.count() == 2
 
 
+def test_the_publish_pages_replacement_keeps_or_replaces_the_files(
+    with_files: Assignment, instructor: Any, cohort: Any, client_for: Any
+) -> None:
+    client = client_for(instructor)
+    response = post_publish(client, with_files.module, replace="on")
+    assert response.status_code == 200 and 'id="confirm-version"' in response.content.decode()
+    assert with_files.versions.get(number=2).files.count() == 2
+    post_publish(client, with_files.module, replace="on", course_files=[upload_file(CSV, "x.csv")])
+    assert [f.path for f in with_files.versions.get(number=3).files.all()] == ["x.csv"]
+
+
 def test_the_api_refuses_bad_course_files_with_400(
     module: Any, instructor: Any, cohort: Any
 ) -> None:
@@ -269,6 +286,34 @@ def test_grading_reads_the_course_csv_and_the_participants_own_file_wins(
     assert "course file data.csv not staged" in run.log_excerpt
     grading = client_for(instructor).get(reverse("submissions:grade", args=[own.pk]))
     assert 'id="replaced-course-files"' in grading.content.decode()
+
+
+def test_an_old_attempt_is_graded_again_with_its_own_versions_files(
+    enrolled: Any,
+    instructor: Any,
+    with_files: Assignment,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        old = submit(enrolled, with_files)
+    # Version 2 expects other data in data.csv and brings it; it goes live.
+    other_csv = b"a,b\n5,6\n"
+    source = course_source().replace(repr(CSV).encode(), repr(other_csv).encode())
+    version = draft_replacement(
+        actor=instructor,
+        assignment=with_files,
+        source=source,
+        given_settings={},
+        course_files=store_course_files([("data.csv", other_csv)]),
+    )
+    activate_assignment_version(version=start_version_check(version=version))
+    assert [f.path for f in with_files.course_files()] == ["data.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        (run,) = rerun_grading(actor=instructor, submissions=[old])
+    run.refresh_from_db()
+    # Version 1's grading copy with version 1's data.csv: still full marks.
+    assert run.status == "graded", run.error
+    assert run.autograded_points == 3
 
 
 # -- import --------------------------------------------------------------------------------
