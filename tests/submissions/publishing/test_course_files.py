@@ -359,6 +359,20 @@ def test_an_nbgrader_import_brings_the_images_folder_and_data_and_reports_the_re
     assert PublishCheck.objects.get().status == "passed"
 
 
+def test_the_import_pages_preview_lists_the_course_files_with_sizes(
+    cohort: Any, module: Any, instructor: Any, client_for: Any
+) -> None:
+    response = client_for(instructor).post(
+        reverse("submissions:import-course", args=[module.pk]),
+        {"archive": upload_file(nbgrader_course_zip(), "course.zip")},
+    )
+    page = response.content.decode()
+    assert 'data-course-file="images/fig.png"' in page
+    assert "ps1/images/fig.png" in page
+    assert "symbolic link" in page
+    assert not Assignment.objects.exists()
+
+
 # -- downloads and access ------------------------------------------------------------------
 
 
