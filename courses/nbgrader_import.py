@@ -35,7 +35,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from courses.course_files import clean_course_path
+from courses.course_files import clean_course_path, is_clutter
 from courses.exceptions import PublishError
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -228,12 +228,6 @@ def _add_course_file(course: CourseSources, assignment: str, path: str, data: by
     course.files.setdefault(assignment, []).append((clean, data))
 
 
-def _ignored(parts: tuple[str, ...]) -> bool:
-    return any(
-        part in (".ipynb_checkpoints", "__pycache__") or part.startswith(".") for part in parts
-    )
-
-
 def course_in_directory(course_dir: Path) -> CourseSources:
     """An nbgrader course directory (the one with ``source/``)."""
     source_root = course_dir / "source"
@@ -246,7 +240,7 @@ def course_in_directory(course_dir: Path) -> CourseSources:
     links: list[Skipped] = []
     for path in sorted(source_root.rglob("*")):
         relative = path.relative_to(course_dir)
-        if _ignored(relative.parts):
+        if is_clutter(relative.parts):
             continue
         if path.is_symlink():
             # A link is never followed: it could point at any file of the server.
@@ -301,7 +295,7 @@ def course_in_archive(data: bytes) -> CourseSources:
         found = [
             (e, parts)
             for e, parts in found
-            if not (_is_link(e) or _escapes(e.filename, parts) or _ignored(parts))
+            if not (_is_link(e) or _escapes(e.filename, parts) or is_clutter(parts))
         ]
         # The course's root is the folder holding source/; a zip of source/ itself has none.
         roots = [parts[: parts.index("source")] for _e, parts in found if "source" in parts[:-1]]
