@@ -185,8 +185,9 @@ def grade_notebook(
     hand, its ``grade_cells``; they are read from the grading notebook otherwise).
     ``data_files`` maps names relative to the notebook's working directory to files to copy
     there; ``course_files`` are the assignment version's (relative path, file) pairs, staged
-    beside them unless a data file takes the name (``stage_course_files``). ``stderr_ignore`` is a regular expression: stderr output matching it does not fail a
-    test (None: any stderr output fails it, as in nbgrader 0.9). A graded cell the participant
+    beside them unless a data file takes the name (``stage_course_files``). ``stderr_ignore``
+    is a regular expression: stderr output matching it does not fail a test (None: any
+    stderr output fails it, as in nbgrader 0.9). A graded cell the participant
     deleted scores as missing (nbgrader's default: an autograded one 0, an answer left to the
     grader, both flagged), or is put back and graded with ``restore_missing_cells``.
     """
