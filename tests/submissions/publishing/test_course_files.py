@@ -221,7 +221,9 @@ def test_the_publish_pages_replacement_keeps_or_replaces_the_files(
 ) -> None:
     client = client_for(instructor)
     response = post_publish(client, with_files.module, replace="on")
-    assert response.status_code == 200 and 'id="confirm-version"' in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="confirm-version"' in page
+    assert "Course files of version 2: data.csv, images/fig.png." in page
     assert with_files.versions.get(number=2).files.count() == 2
     post_publish(client, with_files.module, replace="on", course_files=[upload_file(CSV, "x.csv")])
     assert [f.path for f in with_files.versions.get(number=3).files.all()] == ["x.csv"]
