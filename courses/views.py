@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,6 +19,7 @@ from courses.access import (
     get_cohort_for_coordinator,
 )
 from courses.certificates.services import fee_holds_certificate
+from courses.course_files import release_zip
 from courses.exceptions import CoursesError
 from courses.forms import ModuleResultForm
 from courses.models import (
@@ -32,7 +34,7 @@ from courses.models import (
 )
 from courses.progress import progress_for
 from courses.scoring import percentage
-from platform.blobs import open_blob
+from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -97,6 +99,36 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
         filename=f"{assignment.slug}.ipynb",
         content_type="application/x-ipynb+json",
     )
+
+
+@require_GET
+@login_required
+def course_file_download(request: AuthenticatedHttpRequest, pk: int, path: str) -> FileResponse:
+    """One course file of the live version, as an attachment under its own name (never shown
+    inline: an instructor's HTML or SVG file must not run on our origin)."""
+    assignment = get_assignment_for_user(request.user, pk)
+    course_file = get_object_or_404(assignment.course_files(), path=path)
+    return FileResponse(
+        open_blob(course_file.sha256),
+        as_attachment=True,
+        filename=course_file.name,
+        content_type="application/octet-stream",
+    )
+
+
+@require_GET
+@login_required
+def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The release notebook and the live version's course files in one zip, laid out as the
+    kernel sees them when grading (docs/course-files.md)."""
+    assignment = get_assignment_for_user(request.user, pk)
+    entries = [(f"{assignment.slug}.ipynb", read_blob(assignment.release_sha256))]
+    entries += [(f.path, read_blob(f.sha256)) for f in assignment.course_files()]
+    response = HttpResponse(release_zip(entries), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{assignment.slug}.zip"
+    )
+    return response
 
 
 @require_http_methods(["GET", "POST"])

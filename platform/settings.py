@@ -254,6 +254,12 @@ DOORBELL_DIR = env_path("DOORBELL_DIR", VAR_DIR / "doorbell")
 # Notebook intake, rendering and grading limits (documented in docs/operations.md).
 NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)
+# Course files published with an assignment (images, data, helper modules): per file, in
+# total per version, and how many; they are staged into the kernel's tmpfs, so the total must
+# leave room inside GRADING_DISK_QUOTA_MB (docs/course-files.md).
+COURSE_FILE_MAX_BYTES = env_int("COURSE_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+COURSE_FILES_MAX_BYTES = env_int("COURSE_FILES_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
+COURSE_FILES_MAX_COUNT = env_int("COURSE_FILES_MAX_COUNT", 100, minimum=1)
 GRADING_CELL_TIMEOUT = env_int("GRADING_CELL_TIMEOUT", 60, minimum=1)
 GRADING_NOTEBOOK_TIMEOUT = env_int("GRADING_NOTEBOOK_TIMEOUT", 600, minimum=1)
 # What one grading kernel may write in all (its folder, /tmp, /dev/shm): a tmpfs, so memory

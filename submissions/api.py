@@ -28,7 +28,7 @@ from courses.access import (
 )
 from courses.models import Assignment
 from platform.api import api_user
-from platform.blobs import open_blob, read_blob
+from platform.blobs import open_blob
 from platform.text_limits import COMMENT_CHARS
 from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
@@ -45,7 +45,7 @@ from submissions.models import (
     TestResult,
 )
 from submissions.publishing.api import GradingRulesSerializer
-from submissions.services import rendered_notebook_of
+from submissions.services import rendered_html, rendered_notebook_of
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -332,7 +332,7 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
             {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
     response = HttpResponse(
-        read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
+        rendered_html(submission, rendered), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = "attachment; filename=notebook.html"
     return response

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.course_files import course_file_clashes
 from courses.late import LatePolicy
-from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
+from courses.models import Assignment, AssignmentFile, AssignmentVersion, Cohort, Enrollment
 from courses.models.assignments import default_data_file_types
 from courses.plain_i18n import Message
 
@@ -249,6 +250,17 @@ class Submission(models.Model):
         """What the attempt is graded against (grading copy, grade cells, points): the version
         it was made for; an attempt stored before versions existed uses the assignment's."""
         return self.assignment_version or self.assignment
+
+    def replaced_course_files(self) -> list[str]:
+        """The course files of the attempt's version that its own data files of the same name
+        replace when it is graded: the participant's own data wins (docs/course-files.md)."""
+        if self.assignment_version_id is None:
+            return []
+        names = {f.name for f in self.data_files.all()}
+        if not names:
+            return []
+        paths = AssignmentFile.objects.filter(version_id=self.assignment_version_id)
+        return course_file_clashes(list(paths.values_list("path", flat=True)), names)
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         """The manually graded cells of the attempt's own version."""

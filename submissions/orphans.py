@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db.models import Model, Q
 
-from courses.models import Application, Assignment, AssignmentVersion
+from courses.models import Application, Assignment, AssignmentFile, AssignmentVersion
 from platform.blobs import sweep_orphans
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 
@@ -31,6 +31,7 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (AssignmentVersion, "source_sha256", Q()),
     (AssignmentVersion, "release_sha256", Q()),
     (AssignmentVersion, "grading_sha256", Q()),
+    (AssignmentFile, "sha256", Q()),  # course files, kept with their version
     (PublishCheck, "source_sha256", Q()),
     (Submission, "notebook_sha256", Q()),
     (SubmissionFile, "sha256", Q(purged_at__isnull=True)),

@@ -12,7 +12,9 @@ from courses import plain_i18n
 from courses.access import assignment_manager_refusal
 from courses.models import (
     Assignment,
+    AssignmentFile,
 )
+from platform.blobs import read_blob
 from platform.models import User
 from platform.observability.logging import current_request_id
 from submissions import tasks
@@ -28,6 +30,7 @@ from submissions.models import (
     TestResult,
 )
 from submissions.rendering import RENDERER_VERSION
+from submissions.rendering.course_images import MAX_IMAGE_BYTES, inline_course_images
 
 """State changes shared across the submissions app: grading and rendering queued, re-runs, the
 grading report stored, reviews saved and released, grades recorded again. A feature package
@@ -206,6 +209,24 @@ def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:
     return RenderedNotebook.objects.filter(
         notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
     ).first()
+
+
+def rendered_html(submission: Submission, rendered: RenderedNotebook) -> str:
+    """The stored HTML of a submission's rendering with the images it shows from course files
+    inlined from the attempt's own version (``rendering.course_images``; the page and the API
+    serve this)."""
+
+    def read(paths: set[str]) -> dict[str, bytes]:
+        if submission.assignment_version_id is None:
+            return {}
+        files = AssignmentFile.objects.filter(
+            version_id=submission.assignment_version_id,
+            path__in=paths,
+            size__lte=MAX_IMAGE_BYTES,
+        )
+        return {f.path: read_blob(f.sha256) for f in files}
+
+    return inline_course_images(read_blob(rendered.html_sha256).decode(), read)
 
 
 def ensure_assignment_manager(*, actor: User, assignment: Assignment) -> None:

@@ -19,7 +19,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from courses import plain_i18n
-from courses.models import AssignmentVersion
+from courses.models import Assignment, AssignmentVersion
 from courses.nbgrader import GradeCell
 from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
@@ -35,6 +35,7 @@ from submissions.models import (
     RenderedNotebook,
     Submission,
 )
+from submissions.publishing.course_files import files_of, staged
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)
@@ -132,10 +133,19 @@ def _grade(run: GradingRun) -> GradingReport:
         data_files={
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
+        course_files=_course_files(version),
         limits=grading_limits(),
         stderr_ignore=stderr_rule(assignment.settings),
         restore_missing_cells=assignment.settings.restore_missing_cells,
     )
+
+
+def _course_files(version: Assignment | AssignmentVersion | None) -> list[tuple[str, Path]]:
+    """The version's course files as the engine stages them (none for an attempt from before
+    versions existed: its course files are unknown)."""
+    if not isinstance(version, AssignmentVersion):
+        return []
+    return staged(files_of(version))
 
 
 def stderr_rule(rules: AssignmentSettings) -> str | None:
@@ -203,16 +213,19 @@ def check_publication(check_id: int) -> str:
     grading = read_blob(assignment.grading_sha256)
     # The assignment's own warnings rule: an imported course's reference must pass under it.
     rule = stderr_rule(check.assignment.settings)
+    files = _course_files(check.version)
     reports = {
         "reference": grade_notebook(
             submission=read_blob(check.source_sha256),
             grading_notebook=grading,
+            course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,
         ),
         "blank": grade_notebook(
             submission=read_blob(assignment.release_sha256),
             grading_notebook=grading,
+            course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,
         ),

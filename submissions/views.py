@@ -18,7 +18,7 @@ from courses.access import (
     get_enrollment_for_participant,
 )
 from courses.models import Enrollment
-from platform.blobs import open_blob, read_blob
+from platform.blobs import open_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -54,6 +54,7 @@ def _assignment_page(
     context = {
         "assignment": assignment,
         "attempts": attempts,
+        "course_files": list(assignment.course_files()),
         "form": form,
         # The program page is the participant's progress: linked for participants only.
         "enrolled": Enrollment.objects.current()
@@ -90,6 +91,16 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error("notebook", error.message)
         else:
             messages.success(request, _("Your notebook was received and is being graded."))
+            replaced = submission.replaced_course_files()
+            if replaced:
+                messages.info(
+                    request,
+                    _(
+                        "Your own %(files)s replaces the course file of the same name when your "
+                        "notebook is graded."
+                    )
+                    % {"files": ", ".join(replaced)},
+                )
             if request.htmx:
                 return HttpResponseClientRedirect(submission.get_absolute_url())
             return redirect(submission)
@@ -123,6 +134,7 @@ def submission_context(
         context.update(_notebook_context(submission))
     if part is None:
         context["data_files"] = submission.data_files.all()
+        context["replaced_course_files"] = submission.replaced_course_files()
         context["data_card"] = DataCard.objects.filter(submission=submission).first()
     return context
 
@@ -174,7 +186,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
     rendered = services.rendered_notebook_of(submission)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
-        fragment = read_blob(rendered.html_sha256).decode()
+        fragment = services.rendered_html(submission, rendered)
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
             "<p>"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from courses import nbgrader_autotest
@@ -24,6 +25,7 @@ from courses.nbgrader import NbgraderFormatError, Notebook, read_notebook, write
 from courses.nbgrader_autotest import CellRun, KernelFailure, Op, TestRun
 from courses.plain_i18n import gettext as _
 from submissions import tasks
+from submissions.grading.engine import stage_course_files
 from submissions.grading.isolation import spool, uids
 from submissions.grading.isolation.execution import execute
 from submissions.grading.isolation.sandbox import (
@@ -143,8 +145,11 @@ def _cell_run(answer: dict[str, Any]) -> CellRun:
     )
 
 
-def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
-    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure.
+def run_in_sandbox(
+    cells: Sequence[Sequence[Op]], *, course_files: Sequence[tuple[str, Path]] = ()
+) -> list[CellRun]:
+    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure. The
+    assignment's course files are staged beside it read-only, as for grading.
 
     The grading uid this claims (a root web process) is given back once the kernel has ended;
     a worker keeps its own (docs/grading-sandbox.md, "A grading uid per worker").
@@ -154,7 +159,7 @@ def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
     except SandboxMisconfigured as error:
         raise _sandbox_unavailable(error) from error
     with loan:
-        return _run(cells)
+        return _run(cells, course_files)
 
 
 def _sandbox_unavailable(error: Exception) -> NbgraderFormatError:
@@ -167,12 +172,16 @@ def _sandbox_unavailable(error: Exception) -> NbgraderFormatError:
     )
 
 
-def _run(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
+def _run(cells: Sequence[Sequence[Op]], course_files: Sequence[tuple[str, Path]]) -> list[CellRun]:
     try:
         isolation = resolve_isolation()
     except (SandboxMisconfigured, SandboxUnavailable) as error:
         raise _sandbox_unavailable(error) from error
     limits = tasks.grading_limits()
+
+    def stage(workdir: Path) -> None:
+        stage_course_files(workdir, course_files)
+
     workdir = spool.make_dir("grading-")
     rundir = spool.make_dir("gr-", parent=short_run_base())
     try:
@@ -181,7 +190,7 @@ def _run(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
             workdir=workdir,
             rundir=rundir,
             limits=limits,
-            stage=lambda _workdir: None,
+            stage=stage,
             isolation=isolation,
         )
     finally:
@@ -205,10 +214,17 @@ def _run(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
     return runs
 
 
-def with_autotests(source: bytes, *, templates: str | None = None) -> bytes:
+def with_autotests(
+    source: bytes,
+    *,
+    templates: str | None = None,
+    course_files: Sequence[tuple[str, Path]] = (),
+) -> bytes:
     """The source with its AUTOTEST directives instantiated (the same bytes without any).
 
-    ``templates``: the course's ``autotests.yml``, else nbgrader's documented one. Raises
+    ``templates``: the course's ``autotests.yml``, else nbgrader's documented one;
+    ``course_files``: (path, file) pairs staged beside the notebook (a notebook that reads a
+    course data file while instantiating finds it). Raises
     ``NbgraderFormatError`` naming the cell (and expression) nbgrader would stop on.
     """
     if nbgrader_autotest.AUTOTEST_DELIMITER.encode() not in source:
@@ -217,5 +233,9 @@ def with_autotests(source: bytes, *, templates: str | None = None) -> bytes:
     if not nbgrader_autotest.has_autotests(notebook):
         return source
     return write_notebook(
-        nbgrader_autotest.instantiate(notebook, run=run_in_sandbox, templates=templates)
+        nbgrader_autotest.instantiate(
+            notebook,
+            run=lambda cells: run_in_sandbox(cells, course_files=course_files),
+            templates=templates,
+        )
     )

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from submissions.intake.forms import MultipleFileField
+
 
 class PublishForm(forms.Form):
     """Publish an assignment from an nbgrader-format source notebook, or (``replace``) draft
@@ -18,6 +20,15 @@ class PublishForm(forms.Form):
         help_text=_(
             "With solutions and hidden tests; it stays on the server. nbgrader's AUTOTEST "
             "directives become tests: the notebook runs once in the grading sandbox first."
+        ),
+    )
+    course_files = MultipleFileField(
+        label=_("Course files (optional)"),
+        required=False,
+        help_text=_(
+            "Images, data and helper modules the notebook reads; they are placed read-only beside "
+            "it and participants can download them. A .zip keeps its folders (images/fig.png). "
+            "When replacing a notebook, leave this empty to keep the current course files."
         ),
     )
     opens_at = forms.DateTimeField(

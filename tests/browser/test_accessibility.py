@@ -36,6 +36,7 @@ from courses.services import create_policy_draft, enroll, record_released_grade
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
+from submissions.publishing.course_files import attach_course_files, store_course_files
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.conftest import log_in, reauthenticate
@@ -243,7 +244,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("home", shows="#announcements"),
         Page("communication:calendar", shows="#calendar-feed"),
         Page("courses:program", lambda world: (world.cohort.program.slug,)),
-        Page("submissions:assignment", _assignment),
+        Page("submissions:assignment", _assignment, shows="#course-files"),
         # The submission with its rubric scores and the regrade request form.
         Page("submissions:detail", _released, shows="#regrade-form"),
         Page("submissions:notebook", _released, shows="main.nb-document"),
@@ -465,6 +466,8 @@ NOT_PAGES: dict[str, str] = {
     "set_language": "POST only (the language switcher on every page); redirects",
     "api-schema": "the OpenAPI schema (YAML)",
     "courses:starter": "download (notebook)",
+    "courses:course-file": "download (course file)",
+    "courses:release-zip": "download (zip)",
     "submissions:download": "download (notebook)",
     "submissions:data-file": "download (data file)",
     "submissions:gradebook-csv": "download (CSV)",
@@ -576,6 +579,11 @@ def world(
     rubrics.save_comment_bank(
         assignment=assignment,
         entries=[BankEntryInput(text="Cite the data source.", criterion_key="data")],
+    )
+    # Course files, so the assignment page lists them with the release zip.
+    attach_course_files(
+        version=assignment.versions.get(number=1),
+        files=store_course_files([("data.csv", b"a,b\n1,2\n"), ("images/fig.png", b"\x89PNG")]),
     )
     assignment.refresh_from_db()
     # ada: released below the pass mark (no certificate, nothing frozen), one regrade asked for.

@@ -23,6 +23,7 @@ from submissions.intake.services import DataCardInput
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
+from submissions.publishing.course_files import attach_course_files, store_course_files
 from tests.helpers import api_client, participant_notebook, submit, upload_file
 
 CSV = b"city,visitors\nDortmund,3\n"
@@ -121,9 +122,14 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 
 
 def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
-    """A row for every column of ``BLOB_FIELDS``: assignment, publish check, attempt with a
-    data file, a rendered notebook, and an application with an attachment."""
+    """A row for every column of ``BLOB_FIELDS``: assignment with a course file, publish
+    check, attempt with a data file, a rendered notebook, and an application with an
+    attachment."""
     submission = submit_with_data(enrolled, assignment)
+    attach_course_files(
+        version=assignment.versions.get(number=1),
+        files=store_course_files([("data/course.csv", b"a,b\n1,2\n")]),
+    )
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         html_sha256=put_bytes(b"<p>rendered</p>")

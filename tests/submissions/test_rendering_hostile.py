@@ -375,7 +375,10 @@ def test_a_markdown_image_of_a_file_beside_the_notebook_is_never_resolved(
 ) -> None:
     cell = cell_of(cells, "file beside the notebook")
 
-    assert all("src" not in img.attrs for img in cell.find("img"))
+    # A plain relative name becomes an inert course-file reference (only the serving view
+    # resolves it, against the assignment's course files); a path that climbs out is dropped.
+    sources = [img.attrs.get("src") for img in cell.find("img")]
+    assert sources == ["course-file:secret.png", None]
     assert all("href" not in a.attrs for a in cell.find("a"))
     assert "beside" in cell.text
 

@@ -33,6 +33,7 @@ from platform.accounts.policy import requires_second_factor
 from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
 from submissions.demo_workspace import load_demo_workspace
+from submissions.publishing.course_files import store_course_files
 from submissions.publishing.services import publish_assignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
@@ -186,6 +187,9 @@ class Command(BaseCommand):
                         local,
                     ),
                     max_attempts=assignment_data.max_attempts,
+                    course_files=store_course_files(
+                        notebooks.course_files(assignment_data.notebook)
+                    ),
                 )
         return program
 
