@@ -174,17 +174,22 @@ def assess(facts: EnrollmentFacts, now: dt.datetime, policy: RiskPolicy) -> list
     for requirement in result.requirements:
         if requirement.kind == "attendance" and requirement.status == Status.MISSING:
             p = dict(requirement.params)
-            facts = AttendanceFacts(
+            attended = AttendanceFacts(
                 module_id=int(requirement.key),
                 held=int(p["held"]),
                 present=int(p["present"]),
                 excused=int(p["excused"]),
                 remaining=int(p["remaining"]),
             )
-            if not facts.reachable(Decimal(p["rate"])):
+            if not attended.reachable(Decimal(p["rate"])):
                 keep = ("present", "counted", "remaining", "rate")
-                params = tuple((k, p[k]) for k in keep)
-                reasons.append(Reason(ATTENDANCE_OUT_OF_REACH, requirement.title, params))
+                reasons.append(
+                    Reason(
+                        ATTENDANCE_OUT_OF_REACH,
+                        requirement.title,
+                        tuple((k, p[k]) for k in keep),
+                    )
+                )
     grade, mark = result.weighted_grade, result.pass_mark
     if grade is not None and mark is not None and not meets(grade, mark):
         reasons.append(Reason(GRADE_BELOW, "", (("percent", str(grade)), ("mark", str(mark)))))

@@ -3,6 +3,8 @@
 Certificate pages and their public verification live in ``courses.certificates.views``.
 """
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -29,6 +31,7 @@ from courses.models import (
     Module,
     ModuleResult,
     Program,
+    Session,
 )
 from courses.progress import progress_for
 from courses.scoring import percentage
@@ -54,6 +57,9 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         )
     )
     grades = {g.assignment_id: g for g in Grade.objects.filter(enrollment=enrollment)}
+    upcoming: dict[int, list[Session]] = defaultdict(list)
+    for session in Session.objects.filter(cohort_id=enrollment.cohort_id).upcoming(timezone.now()):
+        upcoming[session.module_id].append(session)
     sections = [
         {
             "module": module,
@@ -63,6 +69,7 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
                 for a in module.published
                 for g in [grades.get(a.pk)]
             ],
+            "sessions": upcoming[module.pk],
         }
         for module in modules
     ]

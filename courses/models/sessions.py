@@ -57,7 +57,8 @@ class Session(models.Model):
         _("online link"),
         max_length=500,
         blank=True,
-        validators=[URLValidator(schemes=["https"], message=_("Enter an https:// link."))],
+        validators=[URLValidator(schemes=["https"])],
+        error_messages={"invalid": _("Enter an https:// link.")},
     )
     capacity = models.PositiveIntegerField(
         _("capacity"),

@@ -38,7 +38,8 @@ class SessionForm(forms.Form):
         max_length=500,
         required=False,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["https"], message=_("Enter an https:// link."))],
+        validators=[URLValidator(schemes=["https"])],
+        error_messages={"invalid": _("Enter an https:// link.")},
         help_text=_("https:// only."),
     )
     capacity = forms.IntegerField(
