@@ -286,6 +286,14 @@ class PolicyForm(forms.Form):
                 min_value=Decimal(0),
                 initial=rule.weight if rule else module.weight,
             )
+            self.fields[f"attendance_{module.pk}"] = forms.DecimalField(
+                label=_("Attendance required for “%(title)s” (%%)") % {"title": module.title},
+                max_digits=5,
+                decimal_places=2,
+                validators=PERCENT,
+                required=False,
+                initial=rule.attendance_rate if rule else None,
+            )
             self.fields[f"role_{module.pk}"] = role_field
             self.fields[f"mark_{module.pk}"] = mark_field
             self.fields[f"weight_{module.pk}"] = weight_field
@@ -295,6 +303,7 @@ class PolicyForm(forms.Form):
                     self[f"role_{module.pk}"],
                     self[f"mark_{module.pk}"],
                     self[f"weight_{module.pk}"],
+                    self[f"attendance_{module.pk}"],
                 )
             )
         self.stored_categories = {r.module_id: r.category for r in stored.values() if r.category}
@@ -310,6 +319,7 @@ class PolicyForm(forms.Form):
                 role=data[f"role_{m.pk}"],
                 pass_mark=data[f"mark_{m.pk}"],
                 weight=data[f"weight_{m.pk}"],
+                attendance_rate=data[f"attendance_{m.pk}"],
             )
             for m in self.modules
         }
@@ -352,6 +362,7 @@ class PolicyForm(forms.Form):
                         self.stored_categories[m.pk].key if m.pk in self.stored_categories else None
                     ),
                     group=ELECTIVES_KEY if c.role == Role.ELECTIVE else None,
+                    attendance_rate=c.attendance_rate,
                 )
                 for m, c in choices.items()
             ),
