@@ -31,8 +31,10 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Session,
 )
 from courses.services import create_policy_draft, enroll, record_released_grade
+from courses.sessions import services as session_services
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
@@ -75,6 +77,8 @@ class World:
     application: Application
     offered: Application
     expired_link: str
+    # A session held yesterday with attendance taken, and one next week with places.
+    held_session: Session
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,10 @@ def _program_with_draft(world: World) -> tuple[object, ...]:
     if not world.cohort.program.grading_policies.filter(status="draft").exists():
         create_policy_draft(program=world.cohort.program)
     return (world.cohort.program_id,)
+
+
+def _session(world: World) -> tuple[object, ...]:
+    return (world.held_session.pk,)
 
 
 def _place(world: World) -> tuple[object, ...]:
@@ -278,6 +286,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # Her released grade is under the bell, unread.
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
+        Page("sessions:mine", shows="#attendance-records"),
     ),
     "graduate": (
         Page("home"),
@@ -357,6 +366,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:analytics", _assignment),
         Page("submissions:cohort", _cohort),
         Page("workspace:matrix", _cohort, shows="#matrix"),
+        Page("sessions:cohort", _cohort, shows="#sessions"),
+        # (a session without date, times, place or link)
+        invalid("sessions:cohort", _cohort, Sent("sessions:cohort", _cohort, "#session-form")),
+        Page("sessions:edit", _session, shows="#session-form"),
+        Page("sessions:attendance", _session, shows="#attendance-changes"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
     ),
@@ -515,6 +529,11 @@ NOT_PAGES: dict[str, str] = {
     "setup:policy-draft": "POST only; redirects to the policy editor",
     "setup:policy-preview": "POST only; htmx fragment of the policy editor",
     "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
+    "sessions:cancel": "POST only; redirects to the cohort's sessions",
+    "sessions:attendance-row": "POST only; htmx fragment of the attendance list (checked in "
+    "test_sessions_browser)",
+    "sessions:register": "POST only; redirects to the participant's sessions",
+    "sessions:unregister": "POST only; redirects to the participant's sessions",
 }
 
 
@@ -645,8 +664,35 @@ def world(
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
+        held_session=sessions_world(cohort, instructor, assignment),
         **applications_world(cohort),
     )
+
+
+def sessions_world(cohort: Cohort, instructor: User, assignment: Assignment) -> Session:
+    """A session held yesterday with attendance taken (and changed once, for the audit
+    table), and one next week with places to register for."""
+    today = timezone.localdate()
+
+    def plan(days: int, **extra: Any) -> session_services.SessionPlan:
+        return session_services.SessionPlan(
+            module=assignment.module,
+            date=today + dt.timedelta(days=days),
+            start=dt.time(9),
+            end=dt.time(11),
+            time_zone="Europe/Berlin",
+            place="Room E23",
+            **extra,
+        )
+
+    held = session_services.save_session(actor=instructor, cohort=cohort, plan=plan(-1))
+    session_services.save_session(
+        actor=instructor, cohort=cohort, plan=plan(7, capacity=10, note="Bring a laptop.")
+    )
+    ada = Enrollment.objects.get(cohort=cohort, user__username="ada")
+    for status in ("absent", "excused"):
+        session_services.record_attendance(actor=instructor, session=held, marks={ada.pk: status})
+    return held
 
 
 def applications_world(cohort: Cohort) -> dict[str, Any]:
