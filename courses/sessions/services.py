@@ -18,6 +18,7 @@ from courses.models import (
     Attendance,
     AttendanceChange,
     AttendanceStatus,
+    Certificate,
     Cohort,
     Enrollment,
     Module,
@@ -124,9 +125,7 @@ def cancel_session(*, actor: User, session: Session) -> Session:
         raise SessionRefused(_("This session is already cancelled."))
     session.cancelled_at = timezone.now()
     session.save(update_fields=["cancelled_at"])
-    _recompute_cohort(session.cohort_id)
-    for enrollment in Enrollment.objects.filter(attendance__session=session).distinct():
-        issue_certificate_if_complete(enrollment=enrollment)
+    _recompute_and_issue(list(Enrollment.objects.filter(cohort_id=session.cohort_id)))
     return session
 
 
@@ -187,12 +186,10 @@ def record_attendance(
         if status not in AttendanceStatus.values:
             raise SessionRefused(_("Choose present, excused or absent."))
     current = {a.enrollment_id: a for a in Attendance.objects.filter(session=session)}
-    saved = []
-    changes = []
+    changes, created, updated = [], [], []
     for enrollment_id, status in marks.items():
         record = current.get(enrollment_id)
         if record is not None and record.status == status:
-            saved.append(record)
             continue
         changes.append(
             AttendanceChange(
@@ -206,11 +203,13 @@ def record_attendance(
         )
         if record is None:
             record = Attendance(session=session, enrollment_id=enrollment_id)
-        record.status = status
-        record.recorded_at = now
-        record.recorded_by = actor
-        record.save()
-        saved.append(record)
+            created.append(record)
+        else:
+            updated.append(record)
+        record.status, record.recorded_at, record.recorded_by = status, now, actor
+        current[enrollment_id] = record
+    Attendance.objects.bulk_create(created)
+    Attendance.objects.bulk_update(updated, ["status", "recorded_at", "recorded_by"])
     AttendanceChange.objects.bulk_create(changes)
     if session.attendance_taken_at is None:
         session.attendance_taken_at = now
@@ -219,8 +218,25 @@ def record_attendance(
         enrollments = list(Enrollment.objects.filter(cohort_id=session.cohort_id))
     else:
         enrollments = [listed[c.enrollment_id] for c in changes]
+    _recompute_and_issue(enrollments)
+    return [current[pk] for pk in marks]
+
+
+def _recompute_and_issue(enrollments: list[Enrollment]) -> None:
+    """Store the new progress of these enrollments in a constant number of queries, and issue
+    the certificate to those it completes (a few at a time, so the save stays fast)."""
+    if not enrollments:
+        return
     results = recompute_progress(enrollments=enrollments)
-    for enrollment in enrollments:
-        if results[enrollment.pk].complete:
+    complete = [e for e in enrollments if results[e.pk].complete]
+    if not complete:
+        return
+    holders = set(
+        Certificate.objects.issued()
+        .filter(user_id__in=[e.user_id for e in complete])
+        .values_list("user_id", "program_id")
+    )
+    program_id = Cohort.objects.values_list("program_id", flat=True).get(pk=complete[0].cohort_id)
+    for enrollment in complete:
+        if (enrollment.user_id, program_id) not in holders:
             issue_certificate_if_complete(enrollment=enrollment)
-    return saved

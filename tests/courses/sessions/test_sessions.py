@@ -442,3 +442,28 @@ def test_a_new_participant_gets_an_empty_list(client_for: Any, cohort: Cohort) -
     enroll(user=user, cohort=cohort)
     page = client_for(user).get(reverse("sessions:mine")).content.decode()
     assert "No sessions coming up." in page and "No attendance recorded yet." in page
+
+
+def test_the_attendance_list_and_its_save_need_a_constant_number_of_queries(
+    client_for: Any, instructor: User, cohort: Cohort, module: Module, coordinator: User
+) -> None:
+    """The list of 3 and of 9 participants: the same queries to show and to save it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    require_attendance(module, coordinator)
+    client = client_for(instructor)
+
+    def measure(size: int) -> tuple[int, int]:
+        for n in range(size - Enrollment.objects.filter(cohort=cohort).count()):
+            enroll(user=make_user(f"p{size}-{n}"), cohort=cohort)
+        session = past_session(instructor, cohort, module)
+        url = reverse("sessions:attendance", args=[session.pk])
+        with CaptureQueriesContext(connection) as shown:
+            assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as saved:
+            assert client.post(url, {"all_present": "1"}).status_code == 302
+        assert Attendance.objects.filter(session=session).count() == size
+        return len(shown), len(saved)
+
+    assert measure(3) == measure(9)
