@@ -4,6 +4,10 @@ attendance. Its running cohort gets participants, two sessions in the past with 
 taken (one participant missed one: 50 %, below the rate with too few sessions left, so at
 risk), two upcoming ones (one with registration), and a session of the first module.
 
+The cohort runs for a client organisation (docs/client-reports.md): its contact person
+``c.berger`` reads the cohort's report; Kai Neumann and Sabine Krüger agreed to share their
+individual results, Murat Demir did not.
+
 The certificate can be earned in the demo: attendance passes the hands-on module, and the
 coordinator records the results of the other two modules (*Cohort → Module results*); the
 participants' fee is paid, so the certificate is issued at once.
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from courses.clients.services import set_client_consent
 from courses.enrolment.services import set_fee_status
 from courses.models import Cohort, Enrollment, Module, Session
 from courses.services import enroll
@@ -30,18 +35,23 @@ INSTRUCTOR = "m.yilmaz"
 ZONE = "Europe/Berlin"
 
 
+CLIENT = "Muster Maschinenbau GmbH"
+CLIENT_CONTACT = ("c.berger", "Claudia Berger")
+
+
 @dataclass(frozen=True)
 class FactoryLearner:
     username: str
     name: str
     # Attendance at the two past sessions.
     marks: tuple[str, str]
+    shares_results: bool = True
 
 
 LEARNERS = (
     FactoryLearner("kai.neumann", "Kai Neumann", ("present", "present")),
     FactoryLearner("sabine.krueger", "Sabine Krüger", ("present", "excused")),
-    FactoryLearner("murat.demir", "Murat Demir", ("present", "absent")),
+    FactoryLearner("murat.demir", "Murat Demir", ("present", "absent"), shares_results=False),
 )
 
 
@@ -53,6 +63,9 @@ def load_demo_sessions(*, password: str) -> None:
     if cohort is None or instructor is None or Session.objects.filter(cohort=cohort).exists():
         return
     cohort.instructors.add(instructor)
+    cohort.client_organisation = CLIENT
+    cohort.client_contact = _user(*CLIENT_CONTACT, password)
+    cohort.save(update_fields=["client_organisation", "client_contact"])
     enrollments = [_learner(learner, cohort, password) for learner in LEARNERS]
     hands_on = Module.objects.get(program=cohort.program, title=HANDS_ON)
     first = Module.objects.get(program=cohort.program, title=FIRST)
@@ -102,18 +115,24 @@ def load_demo_sessions(*, password: str) -> None:
         )
 
 
-def _learner(learner: FactoryLearner, cohort: Cohort, password: str) -> Enrollment:
-    user = User.objects.filter(username=learner.username).first()
+def _user(username: str, name: str, password: str) -> User:
+    user = User.objects.filter(username=username).first()
     if user is None:
-        first, last = learner.name.split(" ", 1)
+        first, last = name.split(" ", 1)
         user = User.objects.create_user(
-            username=learner.username,
+            username=username,
             password=password,
-            email=f"{learner.username}@example.org",
+            email=f"{username}@example.org",
             first_name=first,
             last_name=last,
-            display_name=learner.name,
+            display_name=name,
             preferred_language="de",
         )
-    enrollment = enroll(user=user, cohort=cohort)
+    return user
+
+
+def _learner(learner: FactoryLearner, cohort: Cohort, password: str) -> Enrollment:
+    enrollment = enroll(user=_user(learner.username, learner.name, password), cohort=cohort)
+    if learner.shares_results:
+        set_client_consent(enrollment=enrollment, agreed=True)
     return set_fee_status(enrollment=enrollment, fee_status=Enrollment.FeeStatus.PAID, by=None)

@@ -314,10 +314,7 @@ class PolicyModule(models.Model):
         null=True,
         blank=True,
         validators=PERCENT,
-        help_text=_(
-            "Share of the module's sessions a participant must attend; empty for none "
-            "(docs/sessions.md)."
-        ),
+        help_text=_("Share of the module's sessions a participant must attend; empty for none."),
     )
 
     class Meta:
