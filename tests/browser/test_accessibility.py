@@ -432,6 +432,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
             ),
         ),
         Page("setup:policy", _program_with_draft, shows="#policy-preview"),
+        Page("clients:report", _cohort, shows="#client-rows"),
     ),
     "account": (
         Page("logout"),
@@ -530,6 +531,7 @@ NOT_PAGES: dict[str, str] = {
     "setup:policy-preview": "POST only; htmx fragment of the policy editor",
     "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
     "sessions:cancel": "POST only; redirects to the cohort's sessions",
+    "clients:consent": "POST only; redirects to the participant's program page",
     "sessions:attendance-row": "POST only; htmx fragment of the attendance list (checked in "
     "test_sessions_browser)",
     "sessions:register": "POST only; redirects to the participant's sessions",
@@ -685,6 +687,12 @@ def sessions_world(cohort: Cohort, instructor: User, assignment: Assignment) -> 
             **extra,
         )
 
+    # The cohort runs for a client; ada shares her results (the report's table, the consent).
+    cohort.client_organisation = "Acme Robotics"
+    cohort.save(update_fields=["client_organisation"])
+    Enrollment.objects.filter(cohort=cohort, user__username="ada").update(
+        shares_results_with_client=True
+    )
     held = session_services.save_session(actor=instructor, cohort=cohort, plan=plan(-1))
     session_services.save_session(
         actor=instructor, cohort=cohort, plan=plan(7, capacity=10, note="Bring a laptop.")

@@ -17,6 +17,7 @@ from courses.sessions import services
 from platform.models import User
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import axe_violations
+from tests.helpers import make_user
 
 pytestmark = [pytest.mark.browser]
 
@@ -100,6 +101,9 @@ def test_the_session_pages_pass_axe_in_german_at_200_percent(
     services.record_attendance(
         actor=instructor, session=session, marks={enrolled.enrollments.get().pk: "present"}
     )
+    contact = make_user("carla", preferred_language="de")
+    cohort.client_organisation, cohort.client_contact = "Acme Robotik", contact
+    cohort.save(update_fields=["client_organisation", "client_contact"])
     for user in (instructor, enrolled):
         User.objects.filter(pk=user.pk).update(preferred_language="de")
     pages = {
@@ -108,7 +112,12 @@ def test_the_session_pages_pass_axe_in_german_at_200_percent(
             reverse("sessions:attendance", args=[session.pk]),
             reverse("sessions:edit", args=[session.pk]),
         ],
-        enrolled: [reverse("sessions:mine"), reverse("home")],
+        enrolled: [
+            reverse("sessions:mine"),
+            reverse("home"),
+            reverse("courses:program", args=[cohort.program.slug]),
+        ],
+        contact: [reverse("clients:report", args=[cohort.pk])],
     }
     for user, urls in pages.items():
         page = new_page(locale="de-DE")
