@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from courses.clients.report import client_report
 from courses.demo.sessions import HANDS_ON, PROGRAM
 from courses.models import (
     Attendance,
@@ -61,3 +62,8 @@ def test_the_factory_training_has_sessions_attendance_and_an_earnable_certificat
             percent=Decimal(85),
         )
     assert Certificate.objects.issued().filter(user=kai.user, program=cohort.program).exists()
+    # The cohort runs for a client; Murat did not agree to share his results.
+    assert cohort.client_contact is not None and cohort.client_contact.username == "c.berger"
+    report = client_report(cohort)
+    assert [r.enrollment.user.username for r in report.rows] == ["kai.neumann", "sabine.krueger"]
+    assert (report.not_shared, report.certificates) == (1, 1)
