@@ -1,7 +1,7 @@
 """REST endpoints of sessions and attendance (under /api/v1/, namespace ``courses-api``;
 docs/api.md, docs/sessions.md).
 
-The same access helpers and services as the pages: a cohort's graders (instructors,
+The same access helpers and services as the pages (and the 409 of ``courses.enrolment.api``): a cohort's graders (instructors,
 coordinators, staff) plan sessions and take attendance; participants read their cohort's
 sessions with their own attendance and register. Anyone else gets a 404; a refused change is
 a 409 with the reason, nothing stored.
@@ -10,26 +10,21 @@ a 409 with the reason, nothing stored.
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from courses.access import get_cohort_for_instructor
+from courses.enrolment.api import Refused
 from courses.exceptions import SessionRefused
 from courses.models import Attendance, AttendanceStatus, Module, Session, SessionRegistration
 from courses.sessions import services
 from courses.sessions.access import get_session_for_organiser, get_session_for_participant
 from platform.api import api_user
 from platform.api_schema import error_responses
-
-
-class Refused(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The change was refused."
-    default_code = "refused"
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
@@ -90,26 +85,15 @@ class SessionInputSerializer(serializers.Serializer[Any]):
 
     def validate_online_url(self, value: str) -> str:
         if value and not value.lower().startswith("https://"):
-            raise serializers.ValidationError("Enter an https:// link.")
+            raise serializers.ValidationError(_("Enter an https:// link."))
         return value
 
     def plan(self, program_id: int) -> services.SessionPlan:
         data = self.validated_data
         module = Module.objects.filter(program_id=program_id, pk=data["module"]).first()
         if module is None:
-            raise serializers.ValidationError({"module": ["Not a module of this program."]})
-        return services.SessionPlan(
-            module=module,
-            title=data["title"],
-            date=data["date"],
-            start=data["start"],
-            end=data["end"],
-            time_zone=data["time_zone"],
-            place=data["place"],
-            online_url=data["online_url"],
-            capacity=data["capacity"],
-            note=data["note"],
-        )
+            raise serializers.ValidationError({"module": [_("Not a module of this program.")]})
+        return services.SessionPlan.of(module, data)
 
 
 class MarkSerializer(serializers.Serializer[Any]):

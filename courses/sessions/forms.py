@@ -81,19 +81,7 @@ class SessionForm(forms.Form):
         return data
 
     def plan(self) -> SessionPlan:
-        data = self.cleaned_data
-        return SessionPlan(
-            module=data["module"],
-            title=data["title"],
-            date=data["date"],
-            start=data["start"],
-            end=data["end"],
-            time_zone=data["time_zone"],
-            place=data["place"],
-            online_url=data["online_url"],
-            capacity=data["capacity"],
-            note=data["note"],
-        )
+        return SessionPlan.of(self.cleaned_data["module"], self.cleaned_data)
 
 
 class AttendanceForm(forms.Form):

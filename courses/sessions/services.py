@@ -5,6 +5,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,6 +44,12 @@ class SessionPlan:
     online_url: str = ""
     capacity: int | None = None
     note: str = ""
+
+    @classmethod
+    def of(cls, module: Module, data: Mapping[str, Any]) -> "SessionPlan":
+        """From a form's or serializer's cleaned data (the same field names)."""
+        fields = ("title", "date", "start", "end", "time_zone", "place", "online_url", "note")
+        return cls(module=module, capacity=data["capacity"], **{f: data[f] for f in fields})
 
 
 def _require_organiser(actor: User, cohort: Cohort) -> None:

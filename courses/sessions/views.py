@@ -189,27 +189,28 @@ def my_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "courses/sessions/mine.html", context)
 
 
-@login_required
-@require_POST
-def register(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def _place(request: AuthenticatedHttpRequest, pk: int, *, take: bool) -> HttpResponse:
     session, enrollment = get_session_for_participant(request.user, pk)
     try:
-        services.register(enrollment=enrollment, session=session)
+        if take:
+            services.register(enrollment=enrollment, session=session)
+        else:
+            services.unregister(enrollment=enrollment, session=session)
     except SessionRefused as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, _("You are registered for this session."))
+        done = _("You are registered for this session.") if take else _("Your place is given back.")
+        messages.success(request, done)
     return redirect("sessions:mine")
+
+
+@login_required
+@require_POST
+def register(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _place(request, pk, take=True)
 
 
 @login_required
 @require_POST
 def unregister(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    session, enrollment = get_session_for_participant(request.user, pk)
-    try:
-        services.unregister(enrollment=enrollment, session=session)
-    except SessionRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Your place is given back."))
-    return redirect("sessions:mine")
+    return _place(request, pk, take=False)
