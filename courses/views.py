@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +18,7 @@ from courses import services
 from courses.access import (
     get_assignment_for_user,
     get_cohort_for_coordinator,
+    get_enrollment_in_program,
 )
 from courses.certificates.services import fee_holds_certificate
 from courses.exceptions import CoursesError
@@ -26,7 +27,6 @@ from courses.models import (
     Assignment,
     Certificate,
     CertificateRequest,
-    Enrollment,
     Grade,
     Module,
     ModuleResult,
@@ -43,11 +43,7 @@ from platform.types import AuthenticatedHttpRequest
 @require_GET
 @login_required
 def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    enrollment = get_object_or_404(
-        Enrollment.objects.current().select_related("cohort__program__institution"),
-        user=request.user,
-        cohort__program__slug=slug,
-    )
+    enrollment = get_enrollment_in_program(request.user, slug)
     [progress] = progress_for([enrollment], now=timezone.now())
     modules = Module.objects.filter(program_id=enrollment.cohort.program_id).prefetch_related(
         Prefetch(

@@ -5,14 +5,14 @@ coordinators gets a 404 for the report."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.access import get_enrollment_in_program
 from courses.clients.report import client_report, get_cohort_for_client
 from courses.clients.services import set_client_consent
 from courses.exceptions import CoursesError
-from courses.models import Enrollment
 from platform.types import AuthenticatedHttpRequest
 
 
@@ -27,11 +27,7 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def consent(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The participant agrees (``agreed=1``) or withdraws; back to their program page."""
-    enrollment = get_object_or_404(
-        Enrollment.objects.current().select_related("cohort"),
-        user=request.user,
-        cohort__program__slug=slug,
-    )
+    enrollment = get_enrollment_in_program(request.user, slug)
     agreed = request.POST.get("agreed") == "1"
     try:
         set_client_consent(enrollment=enrollment, agreed=agreed)
