@@ -68,7 +68,7 @@ class ModuleProgress:
     def status(self) -> str:
         """ "met", "pending" (awaiting review), "below" (under the pass mark or recorded as
         failed) or "missing"."""
-        if self.module.reason in {"below_pass_mark", "recorded_fail"}:
+        if self.module.reason in {"below_pass_mark", "recorded_fail", "attendance_below"}:
             return "below"
         return self.module.status.value
 

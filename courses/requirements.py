@@ -27,7 +27,7 @@ compared with a threshold (inclusive): what is shown is what is compared.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -687,6 +687,7 @@ def evaluate(
         for rule in policy.modules
     ]
     requirements = []
+    standings = {rule.module_id: standing for rule, standing in modules}
     for rule, standing in modules:
         if rule.role not in COUNTED_ROLES:
             continue
@@ -696,7 +697,13 @@ def evaluate(
         if not _decided_by_attendance(rule, standing):
             requirements.append(_module_requirement(standing))
         if counts_attendance:
-            requirements.append(_attendance_requirement(rule, attendance.get(rule.module_id)))
+            line = _attendance_requirement(rule, attendance.get(rule.module_id))
+            requirements.append(line)
+            if _decided_by_attendance(rule, standing):
+                # The module's own standing says the same (the matrix, the program page, the API).
+                standings[rule.module_id] = replace(
+                    standing, status=line.status, reason=line.reason
+                )
 
     for group in policy.groups:
         members = [s for rule, s in modules if rule.group == group.key]
@@ -767,7 +774,7 @@ def evaluate(
         policy_id=policy.policy_id,
         pass_mark=policy.pass_mark,
         requirements=tuple(requirements),
-        modules=tuple(s for _rule, s in modules),
+        modules=tuple(standings[rule.module_id] for rule, _s in modules),
         categories=categories,
         weighted_grade=grade,
         grade_is_final=bool(final and grade is not None),

@@ -97,6 +97,12 @@ def test_a_sessions_only_module_is_passed_by_attendance_and_completes_the_progra
     assert [r.kind for r in result.requirements] == ["module", "attendance", "grade"]
     assert result.grade_is_final
     assert result.weighted_grade == D("80.0")
+    # The module's own standing says the same (the matrix and the program page read it).
+    workshop_standing = result.module(2)
+    assert workshop_standing is not None
+    assert (workshop_standing.status, workshop_standing.reason) == (Status.MET, "attendance_met")
+    below = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(5, 3)}).module(2)
+    assert below is not None and below.reason == "attendance_below"
 
 
 def test_a_module_with_assignments_needs_its_grades_and_its_attendance() -> None:
