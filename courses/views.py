@@ -3,6 +3,8 @@
 Certificate pages and their public verification live in ``courses.certificates.views``.
 """
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -17,6 +19,7 @@ from courses import services
 from courses.access import (
     get_assignment_for_user,
     get_cohort_for_coordinator,
+    get_enrollment_in_program,
 )
 from courses.certificates.services import fee_holds_certificate
 from courses.course_files import release_zip
@@ -26,11 +29,11 @@ from courses.models import (
     Assignment,
     Certificate,
     CertificateRequest,
-    Enrollment,
     Grade,
     Module,
     ModuleResult,
     Program,
+    Session,
 )
 from courses.progress import progress_for
 from courses.scoring import percentage
@@ -42,11 +45,7 @@ from platform.types import AuthenticatedHttpRequest
 @require_GET
 @login_required
 def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    enrollment = get_object_or_404(
-        Enrollment.objects.current().select_related("cohort__program__institution"),
-        user=request.user,
-        cohort__program__slug=slug,
-    )
+    enrollment = get_enrollment_in_program(request.user, slug)
     [progress] = progress_for([enrollment], now=timezone.now())
     modules = Module.objects.filter(program_id=enrollment.cohort.program_id).prefetch_related(
         Prefetch(
@@ -56,6 +55,9 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         )
     )
     grades = {g.assignment_id: g for g in Grade.objects.filter(enrollment=enrollment)}
+    upcoming: dict[int, list[Session]] = defaultdict(list)
+    for session in Session.objects.filter(cohort_id=enrollment.cohort_id).upcoming(timezone.now()):
+        upcoming[session.module_id].append(session)
     sections = [
         {
             "module": module,
@@ -65,6 +67,7 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
                 for a in module.published
                 for g in [grades.get(a.pk)]
             ],
+            "sessions": upcoming[module.pk],
         }
         for module in modules
     ]

@@ -441,7 +441,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Fields of the same name with other choices elsewhere ("state" of reviews, regrades).
-    "ENUM_NAME_OVERRIDES": {"InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES"},
+    "ENUM_NAME_OVERRIDES": {
+        "InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES",
+        "AttendanceStatusEnum": "courses.models.sessions.AttendanceStatus",
+    },
 }
 
 # --- Health, metrics and logs (docs/operations.md) ---

@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("courses.certificates.urls")),
     path("", include("courses.communication.urls")),
     path("", include("courses.setup.urls")),
+    path("", include("courses.sessions.urls")),
+    path("", include("courses.clients.urls")),
     path("", include("courses.workspace.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),

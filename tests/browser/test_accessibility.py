@@ -31,8 +31,10 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Session,
 )
 from courses.services import create_policy_draft, enroll, record_released_grade
+from courses.sessions import services as session_services
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
@@ -76,6 +78,8 @@ class World:
     application: Application
     offered: Application
     expired_link: str
+    # A session held yesterday with attendance taken, and one next week with places.
+    held_session: Session
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,10 @@ def _program_with_draft(world: World) -> tuple[object, ...]:
     if not world.cohort.program.grading_policies.filter(status="draft").exists():
         create_policy_draft(program=world.cohort.program)
     return (world.cohort.program_id,)
+
+
+def _session(world: World) -> tuple[object, ...]:
+    return (world.held_session.pk,)
 
 
 def _place(world: World) -> tuple[object, ...]:
@@ -279,6 +287,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # Her released grade is under the bell, unread.
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
+        Page("sessions:mine", shows="#attendance-records"),
     ),
     "graduate": (
         Page("home"),
@@ -358,6 +367,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:analytics", _assignment),
         Page("submissions:cohort", _cohort),
         Page("workspace:matrix", _cohort, shows="#matrix"),
+        Page("sessions:cohort", _cohort, shows="#sessions"),
+        # (a session without date, times, place or link)
+        invalid("sessions:cohort", _cohort, Sent("sessions:cohort", _cohort, "#session-form")),
+        Page("sessions:edit", _session, shows="#session-form"),
+        Page("sessions:attendance", _session, shows="#attendance-changes"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
     ),
@@ -419,6 +433,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
             ),
         ),
         Page("setup:policy", _program_with_draft, shows="#policy-preview"),
+        Page("clients:report", _cohort, shows="#client-rows"),
     ),
     "account": (
         Page("logout"),
@@ -521,6 +536,12 @@ NOT_PAGES: dict[str, str] = {
     "setup:policy-draft": "POST only; redirects to the policy editor",
     "setup:policy-preview": "POST only; htmx fragment of the policy editor",
     "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
+    "sessions:cancel": "POST only; redirects to the cohort's sessions",
+    "clients:consent": "POST only; redirects to the participant's program page",
+    "sessions:attendance-row": "POST only; htmx fragment of the attendance list (checked in "
+    "test_sessions_browser)",
+    "sessions:register": "POST only; redirects to the participant's sessions",
+    "sessions:unregister": "POST only; redirects to the participant's sessions",
 }
 
 
@@ -656,8 +677,41 @@ def world(
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
+        held_session=sessions_world(cohort, instructor, assignment),
         **applications_world(cohort),
     )
+
+
+def sessions_world(cohort: Cohort, instructor: User, assignment: Assignment) -> Session:
+    """A session held yesterday with attendance taken (and changed once, for the audit
+    table), and one next week with places to register for."""
+    today = timezone.localdate()
+
+    def plan(days: int, **extra: Any) -> session_services.SessionPlan:
+        return session_services.SessionPlan(
+            module=assignment.module,
+            date=today + dt.timedelta(days=days),
+            start=dt.time(9),
+            end=dt.time(11),
+            time_zone="Europe/Berlin",
+            place="Room E23",
+            **extra,
+        )
+
+    # The cohort runs for a client; ada shares her results (the report's table, the consent).
+    cohort.client_organisation = "Acme Robotics"
+    cohort.save(update_fields=["client_organisation"])
+    Enrollment.objects.filter(cohort=cohort, user__username="ada").update(
+        shares_results_with_client=True
+    )
+    held = session_services.save_session(actor=instructor, cohort=cohort, plan=plan(-1))
+    session_services.save_session(
+        actor=instructor, cohort=cohort, plan=plan(7, capacity=10, note="Bring a laptop.")
+    )
+    ada = Enrollment.objects.get(cohort=cohort, user__username="ada")
+    for status in ("absent", "excused"):
+        session_services.record_attendance(actor=instructor, session=held, marks={ada.pk: status})
+    return held
 
 
 def applications_world(cohort: Cohort) -> dict[str, Any]:

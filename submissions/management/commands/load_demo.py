@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from courses.demo import catalog, notebooks
 from courses.demo.applications import load_demo_applications
+from courses.demo.sessions import load_demo_sessions
 from courses.models import (
     Assignment,
     Cohort,
@@ -87,6 +88,7 @@ class Command(BaseCommand):
                 )
             )
             load_demo_workspace(password=password)
+            load_demo_sessions(password=password)
             recovery_codes = [
                 set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
                 for user in users.values()
@@ -239,6 +241,7 @@ class Command(BaseCommand):
                 weight=module_data.weight,
                 category=categories.get(module_data.category),
                 group=group if role == Role.ELECTIVE else None,
+                attendance_rate=module_data.attendance_rate,
             )
         publish_policy(actor=coordinator, policy=policy)
 
