@@ -6,7 +6,7 @@ Certificate pages and their public verification live in ``courses.certificates.v
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from courses.models import (
 )
 from courses.progress import progress_for
 from courses.scoring import percentage
-from platform.blobs import open_blob
+from platform.blobs import blob_response
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -88,12 +88,11 @@ def certificate_state(user: User, program: Program) -> dict[str, object]:
 
 @require_GET
 @login_required
-def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def starter_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The release notebook: solutions and hidden tests were removed when it was published."""
     assignment = get_assignment_for_user(request.user, pk)
-    return FileResponse(
-        open_blob(assignment.release_sha256),
-        as_attachment=True,
+    return blob_response(
+        assignment.release_sha256,
         filename=f"{assignment.slug}.ipynb",
         content_type="application/x-ipynb+json",
     )
