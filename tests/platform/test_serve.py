@@ -170,6 +170,10 @@ def test_bin_serve_starts_its_grading_workers_and_stops_everything_on_ctrl_c(
         assert time.monotonic() < deadline, served.log.read_text()
         time.sleep(0.5)
     assert alive[0]["queues"] == "*"
+    # Signals stop a worker cleanly once its kernel template is up and it serves the queues.
+    while "serves the queues" not in served.log.read_text():
+        assert time.monotonic() < deadline, served.log.read_text()
+        time.sleep(0.5)
 
     served.process.send_signal(signal.SIGINT)
     assert served.process.wait(timeout=LONG) == 0, served.log.read_text()
