@@ -91,8 +91,8 @@ class Command(BaseCommand):
             supervisor.start("nginx", [nginx, "-e", "stderr", "-c", str(config)])
             status = supervisor.run(
                 ready_url=f"{base}/healthz",
-                on_ready=f"Open {base}/ (nginx, gunicorn with {topology.web_workers} workers, "
-                f"{len(topology.worker_commands())} grading workers; stop with Ctrl+C)",
+                on_ready=f"Open {base}/ (nginx; gunicorn workers: {topology.web_workers}; "
+                f"grading workers: {len(topology.worker_commands())}; stop with Ctrl+C)",
             )
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
