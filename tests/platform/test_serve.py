@@ -7,6 +7,7 @@ pass through; the worker reports in; Ctrl+C stops everything. Runs in CI, where 
 installs nginx (docs/operations.md, "The production topology").
 """
 
+import io
 import json
 import os
 import shutil
@@ -22,12 +23,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from platform.blobs import blob_name
 from platform.models import WorkerHeartbeat
+from platform.serving import Topology
 from tests.conftest import ROOT, database_url_for_worker
 from tests.helpers import participant_notebook, submit
 from tests.platform.test_rate_limits import free_port
@@ -181,3 +185,27 @@ def test_bin_serve_starts_its_grading_workers_and_stops_everything_on_ctrl_c(
         served.get("/healthz")
     assert not (Path(served.log.parent) / "var" / "nginx" / "nginx.pid").exists()
     assert not WorkerHeartbeat.objects.exists()  # the worker stopped cleanly, not killed
+
+
+def test_the_worker_list_serves_every_queue_and_optionally_rendering_alone() -> None:
+    commands = Topology(grading_workers=2, render_workers=1).worker_commands()
+    assert [command[1:] for command in commands] == [
+        ["manage.py", "grading_worker"],
+        ["manage.py", "grading_worker"],
+        ["manage.py", "grading_worker", "--queue-name", "rendering"],
+    ]
+    assert Topology(grading_workers=0).worker_commands() == []
+
+
+def test_bin_serve_stops_with_the_reason_before_starting_anything(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    if not nginx_available():
+        pytest.skip("nginx is not installed here (Debian: apt-get install nginx; CI has it)")
+    monkeypatch.setenv("WEB_WORKERS", "0")
+    with pytest.raises(CommandError, match="WEB_WORKERS must be at least 1"):
+        call_command("serve", stderr=io.StringIO())
+    monkeypatch.setenv("WEB_WORKERS", "2")
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
+    with pytest.raises(CommandError, match="REDIS_URL is set, but Redis does not answer"):
+        call_command("serve", stderr=io.StringIO())
