@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -37,7 +37,7 @@ from courses.models import (
 )
 from courses.progress import progress_for
 from courses.scoring import percentage
-from platform.blobs import open_blob, read_blob
+from platform.blobs import blob_response, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -93,12 +93,11 @@ def certificate_state(user: User, program: Program) -> dict[str, object]:
 
 @require_GET
 @login_required
-def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def starter_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The release notebook: solutions and hidden tests were removed when it was published."""
     assignment = get_assignment_for_user(request.user, pk)
-    return FileResponse(
-        open_blob(assignment.release_sha256),
-        as_attachment=True,
+    return blob_response(
+        assignment.release_sha256,
         filename=f"{assignment.slug}.ipynb",
         content_type="application/x-ipynb+json",
     )
@@ -106,16 +105,13 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
 
 @require_GET
 @login_required
-def course_file_download(request: AuthenticatedHttpRequest, pk: int, path: str) -> FileResponse:
+def course_file_download(request: AuthenticatedHttpRequest, pk: int, path: str) -> HttpResponseBase:
     """One course file of the live version, as an attachment under its own name (never shown
     inline: an instructor's HTML or SVG file must not run on our origin)."""
     assignment = get_assignment_for_user(request.user, pk)
     course_file = get_object_or_404(assignment.course_files(), path=path)
-    return FileResponse(
-        open_blob(course_file.sha256),
-        as_attachment=True,
-        filename=course_file.name,
-        content_type="application/octet-stream",
+    return blob_response(
+        course_file.sha256, filename=course_file.name, content_type="application/octet-stream"
     )
 
 

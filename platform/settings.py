@@ -239,6 +239,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Behind nginx (bin/serve, deploy/nginx/): downloads answer with an empty response whose
+# X-Accel-Redirect names the blob under this internal location, and nginx sends the bytes
+# (platform.blobs.blob_response; docs/operations.md, "The production topology"). Off, Django
+# streams them itself, as runserver needs.
+PRIVATE_FILES_ACCEL = env_bool("PRIVATE_FILES_ACCEL", False)
+PRIVATE_FILES_ACCEL_PREFIX = "/_private-files/"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

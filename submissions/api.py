@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from courses.access import (
 )
 from courses.models import Assignment
 from platform.api import api_user
-from platform.blobs import open_blob
+from platform.blobs import blob_response
 from platform.text_limits import COMMENT_CHARS
 from submissions.access import get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
@@ -291,12 +291,11 @@ def submission_status(request: Request, pk: int) -> Response:
 @never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
-def submission_notebook(request: Request, pk: int) -> FileResponse:
+def submission_notebook(request: Request, pk: int) -> HttpResponseBase:
     """The notebook exactly as uploaded (an attachment)."""
     submission = get_submission_for_viewer(api_user(request), pk)
-    return FileResponse(
-        open_blob(submission.notebook_sha256),
-        as_attachment=True,
+    return blob_response(
+        submission.notebook_sha256,
         filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
         content_type="application/octet-stream",
     )
@@ -317,7 +316,7 @@ class RenderingStatusSerializer(serializers.Serializer[None]):
     }
 )
 @api_view(["GET"])
-def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
+def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
     """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed).
 
     The fragment is safe by construction (see docs/architecture.md), but embed it only in a
@@ -331,6 +330,8 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         return Response(
             {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
+    # Not a stored blob as it is: course images are put in when it is served
+    # (docs/course-files.md), so Django sends it itself.
     response = HttpResponse(
         rendered_html(submission, rendered), content_type="text/html; charset=utf-8"
     )
@@ -341,14 +342,11 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
 @never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
-def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:
+def submission_data_file(request: Request, pk: int, file_pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(api_user(request), pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
         return Response({"detail": _("This data file was purged.")}, status=status.HTTP_410_GONE)
-    return FileResponse(
-        open_blob(data_file.sha256),
-        as_attachment=True,
-        filename=data_file.name,
-        content_type="application/octet-stream",
+    return blob_response(
+        data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -18,7 +18,7 @@ from courses.access import (
     get_enrollment_for_participant,
 )
 from courses.models import Enrollment
-from platform.blobs import open_blob
+from platform.blobs import blob_response
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -211,15 +211,13 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
-    response = FileResponse(
-        open_blob(submission.notebook_sha256),
-        as_attachment=True,
+    return blob_response(
+        submission.notebook_sha256,
         filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
         content_type="application/octet-stream",
     )
-    return response
 
 
 @require_GET
@@ -234,9 +232,6 @@ def data_file_download(
         return render(
             request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410
         )
-    return FileResponse(
-        open_blob(data_file.sha256),
-        as_attachment=True,
-        filename=data_file.name,
-        content_type="application/octet-stream",
+    return blob_response(
+        data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )
