@@ -92,7 +92,8 @@ class Command(BaseCommand):
             status = supervisor.run(
                 ready_url=f"{base}/healthz",
                 on_ready=f"Open {base}/ (nginx; gunicorn workers: {topology.web_workers}; "
-                f"grading workers: {len(topology.worker_commands())}; stop with Ctrl+C)",
+                f"grading workers: {topology.grading_workers}; rendering workers: "
+                f"{topology.render_workers}; stop with Ctrl+C)",
             )
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
