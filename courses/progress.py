@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from courses.models import (
@@ -32,6 +32,8 @@ from courses.models import (
     ModuleResult,
     PolicyModule,
     ProgressRecord,
+    TandemMeeting,
+    TandemReflection,
 )
 from courses.models.policies import implicit_rules
 from courses.requirements import (
@@ -41,7 +43,9 @@ from courses.requirements import (
     Requirement,
     Result,
     Role,
+    Reflection,
     Status,
+    TandemFacts,
     evaluate,
 )
 
@@ -135,6 +139,45 @@ def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
     )
 
 
+# The better of two reflections of one participant in one module (with several partners).
+_REFLECTION_RANK = {
+    Reflection.NONE: 0,
+    Reflection.NOT_YET: 1,
+    Reflection.SUBMITTED: 2,
+    Reflection.ACCEPTED: 3,
+}
+
+
+def _tandem_facts(
+    enrollment_ids: Sequence[int], rules: Iterable[Policy]
+) -> dict[int, dict[int, TandemFacts]]:
+    """Each enrollment's tandem work by module (docs/tandems.md): distinct meeting dates over
+    all its tandems in the module (ended ones too: a change of partner does not start the count
+    again) and its best reflection. Two queries, none when no rule has a tandem module."""
+    if not any(m.tandem_meetings is not None for policy in rules for m in policy.modules):
+        return {}
+    meetings: dict[tuple[int, int], int] = {
+        (row["tandem__senior_id"], row["tandem__module_id"]): row["n"]
+        for row in TandemMeeting.objects.filter(tandem__senior_id__in=enrollment_ids)
+        .values("tandem__senior_id", "tandem__module_id")
+        .annotate(n=Count("met_on", distinct=True))
+        .order_by()
+    }
+    reflections: dict[tuple[int, int], Reflection] = {}
+    for senior_id, module_id, state in TandemReflection.objects.filter(
+        tandem__senior_id__in=enrollment_ids
+    ).values_list("tandem__senior_id", "tandem__module_id", "state"):
+        key, state = (senior_id, module_id), Reflection(state)
+        if _REFLECTION_RANK[state] > _REFLECTION_RANK[reflections.get(key, Reflection.NONE)]:
+            reflections[key] = state
+    facts: dict[int, dict[int, TandemFacts]] = defaultdict(dict)
+    for key in meetings.keys() | reflections.keys():
+        facts[key[0]][key[1]] = TandemFacts(
+            meetings=meetings.get(key, 0), reflection=reflections.get(key, Reflection.NONE)
+        )
+    return facts
+
+
 def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:
     """The rules each enrollment is judged by (by enrollment id): the cohort's pinned policy
     version, else the program's latest published one, else the modules' own fields."""
@@ -196,6 +239,7 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
     for result in ModuleResult.objects.filter(enrollment_id__in=ids):
         recorded[result.enrollment_id][result.module_id] = result
     submitted = _submitted_work(ids)
+    tandems = _tandem_facts(ids, rules.values())
     results = {}
     for enrollment in enrollments:
         items = []
@@ -215,6 +259,7 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
             rules[enrollment.pk],
             items,
             {mid: r.as_rule_input() for mid, r in recorded[enrollment.pk].items()},
+            tandems.get(enrollment.pk),
         )
     return results
 

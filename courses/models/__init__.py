@@ -1,6 +1,6 @@
 """The ``courses`` app's models, one module per topic (docs/architecture.md, "The courses
 models"): ``programs``, ``enrolment``, ``assignments``, ``certificates``, ``policies`` and
-``grades``, ``applications``, ``communication``. Every model, and the choices and values their fields and methods hand out, is imported
+``grades``, ``applications``, ``communication``, ``tandems``. Every model, and the choices and values their fields and methods hand out, is imported
 from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
 are imported from their module.
 
@@ -47,6 +47,15 @@ from courses.models.programs import (
     Module,
     Program,
 )
+from courses.models.tandems import (
+    LanguageLevel,
+    PartnerRequest,
+    Tandem,
+    TandemMeeting,
+    TandemProfile,
+    TandemReflection,
+    TandemStudent,
+)
 
 __all__ = [
     "Announcement",
@@ -73,12 +82,19 @@ __all__ = [
     "Institution",
     "Invitation",
     "Language",
+    "LanguageLevel",
     "Module",
     "ModuleResult",
+    "PartnerRequest",
     "PolicyAssignment",
     "PolicyCategory",
     "PolicyModule",
     "Program",
     "ProgressRecord",
     "ReminderSetting",
+    "Tandem",
+    "TandemMeeting",
+    "TandemProfile",
+    "TandemReflection",
+    "TandemStudent",
 ]

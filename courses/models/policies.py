@@ -178,6 +178,7 @@ class GradingPolicy(models.Model):
                     weight=r.weight,
                     category=keys.get(r.category_id) if r.category_id else None,
                     group=group_keys.get(r.group_id) if r.group_id else None,
+                    tandem_meetings=r.module.tandem_meetings,
                 )
                 for r in rules
             ),
@@ -205,6 +206,7 @@ def implicit_rules(modules: Iterable[Module]) -> requirements.Policy:
                 role=role(m),
                 pass_mark=m.pass_mark,
                 weight=m.weight,
+                tandem_meetings=m.tandem_meetings,
             )
             for m in sorted(modules, key=lambda m: (m.order, m.pk))
         ),
