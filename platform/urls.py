@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("courses.communication.urls")),
     path("", include("courses.setup.urls")),
     path("", include("courses.workspace.urls")),
+    path("", include("courses.tandems.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),

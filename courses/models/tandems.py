@@ -9,6 +9,7 @@ the pair it belongs to. Who may see what is decided once, in ``courses.tandems.a
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -109,8 +110,6 @@ class Tandem(models.Model):
     paired_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    # Why they were proposed ("both speak Spanish; both like hiking"), empty when paired by hand.
-    match_reasons = models.CharField(max_length=500, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -139,6 +138,14 @@ class Tandem(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def reflection_state(self) -> Reflection:
+        """The reflection's state; ``NONE`` while nothing was typed (no row yet)."""
+        try:
+            return Reflection(self.reflection.state)
+        except ObjectDoesNotExist:
+            return Reflection.NONE
 
     def partner_of(self, user: "User") -> "User":
         """The other side of the tandem for one of its members."""
