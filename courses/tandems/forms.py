@@ -1,5 +1,6 @@
 """Forms of the tandem pages: the 400s live here, the rules in ``services``."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.enrolment.forms import InvitationPasswordForm
 from courses.models import Enrollment, LanguageLevel, Module, TandemMeeting
-from courses.tandems.reads import LANGUAGE_NAMES, language_name
+from courses.tandems.reads import LANGUAGE_NAMES, ModulePool, language_name
 from courses.tandems.services import REFLECTION_MAX_CHARS
 from platform.models import User
 
@@ -69,12 +70,16 @@ class ProfileForm(forms.Form):
         data["languages"] = languages
         tags = [t.strip() for t in data.get("interests", "").split(",") if t.strip()]
         if len(tags) > MAX_INTERESTS:
-            self.add_error("interests", _("At most %(n)d interests, please.") % {"n": MAX_INTERESTS})
+            self.add_error(
+                "interests", _("At most %(n)d interests, please.") % {"n": MAX_INTERESTS}
+            )
         data["interest_list"] = tags
         return data
 
     @classmethod
-    def initial_for(cls, languages: list[list[str]], interests: list[str], availability: str) -> dict[str, str]:
+    def initial_for(
+        cls, languages: list[list[str]], interests: list[str], availability: str
+    ) -> dict[str, str]:
         initial = {"interests": ", ".join(interests), "availability": availability}
         for n, (code, level) in enumerate(languages[:LANGUAGE_ROWS], start=1):
             initial[f"language_{n}"], initial[f"level_{n}"] = code, level
@@ -136,28 +141,18 @@ class PairForm(forms.Form):
     senior = PersonChoice(label=_("Participant"), queryset=Enrollment.objects.none())
     student = PersonChoice(label=_("Student"), queryset=User.objects.none())
 
-    def __init__(self, *args: Any, pools: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, pools: Sequence[ModulePool], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["module"].queryset = Module.objects.filter(pk__in=[p.module.pk for p in pools])
-        self.fields["senior"].queryset = Enrollment.objects.filter(
+        fields: dict[str, Any] = self.fields  # ModelChoiceFields: their querysets are set here
+        fields["module"].queryset = Module.objects.filter(pk__in=[p.module.pk for p in pools])
+        fields["senior"].queryset = Enrollment.objects.filter(
             pk__in={e.pk for p in pools for e in p.seniors}
         ).select_related("user")
-        self.fields["student"].queryset = User.objects.filter(
+        fields["student"].queryset = User.objects.filter(
             pk__in={u.pk for p in pools for u in p.students}
         )
         if len(pools) == 1:
             self.fields["module"].initial = pools[0].module.pk
-
-
-class ProposalForm(forms.Form):
-    pairs = forms.MultipleChoiceField(
-        label=_("Pairs to confirm"), widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args: Any, values: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["pairs"].choices = [(v, v) for v in values]
-        self.fields["pairs"].initial = values
 
 
 class InviteStudentForm(forms.Form):

@@ -119,7 +119,7 @@ def _side(pk: int, profile: TandemProfile | None) -> Side:
         return Side(id=pk, languages={})
     return Side(
         id=pk,
-        languages={code: level for code, level in profile.languages},
+        languages=dict(profile.languages),
         interests=frozenset(profile.interests),
     )
 
@@ -168,4 +168,6 @@ def describe_languages(profile: TandemProfile | None) -> list[tuple[str, str]]:
     if profile is None:
         return []
     labels = dict(LanguageLevel.choices)
-    return [(language_name(code), str(labels.get(level, level))) for code, level in profile.languages]
+    return [
+        (language_name(code), str(labels.get(level, level))) for code, level in profile.languages
+    ]

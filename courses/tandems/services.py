@@ -301,9 +301,7 @@ def _reflection_for_writing(tandem: Tandem, by: User) -> TandemReflection:
     _require_member(tandem, by)
     if by.pk != tandem.senior.user_id:
         raise TandemRefused(_("The reflection is written by the program's participant."))
-    reflection, _created = TandemReflection.objects.select_for_update().get_or_create(
-        tandem=tandem
-    )
+    reflection, _created = TandemReflection.objects.select_for_update().get_or_create(tandem=tandem)
     if reflection.state in (Reflection.SUBMITTED, Reflection.ACCEPTED):
         raise TandemRefused(_("The reflection is handed in; it cannot be changed now."))
     return reflection
@@ -349,9 +347,10 @@ def grade_reflection(
 ) -> TandemReflection:
     """Pass or "not yet" for a handed-in reflection, by a coordinator or an instructor of the
     cohort; the senior is told."""
-    if not tandem.cohort.program.is_coordinated_by(by) and not tandem.cohort.instructors.filter(
-        pk=by.pk
-    ).exists():
+    if (
+        not tandem.cohort.program.is_coordinated_by(by)
+        and not tandem.cohort.instructors.filter(pk=by.pk).exists()
+    ):
         raise TandemRefused(_("Only the cohort's instructors and coordinators grade reflections."))
     reflection = TandemReflection.objects.select_for_update().filter(tandem=tandem).first()
     if reflection is None or reflection.state != Reflection.SUBMITTED:

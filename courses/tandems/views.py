@@ -41,7 +41,6 @@ from courses.tandems.forms import (
     PairForm,
     PartnerRequestForm,
     ProfileForm,
-    ProposalForm,
     ReflectionForm,
     StudentJoinForm,
 )
@@ -261,7 +260,8 @@ def reflection_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         "courses/tandems/reflection.html#draft_status",
         {"tandem": tandem, "reflection": _reflection(tandem), "draft_error": error},
-        status=200 if not error else 400,
+        # htmx swaps only a 200, so the status line shows the error in place.
+        status=400 if error and not request.htmx else 200,
     )
 
 
@@ -385,17 +385,14 @@ def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _proposal_page(
     request: AuthenticatedHttpRequest, cohort: Cohort, *, refusal: str = "", status: int = 200
 ) -> HttpResponse:
-    proposals = [
-        (pool, reads.proposal_for(pool)) for pool in reads.overview_for(cohort).pools
-    ]
-    values = [p.value for _pool, pairs in proposals for p in pairs]
+    proposals = [(pool, reads.proposal_for(pool)) for pool in reads.overview_for(cohort).pools]
     return render(
         request,
         "courses/tandems/proposal.html",
         {
             "cohort": cohort,
             "proposals": proposals,
-            "form": ProposalForm(values=values),
+            "anything": any(pairs for _pool, pairs in proposals),
             "refusal": refusal,
         },
         status=status,
@@ -485,7 +482,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "courses/enrolment/wrong_account.html", status=403)
     needs_password = not viewer.is_authenticated and not invited.has_usable_password()
     form = StudentJoinForm(invited, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and (viewer.is_authenticated or (needs_password and form.is_valid())):
+    if request.method == "POST" and (
+        viewer.is_authenticated or (needs_password and form.is_valid())
+    ):
         password = form.cleaned_data["new_password1"] if needs_password else None
         try:
             services.join_as_student(token=token, user=invited, password=password)

@@ -23,7 +23,11 @@ def test_pairing_tells_both_sides_in_the_app_and_by_mail(tandem: Tandem) -> None
     texts = {n.user.username: n.text for n in Notification.objects.select_related("user")}
     assert texts["ada"] == "You have a tandem partner: Sofía García (Generations in tandem)"
     assert texts["sofia"].startswith("You have a tandem partner: Ada")
-    assert set(OutgoingMail.objects.filter(topic__startswith="tandem notification").values_list("to", flat=True)) == {
+    assert set(
+        OutgoingMail.objects.filter(topic__startswith="tandem notification").values_list(
+            "to", flat=True
+        )
+    ) == {
         "ada@example.org",
         "sofia@example.org",
     }
@@ -39,7 +43,9 @@ def test_a_person_who_keeps_tandem_mails_off_gets_only_the_notification(
         cohort=cohort, module=tandem_module, senior=senior, student=student, by=coordinator
     )
     assert list(
-        OutgoingMail.objects.filter(topic__startswith="tandem notification").values_list("to", flat=True)
+        OutgoingMail.objects.filter(topic__startswith="tandem notification").values_list(
+            "to", flat=True
+        )
     ) == ["sofia@example.org"]
     assert Notification.objects.filter(user=senior.user).count() == 1
 
@@ -168,7 +174,11 @@ def test_meetings_with_an_earlier_partner_still_count(
     services.log_meeting(tandem=tandem, by=senior, met_on=days_ago(9), minutes=30, topic="x")
     services.end_tandem(tandem=tandem, by=coordinator)
     other = services.invite_student(
-        cohort=cohort, email="wei@example.org", full_name="Wei", language="en", invited_by=coordinator
+        cohort=cohort,
+        email="wei@example.org",
+        full_name="Wei",
+        language="en",
+        invited_by=coordinator,
     ).student.user
     new = services.pair(
         cohort=cohort, module=tandem.module, senior=tandem.senior, student=other, by=coordinator
@@ -195,7 +205,11 @@ def test_the_invitation_link_works_once_for_the_invited_account(
     cohort: Cohort, coordinator: User, outsider: User
 ) -> None:
     invited = services.invite_student(
-        cohort=cohort, email="new@example.org", full_name="Nu", language="de", invited_by=coordinator
+        cohort=cohort,
+        email="new@example.org",
+        full_name="Nu",
+        language="de",
+        invited_by=coordinator,
     )
     assert invited.created_account and not invited.student.user.has_usable_password()
     with pytest.raises(services.TandemRefused, match="another account"):
