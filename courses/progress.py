@@ -127,6 +127,11 @@ class ProgramProgress:
     def policy_version(self) -> int:
         return self.result.policy_version
 
+    @property
+    def has_tandem(self) -> bool:
+        """Whether a tandem module counts (its requirement speaks of meetings or reflection)."""
+        return any(r.reason.startswith("tandem_") for r in self.result.requirements)
+
 
 def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(enrollment id, assignment id) pairs with at least one submitted attempt."""

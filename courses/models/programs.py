@@ -299,6 +299,12 @@ class Cohort(models.Model):
         return f"{self.program} {self.name}"
 
 
+class ModuleQuerySet(models.QuerySet["Module"]):
+    def tandem(self) -> "ModuleQuerySet":
+        """Tandem modules: met by logged meetings and a reflection (docs/tandems.md)."""
+        return self.filter(tandem_meetings__isnull=False)
+
+
 class Module(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=200)
@@ -325,6 +331,8 @@ class Module(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Only for a tandem module: how many meetings a tandem must log."),
     )
+
+    objects = ModuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["program", "order", "pk"]
