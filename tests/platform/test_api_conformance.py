@@ -31,7 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from courses.applications.services import confirm_email, submit_application
-from courses.models import Application, Cohort
+from courses.models import Application, Cohort, Enrollment, Module, Tandem
+from courses.tandems import services as tandem_services
 from platform.models import ApiToken, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
@@ -88,6 +89,7 @@ def world(
     certificate = issue_certificate(other_enrolled, assignment)
     enrollment = enrolled.enrollments.get()
     application = an_application(enrollment.cohort)
+    tandem = a_tandem(enrollment, program_coordinator)
     return {
         "users": {
             "participant": enrolled,
@@ -107,6 +109,7 @@ def world(
             "extension_pk": 1,
             "code": certificate.code,
             "applications": application.pk,
+            "tandems": tandem.pk,
         },
     }
 
@@ -127,6 +130,23 @@ def an_application(cohort: Cohort) -> Application:
         privacy_notice=notice,
     )
     return confirm_email(application)
+
+
+def a_tandem(enrollment: Enrollment, coordinator: User) -> Tandem:
+    """The participant paired with an invited student in a tandem module of the program."""
+    module = Module.objects.create(
+        program=enrollment.cohort.program, title="Tandem", tandem_meetings=2
+    )
+    student = tandem_services.invite_student(
+        cohort=enrollment.cohort,
+        email="student@example.com",
+        full_name="Sam Student",
+        language="en",
+        invited_by=coordinator,
+    ).student.user
+    return tandem_services.pair(
+        cohort=enrollment.cohort, module=module, senior=enrollment, student=student, by=coordinator
+    )
 
 
 def real_path_parameters(case: Any, ids: dict[str, Any]) -> None:
