@@ -110,6 +110,7 @@ class DemoModule:
     description: str = ""
     assignments: tuple[DemoAssignment, ...] = ()
     category: str = ""  # key of the programme's category its assignments count in
+    tandem_meetings: int | None = None  # a tandem module: meetings its tandems must log
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,6 +503,7 @@ _SENIORS = DemoProgram(
                 "Ältere und jüngere Studierende begleiten sich ein Semester lang gegenseitig: "
                 "Berufserfahrung gegen Studienroutine."
             ),
+            tandem_meetings=4,
         ),
         DemoModule(
             slug="abschlussarbeit",
@@ -861,6 +863,9 @@ DEMO_USERS: Final[tuple[DemoUser, ...]] = (
     DemoUser("lena.schmidt", "Lena Schmidt", "lena.schmidt@example.org", Role.PARTICIPANT, "de"),
     DemoUser("arjun.mehta", "Arjun Mehta", "arjun.mehta@example.org", Role.PARTICIPANT, "en"),
     DemoUser("gisela.brandt", "Gisela Brandt", "gisela.brandt@example.org", Role.PARTICIPANT, "de"),
+    # An international student, Gisela's tandem partner in the seniors' program (a guest without
+    # a program of her own: courses/demo/tandems.py).
+    DemoUser("sofia.garcia", "Sofía García", "sofia.garcia@example.org", Role.PARTICIPANT, "en"),
 )
 
 DEMO_ENROLLMENTS: Final[tuple[DemoEnrollment, ...]] = (
