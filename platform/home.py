@@ -87,7 +87,7 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
     """The programs the user coordinates, each with its cohorts and their numbers."""
     programs = list(
         Program.objects.coordinated_by(user)
-        .annotate(has_tandems=Exists(Module.objects.tandem().filter(program=OuterRef("pk"))))
+        .annotate(has_tandems=Exists(Module.tandem_modules().filter(program=OuterRef("pk"))))
         .order_by("title", "pk")
     )
     if not programs:
@@ -225,7 +225,7 @@ def instructor_week(user: User, *, now: dt.datetime, days: int = 14) -> Instruct
         Cohort.objects.taught_by(user)
         .select_related("program")
         .annotate(
-            has_tandems=Exists(Module.objects.tandem().filter(program=OuterRef("program_id")))
+            has_tandems=Exists(Module.tandem_modules().filter(program=OuterRef("program_id")))
         )
         .order_by("program__title", "name")
     )

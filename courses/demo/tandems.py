@@ -134,7 +134,7 @@ def load_demo_tandems(*, coordinator: User, password: str) -> None:
     cohort = (
         Cohort.objects.filter(program__slug=PROGRAM).order_by("starts_on").select_related("program")
     ).first()
-    module = Module.objects.tandem().filter(program__slug=PROGRAM).first()
+    module = Module.tandem_modules().filter(program__slug=PROGRAM).first()
     if cohort is None or module is None:
         return
     seniors = {p.username: enroll(user=_account(p, password), cohort=cohort) for p in SENIORS}

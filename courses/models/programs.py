@@ -299,12 +299,6 @@ class Cohort(models.Model):
         return f"{self.program} {self.name}"
 
 
-class ModuleQuerySet(models.QuerySet["Module"]):
-    def tandem(self) -> "ModuleQuerySet":
-        """Tandem modules: met by logged meetings and a reflection (docs/tandems.md)."""
-        return self.filter(tandem_meetings__isnull=False)
-
-
 class Module(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=200)
@@ -332,10 +326,13 @@ class Module(models.Model):
         help_text=_("Only for a tandem module: how many meetings a tandem must log."),
     )
 
-    objects = ModuleQuerySet.as_manager()
-
     class Meta:
         ordering = ["program", "order", "pk"]
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def tandem_modules(cls) -> "models.QuerySet[Module]":
+        """Tandem modules: met by logged meetings and a reflection (docs/tandems.md)."""
+        return cls.objects.filter(tandem_meetings__isnull=False)

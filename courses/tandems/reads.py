@@ -42,7 +42,7 @@ def reasons(proposal: Proposal) -> str:
 
 
 def tandem_modules(cohort: Cohort) -> "QuerySet[Module]":
-    return Module.objects.tandem().filter(program_id=cohort.program_id)
+    return Module.tandem_modules().filter(program_id=cohort.program_id)
 
 
 def with_log_summary(tandems: "QuerySet[Tandem]") -> "QuerySet[Tandem]":
