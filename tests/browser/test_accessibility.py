@@ -31,8 +31,11 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Module,
+    Tandem,
 )
 from courses.services import create_policy_draft, enroll, record_released_grade
+from courses.tandems import services as tandem_services
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
@@ -75,6 +78,9 @@ class World:
     application: Application
     offered: Application
     expired_link: str
+    # ada's tandem (a meeting logged, a draft reflection) and linus's (a reflection to grade).
+    tandem: Tandem
+    graded_tandem: Tandem
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,27 @@ def _program_with_draft(world: World) -> tuple[object, ...]:
     return (world.cohort.program_id,)
 
 
+def _tandem(world: World) -> tuple[object, ...]:
+    return (world.tandem.pk,)
+
+
+def _graded_tandem(world: World) -> tuple[object, ...]:
+    return (world.graded_tandem.pk,)
+
+
+def _student_invitation(world: World) -> tuple[object, ...]:
+    """A fresh tandem invitation link of a new student (made when the row is opened)."""
+    return (
+        tandem_services.invite_student(
+            cohort=world.cohort,
+            email="wei@example.org",
+            full_name="Wei Chen",
+            language="en",
+            invited_by=User.objects.get(username=LOGINS["coordinator"]),
+        ).token,
+    )
+
+
 def _place(world: World) -> tuple[object, ...]:
     return (world.cohort.pk, world.participant_enrollment.pk)
 
@@ -238,6 +265,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page(
             "enrolment:accept", lambda world: ("no-such-link",), status=404, shows="#link-unusable"
         ),
+        # A student's tandem invitation: the password form; a link that no longer works.
+        Page("tandems:join", _student_invitation, shows="#set-password-form"),
+        Page("tandems:join", lambda world: ("no-such-link",), status=404, shows="#link-unusable"),
     ),
     "participant": (
         Page("home", shows="#announcements"),
@@ -278,6 +308,16 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # Her released grade is under the bell, unread.
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
+        # Her tandem: the list, her profile, the log with its forms, the reflection's editor;
+        # a meeting and a request without their fields, answered with the tandem's page.
+        Page("tandems:mine", shows="#my-tandems"),
+        Page("tandems:profile", shows="#profile-form"),
+        Page("tandems:detail", _tandem, shows="#meeting-form"),
+        Page("tandems:reflection", _tandem, shows="#reflection-form"),
+        invalid("tandems:log-meeting", _tandem, Sent("tandems:detail", _tandem, "#meeting-form")),
+        invalid(
+            "tandems:new-partner", _tandem, Sent("tandems:detail", _tandem, "#new-partner-form")
+        ),
     ),
     "graduate": (
         Page("home"),
@@ -359,6 +399,12 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("workspace:matrix", _cohort, shows="#matrix"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
+        Page("tandems:reflections", _cohort, shows="#reflections"),
+        Page("tandems:grade", _graded_tandem, shows="#grade-form"),
+        # (a grade without a decision)
+        invalid(
+            "tandems:grade", _graded_tandem, Sent("tandems:grade", _graded_tandem, "#grade-form")
+        ),
     ),
     "coordinator": (
         Page("home"),
@@ -418,6 +464,13 @@ PAGES: dict[str, tuple[Page, ...]] = {
             ),
         ),
         Page("setup:policy", _program_with_draft, shows="#policy-preview"),
+        Page("tandems:cohort", _cohort, shows="#pairs"),
+        Page("tandems:proposal", _cohort),
+        # A tandem's log as its coordinator reads it, with the requests for a new partner.
+        Page("tandems:detail", _tandem, shows="#requests-heading"),
+        # (a pair without its people; an invitation without name and address)
+        invalid("tandems:pair", _cohort, Sent("tandems:cohort", _cohort, "#pair-form")),
+        invalid("tandems:invite", _cohort, Sent("tandems:cohort", _cohort, "#invite-form")),
     ),
     "account": (
         Page("logout"),
@@ -515,6 +568,10 @@ NOT_PAGES: dict[str, str] = {
     "setup:policy-draft": "POST only; redirects to the policy editor",
     "setup:policy-preview": "POST only; htmx fragment of the policy editor",
     "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
+    "tandems:delete-meeting": "POST only; redirects to the tandem",
+    "tandems:reflection-draft": "POST only; htmx fragment of the reflection page",
+    "tandems:end": "POST only; redirects to the cohort's tandems",
+    "tandems:close-request": "POST only; redirects to the cohort's tandems",
 }
 
 
@@ -636,7 +693,10 @@ def world(
         program=cohort.program,
         cohort=cohort,
     )
+    tandem, graded_tandem = tandems_world(cohort, ada=enrolled, linus=linus, by=coordinator)
     return World(
+        tandem=tandem,
+        graded_tandem=graded_tandem,
         cohort=cohort,
         assignment=assignment,
         released=released,
@@ -647,6 +707,39 @@ def world(
         participant_enrollment=enrolled.enrollments.get(),
         **applications_world(cohort),
     )
+
+
+def tandems_world(cohort: Cohort, *, ada: User, linus: User, by: User) -> tuple[Tandem, Tandem]:
+    """A tandem module; ada paired with a student (a meeting logged, a draft reflection), linus
+    with another (his reflection handed in, waiting for a grade; he asks for a new partner)."""
+    module = Module.objects.create(
+        program=cohort.program, title="Generations in tandem", order=9, tandem_meetings=2
+    )
+    tandems = []
+    for senior, email in ((ada, "sofia@example.org"), (linus, "amara@example.org")):
+        student = tandem_services.invite_student(
+            cohort=cohort,
+            email=email,
+            full_name=email.split("@")[0].title(),
+            language="en",
+            invited_by=by,
+        ).student.user
+        tandem = tandem_services.pair(
+            cohort=cohort, module=module, senior=senior.enrollments.get(), student=student, by=by
+        )
+        tandem_services.log_meeting(
+            tandem=tandem,
+            by=student,
+            met_on=timezone.localdate(),
+            minutes=60,
+            topic="Campus tour",
+            note="Next time: the library.",
+        )
+        tandems.append(tandem)
+    tandem_services.save_reflection_draft(tandem=tandems[0], by=ada, text="So far: a lot.")
+    tandem_services.submit_reflection(tandem=tandems[1], by=linus, text="We learnt a lot.")
+    tandem_services.request_new_partner(tandem=tandems[1], by=linus, reason="Other times")
+    return tandems[0], tandems[1]
 
 
 def applications_world(cohort: Cohort) -> dict[str, Any]:
