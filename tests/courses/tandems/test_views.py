@@ -314,3 +314,20 @@ def test_a_language_without_a_level_is_a_clear_error(participant: User) -> None:
     assert response.status_code == 400
     assert "how well you speak it" in response.text
     assert not TandemProfile.objects.exists()
+
+
+def test_a_coordinator_makes_a_module_a_tandem_module_in_the_set_up(
+    program: Any, coordinator: User
+) -> None:
+    response = as_(coordinator).post(
+        reverse("setup:modules", args=[program.pk]),
+        {
+            "title": "Generations in tandem",
+            "weight": "1",
+            "pass_mark": "50",
+            "kind": "required",
+            "tandem_meetings": "5",
+        },
+    )
+    assert response.status_code == 302
+    assert Module.objects.get(title="Generations in tandem").tandem_meetings == 5
