@@ -48,6 +48,7 @@ from tests.helpers import (
     keep_program_incomplete,
     make_cohort,
     make_user,
+    pair_with_new_student,
     release,
     submit,
     tiny_source_notebook,
@@ -717,16 +718,10 @@ def tandems_world(cohort: Cohort, *, ada: User, linus: User, by: User) -> tuple[
     )
     tandems = []
     for senior, email in ((ada, "sofia@example.org"), (linus, "amara@example.org")):
-        student = tandem_services.invite_student(
-            cohort=cohort,
-            email=email,
-            full_name=email.split("@")[0].title(),
-            language="en",
-            invited_by=by,
-        ).student.user
-        tandem = tandem_services.pair(
-            cohort=cohort, module=module, senior=senior.enrollments.get(), student=student, by=by
+        tandem = pair_with_new_student(
+            senior.enrollments.get(), module, email=email, name=email.split("@")[0].title(), by=by
         )
+        student = tandem.student
         tandem_services.log_meeting(
             tandem=tandem,
             by=student,

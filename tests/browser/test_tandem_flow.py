@@ -17,7 +17,7 @@ from courses.tandems import services
 from platform.models import User
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import axe_violations
-from tests.helpers import make_user
+from tests.helpers import make_user, pair_with_new_student
 
 pytestmark = [pytest.mark.browser]
 
@@ -38,16 +38,10 @@ def test_a_senior_logs_a_meeting_hands_in_a_reflection_and_the_coordinator_accep
     )
     senior = make_user("gisela", display_name="Gisela Brandt", preferred_language="de")
     enrollment = enroll(user=senior, cohort=cohort)
-    student = services.invite_student(
-        cohort=cohort,
-        email="sofia@example.org",
-        full_name="Sofía García",
-        language="en",
-        invited_by=coordinator,
-    ).student.user
-    tandem = services.pair(
-        cohort=cohort, module=module, senior=enrollment, student=student, by=coordinator
+    tandem = pair_with_new_student(
+        enrollment, module, email="sofia@example.org", name="Sofía García", by=coordinator
     )
+    student = tandem.student
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     services.log_meeting(
         tandem=tandem,

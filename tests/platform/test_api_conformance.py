@@ -32,11 +32,10 @@ from schemathesis.specs.openapi.checks import (
 
 from courses.applications.services import confirm_email, submit_application
 from courses.models import Application, Cohort, Enrollment, Module, Tandem
-from courses.tandems import services as tandem_services
 from platform.models import ApiToken, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
-from tests.helpers import graded, issue_certificate, submit
+from tests.helpers import graded, issue_certificate, pair_with_new_student, submit
 
 pytestmark = pytest.mark.fuzz
 
@@ -137,15 +136,8 @@ def a_tandem(enrollment: Enrollment, coordinator: User) -> Tandem:
     module = Module.objects.create(
         program=enrollment.cohort.program, title="Tandem", tandem_meetings=2
     )
-    student = tandem_services.invite_student(
-        cohort=enrollment.cohort,
-        email="student@example.com",
-        full_name="Sam Student",
-        language="en",
-        invited_by=coordinator,
-    ).student.user
-    return tandem_services.pair(
-        cohort=enrollment.cohort, module=module, senior=enrollment, student=student, by=coordinator
+    return pair_with_new_student(
+        enrollment, module, email="student@example.com", name="Sam Student", by=coordinator
     )
 
 

@@ -8,6 +8,7 @@ from courses.requirements import Status
 from courses.tandems import services
 from platform.models import Notification, OutgoingMail, User
 from tests.courses.tandems.conftest import days_ago
+from tests.helpers import pair_with_new_student
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -173,15 +174,8 @@ def test_meetings_with_an_earlier_partner_still_count(
     senior = tandem.senior.user
     services.log_meeting(tandem=tandem, by=senior, met_on=days_ago(9), minutes=30, topic="x")
     services.end_tandem(tandem=tandem, by=coordinator)
-    other = services.invite_student(
-        cohort=cohort,
-        email="wei@example.org",
-        full_name="Wei",
-        language="en",
-        invited_by=coordinator,
-    ).student.user
-    new = services.pair(
-        cohort=cohort, module=tandem.module, senior=tandem.senior, student=other, by=coordinator
+    new = pair_with_new_student(
+        tandem.senior, tandem.module, email="wei@example.org", name="Wei", by=coordinator
     )
     services.log_meeting(tandem=new, by=senior, met_on=days_ago(2), minutes=30, topic="y")
     record = ProgressRecord.objects.get(enrollment=tandem.senior).as_result()

@@ -180,7 +180,7 @@ def test_the_overview_reads_in_a_constant_number_of_queries(
     django_assert_num_queries: Any,
 ) -> None:
     from courses.services import enroll
-    from tests.helpers import make_user
+    from tests.helpers import make_user, pair_with_new_student
 
     client = as_(coordinator)
     url = reverse("tandems:cohort", args=[cohort.pk])
@@ -188,16 +188,10 @@ def test_the_overview_reads_in_a_constant_number_of_queries(
     def grow(n: int) -> None:
         for i in range(n):
             senior = enroll(user=make_user(f"s{n}-{i}"), cohort=cohort)
-            student = services.invite_student(
-                cohort=cohort,
-                email=f"st{n}-{i}@example.org",
-                full_name=f"St {i}",
-                language="en",
-                invited_by=coordinator,
-            ).student.user
-            tandem = services.pair(
-                cohort=cohort, module=tandem_module, senior=senior, student=student, by=coordinator
+            tandem = pair_with_new_student(
+                senior, tandem_module, email=f"st{n}-{i}@example.org", name="St", by=coordinator
             )
+            student = tandem.student
             services.log_meeting(
                 tandem=tandem, by=student, met_on=days_ago(2), minutes=30, topic="t"
             )
