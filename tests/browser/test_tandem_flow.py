@@ -99,3 +99,66 @@ def test_a_senior_logs_a_meeting_hands_in_a_reflection_and_the_coordinator_accep
     )
     no_axe_violations(page)
     assert TandemMeeting.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_tandem_page_has_no_axe_violations_in_german(
+    live_server: Any, cohort: Cohort, coordinator: User, instructor: User, new_page: Any
+) -> None:
+    """The English walk is tests/browser/test_accessibility.py; here the same pages in German."""
+    module = Module.objects.create(
+        program=cohort.program, title="Generationen im Tandem", tandem_meetings=2
+    )
+    senior = make_user("gisela", display_name="Gisela Brandt", preferred_language="de")
+    tandem = pair_with_new_student(
+        enroll(user=senior, cohort=cohort),
+        module,
+        email="sofia@example.org",
+        name="Sofía García",
+        by=coordinator,
+    )
+    services.log_meeting(
+        tandem=tandem, by=senior, met_on=timezone.localdate(), minutes=60, topic="Mensa", note="n"
+    )
+    other = enroll(user=make_user("helga", preferred_language="de"), cohort=cohort)
+    graded = pair_with_new_student(
+        other, module, email="wei@example.org", name="Wei Chen", by=coordinator
+    )
+    services.submit_reflection(tandem=graded, by=other.user, text="Viel gelernt.")
+    services.request_new_partner(tandem=graded, by=other.user, reason="Andere Zeiten")
+    for user in (coordinator, instructor):
+        user.preferred_language = "de"
+        user.save(update_fields=["preferred_language"])
+    pages = {
+        senior: [
+            ("tandems:mine", ()),
+            ("tandems:profile", ()),
+            ("tandems:detail", (tandem.pk,)),
+            ("tandems:reflection", (tandem.pk,)),
+        ],
+        instructor: [("tandems:reflections", (cohort.pk,)), ("tandems:grade", (graded.pk,))],
+        coordinator: [
+            ("tandems:cohort", (cohort.pk,)),
+            ("tandems:proposal", (cohort.pk,)),
+            ("tandems:detail", (graded.pk,)),
+        ],
+    }
+    for user, urls in pages.items():
+        page = new_page()
+        log_in(page, live_server.url, user)
+        for name, args in urls:
+            page.goto(live_server.url + reverse(name, args=args))
+            assert page.locator("html").get_attribute("lang") == "de", name
+            no_axe_violations(page)
+        page.close()
+    invitation = services.invite_student(
+        cohort=cohort,
+        email="lucas@example.org",
+        full_name="Lucas",
+        language="de",
+        invited_by=coordinator,
+    )
+    page = new_page(locale="de-DE")
+    page.goto(live_server.url + reverse("tandems:join", args=[invitation.token]))
+    expect(page.locator("#set-password-form")).to_be_visible()
+    no_axe_violations(page)

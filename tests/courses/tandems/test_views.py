@@ -291,6 +291,7 @@ def test_a_coordinator_invites_a_student_who_joins_with_a_password(
     assert client.get(url).status_code == 404  # the link works once
     mine = client.get(reverse("tandems:mine"))
     assert "no tandem partner yet" in mine.text
+    assert "You take part as a tandem partner" in client.get(reverse("home")).text
 
 
 def test_the_profile_form_stores_languages_and_interests(participant: User) -> None:
