@@ -4,12 +4,12 @@ The study group gets three more seniors and four international students (guests 
 already, so they log in with the demo password). Gisela Brandt and Sofía García have logged
 every meeting and Gisela's reflection waits for the coordinator: accepting it completes her
 program and issues her certificate (her other modules' results are recorded). Helga Wagner's
-reflection is accepted, so she holds the certificate. Werner Schulz has asked for a new
-partner. Ursula Klein and Lucas Silva are still free: the proposal pairs them ("both speak
+reflection is accepted: her tandem module is met. Werner Schulz has asked for a new partner. Ursula Klein and Lucas Silva are still free: the proposal pairs them ("both speak
 German; both like photography").
 
-Pairing, meetings and reflections go through ``courses.tandems.services``. Idempotent: a senior
-who has a tandem already is left alone.
+Pairing, meetings and reflections go through ``courses.tandems.services``; their e-mails are
+kept as records, never sent (``courses.demo.mail``). Idempotent: a senior who has a tandem
+already is left alone.
 """
 
 import datetime as dt
@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from courses.demo.mail import kept_as_records
 from courses.exceptions import ModuleResultRefused
 from courses.models import Cohort, Enrollment, Module, Tandem, TandemStudent
 from courses.services import enroll, record_module_result
@@ -145,12 +146,24 @@ def load_demo_tandems(*, coordinator: User, password: str) -> None:
             user=student,
             defaults={"invited_by": coordinator, "joined_at": timezone.now()},
         )
+    with kept_as_records():
+        _pair_and_log(cohort, module, seniors, students, coordinator)
+
+
+def _pair_and_log(
+    cohort: Cohort,
+    module: Module,
+    seniors: dict[str, Enrollment],
+    students: dict[str, User],
+    coordinator: User,
+) -> None:
     today = timezone.localdate()
     for senior_name, student_name, meetings, reflection in PAIRS:
         senior = seniors[senior_name]
         if Tandem.objects.filter(senior=senior, module=module).exists():
             continue
-        _record_other_modules(senior, module, coordinator)
+        if senior_name == "gisela.brandt":
+            _record_other_modules(senior, module, coordinator)
         tandem = services.pair(
             cohort=cohort,
             module=module,

@@ -1,5 +1,5 @@
 """The demo's tandems (courses/demo/tandems.py): seniors paired with students, meetings logged,
-one reflection accepted (her certificate issued), one waiting, one open request; accepting the
+one reflection accepted, one waiting, one open request; accepting the
 waiting one earns Gisela her certificate; loading twice changes nothing."""
 
 from io import StringIO
@@ -21,7 +21,13 @@ def test_the_demo_runs_tandems_and_the_certificate_can_be_earned(client: Any) ->
     call_command("load_demo", stdout=StringIO())  # idempotent
     assert (Tandem.objects.count(), TandemMeeting.objects.count()) == counts == (3, 10)
     assert PartnerRequest.objects.open().get().requested_by.username == "werner.schulz"
-    assert Certificate.objects.issued().filter(user__username="helga.wagner").exists()
+    helga = Tandem.objects.get(senior__user__username="helga.wagner")
+    assert helga.reflection_state == "accepted"
+    standing = (
+        ProgressRecord.objects.get(enrollment=helga.senior).as_result().module(helga.module_id)
+    )
+    assert standing is not None and standing.reason == "tandem_met"
+    assert not Certificate.objects.filter(program__slug="seniorenstudium").exists()
 
     gisela = Tandem.objects.get(senior__user__username="gisela.brandt")
     assert gisela.reflection_state == "submitted"
