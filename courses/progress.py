@@ -2,8 +2,8 @@
 
 ``compute_results`` loads, for many enrollments in a constant number of queries, what the pure
 engine (``courses.requirements.evaluate``) needs: the grading policy version each cohort uses,
-the published assignments with the released grades, coordinators' module results and which
-work awaits review. ``recompute_progress`` stores the answer per enrollment
+the published assignments with the released grades, coordinators' module results, which
+work awaits review and, for tandem modules, the meetings and reflections (docs/tandems.md). ``recompute_progress`` stores the answer per enrollment
 (``ProgressRecord``) whenever it can change; pages and the API read it with
 ``progress_for``, which computes live only for an enrollment that has no record yet.
 
