@@ -1,6 +1,6 @@
 from django.urls import path
 
-from courses.tandems import api, views
+from courses.tandems import api, coordinator_views, views
 
 app_name = "tandems"
 urlpatterns = [
@@ -18,12 +18,12 @@ urlpatterns = [
     path("tandems/<int:pk>/reflection/draft/", views.reflection_draft, name="reflection-draft"),
     path("tandems/<int:pk>/reflection/grade/", views.grade_reflection, name="grade"),
     path("tandems/<int:pk>/new-partner/", views.request_partner, name="new-partner"),
-    path("tandems/<int:pk>/end/", views.end, name="end"),
-    path("tandems/requests/<int:pk>/close/", views.close_request, name="close-request"),
-    path("tandems/cohorts/<int:pk>/", views.cohort, name="cohort"),
-    path("tandems/cohorts/<int:pk>/pair/", views.pair, name="pair"),
-    path("tandems/cohorts/<int:pk>/proposal/", views.proposal, name="proposal"),
-    path("tandems/cohorts/<int:pk>/invite/", views.invite, name="invite"),
+    path("tandems/<int:pk>/end/", coordinator_views.end, name="end"),
+    path("tandems/requests/<int:pk>/close/", coordinator_views.close_request, name="close-request"),
+    path("tandems/cohorts/<int:pk>/", coordinator_views.cohort, name="cohort"),
+    path("tandems/cohorts/<int:pk>/pair/", coordinator_views.pair, name="pair"),
+    path("tandems/cohorts/<int:pk>/proposal/", coordinator_views.proposal, name="proposal"),
+    path("tandems/cohorts/<int:pk>/invite/", coordinator_views.invite, name="invite"),
     path("tandems/cohorts/<int:pk>/reflections/", views.reflections, name="reflections"),
 ]
 
