@@ -6,6 +6,7 @@ from courses.certificates import api as certificate_api
 from courses.certificates import coordinator_api
 from courses.enrolment.urls import api_urlpatterns as enrolment_api
 from courses.sessions.urls import api_urlpatterns as session_api
+from courses.tandems.urls import api_urlpatterns as tandem_api
 
 app_name = "courses-api"
 urlpatterns = [
@@ -46,3 +47,4 @@ urlpatterns = [
 ]
 urlpatterns += enrolment_api
 urlpatterns += session_api
+urlpatterns += tandem_api

@@ -3,7 +3,8 @@
 ``compute_results`` loads, for many enrollments in a constant number of queries, what the pure
 engine (``courses.requirements.evaluate``) needs: the grading policy version each cohort uses,
 the published assignments with the released grades, coordinators' module results, which
-work awaits review and attendance at sessions (``attendance_facts``). ``recompute_progress`` stores the answer per enrollment
+work awaits review, attendance at sessions (``attendance_facts``) and, for tandem modules, the
+meetings and reflections (docs/tandems.md). ``recompute_progress`` stores the answer per enrollment
 (``ProgressRecord``) whenever it can change; pages and the API read it with
 ``progress_for``, which computes live only for an enrollment that has no record yet.
 
@@ -35,6 +36,8 @@ from courses.models import (
     PolicyModule,
     ProgressRecord,
     Session,
+    TandemMeeting,
+    TandemReflection,
 )
 from courses.models.policies import implicit_rules
 from courses.requirements import (
@@ -42,10 +45,12 @@ from courses.requirements import (
     Item,
     ModuleStanding,
     Policy,
+    Reflection,
     Requirement,
     Result,
     Role,
     Status,
+    TandemFacts,
     evaluate,
 )
 
@@ -127,6 +132,11 @@ class ProgramProgress:
     def policy_version(self) -> int:
         return self.result.policy_version
 
+    @property
+    def has_tandem(self) -> bool:
+        """Whether a tandem module counts (its requirement speaks of meetings or reflection)."""
+        return any(r.reason.startswith("tandem_") for r in self.result.requirements)
+
 
 def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(enrollment id, assignment id) pairs with at least one submitted attempt."""
@@ -137,6 +147,45 @@ def _submitted_work(enrollment_ids: Sequence[int]) -> set[tuple[int, int]]:
             "enrollment_id", "assignment_id"
         )
     )
+
+
+# The better of two reflections of one participant in one module (with several partners).
+_REFLECTION_RANK = {
+    Reflection.NONE: 0,
+    Reflection.NOT_YET: 1,
+    Reflection.SUBMITTED: 2,
+    Reflection.ACCEPTED: 3,
+}
+
+
+def _tandem_facts(
+    enrollment_ids: Sequence[int], rules: Iterable[Policy]
+) -> dict[int, dict[int, TandemFacts]]:
+    """Each enrollment's tandem work by module (docs/tandems.md): distinct meeting dates over
+    all its tandems in the module (ended ones too: a change of partner does not start the count
+    again) and its best reflection. Two queries, none when no rule has a tandem module."""
+    if not any(m.tandem_meetings is not None for policy in rules for m in policy.modules):
+        return {}
+    meetings: dict[tuple[int, int], int] = {
+        (row["tandem__senior_id"], row["tandem__module_id"]): row["n"]
+        for row in TandemMeeting.objects.filter(tandem__senior_id__in=enrollment_ids)
+        .values("tandem__senior_id", "tandem__module_id")
+        .annotate(n=Count("met_on", distinct=True))
+        .order_by()
+    }
+    reflections: dict[tuple[int, int], Reflection] = {}
+    for senior_id, module_id, state in TandemReflection.objects.filter(
+        tandem__senior_id__in=enrollment_ids
+    ).values_list("tandem__senior_id", "tandem__module_id", "state"):
+        key, state = (senior_id, module_id), Reflection(state)
+        if _REFLECTION_RANK[state] > _REFLECTION_RANK[reflections.get(key, Reflection.NONE)]:
+            reflections[key] = state
+    facts: dict[int, dict[int, TandemFacts]] = defaultdict(dict)
+    for key in meetings.keys() | reflections.keys():
+        facts[key[0]][key[1]] = TandemFacts(
+            meetings=meetings.get(key, 0), reflection=reflections.get(key, Reflection.NONE)
+        )
+    return facts
 
 
 def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:
@@ -253,6 +302,7 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
         enrollments,
         {m.module_id for p in rules.values() for m in p.modules if m.attendance_rate is not None},
     )
+    tandems = _tandem_facts(ids, rules.values())
     results = {}
     for enrollment in enrollments:
         items = []
@@ -272,7 +322,8 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
             rules[enrollment.pk],
             items,
             {mid: r.as_rule_input() for mid, r in recorded[enrollment.pk].items()},
-            attendance.get(enrollment.pk),
+            attendance=attendance.get(enrollment.pk),
+            tandems=tandems.get(enrollment.pk),
         )
     return results
 

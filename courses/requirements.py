@@ -17,6 +17,9 @@ into a :class:`Policy`. The rules, in short (docs/progress.md has them in full):
 * A module's **attendance rule** (a share of its sessions, e.g. 80 %) is a requirement of
   its own: present / (held − excused), met at or above the rate, pending while nothing is
   counted yet. A module with sessions but no assignments is passed by attendance alone.
+* A **tandem module** (``ModuleRule.tandem_meetings`` set) is passed when the participant's
+  tandems in it have logged that many meetings (distinct dates) and their reflection is
+  accepted; it carries no grade (docs/tandems.md).
 * The **weighted grade** is the weight-averaged category percentage over the categories that
   have a grade; with no categories, the weight-averaged module percentage. It is *current*
   (released grades only) until every category is complete, then *final*, and must reach the
@@ -74,6 +77,8 @@ class ModuleRule:
     category: str | None = None
     group: str | None = None
     attendance_rate: Decimal | None = None  # share of held sessions to attend; None: no rule
+    # A tandem module: how many meetings its tandem must log (None: not a tandem module).
+    tandem_meetings: int | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,25 @@ class AttendanceFacts:
         return meets(percentage(Decimal(self.present + self.remaining), Decimal(counted)), required)
 
 
+class Reflection(StrEnum):
+    """Where a tandem's reflection stands (a draft is not handed in: it counts as none)."""
+
+    NONE = "none"
+    SUBMITTED = "submitted"  # handed in, waiting for pass / not yet
+    ACCEPTED = "accepted"
+    NOT_YET = "not_yet"  # graded "not yet": to be revised and handed in again
+
+
+@dataclass(frozen=True)
+class TandemFacts:
+    """A participant's tandem work in one tandem module: the distinct dates on which meetings
+    were logged (by either side, with every partner they had in the module) and their best
+    reflection (accepted, else handed in, else graded "not yet")."""
+
+    meetings: int = 0
+    reflection: Reflection = Reflection.NONE
+
+
 # --- results --------------------------------------------------------------------------------
 
 
@@ -230,6 +254,28 @@ class Requirement:
                 }
             case "awaiting_result":
                 return _("%(title)s: no result recorded yet") % {"title": t}
+            case "tandem_meetings":
+                return _("%(title)s: %(meetings)s of %(required)s tandem meetings logged") % {
+                    "title": t,
+                    "meetings": p["meetings"],
+                    "required": p["required"],
+                }
+            case "tandem_reflection_missing":
+                return _(
+                    "%(title)s: %(meetings)s tandem meetings logged; the reflection is still "
+                    "to be handed in"
+                ) % {"title": t, "meetings": p["meetings"]}
+            case "tandem_reflection_review":
+                return _("%(title)s: tandem reflection awaiting review") % {"title": t}
+            case "tandem_reflection_not_yet":
+                return _("%(title)s: tandem reflection graded “not yet”; please revise it") % {
+                    "title": t
+                }
+            case "tandem_met":
+                return _("%(title)s: %(meetings)s tandem meetings logged, reflection accepted") % {
+                    "title": t,
+                    "meetings": p["meetings"],
+                }
             case "electives_met":
                 return _("%(title)s: %(passed)s of %(required)s electives passed") % {
                     "title": t,
@@ -509,8 +555,24 @@ def _weighted(pairs: Sequence[tuple[Decimal, Decimal]]) -> Decimal | None:
     return round_score(sum((w * p for w, p in pairs), ZERO) / total_weight)
 
 
+def _tandem_status(required: int, facts: TandemFacts) -> tuple[Status, str]:
+    if facts.meetings < required:
+        return Status.MISSING, "tandem_meetings"
+    match facts.reflection:
+        case Reflection.ACCEPTED:
+            return Status.MET, "tandem_met"
+        case Reflection.SUBMITTED:
+            return Status.PENDING, "tandem_reflection_review"
+        case Reflection.NOT_YET:
+            return Status.MISSING, "tandem_reflection_not_yet"
+    return Status.MISSING, "tandem_reflection_missing"
+
+
 def _module_standing(
-    rule: ModuleRule, items: Sequence[Item], recorded: RecordedResult | None
+    rule: ModuleRule,
+    items: Sequence[Item],
+    recorded: RecordedResult | None,
+    tandem: TandemFacts | None = None,
 ) -> ModuleStanding:
     released = [i for i in items if i.released]
     awaiting = sum(1 for i in items if not i.released and i.awaiting_review)
@@ -525,6 +587,10 @@ def _module_standing(
         reason = "recorded_pass" if recorded.passed else "recorded_fail"
         if recorded.percent is not None:
             current = round_score(recorded.percent)
+    elif rule.tandem_meetings is not None:
+        tandem = tandem or TandemFacts()
+        status, reason = _tandem_status(rule.tandem_meetings, tandem)
+        awaiting = int(tandem.reflection == Reflection.SUBMITTED)
     elif not items:
         status, reason = Status.MISSING, "awaiting_result"
     elif len(released) == len(items):
@@ -552,7 +618,9 @@ def _module_standing(
     )
 
 
-def _module_requirement(standing: ModuleStanding) -> Requirement:
+def _module_requirement(
+    standing: ModuleStanding, rule: ModuleRule, tandem: TandemFacts | None
+) -> Requirement:
     params = {
         "pass_mark": str(standing.pass_mark),
         "released": str(standing.released),
@@ -561,6 +629,9 @@ def _module_requirement(standing: ModuleStanding) -> Requirement:
     }
     if standing.percent is not None:
         params["percent"] = str(standing.percent)
+    if rule.tandem_meetings is not None:
+        params["required"] = str(rule.tandem_meetings)
+        params["meetings"] = str((tandem or TandemFacts()).meetings)
     return Requirement(
         kind="module",
         key=str(standing.module_id),
@@ -617,6 +688,8 @@ def _category_standing(
             i for i in all_items if overrides.get(i.assignment_id, module_rule.category) == rule.key
         ]
         result = recorded.get(module_rule.module_id)
+        if module_rule.tandem_meetings is not None and result is None:
+            continue  # a tandem module is passed or not: it carries no grade
         if not all_items and module_rule.category == rule.key:
             if result is not None:
                 # A pass/fail result without a grade has nothing to average: it is no item.
@@ -672,18 +745,29 @@ def evaluate(
     items: Sequence[Item],
     recorded: Mapping[int, RecordedResult] | None = None,
     attendance: Mapping[int, AttendanceFacts] | None = None,
+    tandems: Mapping[int, TandemFacts] | None = None,
 ) -> Result:
     """Where a participant stands under ``policy``, from their items (every published
     assignment of the policy's modules, with the released grade if any), the coordinators'
-    recorded module results and their attendance per module (by module id)."""
+    recorded module results, their attendance per module and their tandem work in tandem
+    modules (both by module id)."""
     recorded = recorded or {}
     attendance = attendance or {}
+    tandems = tandems or {}
     by_module: dict[int, list[Item]] = {rule.module_id: [] for rule in policy.modules}
     for item in items:
         if item.module_id in by_module:
             by_module[item.module_id].append(item)
     modules = [
-        (rule, _module_standing(rule, by_module[rule.module_id], recorded.get(rule.module_id)))
+        (
+            rule,
+            _module_standing(
+                rule,
+                by_module[rule.module_id],
+                recorded.get(rule.module_id),
+                tandems.get(rule.module_id),
+            ),
+        )
         for rule in policy.modules
     ]
     requirements = []
@@ -695,7 +779,7 @@ def evaluate(
         # with sessions only (no assignments) is decided by its attendance.
         counts_attendance = rule.attendance_rate is not None and not standing.recorded
         if not _decided_by_attendance(rule, standing):
-            requirements.append(_module_requirement(standing))
+            requirements.append(_module_requirement(standing, rule, tandems.get(rule.module_id)))
         if counts_attendance:
             line = _attendance_requirement(rule, attendance.get(rule.module_id))
             requirements.append(line)
@@ -745,7 +829,9 @@ def evaluate(
         counted = [
             (rule, s)
             for rule, s in graded
-            if rule.role in COUNTED_ROLES or (rule.role == Role.ELECTIVE and s.taken)
+            if (rule.role in COUNTED_ROLES or (rule.role == Role.ELECTIVE and s.taken))
+            # a tandem module carries no grade unless a coordinator recorded one
+            and (rule.tandem_meetings is None or s.recorded)
         ]
         grade = _weighted(
             [(rule.weight, s.percent) for rule, s in counted if s.percent is not None]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Module,
     Program,
     ProgressRecord,
 )
@@ -84,7 +85,11 @@ def waiting_for_grading(cohort_ids: Sequence[int]) -> dict[int, tuple[int, dt.da
 
 def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]:
     """The programs the user coordinates, each with its cohorts and their numbers."""
-    programs = list(Program.objects.coordinated_by(user).order_by("title", "pk"))
+    programs = list(
+        Program.objects.coordinated_by(user)
+        .annotate(has_tandems=Exists(Module.tandem_modules().filter(program=OuterRef("pk"))))
+        .order_by("title", "pk")
+    )
     if not programs:
         return []
     cohorts = list(
@@ -217,7 +222,12 @@ class InstructorWeek:
 def instructor_week(user: User, *, now: dt.datetime, days: int = 14) -> InstructorWeek | None:
     """What is due for the cohorts the user teaches; None when they teach none."""
     cohorts = list(
-        Cohort.objects.taught_by(user).select_related("program").order_by("program__title", "name")
+        Cohort.objects.taught_by(user)
+        .select_related("program")
+        .annotate(
+            has_tandems=Exists(Module.tandem_modules().filter(program=OuterRef("program_id")))
+        )
+        .order_by("program__title", "name")
     )
     if not cohorts:
         return None

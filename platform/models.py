@@ -264,6 +264,7 @@ class NotificationKind(models.TextChoices):
     REGRADE_DECIDED = "regrade_decided", _("Regrade request decided")
     CERTIFICATE = "certificate", _("Certificate issued or changed")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    TANDEM = "tandem", _("Tandem partner, reflection and requests")
 
 
 # Comments come one by one while a grader works through a notebook: an e-mail for each would

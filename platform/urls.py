@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("courses.sessions.urls")),
     path("", include("courses.clients.urls")),
     path("", include("courses.workspace.urls")),
+    path("", include("courses.tandems.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),

@@ -25,10 +25,12 @@ from courses.models import (
     Institution,
     Module,
     Program,
+    Tandem,
 )
 from courses.nbgrader import cell_grade_id
 from courses.plain_i18n import Message, verbatim
 from courses.services import record_released_grade
+from courses.tandems import services as tandem_services
 from platform.models import User
 from submissions import services
 from submissions.grading import GradingReport, TestOutcome
@@ -388,3 +390,16 @@ def wait_for(condition: Any, *, timeout: float, log: Path) -> None:
             return
         time.sleep(0.25)
     raise AssertionError(f"timed out; worker log:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def pair_with_new_student(
+    senior: Enrollment, module: Module, *, email: str, name: str, by: User
+) -> Tandem:
+    """A student invited to the senior's cohort (``invite_student``) and paired with the senior
+    in the tandem module (``pair``), as a coordinator does it (docs/tandems.md)."""
+    student = tandem_services.invite_student(
+        cohort=senior.cohort, email=email, full_name=name, language="en", invited_by=by
+    ).student.user
+    return tandem_services.pair(
+        cohort=senior.cohort, module=module, senior=senior, student=student, by=by
+    )

@@ -10,11 +10,11 @@ Idempotent: a cohort that has applications already is left alone.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from courses.applications import services
+from courses.demo.mail import kept_as_records
 from courses.models import Cohort
-from platform.models import OutgoingMail, PrivacyNotice, User
+from platform.models import PrivacyNotice, User
 
 PROGRAM = "lff-agiles-arbeiten"
 CAPACITY = 3
@@ -176,7 +176,11 @@ def load_demo_applications(*, coordinator: User) -> None:
     notice = PrivacyNotice.objects.current()
     if cohort is None or notice is None or cohort.applications.exists():
         return
-    before = OutgoingMail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with kept_as_records():
+        _apply_and_decide(cohort, notice, coordinator)
+
+
+def _apply_and_decide(cohort: Cohort, notice: PrivacyNotice, coordinator: User) -> None:
     # Wait-list first so that the admissions leave no free place for them yet; then one
     # place is freed by raising the capacity and offered to the first on the list.
     cohort.capacity = 2
@@ -208,7 +212,3 @@ def load_demo_applications(*, coordinator: User) -> None:
     cohort.capacity = CAPACITY
     cohort.save(update_fields=["capacity"])
     services.offer_freed_places(cohort)
-    # Nobody reads the demo's addresses: keep the mails as records, never send them.
-    OutgoingMail.objects.filter(pk__gt=before, sent_at__isnull=True).update(
-        sent_at=timezone.now(), last_error="demo: not sent"
-    )

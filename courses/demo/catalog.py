@@ -112,6 +112,7 @@ class DemoModule:
     category: str = ""  # key of the programme's category its assignments count in
     # Share of the module's sessions to attend (docs/sessions.md); None: no attendance rule.
     attendance_rate: Decimal | None = None
+    tandem_meetings: int | None = None  # a tandem module: meetings its tandems must log
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +505,7 @@ _SENIORS = DemoProgram(
                 "Ältere und jüngere Studierende begleiten sich ein Semester lang gegenseitig: "
                 "Berufserfahrung gegen Studienroutine."
             ),
+            tandem_meetings=4,
         ),
         DemoModule(
             slug="abschlussarbeit",
@@ -866,6 +868,9 @@ DEMO_USERS: Final[tuple[DemoUser, ...]] = (
     DemoUser("lena.schmidt", "Lena Schmidt", "lena.schmidt@example.org", Role.PARTICIPANT, "de"),
     DemoUser("arjun.mehta", "Arjun Mehta", "arjun.mehta@example.org", Role.PARTICIPANT, "en"),
     DemoUser("gisela.brandt", "Gisela Brandt", "gisela.brandt@example.org", Role.PARTICIPANT, "de"),
+    # An international student, Gisela's tandem partner in the seniors' program (a guest without
+    # a program of her own: courses/demo/tandems.py).
+    DemoUser("sofia.garcia", "Sofía García", "sofia.garcia@example.org", Role.PARTICIPANT, "en"),
 )
 
 DEMO_ENROLLMENTS: Final[tuple[DemoEnrollment, ...]] = (

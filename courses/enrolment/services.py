@@ -100,7 +100,9 @@ def _unique_username(email: str) -> str:
     return candidate
 
 
-def _new_account(*, email: str, full_name: str, language: str, organisation: str) -> User:
+def new_account(*, email: str, full_name: str, language: str, organisation: str = "") -> User:
+    """An account for someone invited by e-mail (an enrolment or a tandem), without a usable
+    password: the invitation link sets it."""
     user = User(
         username=_unique_username(email),
         email=email.strip(),
@@ -165,7 +167,7 @@ def invite(
         "fee_status": FeeStatus.OPEN if cohort.fee > 0 else FeeStatus.WAIVED,
     }
     if user is None:
-        user = _new_account(
+        user = new_account(
             email=email, full_name=full_name, language=language, organisation=organisation
         )
         # A new account has no place anywhere yet (and bulk enrolment makes hundreds).
@@ -318,14 +320,14 @@ def accept_invitation(*, token: str, user: User, password: str | None = None) ->
     if password is not None:
         user.set_password(password)
         user.save(update_fields=["password"])
-    _verify_address(user)
+    verify_address(user)
     _record(enrollment, kind=EnrollmentEvent.Kind.INVITATION, old="sent", new="accepted", by=user)
     if not fee_holds_admission(enrollment):
         _activate(enrollment, by=user)
     return enrollment
 
 
-def _verify_address(user: User) -> None:
+def verify_address(user: User) -> None:
     """The link reached this address: allauth may treat it as verified and primary."""
     EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
     address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()

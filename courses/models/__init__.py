@@ -1,7 +1,7 @@
 """The ``courses`` app's models, one module per topic (docs/architecture.md, "The courses
 models"): ``programs``, ``enrolment``, ``assignments``, ``certificates``, ``policies`` and
-``grades``, ``applications``, ``communication``, ``sessions``. Every model, and the choices and values their fields and methods hand out, is imported
-from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
+``grades``, ``applications``, ``communication``, ``sessions``, ``tandems``. Every model, and the
+choices and values their fields and methods hand out, is imported from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
 are imported from their module.
 
 The modules import one another one way only (programs -> enrolment; applications -> enrolment;
@@ -55,6 +55,15 @@ from courses.models.sessions import (
     Session,
     SessionRegistration,
 )
+from courses.models.tandems import (
+    LanguageLevel,
+    PartnerRequest,
+    Tandem,
+    TandemMeeting,
+    TandemProfile,
+    TandemReflection,
+    TandemStudent,
+)
 
 __all__ = [
     "Announcement",
@@ -85,8 +94,10 @@ __all__ = [
     "Institution",
     "Invitation",
     "Language",
+    "LanguageLevel",
     "Module",
     "ModuleResult",
+    "PartnerRequest",
     "PolicyAssignment",
     "PolicyCategory",
     "PolicyModule",
@@ -95,4 +106,9 @@ __all__ = [
     "ReminderSetting",
     "Session",
     "SessionRegistration",
+    "Tandem",
+    "TandemMeeting",
+    "TandemProfile",
+    "TandemReflection",
+    "TandemStudent",
 ]

@@ -179,6 +179,7 @@ class GradingPolicy(models.Model):
                     category=keys.get(r.category_id) if r.category_id else None,
                     group=group_keys.get(r.group_id) if r.group_id else None,
                     attendance_rate=r.attendance_rate,
+                    tandem_meetings=r.module.tandem_meetings,
                 )
                 for r in rules
             ),
@@ -206,6 +207,7 @@ def implicit_rules(modules: Iterable[Module]) -> requirements.Policy:
                 role=role(m),
                 pass_mark=m.pass_mark,
                 weight=m.weight,
+                tandem_meetings=m.tandem_meetings,
             )
             for m in sorted(modules, key=lambda m: (m.order, m.pk))
         ),

@@ -333,9 +333,23 @@ class Module(models.Model):
     )
     is_required = models.BooleanField(default=True)
     is_capstone = models.BooleanField(default=False)
+    # A tandem module (docs/tandems.md) is met by logged meetings and an accepted reflection;
+    # the number is the module's, whichever policy version counts the module.
+    tandem_meetings = models.PositiveSmallIntegerField(
+        _("tandem meetings required"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Only for a tandem module: how many meetings a tandem must log."),
+    )
 
     class Meta:
         ordering = ["program", "order", "pk"]
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def tandem_modules(cls) -> "models.QuerySet[Module]":
+        """Tandem modules: met by logged meetings and a reflection (docs/tandems.md)."""
+        return cls.objects.filter(tandem_meetings__isnull=False)

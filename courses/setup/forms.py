@@ -71,7 +71,7 @@ class ModuleForm(forms.ModelForm[Module]):
 
     class Meta:
         model = Module
-        fields = ["title", "summary", "weight", "pass_mark"]
+        fields = ["title", "summary", "weight", "pass_mark", "tandem_meetings"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
         labels = {"weight": _("weight")}
 

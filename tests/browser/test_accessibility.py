@@ -31,10 +31,13 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Module,
     Session,
+    Tandem,
 )
 from courses.services import create_policy_draft, enroll, record_released_grade
 from courses.sessions import services as session_services
+from courses.tandems import services as tandem_services
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
@@ -48,6 +51,7 @@ from tests.helpers import (
     keep_program_incomplete,
     make_cohort,
     make_user,
+    pair_with_new_student,
     release,
     submit,
     tiny_source_notebook,
@@ -80,6 +84,9 @@ class World:
     expired_link: str
     # A session held yesterday with attendance taken, and one next week with places.
     held_session: Session
+    # ada's tandem (a meeting logged, a draft reflection) and linus's (a reflection to grade).
+    tandem: Tandem
+    graded_tandem: Tandem
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,27 @@ def _session(world: World) -> tuple[object, ...]:
     return (world.held_session.pk,)
 
 
+def _tandem(world: World) -> tuple[object, ...]:
+    return (world.tandem.pk,)
+
+
+def _graded_tandem(world: World) -> tuple[object, ...]:
+    return (world.graded_tandem.pk,)
+
+
+def _student_invitation(world: World) -> tuple[object, ...]:
+    """A fresh tandem invitation link of a new student (made when the row is opened)."""
+    return (
+        tandem_services.invite_student(
+            cohort=world.cohort,
+            email="wei@example.org",
+            full_name="Wei Chen",
+            language="en",
+            invited_by=User.objects.get(username=LOGINS["coordinator"]),
+        ).token,
+    )
+
+
 def _place(world: World) -> tuple[object, ...]:
     return (world.cohort.pk, world.participant_enrollment.pk)
 
@@ -247,6 +275,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page(
             "enrolment:accept", lambda world: ("no-such-link",), status=404, shows="#link-unusable"
         ),
+        # A student's tandem invitation: the password form; a link that no longer works.
+        Page("tandems:join", _student_invitation, shows="#set-password-form"),
+        Page("tandems:join", lambda world: ("no-such-link",), status=404, shows="#link-unusable"),
     ),
     "participant": (
         Page("home", shows="#announcements"),
@@ -288,6 +319,16 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
         Page("sessions:mine", shows="#attendance-records"),
+        # Her tandem: the list, her profile, the log with its forms, the reflection's editor;
+        # a meeting and a request without their fields, answered with the tandem's page.
+        Page("tandems:mine", shows="#my-tandems"),
+        Page("tandems:profile", shows="#profile-form"),
+        Page("tandems:detail", _tandem, shows="#meeting-form"),
+        Page("tandems:reflection", _tandem, shows="#reflection-form"),
+        invalid("tandems:log-meeting", _tandem, Sent("tandems:detail", _tandem, "#meeting-form")),
+        invalid(
+            "tandems:new-partner", _tandem, Sent("tandems:detail", _tandem, "#new-partner-form")
+        ),
     ),
     "graduate": (
         Page("home"),
@@ -374,6 +415,12 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("sessions:attendance", _session, shows="#attendance-changes"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
+        Page("tandems:reflections", _cohort, shows="#reflections"),
+        Page("tandems:grade", _graded_tandem, shows="#grade-form"),
+        # (a grade without a decision)
+        invalid(
+            "tandems:grade", _graded_tandem, Sent("tandems:grade", _graded_tandem, "#grade-form")
+        ),
     ),
     "coordinator": (
         Page("home"),
@@ -434,6 +481,13 @@ PAGES: dict[str, tuple[Page, ...]] = {
         ),
         Page("setup:policy", _program_with_draft, shows="#policy-preview"),
         Page("clients:report", _cohort, shows="#client-rows"),
+        Page("tandems:cohort", _cohort, shows="#pairs"),
+        Page("tandems:proposal", _cohort),
+        # A tandem's log as its coordinator reads it, with the requests for a new partner.
+        Page("tandems:detail", _tandem, shows="#requests-heading"),
+        # (a pair without its people; an invitation without name and address)
+        invalid("tandems:pair", _cohort, Sent("tandems:cohort", _cohort, "#pair-form")),
+        invalid("tandems:invite", _cohort, Sent("tandems:cohort", _cohort, "#invite-form")),
     ),
     "account": (
         Page("logout"),
@@ -542,6 +596,10 @@ NOT_PAGES: dict[str, str] = {
     "test_sessions_browser)",
     "sessions:register": "POST only; redirects to the participant's sessions",
     "sessions:unregister": "POST only; redirects to the participant's sessions",
+    "tandems:delete-meeting": "POST only; redirects to the tandem",
+    "tandems:reflection-draft": "POST only; htmx fragment of the reflection page",
+    "tandems:end": "POST only; redirects to the cohort's tandems",
+    "tandems:close-request": "POST only; redirects to the cohort's tandems",
 }
 
 
@@ -668,7 +726,10 @@ def world(
         program=cohort.program,
         cohort=cohort,
     )
+    tandem, graded_tandem = tandems_world(cohort, ada=enrolled, linus=linus, by=coordinator)
     return World(
+        tandem=tandem,
+        graded_tandem=graded_tandem,
         cohort=cohort,
         assignment=assignment,
         released=released,
@@ -712,6 +773,33 @@ def sessions_world(cohort: Cohort, instructor: User, assignment: Assignment) -> 
     for status in ("absent", "excused"):
         session_services.record_attendance(actor=instructor, session=held, marks={ada.pk: status})
     return held
+
+
+def tandems_world(cohort: Cohort, *, ada: User, linus: User, by: User) -> tuple[Tandem, Tandem]:
+    """A tandem module; ada paired with a student (a meeting logged, a draft reflection), linus
+    with another (his reflection handed in, waiting for a grade; he asks for a new partner)."""
+    module = Module.objects.create(
+        program=cohort.program, title="Generations in tandem", order=9, tandem_meetings=2
+    )
+    tandems = []
+    for senior, email in ((ada, "sofia@example.org"), (linus, "amara@example.org")):
+        tandem = pair_with_new_student(
+            senior.enrollments.get(), module, email=email, name=email.split("@")[0].title(), by=by
+        )
+        student = tandem.student
+        tandem_services.log_meeting(
+            tandem=tandem,
+            by=student,
+            met_on=timezone.localdate(),
+            minutes=60,
+            topic="Campus tour",
+            note="Next time: the library.",
+        )
+        tandems.append(tandem)
+    tandem_services.save_reflection_draft(tandem=tandems[0], by=ada, text="So far: a lot.")
+    tandem_services.submit_reflection(tandem=tandems[1], by=linus, text="We learnt a lot.")
+    tandem_services.request_new_partner(tandem=tandems[1], by=linus, reason="Other times")
+    return tandems[0], tandems[1]
 
 
 def applications_world(cohort: Cohort) -> dict[str, Any]:

@@ -152,7 +152,7 @@ def test_demo_people() -> None:
     roles = [u.role for u in DEMO_USERS]
     assert roles.count(Role.COORDINATOR) == 1
     assert roles.count(Role.INSTRUCTOR) == 2
-    assert roles.count(Role.PARTICIPANT) == 3
+    assert roles.count(Role.PARTICIPANT) == 4  # with the seniors' tandem student
     for user in DEMO_USERS:
         assert user.email.endswith("@example.org") and user.display_name
         assert user.language in {"de", "en"}

@@ -31,12 +31,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from courses.applications.services import confirm_email, submit_application
-from courses.models import Application, Cohort, Session
+from courses.models import Application, Cohort, Enrollment, Module, Session, Tandem
 from courses.sessions.services import SessionPlan, save_session
 from platform.models import ApiToken, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
-from tests.helpers import graded, issue_certificate, submit
+from tests.helpers import graded, issue_certificate, pair_with_new_student, submit
 
 pytestmark = pytest.mark.fuzz
 
@@ -90,6 +90,7 @@ def world(
     enrollment = enrolled.enrollments.get()
     application = an_application(enrollment.cohort)
     session = a_session(instructor, enrollment.cohort, assignment.module)
+    tandem = a_tandem(enrollment, program_coordinator)
     return {
         "users": {
             "participant": enrolled,
@@ -110,6 +111,7 @@ def world(
             "code": certificate.code,
             "applications": application.pk,
             "sessions": session.pk,
+            "tandems": tandem.pk,
         },
     }
 
@@ -144,6 +146,16 @@ def an_application(cohort: Cohort) -> Application:
         privacy_notice=notice,
     )
     return confirm_email(application)
+
+
+def a_tandem(enrollment: Enrollment, coordinator: User) -> Tandem:
+    """The participant paired with an invited student in a tandem module of the program."""
+    module = Module.objects.create(
+        program=enrollment.cohort.program, title="Tandem", tandem_meetings=2
+    )
+    return pair_with_new_student(
+        enrollment, module, email="student@example.com", name="Sam Student", by=coordinator
+    )
 
 
 def real_path_parameters(case: Any, ids: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from courses.demo import catalog, notebooks
 from courses.demo.applications import load_demo_applications
 from courses.demo.sessions import load_demo_sessions
+from courses.demo.tandems import load_demo_tandems
 from courses.models import (
     Assignment,
     Cohort,
@@ -89,6 +90,14 @@ class Command(BaseCommand):
             )
             load_demo_workspace(password=password)
             load_demo_sessions(password=password)
+            load_demo_tandems(
+                coordinator=next(
+                    users[u.username]
+                    for u in catalog.DEMO_USERS
+                    if u.role == catalog.Role.COORDINATOR
+                ),
+                password=password,
+            )
             recovery_codes = [
                 set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
                 for user in users.values()
@@ -163,6 +172,7 @@ class Command(BaseCommand):
                     "pass_mark": module_data.pass_mark,
                     "is_required": module_data.required,
                     "is_capstone": module_data.capstone,
+                    "tandem_meetings": module_data.tandem_meetings,
                 },
             )
             for order, assignment_data in enumerate(module_data.assignments):

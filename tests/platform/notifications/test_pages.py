@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from platform.models import Notification, NotificationKind, User
+from platform.models import EMAIL_BY_DEFAULT, Notification, NotificationKind, User
 from platform.notifications import services
 from platform.notifications.views import PAGE_SIZE
 
@@ -173,7 +173,7 @@ def test_email_choices_start_at_the_defaults_and_are_saved(
 ) -> None:
     client = client_for(participant)
     page = client.get(SETTINGS).content.decode()
-    assert page.count("checked") == 4  # every kind but comments
+    assert page.count("checked") == len(EMAIL_BY_DEFAULT)  # every kind but comments
     assert services.wants_email(participant, "grade_released")
     assert not services.wants_email(participant, "comment")
     response = client.post(SETTINGS, {"comment": "on", "announcement": "on"})
@@ -184,6 +184,7 @@ def test_email_choices_start_at_the_defaults_and_are_saved(
         NotificationKind.REGRADE_DECIDED: False,
         NotificationKind.CERTIFICATE: False,
         NotificationKind.ANNOUNCEMENT: True,
+        NotificationKind.TANDEM: False,
     }
     assert client.get(SETTINGS).content.decode().count("checked") == 2
 

@@ -1,0 +1,1 @@
+"""Tandems: seniors of a cohort paired with international students (docs/tandems.md)."""
