@@ -28,6 +28,7 @@ from courses.models import (
 from courses.risk import risks_for
 from platform.models import User
 from submissions.models import GradingLease, RegradeRequest, Review, Submission
+from submissions.queue import GradingBacklog, grading_backlog
 from submissions.reviewing.queue import QueueState
 from submissions.reviewing.regrades import requests_for_handler
 
@@ -213,6 +214,8 @@ class InstructorWeek:
     released: int
     unreleased: int
     cohorts: tuple[Cohort, ...] = field(default=())
+    # Attempts of these cohorts waiting for autograding (docs/grading.md, "Place in the queue").
+    autograding: GradingBacklog | None = None
 
     @property
     def to_grade(self) -> int:
@@ -281,4 +284,5 @@ def instructor_week(user: User, *, now: dt.datetime, days: int = 14) -> Instruct
         released=reviews["released"],
         unreleased=reviews["unreleased"],
         cohorts=tuple(cohorts),
+        autograding=grading_backlog(ids, now=now),
     )

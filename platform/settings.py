@@ -276,6 +276,13 @@ RENDER_WALL_SECONDS = env_int("RENDER_WALL_SECONDS", 90, minimum=1)
 # treated as lost (its worker died) and re-queued for another worker.
 GRADING_HEARTBEAT_SECONDS = env_int("GRADING_HEARTBEAT_SECONDS", 10, minimum=1)
 GRADING_STALE_SECONDS = env_int("GRADING_STALE_SECONDS", 60, minimum=2)
+# When the oldest grading ready to run has waited longer, grading counts as busy: uploads are
+# still accepted and queued, the participant's page says so with its estimate, and instructors
+# see the backlog on their home page (docs/grading.md, "Place in the queue").
+GRADING_BACKLOG_SECONDS = env_int("GRADING_BACKLOG_SECONDS", 300, minimum=1)
+# The host part of a worker's name (host:pid) in heartbeats and grading runs; the machine's
+# host name by default (set it where that is a random container id: docs/operations.md).
+WORKER_HOST = env_str("WORKER_HOST", "").strip()
 # Opening a submission's grading screen leases it to the grader for this long; saving and the
 # open screen's ping renew it (docs/review.md).
 GRADING_LEASE_MINUTES = env_int("GRADING_LEASE_MINUTES", 30, minimum=1)

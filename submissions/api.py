@@ -45,6 +45,7 @@ from submissions.models import (
     TestResult,
 )
 from submissions.publishing.api import GradingRulesSerializer
+from submissions.queue import Basis, queue_place
 from submissions.services import rendered_html, rendered_notebook_of
 
 
@@ -138,8 +139,25 @@ class TestResultSerializer(serializers.ModelSerializer[TestResult]):
         return result.hint(rules) if isinstance(rules, AssignmentSettings) else ""
 
 
+class QueuePlaceSerializer(serializers.Serializer[None]):
+    """A queued or running attempt's place and estimate (docs/grading.md)."""
+
+    running = serializers.BooleanField()
+    place = serializers.IntegerField(
+        allow_null=True, help_text="1: next to be graded; null: running"
+    )
+    ahead = serializers.IntegerField(help_text="queued gradings enqueued before this one")
+    workers = serializers.IntegerField(help_text="grading workers alive now")
+    estimate_seconds = serializers.IntegerField(
+        allow_null=True, help_text="seconds until the result; null: see basis"
+    )
+    basis = serializers.ChoiceField(choices=[b.value for b in Basis])
+    busy = serializers.BooleanField(help_text="the grading queue is older than its threshold")
+
+
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     assignment = serializers.IntegerField(source="assignment_id")
+    queue = serializers.SerializerMethodField()
     autograded_points = serializers.SerializerMethodField()
     autograded_max = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
@@ -168,6 +186,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "assignment",
             "attempt_no",
             "status",
+            "queue",
             "submitted_at",
             "late_seconds",
             "notebook_sha256",
@@ -206,6 +225,23 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             or submission.assignment.settings.shows_autograde_at_once
             or self.get_released(submission)
         )
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, submission: Submission) -> dict[str, Any] | None:
+        """Only while grading is queued or running; null once settled."""
+        run = self._run(submission)
+        place = run and queue_place(run, assignment_id=submission.assignment_id)
+        if not place:
+            return None
+        return {
+            "running": place.running,
+            "place": place.place,
+            "ahead": place.ahead,
+            "workers": place.workers,
+            "estimate_seconds": None if place.estimate is None else round(place.estimate),
+            "basis": place.basis.value,
+            "busy": place.busy,
+        }
 
     def get_autograded_points(self, submission: Submission) -> str | None:
         run = self._run(submission) if self._autograde_visible(submission) else None

@@ -48,7 +48,8 @@ RENDERING_QUEUE = "rendering"
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid``: who grades a run and whose heartbeat it is (``WORKER_HOST`` names the host)."""
+    return f"{settings.WORKER_HOST or socket.gethostname()}:{os.getpid()}"
 
 
 @task(queue_name=GRADING_QUEUE)

@@ -202,6 +202,14 @@ def record_heartbeat(*, name: str, queues: str) -> None:
         logger.exception("recording the worker's heartbeat failed; trying again")
 
 
+def live_workers(queue: str, now: datetime | None = None) -> int:
+    """How many workers with a fresh heartbeat serve ``queue`` (one query; a worker started
+    without ``--queue-name`` serves every queue)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.GRADING_STALE_SECONDS)
+    served = WorkerHeartbeat.objects.filter(seen_at__gte=cutoff).values_list("queues", flat=True)
+    return sum(1 for queues in served if {"*", queue} & set(queues.split(",")))
+
+
 def forget_worker(*, name: str) -> None:
     """A worker that stops cleanly removes its row; a killed one's goes stale."""
     try:

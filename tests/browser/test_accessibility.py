@@ -287,8 +287,9 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # The submission with its rubric scores and the regrade request form.
         Page("submissions:detail", _released, shows="#regrade-form"),
         Page("submissions:notebook", _released, shows="main.nb-document"),
-        # An attempt still waiting for its autograde result (the page polls for it).
-        Page("submissions:detail", lambda world: (world.queued.pk,)),
+        # An attempt still waiting for its autograde result (the page polls for it), with its
+        # place in the queue.
+        Page("submissions:detail", lambda world: (world.queued.pk,), shows="#queue-place"),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
         # Someone else's invitation link, opened while logged in: refused.
@@ -339,7 +340,8 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:detail", _released, status=404),
     ),
     "instructor": (
-        Page("home"),
+        # With ada's attempt waiting for autograding.
+        Page("home", shows="#autograding-backlog"),
         Page("communication:cohort", _cohort, shows="#announcement-form"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),

@@ -179,7 +179,7 @@ def test_the_score_is_machine_readable_in_every_language(
     assert 'data-points="2.50"' in fragment  # not "2,50"
 
 
-@pytest.mark.parametrize(("part", "queries"), [("grading", 6), ("notebook", 4)])
+@pytest.mark.parametrize(("part", "queries"), [("grading", 11), ("notebook", 4)])
 def test_a_poll_costs_a_few_queries(
     attempt: Submission,
     enrolled: Any,
@@ -189,7 +189,9 @@ def test_a_poll_costs_a_few_queries(
     queries: int,
 ) -> None:
     """Session, user, the attempt with its course; then grading: the grader check, the latest
-    run and the review; or the notebook: its render."""
+    run and the review, and its place in the queue (runs ahead, live workers, the durations of
+    this assignment and, none yet, of all, the queue's age: ``submissions.queue``); or the
+    notebook: its render."""
     client = client_for(enrolled)
     poll(client, attempt, part)  # the session's first read is warm afterwards
     with django_assert_num_queries(queries):

@@ -5,8 +5,8 @@ share one uid share that budget: a fork bomb in one worker's kernel would use it
 concurrent kernel of another worker fail to start a thread or a process, failing an innocent
 participant's submission. So ``GRADING_UID`` may name a range, ``first-last``: each worker
 process takes a uid of the range that no other running worker holds, and keeps it until it
-exits (an exclusive ``flock`` on ``/run/certlab-grading-uids/<uid>.lock``, released by the
-kernel when the process ends, however it ends). Give the range at least as many uids as the host
+exits (an exclusive ``flock`` on ``/run/certlab-grading-uids/<uid>.lock``, or in
+``GRADING_UID_LOCK_DIR``, released by the kernel when the process ends, however it ends). Give the range at least as many uids as the host
 runs workers. With a single uid (the default, 65534) or when every uid of the range is taken,
 workers share one, as before, and the worker logs a warning once.
 
@@ -32,6 +32,13 @@ from pathlib import Path
 logger = logging.getLogger("submissions.grading")
 
 LOCK_DIR = Path("/run/certlab-grading-uids")
+LOCK_DIR_SETTING = "GRADING_UID_LOCK_DIR"
+
+
+def lock_directory() -> Path:
+    """Where the uids' locks are: ``GRADING_UID_LOCK_DIR``, else ``LOCK_DIR`` (one per host)."""
+    return Path(os.environ.get(LOCK_DIR_SETTING, "").strip() or LOCK_DIR)
+
 
 _lock = threading.Lock()
 # range -> (the uid this process holds, its lock file's descriptor; None when shared)
@@ -68,11 +75,12 @@ def _take(uid: int, lock_dir: Path) -> int | None:
     return descriptor
 
 
-def claim(uids: range, *, lock_dir: Path = LOCK_DIR) -> int:
+def claim(uids: range, *, lock_dir: Path | None = None) -> int:
     """This process's uid of ``uids``: the same on every call, no other live worker's if the
     range allows. Never raises: where locking cannot work, the range's first uid (logged)."""
     if os.geteuid() != 0:
         return uids.start  # not used: a worker that is not root does not switch uids
+    lock_dir = lock_dir or lock_directory()
     with _lock:
         held = _claims.get(uids)
         if held is not None:

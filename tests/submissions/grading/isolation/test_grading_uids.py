@@ -136,3 +136,16 @@ def test_a_worker_keeps_its_uid_through_a_loan(tmp_path: Path) -> None:
         assert uids.claim(pool, lock_dir=tmp_path) == mine
 
     assert uids._take(mine, tmp_path) is None  # still the worker's
+
+
+@needs_root
+def test_the_locks_live_in_grading_uid_lock_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lock directory per host (docs/operations.md, "Several hosts")."""
+    monkeypatch.delenv(uids.LOCK_DIR_SETTING, raising=False)
+    assert uids.lock_directory() == uids.LOCK_DIR
+    monkeypatch.setenv(uids.LOCK_DIR_SETTING, str(tmp_path / "host-a"))
+    assert uids.lock_directory() == tmp_path / "host-a"
+    uid = uids.claim(range(300_010, 300_012))
+    assert (tmp_path / "host-a" / f"{uid}.lock").exists()
