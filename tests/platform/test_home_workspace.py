@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from courses.models import Application, Assignment, Cohort, Enrollment, Module, Program
 from courses.services import enroll
-from platform.home import coordinator_numbers
+from platform.home import LABELS, coordinator_numbers
 from platform.models import PrivacyNotice, User
 from submissions.models import GradingLease, RegradeRequest, Submission
 from tests.helpers import (
@@ -144,6 +144,30 @@ def test_ready_reviews_and_escalated_regrades_are_counted(
     assert count == 1
     assert parse_qs(urlsplit(url).query)["state"] == ["ready"]
     assert number(soup, cohort, "to_grade")[0] == 0
+
+
+def test_each_program_is_a_table_with_a_row_per_cohort_and_a_column_per_number(
+    program_coordinator: User, cohort: Cohort, program: Program, client_for: Any
+) -> None:
+    later = make_cohort(program, name="Later cohort")
+    apply(later)
+    soup = page(client_for(program_coordinator))
+    table = soup.select_one(f"#numbers-{program.pk}")
+    assert table is not None and table.caption is not None
+    region = table.find_parent(attrs={"role": "region"})
+    assert region["aria-labelledby"] == table.caption["id"]
+    assert region["tabindex"] == "0"
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert all(th["scope"] == "col" for th in table.select("thead th"))
+    assert headers[1:-1] == [str(label) for label in LABELS.values()]
+    rows = table.select("tbody tr")
+    assert {r["id"] for r in rows} == {f"cohort-numbers-{cohort.pk}", f"cohort-numbers-{later.pk}"}
+    for row in rows:
+        assert row.th["scope"] == "row"
+        assert [td["data-number"] for td in row.select("td[data-number]")] == list(LABELS)
+    # a non-zero number is a link whose name says what it counts
+    link = soup.select_one(f"#cohort-numbers-{later.pk} [data-number=applications] a")
+    assert link.get_text(" ", strip=True) == "1 applications to screen"
 
 
 def test_the_coordinator_of_another_program_does_not_see_this_one(
