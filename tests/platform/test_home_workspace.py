@@ -11,7 +11,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from courses.models import Application, Assignment, Cohort, Enrollment, Module, Program
+from courses.models import (
+    Application,
+    Assignment,
+    Cohort,
+    Enrollment,
+    Module,
+    Program,
+    ProgressRecord,
+)
+from courses.risk import judge_running_cohorts
 from courses.services import enroll
 from platform.home import LABELS, coordinator_numbers
 from platform.models import PrivacyNotice, User
@@ -83,6 +92,7 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     Enrollment.objects.filter(pk=second.pk).update(
         enrolled_at=timezone.now() - dt.timedelta(weeks=5)
     )
+    judge_running_cohorts(now=timezone.now())  # the periodic job sees the weeks go by
     soup = page(client_for(program_coordinator))
     text = soup.get_text()
     assert NOT_ENROLLED not in text
@@ -115,6 +125,25 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     # issue 13's links stay
     assert soup.select_one(f"#enrolment-link-{cohort.pk}") is not None
     assert soup.select_one(".applications-link") is not None
+
+
+def test_the_home_counts_the_stored_judgement_and_judges_unjudged_records_live(
+    program_coordinator: User, cohort: Cohort, client_for: Any
+) -> None:
+    running(cohort)
+    judged, unjudged = people(cohort, 2)
+    ProgressRecord.objects.filter(enrollment=judged).update(
+        at_risk=True, risk_reasons=[{"code": "inactive", "title": "", "params": []}]
+    )
+    # A record stored before judgements were (risk_judged_at empty) is judged on the spot.
+    Enrollment.objects.filter(pk=unjudged.pk).update(
+        enrolled_at=timezone.now() - dt.timedelta(weeks=5)
+    )
+    ProgressRecord.objects.filter(enrollment=unjudged).update(risk_judged_at=None)
+    client = client_for(program_coordinator)
+    assert number(page(client), cohort, "at_risk")[0] == 2
+    ProgressRecord.objects.filter(enrollment=judged).update(at_risk=False)
+    assert number(page(client), cohort, "at_risk")[0] == 1
 
 
 def test_zero_counts_are_shown_quietly(
