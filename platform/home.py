@@ -188,7 +188,11 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
             ),
             Number("certificates_ready", certificates_ready[cohort.pk], f"{register}?status=ready"),
             Number("awaiting_approval", pending.get(cohort.pk, 0), f"{register}?status=pending"),
-            Number("escalated", escalated.get(cohort.pk, 0), regrades_url),
+            Number(
+                "escalated",
+                escalated.get(cohort.pk, 0),
+                f"{regrades_url}?{urlencode({'cohort': cohort.pk, 'state': 'escalated'})}",
+            ),
         )
         by_program[cohort.program_id].append(CohortNumbers(cohort, numbers))
     return [ProgramNumbers(p, tuple(by_program[p.pk])) for p in programs]

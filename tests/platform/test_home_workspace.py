@@ -121,7 +121,9 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     register = reverse("certificates:cohort", args=[cohort.pk])
     assert urls["certificates_ready"] == register + "?status=ready"
     assert urls["awaiting_approval"] == register + "?status=pending"
-    assert urls["escalated"] == reverse("submissions:regrade-list")
+    assert urls["escalated"] == (
+        reverse("submissions:regrade-list") + f"?cohort={cohort.pk}&state=escalated"
+    )
     # issue 13's links stay
     assert soup.select_one(f"#enrolment-link-{cohort.pk}") is not None
     assert soup.select_one(".applications-link") is not None
