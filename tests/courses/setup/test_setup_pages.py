@@ -334,11 +334,34 @@ def test_dates_are_real(cohort: Cohort) -> None:
     assert cohort.starts_on == dt.date(2026, 10, 1)
 
 
-def test_a_refused_allocation_stores_no_cohort(
+def test_a_programs_own_coordinator_sets_the_instructors_weights(
     client_for: ClientFor, program_coordinator: User, program: Program, instructor: User
 ) -> None:
-    """The allocation service accepts only staff: its refusal is a form error, and the cohort
-    saved before it in the same transaction is gone."""
+    data = cohort_data(instructors_text=f"{instructor.email} 2")
+    url = reverse("setup:cohort-new", args=[program.pk])
+    assert client_for(program_coordinator).post(url, data).status_code == 302
+    cohort = Cohort.objects.get()
+    assert [(s.grader, s.weight) for s in GraderShare.objects.filter(cohort=cohort)] == [
+        (instructor, 2)
+    ]
+
+
+def test_a_refused_allocation_stores_no_cohort(
+    client_for: ClientFor,
+    program_coordinator: User,
+    program: Program,
+    instructor: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refusal of the allocation service is a form error, and the cohort saved before it in
+    the same transaction is gone."""
+    from courses.setup import services as setup_services
+    from submissions.exceptions import AllocationInvalid
+
+    def refuse(**kwargs: Any) -> None:
+        raise AllocationInvalid("Only coordinators set up the allocation of graders.")
+
+    monkeypatch.setattr(setup_services, "set_grader_weights", refuse)
     data = cohort_data(instructors_text=f"{instructor.email} 2")
     url = reverse("setup:cohort-new", args=[program.pk])
     response = client_for(program_coordinator).post(url, data)
