@@ -2,17 +2,13 @@
 again), so the services only ever see consistent data."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from courses.models import Cohort, GradingPolicy, Module, PolicyModule, Program
-from courses.requirements import CategoryRule, GroupRule, ModuleRule, Policy, Role
-from courses.setup.services import ELECTIVES_KEY, ModuleChoice
+from courses.models import Cohort, Module, Program
 from platform.models import User
 
 
@@ -223,142 +219,3 @@ class CopyCohortForm(forms.Form):
         if starts == self.cohort.starts_on:
             raise forms.ValidationError(_("Choose another start than the copied cohort's."))
         return starts
-
-
-ROLES = [
-    (Role.REQUIRED.value, pgettext_lazy("module", "required")),
-    (Role.CAPSTONE.value, pgettext_lazy("module", "capstone project")),
-    (Role.ELECTIVE.value, pgettext_lazy("module", "elective")),
-    (Role.OPTIONAL.value, pgettext_lazy("module", "optional")),
-]
-PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
-
-
-class PolicyForm(forms.Form):
-    """A draft version's rules: the weighted grade's pass mark, per module a role, pass mark and
-    weight, and how many of the electives must be passed. ``rules()`` gives them as the
-    requirement engine's plain data, for the preview before anything is stored."""
-
-    pass_mark = forms.DecimalField(
-        label=_("Pass mark for the weighted grade (%)"),
-        max_digits=5,
-        decimal_places=2,
-        validators=PERCENT,
-    )
-    electives_required = forms.IntegerField(
-        label=_("How many electives must be passed"), min_value=1, initial=1
-    )
-    notes = forms.CharField(
-        label=_("What changes in this version, and why"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, policy: GradingPolicy, modules: list[Module], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.policy, self.modules = policy, modules
-        stored = {r.module_id: r for r in PolicyModule.objects.filter(policy=policy)}
-        group = policy.groups.filter(key=ELECTIVES_KEY).first()
-        self.fields["pass_mark"].initial = policy.pass_mark
-        self.fields["notes"].initial = policy.notes
-        if group:
-            self.fields["electives_required"].initial = group.required
-        self.rows = []
-        for module in modules:
-            rule = stored.get(module.pk)
-            role = rule.role if rule else _module_role(module)
-            role_field = forms.ChoiceField(
-                label=_("Role of “%(title)s”") % {"title": module.title},
-                choices=ROLES,
-                initial=role,
-            )
-            mark_field = forms.DecimalField(
-                label=_("Pass mark of “%(title)s” (%%)") % {"title": module.title},
-                max_digits=5,
-                decimal_places=2,
-                validators=PERCENT,
-                initial=rule.pass_mark if rule else module.pass_mark,
-            )
-            weight_field = forms.DecimalField(
-                label=_("Weight of “%(title)s”") % {"title": module.title},
-                max_digits=6,
-                decimal_places=2,
-                min_value=Decimal(0),
-                initial=rule.weight if rule else module.weight,
-            )
-            self.fields[f"role_{module.pk}"] = role_field
-            self.fields[f"mark_{module.pk}"] = mark_field
-            self.fields[f"weight_{module.pk}"] = weight_field
-            self.rows.append(
-                (
-                    module,
-                    self[f"role_{module.pk}"],
-                    self[f"mark_{module.pk}"],
-                    self[f"weight_{module.pk}"],
-                )
-            )
-        self.stored_categories = {r.module_id: r.category for r in stored.values() if r.category}
-
-    def initial_data(self) -> dict[str, Any]:
-        """The form's initial values as submitted data (the preview of the stored draft)."""
-        return {name: self.get_initial_for_field(f, name) for name, f in self.fields.items()}
-
-    def choices(self) -> dict[Module, ModuleChoice]:
-        data = self.cleaned_data
-        return {
-            m: ModuleChoice(
-                role=data[f"role_{m.pk}"],
-                pass_mark=data[f"mark_{m.pk}"],
-                weight=data[f"weight_{m.pk}"],
-            )
-            for m in self.modules
-        }
-
-    def rules(self) -> Policy:
-        """The rules as edited (valid form only), with the draft's categories as stored."""
-        choices = self.choices()
-        electives = [m for m, c in choices.items() if c.role == Role.ELECTIVE]
-        categories = tuple(
-            CategoryRule(
-                key=c.key,
-                title=c.title,
-                weight=c.weight,
-                drop_lowest=c.drop_lowest,
-                minimum=c.minimum,
-            )
-            for c in self.policy.categories.order_by("order", "pk")
-        )
-        return Policy(
-            version=self.policy.version,
-            pass_mark=self.cleaned_data["pass_mark"],
-            categories=categories,
-            groups=(
-                (
-                    GroupRule(
-                        ELECTIVES_KEY, str(_("Electives")), self.cleaned_data["electives_required"]
-                    ),
-                )
-                if electives
-                else ()
-            ),
-            modules=tuple(
-                ModuleRule(
-                    module_id=m.pk,
-                    title=m.title,
-                    role=Role(c.role),
-                    pass_mark=c.pass_mark,
-                    weight=c.weight,
-                    category=(
-                        self.stored_categories[m.pk].key if m.pk in self.stored_categories else None
-                    ),
-                    group=ELECTIVES_KEY if c.role == Role.ELECTIVE else None,
-                )
-                for m, c in choices.items()
-            ),
-        )
-
-
-def _module_role(module: Module) -> str:
-    if module.is_capstone:
-        return Role.CAPSTONE.value
-    return Role.REQUIRED.value if module.is_required else Role.OPTIONAL.value

@@ -2,7 +2,7 @@
 the module order, and the draft policy's preview, save and publish."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -273,6 +273,21 @@ def test_a_cohort_edit_keeps_the_old_values_when_refused(
 # --- the grading policy --------------------------------------------------------------------------
 
 
+def rows(
+    categories: Sequence[Mapping[str, object]] = (),
+    groups: Sequence[Mapping[str, object]] = (),
+    initial: int = 0,
+) -> dict[str, str]:
+    """The policy editor's category and elective-group rows as a browser posts them."""
+    data = {}
+    for prefix, items in (("categories", categories), ("groups", groups)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(items))
+        data[f"{prefix}-INITIAL_FORMS"] = str(min(initial, len(items)))
+        for index, item in enumerate(items):
+            data.update({f"{prefix}-{index}-{k}": str(v) for k, v in item.items()})
+    return data
+
+
 def test_the_policy_editor_previews_saves_and_publishes(
     client_for: ClientFor, program_coordinator: User, program: Program, module: Module
 ) -> None:
@@ -281,18 +296,24 @@ def test_the_policy_editor_previews_saves_and_publishes(
     draft = GradingPolicy.objects.get(program=program)
     fields = {
         "pass_mark": "50",
-        "electives_required": "1",
         "notes": "First rules",
         f"role_{module.pk}": "required",
         f"mark_{module.pk}": "60",
         f"weight_{module.pk}": "1",
+        **rows(),
     }
     preview = client.post(reverse("setup:policy-preview", args=[program.pk]), fields)
     assert "Pass the module “Foundations” with at least 60 %." in preview.text
     assert 'id="policy-met"' in preview.text
+    two_of_one = {"key": "electives", "title": "Electives", "required": 2}
     unmet = client.post(
         reverse("setup:policy-preview", args=[program.pk]),
-        {**fields, f"role_{module.pk}": "elective", "electives_required": "2"},
+        {
+            **fields,
+            f"role_{module.pk}": "elective",
+            f"group_{module.pk}": "electives",
+            **rows(groups=[two_of_one]),
+        },
     )
     assert "asks for 2 modules but has 1" in unmet.text
     assert client.post(reverse("setup:policy", args=[program.pk]), fields).status_code == 302
@@ -406,7 +427,7 @@ def test_a_bad_policy_is_a_400_and_the_preview_asks_for_corrections(
     client = client_for(coordinator)
     fields = {
         "pass_mark": "150",
-        "electives_required": "1",
+        **rows(),
         f"role_{module.pk}": "required",
         f"mark_{module.pk}": "-5",
         f"weight_{module.pk}": "1",
@@ -418,3 +439,144 @@ def test_a_bad_policy_is_a_400_and_the_preview_asks_for_corrections(
     preview = client.post(reverse("setup:policy-preview", args=[program.pk]), fields)
     assert preview.status_code == 200
     assert "Correct the marked fields" in preview.text
+
+
+# --- categories and elective groups in the policy editor -------------------------------------------
+
+
+@pytest.fixture
+def four(program: Program, module: Module) -> list[Module]:
+    """Foundations and three more modules."""
+    more = [
+        Module.objects.create(program=program, title=t, order=n)
+        for n, t in enumerate(["Statistics", "Deep learning", "Streaming"], start=2)
+    ]
+    return [module, *more]
+
+
+EXERCISES = {"key": "exercises", "title": "Exercises", "weight": 40, "drop_lowest": 1, "minimum": 0}
+PROJECT = {"key": "project", "title": "Project", "weight": 60, "drop_lowest": 0, "minimum": 50}
+STATS = {"key": "stats", "title": "Statistics track", "required": 1}
+ML = {"key": "ml", "title": "ML track", "required": 1}
+
+
+def shaped(four: list[Module], **changes: str) -> dict[str, str]:
+    """Foundations required (exercises), Statistics elective of "stats" (exercises), Deep
+    learning elective of "ml" (project), Streaming elective of "ml" (project)."""
+    roles = [
+        ("required", "", "exercises"),
+        ("elective", "stats", "exercises"),
+        ("elective", "ml", "project"),
+        ("elective", "ml", "project"),
+    ]
+    data = {"pass_mark": "50", "notes": ""}
+    for m, (role, group, category) in zip(four, roles, strict=True):
+        data.update(
+            {
+                f"role_{m.pk}": role,
+                f"mark_{m.pk}": "50",
+                f"weight_{m.pk}": "1",
+                f"category_{m.pk}": category,
+                f"group_{m.pk}": group,
+            }
+        )
+    return {**data, **rows([EXERCISES, PROJECT], [STATS, ML]), **changes}
+
+
+def test_the_editor_stores_categories_and_several_elective_groups(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), shaped(four))
+    assert 'id="policy-met"' in preview.text, preview.text
+    assert "Statistics track" in preview.text and "ML track" in preview.text
+    assert client.post(reverse("setup:policy", args=[program.pk]), shaped(four)).status_code == 302
+    categories = {c.key: c for c in draft.categories.all()}
+    assert set(categories) == {"exercises", "project"}
+    assert (categories["exercises"].weight, categories["exercises"].drop_lowest) == (40, 1)
+    assert categories["project"].minimum == 50
+    assert {g.key: g.required for g in draft.groups.all()} == {"stats": 1, "ml": 1}
+    by_module = {
+        r.module.title: (r.role, r.group.key if r.group else "", r.category.key)
+        for r in draft.module_rules.select_related("module", "group", "category")
+    }
+    assert by_module == {
+        "Foundations": ("required", "", "exercises"),
+        "Statistics": ("elective", "stats", "exercises"),
+        "Deep learning": ("elective", "ml", "project"),
+        "Streaming": ("elective", "ml", "project"),
+    }
+    # The saved draft reads back into the editor, and its preview is the same.
+    page = client.get(reverse("setup:policy", args=[program.pk]))
+    assert 'id="policy-met"' in page.text
+    assert 'value="ml"' in page.text
+    assert client.post(reverse("setup:policy-publish", args=[program.pk])).status_code == 302
+
+
+def test_a_category_and_a_group_are_removed_and_the_feasibility_follows(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    url = reverse("setup:policy", args=[program.pk])
+    assert client.post(url, shaped(four)).status_code == 302
+    # Remove "project" while Deep learning still counts in it: the module's choice is an error.
+    removed = {**shaped(four), **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, ML], 2)}
+    response = client.post(url, removed)
+    assert response.status_code == 400
+    assert draft.categories.count() == 2
+    # Moved to exercises first, the category goes; ask two of "ml": the preview says it fails.
+    moved = {
+        **removed,
+        **{f"category_{m.pk}": "exercises" for m in four},
+        f"role_{four[3].pk}": "optional",
+        **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, {**ML, "required": 2}], 2),
+    }
+    moved["categories-0-weight"] = "100"
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), moved)
+    assert "“ML track” asks for 2 modules but has 1" in preview.text
+    moved["groups-1-required"] = "1"
+    assert client.post(url, moved).status_code == 302
+    assert [c.key for c in draft.categories.all()] == ["exercises"]
+    rule = draft.module_rules.get(module=four[3])
+    assert (rule.role, rule.group) == ("optional", None)
+
+
+def test_duplicate_keys_are_a_400_with_nothing_stored(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    twice = {**shaped(four), **rows([EXERCISES, {**PROJECT, "key": "exercises"}], [STATS, ML])}
+    response = client_for(program_coordinator).post(
+        reverse("setup:policy", args=[program.pk]), twice
+    )
+    assert response.status_code == 400
+    assert "“exercises” is used twice" in response.text
+    assert not draft.categories.exists() and not draft.module_rules.exists()
+
+
+def test_a_category_assignments_count_in_is_kept(
+    client_for: ClientFor,
+    program_coordinator: User,
+    program: Program,
+    four: list[Module],
+    assignment: Any,
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    url = reverse("setup:policy", args=[program.pk])
+    assert client.post(url, shaped(four)).status_code == 302
+    draft.assignment_rules.create(
+        assignment=assignment, category=draft.categories.get(key="project")
+    )
+    without = {
+        **shaped(four),
+        **{f"category_{m.pk}": "exercises" for m in four},
+        **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, ML], 2),
+    }
+    response = client.post(url, without)
+    assert response.status_code == 400
+    assert "still count in the category “Project”" in response.text
+    assert draft.categories.count() == 2
+    assert draft.module_rules.get(module=four[2]).category.key == "project"  # nothing changed
