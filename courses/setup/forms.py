@@ -12,12 +12,52 @@ from courses.models import Cohort, Module, Program
 from platform.models import User
 
 
+def account_for(name: str) -> User | None:
+    """The active account with this e-mail address (or, for an account without one, this
+    user name): how the set-up names people, so no page lists every account."""
+    accounts = User.objects.filter(is_active=True)
+    return (
+        accounts.filter(email__iexact=name).order_by("pk").first()
+        or accounts.filter(username=name, email="").first()
+    )
+
+
+def account_name(user: User) -> str:
+    """The name ``account_for`` finds the user by."""
+    return user.email or user.username
+
+
+class CoordinatorsField(forms.CharField):
+    """One coordinator a line, by the e-mail address of their account: add a line to add one,
+    delete it to remove them. An unknown address is an error, and nothing is saved."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value: Any) -> list[User]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        chosen: list[User] = []
+        errors: list[str] = []
+        for name in text.split():
+            user = account_for(name)
+            if user is None:
+                errors.append(_("No account has the address %(email)s.") % {"email": name})
+            elif user in chosen:
+                errors.append(_("%(email)s is named twice.") % {"email": name})
+            else:
+                chosen.append(user)
+        if errors:
+            raise forms.ValidationError(errors)
+        return chosen
+
+
 class ProgramForm(forms.ModelForm[Program]):
-    coordinators = forms.ModelMultipleChoiceField(
+    coordinators = CoordinatorsField(
         label=_("Coordinators"),
-        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
         required=False,
-        help_text=_("They set up this program and manage its certificates."),
+        help_text=_(
+            "They set up this program and manage its certificates. One a line: the e-mail "
+            "address of their account; delete a line to remove someone."
+        ),
     )
 
     class Meta:
@@ -48,7 +88,9 @@ class ProgramForm(forms.ModelForm[Program]):
     def __init__(self, *args: Any, may_staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["coordinators"].initial = list(self.instance.coordinators.all())
+            self.fields["coordinators"].initial = "\n".join(
+                account_name(user) for user in self.instance.coordinators.order_by("email", "pk")
+            )
         if not may_staff:
             # A program's own coordinators change its texts and rules, not who runs it.
             for name in ("coordinators", "institution"):
@@ -113,7 +155,7 @@ class InstructorsField(forms.CharField):
             if not parts:
                 continue
             email, weight_text = parts[0], parts[1] if len(parts) > 1 else ""
-            user = User.objects.filter(email__iexact=email, is_active=True).first()
+            user = account_for(email)
             if user is None:
                 errors.append(_("No account has the address %(email)s.") % {"email": email})
                 continue
@@ -172,7 +214,8 @@ class CohortForm(forms.ModelForm[Cohort]):
             lines = []
             for user in cohort.instructors.order_by("last_name", "email"):
                 weight = weights.get(user.pk)
-                lines.append(f"{user.email} {weight}" if weight else user.email)
+                name = account_name(user)
+                lines.append(f"{name} {weight}" if weight else name)
             self.fields["instructors_text"].initial = "\n".join(lines)
 
     def clean_name(self) -> str:

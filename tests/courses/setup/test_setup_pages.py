@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -135,7 +136,7 @@ def test_a_programs_coordinator_edits_texts_but_not_who_runs_it(
     client_for: ClientFor, program_coordinator: User, program: Program
 ) -> None:
     other = make_user("zed")
-    data = program_data(slug=program.slug, coordinators=str(other.pk), inactivity_weeks="5")
+    data = program_data(slug=program.slug, coordinators=other.email, inactivity_weeks="5")
     response = client_for(program_coordinator).post(
         reverse("setup:program", args=[program.pk]), data
     )
@@ -143,6 +144,51 @@ def test_a_programs_coordinator_edits_texts_but_not_who_runs_it(
     program.refresh_from_db()
     assert program.title_de == "Datentechnik"
     assert program.inactivity_weeks == 5  # the at-risk rule's weeks without activity
+    assert list(program.coordinators.all()) == [program_coordinator]
+
+
+def test_staff_add_and_remove_coordinators_by_email_address(
+    client_for: ClientFor, coordinator: User, program: Program, program_coordinator: User
+) -> None:
+    zed = make_user("zed")
+    client = client_for(coordinator)
+    url = reverse("setup:program", args=[program.pk])
+    at = {"slug": program.slug, "institution": str(program.institution_id)}
+    page = client.get(url)
+    field = BeautifulSoup(page.content, "html.parser").select_one("textarea#id_coordinators")
+    assert field.get_text(strip=True) == program_coordinator.email  # no list of every account
+    added = program_data(**at, coordinators=f"{program_coordinator.email}\n{zed.email.upper()}")
+    assert client.post(url, added).status_code == 302
+    assert set(program.coordinators.all()) == {program_coordinator, zed}
+    removed = program_data(**at, coordinators=zed.email)
+    assert client.post(url, removed).status_code == 302
+    assert list(program.coordinators.all()) == [zed]
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        ("nobody@example.org", "No account has the address nobody@example.org."),
+        ("{zed}\n{zed}", "is named twice."),
+    ],
+)
+def test_an_unknown_or_repeated_coordinator_is_a_400_with_nothing_changed(
+    client_for: ClientFor,
+    coordinator: User,
+    program: Program,
+    program_coordinator: User,
+    lines: str,
+    error: str,
+) -> None:
+    zed = make_user("zed")
+    data = program_data(
+        slug=program.slug, title="Changed", coordinators=lines.format(zed=zed.email)
+    )
+    response = client_for(coordinator).post(reverse("setup:program", args=[program.pk]), data)
+    assert response.status_code == 400
+    assert error in response.text
+    program.refresh_from_db()
+    assert program.title == "Machine Learning in Data Science"
     assert list(program.coordinators.all()) == [program_coordinator]
 
 
