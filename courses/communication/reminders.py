@@ -129,7 +129,7 @@ def upcoming_reminders(
 ) -> list[UpcomingReminder]:
     """The program's published assignments due in the next ``days`` days with their reminder:
     from when it goes out, to how many (by the assignment's own due date; an extension moves a
-    participant's reminder with their due date), and how many were sent. Three queries."""
+    participant's reminder with their due date), and how many were sent. Two queries."""
     before = reminder_days(program)
     if before == 0:
         return []
