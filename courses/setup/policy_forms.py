@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import GradingPolicy, Module, PolicyModule
 from courses.requirements import CategoryRule, GroupRule, ModuleRule, Policy, Role
-from courses.setup.services import CategoryChoice, GroupChoice, ModuleChoice
+from courses.setup.services import ModuleChoice
 
 ROLES = [
     (Role.REQUIRED.value, pgettext_lazy("module", "required")),
@@ -250,9 +250,9 @@ class PolicyForm(forms.Form):
             for m in self.modules
         }
 
-    def category_choices(self) -> list[CategoryChoice]:
+    def category_rules(self) -> list[CategoryRule]:
         return [
-            CategoryChoice(
+            CategoryRule(
                 key=row["key"],
                 title=row["title"],
                 weight=row["weight"],
@@ -262,28 +262,16 @@ class PolicyForm(forms.Form):
             for row in self.categories.kept()
         ]
 
-    def group_choices(self) -> list[GroupChoice]:
-        return [
-            GroupChoice(key=row["key"], title=row["title"], required=row["required"])
-            for row in self.groups.kept()
-        ]
+    def group_rules(self) -> list[GroupRule]:
+        return [GroupRule(row["key"], row["title"], row["required"]) for row in self.groups.kept()]
 
     def rules(self) -> Policy:
         """The rules as edited (valid form only)."""
         return Policy(
             version=self.policy.version,
             pass_mark=self.cleaned_data["pass_mark"],
-            categories=tuple(
-                CategoryRule(
-                    key=c.key,
-                    title=c.title,
-                    weight=c.weight,
-                    drop_lowest=c.drop_lowest,
-                    minimum=c.minimum,
-                )
-                for c in self.category_choices()
-            ),
-            groups=tuple(GroupRule(g.key, g.title, g.required) for g in self.group_choices()),
+            categories=tuple(self.category_rules()),
+            groups=tuple(self.group_rules()),
             modules=tuple(
                 ModuleRule(
                     module_id=m.pk,

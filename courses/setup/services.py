@@ -27,7 +27,7 @@ from courses.models import (
     PolicyModule,
     Program,
 )
-from courses.requirements import Role
+from courses.requirements import CategoryRule, GroupRule, Role
 from platform.models import User
 from submissions.models import GraderShare
 from submissions.reviewing.allocation import set_grader_weights
@@ -253,32 +253,14 @@ class ModuleChoice:
     group: str = ""  # an elective group's key (electives only)
 
 
-@dataclass(frozen=True)
-class CategoryChoice:
-    key: str
-    title: str
-    weight: Decimal
-    drop_lowest: int = 0
-    minimum: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True)
-class GroupChoice:
-    """ "Pass ``required`` of these modules"."""
-
-    key: str
-    title: str
-    required: int = 1
-
-
 @transaction.atomic
 def save_policy_draft(
     *,
     policy: GradingPolicy,
     pass_mark: Decimal,
     modules: Mapping[Module, ModuleChoice],
-    categories: Sequence[CategoryChoice] = (),
-    groups: Sequence[GroupChoice] = (),
+    categories: Sequence[CategoryRule] = (),
+    groups: Sequence[GroupRule] = (),
     notes: str = "",
 ) -> GradingPolicy:
     """Store the editor's rules in a draft: the weighted grade's pass mark, its categories and

@@ -277,8 +277,8 @@ def policy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         services.save_policy_draft(
             policy=form.policy,
             pass_mark=form.cleaned_data["pass_mark"],
-            categories=form.category_choices(),
-            groups=form.group_choices(),
+            categories=form.category_rules(),
+            groups=form.group_rules(),
             modules=form.choices(),
             notes=form.cleaned_data["notes"],
         )
