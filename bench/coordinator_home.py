@@ -13,7 +13,8 @@ coordinator (not staff, with a second factor) and the cohorts' instructor each o
 (``GET /``) through Django's test client; medians of N runs (wall time, and the process's CPU
 time, which a shared machine's load stretches less; the test client, the view and SQLite all run
 in this process) and the number of queries. Target: the coordinator's home under 150 ms
-(docs/workspace.md).
+(docs/workspace.md). Also timed: the periodic job ``judge-risk``, which judges every enrolment of
+the running cohorts again and stores the judgement the home counts.
 
 Results are printed as a table and written to ``bench/results/coordinator_home.json``.
 """
@@ -175,6 +176,25 @@ def main() -> None:
                     seconds(median(cpu)),
                 ]
             )
+        # The periodic job that keeps the stored at-risk judgement current (courses.risk).
+        from django.utils import timezone
+
+        from courses.risk import judge_running_cohorts
+
+        runs, cpu = [], []
+        for _ in range(args.runs):
+            started = time.process_time()
+            runs.append(timed(lambda: judge_running_cohorts(now=timezone.now())))
+            cpu.append(time.process_time() - started)
+        results["judge_risk_s"] = median(runs)
+        results["judge_risk_cpu_s"] = median(cpu)
+        rows.append(
+            [
+                f"judge-risk job, {args.cohorts * args.participants} enrolments",
+                seconds(median(runs)),
+                seconds(median(cpu)),
+            ]
+        )
         print(table(["measurement (median)", "wall time", "CPU time"], rows))
         print(f"load average {results['machine']['load_average']}")
         print(f"written to {save('coordinator_home', results)}")

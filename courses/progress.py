@@ -334,7 +334,9 @@ def recompute_progress(*, enrollments: Sequence[Enrollment]) -> dict[int, Result
     if not enrollments:
         return {}
     enrollments = list(
-        Enrollment.objects.select_related("cohort").filter(pk__in=[e.pk for e in enrollments])
+        Enrollment.objects.select_related("cohort__program").filter(
+            pk__in=[e.pk for e in enrollments]
+        )
     )
     results = compute_results(enrollments)
     now = timezone.now()
@@ -364,6 +366,11 @@ def recompute_progress(*, enrollments: Sequence[Enrollment]) -> dict[int, Result
             "computed_at",
         ],
     )
+    # The at-risk judgement is stored with the progress it reads (docs/workspace.md). Imported
+    # here because courses.risk builds on this module.
+    from courses.risk import judge_risks
+
+    judge_risks(enrollments=enrollments, now=now, results=results)
     return results
 
 

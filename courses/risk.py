@@ -23,10 +23,12 @@ A participant whose every requirement is met is never at risk.
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -111,6 +113,15 @@ class Reason:
                     "date": date_format(dt.date.fromisoformat(p["since"]), "DATE_FORMAT"),
                 }
         return self.code  # pragma: no cover - every code above has a text
+
+    def to_json(self) -> dict[str, object]:
+        """The machine form stored with the progress record (``ProgressRecord.risk_reasons``)."""
+        return {"code": self.code, "title": self.title, "params": [list(p) for p in self.params]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Reason":
+        params = tuple((str(key), str(value)) for key, value in data.get("params", ()))
+        return cls(str(data["code"]), str(data.get("title", "")), params)
 
 
 @dataclass(frozen=True)
@@ -217,9 +228,15 @@ class Risk:
         return bool(self.reasons)
 
 
-def risks_for(enrollments: Sequence[Enrollment], *, now: dt.datetime) -> dict[int, Risk]:
+def risks_for(
+    enrollments: Sequence[Enrollment],
+    *,
+    now: dt.datetime,
+    results: Mapping[int, Result] | None = None,
+) -> dict[int, Risk]:
     """Each enrolment's risk (by id), in a constant number of queries. Enrollments must come
-    with ``cohort__program`` loaded (the user is not needed).
+    with ``cohort__program`` loaded (the user is not needed); ``results`` are their progress
+    when the caller has just computed it (else the stored records are read).
 
     Built for a coordinator's home over thousands of enrolments: every query is narrowed by
     the enrolments' cohorts (a short list) rather than by each enrolment, and only work whose
@@ -231,7 +248,8 @@ def risks_for(enrollments: Sequence[Enrollment], *, now: dt.datetime) -> dict[in
     ids = {e.pk for e in enrollments}
     cohort_ids = {e.cohort_id for e in enrollments}
     in_cohorts = {"enrollment__cohort_id__in": cohort_ids}
-    results = _stored_results(enrollments, cohort_ids)
+    if results is None or not ids <= results.keys():
+        results = _stored_results(enrollments, cohort_ids)
     rules = policies_for(enrollments)
     program_ids = {e.cohort.program_id for e in enrollments}
     overdue = list(
@@ -310,6 +328,65 @@ def risks_for(enrollments: Sequence[Enrollment], *, now: dt.datetime) -> dict[in
     return {pk: risk for pk, risk in risks.items() if pk in ids}
 
 
+def judge_risks(
+    *,
+    enrollments: Sequence[Enrollment],
+    now: dt.datetime,
+    results: Mapping[int, Result] | None = None,
+) -> dict[int, Risk]:
+    """Judge the enrolments' risk and store it with their progress records (flag, reasons in
+    machine form, when), so the coordinator's home only counts; a constant number of queries.
+    Called whenever progress is recomputed and by the periodic job ``judge-risk``
+    (``courses/workspace/jobs.py``), which keeps the reasons that depend on "now" (a deadline
+    passing, weeks without activity) at most one period old. Enrolments without a record are
+    judged but not stored (``recompute_progress`` creates the record and judges it)."""
+    risks = risks_for(enrollments, now=now, results=results)
+    if not risks:
+        return risks
+    cohort_ids = {risk.enrollment.cohort_id for risk in risks.values()}
+    records = [
+        record
+        for record in ProgressRecord.objects.filter(enrollment__cohort_id__in=cohort_ids).only(
+            "pk", "enrollment_id", "at_risk", "risk_reasons", "risk_judged_at"
+        )
+        if record.enrollment_id in risks
+    ]
+    changed = []
+    for record in records:
+        reasons = [reason.to_json() for reason in risks[record.enrollment_id].reasons]
+        if record.risk_judged_at is None or record.risk_reasons != reasons:
+            record.at_risk, record.risk_reasons = bool(reasons), reasons
+            changed.append(record)
+    # Most judgements stay as they were: rewrite only those that changed, stamp all in one go.
+    ProgressRecord.objects.bulk_update(changed, ["at_risk", "risk_reasons"], batch_size=500)
+    ProgressRecord.objects.filter(pk__in=[r.pk for r in records]).update(risk_judged_at=now)
+    return risks
+
+
+JUDGE_BATCH = 500
+
+
+def judge_running_cohorts(*, now: dt.datetime) -> int:
+    """Judge again every current enrolment of a cohort that has not ended (and of one that
+    ended yesterday, so its final judgement drops the inactivity flag); returns how many."""
+    yesterday = now.date() - dt.timedelta(days=1)
+    ids = list(
+        Enrollment.objects.current()
+        .filter(cohort__ends_on__gte=yesterday)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), JUDGE_BATCH):
+        with transaction.atomic():
+            batch = list(
+                Enrollment.objects.filter(pk__in=ids[start : start + JUDGE_BATCH]).select_related(
+                    "cohort__program"
+                )
+            )
+            judge_risks(enrollments=batch, now=now)
+    return len(ids)
+
+
 def _stored_results(enrollments: Sequence[Enrollment], cohort_ids: set[int]) -> dict[int, Result]:
     """The stored progress of the enrolments (``courses.progress.progress_for``'s records),
     computed live for those without one."""
@@ -327,4 +404,14 @@ def _stored_results(enrollments: Sequence[Enrollment], cohort_ids: set[int]) -> 
     return results
 
 
-__all__ = ["EnrollmentFacts", "Reason", "Risk", "RiskPolicy", "WorkFacts", "assess", "risks_for"]
+__all__ = [
+    "EnrollmentFacts",
+    "Reason",
+    "Risk",
+    "RiskPolicy",
+    "WorkFacts",
+    "assess",
+    "judge_risks",
+    "judge_running_cohorts",
+    "risks_for",
+]

@@ -110,10 +110,23 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
         .filter(cohort_id__in=ids)
         .only("pk", "cohort_id", "user_id", "enrolled_at")
     )
+    # The stored progress and at-risk judgement (courses.risk.judge_risks): only counted here.
+    records = {
+        pk: (complete, at_risk, judged_at)
+        for pk, complete, at_risk, judged_at in ProgressRecord.objects.filter(
+            enrollment__cohort_id__in=ids
+        ).values_list("enrollment_id", "complete", "at_risk", "risk_judged_at")
+    }
+    at_risk: dict[int, int] = defaultdict(int)
+    unjudged = []
     for enrollment in enrollments:
         enrollment.cohort = by_id[enrollment.cohort_id]  # loaded once, with its program
-    at_risk: dict[int, int] = defaultdict(int)
-    for risk in risks_for(enrollments, now=now).values():
+        record = records.get(enrollment.pk)
+        if record is None or record[2] is None:
+            unjudged.append(enrollment)  # stored before the judgement was: judged live
+        elif record[1]:
+            at_risk[enrollment.cohort_id] += 1
+    for risk in risks_for(unjudged, now=now).values():
         if risk.at_risk:
             at_risk[risk.enrollment.cohort_id] += 1
     waiting = waiting_for_grading(ids)
@@ -142,11 +155,7 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
         .filter(program_id__in=program_ids)
         .values_list("user_id", "program_id")
     )
-    complete = set(
-        ProgressRecord.objects.filter(enrollment__cohort_id__in=ids, complete=True).values_list(
-            "enrollment_id", flat=True
-        )
-    )
+    complete = {pk for pk, (done, _, _) in records.items() if done}
     certificates_ready: dict[int, int] = defaultdict(int)
     for enrollment in enrollments:
         key = (enrollment.user_id, enrollment.cohort.program_id)
@@ -185,7 +194,11 @@ def coordinator_numbers(user: User, *, now: dt.datetime) -> list[ProgramNumbers]
             ),
             Number("certificates_ready", certificates_ready[cohort.pk], f"{register}?status=ready"),
             Number("awaiting_approval", pending.get(cohort.pk, 0), f"{register}?status=pending"),
-            Number("escalated", escalated.get(cohort.pk, 0), regrades_url),
+            Number(
+                "escalated",
+                escalated.get(cohort.pk, 0),
+                f"{regrades_url}?{urlencode({'cohort': cohort.pk, 'state': 'escalated'})}",
+            ),
         )
         by_program[cohort.program_id].append(CohortNumbers(cohort, numbers))
     return [ProgramNumbers(p, tuple(by_program[p.pk])) for p in programs]

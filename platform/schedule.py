@@ -28,6 +28,7 @@ PERIODIC_MODULES = [
     "courses.applications.jobs",
     "courses.communication.jobs",
     "submissions.reviewing.jobs",
+    "courses.workspace.jobs",
 ]
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from courses.models import Certificate, CertificateRequest, Cohort, Enrollment, Session
 from courses.progress import progress_for
-from platform.home import coordinator_numbers, instructor_week
+from platform.home import LABELS, coordinator_numbers, instructor_week
 from platform.types import AuthenticatedHttpRequest
 
 
@@ -37,6 +37,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "progress": progress_for(enrollments, now=now),
             "week": instructor_week(request.user, now=now),
             "coordinated": coordinator_numbers(request.user, now=now),
+            "number_labels": LABELS.values(),  # the columns, in the order of each cohort's numbers
             "certificates": certificates,
             "awaiting_approval": awaiting_approval,
             "client_cohorts": Cohort.objects.filter(client_contact=request.user).select_related(

@@ -10,10 +10,11 @@ date moved by an extension is a new due date, so its reminder goes out again.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from courses.models import (
@@ -110,6 +111,59 @@ def _remind(assignment: Assignment, *, now: dt.datetime, until: dt.datetime) -> 
                 kind=DeadlineMail.Kind.REMINDER,
             )
     return sent
+
+
+@dataclass(frozen=True)
+class UpcomingReminder:
+    """A deadline of a program ahead, as the coordinator sees its reminder."""
+
+    assignment: Assignment
+    due_at: dt.datetime
+    remind_from: dt.datetime  # the job sends from then on
+    not_handed_in: int  # active participants of the program without a hand-in
+    sent: int  # reminders already sent for this assignment
+
+
+def upcoming_reminders(
+    program: Program, *, now: dt.datetime, days: int = 14
+) -> list[UpcomingReminder]:
+    """The program's published assignments due in the next ``days`` days with their reminder:
+    from when it goes out, to how many (by the assignment's own due date; an extension moves a
+    participant's reminder with their due date), and how many were sent. Two queries."""
+    before = reminder_days(program)
+    if before == 0:
+        return []
+    handed_in = HandIn.objects.filter(
+        enrollment=OuterRef("pk"), assignment_id=OuterRef(OuterRef("pk"))
+    )
+    waiting = (
+        Enrollment.objects.filter(status=Enrollment.Status.ACTIVE, cohort__program=program)
+        .exclude(Exists(handed_in))
+        .order_by()
+        .values("cohort__program_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    assignments = (
+        Assignment.objects.published()
+        .filter(module__program=program, due_at__gt=now, due_at__lte=now + dt.timedelta(days=days))
+        .annotate(
+            not_handed_in=Subquery(waiting, output_field=IntegerField()),
+            sent=Count("deadline_mails", filter=Q(deadline_mails__kind=DeadlineMail.Kind.REMINDER)),
+        )
+        .order_by("due_at", "pk")
+    )
+    return [
+        UpcomingReminder(
+            assignment=a,
+            due_at=a.due_at,
+            remind_from=a.due_at - dt.timedelta(days=before),
+            not_handed_in=a.not_handed_in or 0,  # type: ignore[attr-defined]
+            sent=a.sent,  # type: ignore[attr-defined]
+        )
+        for a in assignments
+        if a.due_at is not None
+    ]
 
 
 def announce_extension(extension: Extension) -> int:

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from courses.access import get_cohort_for_instructor
 from courses.communication import calendar, services
 from courses.communication.forms import AnnouncementForm, ReminderSettingForm
+from courses.communication.reminders import upcoming_reminders
 from courses.exceptions import CoursesError
 from courses.models import Announcement, CalendarFeed, Cohort, Enrollment, Program, ReminderSetting
 from platform.models import User
@@ -107,6 +109,7 @@ def program_announcements(request: AuthenticatedHttpRequest, slug: str) -> HttpR
         "program": program,
         "form": form,
         "reminder_form": ReminderSettingForm(instance=setting),
+        "upcoming_reminders": upcoming_reminders(program, now=timezone.now()),
         "announcements": _history(Announcement.objects.filter(program=program)),
     }
     status = 400 if request.method == "POST" else 200

@@ -368,6 +368,11 @@ class ProgressRecord(models.Model):
     percent_complete = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField()
     computed_at = models.DateTimeField(default=timezone.now)
+    # The at-risk judgement (courses.risk), stored so the coordinator's home only counts; judged
+    # again with the progress and every 15 minutes for running cohorts (docs/workspace.md).
+    at_risk = models.BooleanField(default=False)
+    risk_reasons = models.JSONField(default=list, blank=True)
+    risk_judged_at = models.DateTimeField(null=True, blank=True)
 
     def as_result(self) -> requirements.Result:
         return requirements.Result.from_json(self.result)

@@ -2,26 +2,62 @@
 again), so the services only ever see consistent data."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from courses.models import Cohort, GradingPolicy, Module, PolicyModule, Program
-from courses.requirements import CategoryRule, GroupRule, ModuleRule, Policy, Role
-from courses.setup.services import ELECTIVES_KEY, ModuleChoice
+from courses.models import Cohort, Module, Program
 from platform.models import User
 
 
+def account_for(name: str) -> User | None:
+    """The active account with this e-mail address (or, for an account without one, this
+    user name): how the set-up names people, so no page lists every account."""
+    accounts = User.objects.filter(is_active=True)
+    return (
+        accounts.filter(email__iexact=name).order_by("pk").first()
+        or accounts.filter(username=name, email="").first()
+    )
+
+
+def account_name(user: User) -> str:
+    """The name ``account_for`` finds the user by."""
+    return user.email or user.username
+
+
+class CoordinatorsField(forms.CharField):
+    """One coordinator a line, by the e-mail address of their account: add a line to add one,
+    delete it to remove them. An unknown address is an error, and nothing is saved."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value: Any) -> list[User]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        chosen: list[User] = []
+        errors: list[str] = []
+        for name in text.split():
+            user = account_for(name)
+            if user is None:
+                errors.append(_("No account has the address %(email)s.") % {"email": name})
+            elif user in chosen:
+                errors.append(_("%(email)s is named twice.") % {"email": name})
+            else:
+                chosen.append(user)
+        if errors:
+            raise forms.ValidationError(errors)
+        return chosen
+
+
 class ProgramForm(forms.ModelForm[Program]):
-    coordinators = forms.ModelMultipleChoiceField(
+    coordinators = CoordinatorsField(
         label=_("Coordinators"),
-        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
         required=False,
-        help_text=_("They set up this program and manage its certificates."),
+        help_text=_(
+            "They set up this program and manage its certificates. One a line: the e-mail "
+            "address of their account; delete a line to remove someone."
+        ),
     )
 
     class Meta:
@@ -52,7 +88,9 @@ class ProgramForm(forms.ModelForm[Program]):
     def __init__(self, *args: Any, may_staff: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["coordinators"].initial = list(self.instance.coordinators.all())
+            self.fields["coordinators"].initial = "\n".join(
+                account_name(user) for user in self.instance.coordinators.order_by("email", "pk")
+            )
         if not may_staff:
             # A program's own coordinators change its texts and rules, not who runs it.
             for name in ("coordinators", "institution"):
@@ -117,7 +155,7 @@ class InstructorsField(forms.CharField):
             if not parts:
                 continue
             email, weight_text = parts[0], parts[1] if len(parts) > 1 else ""
-            user = User.objects.filter(email__iexact=email, is_active=True).first()
+            user = account_for(email)
             if user is None:
                 errors.append(_("No account has the address %(email)s.") % {"email": email})
                 continue
@@ -182,7 +220,8 @@ class CohortForm(forms.ModelForm[Cohort]):
             lines = []
             for user in cohort.instructors.order_by("last_name", "email"):
                 weight = weights.get(user.pk)
-                lines.append(f"{user.email} {weight}" if weight else user.email)
+                name = account_name(user)
+                lines.append(f"{name} {weight}" if weight else name)
             self.fields["instructors_text"].initial = "\n".join(lines)
             if cohort.client_contact is not None:
                 self.fields["client_contact_email"].initial = cohort.client_contact.email
@@ -246,153 +285,3 @@ class CopyCohortForm(forms.Form):
         if starts == self.cohort.starts_on:
             raise forms.ValidationError(_("Choose another start than the copied cohort's."))
         return starts
-
-
-ROLES = [
-    (Role.REQUIRED.value, pgettext_lazy("module", "required")),
-    (Role.CAPSTONE.value, pgettext_lazy("module", "capstone project")),
-    (Role.ELECTIVE.value, pgettext_lazy("module", "elective")),
-    (Role.OPTIONAL.value, pgettext_lazy("module", "optional")),
-]
-PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
-
-
-class PolicyForm(forms.Form):
-    """A draft version's rules: the weighted grade's pass mark, per module a role, pass mark and
-    weight, and how many of the electives must be passed. ``rules()`` gives them as the
-    requirement engine's plain data, for the preview before anything is stored."""
-
-    pass_mark = forms.DecimalField(
-        label=_("Pass mark for the weighted grade (%)"),
-        max_digits=5,
-        decimal_places=2,
-        validators=PERCENT,
-    )
-    electives_required = forms.IntegerField(
-        label=_("How many electives must be passed"), min_value=1, initial=1
-    )
-    notes = forms.CharField(
-        label=_("What changes in this version, and why"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args: Any, policy: GradingPolicy, modules: list[Module], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.policy, self.modules = policy, modules
-        stored = {r.module_id: r for r in PolicyModule.objects.filter(policy=policy)}
-        group = policy.groups.filter(key=ELECTIVES_KEY).first()
-        self.fields["pass_mark"].initial = policy.pass_mark
-        self.fields["notes"].initial = policy.notes
-        if group:
-            self.fields["electives_required"].initial = group.required
-        self.rows = []
-        for module in modules:
-            rule = stored.get(module.pk)
-            role = rule.role if rule else _module_role(module)
-            role_field = forms.ChoiceField(
-                label=_("Role of “%(title)s”") % {"title": module.title},
-                choices=ROLES,
-                initial=role,
-            )
-            mark_field = forms.DecimalField(
-                label=_("Pass mark of “%(title)s” (%%)") % {"title": module.title},
-                max_digits=5,
-                decimal_places=2,
-                validators=PERCENT,
-                initial=rule.pass_mark if rule else module.pass_mark,
-            )
-            weight_field = forms.DecimalField(
-                label=_("Weight of “%(title)s”") % {"title": module.title},
-                max_digits=6,
-                decimal_places=2,
-                min_value=Decimal(0),
-                initial=rule.weight if rule else module.weight,
-            )
-            self.fields[f"attendance_{module.pk}"] = forms.DecimalField(
-                label=_("Attendance required for “%(title)s” (%%)") % {"title": module.title},
-                max_digits=5,
-                decimal_places=2,
-                validators=PERCENT,
-                required=False,
-                initial=rule.attendance_rate if rule else None,
-            )
-            self.fields[f"role_{module.pk}"] = role_field
-            self.fields[f"mark_{module.pk}"] = mark_field
-            self.fields[f"weight_{module.pk}"] = weight_field
-            self.rows.append(
-                (
-                    module,
-                    self[f"role_{module.pk}"],
-                    self[f"mark_{module.pk}"],
-                    self[f"weight_{module.pk}"],
-                    self[f"attendance_{module.pk}"],
-                )
-            )
-        self.stored_categories = {r.module_id: r.category for r in stored.values() if r.category}
-
-    def initial_data(self) -> dict[str, Any]:
-        """The form's initial values as submitted data (the preview of the stored draft)."""
-        return {name: self.get_initial_for_field(f, name) for name, f in self.fields.items()}
-
-    def choices(self) -> dict[Module, ModuleChoice]:
-        data = self.cleaned_data
-        return {
-            m: ModuleChoice(
-                role=data[f"role_{m.pk}"],
-                pass_mark=data[f"mark_{m.pk}"],
-                weight=data[f"weight_{m.pk}"],
-                attendance_rate=data[f"attendance_{m.pk}"],
-            )
-            for m in self.modules
-        }
-
-    def rules(self) -> Policy:
-        """The rules as edited (valid form only), with the draft's categories as stored."""
-        choices = self.choices()
-        electives = [m for m, c in choices.items() if c.role == Role.ELECTIVE]
-        categories = tuple(
-            CategoryRule(
-                key=c.key,
-                title=c.title,
-                weight=c.weight,
-                drop_lowest=c.drop_lowest,
-                minimum=c.minimum,
-            )
-            for c in self.policy.categories.order_by("order", "pk")
-        )
-        return Policy(
-            version=self.policy.version,
-            pass_mark=self.cleaned_data["pass_mark"],
-            categories=categories,
-            groups=(
-                (
-                    GroupRule(
-                        ELECTIVES_KEY, str(_("Electives")), self.cleaned_data["electives_required"]
-                    ),
-                )
-                if electives
-                else ()
-            ),
-            modules=tuple(
-                ModuleRule(
-                    module_id=m.pk,
-                    title=m.title,
-                    role=Role(c.role),
-                    pass_mark=c.pass_mark,
-                    weight=c.weight,
-                    category=(
-                        self.stored_categories[m.pk].key if m.pk in self.stored_categories else None
-                    ),
-                    group=ELECTIVES_KEY if c.role == Role.ELECTIVE else None,
-                    attendance_rate=c.attendance_rate,
-                )
-                for m, c in choices.items()
-            ),
-        )
-
-
-def _module_role(module: Module) -> str:
-    if module.is_capstone:
-        return Role.CAPSTONE.value
-    return Role.REQUIRED.value if module.is_required else Role.OPTIONAL.value

@@ -4,7 +4,7 @@ draft of a grading policy. Each is one transaction: a refusal (``SetupRefused``,
 a service reused here) leaves nothing half-saved. docs/program-setup.md describes the rules."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,15 +23,14 @@ from courses.models import (
     GradingPolicy,
     Module,
     ModuleResult,
+    PolicyCategory,
     PolicyModule,
     Program,
 )
-from courses.requirements import Role
+from courses.requirements import CategoryRule, GroupRule, Role
 from platform.models import User
 from submissions.models import GraderShare
 from submissions.reviewing.allocation import set_grader_weights
-
-ELECTIVES_KEY = "electives"
 
 
 class SetupRefused(CoursesError):
@@ -250,6 +249,8 @@ class ModuleChoice:
     role: str
     pass_mark: Decimal
     weight: Decimal
+    category: str = ""  # a category's key, or none
+    group: str = ""  # an elective group's key (electives only)
     attendance_rate: Decimal | None = None  # docs/sessions.md
 
 
@@ -258,30 +259,62 @@ def save_policy_draft(
     *,
     policy: GradingPolicy,
     pass_mark: Decimal,
-    electives_required: int,
     modules: Mapping[Module, ModuleChoice],
+    categories: Sequence[CategoryRule] = (),
+    groups: Sequence[GroupRule] = (),
     notes: str = "",
 ) -> GradingPolicy:
-    """Store the editor's rules in a draft: the weighted grade's pass mark, each module's role,
-    pass mark and weight, and one elective group ("pass n of the electives")."""
+    """Store the editor's rules in a draft: the weighted grade's pass mark, its categories and
+    elective groups exactly as given (others removed), and each module's role, pass mark,
+    weight, category and group. A category that assignments' own rules still count in is not
+    removed (refused: those rules are edited in the admin)."""
     policy = GradingPolicy.objects.select_for_update().get(pk=policy.pk)
     if policy.is_published:
         raise SetupRefused(
             _("This version is already published; start a new draft to change the rules.")
         )
+    if any(module.program_id != policy.program_id for module in modules):
+        raise SetupRefused(_("The module belongs to another program."))
     policy.pass_mark = pass_mark
     policy.notes = notes
     policy.save(update_fields=["pass_mark", "notes"])
-    group = None
-    if any(choice.role == Role.ELECTIVE for choice in modules.values()):
-        group, _created = ElectiveGroup.objects.update_or_create(
-            policy=policy,
-            key=ELECTIVES_KEY,
-            defaults={"title": _("Electives"), "required": max(1, electives_required)},
+    keys = {c.key for c in categories}
+    held = (
+        PolicyCategory.objects.filter(policy=policy, assignment_rules__isnull=False)
+        .exclude(key__in=keys)
+        .distinct()
+    )
+    if held:
+        raise SetupRefused(
+            _("Assignments' own rules still count in the category “%(title)s”; keep it.")
+            % {"title": held[0].title}
         )
+    # Free the rows to be removed from the module rules first (they protect them).
+    PolicyModule.objects.filter(policy=policy).update(category=None, group=None)
+    PolicyCategory.objects.filter(policy=policy).exclude(key__in=keys).delete()
+    ElectiveGroup.objects.filter(policy=policy).exclude(key__in={g.key for g in groups}).delete()
+    by_key = {
+        c.key: PolicyCategory.objects.update_or_create(
+            policy=policy,
+            key=c.key,
+            defaults={
+                "title": c.title,
+                "weight": c.weight,
+                "drop_lowest": c.drop_lowest,
+                "minimum": c.minimum,
+                "order": order,
+            },
+        )[0]
+        for order, c in enumerate(categories)
+    }
+    group_by_key = {
+        g.key: ElectiveGroup.objects.update_or_create(
+            policy=policy, key=g.key, defaults={"title": g.title, "required": max(1, g.required)}
+        )[0]
+        for g in groups
+    }
     for module, choice in modules.items():
-        if module.program_id != policy.program_id:
-            raise SetupRefused(_("The module belongs to another program."))
+        elective = choice.role == Role.ELECTIVE
         PolicyModule.objects.update_or_create(
             policy=policy,
             module=module,
@@ -289,9 +322,9 @@ def save_policy_draft(
                 "role": choice.role,
                 "pass_mark": choice.pass_mark,
                 "weight": choice.weight,
+                "category": by_key.get(choice.category),
+                "group": group_by_key.get(choice.group) if elective else None,
                 "attendance_rate": choice.attendance_rate,
-                "group": group if choice.role == Role.ELECTIVE else None,
             },
         )
-    ElectiveGroup.objects.filter(policy=policy, module_rules__isnull=True).delete()
     return policy

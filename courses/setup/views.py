@@ -26,7 +26,8 @@ from courses.setup.access import (
     require_program_creator,
 )
 from courses.setup.feasibility import unmet_reasons
-from courses.setup.forms import CohortForm, CopyCohortForm, ModuleForm, PolicyForm, ProgramForm
+from courses.setup.forms import CohortForm, CopyCohortForm, ModuleForm, ProgramForm
+from courses.setup.policy_forms import PolicyForm
 from platform.types import AuthenticatedHttpRequest
 from submissions.exceptions import SubmissionError
 
@@ -276,7 +277,8 @@ def policy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         services.save_policy_draft(
             policy=form.policy,
             pass_mark=form.cleaned_data["pass_mark"],
-            electives_required=form.cleaned_data["electives_required"],
+            categories=form.category_rules(),
+            groups=form.group_rules(),
             modules=form.choices(),
             notes=form.cleaned_data["notes"],
         )

@@ -76,10 +76,12 @@ def _allocate(cohort: Cohort, enrollments: list[Enrollment]) -> int:
 def set_grader_weights(
     *, actor: User, cohort: Cohort, weights: Mapping[User, int]
 ) -> AllocationSummary:
-    """Set the graders' weights of a cohort (0 removes a grader's share) and allocate."""
-    if not actor.is_coordinator:
+    """Set the graders' weights of a cohort (0 removes a grader's share) and allocate. The
+    cohort's program's coordinators do it (``Program.is_coordinated_by``: staff for every
+    program, and the program's own coordinators)."""
+    cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+    if not cohort.program.is_coordinated_by(actor):
         raise AllocationInvalid(_("Only coordinators set up the allocation of graders."))
-    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     instructors = set(cohort.instructors.values_list("pk", flat=True))
     for grader, weight in weights.items():
         if grader.pk not in instructors:

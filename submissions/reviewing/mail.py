@@ -7,6 +7,7 @@ of the outcome, and of a comment on released work, if they want those by e-mail.
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from platform.mail import send_in_language
@@ -25,15 +26,22 @@ def _send(recipients: Iterable[User], template: str, request: RegradeRequest, ur
         )
 
 
-def _coordinators() -> list[User]:
-    return list(User.objects.filter(is_staff=True, is_active=True).order_by("pk"))
+def _coordinators(request: RegradeRequest) -> list[User]:
+    """Who coordinates the request's program: staff and the program's own coordinators (the
+    rule of ``Program.objects.coordinated_by``)."""
+    program_id = request.submission.assignment.module.program_id
+    return list(
+        User.objects.filter(Q(is_staff=True) | Q(coordinated_programs=program_id), is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def notify_new_request(request: RegradeRequest) -> None:
     """Tell whoever handles the request: the grader, else (escalated) the coordinators."""
     recipients = [request.handler] if request.handler and not request.escalated_at else []
     _send(
-        recipients or _coordinators(),
+        recipients or _coordinators(request),
         "regrade_requested",
         request,
         reverse("submissions:grade", args=[request.submission_id]),
@@ -42,7 +50,7 @@ def notify_new_request(request: RegradeRequest) -> None:
 
 def notify_escalated(request: RegradeRequest) -> None:
     _send(
-        _coordinators(),
+        _coordinators(request),
         "regrade_escalated",
         request,
         reverse("submissions:grade", args=[request.submission_id]),

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from courses.models import Program
 from platform.models import NotificationKind, User
 from platform.notifications.services import notify
 from platform.text_limits import COMMENT_CHARS
@@ -180,13 +181,12 @@ def request_regrade(
 
 
 def can_resolve(user: User, request: RegradeRequest) -> bool:
-    """Coordinators always; the original grader while they still teach the cohort."""
-    if user.is_coordinator:
+    """The program's coordinators (staff: every program) always; the original grader while
+    they still teach the cohort."""
+    cohort = request.submission.enrollment.cohort
+    if cohort.program.is_coordinated_by(user):
         return True
-    return (
-        request.handler_id == user.pk
-        and request.submission.enrollment.cohort.instructors.filter(pk=user.pk).exists()
-    )
+    return request.handler_id == user.pk and cohort.instructors.filter(pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -334,13 +334,15 @@ def escalate_overdue(*, now: datetime | None = None) -> list[RegradeRequest]:
 
 
 def requests_for_handler(user: User) -> QuerySet[RegradeRequest]:
-    """What a user handles: coordinators every request, graders those routed to them in the
-    cohorts they still teach."""
+    """What a user handles: coordinators every request of the programs they coordinate
+    (``Program.objects.coordinated_by``: staff every program), graders those routed to them
+    in the cohorts they still teach."""
     requests = RegradeRequest.objects.select_related(
         "submission__assignment__settings", "submission__participant", "requested_by", "handler"
     )
     if user.is_coordinator:
         return requests
     return requests.filter(
-        Q(handler=user) & Q(submission__enrollment__cohort__instructors=user)
+        (Q(handler=user) & Q(submission__enrollment__cohort__instructors=user))
+        | Q(submission__enrollment__cohort__program__in=Program.objects.coordinated_by(user))
     ).distinct()

@@ -1,5 +1,6 @@
 """A coordinator sets up a new program in the browser: its texts, three modules, a grading
-policy (watching the live preview change as a pass mark is typed), published; then a cohort,
+policy (watching the live preview change as a pass mark is typed, with an elective group added
+in the editor's blank row), published; then a cohort,
 copied to the next year after a look at the shifted dates."""
 
 from typing import Any
@@ -58,7 +59,26 @@ def test_a_coordinator_sets_up_a_program_and_copies_a_cohort(
     page.fill(f"#id_mark_{streaming.pk}", "65")
     expect(page.locator("#policy-rules")).to_contain_text("“Streaming” with at least 65 %.")
     expect(page.locator("#policy-met")).to_be_visible()
+    # An elective group in the blank row, saved; then two modules join it.
+    page.fill("#id_groups-0-key", "tracks")
+    page.fill("#id_groups-0-title", "Tracks")
+    page.fill("#id_groups-0-required", "2")
     page.locator("#policy-form button[type=submit]").click()
+    expect(page.locator("#id_groups-1-key")).to_be_visible()  # a new blank row to add another
+    pipelines = program.modules.get(title="Pipelines")
+    for module in (pipelines, streaming):
+        page.select_option(f"#id_role_{module.pk}", "elective")
+        page.select_option(f"#id_group_{module.pk}", "tracks")
+    expect(page.locator("#policy-rules")).to_contain_text(
+        "Pass 2 electives of “Tracks” (“Pipelines”, “Streaming”)"
+    )
+    expect(page.locator("#policy-met")).to_be_visible()
+    page.fill("#id_groups-0-required", "3")
+    expect(page.locator("#policy-unmet")).to_contain_text("asks for 3 modules but has 2")
+    page.fill("#id_groups-0-required", "2")
+    expect(page.locator("#policy-met")).to_be_visible()
+    page.locator("#policy-form button[type=submit]").click()
+    expect(page.locator(f"#id_group_{streaming.pk}")).to_have_value("tracks")
     page.locator("#publish-form button").click()
     expect(page.locator("#policy-versions")).to_contain_text("Version 1")
     assert GradingPolicy.objects.get(program=program).is_published

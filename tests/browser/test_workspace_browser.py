@@ -53,7 +53,24 @@ def test_the_homes_and_the_matrix_reflow_at_200_percent(
         page.set_viewport_size({"width": 640, "height": 900})
         log_in(page, live_server.url, user)
         assert page.evaluate(OVERFLOW) <= 0, "no horizontal scrolling of the home page"
+        if user == program_coordinator:
+            # the cohorts' numbers scroll inside their own labelled region
+            expect(page.get_by_role("region", name="What needs a decision in")).to_be_visible()
         page.goto(live_server.url + reverse("workspace:matrix", args=[cohort.pk]))
         expect(page.get_by_role("region", name="Modules × participants")).to_be_visible()
         assert page.evaluate(OVERFLOW) <= 0, "the matrix scrolls inside its own container"
         page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_coordinators_table_fits_a_phone(
+    live_server: Any, cohort: Any, program_coordinator: Any, new_page: Any
+) -> None:
+    page = new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, live_server.url, program_coordinator)
+    region = page.get_by_role("region", name="What needs a decision in")
+    expect(region).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0, "only the table's own region scrolls sideways"
+    region.focus()  # reachable by keyboard, so it can be scrolled with the arrow keys
+    expect(region).to_be_focused()

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from courses.models import Cohort, Extension, HandIn
+from courses.models import Cohort, Extension, HandIn, ProgressRecord
 from courses.requirements import (
     CategoryRule,
     Item,
@@ -18,9 +20,18 @@ from courses.requirements import (
     Role,
     evaluate,
 )
-from courses.risk import EnrollmentFacts, Reason, RiskPolicy, WorkFacts, assess, risks_for
+from courses.risk import (
+    EnrollmentFacts,
+    Reason,
+    RiskPolicy,
+    WorkFacts,
+    assess,
+    judge_running_cohorts,
+    risks_for,
+)
 from courses.services import enroll
 from platform.models import User
+from platform.schedule import load_jobs
 from tests.helpers import make_user, publish, release_grade
 
 D = Decimal
@@ -279,3 +290,55 @@ def test_the_loader_needs_a_constant_number_of_queries(
         with django_assert_max_num_queries(12):
             risks_for(enrollments, now=timezone.now())
         running.enrollments.all().delete()
+
+
+# --- the stored judgement ------------------------------------------------------------------
+
+
+def test_a_reason_survives_its_machine_form() -> None:
+    reason = Reason("failing_module", "Statistics", (("percent", "40.0"), ("mark", "50")))
+    assert Reason.from_json(reason.to_json()) == reason
+
+
+def test_recomputing_progress_stores_the_judgement(running: Cohort, assignment: Any) -> None:
+    (enrollment,) = people(running, 1)
+    record = ProgressRecord.objects.get(enrollment=enrollment)
+    assert record.risk_judged_at is not None and not record.at_risk
+    release_grade(enrollment, assignment, "1")  # releasing recomputes progress
+    record.refresh_from_db()
+    assert record.at_risk
+    assert [Reason.from_json(r).code for r in record.risk_reasons] == ["failing_module"]
+
+
+def test_the_periodic_job_judges_what_time_changed(running: Cohort, overdue: Any) -> None:
+    (enrollment,) = people(running, 1)
+    ProgressRecord.objects.filter(enrollment=enrollment).update(at_risk=False, risk_reasons=[])
+    judged = load_jobs()["judge-risk"].run()
+    assert judged == 1
+    record = ProgressRecord.objects.get(enrollment=enrollment)
+    assert record.at_risk
+    assert [r["code"] for r in record.risk_reasons] == ["missed_deadline"]
+
+
+def test_the_periodic_job_leaves_cohorts_that_ended_before_yesterday(
+    running: Cohort, overdue: Any
+) -> None:
+    (enrollment,) = people(running, 1)
+    running.ends_on = timezone.localdate() - dt.timedelta(days=3)
+    running.save(update_fields=["ends_on"])
+    ProgressRecord.objects.filter(enrollment=enrollment).update(at_risk=False, risk_reasons=[])
+    assert judge_running_cohorts(now=timezone.now()) == 0
+    assert not ProgressRecord.objects.get(enrollment=enrollment).at_risk
+
+
+def test_storing_the_judgement_needs_a_constant_number_of_queries(
+    running: Cohort, overdue: Any
+) -> None:
+    counts = []
+    for n in (2, 12):
+        people(running, n)
+        with CaptureQueriesContext(connection) as queries:
+            judge_running_cohorts(now=timezone.now())
+        counts.append(len(queries))
+        running.enrollments.all().delete()
+    assert counts[0] == counts[1]

@@ -11,9 +11,18 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from courses.models import Application, Assignment, Cohort, Enrollment, Module, Program
+from courses.models import (
+    Application,
+    Assignment,
+    Cohort,
+    Enrollment,
+    Module,
+    Program,
+    ProgressRecord,
+)
+from courses.risk import judge_running_cohorts
 from courses.services import enroll
-from platform.home import coordinator_numbers
+from platform.home import LABELS, coordinator_numbers
 from platform.models import PrivacyNotice, User
 from submissions.models import GradingLease, RegradeRequest, Submission
 from tests.helpers import (
@@ -83,6 +92,7 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     Enrollment.objects.filter(pk=second.pk).update(
         enrolled_at=timezone.now() - dt.timedelta(weeks=5)
     )
+    judge_running_cohorts(now=timezone.now())  # the periodic job sees the weeks go by
     soup = page(client_for(program_coordinator))
     text = soup.get_text()
     assert NOT_ENROLLED not in text
@@ -111,10 +121,31 @@ def test_the_coordinator_sees_each_cohort_with_the_numbers_that_need_a_decision(
     register = reverse("certificates:cohort", args=[cohort.pk])
     assert urls["certificates_ready"] == register + "?status=ready"
     assert urls["awaiting_approval"] == register + "?status=pending"
-    assert urls["escalated"] == reverse("submissions:regrade-list")
+    assert urls["escalated"] == (
+        reverse("submissions:regrade-list") + f"?cohort={cohort.pk}&state=escalated"
+    )
     # issue 13's links stay
     assert soup.select_one(f"#enrolment-link-{cohort.pk}") is not None
     assert soup.select_one(".applications-link") is not None
+
+
+def test_the_home_counts_the_stored_judgement_and_judges_unjudged_records_live(
+    program_coordinator: User, cohort: Cohort, client_for: Any
+) -> None:
+    running(cohort)
+    judged, unjudged = people(cohort, 2)
+    ProgressRecord.objects.filter(enrollment=judged).update(
+        at_risk=True, risk_reasons=[{"code": "inactive", "title": "", "params": []}]
+    )
+    # A record stored before judgements were (risk_judged_at empty) is judged on the spot.
+    Enrollment.objects.filter(pk=unjudged.pk).update(
+        enrolled_at=timezone.now() - dt.timedelta(weeks=5)
+    )
+    ProgressRecord.objects.filter(enrollment=unjudged).update(risk_judged_at=None)
+    client = client_for(program_coordinator)
+    assert number(page(client), cohort, "at_risk")[0] == 2
+    ProgressRecord.objects.filter(enrollment=judged).update(at_risk=False)
+    assert number(page(client), cohort, "at_risk")[0] == 1
 
 
 def test_zero_counts_are_shown_quietly(
@@ -144,6 +175,30 @@ def test_ready_reviews_and_escalated_regrades_are_counted(
     assert count == 1
     assert parse_qs(urlsplit(url).query)["state"] == ["ready"]
     assert number(soup, cohort, "to_grade")[0] == 0
+
+
+def test_each_program_is_a_table_with_a_row_per_cohort_and_a_column_per_number(
+    program_coordinator: User, cohort: Cohort, program: Program, client_for: Any
+) -> None:
+    later = make_cohort(program, name="Later cohort")
+    apply(later)
+    soup = page(client_for(program_coordinator))
+    table = soup.select_one(f"#numbers-{program.pk}")
+    assert table is not None and table.caption is not None
+    region = table.find_parent(attrs={"role": "region"})
+    assert region["aria-labelledby"] == table.caption["id"]
+    assert region["tabindex"] == "0"
+    headers = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert all(th["scope"] == "col" for th in table.select("thead th"))
+    assert headers[1:-1] == [str(label) for label in LABELS.values()]
+    rows = table.select("tbody tr")
+    assert {r["id"] for r in rows} == {f"cohort-numbers-{cohort.pk}", f"cohort-numbers-{later.pk}"}
+    for row in rows:
+        assert row.th["scope"] == "row"
+        assert [td["data-number"] for td in row.select("td[data-number]")] == list(LABELS)
+    # a non-zero number is a link whose name says what it counts
+    link = soup.select_one(f"#cohort-numbers-{later.pk} [data-number=applications] a")
+    assert link.get_text(" ", strip=True) == "1 applications to screen"
 
 
 def test_the_coordinator_of_another_program_does_not_see_this_one(

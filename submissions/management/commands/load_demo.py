@@ -30,10 +30,12 @@ from courses.models import (
     Program,
 )
 from courses.requirements import Role
+from courses.risk import judge_running_cohorts
 from courses.services import enroll, publish_policy
 from platform.accounts.policy import requires_second_factor
 from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
+from submissions.demo_reminder import load_demo_reminder
 from submissions.demo_workspace import load_demo_workspace
 from submissions.publishing.course_files import store_course_files
 from submissions.publishing.services import publish_assignment
@@ -98,6 +100,10 @@ class Command(BaseCommand):
                 ),
                 password=password,
             )
+            load_demo_reminder()
+            # The demo backdates enrolments and log-ins: judge "at risk" on those dates now
+            # rather than at the worker's next run (docs/workspace.md, "Performance").
+            judge_running_cohorts(now=timezone.now())
             recovery_codes = [
                 set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
                 for user in users.values()

@@ -5,12 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Cohort
 from platform.text_limits import COMMENT_CHARS, FEEDBACK_CHARS, REASON_CHARS
 from submissions.models import (
     AssignmentSettings,
+    RegradeRequest,
     RubricCriterion,
     RubricScore,
     RubricVersion,
@@ -313,6 +316,49 @@ class RegradeRequestForm(forms.Form):
 
     def chosen(self) -> RegradeTarget:
         return self.targets[self.cleaned_data["target"]]
+
+
+class RegradeFilterForm(forms.Form):
+    """Narrow the regrade list to a cohort and to whose turn an open request is; only the
+    cohorts of requests the user handles are offered, so a foreign id is a form error."""
+
+    ESCALATED, WITH_GRADER = "escalated", "with_grader"
+
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, label=_("Cohort"), empty_label=_("all")
+    )
+    state = forms.ChoiceField(
+        choices=[
+            ("", _("every open request")),
+            (ESCALATED, _("escalated to the coordinators")),
+            (WITH_GRADER, _("with the grader")),
+        ],
+        required=False,
+        label=_("Open requests"),
+    )
+
+    def __init__(self, *args: Any, handled: QuerySet[RegradeRequest], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = (  # type: ignore[attr-defined]
+            Cohort.objects.filter(pk__in=handled.values("submission__enrollment__cohort_id"))
+            .select_related("program")
+            .order_by("program__title", "-starts_on", "pk")
+        )
+
+    def narrow(
+        self, handled: QuerySet[RegradeRequest]
+    ) -> tuple[QuerySet[RegradeRequest], QuerySet[RegradeRequest]]:
+        """The open and the resolved requests as filtered (unfiltered when the form is not
+        valid: the page shows its errors)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("cohort") is not None:
+            handled = handled.filter(submission__enrollment__cohort=data["cohort"])
+        open_ = handled.filter(state=RegradeRequest.State.OPEN)
+        if data.get("state") == self.ESCALATED:
+            open_ = open_.filter(escalated_at__isnull=False)
+        elif data.get("state") == self.WITH_GRADER:
+            open_ = open_.filter(escalated_at__isnull=True)
+        return open_, handled.exclude(state=RegradeRequest.State.OPEN)
 
 
 class RegradeResolveForm(forms.Form):

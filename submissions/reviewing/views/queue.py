@@ -253,7 +253,8 @@ def reveal_identities(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Instructors see how a cohort's participants are allocated; coordinators set weights."""
     cohort = get_cohort_for_instructor(request.user, pk)
-    if request.method == "POST" and not request.user.is_coordinator:
+    can_edit = cohort.program.is_coordinated_by(request.user)
+    if request.method == "POST" and not can_edit:
         raise PermissionDenied(_("Only coordinators set up allocation."))
     instructors = list(cohort.instructors.order_by("username"))
     shares = {s.grader_id: s.weight for s in GraderShare.objects.filter(cohort=cohort)}
@@ -283,7 +284,7 @@ def allocation_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         "form": form,
         "rows": [(i, field, counts.get(i.pk, 0)) for i, field in form.rows()],
         "enabled": bool(shares),
-        "can_edit": request.user.is_coordinator,
+        "can_edit": can_edit,
     }
     return render(
         request, "submissions/allocation.html", context, status=400 if form.errors else 200

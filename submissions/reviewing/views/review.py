@@ -21,7 +21,7 @@ from platform.types import AuthenticatedHttpRequest
 from submissions.access import get_submission_for_grader
 from submissions.exceptions import SubmissionError
 from submissions.late.report import recomputed_message, recomputed_rows
-from submissions.models import CellComment, RegradeRequest, Review, Submission
+from submissions.models import CellComment, Review, Submission
 from submissions.reviewing import comments, regrades, rubrics
 from submissions.reviewing.access import (
     get_regrade_for_handler,
@@ -30,6 +30,7 @@ from submissions.reviewing.access import (
 from submissions.reviewing.anonymity import participant_label
 from submissions.reviewing.forms.review import (
     CellCommentForm,
+    RegradeFilterForm,
     RegradeRequestForm,
     RegradeResolveForm,
     RegradeWindowForm,
@@ -286,12 +287,15 @@ def regrade_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def regrade_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Open and recent regrade requests this user handles (coordinators: all)."""
+    """Open and recent regrade requests this user handles (coordinators: their programs'),
+    narrowed by cohort and by whose turn it is (``?cohort=<pk>&state=escalated``)."""
     handled = regrades.requests_for_handler(request.user)
+    form = RegradeFilterForm(request.GET or None, handled=handled)
+    open_, resolved = form.narrow(handled)
     context = {
-        "open": handled.filter(state=RegradeRequest.State.OPEN).order_by(
-            "-escalated_at", "created_at"
-        ),
-        "resolved": handled.exclude(state=RegradeRequest.State.OPEN).order_by("-resolved_at")[:50],
+        "form": form,
+        "open": open_.order_by("-escalated_at", "created_at"),
+        "resolved": resolved.order_by("-resolved_at")[:50],
     }
-    return render(request, "submissions/review/regrade_list.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "submissions/review/regrade_list.html", context, status=status)

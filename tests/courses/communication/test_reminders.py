@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from courses.communication.reminders import send_deadline_reminders
+from courses.communication.reminders import send_deadline_reminders, upcoming_reminders
 from courses.models import Assignment, Cohort, DeadlineMail, Enrollment, Module, ReminderSetting
 from courses.services import enroll, record_hand_in
 from platform.models import OutgoingMail, User
@@ -238,3 +238,30 @@ def test_a_refused_extension_sends_nothing(
             enrollment=enrolled.enrollments.get(),
         )
     assert not OutgoingMail.objects.exists()
+
+
+# --- what the coordinator sees coming ----------------------------------------------------------
+
+
+def test_the_coordinator_sees_each_coming_reminder_and_what_was_sent(
+    frozen: Any,
+    due_soon: Assignment,
+    module: Module,
+    enrolled: User,
+    other_enrolled: User,
+    django_assert_num_queries: Any,
+) -> None:
+    publish(module, "far", "Far", due_at=NOW + dt.timedelta(days=20))
+    publish(module, "week", "In a week", due_at=NOW + dt.timedelta(days=7))
+    record_hand_in(enrollment=other_enrolled.enrollments.get(), assignment=due_soon)
+    with django_assert_num_queries(2):  # the setting; the assignments with both counts
+        coming = upcoming_reminders(module.program, now=timezone.now())
+    assert [(r.assignment.title, r.not_handed_in, r.sent) for r in coming] == [
+        ("Soon squares", 1, 0),
+        ("In a week", 2, 0),
+    ]
+    assert coming[0].remind_from == due_soon.due_at - dt.timedelta(days=3)
+    send_deadline_reminders()
+    assert upcoming_reminders(module.program, now=timezone.now())[0].sent == 1
+    ReminderSetting.objects.create(program=module.program, days_before=0)
+    assert upcoming_reminders(module.program, now=timezone.now()) == []  # reminders are off

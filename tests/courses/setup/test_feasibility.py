@@ -69,6 +69,78 @@ ELECTIVES = GroupRule(key="e", title="Electives", required=2)
             ),
             "more than 100",
         ),
+        # The editor's shapes: several elective groups, several categories at once.
+        (
+            policy(
+                module(1),
+                module(2, Role.ELECTIVE, group="stats"),
+                module(3, Role.ELECTIVE, group="stats"),
+                module(4, Role.ELECTIVE, group="ml"),
+                groups=(GroupRule("stats", "Statistics", 1), GroupRule("ml", "ML", 1)),
+            ),
+            None,
+        ),
+        (
+            policy(
+                module(1),
+                module(2, Role.ELECTIVE, group="stats"),
+                module(3, Role.ELECTIVE, group="ml"),
+                groups=(GroupRule("stats", "Statistics", 1), GroupRule("ml", "ML", 2)),
+            ),
+            "“ML” asks for 2 modules but has 1",
+        ),
+        (
+            # a group nobody is in: only electives are in groups
+            policy(
+                module(1, Role.ELECTIVE, group="stats"),
+                groups=(GroupRule("stats", "Statistics", 1), GroupRule("ml", "ML", 1)),
+            ),
+            "“ML” asks for 1 modules but has 0",
+        ),
+        (
+            policy(
+                module(1, Role.ELECTIVE, group="ml"),
+                groups=(GroupRule("ml", "ML", 0),),
+            ),
+            "asks for 0 modules",
+        ),
+        (
+            policy(
+                module(1, category="ex"),
+                module(2, category="project"),
+                module(3, Role.ELECTIVE, group="e", category="ex"),
+                module(4, Role.ELECTIVE, group="e", category="project"),
+                groups=(GroupRule("e", "Electives", 1),),
+                categories=(
+                    CategoryRule("ex", "Exercises", Decimal(40), drop_lowest=1),
+                    CategoryRule("project", "Project", Decimal(60), minimum=Decimal(50)),
+                ),
+            ),
+            None,
+        ),
+        (
+            policy(
+                module(1, category="ex"),
+                module(2, category="project"),
+                categories=(
+                    CategoryRule("ex", "Exercises", Decimal(40)),
+                    CategoryRule("project", "Project", Decimal(50)),
+                    CategoryRule("quiz", "Quiz", Decimal(10)),
+                ),
+            ),
+            "Nothing counts in the category “Quiz”",
+        ),
+        (
+            policy(
+                module(1, category="ex"),
+                categories=(
+                    CategoryRule("ex", "Exercises", Decimal(70)),
+                    CategoryRule("bonus", "Bonus", Decimal(30)),
+                ),
+                assignment_categories=((7, "bonus"),),
+            ),
+            None,
+        ),
         (
             Policy(version=1, modules=(module(1),), pass_mark=Decimal(120)),
             "weighted grade, 120 %, cannot be reached",

@@ -2,11 +2,12 @@
 the module order, and the draft policy's preview, save and publish."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -135,7 +136,7 @@ def test_a_programs_coordinator_edits_texts_but_not_who_runs_it(
     client_for: ClientFor, program_coordinator: User, program: Program
 ) -> None:
     other = make_user("zed")
-    data = program_data(slug=program.slug, coordinators=str(other.pk), inactivity_weeks="5")
+    data = program_data(slug=program.slug, coordinators=other.email, inactivity_weeks="5")
     response = client_for(program_coordinator).post(
         reverse("setup:program", args=[program.pk]), data
     )
@@ -143,6 +144,51 @@ def test_a_programs_coordinator_edits_texts_but_not_who_runs_it(
     program.refresh_from_db()
     assert program.title_de == "Datentechnik"
     assert program.inactivity_weeks == 5  # the at-risk rule's weeks without activity
+    assert list(program.coordinators.all()) == [program_coordinator]
+
+
+def test_staff_add_and_remove_coordinators_by_email_address(
+    client_for: ClientFor, coordinator: User, program: Program, program_coordinator: User
+) -> None:
+    zed = make_user("zed")
+    client = client_for(coordinator)
+    url = reverse("setup:program", args=[program.pk])
+    at = {"slug": program.slug, "institution": str(program.institution_id)}
+    page = client.get(url)
+    field = BeautifulSoup(page.content, "html.parser").select_one("textarea#id_coordinators")
+    assert field.get_text(strip=True) == program_coordinator.email  # no list of every account
+    added = program_data(**at, coordinators=f"{program_coordinator.email}\n{zed.email.upper()}")
+    assert client.post(url, added).status_code == 302
+    assert set(program.coordinators.all()) == {program_coordinator, zed}
+    removed = program_data(**at, coordinators=zed.email)
+    assert client.post(url, removed).status_code == 302
+    assert list(program.coordinators.all()) == [zed]
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        ("nobody@example.org", "No account has the address nobody@example.org."),
+        ("{zed}\n{zed}", "is named twice."),
+    ],
+)
+def test_an_unknown_or_repeated_coordinator_is_a_400_with_nothing_changed(
+    client_for: ClientFor,
+    coordinator: User,
+    program: Program,
+    program_coordinator: User,
+    lines: str,
+    error: str,
+) -> None:
+    zed = make_user("zed")
+    data = program_data(
+        slug=program.slug, title="Changed", coordinators=lines.format(zed=zed.email)
+    )
+    response = client_for(coordinator).post(reverse("setup:program", args=[program.pk]), data)
+    assert response.status_code == 400
+    assert error in response.text
+    program.refresh_from_db()
+    assert program.title == "Machine Learning in Data Science"
     assert list(program.coordinators.all()) == [program_coordinator]
 
 
@@ -273,6 +319,21 @@ def test_a_cohort_edit_keeps_the_old_values_when_refused(
 # --- the grading policy --------------------------------------------------------------------------
 
 
+def rows(
+    categories: Sequence[Mapping[str, object]] = (),
+    groups: Sequence[Mapping[str, object]] = (),
+    initial: int = 0,
+) -> dict[str, str]:
+    """The policy editor's category and elective-group rows as a browser posts them."""
+    data = {}
+    for prefix, items in (("categories", categories), ("groups", groups)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(items))
+        data[f"{prefix}-INITIAL_FORMS"] = str(min(initial, len(items)))
+        for index, item in enumerate(items):
+            data.update({f"{prefix}-{index}-{k}": str(v) for k, v in item.items()})
+    return data
+
+
 def test_the_policy_editor_previews_saves_and_publishes(
     client_for: ClientFor, program_coordinator: User, program: Program, module: Module
 ) -> None:
@@ -281,18 +342,24 @@ def test_the_policy_editor_previews_saves_and_publishes(
     draft = GradingPolicy.objects.get(program=program)
     fields = {
         "pass_mark": "50",
-        "electives_required": "1",
         "notes": "First rules",
         f"role_{module.pk}": "required",
         f"mark_{module.pk}": "60",
         f"weight_{module.pk}": "1",
+        **rows(),
     }
     preview = client.post(reverse("setup:policy-preview", args=[program.pk]), fields)
     assert "Pass the module “Foundations” with at least 60 %." in preview.text
     assert 'id="policy-met"' in preview.text
+    two_of_one = {"key": "electives", "title": "Electives", "required": 2}
     unmet = client.post(
         reverse("setup:policy-preview", args=[program.pk]),
-        {**fields, f"role_{module.pk}": "elective", "electives_required": "2"},
+        {
+            **fields,
+            f"role_{module.pk}": "elective",
+            f"group_{module.pk}": "electives",
+            **rows(groups=[two_of_one]),
+        },
     )
     assert "asks for 2 modules but has 1" in unmet.text
     assert client.post(reverse("setup:policy", args=[program.pk]), fields).status_code == 302
@@ -341,11 +408,34 @@ def test_dates_are_real(cohort: Cohort) -> None:
     assert cohort.starts_on == dt.date(2026, 10, 1)
 
 
-def test_a_refused_allocation_stores_no_cohort(
+def test_a_programs_own_coordinator_sets_the_instructors_weights(
     client_for: ClientFor, program_coordinator: User, program: Program, instructor: User
 ) -> None:
-    """The allocation service accepts only staff: its refusal is a form error, and the cohort
-    saved before it in the same transaction is gone."""
+    data = cohort_data(instructors_text=f"{instructor.email} 2")
+    url = reverse("setup:cohort-new", args=[program.pk])
+    assert client_for(program_coordinator).post(url, data).status_code == 302
+    cohort = Cohort.objects.get()
+    assert [(s.grader, s.weight) for s in GraderShare.objects.filter(cohort=cohort)] == [
+        (instructor, 2)
+    ]
+
+
+def test_a_refused_allocation_stores_no_cohort(
+    client_for: ClientFor,
+    program_coordinator: User,
+    program: Program,
+    instructor: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refusal of the allocation service is a form error, and the cohort saved before it in
+    the same transaction is gone."""
+    from courses.setup import services as setup_services
+    from submissions.exceptions import AllocationInvalid
+
+    def refuse(**kwargs: Any) -> None:
+        raise AllocationInvalid("Only coordinators set up the allocation of graders.")
+
+    monkeypatch.setattr(setup_services, "set_grader_weights", refuse)
     data = cohort_data(instructors_text=f"{instructor.email} 2")
     url = reverse("setup:cohort-new", args=[program.pk])
     response = client_for(program_coordinator).post(url, data)
@@ -390,7 +480,7 @@ def test_a_bad_policy_is_a_400_and_the_preview_asks_for_corrections(
     client = client_for(coordinator)
     fields = {
         "pass_mark": "150",
-        "electives_required": "1",
+        **rows(),
         f"role_{module.pk}": "required",
         f"mark_{module.pk}": "-5",
         f"weight_{module.pk}": "1",
@@ -402,3 +492,144 @@ def test_a_bad_policy_is_a_400_and_the_preview_asks_for_corrections(
     preview = client.post(reverse("setup:policy-preview", args=[program.pk]), fields)
     assert preview.status_code == 200
     assert "Correct the marked fields" in preview.text
+
+
+# --- categories and elective groups in the policy editor -------------------------------------------
+
+
+@pytest.fixture
+def four(program: Program, module: Module) -> list[Module]:
+    """Foundations and three more modules."""
+    more = [
+        Module.objects.create(program=program, title=t, order=n)
+        for n, t in enumerate(["Statistics", "Deep learning", "Streaming"], start=2)
+    ]
+    return [module, *more]
+
+
+EXERCISES = {"key": "exercises", "title": "Exercises", "weight": 40, "drop_lowest": 1, "minimum": 0}
+PROJECT = {"key": "project", "title": "Project", "weight": 60, "drop_lowest": 0, "minimum": 50}
+STATS = {"key": "stats", "title": "Statistics track", "required": 1}
+ML = {"key": "ml", "title": "ML track", "required": 1}
+
+
+def shaped(four: list[Module], **changes: str) -> dict[str, str]:
+    """Foundations required (exercises), Statistics elective of "stats" (exercises), Deep
+    learning elective of "ml" (project), Streaming elective of "ml" (project)."""
+    roles = [
+        ("required", "", "exercises"),
+        ("elective", "stats", "exercises"),
+        ("elective", "ml", "project"),
+        ("elective", "ml", "project"),
+    ]
+    data = {"pass_mark": "50", "notes": ""}
+    for m, (role, group, category) in zip(four, roles, strict=True):
+        data.update(
+            {
+                f"role_{m.pk}": role,
+                f"mark_{m.pk}": "50",
+                f"weight_{m.pk}": "1",
+                f"category_{m.pk}": category,
+                f"group_{m.pk}": group,
+            }
+        )
+    return {**data, **rows([EXERCISES, PROJECT], [STATS, ML]), **changes}
+
+
+def test_the_editor_stores_categories_and_several_elective_groups(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), shaped(four))
+    assert 'id="policy-met"' in preview.text, preview.text
+    assert "Statistics track" in preview.text and "ML track" in preview.text
+    assert client.post(reverse("setup:policy", args=[program.pk]), shaped(four)).status_code == 302
+    categories = {c.key: c for c in draft.categories.all()}
+    assert set(categories) == {"exercises", "project"}
+    assert (categories["exercises"].weight, categories["exercises"].drop_lowest) == (40, 1)
+    assert categories["project"].minimum == 50
+    assert {g.key: g.required for g in draft.groups.all()} == {"stats": 1, "ml": 1}
+    by_module = {
+        r.module.title: (r.role, r.group.key if r.group else "", r.category.key)
+        for r in draft.module_rules.select_related("module", "group", "category")
+    }
+    assert by_module == {
+        "Foundations": ("required", "", "exercises"),
+        "Statistics": ("elective", "stats", "exercises"),
+        "Deep learning": ("elective", "ml", "project"),
+        "Streaming": ("elective", "ml", "project"),
+    }
+    # The saved draft reads back into the editor, and its preview is the same.
+    page = client.get(reverse("setup:policy", args=[program.pk]))
+    assert 'id="policy-met"' in page.text
+    assert 'value="ml"' in page.text
+    assert client.post(reverse("setup:policy-publish", args=[program.pk])).status_code == 302
+
+
+def test_a_category_and_a_group_are_removed_and_the_feasibility_follows(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    url = reverse("setup:policy", args=[program.pk])
+    assert client.post(url, shaped(four)).status_code == 302
+    # Remove "project" while Deep learning still counts in it: the module's choice is an error.
+    removed = {**shaped(four), **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, ML], 2)}
+    response = client.post(url, removed)
+    assert response.status_code == 400
+    assert draft.categories.count() == 2
+    # Moved to exercises first, the category goes; ask two of "ml": the preview says it fails.
+    moved = {
+        **removed,
+        **{f"category_{m.pk}": "exercises" for m in four},
+        f"role_{four[3].pk}": "optional",
+        **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, {**ML, "required": 2}], 2),
+    }
+    moved["categories-0-weight"] = "100"
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), moved)
+    assert "“ML track” asks for 2 modules but has 1" in preview.text
+    moved["groups-1-required"] = "1"
+    assert client.post(url, moved).status_code == 302
+    assert [c.key for c in draft.categories.all()] == ["exercises"]
+    rule = draft.module_rules.get(module=four[3])
+    assert (rule.role, rule.group) == ("optional", None)
+
+
+def test_duplicate_keys_are_a_400_with_nothing_stored(
+    client_for: ClientFor, program_coordinator: User, program: Program, four: list[Module]
+) -> None:
+    draft = create_policy_draft(program=program)
+    twice = {**shaped(four), **rows([EXERCISES, {**PROJECT, "key": "exercises"}], [STATS, ML])}
+    response = client_for(program_coordinator).post(
+        reverse("setup:policy", args=[program.pk]), twice
+    )
+    assert response.status_code == 400
+    assert "“exercises” is used twice" in response.text
+    assert not draft.categories.exists() and not draft.module_rules.exists()
+
+
+def test_a_category_assignments_count_in_is_kept(
+    client_for: ClientFor,
+    program_coordinator: User,
+    program: Program,
+    four: list[Module],
+    assignment: Any,
+) -> None:
+    draft = create_policy_draft(program=program)
+    client = client_for(program_coordinator)
+    url = reverse("setup:policy", args=[program.pk])
+    assert client.post(url, shaped(four)).status_code == 302
+    draft.assignment_rules.create(
+        assignment=assignment, category=draft.categories.get(key="project")
+    )
+    without = {
+        **shaped(four),
+        **{f"category_{m.pk}": "exercises" for m in four},
+        **rows([EXERCISES, {**PROJECT, "DELETE": "on"}], [STATS, ML], 2),
+    }
+    response = client.post(url, without)
+    assert response.status_code == 400
+    assert "still count in the category “Project”" in response.text
+    assert draft.categories.count() == 2
+    assert draft.module_rules.get(module=four[2]).category.key == "project"  # nothing changed

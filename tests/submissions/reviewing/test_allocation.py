@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from courses.services import enroll
 from submissions.exceptions import AllocationInvalid
-from submissions.models import GraderAllocation, Submission
+from submissions.models import GraderAllocation, GraderShare, Submission
 from submissions.reviewing.allocation import set_grader_weights
 from tests.helpers import graded, make_user, publish, submit
 
@@ -150,3 +150,36 @@ def test_allocation_page_access_rules(
     assert client_for(coordinator).post(url, weights).status_code == 302
     assert GraderAllocation.objects.count() == 6
     assert client_for(coordinator).delete(url).status_code == 405
+
+
+def shares(cohort: Any) -> dict[str, int]:
+    return {s.grader.username: s.weight for s in GraderShare.objects.filter(cohort=cohort)}
+
+
+def test_a_programs_own_coordinator_sets_the_weights(
+    graders: Any, six: list[Any], cohort: Any, program_coordinator: Any, client_for: Any
+) -> None:
+    ines, otto = graders
+    assert not program_coordinator.is_staff
+    set_grader_weights(actor=program_coordinator, cohort=cohort, weights={ines: 2, otto: 1})
+    assert shares(cohort) == {"ines": 2, "otto": 1}
+    url = reverse("submissions:allocation", args=[cohort.pk])
+    client = client_for(program_coordinator)
+    assert client.get(url).context["can_edit"] is True
+    response = client.post(url, {f"weight_{ines.pk}": 1, f"weight_{otto.pk}": 3})
+    assert response.status_code == 302
+    assert shares(cohort) == {"ines": 1, "otto": 3}
+
+
+def test_a_coordinator_of_another_program_sets_no_weights(
+    graders: Any, cohort: Any, foreign_coordinator: Any, coordinator: Any, client_for: Any
+) -> None:
+    ines, otto = graders
+    set_grader_weights(actor=coordinator, cohort=cohort, weights={ines: 2, otto: 1})
+    with pytest.raises(AllocationInvalid, match="Only coordinators"):
+        set_grader_weights(actor=foreign_coordinator, cohort=cohort, weights={ines: 5})
+    url = reverse("submissions:allocation", args=[cohort.pk])
+    response = client_for(foreign_coordinator).post(url, {f"weight_{ines.pk}": 5})
+    assert response.status_code == 404
+    assert client_for(ines).post(url, {f"weight_{ines.pk}": 5}).status_code == 403
+    assert shares(cohort) == {"ines": 2, "otto": 1}

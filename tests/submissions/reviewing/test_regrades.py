@@ -523,3 +523,75 @@ def test_a_regrade_request_sent_with_errors_answers_the_attempt_or_its_review_fo
     assert 'id="participant-review"' in text and "This field is required" in text
     assert 'id="released-grade"' not in text and "<html" not in text
     assert not RegradeRequest.objects.exists()
+
+
+# --- the list narrowed by cohort and state; a program's own coordinator ----------------------
+
+
+def escalate(request: RegradeRequest) -> RegradeRequest:
+    RegradeRequest.objects.filter(pk=request.pk).update(escalated_at=request.created_at)
+    request.refresh_from_db()
+    return request
+
+
+def listed(client: Any, query: str = "") -> tuple[int, set[int]]:
+    from bs4 import BeautifulSoup
+
+    response = client.get(reverse("submissions:regrade-list") + query)
+    soup = BeautifulSoup(response.content, "html.parser")
+    return response.status_code, {int(r["data-regrade"]) for r in soup.select("[data-regrade]")}
+
+
+def test_the_regrade_list_is_narrowed_by_cohort_and_state(
+    client_for: Any, released: Submission, coordinator: Any, instructor: Any, assignment: Any
+) -> None:
+    from courses.services import enroll
+    from tests.helpers import make_cohort, make_user
+
+    escalated = escalate(ask(released))
+    with_grader = ask(released, key="discussion")
+    later = make_cohort(assignment.module.program, instructors=[instructor], name="Later")
+    other = enroll(user=make_user("zoe"), cohort=later)
+    elsewhere = graded(submit(other.user, assignment), passed=(True, False))
+    release(instructor, elsewhere)
+    far = escalate(ask(elsewhere, target="test", key="test_square_hidden"))
+    client = client_for(coordinator)
+    cohort = released.enrollment.cohort_id
+    assert listed(client) == (200, {escalated.pk, with_grader.pk, far.pk})
+    assert listed(client, f"?cohort={cohort}") == (200, {escalated.pk, with_grader.pk})
+    assert listed(client, "?state=escalated") == (200, {escalated.pk, far.pk})
+    assert listed(client, f"?cohort={cohort}&state=escalated") == (200, {escalated.pk})
+    assert listed(client, f"?cohort={cohort}&state=with_grader") == (200, {with_grader.pk})
+    # a cohort without requests this user handles, or a made-up state: a clear error
+    response = client.get(reverse("submissions:regrade-list") + "?cohort=999999&state=x")
+    assert response.status_code == 400
+    assert 'id="filter-errors"' in response.content.decode()
+
+
+def test_a_programs_own_coordinator_handles_its_escalated_requests(
+    client_for: Any,
+    released: Submission,
+    program_coordinator: Any,
+    foreign_coordinator: Any,
+    instructor: Any,
+    settings: Any,
+) -> None:
+    settings.REGRADE_ESCALATION_DAYS = 5
+    request = ask(released)
+    mail.outbox.clear()
+    [request] = regrades.escalate_overdue(now=request.created_at + dt.timedelta(days=5))
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert program_coordinator.email in recipients
+    assert foreign_coordinator.email not in recipients
+    cohort = released.enrollment.cohort_id
+    own = client_for(program_coordinator)
+    assert listed(own, f"?cohort={cohort}&state=escalated") == (200, {request.pk})
+    assert regrades.can_resolve(program_coordinator, request)
+    assert not regrades.can_resolve(foreign_coordinator, request)
+    url = reverse("submissions:regrade-resolve", args=[request.pk])
+    decision = {"decision": "reject", "note": "The grade stands."}
+    assert client_for(foreign_coordinator).post(url, decision).status_code == 404
+    assert listed(client_for(foreign_coordinator)) == (200, set())
+    assert RegradeRequest.objects.get().state == RegradeRequest.State.OPEN
+    assert own.post(url, decision).status_code == 302
+    assert RegradeRequest.objects.get().state == RegradeRequest.State.REJECTED
