@@ -744,6 +744,7 @@ def evaluate(
     policy: Policy,
     items: Sequence[Item],
     recorded: Mapping[int, RecordedResult] | None = None,
+    *,
     attendance: Mapping[int, AttendanceFacts] | None = None,
     tandems: Mapping[int, TandemFacts] | None = None,
 ) -> Result:

@@ -43,7 +43,7 @@ def attendance(held: int, present: int, excused: int = 0, remaining: int = 0) ->
 
 
 def workshop(facts: AttendanceFacts | None, policy: Policy = POLICY) -> tuple[Status, str, bool]:
-    result = evaluate(policy, PASSED_EXERCISE, {}, {2: facts} if facts else {})
+    result = evaluate(policy, PASSED_EXERCISE, {}, attendance={2: facts} if facts else {})
     [line] = [r for r in result.requirements if r.kind == "attendance"]
     with translation.override("en"):
         return line.status, line.text, result.complete
@@ -92,7 +92,7 @@ def test_a_sessions_only_module_is_passed_by_attendance_and_completes_the_progra
     status, _text, complete = workshop(attendance(5, 5))
     assert status == Status.MET
     assert complete
-    result = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(5, 5)})
+    result = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: attendance(5, 5)})
     # No "no result recorded yet" line for the workshop, and the grade is final without it.
     assert [r.kind for r in result.requirements] == ["module", "attendance", "grade"]
     assert result.grade_is_final
@@ -101,7 +101,7 @@ def test_a_sessions_only_module_is_passed_by_attendance_and_completes_the_progra
     workshop_standing = result.module(2)
     assert workshop_standing is not None
     assert (workshop_standing.status, workshop_standing.reason) == (Status.MET, "attendance_met")
-    below = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(5, 3)}).module(2)
+    below = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: attendance(5, 3)}).module(2)
     assert below is not None and below.reason == "attendance_below"
 
 
@@ -110,18 +110,22 @@ def test_a_module_with_assignments_needs_its_grades_and_its_attendance() -> None
         version=1,
         modules=(ModuleRule(1, "Exercises", Role.REQUIRED, D(50), attendance_rate=D(80)),),
     )
-    met = evaluate(policy, PASSED_EXERCISE, {}, {1: AttendanceFacts(1, held=5, present=4)})
+    met = evaluate(
+        policy, PASSED_EXERCISE, {}, attendance={1: AttendanceFacts(1, held=5, present=4)}
+    )
     assert [(r.kind, r.status) for r in met.requirements] == [
         ("module", Status.MET),
         ("attendance", Status.MET),
     ]
-    short = evaluate(policy, PASSED_EXERCISE, {}, {1: AttendanceFacts(1, held=5, present=3)})
+    short = evaluate(
+        policy, PASSED_EXERCISE, {}, attendance={1: AttendanceFacts(1, held=5, present=3)}
+    )
     assert not short.complete
 
 
 def test_a_recorded_result_decides_the_module_attendance_included() -> None:
     recorded = {2: RecordedResult(2, passed=True, percent=D(70))}
-    result = evaluate(POLICY, PASSED_EXERCISE, recorded, {2: attendance(5, 1)})
+    result = evaluate(POLICY, PASSED_EXERCISE, recorded, attendance={2: attendance(5, 1)})
     assert [r.kind for r in result.requirements] == ["module", "module", "grade"]
     assert result.complete
 
@@ -134,7 +138,7 @@ def test_optional_modules_and_policies_without_a_rate_ignore_attendance() -> Non
             ModuleRule(2, "Workshop", Role.OPTIONAL, D(50), attendance_rate=D(80)),
         ),
     )
-    result = evaluate(optional, PASSED_EXERCISE, {}, {2: attendance(5, 0)})
+    result = evaluate(optional, PASSED_EXERCISE, {}, attendance={2: attendance(5, 0)})
     assert [r.kind for r in result.requirements] == ["module"]
     assert result.complete
 
@@ -149,7 +153,7 @@ def test_a_sessions_only_module_without_a_category_does_not_block_the_categories
         categories=(CategoryRule("ex", "Exercises", D(100)),),
         pass_mark=D(50),
     )
-    result = evaluate(policy, PASSED_EXERCISE, {}, {2: attendance(4, 4)})
+    result = evaluate(policy, PASSED_EXERCISE, {}, attendance={2: attendance(4, 4)})
     assert result.grade_is_final
     assert result.complete
 
@@ -157,12 +161,12 @@ def test_a_sessions_only_module_without_a_category_does_not_block_the_categories
 def test_the_requirement_survives_storage() -> None:
     from courses.requirements import Result
 
-    result = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(9, 7, 0, 1)})
+    result = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: attendance(9, 7, 0, 1)})
     assert Result.from_json(result.to_json()) == result
 
 
 def test_the_text_is_in_german_too() -> None:
-    result = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(9, 7)})
+    result = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: attendance(9, 7)})
     [line] = [r for r in result.requirements if r.kind == "attendance"]
     with translation.override("de"):
         assert line.text == "Workshop: 7 von 9 Terminen besucht, 80 % erforderlich"
@@ -172,7 +176,7 @@ def test_the_text_is_in_german_too() -> None:
 
 
 def risk_codes(facts: AttendanceFacts) -> list[str]:
-    result = evaluate(POLICY, PASSED_EXERCISE, {}, {2: facts})
+    result = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: facts})
     reasons = assess(EnrollmentFacts(result=result, last_activity=NOW), NOW, RUNNING)
     return [r.code for r in reasons]
 
@@ -199,7 +203,7 @@ def test_attendance_out_of_reach_is_a_risk(facts: AttendanceFacts, at_risk: bool
 
 
 def test_the_risk_reason_says_why() -> None:
-    result = evaluate(POLICY, PASSED_EXERCISE, {}, {2: attendance(5, 3, 0, 4)})
+    result = evaluate(POLICY, PASSED_EXERCISE, {}, attendance={2: attendance(5, 3, 0, 4)})
     [reason] = assess(EnrollmentFacts(result=result, last_activity=NOW), NOW, RUNNING)
     with translation.override("en"):
         assert reason.text == (

@@ -67,7 +67,9 @@ TANDEM = ModuleRule(
 def test_a_tandem_module_needs_the_meetings_and_an_accepted_reflection(
     facts: TandemFacts | None, status: Status, text: str
 ) -> None:
-    result = evaluate(Policy(version=1, modules=(TANDEM,)), [], {}, {3: facts} if facts else {})
+    result = evaluate(
+        Policy(version=1, modules=(TANDEM,)), [], {}, tandems={3: facts} if facts else {}
+    )
     (requirement,) = result.requirements
     assert requirement.status == status
     with translation.override("en"):
@@ -81,7 +83,9 @@ def test_a_tandem_module_needs_the_meetings_and_an_accepted_reflection(
 
 def test_a_recorded_result_decides_a_tandem_module_as_any_other() -> None:
     recorded = {3: RecordedResult(module_id=3, passed=True, percent=D(80))}
-    result = evaluate(Policy(version=1, modules=(TANDEM,)), [], recorded, {3: TandemFacts()})
+    result = evaluate(
+        Policy(version=1, modules=(TANDEM,)), [], recorded, tandems={3: TandemFacts()}
+    )
     assert result.requirements[0].status == Status.MET
     assert result.requirements[0].reason == "recorded_pass"
 
@@ -89,7 +93,7 @@ def test_a_recorded_result_decides_a_tandem_module_as_any_other() -> None:
 def test_a_tandem_module_is_not_a_tandem_module_without_the_rule() -> None:
     plain = module(3, "Tandem")
     facts = {3: TandemFacts(meetings=6, reflection=Reflection.ACCEPTED)}
-    result = evaluate(Policy(version=1, modules=(plain,)), [], {}, facts)
+    result = evaluate(Policy(version=1, modules=(plain,)), [], {}, tandems=facts)
     assert result.requirements[0].reason == "awaiting_result"
 
 
@@ -114,7 +118,7 @@ def test_a_met_tandem_module_leaves_the_weighted_grade_to_the_graded_modules(
         pass_mark=D(50),
     )
     facts = {3: TandemFacts(meetings=2, reflection=Reflection.ACCEPTED)}
-    result = evaluate(policy, [item(10, 1, "70")], {}, facts)
+    result = evaluate(policy, [item(10, 1, "70")], {}, tandems=facts)
     assert result.weighted_grade == D("70.0")
     assert result.grade_is_final
     assert result.complete
@@ -123,7 +127,7 @@ def test_a_met_tandem_module_leaves_the_weighted_grade_to_the_graded_modules(
 
 def test_tandem_facts_survive_the_stored_form() -> None:
     facts = {3: TandemFacts(meetings=4)}
-    result = evaluate(Policy(version=1, modules=(TANDEM,)), [], {}, facts)
+    result = evaluate(Policy(version=1, modules=(TANDEM,)), [], {}, tandems=facts)
     again = Result.from_json(result.to_json())
     with translation.override("de"):
         assert again.requirements[0].text == result.requirements[0].text
