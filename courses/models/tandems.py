@@ -165,7 +165,7 @@ class TandemMeeting(models.Model):
         _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(600)]
     )
     topic = models.CharField(_("topic"), max_length=200)
-    note = models.TextField(_("note"), max_length=2000, blank=True)
+    note = models.TextField(pgettext_lazy("tandem meeting", "note"), max_length=2000, blank=True)
     logged_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
