@@ -22,6 +22,7 @@ import re
 import sqlite3
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -264,6 +265,66 @@ def course_in_archive(data: bytes) -> CourseSources:
             )
     config = files.get("nbgrader_config.py")
     return _collect(files, None if config is None else config.decode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class FolderArchive:
+    """The notebooks of a zipped nbgrader assignment folder, by file name in the order of their
+    names, and the folder's other files (which the caller reports, never drops silently)."""
+
+    notebooks: list[tuple[str, bytes]]
+    other_files: list[str]
+
+
+def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
+    """An nbgrader assignment folder as a zip (``ps1/problem1.ipynb``, ``ps1/problem2.ipynb``,
+    or the notebooks at the top): what an instructor publishes and a participant hands in.
+    Notebooks are known by their file name, wherever in the zip they are; Jupyter's
+    checkpoints and hidden files are ignored. ``PublishError`` for what is not such a zip."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise PublishError(_("This is not a zip archive.")) from None
+    notebooks: dict[str, bytes] = {}
+    others: list[str] = []
+    with archive:
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+        if len(entries) > MAX_ARCHIVE_ENTRIES:
+            raise PublishError(
+                ngettext(
+                    "The archive has more than %(n)s entry.",
+                    "The archive has more than %(n)s entries.",
+                    MAX_ARCHIVE_ENTRIES,
+                )
+                % {"n": MAX_ARCHIVE_ENTRIES}
+            )
+        for entry in entries:
+            parts = PurePosixPath(entry.filename).parts
+            if not parts or ".." in parts or _ignored(parts) or parts[0] == "__MACOSX":
+                continue
+            name = parts[-1]
+            if not name.endswith(".ipynb"):
+                others.append(entry.filename)
+                continue
+            if name in notebooks:
+                raise PublishError(
+                    _("The archive holds two notebooks named “%(name)s”.") % {"name": name}
+                )
+            if entry.file_size > max_notebook_bytes:
+                raise PublishError(
+                    _("“%(name)s” is larger than %(limit)s MB.")
+                    % {"name": name, "limit": max(1, max_notebook_bytes // 1_048_576)}
+                )
+            try:
+                notebooks[name] = archive.read(entry)
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+                # Corrupt, encrypted or compressed in a way zipfile cannot read.
+                raise PublishError(
+                    _("“%(name)s” in the archive could not be read.") % {"name": name}
+                ) from None
+    if not notebooks:
+        raise PublishError(_("The archive holds no notebook (.ipynb)."))
+    return FolderArchive(notebooks=sorted(notebooks.items()), other_files=sorted(others))
 
 
 def due_dates(gradebook: Path) -> dict[str, dt.datetime]:

@@ -30,7 +30,7 @@ from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import open_blob, read_blob
 from platform.text_limits import COMMENT_CHARS
-from submissions.access import get_submission_for_viewer, is_grader_of
+from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.services import DataCardInput, submit_attempt
@@ -292,10 +292,12 @@ def submission_status(request: Request, pk: int) -> Response:
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> FileResponse:
-    """The notebook exactly as uploaded (an attachment)."""
+    """The notebook exactly as uploaded (an attachment); of a multi-notebook attempt, the one
+    ``?notebook=<position>`` names (counted from 0; ``notebooks`` of the attempt lists them)."""
     submission = get_submission_for_viewer(api_user(request), pk)
+    notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
     return FileResponse(
-        open_blob(submission.notebook_sha256),
+        open_blob(notebook.sha256),
         as_attachment=True,
         filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
         content_type="application/octet-stream",
@@ -318,13 +320,15 @@ class RenderingStatusSerializer(serializers.Serializer[None]):
 )
 @api_view(["GET"])
 def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
-    """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed).
+    """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed);
+    ``?notebook=<position>`` for another notebook of a multi-notebook attempt.
 
     The fragment is safe by construction (see docs/architecture.md), but embed it only in a
     sandboxed frame, as the web pages do.
     """
     submission = get_submission_for_viewer(api_user(request), pk)
-    rendered = rendered_notebook_of(submission)
+    notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
+    rendered = rendered_notebook_of(notebook.sha256)
     if rendered is None or rendered.status == RenderedNotebook.Status.PENDING:
         return Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
     if rendered.status == RenderedNotebook.Status.FAILED:

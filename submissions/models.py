@@ -211,6 +211,9 @@ class Submission(models.Model):
     attempt_no = models.PositiveIntegerField()
     notebook_sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
+    # More than one for an attempt at a multi-notebook assignment: its notebooks are then its
+    # ``SubmissionNotebook`` rows, and ``notebook_sha256`` names the first (docs/grading.md).
+    notebook_count = models.PositiveSmallIntegerField(default=1)
     # Shown back to the participant only; never used to name a file on disk.
     original_filename = models.CharField(max_length=255)
     kernel_language = models.CharField(max_length=40, blank=True)
@@ -261,9 +264,46 @@ class Submission(models.Model):
             return self.assignment.max_points
         return self.assignment_version.notebook_points + self.assignment.rubric_points
 
+    def notebook_files(self) -> list["SubmissionNotebook"]:
+        """The attempt's notebooks in the assignment's order: its ``SubmissionNotebook`` rows
+        for a multi-notebook assignment, else one (unsaved) entry for its own notebook."""
+        if self.notebook_count > 1:
+            return list(self.notebooks.all())
+        return [
+            SubmissionNotebook(
+                submission=self,
+                name=self.original_filename,
+                position=0,
+                sha256=self.notebook_sha256,
+                size=self.size,
+            )
+        ]
+
     def latest_run(self) -> "GradingRun | None":
         """The run that counts (``GradingRunQuerySet.latest_per_submission``), if any."""
         return GradingRun.objects.filter(submission=self).newest_first().first()
+
+
+class SubmissionNotebook(models.Model):
+    """One notebook of an attempt at a multi-notebook assignment, named as the assignment names
+    it (``courses.AssignmentNotebook.name``). An attempt at a single-notebook assignment has no
+    rows: ``Submission.notebook_sha256`` is its notebook (docs/grading.md, "Multi-notebook
+    assignments")."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notebooks")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["submission", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "name"], name="submission_notebook_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # The latest run is the last one enqueued (the higher id on a tie): every run is kept, so a

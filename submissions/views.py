@@ -22,7 +22,7 @@ from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
-from submissions.access import get_submission_for_viewer, is_grader_of
+from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.forms import UploadForm
@@ -33,6 +33,7 @@ from submissions.models import (
     Review,
     Submission,
 )
+from submissions.notebook_results import by_notebook
 from submissions.polling import grading_interval, poll_interval
 from submissions.rendering import render_document
 from submissions.reviewing import comments
@@ -134,11 +135,13 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
     released = review is not None and review.is_released
     # The posting policy: autograde results at once, or only with the released review.
     autograde_visible = grader or released or submission.assignment.settings.shows_autograde_at_once
+    # A queued or running run has no results yet: no query for them while polling.
+    results = run.results.all() if run and not run.is_active and autograde_visible else []
     return {
         "run": run,
         "autograde_visible": autograde_visible,
-        # A queued or running run has no results yet: no query for them while polling.
-        "results": run.results.all() if run and not run.is_active and autograde_visible else [],
+        "results": results,
+        "result_groups": by_notebook(results, submission.grading_copy.grade_cells),
         "review": review if (grader or released) else None,
         "released": released,
         "is_grader": grader,
@@ -151,12 +154,25 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
 
 def _notebook_context(submission: Submission) -> dict[str, object]:
     # A notebook not rendered by this renderer version yet (e.g. after an upgrade) is queued.
-    rendered = services.rendered_notebook_of(submission) or services.request_rendering(
-        notebook_sha256=submission.notebook_sha256
+    renders = [
+        (
+            notebook,
+            services.rendered_notebook_of(notebook.sha256)
+            or services.request_rendering(notebook_sha256=notebook.sha256),
+        )
+        for notebook in submission.notebook_files()
+    ]
+    statuses = {rendered.status for _notebook, rendered in renders}
+    pending = [r for _n, r in renders if r.status == RenderedNotebook.Status.PENDING]
+    # The region's status: failed if any notebook failed, pending while any is, else ok.
+    rendered = next(
+        (r for _n, r in renders if r.status == RenderedNotebook.Status.FAILED),
+        pending[0] if pending else renders[0][1],
     )
-    settled = rendered.status != RenderedNotebook.Status.PENDING
+    settled = RenderedNotebook.Status.PENDING not in statuses
     return {
         "rendered": rendered,
+        "renders": renders if len(renders) > 1 else [],
         "render_settled": settled,
         # A render requested later than the upload (after an upgrade) starts its own clock.
         "notebook_poll": None
@@ -172,7 +188,8 @@ def _notebook_context(submission: Submission) -> dict[str, object]:
 def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The rendered notebook, for a sandboxed iframe only: no script can run, nothing loads."""
     submission = get_submission_for_viewer(request.user, pk)
-    rendered = services.rendered_notebook_of(submission)
+    notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
+    rendered = services.rendered_notebook_of(notebook.sha256)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
         fragment = read_blob(rendered.html_sha256).decode()
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
@@ -183,11 +200,13 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     else:
         fragment = "<p>" + _("The notebook is being rendered…") + "</p>"
-    fragment = comments.in_notebook(request.user, submission, fragment)
+    if notebook.position == 0:
+        # Comments on cells are on the first notebook (docs/grading.md).
+        fragment = comments.in_notebook(request.user, submission, fragment)
     document = render_document(
         fragment,
         style_nonce=str(get_nonce(request)),
-        title=submission.original_filename,
+        title=notebook.name,
         language=get_language(),
     )
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
@@ -201,10 +220,14 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     submission = get_submission_for_viewer(request.user, pk)
+    notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
+    stem = submission.assignment.slug
+    if submission.notebook_count > 1:
+        stem = f"{stem}-{notebook.name.removesuffix('.ipynb')}"
     response = FileResponse(
-        open_blob(submission.notebook_sha256),
+        open_blob(notebook.sha256),
         as_attachment=True,
-        filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
+        filename=f"{stem}-attempt-{submission.attempt_no}.ipynb",
         content_type="application/octet-stream",
     )
     return response

@@ -16,6 +16,7 @@ certificates). Dependencies point one way: submissions -> courses -> platform.
 from courses.models.applications import Application
 from courses.models.assignments import (
     Assignment,
+    AssignmentNotebook,
     AssignmentVersion,
     Deadline,
     Extension,
@@ -53,6 +54,7 @@ __all__ = [
     "AnnouncementRecipient",
     "Application",
     "Assignment",
+    "AssignmentNotebook",
     "AssignmentVersion",
     "CalendarFeed",
     "Certificate",

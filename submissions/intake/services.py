@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.exceptions import CoursesError
 from courses.models import Assignment, Cohort, Enrollment
+from courses.nbgrader_import import folder_in_archive
 from courses.services import record_hand_in
 from platform.blobs import delete_blob, put_bytes, put_file
 from platform.models import User
@@ -32,12 +34,20 @@ from submissions.intake.datafiles import (
     xlsx_is_workbook,
 )
 from submissions.intake.notebooks import (
+    IntakeLimits,
     NotebookRejected,
+    ValidatedNotebook,
     check_size,
     check_unique_grade_ids,
     validate_notebook,
 )
-from submissions.models import DataCard, DataPurge, Submission, SubmissionFile
+from submissions.models import (
+    DataCard,
+    DataPurge,
+    Submission,
+    SubmissionFile,
+    SubmissionNotebook,
+)
 from submissions.orphans import referenced_blobs
 from submissions.reviewing import allocation
 from submissions.services import queue_grading, request_rendering
@@ -73,7 +83,8 @@ def submit_attempt(
     data_card: DataCardInput | None = None,
 ) -> Submission:
     """Validate and store an uploaded notebook (and data files) as a new attempt, then queue
-    grading and rendering.
+    grading and rendering. For an assignment of several notebooks ``upload`` is the zipped
+    assignment folder holding all of them (docs/grading.md, "Multi-notebook assignments").
 
     Validation is synchronous and cheap, so a broken file is refused at once with a message that
     names what is wrong; nothing is stored unless everything is accepted. The bytes are stored
@@ -92,21 +103,24 @@ def submit_attempt(
             % {"closed": closed}
         )
     limits = tasks.intake_limits()
-    try:
-        if upload.size is not None:
-            check_size(upload.size, limits)  # before reading a byte of it
-        raw = upload.read(limits.max_bytes + 1)
-        validated = validate_notebook(raw, limits)
-        check_unique_grade_ids(validated.nb)
-    except NotebookRejected as rejection:
-        raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    if len(expected) == 1:
+        try:
+            if upload.size is not None:
+                check_size(upload.size, limits)  # before reading a byte of it
+            raw = upload.read(limits.max_bytes + 1)
+            notebooks = [(upload.name or "notebook.ipynb", raw, _validated(raw, limits))]
+        except NotebookRejected as rejection:
+            raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+    else:
+        notebooks = _handed_in_folder(upload, expected, limits)
     checked = _check_data_files(assignment, data_files, data_card)
     # Every refusal comes before the first blob is written: a refused upload stores nothing.
     # The attempt count is checked again under the insert below (two uploads may race for the
     # last attempt); the loser of that race leaves blobs no row names, which the orphan sweep
     # removes after an hour (submissions/orphans.py).
     _next_attempt_no(assignment=assignment, participant=participant)
-    notebook_sha = put_bytes(raw)
+    notebook_shas = [put_bytes(raw) for _name, raw, _validated_nb in notebooks]
     stored = [(check, *put_file(upload)) for check, upload in checked]
     late = deadline.late_seconds(timezone.now())
 
@@ -117,10 +131,12 @@ def submit_attempt(
                     participant=participant,
                     enrollment=enrollment,
                     assignment=assignment,
-                    notebook_sha=notebook_sha,
-                    size=len(raw),
+                    notebooks=[
+                        (name, sha, len(raw))
+                        for (name, raw, _nb), sha in zip(notebooks, notebook_shas, strict=True)
+                    ],
                     filename=(upload.name or "notebook.ipynb")[:255],
-                    language=validated.language,
+                    language=notebooks[0][2].language,
                     late_seconds=late,
                 )
                 SubmissionFile.objects.bulk_create(
@@ -138,6 +154,68 @@ def submit_attempt(
     else:
         raise AttemptsExhausted(_("Too many uploads at the same moment; please try again."))
     return submission
+
+
+def _validated(raw: bytes, limits: IntakeLimits) -> ValidatedNotebook:
+    validated = validate_notebook(raw, limits)
+    check_unique_grade_ids(validated.nb)
+    return validated
+
+
+def _handed_in_folder(
+    upload: "UploadedFile[bytes]", expected: list[str], limits: IntakeLimits
+) -> list[tuple[str, bytes, ValidatedNotebook]]:
+    """The notebooks of a multi-notebook attempt from the zipped assignment folder, in the
+    assignment's order, each validated as a single upload is; every one must be there and no
+    other notebook, and the folder's other files are refused (they are uploaded as data files),
+    so nothing handed in is dropped without a word."""
+    names = ", ".join(expected)
+    if not (upload.name or "").lower().endswith(".zip"):
+        raise NotebookInvalid(
+            _(
+                "This assignment has %(n)s notebooks (%(names)s): upload the assignment folder "
+                "with all of them as one zip."
+            )
+            % {"n": len(expected), "names": names}
+        )
+    if upload.size is not None and upload.size > limits.max_bytes * len(expected):
+        raise NotebookInvalid(_("This zip is too large."))
+    try:
+        folder = folder_in_archive(
+            upload.read(limits.max_bytes * len(expected) + 1), max_notebook_bytes=limits.max_bytes
+        )
+    except CoursesError as error:
+        raise NotebookInvalid(error.message) from error
+    found = dict(folder.notebooks)
+    missing = [name for name in expected if name not in found]
+    unknown = [name for name in found if name not in expected]
+    if missing or unknown:
+        raise NotebookInvalid(
+            _(
+                "The zip must hold exactly this assignment's notebooks (%(names)s). Missing: "
+                "%(missing)s. Not part of the assignment: %(unknown)s."
+            )
+            % {
+                "names": names,
+                "missing": ", ".join(missing) or "—",
+                "unknown": ", ".join(unknown) or "—",
+            }
+        )
+    if folder.other_files:
+        raise NotebookInvalid(
+            _(
+                "The zip may hold the notebooks only; upload your data files in the data files "
+                "field: %(files)s"
+            )
+            % {"files": ", ".join(folder.other_files)}
+        )
+    notebooks = []
+    for name in expected:
+        try:
+            notebooks.append((name, found[name], _validated(found[name], limits)))
+        except NotebookRejected as rejection:
+            raise NotebookInvalid(f"{name}: {rejection.message}", cell=rejection.cell) from None
+    return notebooks
 
 
 def _check_data_files(
@@ -207,26 +285,37 @@ def _create_attempt(
     participant: User,
     enrollment: Enrollment,
     assignment: Assignment,
-    notebook_sha: str,
-    size: int,
+    notebooks: list[tuple[str, str, int]],
     filename: str,
     language: str,
     late_seconds: int,
 ) -> Submission:
+    """``notebooks``: (name, sha256, size) of each; one for a single-notebook assignment, whose
+    attempt has no ``SubmissionNotebook`` rows. A multi-notebook attempt's own notebook fields
+    name its first notebook and the total size (docs/grading.md)."""
     submission = Submission.objects.create(
         assignment=assignment,
         assignment_version=assignment.live_version(),
         enrollment=enrollment,
         participant=participant,
         attempt_no=_next_attempt_no(assignment=assignment, participant=participant),
-        notebook_sha256=notebook_sha,
-        size=size,
+        notebook_sha256=notebooks[0][1],
+        size=sum(size for _name, _sha, size in notebooks),
+        notebook_count=len(notebooks),
         original_filename=filename,
         kernel_language=language,
         late_seconds=late_seconds,
     )
+    if len(notebooks) > 1:
+        SubmissionNotebook.objects.bulk_create(
+            SubmissionNotebook(
+                submission=submission, name=name, position=position, sha256=sha, size=size
+            )
+            for position, (name, sha, size) in enumerate(notebooks)
+        )
     queue_grading(submission=submission)
-    request_rendering(notebook_sha256=notebook_sha)
+    for _name, sha, _size in notebooks:
+        request_rendering(notebook_sha256=sha)
     allocation.allocate_participant(enrollment)
     # The work is in: the participant's checklist now says "pending review", not "missing".
     record_hand_in(enrollment=enrollment, assignment=assignment)

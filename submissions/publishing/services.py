@@ -16,7 +16,7 @@ from courses.exceptions import AssignmentExists, PublishError
 from courses.models import Assignment, AssignmentVersion, Module
 from courses.nbgrader import NbgraderFormatError
 from courses.nbgrader_import import CourseSources, Skipped, SourceNotebook
-from courses.services import draft_assignment_version, start_version_check
+from courses.services import NotebookSources, draft_assignment_version, start_version_check
 from courses.services import publish_assignment as publish_courses_assignment
 from platform.models import User
 from submissions import tasks
@@ -38,13 +38,21 @@ def instantiate_autotests(source: bytes, *, autotests: str | None = None) -> byt
 
 
 def _instantiated(
-    module: Module, slug: str, source: bytes, autotests: str | None, instantiated: bool
-) -> bytes:
+    module: Module, slug: str, source: NotebookSources, autotests: str | None, instantiated: bool
+) -> NotebookSources:
     # A short name already taken is refused by courses without running any kernel; the kernel
     # runs before any transaction opens, so it holds no lock while the notebook runs.
     if instantiated or module.assignments.filter(slug=slug).exists():
         return source
-    return instantiate_autotests(source, autotests=autotests)
+    if isinstance(source, bytes):
+        return instantiate_autotests(source, autotests=autotests)
+    instantiated_set = []
+    for name, data in source:
+        try:
+            instantiated_set.append((name, instantiate_autotests(data, autotests=autotests)))
+        except PublishError as error:
+            raise PublishError(f"{name}: {error.message}") from error
+    return instantiated_set
 
 
 def publish_assignment(
@@ -52,7 +60,7 @@ def publish_assignment(
     module: Module,
     slug: str,
     title: str,
-    source: bytes,
+    source: NotebookSources,
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,
@@ -84,7 +92,7 @@ def publish_checked(
     module: Module,
     slug: str,
     title: str,
-    source: bytes,
+    source: NotebookSources,
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,

@@ -1,0 +1,165 @@
+"""Multi-notebook assignments: one assignment of several nbgrader notebooks, one attempt with all
+of them, points added up, per-notebook detail (docs/grading.md, "Multi-notebook assignments")."""
+
+import io
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from courses.exceptions import PublishError
+from courses.models import Assignment, AssignmentNotebook, Module
+from submissions.exceptions import NotebookInvalid
+from submissions.models import PublishCheck, Submission
+from submissions.publishing.services import publish_assignment
+from tests.helpers import submit, upload_file
+from tests.nbgrader_builders import answer, autotest, edited, manual, notebook
+
+pytestmark = pytest.mark.slow
+
+PROBLEM1 = notebook(
+    answer(
+        "square", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
+    ),
+    autotest("test", "assert square(3) == 9", points=2),
+)
+# The same grade id as problem1's test: nbgrader keeps grade ids unique per notebook only.
+PROBLEM2 = notebook(
+    answer("cube", "def cube(x):\n    ### BEGIN SOLUTION\n    return x ** 3\n    ### END SOLUTION"),
+    autotest("test", "assert cube(2) == 8", points=3),
+    manual("explain", "### BEGIN SOLUTION\nBecause.\n### END SOLUTION", points=1),
+)
+
+
+def folder_zip(files: dict[str, bytes], folder: str = "ps1") -> Any:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(f"{folder}/{name}" if folder else name, data)
+    return upload_file(buffer.getvalue(), "ps1.zip")
+
+
+def release_of(assignment: Assignment, name: str) -> bytes:
+    from platform.blobs import read_blob
+
+    (blobs,) = [n for n in assignment.notebook_set() if n.name == name]
+    return read_blob(blobs.release_sha256)
+
+
+@pytest.fixture
+def ps1(module: Module) -> Assignment:
+    return publish_assignment(
+        module=module,
+        slug="ps1",
+        title="Problem set 1",
+        source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", PROBLEM2)],
+    )
+
+
+def answers(ps1: Assignment, square: str, cube: str) -> dict[str, bytes]:
+    return {
+        "problem1.ipynb": edited(release_of(ps1, "problem1.ipynb"), square=square),
+        "problem2.ipynb": edited(release_of(ps1, "problem2.ipynb"), cube=cube),
+    }
+
+
+def test_publishing_several_notebooks_makes_one_assignment_whose_points_add_up(
+    ps1: Assignment,
+) -> None:
+    assert ps1.max_points == Decimal(6)
+    assert ps1.autograded_points == Decimal(5)
+    assert ps1.manual_points == Decimal(1)
+    version = ps1.live_version()
+    assert version is not None
+    assert [n.name for n in version.notebook_set()] == ["problem1.ipynb", "problem2.ipynb"]
+    assert [c["grade_id"] for c in ps1.grade_cells] == [
+        "problem1/test",
+        "problem2/test",
+        "problem2/explain",
+    ]
+    assert ps1.manual_grade_cells()[0]["notebook"] == "problem2.ipynb"
+    assert AssignmentNotebook.objects.filter(version=version).count() == 2
+
+
+def test_a_refused_notebook_names_itself_and_publishes_nothing(module: Module) -> None:
+    broken = notebook(autotest("test", "assert True"), autotest("test", "assert True"))
+    with pytest.raises(PublishError, match="problem2.ipynb"):
+        publish_assignment(
+            module=module,
+            slug="ps1",
+            title="Problem set 1",
+            source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", broken)],
+        )
+    assert not Assignment.objects.exists()
+
+
+def test_the_zipped_folder_is_graded_per_notebook_and_the_points_add_up(
+    enrolled: Any, ps1: Assignment, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(enrolled)
+    files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("submissions:upload", args=[ps1.pk]), {"notebook": folder_zip(files)}
+        )
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert [n.name for n in submission.notebook_files()] == ["problem1.ipynb", "problem2.ipynb"]
+    run = submission.grading_runs.get()
+    assert run.status == "graded", run.error_text
+    assert run.autograded_points == Decimal(2)
+    assert run.autograded_max == Decimal(5)
+    # The manual answer was left as released: nbgrader scores an unchanged answer 0.
+    assert {r.grade_id: r.status for r in run.results.all()} == {
+        "problem1/test": "passed",
+        "problem2/test": "failed",
+        "problem2/explain": "failed",
+    }
+    page = client.get(response["Location"]).content.decode()
+    assert "<strong>2 / 5</strong>" in page
+    assert 'id="results-problem1"' in page
+    assert 'id="results-problem2"' in page
+    assert page.count("notebook-frame") >= 2
+
+
+def test_a_zip_without_every_notebook_is_refused_naming_what_is_missing(
+    enrolled: Any, ps1: Assignment
+) -> None:
+    files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
+    del files["problem2.ipynb"]
+    with pytest.raises(NotebookInvalid, match="Missing: problem2.ipynb"):
+        submit(enrolled, ps1, notebook=folder_zip(files))
+    assert not Submission.objects.exists()
+
+
+def test_a_single_notebook_upload_to_a_multi_notebook_assignment_says_to_zip_the_folder(
+    enrolled: Any, ps1: Assignment, client_for: Any
+) -> None:
+    response = client_for(enrolled).post(
+        reverse("submissions:upload", args=[ps1.pk]),
+        {"notebook": upload_file(release_of(ps1, "problem1.ipynb"))},
+    )
+    assert response.status_code == 400
+    assert "upload the assignment folder with all of them as one zip" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_the_publish_check_grades_every_notebook(
+    module: Module, django_capture_on_commit_callbacks: Any
+) -> None:
+    from submissions.publishing.services import publish_checked
+
+    with django_capture_on_commit_callbacks(execute=True):
+        check = publish_checked(
+            module=module,
+            slug="ps1",
+            title="Problem set 1",
+            source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", PROBLEM2)],
+        )
+    check.refresh_from_db()
+    assert check.status == PublishCheck.Status.PASSED, check.problems
+    reference = {k: v and Decimal(v) for k, v in check.report["reference"].items()}
+    assert reference == {"problem1/test": 2, "problem2/test": 3, "problem2/explain": None}
+    assert Decimal(check.report["blank"]["problem2/test"]) == 0
