@@ -15,6 +15,8 @@ from submissions.reviewing.queue import grading_cohorts
 _RELATED = (
     "assignment__module__program",
     "assignment__settings",
+    # Its grade cells name the notebook of each result (submissions.notebook_results).
+    "assignment_version",
     "enrollment__cohort",
     "participant",
 )

@@ -23,7 +23,15 @@ from submissions.intake.services import DataCardInput
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
-from tests.helpers import api_client, participant_notebook, submit, upload_file
+from tests.helpers import (
+    api_client,
+    participant_notebook,
+    publish_two_notebooks,
+    release_notebooks,
+    submit,
+    upload_file,
+    zipped_folder,
+)
 
 CSV = b"city,visitors\nDortmund,3\n"
 CARD = DataCardInput(source="the museum", licence="internal use")
@@ -124,6 +132,9 @@ def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     """A row for every column of ``BLOB_FIELDS``: assignment, publish check, attempt with a
     data file, a rendered notebook, and an application with an attachment."""
     submission = submit_with_data(enrolled, assignment)
+    # A multi-notebook assignment and an attempt at it: its notebooks are rows of their own.
+    ps1 = publish_two_notebooks(assignment.module)
+    submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1)))
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         html_sha256=put_bytes(b"<p>rendered</p>")

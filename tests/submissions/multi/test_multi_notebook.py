@@ -1,8 +1,6 @@
 """Multi-notebook assignments: one assignment of several nbgrader notebooks, one attempt with all
 of them, points added up, per-notebook detail (docs/grading.md, "Multi-notebook assignments")."""
 
-import io
-import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -14,54 +12,29 @@ from courses.models import Assignment, AssignmentNotebook, Module
 from submissions.exceptions import NotebookInvalid
 from submissions.models import PublishCheck, Submission
 from submissions.publishing.services import publish_assignment
-from tests.helpers import submit, upload_file
-from tests.nbgrader_builders import answer, autotest, edited, manual, notebook
+from tests.helpers import (
+    publish_two_notebooks,
+    release_notebooks,
+    submit,
+    two_notebook_sources,
+    upload_file,
+    zipped_folder,
+)
+from tests.nbgrader_builders import autotest, edited, notebook
 
 pytestmark = pytest.mark.slow
-
-PROBLEM1 = notebook(
-    answer(
-        "square", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
-    ),
-    autotest("test", "assert square(3) == 9", points=2),
-)
-# The same grade id as problem1's test: nbgrader keeps grade ids unique per notebook only.
-PROBLEM2 = notebook(
-    answer("cube", "def cube(x):\n    ### BEGIN SOLUTION\n    return x ** 3\n    ### END SOLUTION"),
-    autotest("test", "assert cube(2) == 8", points=3),
-    manual("explain", "### BEGIN SOLUTION\nBecause.\n### END SOLUTION", points=1),
-)
-
-
-def folder_zip(files: dict[str, bytes], folder: str = "ps1") -> Any:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(f"{folder}/{name}" if folder else name, data)
-    return upload_file(buffer.getvalue(), "ps1.zip")
-
-
-def release_of(assignment: Assignment, name: str) -> bytes:
-    from platform.blobs import read_blob
-
-    (blobs,) = [n for n in assignment.notebook_set() if n.name == name]
-    return read_blob(blobs.release_sha256)
 
 
 @pytest.fixture
 def ps1(module: Module) -> Assignment:
-    return publish_assignment(
-        module=module,
-        slug="ps1",
-        title="Problem set 1",
-        source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", PROBLEM2)],
-    )
+    return publish_two_notebooks(module)
 
 
 def answers(ps1: Assignment, square: str, cube: str) -> dict[str, bytes]:
+    release = release_notebooks(ps1)
     return {
-        "problem1.ipynb": edited(release_of(ps1, "problem1.ipynb"), square=square),
-        "problem2.ipynb": edited(release_of(ps1, "problem2.ipynb"), cube=cube),
+        "problem1.ipynb": edited(release["problem1.ipynb"], square=square),
+        "problem2.ipynb": edited(release["problem2.ipynb"], cube=cube),
     }
 
 
@@ -90,7 +63,7 @@ def test_a_refused_notebook_names_itself_and_publishes_nothing(module: Module) -
             module=module,
             slug="ps1",
             title="Problem set 1",
-            source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", broken)],
+            source=[two_notebook_sources()[0], ("problem2.ipynb", broken)],
         )
     assert not Assignment.objects.exists()
 
@@ -102,7 +75,7 @@ def test_the_zipped_folder_is_graded_per_notebook_and_the_points_add_up(
     files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("submissions:upload", args=[ps1.pk]), {"notebook": folder_zip(files)}
+            reverse("submissions:upload", args=[ps1.pk]), {"notebook": zipped_folder(files)}
         )
     assert response.status_code == 302
     submission = Submission.objects.get()
@@ -130,7 +103,7 @@ def test_a_zip_without_every_notebook_is_refused_naming_what_is_missing(
     files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
     del files["problem2.ipynb"]
     with pytest.raises(NotebookInvalid, match="Missing: problem2.ipynb"):
-        submit(enrolled, ps1, notebook=folder_zip(files))
+        submit(enrolled, ps1, notebook=zipped_folder(files))
     assert not Submission.objects.exists()
 
 
@@ -139,7 +112,7 @@ def test_a_single_notebook_upload_to_a_multi_notebook_assignment_says_to_zip_the
 ) -> None:
     response = client_for(enrolled).post(
         reverse("submissions:upload", args=[ps1.pk]),
-        {"notebook": upload_file(release_of(ps1, "problem1.ipynb"))},
+        {"notebook": upload_file(release_notebooks(ps1)["problem1.ipynb"])},
     )
     assert response.status_code == 400
     assert "upload the assignment folder with all of them as one zip" in response.content.decode()
@@ -156,7 +129,7 @@ def test_the_publish_check_grades_every_notebook(
             module=module,
             slug="ps1",
             title="Problem set 1",
-            source=[("problem1.ipynb", PROBLEM1), ("problem2.ipynb", PROBLEM2)],
+            source=two_notebook_sources(),
         )
     check.refresh_from_db()
     assert check.status == PublishCheck.Status.PASSED, check.problems
