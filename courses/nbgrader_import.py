@@ -1,8 +1,8 @@
 """Import an existing nbgrader course: its source notebooks become a module's assignments.
 
 An nbgrader course directory holds ``source/<assignment>/<notebook>.ipynb``; an nbgrader
-assignment may have several notebooks, and each notebook becomes one assignment here
-("<assignment> · <notebook>" when there are several). The optional gradebook database
+assignment may have several notebooks, and each such folder becomes one assignment here, with
+all its notebooks (docs/grading.md, "Multi-notebook assignments"). The optional gradebook database
 (``gradebook.db``) contributes due dates; it is read with ``sqlite3`` directly, so importing
 needs no nbgrader installation. Publishing goes through ``publish_assignment`` as always, so
 every source is validated exactly like an upload. Refusals are worded in the active language
@@ -48,12 +48,10 @@ class SourceNotebook:
     def path(self) -> str:
         return f"{self.assignment}/{self.notebook}.ipynb"
 
-    def title(self, *, alone: bool) -> str:
-        return self.assignment if alone else f"{self.assignment} · {self.notebook}"
 
-    def slug(self, *, alone: bool) -> str:
-        base = self.assignment if alone else f"{self.assignment}-{self.notebook}"
-        return slugify(base)[:50] or "assignment"
+def assignment_slug(name: str) -> str:
+    """The short name of the assignment an nbgrader assignment folder becomes."""
+    return slugify(name)[:50] or "assignment"
 
 
 @dataclass(frozen=True)

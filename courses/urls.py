@@ -8,6 +8,7 @@ app_name = "courses"
 urlpatterns = [
     path("programs/<slug:slug>/", views.program_detail, name="program"),
     path("assignments/<int:pk>/starter.ipynb", views.starter_download, name="starter"),
+    path("assignments/<int:pk>/release.zip", views.release_zip_download, name="release-zip"),
     path("certificates/<str:code>/", certificate_views.certificate_detail, name="certificate"),
     path("cohorts/<int:pk>/module-results/", views.module_results, name="module-results"),
     path("enrollments/<int:pk>/grade-freeze/", freeze_views.grade_freeze, name="grade-freeze"),

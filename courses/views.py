@@ -3,10 +3,12 @@
 Certificate pages and their public verification live in ``courses.certificates.views``.
 """
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +33,9 @@ from courses.models import (
     Program,
 )
 from courses.progress import progress_for
+from courses.release import release_zip
 from courses.scoring import percentage
-from platform.blobs import open_blob
+from platform.blobs import blob_path, open_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -89,14 +92,35 @@ def certificate_state(user: User, program: Program) -> dict[str, object]:
 @require_GET
 @login_required
 def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    """The release notebook: solutions and hidden tests were removed when it was published."""
+    """The release notebook: solutions and hidden tests were removed when it was published.
+    Of a multi-notebook assignment, the one ``?notebook=<position>`` names (from 0)."""
     assignment = get_assignment_for_user(request.user, pk)
+    notebooks = assignment.notebook_set()
+    position = request.GET.get("notebook", "0")
+    if not position.isdigit() or int(position) >= len(notebooks):
+        raise Http404
+    notebook = notebooks[int(position)]
     return FileResponse(
-        open_blob(assignment.release_sha256),
+        open_blob(notebook.release_sha256),
         as_attachment=True,
-        filename=f"{assignment.slug}.ipynb",
+        filename=notebook.name,
         content_type="application/x-ipynb+json",
     )
+
+
+@require_GET
+@login_required
+def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Every release notebook of the assignment in one zip, in the folder nbgrader names after
+    the assignment."""
+    assignment = get_assignment_for_user(request.user, pk)
+    archive = release_zip(
+        folder=assignment.slug,
+        files=[(n.name, Path(blob_path(n.release_sha256))) for n in assignment.notebook_set()],
+    )
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{assignment.slug}.zip"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

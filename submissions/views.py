@@ -43,7 +43,8 @@ from submissions.reviewing import comments
 @login_required
 def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
-    return _assignment_page(request, assignment_pk=assignment.pk, form=UploadForm())
+    form = UploadForm(notebooks=len(assignment.notebook_set()))
+    return _assignment_page(request, assignment_pk=assignment.pk, form=form)
 
 
 def _assignment_page(
@@ -54,6 +55,7 @@ def _assignment_page(
     teaches = assignment.module.program.is_graded_by(request.user)
     context = {
         "assignment": assignment,
+        "notebooks": assignment.notebook_set(),
         "attempts": attempts,
         "form": form,
         # The program page is the participant's progress: linked for participants only.
@@ -74,7 +76,7 @@ def _assignment_page(
 def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
     enrollment = get_enrollment_for_participant(request.user, assignment)
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, notebooks=len(assignment.notebook_set()))
     if form.is_valid():
         try:
             submission = submit_attempt(

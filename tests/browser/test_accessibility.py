@@ -462,6 +462,7 @@ NOT_PAGES: dict[str, str] = {
     "set_language": "POST only (the language switcher on every page); redirects",
     "api-schema": "the OpenAPI schema (YAML)",
     "courses:starter": "download (notebook)",
+    "courses:release-zip": "download (zip of the release notebooks)",
     "submissions:download": "download (notebook)",
     "submissions:data-file": "download (data file)",
     "submissions:gradebook-csv": "download (CSV)",
