@@ -1,6 +1,8 @@
 """Multi-notebook assignments: one assignment of several nbgrader notebooks, one attempt with all
 of them, points added up, per-notebook detail (docs/grading.md, "Multi-notebook assignments")."""
 
+import io
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,7 @@ from submissions.exceptions import NotebookInvalid
 from submissions.models import PublishCheck, Submission
 from submissions.publishing.services import publish_assignment
 from tests.helpers import (
+    api_client,
     publish_two_notebooks,
     release_notebooks,
     submit,
@@ -136,3 +139,126 @@ def test_the_publish_check_grades_every_notebook(
     reference = {k: v and Decimal(v) for k, v in check.report["reference"].items()}
     assert reference == {"problem1/test": 2, "problem2/test": 3, "problem2/explain": None}
     assert Decimal(check.report["blank"]["problem2/test"]) == 0
+
+
+# -- the publish page ---------------------------------------------------------------------------
+
+
+def publish_form(files: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"title": "Problem set 1", "slug": "ps1", "source": files, **extra}
+
+
+def test_the_publish_page_takes_the_zipped_folder_and_names_the_files_it_leaves_out(
+    cohort: Any, module: Module, instructor: Any, client_for: Any
+) -> None:
+    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n"}
+    client = client_for(instructor)
+    response = client.post(
+        reverse("submissions:publish", args=[module.pk]),
+        publish_form([zipped_folder(files)]),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assignment = Assignment.objects.get(slug="ps1")
+    assert [n.name for n in assignment.notebook_set()] == ["problem1.ipynb", "problem2.ipynb"]
+    assert "Not published (only notebooks are): ps1/data.csv" in response.content.decode()
+
+
+def test_the_publish_page_takes_several_notebooks_chosen_together(
+    cohort: Any, module: Module, instructor: Any, client_for: Any
+) -> None:
+    uploads = [upload_file(data, name) for name, data in two_notebook_sources()]
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]), publish_form(uploads)
+    )
+    assert response.status_code == 302
+    assert Assignment.objects.get(slug="ps1").max_points == Decimal(6)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (lambda: [zipped_folder({"notes.txt": b"hello"})], "The archive holds no notebook"),
+        (lambda: [upload_file(b"not a zip", "ps1.zip")], "This is not a zip archive."),
+        (
+            lambda: [upload_file(b"{}", "a.ipynb"), upload_file(b"x", "b.txt")],
+            "Choose notebooks (.ipynb) only, or one zip: b.txt",
+        ),
+    ],
+)
+def test_the_publish_page_refuses_what_is_no_notebook_folder_and_publishes_nothing(
+    cohort: Any, module: Module, instructor: Any, client_for: Any, files: Any, message: str
+) -> None:
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]), publish_form(files())
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_replacing_takes_one_notebook_and_a_multi_notebook_assignment_is_not_replaced(
+    cohort: Any, module: Module, ps1: Assignment, instructor: Any, client_for: Any
+) -> None:
+    client = client_for(instructor)
+    url = reverse("submissions:publish", args=[module.pk])
+    uploads = [upload_file(data, name) for name, data in two_notebook_sources()]
+    response = client.post(url, publish_form(uploads, replace="on"))
+    assert "Replace an assignment&#x27;s notebook with one notebook" in response.content.decode()
+    one = [upload_file(two_notebook_sources()[0][1], "problem1.ipynb")]
+    response = client.post(url, publish_form(one, replace="on"))
+    assert response.status_code == 400
+    assert "has several notebooks; replacing them is not possible yet" in response.content.decode()
+    assert ps1.versions.count() == 1
+
+
+# -- downloads ----------------------------------------------------------------------------------
+
+
+def test_the_participant_downloads_the_release_as_one_zip_or_notebook_by_notebook(
+    enrolled: Any, ps1: Assignment, client_for: Any
+) -> None:
+    client = client_for(enrolled)
+    page = client.get(reverse("submissions:assignment", args=[ps1.pk])).content.decode()
+    assert 'id="release-zip-download"' in page
+    assert 'id="starter-download"' not in page
+    assert "The assignment folder with all its notebooks (.zip)" in page
+    response = client.get(reverse("courses:release-zip", args=[ps1.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="ps1.zip"'
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        released = {name: archive.read(name) for name in archive.namelist()}
+    assert released == {f"ps1/{name}": data for name, data in release_notebooks(ps1).items()}
+    starter = reverse("courses:starter", args=[ps1.pk])
+    second = client.get(starter, {"notebook": "1"})
+    assert b"".join(second.streaming_content) == release_notebooks(ps1)["problem2.ipynb"]
+    assert 'filename="problem2.ipynb"' in second["Content-Disposition"]
+    assert client.get(starter, {"notebook": "2"}).status_code == 404
+    assert client.get(starter, {"notebook": "x"}).status_code == 404
+
+
+def test_another_programs_participant_gets_no_release(
+    ps1: Assignment, other_participant: Any, client_for: Any
+) -> None:
+    client = client_for(other_participant)
+    assert client.get(reverse("courses:release-zip", args=[ps1.pk])).status_code == 404
+
+
+def test_each_notebook_of_an_attempt_is_shown_and_downloaded_on_its_own(
+    enrolled: Any, ps1: Assignment, client_for: Any, other_enrolled: Any
+) -> None:
+    files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
+    submission = submit(enrolled, ps1, notebook=zipped_folder(files))
+    client = client_for(enrolled)
+    download = reverse("submissions:download", args=[submission.pk])
+    response = client.get(download, {"notebook": "1"})
+    assert b"".join(response.streaming_content) == files["problem2.ipynb"]
+    assert "ps1-problem2-attempt-1.ipynb" in response["Content-Disposition"]
+    assert client.get(download, {"notebook": "5"}).status_code == 404
+    assert client_for(other_enrolled).get(download, {"notebook": "1"}).status_code == 404
+    frame = client.get(reverse("submissions:notebook", args=[submission.pk]), {"notebook": "1"})
+    assert "<title>problem2.ipynb</title>" in frame.content.decode()
+    api = reverse("submissions-api:notebook", args=[submission.pk])
+    assert (
+        b"".join(api_client(enrolled).get(api, {"notebook": "1"}).streaming_content)
+        == (files["problem2.ipynb"])
+    )
