@@ -44,6 +44,7 @@ from submissions.models import (
     SubmissionFile,
     TestResult,
 )
+from submissions.notebook_results import by_notebook
 from submissions.publishing.api import GradingRulesSerializer
 from submissions.services import rendered_notebook_of
 
@@ -138,6 +139,21 @@ class TestResultSerializer(serializers.ModelSerializer[TestResult]):
         return result.hint(rules) if isinstance(rules, AssignmentSettings) else ""
 
 
+class AttemptNotebookSerializer(serializers.Serializer[None]):
+    """One notebook of an attempt: one for most assignments, several for a multi-notebook one."""
+
+    name = serializers.CharField()
+    position = serializers.IntegerField(help_text="Give as ?notebook= to the notebook URLs.")
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    autograded_points = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="null while not visible."
+    )
+    autograded_max = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    notebook_url = serializers.CharField()
+    rendered_url = serializers.CharField()
+
+
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     assignment = serializers.IntegerField(source="assignment_id")
     autograded_points = serializers.SerializerMethodField()
@@ -154,6 +170,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     data_files = DataFileSerializer(many=True, read_only=True)
     notebook_url = serializers.SerializerMethodField()
     rendered_url = serializers.SerializerMethodField()
+    notebooks = serializers.SerializerMethodField()
 
     def get_notebook_url(self, submission: Submission) -> str:
         return reverse("submissions-api:notebook", args=[submission.pk])
@@ -184,7 +201,35 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "data_files",
             "notebook_url",
             "rendered_url",
+            "notebooks",
         ]
+
+    @extend_schema_field(AttemptNotebookSerializer(many=True))
+    def get_notebooks(self, submission: Submission) -> list[dict[str, object]]:
+        """Each notebook with its autograded points (the results' grade ids name it:
+        ``problem1/test``; docs/grading.md, "Multi-notebook assignments")."""
+        run = self._run(submission) if self._autograde_visible(submission) else None
+        results = list(run.results.all()) if run and not run.is_active else []
+        groups = by_notebook(results, submission.grading_copy.grade_cells)
+        points = {g.name: g for g in groups}
+        several = submission.notebook_count > 1
+        notebooks = []
+        for notebook in submission.notebook_files():
+            group = points.get(notebook.name if several else "")
+            query = f"?notebook={notebook.position}" if several else ""
+            notebooks.append(
+                {
+                    "name": notebook.name,
+                    "position": notebook.position,
+                    "size": notebook.size,
+                    "sha256": notebook.sha256,
+                    "autograded_points": _decimal(group.autograded_points if group else None),
+                    "autograded_max": _decimal(group.autograded_max if group else None),
+                    "notebook_url": self.get_notebook_url(submission) + query,
+                    "rendered_url": self.get_rendered_url(submission) + query,
+                }
+            )
+        return notebooks
 
     def _run(self, submission: Submission) -> GradingRun | None:
         if submission.pk not in self._runs:

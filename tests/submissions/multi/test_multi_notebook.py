@@ -262,3 +262,70 @@ def test_each_notebook_of_an_attempt_is_shown_and_downloaded_on_its_own(
         b"".join(api_client(enrolled).get(api, {"notebook": "1"}).streaming_content)
         == (files["problem2.ipynb"])
     )
+
+
+# -- grading screen, export, API ----------------------------------------------------------------
+
+
+@pytest.fixture
+def graded_attempt(
+    enrolled: Any, ps1: Assignment, django_capture_on_commit_callbacks: Any
+) -> Submission:
+    files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return 0")
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(enrolled, ps1, notebook=zipped_folder(files))
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.GRADED
+    return submission
+
+
+def test_the_grading_screen_shows_each_notebook_and_its_results(
+    cohort: Any, graded_attempt: Submission, instructor: Any, client_for: Any
+) -> None:
+    page = (
+        client_for(instructor)
+        .get(reverse("submissions:grade", args=[graded_attempt.pk]))
+        .content.decode()
+    )
+    assert 'id="results-problem1"' in page
+    assert 'id="results-problem2"' in page
+    assert 'data-grade-id="problem2/test"' in page
+    assert "?notebook=1" in page
+    # The manually graded answer is scored under its qualified grade id.
+    assert 'name="points__problem2/explain"' in page
+
+
+def test_the_api_lists_each_notebook_with_its_points(
+    graded_attempt: Submission, enrolled: Any
+) -> None:
+    data = (
+        api_client(enrolled)
+        .get(reverse("submissions-api:submission", args=[graded_attempt.pk]))
+        .json()
+    )
+    assert data["autograded_points"] == "2.00"
+    notebooks = {n["name"]: n for n in data["notebooks"]}
+    assert notebooks["problem1.ipynb"]["autograded_points"] == "2.00"
+    assert notebooks["problem2.ipynb"]["autograded_points"] == "0.00"
+    assert notebooks["problem2.ipynb"]["autograded_max"] == "3.00"
+    assert notebooks["problem2.ipynb"]["notebook_url"].endswith("/notebook/?notebook=1")
+    assert {r["grade_id"] for r in data["results"]} == {
+        "problem1/test",
+        "problem2/test",
+        "problem2/explain",
+    }
+
+
+def test_the_export_holds_each_notebook_and_scores_per_qualified_grade_id(
+    cohort: Any, graded_attempt: Submission, instructor: Any, client_for: Any
+) -> None:
+    response = client_for(instructor).get(
+        reverse("submissions:export-zip", args=[graded_attempt.assignment_id])
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    assert any(name.endswith("/problem1.ipynb") for name in names)
+    assert any(name.endswith("/problem2.ipynb") for name in names)
+    scores = archive.read("scores.csv").decode()
+    assert ",problem1/test,autograded,2.00," in scores
+    assert ",problem2/test,autograded,0.00," in scores
