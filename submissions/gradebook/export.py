@@ -106,7 +106,7 @@ def export_submissions(
         attempts = attempts.latest_attempts()
     submissions = list(
         attempts.select_related("enrollment__user", "assignment__settings")
-        .prefetch_related("data_files", "notebooks")
+        .prefetch_related("data_files", *(["notebooks"] if assignment.is_multi_notebook else []))
         .order_by("enrollment_id", "-attempt_no")
         .distinct()
     )
