@@ -278,6 +278,41 @@ def zipped_folder(
     return upload_file(buffer.getvalue(), name)
 
 
+def graded_two_notebooks(submission: Submission) -> Submission:
+    """Store on the latest run of an attempt at ``publish_two_notebooks`` what the worker would:
+    problem1's test passed (2 of 2), problem2's failed (0 of 3), its manual answer waiting."""
+    run = submission.grading_runs.latest()
+    outcomes = (
+        TestOutcome(
+            "problem1/test", "autograded", Decimal(2), Decimal(2), "passed", Message(), False
+        ),
+        TestOutcome(
+            "problem2/test",
+            "autograded",
+            Decimal(0),
+            Decimal(3),
+            "failed",
+            verbatim("AssertionError"),
+            False,
+        ),
+        TestOutcome(
+            "problem2/explain", "manual", None, Decimal(1), "needs_manual", Message(), False
+        ),
+    )
+    services.store_grading_report(
+        run=run,
+        report=GradingReport(
+            status="graded",
+            outcomes=outcomes,
+            autograded_points=Decimal(2),
+            autograded_max=Decimal(5),
+            manual_max=Decimal(1),
+        ),
+    )
+    submission.refresh_from_db()
+    return submission
+
+
 def keep_program_incomplete(assignment: Assignment) -> Assignment:
     """Add a second required module with an assignment nobody has a grade for, so releasing
     grades does not complete the program: no certificate is issued and nothing is frozen."""

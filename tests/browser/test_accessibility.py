@@ -41,13 +41,17 @@ from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.conftest import log_in, reauthenticate
 from tests.helpers import (
     graded,
+    graded_two_notebooks,
     issue_certificate,
     keep_program_incomplete,
     make_cohort,
     make_user,
+    publish_two_notebooks,
     release,
+    release_notebooks,
     submit,
     tiny_source_notebook,
+    zipped_folder,
 )
 from tests.oidc_provider.process import Provider
 from tests.submissions.reviewing.review_helpers import basic_rubric
@@ -67,6 +71,8 @@ class World:
     released: Submission
     waiting: Submission
     queued: Submission
+    # ada's graded attempt at a two-notebook assignment
+    multi: Submission
     certificate: Certificate
     pending: CertificateRequest
     participant_enrollment: Enrollment
@@ -126,6 +132,14 @@ def _released(world: World) -> tuple[object, ...]:
 
 def _waiting(world: World) -> tuple[object, ...]:
     return (world.waiting.pk,)
+
+
+def _multi(world: World) -> tuple[object, ...]:
+    return (world.multi.pk,)
+
+
+def _multi_assignment(world: World) -> tuple[object, ...]:
+    return (world.multi.assignment_id,)
 
 
 def _regrade(world: World) -> tuple[object, ...]:
@@ -249,6 +263,10 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:notebook", _released, shows="main.nb-document"),
         # An attempt still waiting for its autograde result (the page polls for it).
         Page("submissions:detail", lambda world: (world.queued.pk,)),
+        # A two-notebook assignment: its release as a zip or notebook by notebook; an attempt
+        # with each notebook's results and rendered notebook.
+        Page("submissions:assignment", _multi_assignment, shows="#release-zip-download"),
+        Page("submissions:detail", _multi, shows="#results-problem2"),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
         # Someone else's invitation link, opened while logged in: refused.
@@ -292,6 +310,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("communication:cohort", _cohort, shows="#announcement-form"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
+        Page("submissions:grade", _multi, shows="#results-problem2"),
         # Forms of the grading screen sent with errors: each answers the grading screen again,
         # the errors in the form's panel.
         # (a comment without a level; a blank comment; a resolution without a decision)
@@ -629,6 +648,11 @@ def world(
     next_cohort.save(update_fields=["applications_open", "capacity"])
     # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
     queued = submit(enrolled, keep_program_incomplete(assignment))
+    # ada's attempt at a two-notebook assignment: results and notebooks shown per notebook.
+    ps1 = publish_two_notebooks(assignment.module)
+    multi = rendered(
+        graded_two_notebooks(submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1))))
+    )
     send_announcement(
         sender=coordinator,
         title="Room change",
@@ -643,6 +667,7 @@ def world(
         released=released,
         waiting=waiting,
         queued=queued,
+        multi=multi,
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
