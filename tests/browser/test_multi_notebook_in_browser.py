@@ -1,0 +1,79 @@
+"""A participant walks through a two-notebook assignment in a real browser, a real worker
+grading in the background: the release as one zip, the assignment folder handed in as a zip,
+each notebook's results and rendered notebook (docs/grading.md, "Multi-notebook
+assignments")."""
+
+import io
+import zipfile
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.helpers import publish_two_notebooks, release_notebooks
+from tests.nbgrader_builders import edited
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
+
+
+def folder(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(f"ps1/{name}", data)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_participant_hands_in_a_two_notebook_folder_and_sees_each_notebooks_results(
+    live_server: Any, worker: Any, enrolled: Any, module: Any, cohort: Any, new_page: Any
+) -> None:
+    assignment = publish_two_notebooks(module)
+    base = live_server.url
+    page = new_page()
+    log_in(page, base, "ada")
+    page.goto(base + reverse("submissions:assignment", args=[assignment.pk]))
+
+    # The release as one zip: the assignment's folder with both notebooks.
+    expect(page.locator("#release-notebooks")).to_contain_text("2 notebooks")
+    with page.expect_download() as download_info:
+        page.click("#release-zip-download")
+    with zipfile.ZipFile(download_info.value.path()) as archive:
+        assert sorted(archive.namelist()) == ["ps1/problem1.ipynb", "ps1/problem2.ipynb"]
+        released = {name.split("/")[1]: archive.read(name) for name in archive.namelist()}
+    assert released == release_notebooks(assignment)
+
+    # One notebook alone is refused with what to do instead.
+    page.set_input_files(
+        "input[name=notebook]",
+        files=[{"name": "problem1.ipynb", "mimeType": "application/json", "buffer": b"{}"}],
+    )
+    page.get_by_role("button", name="Upload and grade").click()
+    expect(page.locator("#upload-errors")).to_contain_text("as one zip")
+
+    # The folder, problem1 right and problem2 wrong, as the zip nbgrader users know.
+    handed_in = {
+        "problem1.ipynb": edited(
+            released["problem1.ipynb"], square="def square(x):\n    return x * x"
+        ),
+        "problem2.ipynb": edited(released["problem2.ipynb"], cube="def cube(x):\n    return 0"),
+    }
+    page.set_input_files(
+        "input[name=notebook]",
+        files=[{"name": "ps1.zip", "mimeType": "application/zip", "buffer": folder(handed_in)}],
+    )
+    page.get_by_role("button", name="Upload and grade").click()
+    page.wait_for_url("**/submissions/*/")
+
+    # Points add up over the notebooks; each notebook has its own results and frame.
+    expect(page.locator("#autograde-score")).to_contain_text("2 / 5", timeout=120_000)
+    expect(page.locator("#results-problem1")).to_contain_text("2 / 2")
+    expect(page.locator("#results-problem2")).to_contain_text("0 / 3")
+    expect(page.locator("tr[data-grade-id='problem2/test']")).to_contain_text("failed")
+    frames = page.locator("iframe.notebook-frame")
+    expect(frames).to_have_count(2, timeout=60_000)
+    second = frames.nth(1).get_attribute("src")
+    assert second is not None and second.endswith("?notebook=1")
+    assert "cube" in page.request.get(base + second).text()
