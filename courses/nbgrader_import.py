@@ -226,6 +226,21 @@ def course_in_directory(course_dir: Path) -> CourseSources:
     return _collect(files, config)
 
 
+def _bounded_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The archive's entries, refused (``PublishError``) beyond ``MAX_ARCHIVE_ENTRIES``."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise PublishError(
+            ngettext(
+                "The archive has more than %(n)s entry.",
+                "The archive has more than %(n)s entries.",
+                MAX_ARCHIVE_ENTRIES,
+            )
+            % {"n": MAX_ARCHIVE_ENTRIES}
+        )
+    return entries
+
+
 def course_in_archive(data: bytes) -> CourseSources:
     """A zip of the course directory (or of its ``source/`` folder)."""
     try:
@@ -233,16 +248,7 @@ def course_in_archive(data: bytes) -> CourseSources:
     except zipfile.BadZipFile:
         raise PublishError(_("This is not a zip archive of an nbgrader course.")) from None
     with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ARCHIVE_ENTRIES:
-            raise PublishError(
-                ngettext(
-                    "The archive has more than %(n)s entry.",
-                    "The archive has more than %(n)s entries.",
-                    MAX_ARCHIVE_ENTRIES,
-                )
-                % {"n": MAX_ARCHIVE_ENTRIES}
-            )
+        entries = _bounded_entries(archive)
         found = [
             (entry, PurePosixPath(entry.filename).parts) for entry in entries if not entry.is_dir()
         ]
@@ -286,17 +292,9 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
     notebooks: dict[str, bytes] = {}
     others: list[str] = []
     with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
-        if len(entries) > MAX_ARCHIVE_ENTRIES:
-            raise PublishError(
-                ngettext(
-                    "The archive has more than %(n)s entry.",
-                    "The archive has more than %(n)s entries.",
-                    MAX_ARCHIVE_ENTRIES,
-                )
-                % {"n": MAX_ARCHIVE_ENTRIES}
-            )
-        for entry in entries:
+        for entry in _bounded_entries(archive):
+            if entry.is_dir():
+                continue
             parts = PurePosixPath(entry.filename).parts
             if not parts or ".." in parts or _ignored(parts) or parts[0] == "__MACOSX":
                 continue

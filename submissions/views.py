@@ -156,25 +156,29 @@ def _grading_context(user: User, submission: Submission) -> dict[str, object]:
 
 def _notebook_context(submission: Submission) -> dict[str, object]:
     # A notebook not rendered by this renderer version yet (e.g. after an upgrade) is queued.
+    notebooks = submission.notebook_files()
+    several = len(notebooks) > 1
     renders = [
         (
             notebook,
             services.rendered_notebook_of(notebook.sha256)
             or services.request_rendering(notebook_sha256=notebook.sha256),
+            f"?notebook={notebook.position}" if several else "",
         )
-        for notebook in submission.notebook_files()
+        for notebook in notebooks
     ]
-    statuses = {rendered.status for _notebook, rendered in renders}
-    pending = [r for _n, r in renders if r.status == RenderedNotebook.Status.PENDING]
+    statuses = {rendered.status for _notebook, rendered, _query in renders}
+    pending = [r for _n, r, _q in renders if r.status == RenderedNotebook.Status.PENDING]
     # The region's status: failed if any notebook failed, pending while any is, else ok.
     rendered = next(
-        (r for _n, r in renders if r.status == RenderedNotebook.Status.FAILED),
+        (r for _n, r, _q in renders if r.status == RenderedNotebook.Status.FAILED),
         pending[0] if pending else renders[0][1],
     )
     settled = RenderedNotebook.Status.PENDING not in statuses
     return {
         "rendered": rendered,
-        "renders": renders if len(renders) > 1 else [],
+        "renders": renders,
+        "several": several,
         "render_settled": settled,
         # A render requested later than the upload (after an upgrade) starts its own clock.
         "notebook_poll": None

@@ -61,6 +61,18 @@ class NotebookBlobs:
     release_sha256: str
     grading_sha256: str
 
+    @classmethod
+    def of(
+        cls, row: "Assignment | AssignmentVersion | AssignmentNotebook", *, name: str
+    ) -> "NotebookBlobs":
+        """The three blobs a row names, under ``name``."""
+        return cls(
+            name=name,
+            source_sha256=row.source_sha256,
+            release_sha256=row.release_sha256,
+            grading_sha256=row.grading_sha256,
+        )
+
 
 def manual_cells(grade_cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The grade cells an instructor scores: manually graded answers and tasks."""
@@ -140,17 +152,9 @@ class AssignmentVersion(models.Model):
         """The version's notebooks in order: its ``AssignmentNotebook`` rows for a
         multi-notebook version, else the one notebook of its own fields, named after the
         assignment (as the release download has always named it)."""
-        rows = list(self.notebooks.all())
-        if rows:
-            return [row.blobs for row in rows]
-        return [
-            NotebookBlobs(
-                name=f"{self.assignment.slug}.ipynb",
-                source_sha256=self.source_sha256,
-                release_sha256=self.release_sha256,
-                grading_sha256=self.grading_sha256,
-            )
-        ]
+        if self.is_multi_notebook:
+            return [row.blobs for row in self.notebooks.all()]
+        return [NotebookBlobs.of(self, name=f"{self.assignment.slug}.ipynb")]
 
 
 class AssignmentNotebook(models.Model):
@@ -180,12 +184,7 @@ class AssignmentNotebook(models.Model):
 
     @property
     def blobs(self) -> NotebookBlobs:
-        return NotebookBlobs(
-            name=self.name,
-            source_sha256=self.source_sha256,
-            release_sha256=self.release_sha256,
-            grading_sha256=self.grading_sha256,
-        )
+        return NotebookBlobs.of(self, name=self.name)
 
 
 class Assignment(models.Model):
@@ -263,14 +262,7 @@ class Assignment(models.Model):
         live = self.live_version() if self.is_multi_notebook else None
         if live is not None:
             return live.notebook_set()
-        return [
-            NotebookBlobs(
-                name=f"{self.slug}.ipynb",
-                source_sha256=self.source_sha256,
-                release_sha256=self.release_sha256,
-                grading_sha256=self.grading_sha256,
-            )
-        ]
+        return [NotebookBlobs.of(self, name=f"{self.slug}.ipynb")]
 
     def live_version(self) -> AssignmentVersion | None:
         """The version participants get now (``None`` only for an assignment never published
