@@ -344,7 +344,7 @@ def submission_notebook(request: Request, pk: int) -> FileResponse:
     return FileResponse(
         open_blob(notebook.sha256),
         as_attachment=True,
-        filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
+        filename=submission.download_name(notebook),
         content_type="application/octet-stream",
     )
 

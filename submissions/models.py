@@ -279,6 +279,14 @@ class Submission(models.Model):
             )
         ]
 
+    def download_name(self, notebook: "SubmissionNotebook") -> str:
+        """The file name a notebook of the attempt is downloaded under (page and API):
+        ``squares-attempt-2.ipynb``, or ``ps1-problem1-attempt-2.ipynb`` for one of several."""
+        stem = self.assignment.slug
+        if self.notebook_count > 1:
+            stem = f"{stem}-{notebook.name.removesuffix('.ipynb')}"
+        return f"{stem}-attempt-{self.attempt_no}.ipynb"
+
     def latest_run(self) -> "GradingRun | None":
         """The run that counts (``GradingRunQuerySet.latest_per_submission``), if any."""
         return GradingRun.objects.filter(submission=self).newest_first().first()

@@ -227,13 +227,10 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     submission = get_submission_for_viewer(request.user, pk)
     notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
-    stem = submission.assignment.slug
-    if submission.notebook_count > 1:
-        stem = f"{stem}-{notebook.name.removesuffix('.ipynb')}"
     response = FileResponse(
         open_blob(notebook.sha256),
         as_attachment=True,
-        filename=f"{stem}-attempt-{submission.attempt_no}.ipynb",
+        filename=submission.download_name(notebook),
         content_type="application/octet-stream",
     )
     return response
