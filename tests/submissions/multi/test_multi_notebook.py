@@ -258,10 +258,9 @@ def test_each_notebook_of_an_attempt_is_shown_and_downloaded_on_its_own(
     frame = client.get(reverse("submissions:notebook", args=[submission.pk]), {"notebook": "1"})
     assert "<title>problem2.ipynb</title>" in frame.content.decode()
     api = reverse("submissions-api:notebook", args=[submission.pk])
-    assert (
-        b"".join(api_client(enrolled).get(api, {"notebook": "1"}).streaming_content)
-        == (files["problem2.ipynb"])
-    )
+    response = api_client(enrolled).get(api, {"notebook": "1"})
+    assert b"".join(response.streaming_content) == files["problem2.ipynb"]
+    assert "ps1-problem2-attempt-1.ipynb" in response["Content-Disposition"]
 
 
 # -- grading screen, export, API ----------------------------------------------------------------
