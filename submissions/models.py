@@ -314,6 +314,35 @@ class SubmissionNotebook(models.Model):
         return self.name
 
 
+class DraftNotebook(models.Model):
+    """A notebook a participant put into their draft of a multi-notebook attempt, one by one.
+
+    The draft (all of a participant's rows for an assignment) is not an attempt: it is not
+    counted, not graded and no grader sees it, until ``hand_in_draft`` turns it into one
+    ``Submission`` with all its notebooks and removes it (docs/grading.md, "Multi-notebook
+    assignments"). A notebook put in again replaces the one of the same name."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_notebooks"
+    )
+    name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "participant", "name"], name="draft_notebook_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # The latest run is the last one enqueued (the higher id on a tie): every run is kept, so a
 # re-run's result replaces the earlier one's while the history stays visible.
 NEWEST_RUN_FIRST = ("-enqueued_at", "-pk")

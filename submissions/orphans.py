@@ -17,6 +17,7 @@ from django.db.models import Model, Q
 from courses.models import Application, Assignment, AssignmentNotebook, AssignmentVersion
 from platform.blobs import sweep_orphans
 from submissions.models import (
+    DraftNotebook,
     PublishCheck,
     RenderedNotebook,
     Submission,
@@ -43,6 +44,7 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (PublishCheck, "source_sha256", Q()),
     (Submission, "notebook_sha256", Q()),
     (SubmissionNotebook, "sha256", Q()),
+    (DraftNotebook, "sha256", Q()),
     (SubmissionFile, "sha256", Q(purged_at__isnull=True)),
     (RenderedNotebook, "notebook_sha256", Q()),
     (RenderedNotebook, "html_sha256", Q()),

@@ -1,10 +1,13 @@
 """Participant and instructor pages for attempts: upload, status, notebook, grading, release."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,7 +20,7 @@ from courses.access import (
     get_assignment_for_user,
     get_enrollment_for_participant,
 )
-from courses.models import Enrollment
+from courses.models import Assignment, Enrollment
 from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
@@ -25,10 +28,11 @@ from submissions import services
 from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
-from submissions.intake.forms import UploadForm
-from submissions.intake.services import submit_attempt
+from submissions.intake.forms import DraftNotebookForm, UploadForm
+from submissions.intake.services import hand_in_draft, put_draft_notebook, submit_attempt
 from submissions.models import (
     DataCard,
+    DraftNotebook,
     RenderedNotebook,
     Review,
     Submission,
@@ -43,19 +47,35 @@ from submissions.reviewing import comments
 @login_required
 def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
-    form = UploadForm(notebooks=len(assignment.notebook_set()))
-    return _assignment_page(request, assignment_pk=assignment.pk, form=form)
+    return _assignment_page(request, assignment_pk=assignment.pk, form=_upload_form(assignment))
 
 
 def _assignment_page(
-    request: AuthenticatedHttpRequest, *, assignment_pk: int, form: UploadForm, status: int = 200
+    request: AuthenticatedHttpRequest,
+    *,
+    assignment_pk: int,
+    form: UploadForm,
+    status: int = 200,
+    draft_form: DraftNotebookForm | None = None,
+    draft_error: str = "",
 ) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, assignment_pk)
     attempts = Submission.objects.of_participant(request.user).filter(assignment=assignment)
     teaches = assignment.module.program.is_graded_by(request.user)
+    notebooks = assignment.notebook_set()
+    drafts = {
+        d.name: d
+        for d in DraftNotebook.objects.filter(assignment=assignment, participant=request.user)
+    }
     context = {
         "assignment": assignment,
-        "notebooks": assignment.notebook_set(),
+        "notebooks": notebooks,
+        # Each notebook with what the participant's draft holds of it (multi-notebook only).
+        "draft_rows": [(n.name, drafts.get(n.name)) for n in notebooks]
+        if len(notebooks) > 1
+        else [],
+        "draft_form": draft_form or DraftNotebookForm(),
+        "draft_error": draft_error,
         "attempts": attempts,
         "form": form,
         # The program page is the participant's progress: linked for participants only.
@@ -76,7 +96,7 @@ def _assignment_page(
 def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
     enrollment = get_enrollment_for_participant(request.user, assignment)
-    form = UploadForm(request.POST, request.FILES, notebooks=len(assignment.notebook_set()))
+    form = _upload_form(assignment, request.POST, request.FILES)
     if form.is_valid():
         try:
             submission = submit_attempt(
@@ -100,6 +120,56 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _assignment_page(
         request, assignment_pk=pk, form=form, status=200 if request.htmx else 400
     )
+
+
+@require_POST
+@login_required
+def draft_notebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Put one notebook into the participant's draft of a multi-notebook attempt."""
+    assignment = get_assignment_for_user(request.user, pk)
+    enrollment = get_enrollment_for_participant(request.user, assignment)
+    form = DraftNotebookForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            put_draft_notebook(
+                participant=request.user,
+                enrollment=enrollment,
+                assignment=assignment,
+                upload=form.cleaned_data["notebook"],
+            )
+        except SubmissionError as error:
+            form.add_error("notebook", error.message)
+        else:
+            return redirect(reverse("submissions:assignment", args=[pk]) + "#draft")
+    return _assignment_page(
+        request, assignment_pk=pk, form=_upload_form(assignment), draft_form=form, status=400
+    )
+
+
+@require_POST
+@login_required
+def draft_hand_in(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Hand in the draft as one attempt with all its notebooks."""
+    assignment = get_assignment_for_user(request.user, pk)
+    enrollment = get_enrollment_for_participant(request.user, assignment)
+    try:
+        submission = hand_in_draft(
+            participant=request.user, enrollment=enrollment, assignment=assignment
+        )
+    except SubmissionError as error:
+        return _assignment_page(
+            request,
+            assignment_pk=pk,
+            form=_upload_form(assignment),
+            draft_error=error.message,
+            status=400,
+        )
+    messages.success(request, _("Your notebooks were received and are being graded."))
+    return redirect(submission)
+
+
+def _upload_form(assignment: Assignment, *args: Any) -> UploadForm:
+    return UploadForm(*args, notebooks=len(assignment.notebook_set()))
 
 
 @require_GET

@@ -74,6 +74,16 @@ class UploadForm(forms.Form):
         return DataCardInput.from_upload(self.cleaned_data)
 
 
+class DraftNotebookForm(forms.Form):
+    """One notebook put into the draft of a multi-notebook attempt, named as the assignment
+    names it."""
+
+    notebook = forms.FileField(
+        label=_("A notebook of the assignment (.ipynb)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".ipynb,application/x-ipynb+json"}),
+    )
+
+
 class PurgeForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (kept in the audit record)"),

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from courses.exceptions import CoursesError
-from courses.models import Assignment, Cohort, Enrollment
+from courses.models import Assignment, Cohort, Deadline, Enrollment
 from courses.nbgrader_import import folder_in_archive
 from courses.services import record_hand_in
-from platform.blobs import delete_blob, put_bytes, put_file
+from platform.blobs import delete_blob, put_bytes, put_file, read_blob
 from platform.models import User
 from submissions import tasks
 from submissions.exceptions import (
@@ -44,6 +44,7 @@ from submissions.intake.notebooks import (
 from submissions.models import (
     DataCard,
     DataPurge,
+    DraftNotebook,
     Submission,
     SubmissionFile,
     SubmissionNotebook,
@@ -90,6 +91,28 @@ def submit_attempt(
     names what is wrong; nothing is stored unless everything is accepted. The bytes are stored
     (content-addressed) before the rows that name them.
     """
+    deadline = _open_deadline(assignment, enrollment)
+    limits = tasks.intake_limits()
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    if len(expected) == 1:
+        notebooks = [(upload.name or "notebook.ipynb", *_read_one(upload, limits))]
+    else:
+        notebooks = _handed_in_folder(upload, expected, limits)
+    return _store_attempt(
+        participant=participant,
+        enrollment=enrollment,
+        assignment=assignment,
+        deadline=deadline,
+        notebooks=notebooks,
+        filename=(upload.name or "notebook.ipynb")[:255],
+        data_files=data_files,
+        data_card=data_card,
+    )
+
+
+def _open_deadline(assignment: Assignment, enrollment: Enrollment) -> Deadline:
+    """The participant's deadline, refused (``AssignmentClosed``) before the assignment opens
+    and after their cut-off."""
     if not assignment.is_open():
         raise AssignmentClosed(_("This assignment is not open for uploads yet."))
     deadline = assignment.deadline_for(enrollment)
@@ -102,18 +125,34 @@ def submit_attempt(
             )
             % {"closed": closed}
         )
-    limits = tasks.intake_limits()
-    expected = [notebook.name for notebook in assignment.notebook_set()]
-    if len(expected) == 1:
-        try:
-            if upload.size is not None:
-                check_size(upload.size, limits)  # before reading a byte of it
-            raw = upload.read(limits.max_bytes + 1)
-            notebooks = [(upload.name or "notebook.ipynb", raw, _validated(raw, limits))]
-        except NotebookRejected as rejection:
-            raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
-    else:
-        notebooks = _handed_in_folder(upload, expected, limits)
+    return deadline
+
+
+def _read_one(
+    upload: "UploadedFile[bytes]", limits: IntakeLimits
+) -> tuple[bytes, ValidatedNotebook]:
+    """One uploaded notebook, size-checked before a byte is read, then validated."""
+    try:
+        if upload.size is not None:
+            check_size(upload.size, limits)  # before reading a byte of it
+        raw = upload.read(limits.max_bytes + 1)
+        return raw, _validated(raw, limits)
+    except NotebookRejected as rejection:
+        raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+
+
+def _store_attempt(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    deadline: Deadline,
+    notebooks: list[tuple[str, bytes, ValidatedNotebook]],
+    filename: str,
+    data_files: Sequence["UploadedFile[bytes]"],
+    data_card: DataCardInput | None,
+) -> Submission:
+    """Store validated notebooks (and the data files, checked here) as a new attempt."""
     checked = _check_data_files(assignment, data_files, data_card)
     # Every refusal comes before the first blob is written: a refused upload stores nothing.
     # The attempt count is checked again under the insert below (two uploads may race for the
@@ -135,7 +174,7 @@ def submit_attempt(
                         (name, sha, len(raw))
                         for (name, raw, _nb), sha in zip(notebooks, notebook_shas, strict=True)
                     ],
-                    filename=(upload.name or "notebook.ipynb")[:255],
+                    filename=filename,
                     language=notebooks[0][2].language,
                     late_seconds=late,
                 )
@@ -153,6 +192,82 @@ def submit_attempt(
             continue
     else:
         raise AttemptsExhausted(_("Too many uploads at the same moment; please try again."))
+    return submission
+
+
+def put_draft_notebook(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    upload: "UploadedFile[bytes]",
+) -> DraftNotebook:
+    """Put one notebook of a multi-notebook assignment into the participant's draft (replacing
+    the one of the same name), validated as an upload is. The draft is no attempt: nothing is
+    graded or counted, and no grader sees it, until ``hand_in_draft``."""
+    _open_deadline(assignment, enrollment)
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    if len(expected) == 1:
+        raise NotebookInvalid(_("This assignment has one notebook: upload it as an attempt."))
+    name = upload.name or ""
+    if name not in expected:
+        raise NotebookInvalid(
+            _("“%(name)s” is not a notebook of this assignment; its notebooks are %(names)s.")
+            % {"name": name[:100], "names": ", ".join(expected)}
+        )
+    raw, _notebook = _read_one(upload, tasks.intake_limits())
+    draft, _created = DraftNotebook.objects.update_or_create(
+        assignment=assignment,
+        participant=participant,
+        name=name,
+        defaults={"sha256": put_bytes(raw), "size": len(raw), "uploaded_at": timezone.now()},
+    )
+    return draft
+
+
+def hand_in_draft(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    data_files: Sequence["UploadedFile[bytes]"] = (),
+    data_card: DataCardInput | None = None,
+) -> Submission:
+    """Hand in the participant's draft as one attempt with all the assignment's notebooks (and
+    data files), checked as ``submit_attempt`` checks an upload; the draft is then gone. A draft
+    without every notebook is refused, naming the missing ones, and stays as it is."""
+    deadline = _open_deadline(assignment, enrollment)
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    drafts = {
+        d.name: d
+        for d in DraftNotebook.objects.filter(assignment=assignment, participant=participant)
+    }
+    missing = [name for name in expected if name not in drafts]
+    if missing:
+        raise NotebookInvalid(
+            _("Your draft lacks %(names)s; add them before you hand it in.")
+            % {"names": ", ".join(missing)}
+        )
+    limits = tasks.intake_limits()
+    notebooks = []
+    for name in expected:
+        raw = read_blob(drafts[name].sha256)
+        try:
+            notebooks.append((name, raw, _validated(raw, limits)))
+        except NotebookRejected as rejection:
+            raise NotebookInvalid(f"{name}: {rejection.message}", cell=rejection.cell) from None
+    with transaction.atomic():
+        submission = _store_attempt(
+            participant=participant,
+            enrollment=enrollment,
+            assignment=assignment,
+            deadline=deadline,
+            notebooks=notebooks,
+            filename=", ".join(expected)[:255],
+            data_files=data_files,
+            data_card=data_card,
+        )
+        DraftNotebook.objects.filter(pk__in=[d.pk for d in drafts.values()]).delete()
     return submission
 
 

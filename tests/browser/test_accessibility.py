@@ -493,6 +493,8 @@ NOT_PAGES: dict[str, str] = {
     "certificates:status": "JSON credential status",
     "certificates:verify": "POST only; JSON verification result",
     "submissions:upload": "POST only; errors re-render the assignment page",
+    "submissions:draft-notebook": "POST only; errors re-render the assignment page",
+    "submissions:draft-hand-in": "POST only; errors re-render the assignment page",
     "submissions:release": "POST only; redirects to the grading screen",
     "submissions:reopen": "POST only; redirects to the grading screen",
     "submissions:regrade": "POST only; redirects to the grading screen",

@@ -19,7 +19,7 @@ from courses.models import Application
 from platform.blobs import blob_name, put_bytes, sweep_orphans
 from platform.models import PrivacyNotice
 from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid
-from submissions.intake.services import DataCardInput
+from submissions.intake.services import DataCardInput, put_draft_notebook
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
@@ -135,6 +135,13 @@ def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     # A multi-notebook assignment and an attempt at it: its notebooks are rows of their own.
     ps1 = publish_two_notebooks(assignment.module)
     submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1)))
+    # A notebook in a draft of the next attempt (no attempt yet).
+    put_draft_notebook(
+        participant=enrolled,
+        enrollment=enrolled.enrollments.get(),
+        assignment=ps1,
+        upload=upload_file(release_notebooks(ps1)["problem2.ipynb"], "problem2.ipynb"),
+    )
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
         html_sha256=put_bytes(b"<p>rendered</p>")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from courses.exceptions import PublishError
 from courses.models import Assignment, AssignmentNotebook, Module
 from submissions.exceptions import NotebookInvalid
-from submissions.models import PublishCheck, Submission
+from submissions.models import DraftNotebook, PublishCheck, Submission
 from submissions.publishing.services import publish_assignment
 from tests.helpers import (
     api_client,
@@ -328,3 +328,88 @@ def test_the_export_holds_each_notebook_and_scores_per_qualified_grade_id(
     scores = archive.read("scores.csv").decode()
     assert ",problem1/test,autograded,2.00," in scores
     assert ",problem2/test,autograded,0.00," in scores
+
+
+# -- the draft: notebook by notebook ------------------------------------------------------------
+
+
+def put(client: Any, assignment: Assignment, name: str, data: bytes) -> Any:
+    return client.post(
+        reverse("submissions:draft-notebook", args=[assignment.pk]),
+        {"notebook": upload_file(data, name)},
+    )
+
+
+def test_a_draft_is_no_attempt_until_handed_in_with_every_notebook(
+    enrolled: Any,
+    ps1: Assignment,
+    client_for: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = client_for(enrolled)
+    files = answers(ps1, "def square(x):\n    return x * x", "def cube(x):\n    return x ** 3")
+    response = put(client, ps1, "problem1.ipynb", release_notebooks(ps1)["problem1.ipynb"])
+    assert response.status_code == 302
+    assert response["Location"].endswith("#draft")
+    # Put in again: replaces the first one.
+    put(client, ps1, "problem1.ipynb", files["problem1.ipynb"])
+    assert DraftNotebook.objects.get(name="problem1.ipynb").size == len(files["problem1.ipynb"])
+    # Not an attempt: nothing counted, nothing a grader could open.
+    assert not Submission.objects.exists()
+    page = client.get(reverse("submissions:assignment", args=[ps1.pk])).content.decode()
+    assert 'data-notebook="problem1.ipynb" data-in-draft="true"' in page
+    assert 'data-notebook="problem2.ipynb" data-in-draft="false"' in page
+    # Handing in without every notebook is refused, naming what is missing; the draft stays.
+    hand_in = reverse("submissions:draft-hand-in", args=[ps1.pk])
+    response = client.post(hand_in)
+    assert response.status_code == 400
+    assert "Your draft lacks problem2.ipynb" in response.content.decode()
+    assert DraftNotebook.objects.count() == 1
+    put(client, ps1, "problem2.ipynb", files["problem2.ipynb"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(hand_in)
+    submission = Submission.objects.get()
+    assert response["Location"] == submission.get_absolute_url()
+    assert [n.name for n in submission.notebook_files()] == ["problem1.ipynb", "problem2.ipynb"]
+    assert submission.grading_runs.get().autograded_points == Decimal(5)
+    assert not DraftNotebook.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("problem3.ipynb", "is not a notebook of this assignment"),
+        ("problem1.ipynb", "not valid JSON"),
+    ],
+)
+def test_a_notebook_the_assignment_does_not_have_or_a_broken_one_stays_out_of_the_draft(
+    enrolled: Any, ps1: Assignment, client_for: Any, name: str, message: str
+) -> None:
+    data = b"{" if name == "problem1.ipynb" else release_notebooks(ps1)["problem1.ipynb"]
+    response = put(client_for(enrolled), ps1, name, data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not DraftNotebook.objects.exists()
+
+
+def test_the_draft_is_for_participants_of_the_program_and_by_post(
+    ps1: Assignment, enrolled: Any, other_participant: Any, client_for: Any, assignment: Any
+) -> None:
+    url = reverse("submissions:draft-notebook", args=[ps1.pk])
+    data = release_notebooks(ps1)["problem1.ipynb"]
+    assert (
+        client_for(None).post(url, {"notebook": upload_file(data, "problem1.ipynb")}).status_code
+        == 302
+    )
+    assert (
+        client_for(other_participant)
+        .post(url, {"notebook": upload_file(data, "problem1.ipynb")})
+        .status_code
+        == 404
+    )
+    assert client_for(enrolled).get(url).status_code == 405
+    # A single-notebook assignment has no draft.
+    single = reverse("submissions:draft-notebook", args=[assignment.pk])
+    response = client_for(enrolled).post(single, {"notebook": upload_file(data, "squares.ipynb")})
+    assert response.status_code == 400
+    assert not DraftNotebook.objects.exists()
