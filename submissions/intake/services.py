@@ -249,13 +249,7 @@ def hand_in_draft(
             % {"names": ", ".join(missing)}
         )
     limits = tasks.intake_limits()
-    notebooks = []
-    for name in expected:
-        raw = read_blob(drafts[name].sha256)
-        try:
-            notebooks.append((name, raw, _validated(raw, limits)))
-        except NotebookRejected as rejection:
-            raise NotebookInvalid(f"{name}: {rejection.message}", cell=rejection.cell) from None
+    notebooks = _validated_set({name: read_blob(drafts[name].sha256) for name in expected}, limits)
     with transaction.atomic():
         submission = _store_attempt(
             participant=participant,
@@ -324,13 +318,21 @@ def _handed_in_folder(
             )
             % {"files": ", ".join(folder.other_files)}
         )
-    notebooks = []
-    for name in expected:
+    return _validated_set({name: found[name] for name in expected}, limits)
+
+
+def _validated_set(
+    notebooks: dict[str, bytes], limits: IntakeLimits
+) -> list[tuple[str, bytes, ValidatedNotebook]]:
+    """Each notebook of a multi-notebook attempt validated as an upload is; a refusal names
+    the notebook."""
+    checked = []
+    for name, raw in notebooks.items():
         try:
-            notebooks.append((name, found[name], _validated(found[name], limits)))
+            checked.append((name, raw, _validated(raw, limits)))
         except NotebookRejected as rejection:
             raise NotebookInvalid(f"{name}: {rejection.message}", cell=rejection.cell) from None
-    return notebooks
+    return checked
 
 
 def _check_data_files(

@@ -267,6 +267,18 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # with each notebook's results and rendered notebook.
         Page("submissions:assignment", _multi_assignment, shows="#release-zip-download"),
         Page("submissions:detail", _multi, shows="#results-problem2"),
+        # A notebook put into the draft without a file: the page again, with the error.
+        invalid(
+            "submissions:draft-notebook",
+            _multi_assignment,
+            Sent("submissions:assignment", _multi_assignment, "#draft-form"),
+        ),
+        # Handing in a draft without every notebook: refused, naming the missing ones.
+        invalid(
+            "submissions:draft-hand-in",
+            _multi_assignment,
+            Sent("submissions:assignment", _multi_assignment, "#hand-in-form"),
+        ),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
         # Someone else's invitation link, opened while logged in: refused.
@@ -493,8 +505,6 @@ NOT_PAGES: dict[str, str] = {
     "certificates:status": "JSON credential status",
     "certificates:verify": "POST only; JSON verification result",
     "submissions:upload": "POST only; errors re-render the assignment page",
-    "submissions:draft-notebook": "POST only; errors re-render the assignment page",
-    "submissions:draft-hand-in": "POST only; errors re-render the assignment page",
     "submissions:release": "POST only; redirects to the grading screen",
     "submissions:reopen": "POST only; redirects to the grading screen",
     "submissions:regrade": "POST only; redirects to the grading screen",

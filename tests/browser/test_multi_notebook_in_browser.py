@@ -3,7 +3,6 @@ grading in the background: the release as one zip, the assignment folder handed 
 each notebook's results and rendered notebook (docs/grading.md, "Multi-notebook
 assignments")."""
 
-import io
 import zipfile
 from typing import Any
 
@@ -12,18 +11,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
-from tests.helpers import publish_two_notebooks, release_notebooks
+from tests.helpers import publish_two_notebooks, release_notebooks, zipped_folder
 from tests.nbgrader_builders import edited
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
-
-
-def folder(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(f"ps1/{name}", data)
-    return buffer.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,7 +53,13 @@ def test_a_participant_hands_in_a_two_notebook_folder_and_sees_each_notebooks_re
     }
     page.set_input_files(
         "input[name=notebook]",
-        files=[{"name": "ps1.zip", "mimeType": "application/zip", "buffer": folder(handed_in)}],
+        files=[
+            {
+                "name": "ps1.zip",
+                "mimeType": "application/zip",
+                "buffer": zipped_folder(handed_in).read(),
+            }
+        ],
     )
     page.get_by_role("button", name="Upload and grade").click()
     page.wait_for_url("**/submissions/*/")
