@@ -53,6 +53,9 @@ def test_the_demo_describes_the_real_programs() -> None:
         kinds = {c["kind"] for c in assignment.grade_cells}
         assert "autograded" in kinds
         assert kinds & {"manual", "task"}
+    # Data Literacy has an nbgrader assignment folder of two notebooks, one assignment.
+    folder = Assignment.objects.get(slug="dl-02-streuung-zusammenhang")
+    assert [n.name for n in folder.notebook_set()] == ["streuung.ipynb", "zusammenhang.ipynb"]
 
 
 @pytest.mark.django_db

@@ -187,6 +187,27 @@ class Command(BaseCommand):
                     ),
                     max_attempts=assignment_data.max_attempts,
                 )
+            for order, folder in enumerate(module_data.folders, start=len(module_data.assignments)):
+                if Assignment.objects.filter(module=module, slug=folder.slug).exists():
+                    continue
+                # An nbgrader assignment folder: one assignment with all its notebooks.
+                publish_assignment(
+                    module=module,
+                    slug=folder.slug,
+                    title=folder.title,
+                    source=[
+                        (f"{name}.ipynb", nbformat.writes(notebooks.folder_notebook(name)).encode())
+                        for name in folder.notebooks
+                    ],
+                    order=order,
+                    opens_at=_at(
+                        data.cohort.starts_on, folder.opens_after_days, dt.time(0, 0), local
+                    ),
+                    due_at=_at(
+                        data.cohort.starts_on, folder.due_after_days, dt.time(23, 59), local
+                    ),
+                    max_attempts=folder.max_attempts,
+                )
         return program
 
     def _policy(self, program: Program, data: catalog.DemoProgram, coordinator: User) -> None:

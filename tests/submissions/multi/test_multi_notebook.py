@@ -413,3 +413,31 @@ def test_the_draft_is_for_participants_of_the_program_and_by_post(
     response = client_for(enrolled).post(single, {"notebook": upload_file(data, "squares.ipynb")})
     assert response.status_code == 400
     assert not DraftNotebook.objects.exists()
+
+
+def test_the_demo_folder_is_one_assignment_whose_solutions_earn_every_autograded_point(
+    module: Module,
+) -> None:
+    import nbformat
+
+    from courses.demo import catalog, notebooks
+    from submissions import tasks
+    from submissions.grading import grade_notebooks
+
+    (folder,) = [f for _i, p in catalog.all_programs() for m in p.modules for f in m.folders]
+    sources = [(n, notebooks.folder_notebook(n)) for n in folder.notebooks]
+    assignment = publish_assignment(
+        module=module,
+        slug=folder.slug,
+        title=folder.title,
+        source=[(f"{n}.ipynb", nbformat.writes(nb).encode()) for n, nb in sources],
+    )
+    assert {c["grade_id"] for c in assignment.grade_cells} >= {"streuung/test", "zusammenhang/test"}
+    solutions = [nbformat.writes(notebooks.solution_notebook(nb)).encode() for _n, nb in sources]
+    version = assignment.live_version()
+    assert version is not None
+    report = grade_notebooks(
+        notebooks=tasks.notebooks_to_grade(version, solutions), stderr_ignore=None
+    )
+    assert report.status == "graded", report.error
+    assert report.autograded_points == report.autograded_max == Decimal(4)
