@@ -441,3 +441,19 @@ def test_the_demo_folder_is_one_assignment_whose_solutions_earn_every_autograded
     )
     assert report.status == "graded", report.error
     assert report.autograded_points == report.autograded_max == Decimal(4)
+
+
+def test_the_api_takes_the_zipped_folder_and_refuses_a_single_notebook(
+    enrolled: Any, ps1: Assignment
+) -> None:
+    url = reverse("submissions-api:upload", args=[ps1.pk])
+    release = release_notebooks(ps1)
+    client = api_client(enrolled)
+    refused = client.post(url, {"notebook": upload_file(release["problem1.ipynb"])})
+    assert refused.status_code == 400
+    assert (
+        "upload the assignment folder with all of them as one zip" in refused.json()["notebook"][0]
+    )
+    response = client.post(url, {"notebook": zipped_folder(release)})
+    assert response.status_code == 201, response.content
+    assert [n["name"] for n in response.json()["notebooks"]] == ["problem1.ipynb", "problem2.ipynb"]
