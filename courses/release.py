@@ -1,22 +1,17 @@
-"""The release of an assignment as one zip: the folder nbgrader's ``release_assignment`` gives
-participants (``<assignment>/<notebook>.ipynb`` ...). The one place that builds it, from a list
-of (file name, bytes or a stored file), so the assignment's other files join with one more
-entry each (docs/grading.md, "Multi-notebook assignments")."""
+"""The release of an assignment as one zip: its notebooks at the top, as nbgrader's
+``release_assignment`` lays out the assignment's folder. The one place that builds it, from a
+list of (file name, bytes), so the assignment's other files join with one more entry each
+(docs/grading.md, "Multi-notebook assignments")."""
 
 import io
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
 
 
-def release_zip(*, folder: str, files: Sequence[tuple[str, bytes | Path]]) -> bytes:
-    """A zip of ``folder/<name>`` for every file, in the order given."""
+def release_zip(entries: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip of every (name, bytes) entry, in the order given."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files:
-            target = str(PurePosixPath(folder) / name)
-            if isinstance(content, bytes):
-                archive.writestr(target, content)
-            else:
-                archive.write(content, target)
+        for name, data in entries:
+            archive.writestr(name, data)
     return buffer.getvalue()

@@ -3,8 +3,6 @@
 Certificate pages and their public verification live in ``courses.certificates.views``.
 """
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -35,7 +33,7 @@ from courses.models import (
 from courses.progress import progress_for
 from courses.release import release_zip
 from courses.scoring import percentage
-from platform.blobs import blob_path, open_blob
+from platform.blobs import open_blob, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -111,12 +109,11 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
 @require_GET
 @login_required
 def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Every release notebook of the assignment in one zip, in the folder nbgrader names after
-    the assignment."""
+    """Every release notebook of the assignment in one zip, laid out as the assignment's folder
+    (the zip's name is the folder's)."""
     assignment = get_assignment_for_user(request.user, pk)
     archive = release_zip(
-        folder=assignment.slug,
-        files=[(n.name, Path(blob_path(n.release_sha256))) for n in assignment.notebook_set()],
+        [(n.name, read_blob(n.release_sha256)) for n in assignment.notebook_set()]
     )
     response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{assignment.slug}.zip"'

@@ -32,8 +32,8 @@ def test_a_participant_hands_in_a_two_notebook_folder_and_sees_each_notebooks_re
     with page.expect_download() as download_info:
         page.click("#release-zip-download")
     with zipfile.ZipFile(download_info.value.path()) as archive:
-        assert sorted(archive.namelist()) == ["ps1/problem1.ipynb", "ps1/problem2.ipynb"]
-        released = {name.split("/")[1]: archive.read(name) for name in archive.namelist()}
+        assert sorted(archive.namelist()) == ["problem1.ipynb", "problem2.ipynb"]
+        released = {name: archive.read(name) for name in archive.namelist()}
     assert released == release_notebooks(assignment)
 
     # One notebook alone is refused with what to do instead.
