@@ -26,8 +26,25 @@ that showed the score).
     .venv/bin/python bench/upload_to_score.py [--runs 9] [--size typical] [--interval 1.0]
 
 Like the page, the client also polls the notebook region (in a thread of its own, at the
-interval each answer names) until the rendered notebook is stored; that load is part of the
-measurement.
+interval each answer names) until the rendered notebook is shown; that load is part of the
+measurement, and the time from the click to the poll that showed the rendered notebook is
+reported too. Every upload sends different bytes (a mark in the notebook's metadata), so
+every upload is rendered: identical bytes would be rendered once.
+
+The workers are laid out as ``bin/run`` starts them (``--layout split``: ``--grading-workers``
+workers for the grading queue and one for rendering), or as before (``--layout single``: the
+same number of workers, each serving every queue), to compare.
+
+``--burst N``: each of ``--runs`` rounds is N participants clicking "Upload and grade" in the
+same instant (threads released together), each watching their own page; reported per upload
+as above, plus the queue wait. ``--render-only``: the participant uploads the 100-cell course
+notebook of ``bench/render.py`` (``bench.notebooks.course_notebook``, different bytes each
+time) and waits for the rendered notebook only: upload to visible.
+
+The notebook's own cell time (the target is upload to score within 0.3 s of it) is measured
+first: its code cells run in the kernel venv's interpreter outside any sandbox, all of them
+once to warm up (the kernel template has the imports done), then the cells other than the
+imports timed (``--cell-runs`` times, median). Reported: each total minus that time.
 """
 
 from __future__ import annotations
@@ -43,6 +60,7 @@ elif str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import argparse
+import json
 import os
 import random
 import re
@@ -63,9 +81,11 @@ import requests
 
 from bench import django_env
 from bench.common import machine, save, table
-from bench.grading_notebooks import SIZES, assignment
+from bench.grading_notebooks import SIZES, BenchAssignment, assignment
 
 TARGET_S = 1.5
+OVERHEAD_TARGET_S = 0.3  # upload to score, beyond the notebook's own cell time
+RENDER_TARGET_S = 0.5  # upload to rendered notebook visible, median
 TIMEOUT_S = 300.0  # for one upload's score, the warm-up included (the template starts first)
 HTTP_TIMEOUT_S = 60.0
 
@@ -119,6 +139,8 @@ class Upload:
     seen: float  # finished_at -> the poll that showed the score
     polls: int  # fragment requests until then
     pause: float  # idle seconds before the click
+    rendered: float | None  # the click -> the poll that showed the rendered notebook
+    render_stored: float | None = None  # the click -> the rendering stored (rendered_at)
 
 
 class Participant:
@@ -203,9 +225,12 @@ class Participant:
             html = self.get(region["hx-get"], htmx=True).text
             polls += 1
 
-    def follow_notebook(self, page_html: str, deadline: float) -> threading.Thread:
+    def follow_notebook(
+        self, page_html: str, deadline: float, seen: dict[str, Any]
+    ) -> threading.Thread:
         """Poll the notebook region as the page does, beside the grading region, until it
-        settles (the rendered notebook is stored), in a thread with its own connection."""
+        settles, in a thread with its own connection; ``seen`` gets the region's final
+        ``status`` and the ``perf_counter`` of the answer that showed it (``at``)."""
         browser = requests.Session()
         browser.cookies.update(self.http.cookies)
 
@@ -219,6 +244,7 @@ class Participant:
                     timeout=HTTP_TIMEOUT_S,
                 )
                 region = Page(answer.text).ids.get("notebook-region", {})
+            seen["at"], seen["status"] = time.perf_counter(), region.get("data-status")
 
         thread = threading.Thread(target=poll, name="notebook-region", daemon=True)
         thread.start()
@@ -265,18 +291,38 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
         process.kill()
 
 
+def distinct(raw: bytes, number: int) -> bytes:
+    """``raw`` with a mark in its metadata: different bytes, rendered anew, graded the same."""
+    nb = json.loads(raw)
+    nb.setdefault("metadata", {})["bench_upload"] = number
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode()
+
+
 def measure_one(
-    client: Participant, course: Any, notebook: bytes, expected: Decimal, *, pause: float
+    client: Participant,
+    course: Any,
+    notebook: bytes,
+    expected: Decimal | None,
+    *,
+    pause: float,
+    fields: dict[str, str] | None = None,
+    ready: threading.Barrier | None = None,
 ) -> Upload:
-    """One click on "Upload and grade", until the score is on the page; checked."""
+    """One click on "Upload and grade", until the score (``expected``) and the rendered notebook
+    are on the page; checked. ``expected=None``: wait for the rendered notebook only.
+    ``ready``: the click waits for the other participants of a burst."""
+    from django.db import connection
     from django.urls import resolve, reverse
 
-    from submissions.models import GradingRun
+    from submissions.models import GradingRun, RenderedNotebook, Submission
 
     assignment_path = reverse("submissions:assignment", args=[course.assignment.pk])
     upload_path = reverse("submissions:upload", args=[course.assignment.pk])
     # The page with the form is open before the participant clicks: its load is not waited for.
-    fields = client.upload_form(assignment_path, upload_path)
+    if fields is None:
+        fields = client.upload_form(assignment_path, upload_path)
+    if ready is not None:
+        ready.wait()
     clicked_wall = time.time()
     clicked = time.perf_counter()
     submission_path = client.upload(upload_path, fields, notebook, referer=assignment_path)
@@ -284,13 +330,34 @@ def measure_one(
     upload_request = loaded - clicked
     page = client.get(submission_path).text
     page_load = time.perf_counter() - loaded
-    notebook_region = client.follow_notebook(page, deadline=time.monotonic() + TIMEOUT_S)
-    score, polls = client.watch(page, deadline=time.monotonic() + TIMEOUT_S)
+    rendering: dict[str, Any] = {}
+    notebook_region = client.follow_notebook(
+        page, deadline=time.monotonic() + TIMEOUT_S, seen=rendering
+    )
+    if expected is not None:
+        score, polls = client.watch(page, deadline=time.monotonic() + TIMEOUT_S)
     seen_wall = time.time()
     total = time.perf_counter() - clicked
-    notebook_region.join()  # the render is stored before the next upload
+    notebook_region.join()  # the render is shown before the next upload
+    if rendering.get("status") != "ok":
+        raise SystemExit(f"the notebook was not rendered: {rendering.get('status')!r}")
+    rendered = rendering["at"] - clicked
     pk = resolve(submission_path).kwargs["pk"]
+    stored = (
+        RenderedNotebook.objects.filter(
+            notebook_sha256=Submission.objects.get(pk=pk).notebook_sha256
+        )
+        .values_list("rendered_at", flat=True)
+        .first()
+    )
+    render_stored = None if stored is None else stored.timestamp() - clicked_wall
+    if expected is None:
+        connection.close()
+        return Upload(
+            rendered, upload_request, page_load, 0, 0, 0, 0, 0, pause, rendered, render_stored
+        )
     run = GradingRun.objects.filter(submission_id=pk).newest_first().first()
+    connection.close()  # a burst's threads each opened one
     if run is None or run.status != GradingRun.Status.GRADED or run.autograded_points != expected:
         points = None if run is None else run.autograded_points
         raise SystemExit(f"wrong result in the database: {points} (expected {expected})")
@@ -307,16 +374,138 @@ def measure_one(
         seen=seen_wall - run.finished_at.timestamp(),
         polls=polls,
         pause=pause,
+        rendered=rendered,
+        render_stored=render_stored,
     )
 
 
-def report(uploads: list[Upload], *, size: str, load: float) -> None:
+def burst(
+    clients: list[Participant], course: Any, notebooks: list[bytes], expected: Decimal
+) -> list[Upload]:
+    """Every client clicks "Upload and grade" in the same instant; each upload's numbers."""
+    from django.urls import reverse
+
+    assignment_path = reverse("submissions:assignment", args=[course.assignment.pk])
+    upload_path = reverse("submissions:upload", args=[course.assignment.pk])
+    forms = [client.upload_form(assignment_path, upload_path) for client in clients]
+    ready = threading.Barrier(len(clients))
+    results: list[Upload | BaseException | None] = [None] * len(clients)
+
+    def one(index: int) -> None:
+        try:
+            results[index] = measure_one(
+                clients[index],
+                course,
+                notebooks[index],
+                expected,
+                pause=0.0,
+                fields=forms[index],
+                ready=ready,
+            )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            results[index] = error
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        if not isinstance(result, Upload):
+            raise SystemExit(f"an upload of the burst failed: {result!r}")
+    return [r for r in results if isinstance(r, Upload)]
+
+
+# Runs the notebook's code cells in the kernel venv: all once (imports, first use), then the
+# cells other than the imports, timed, as a warm kernel forked from the template runs them.
+_CELL_TIMER = """
+import json, sys, time
+job = json.load(sys.stdin)
+namespace = {"__name__": "__main__"}
+def run(cells):
+    for source in cells:
+        exec(compile(source, "<cell>", "exec"), namespace)
+run(job["all"])
+times = []
+for _ in range(job["runs"]):
+    started = time.perf_counter()
+    run(job["timed"])
+    times.append(time.perf_counter() - started)
+print(json.dumps(times))
+"""
+
+
+def cell_time(bench: BenchAssignment, runs: int) -> float:
+    """The median time of the notebook's own cells (its imports excluded), in s."""
+    from courses import nbgrader
+
+    cells = []
+    for cell in nbgrader.read_notebook(bench.source)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "\n".join(
+            line for line in cell["source"].splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        cells.append((nbgrader.cell_grade_id(cell), source))
+    job = {
+        "all": [source for _, source in cells],
+        "timed": [source for grade_id, source in cells if grade_id not in bench.import_cells],
+        "runs": runs,
+    }
+    kernel_python = _ROOT / ".venv-kernel" / "bin" / "python"
+    threads = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"), "1")
+    with tempfile.TemporaryDirectory() as workdir:
+        completed = subprocess.run(
+            [str(kernel_python if kernel_python.exists() else sys.executable), "-c", _CELL_TIMER],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", **threads},
+            check=True,
+        )
+    return statistics.median(json.loads(completed.stdout.splitlines()[-1]))
+
+
+def uptime() -> str:
+    """``uptime``'s line, load averages included: every number is quoted with it."""
+    env = {**os.environ, "TZ": "UTC"}  # Django set the site's zone for this process
+    done = subprocess.run(["uptime"], capture_output=True, text=True, check=False, env=env)
+    return done.stdout.strip()
+
+
+def report(uploads: list[Upload], *, size: str, load: str, cells_s: float | None) -> None:
     totals = [u.total for u in uploads]
     median = statistics.median(totals)
-    print("Upload to score as the participant sees it (a real web server and worker)")
+    rendered = [u.rendered for u in uploads if u.rendered is not None]
+    if cells_s is None:  # --render-only
+        print("Upload to rendered notebook visible (a real web server and workers)")
+        print(
+            table(
+                ["notebook", "N", "median", "min", "max", "target", "click -> stored (median)"],
+                [
+                    [
+                        "course notebook (100 cells)",
+                        str(len(rendered)),
+                        f"{statistics.median(rendered):.3f} s",
+                        f"{min(rendered):.3f} s",
+                        f"{max(rendered):.3f} s",
+                        f"median < {RENDER_TARGET_S} s",
+                        f"{statistics.median(u.render_stored or 0.0 for u in uploads):.3f} s",
+                    ]
+                ],
+            )
+        )
+        print(load)
+        return
+    print("Upload to score as the participant sees it (a real web server and workers)")
+    over = [u.total - cells_s for u in uploads]
+    # What is left once the wait behind other participants' gradings is taken out too.
+    own = [u.total - cells_s - u.pickup for u in uploads]
     print(
         table(
-            ["size", "N", "median", "min", "max", "target", "load"],
+            ["size", "N", "median", "min", "max", "cells", "median - cells", "max - cells"]
+            + ["median - cells - queue wait", "max of it"],
             [
                 [
                     size,
@@ -324,8 +513,11 @@ def report(uploads: list[Upload], *, size: str, load: float) -> None:
                     f"{median:.2f} s",
                     f"{min(totals):.2f} s",
                     f"{max(totals):.2f} s",
-                    f"{'<' if median < TARGET_S else '>='} {TARGET_S} s",
-                    f"{load:.2f}",
+                    f"{cells_s:.4f} s",
+                    f"{statistics.median(over):.3f} s (target {OVERHEAD_TARGET_S} s)",
+                    f"{max(over):.3f} s",
+                    f"{statistics.median(own):.3f} s",
+                    f"{max(own):.3f} s",
                 ]
             ],
         )
@@ -335,11 +527,11 @@ def report(uploads: list[Upload], *, size: str, load: float) -> None:
     print(
         table(
             ["#", "pause", "total", "upload request", "click->queued", "queued->picked up"]
-            + ["picked up->stored", "stored->seen", "page load", "polls"],
+            + ["picked up->stored", "stored->seen", "page load", "polls", "rendered"],
             [
                 [str(i), f"{u.pause:.2f}", f"{u.total:.3f}"]
                 + [f"{getattr(u, name):.3f}" for name in phases]
-                + [str(u.polls)]
+                + [str(u.polls), "-" if u.rendered is None else f"{u.rendered:.3f}"]
                 for i, u in enumerate(uploads, 1)
             ],
         )
@@ -354,66 +546,126 @@ def report(uploads: list[Upload], *, size: str, load: float) -> None:
         f"click -> queued {med('intake'):.3f} s, "
         f"queued -> picked up {med('pickup'):.3f} s, "
         f"picked up -> stored {med('grading'):.3f} s, "
-        f"stored -> seen by the page {med('seen'):.3f} s; total {median:.3f} s"
+        f"stored -> seen by the page {med('seen'):.3f} s; total {median:.3f} s; "
+        f"the rendered notebook seen {statistics.median(rendered):.3f} s after the click"
     )
+    print(load)
+
+
+def workers(layout: str, grading_workers: int, interval: float | None) -> list[list[str]]:
+    """The worker commands: as bin/run starts them (split) or all queues in each (single)."""
+    poll = [] if interval is None else ["--interval", str(interval)]
+    if layout == "single":
+        return [["grading_worker", *poll] for _ in range(grading_workers)]
+    grading = [["grading_worker", "--queue-name", "grading", *poll]] * grading_workers
+    return [*grading, ["grading_worker", "--queue-name", "rendering,default", *poll]]
+
+
+def participants(course: Any, base: str, count: int) -> list[Participant]:
+    """``count`` participants of the course's cohort, each logged in with a browser of their own."""
+    from django.urls import reverse
+
+    from courses.services import enroll
+    from tests.helpers import PASSWORD, make_user
+
+    clients = []
+    for number in range(count):
+        user = course.participant
+        if number:
+            user = make_user(f"p{number:02d}")
+            enroll(user=user, cohort=course.enrollment.cohort)
+        client = Participant(base)
+        client.log_in(reverse("login"), user.username, PASSWORD)
+        clients.append(client)
+    return clients
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=9, help="uploads, or bursts with --burst")
     parser.add_argument("--size", choices=SIZES, default="typical")
     parser.add_argument("--interval", type=float, default=None, help="worker poll interval")
     parser.add_argument("--pause-min", type=float, default=2.0, help="idle seconds, at least")
     parser.add_argument("--pause-max", type=float, default=5.0, help="idle seconds, at most")
     parser.add_argument("--seed", type=int, default=1, help="for the pauses")
+    parser.add_argument("--layout", choices=["split", "single"], default="split")
+    parser.add_argument("--grading-workers", type=int, default=1)
+    parser.add_argument("--burst", type=int, default=0, help="uploads in the same instant")
+    parser.add_argument("--render-only", action="store_true", help="upload to rendered only")
+    parser.add_argument("--cell-runs", type=int, default=5, help="timings of the cells")
     parser.add_argument("--keep", action="store_true", help="keep the temporary site and logs")
     args = parser.parse_args()
     if not 0 <= args.pause_min <= args.pause_max:
         parser.error("need 0 <= --pause-min <= --pause-max")
+    if args.burst and args.render_only:
+        parser.error("--burst measures scores; --render-only none")
 
     var = Path(tempfile.mkdtemp(prefix="certlab-u2s-"))
     django_env.configure(var)
-    from django.urls import reverse
 
-    from tests.helpers import PASSWORD
+    from bench.notebooks import course_notebook, to_bytes
 
     bench = assignment(args.size)
     course = django_env.make_course(source=bench.source)
-    notebook = bench.submissions["correct"]
-    expected = sum(bench.expected["correct"].values(), Decimal(0))
+    expected: Decimal | None = sum(bench.expected["correct"].values(), Decimal(0))
+    correct = bench.submissions["correct"]
+    uploaded = 0
+
+    def next_notebook() -> bytes:
+        nonlocal uploaded
+        uploaded += 1
+        return distinct(course_raw if args.render_only else correct, uploaded)
+
+    course_raw = to_bytes(course_notebook()) if args.render_only else b""
+    cells_s = None if args.render_only else cell_time(bench, args.cell_runs)
+    if args.render_only:
+        expected = None
     pauses = random.Random(args.seed)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    worker_command = ["grading_worker"]
-    if args.interval is not None:
-        worker_command += ["--interval", str(args.interval)]
-    server = worker = None
+    server = None
+    started: list[subprocess.Popen[bytes]] = []
     with (var / "server.log").open("wb") as server_log, (var / "worker.log").open("wb") as log:
         try:
             server = start(["runserver", "--noreload", f"127.0.0.1:{port}"], server_log)
-            worker = start(worker_command, log)
+            for command in workers(args.layout, args.grading_workers, args.interval):
+                started.append(start(command, log))
             wait_for_server(base, server)
-            client = Participant(base)
-            client.log_in(reverse("login"), course.participant.username, PASSWORD)
-            # Unmeasured: when it is graded, the worker, its kernel template and the server are warm.
-            measure_one(client, course, notebook, expected, pause=0.0)
-            load = os.getloadavg()[0]
+            clients = participants(course, base, max(1, args.burst))
+            client = clients[0]
+            # Unmeasured: when it is graded, the workers, the kernel template and the server
+            # are warm.
+            measure_one(client, course, next_notebook(), expected, pause=0.0)
+            load_before = uptime()
             uploads = []
             for _ in range(args.runs):
                 pause = pauses.uniform(args.pause_min, args.pause_max)
                 time.sleep(pause)
-                uploads.append(measure_one(client, course, notebook, expected, pause=pause))
-            report(uploads, size=args.size, load=load)
+                if args.burst:
+                    assert expected is not None
+                    notebooks = [next_notebook() for _ in clients]
+                    uploads += burst(clients, course, notebooks, expected)
+                else:
+                    uploads.append(
+                        measure_one(client, course, next_notebook(), expected, pause=pause)
+                    )
+            load = f"before: {load_before}\nafter:  {uptime()}"
+            report(uploads, size=args.size, load=load, cells_s=cells_s)
             path = save(
                 "upload_to_score",
                 {
                     "machine": machine(),
                     "size": args.size,
+                    "layout": args.layout,
+                    "grading_workers": args.grading_workers,
+                    "burst": args.burst,
+                    "render_only": args.render_only,
                     "interval": args.interval,
                     "pause_s": [args.pause_min, args.pause_max],
                     "seed": args.seed,
-                    "load_before": load,
+                    "uptime": load,
+                    "cells_s": cells_s,
                     "uploads": [asdict(u) for u in uploads],
                     "latencies_s": [u.total for u in uploads],
                     "median_s": statistics.median(u.total for u in uploads),
@@ -427,7 +679,8 @@ def main() -> None:
             raise
         finally:
             stop(server)
-            stop(worker)
+            for worker in started:
+                stop(worker)
             if args.keep:
                 print(f"kept: {var}")
             else:

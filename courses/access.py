@@ -91,6 +91,15 @@ def program_manager_refusal(user: User, program: Program) -> str:
     ) % {"cohorts": ", ".join(beyond)}
 
 
+def get_enrollment_in_program(user: User, slug: str) -> Enrollment:
+    """The user's current enrolment in the program (the program page, the client consent)."""
+    return get_object_or_404(
+        Enrollment.objects.current().select_related("cohort__program__institution"),
+        user=user,
+        cohort__program__slug=slug,
+    )
+
+
 def get_cohort_for_instructor(user: User, pk: int) -> Cohort:
     """A cohort the user grades (``Cohort.objects.graded_by``)."""
     return get_object_or_404(Cohort.objects.graded_by(user).select_related("program"), pk=pk)

@@ -326,7 +326,7 @@ class ElectiveGroupInline(_PolicyInline[ElectiveGroup]):
 class ModuleRuleInline(_PolicyInline[PolicyModule]):
     model = PolicyModule
     formset = ModuleRuleFormSet
-    fields = ["module", "role", "pass_mark", "weight", "category", "group"]
+    fields = ["module", "role", "pass_mark", "weight", "category", "group", "attendance_rate"]
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any

@@ -5,6 +5,7 @@ from courses.applications.urls import api_urlpatterns as application_api
 from courses.certificates import api as certificate_api
 from courses.certificates import coordinator_api
 from courses.enrolment.urls import api_urlpatterns as enrolment_api
+from courses.sessions.urls import api_urlpatterns as session_api
 
 app_name = "courses-api"
 urlpatterns = [
@@ -44,3 +45,4 @@ urlpatterns = [
     *application_api,
 ]
 urlpatterns += enrolment_api
+urlpatterns += session_api

@@ -46,3 +46,8 @@ class AssignmentExists(CoursesError):
 class VersionRefused(CoursesError):
     """A new version of an assignment's notebook cannot be drafted, confirmed or put live as
     asked (another version went live meanwhile, or it is not a draft any more)."""
+
+
+class SessionRefused(CoursesError):
+    """A session cannot be saved, cancelled, registered for or have its attendance taken as
+    asked (docs/sessions.md)."""

@@ -10,7 +10,9 @@ at raise time (docs/i18n.md); file names and sqlite's own messages are quoted as
 
 ``CourseSources`` is what a course brings (read from a directory or a zip): the notebooks, the
 header and footer nbgrader's ``IncludeHeaderFooter`` puts around each (``framed``), the
-``autotests.yml`` files for AUTOTEST directives, and every file that is skipped with why. The
+``autotests.yml`` files for AUTOTEST directives, the course files of each assignment's folder
+(``files_for``; docs/course-files.md), and every file that is skipped with why (symbolic links
+are never followed, paths that leave the course are never read). The
 import itself, its transactions and its report are
 ``submissions.publishing.services.import_nbgrader_course`` (docs/grading.md, "Importing an
 nbgrader course").
@@ -20,6 +22,7 @@ import datetime as dt
 import io
 import re
 import sqlite3
+import stat
 import warnings
 import zipfile
 import zlib
@@ -28,10 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
+from django.conf import settings
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from courses.course_files import clean_course_path, is_clutter
 from courses.exceptions import PublishError
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
@@ -78,6 +83,9 @@ class CourseSources:
     footer: tuple[str, bytes] | None = None
     autotests: dict[str, tuple[str, str]] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    # Course files by assignment name: (path inside the assignment's folder, bytes), checked
+    # by ``courses.course_files.clean_course_path`` (docs/course-files.md).
+    files: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
 
     def assignments(self) -> Iterator[tuple[str, list[SourceNotebook]]]:
         """Each nbgrader assignment with its notebooks, by name."""
@@ -88,6 +96,10 @@ class CourseSources:
     def templates_for(self, assignment: str) -> tuple[str, str] | None:
         """(where, text) of the autotests.yml nbgrader would use for this assignment."""
         return self.autotests.get(assignment) or self.autotests.get("")
+
+    def files_for(self, assignment: str) -> list[tuple[str, bytes]]:
+        """The course files of an nbgrader assignment, by their path inside its folder."""
+        return self.files.get(assignment, [])
 
     def skipped_in(self, assignment: str) -> list[Skipped]:
         return [s for s in self.skipped if s.path.startswith(f"{assignment}/")]
@@ -130,9 +142,12 @@ def _read(data: bytes) -> nbformat.NotebookNode:
 _CONFIGURED = re.compile(
     r"""^\s*c\.IncludeHeaderFooter\.(header|footer)\s*=\s*(['"])([^'"]+)\2\s*$""", re.MULTILINE
 )
-_NOT_A_COURSE_FILE = gettext_noop(
-    "not imported: course files (images, data, modules) are not published with an assignment yet."
+_OUTSIDE_ASSIGNMENT = gettext_noop(
+    "not imported: course files are published from an assignment's folder "
+    "(source/<assignment>/…) only."
 )
+_LINK = gettext_noop("not imported: a symbolic link (only regular files are published).")
+_ESCAPES = gettext_noop("not imported: the path leaves the course's folder.")
 _MISPLACED = gettext_noop(
     "not imported: notebooks are read from source/<assignment>/<notebook>.ipynb only."
 )
@@ -177,8 +192,10 @@ def _collect(files: dict[str, bytes | None], config: str | None) -> CourseSource
             course.notebooks.append(SourceNotebook(parts[1], PurePosixPath(parts[2]).stem, data))
         elif path.endswith(".ipynb"):
             course.skipped.append(Skipped(inner, _(_MISPLACED)))
+        elif len(parts) < 3:
+            course.skipped.append(Skipped(inner, _(_OUTSIDE_ASSIGNMENT)))
         else:
-            course.skipped.append(Skipped(inner, _(_NOT_A_COURSE_FILE)))
+            _add_course_file(course, parts[1], "/".join(parts[2:]), data)
     if "autotests.yml" in files and "" not in course.autotests:
         # nbgrader's fallback: the autotests.yml in the course's root directory.
         root = files["autotests.yml"] or b""
@@ -190,10 +207,24 @@ def _collect(files: dict[str, bytes | None], config: str | None) -> CourseSource
     return course
 
 
-def _ignored(parts: tuple[str, ...]) -> bool:
-    return any(
-        part in (".ipynb_checkpoints", "__pycache__") or part.startswith(".") for part in parts
-    )
+def _add_course_file(course: CourseSources, assignment: str, path: str, data: bytes) -> None:
+    """A file of an assignment's folder becomes a course file, or is skipped with why."""
+    inner = f"{assignment}/{path}"
+    try:
+        clean = clean_course_path(path)
+    except PublishError as error:
+        course.skipped.append(Skipped(inner, _("not imported: %(why)s") % {"why": error.message}))
+        return
+    if len(data) > settings.COURSE_FILE_MAX_BYTES:
+        course.skipped.append(
+            Skipped(
+                inner,
+                _("not imported: larger than %(limit)s MB.")
+                % {"limit": settings.COURSE_FILE_MAX_BYTES // 1_048_576},
+            )
+        )
+        return
+    course.files.setdefault(assignment, []).append((clean, data))
 
 
 def course_in_directory(course_dir: Path) -> CourseSources:
@@ -205,9 +236,16 @@ def course_in_directory(course_dir: Path) -> CourseSources:
             % {"directory": course_dir}
         )
     files: dict[str, bytes | None] = {}
+    links: list[Skipped] = []
     for path in sorted(source_root.rglob("*")):
         relative = path.relative_to(course_dir)
-        if not path.is_file() or _ignored(relative.parts):
+        if is_clutter(relative.parts):
+            continue
+        if path.is_symlink():
+            # A link is never followed: it could point at any file of the server.
+            links.append(Skipped(relative.relative_to("source").as_posix(), _(_LINK)))
+            continue
+        if not path.is_file():
             continue
         size = path.stat().st_size
         files[relative.as_posix()] = path.read_bytes() if size <= MAX_NOTEBOOK_BYTES else None
@@ -223,7 +261,9 @@ def course_in_directory(course_dir: Path) -> CourseSources:
             and target.resolve().is_relative_to(course_dir.resolve())
         ):
             files[frame] = target.read_bytes()
-    return _collect(files, config)
+    course = _collect(files, config)
+    course.skipped += links
+    return course
 
 
 def _bounded_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -252,7 +292,16 @@ def course_in_archive(data: bytes) -> CourseSources:
         found = [
             (entry, PurePosixPath(entry.filename).parts) for entry in entries if not entry.is_dir()
         ]
-        found = [(e, parts) for e, parts in found if ".." not in parts and not _ignored(parts)]
+        refused = [
+            Skipped(entry.filename[:200], _(_LINK) if _is_link(entry) else _(_ESCAPES))
+            for entry, parts in found
+            if _is_link(entry) or _escapes(entry.filename, parts)
+        ]
+        found = [
+            (e, parts)
+            for e, parts in found
+            if not (_is_link(e) or _escapes(e.filename, parts) or is_clutter(parts))
+        ]
         # The course's root is the folder holding source/; a zip of source/ itself has none.
         roots = [parts[: parts.index("source")] for _e, parts in found if "source" in parts[:-1]]
         root = min(roots, key=len) if roots else None
@@ -268,7 +317,18 @@ def course_in_archive(data: bytes) -> CourseSources:
                 None if entry.file_size > MAX_NOTEBOOK_BYTES else archive.read(entry)
             )
     config = files.get("nbgrader_config.py")
-    return _collect(files, None if config is None else config.decode("utf-8", "replace"))
+    course = _collect(files, None if config is None else config.decode("utf-8", "replace"))
+    course.skipped += refused
+    return course
+
+
+def _is_link(entry: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(entry.external_attr >> 16)
+
+
+def _escapes(name: str, parts: tuple[str, ...]) -> bool:
+    """An absolute path, a drive, a backslash or ``..``: a name no course file may have."""
+    return name.startswith("/") or "\\" in name or ":" in name or ".." in parts
 
 
 @dataclass(frozen=True)
@@ -296,7 +356,7 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
             if entry.is_dir():
                 continue
             parts = PurePosixPath(entry.filename).parts
-            if not parts or ".." in parts or _ignored(parts) or parts[0] == "__MACOSX":
+            if not parts or ".." in parts or is_clutter(parts):
                 continue
             name = parts[-1]
             if not name.endswith(".ipynb"):

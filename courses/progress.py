@@ -2,8 +2,8 @@
 
 ``compute_results`` loads, for many enrollments in a constant number of queries, what the pure
 engine (``courses.requirements.evaluate``) needs: the grading policy version each cohort uses,
-the published assignments with the released grades, coordinators' module results and which
-work awaits review. ``recompute_progress`` stores the answer per enrollment
+the published assignments with the released grades, coordinators' module results, which
+work awaits review and attendance at sessions (``attendance_facts``). ``recompute_progress`` stores the answer per enrollment
 (``ProgressRecord``) whenever it can change; pages and the API read it with
 ``progress_for``, which computes live only for an enrollment that has no record yet.
 
@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from courses.models import (
     Assignment,
+    Attendance,
+    AttendanceStatus,
     Deadline,
     Enrollment,
     Extension,
@@ -32,9 +34,11 @@ from courses.models import (
     ModuleResult,
     PolicyModule,
     ProgressRecord,
+    Session,
 )
 from courses.models.policies import implicit_rules
 from courses.requirements import (
+    AttendanceFacts,
     Item,
     ModuleStanding,
     Policy,
@@ -64,7 +68,7 @@ class ModuleProgress:
     def status(self) -> str:
         """ "met", "pending" (awaiting review), "below" (under the pass mark or recorded as
         failed) or "missing"."""
-        if self.module.reason in {"below_pass_mark", "recorded_fail"}:
+        if self.module.reason in {"below_pass_mark", "recorded_fail", "attendance_below"}:
             return "below"
         return self.module.status.value
 
@@ -178,6 +182,55 @@ def policies_for(enrollments: Sequence[Enrollment]) -> dict[int, Policy]:
     return rules
 
 
+def attendance_facts(
+    enrollments: Sequence[Enrollment], module_ids: Iterable[int]
+) -> dict[int, dict[int, AttendanceFacts]]:
+    """Each enrollment's attendance per module (by enrollment id, then module id), in two
+    queries: the held sessions (attendance taken, not cancelled) the participant has a record
+    for, and the sessions of their cohort still to be held (docs/sessions.md)."""
+    module_ids = set(module_ids)
+    if not enrollments or not module_ids:
+        return {}
+    counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for row in (
+        Attendance.objects.filter(
+            enrollment__in=[e.pk for e in enrollments],
+            session__module_id__in=module_ids,
+            session__cancelled_at__isnull=True,
+            session__attendance_taken_at__isnull=False,
+        )
+        .values("enrollment_id", "session__module_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[(row["enrollment_id"], row["session__module_id"])][row["status"]] = row["n"]
+    remaining: dict[tuple[int, int], int] = {
+        (row["cohort_id"], row["module_id"]): row["n"]
+        for row in Session.objects.active()
+        .filter(
+            cohort_id__in={e.cohort_id for e in enrollments},
+            module_id__in=module_ids,
+            attendance_taken_at__isnull=True,
+        )
+        .values("cohort_id", "module_id")
+        .annotate(n=Count("pk"))
+    }
+    facts: dict[int, dict[int, AttendanceFacts]] = {}
+    for enrollment in enrollments:
+        facts[enrollment.pk] = {}
+        for module_id in module_ids:
+            by_status = counts.get((enrollment.pk, module_id), {})
+            left = remaining.get((enrollment.cohort_id, module_id), 0)
+            if by_status or left:
+                facts[enrollment.pk][module_id] = AttendanceFacts(
+                    module_id=module_id,
+                    held=sum(by_status.values()),
+                    present=by_status.get(AttendanceStatus.PRESENT, 0),
+                    excused=by_status.get(AttendanceStatus.EXCUSED, 0),
+                    remaining=left,
+                )
+    return facts
+
+
 def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
     """The engine's answer for each enrollment (by id), from the database, in a constant number
     of queries. Enrollments must come with ``cohort`` loaded."""
@@ -196,6 +249,10 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
     for result in ModuleResult.objects.filter(enrollment_id__in=ids):
         recorded[result.enrollment_id][result.module_id] = result
     submitted = _submitted_work(ids)
+    attendance = attendance_facts(
+        enrollments,
+        {m.module_id for p in rules.values() for m in p.modules if m.attendance_rate is not None},
+    )
     results = {}
     for enrollment in enrollments:
         items = []
@@ -215,6 +272,7 @@ def compute_results(enrollments: Sequence[Enrollment]) -> dict[int, Result]:
             rules[enrollment.pk],
             items,
             {mid: r.as_rule_input() for mid, r in recorded[enrollment.pk].items()},
+            attendance.get(enrollment.pk),
         )
     return results
 
@@ -358,6 +416,7 @@ __all__ = [
     "ProgramProgress",
     "Role",
     "UpcomingDeadline",
+    "attendance_facts",
     "compute_results",
     "effective_deadline",
     "next_deadlines",

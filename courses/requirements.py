@@ -14,6 +14,9 @@ into a :class:`Policy`. The rules, in short (docs/progress.md has them in full):
   assignments after dropping the ``drop_lowest`` lowest; at least one always counts. Elective
   modules' assignments count only once the participant has taken the module. A category with a
   minimum must reach it.
+* A module's **attendance rule** (a share of its sessions, e.g. 80 %) is a requirement of
+  its own: present / (held − excused), met at or above the rate, pending while nothing is
+  counted yet. A module with sessions but no assignments is passed by attendance alone.
 * The **weighted grade** is the weight-averaged category percentage over the categories that
   have a grade; with no categories, the weight-averaged module percentage. It is *current*
   (released grades only) until every category is complete, then *final*, and must reach the
@@ -24,7 +27,7 @@ compared with a threshold (inclusive): what is shown is what is compared.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -70,6 +73,7 @@ class ModuleRule:
     weight: Decimal = Decimal(1)
     category: str | None = None
     group: str | None = None
+    attendance_rate: Decimal | None = None  # share of held sessions to attend; None: no rule
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,36 @@ class RecordedResult:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class AttendanceFacts:
+    """One participant's attendance in one module: ``held`` sessions (attendance taken, not
+    cancelled) with a record for them, of which ``present`` and ``excused``; ``remaining``
+    sessions still to be held (not cancelled, attendance not yet taken)."""
+
+    module_id: int
+    held: int = 0
+    present: int = 0
+    excused: int = 0
+    remaining: int = 0
+
+    @property
+    def counted(self) -> int:
+        """Excused sessions count as not held for this person."""
+        return self.held - self.excused
+
+    @property
+    def rate(self) -> Decimal | None:
+        """present / (held - excused), rounded like every percentage; None: nothing counted."""
+        return percentage(Decimal(self.present), Decimal(self.counted)) if self.counted else None
+
+    def reachable(self, required: Decimal) -> bool:
+        """Whether attending every remaining session would bring the rate to ``required``."""
+        counted = self.counted + self.remaining
+        if counted == 0:
+            return True
+        return meets(percentage(Decimal(self.present + self.remaining), Decimal(counted)), required)
+
+
 # --- results --------------------------------------------------------------------------------
 
 
@@ -144,7 +178,7 @@ class Requirement:
     """One line of the checklist. ``reason`` is a code and ``params`` its values, so the text
     is written in the reader's language when shown, not when stored."""
 
-    kind: str  # "module", "electives", "category" or "grade"
+    kind: str  # "module", "attendance", "electives", "category" or "grade"
     key: str
     title: str
     status: Status
@@ -229,6 +263,20 @@ class Requirement:
                 ) % {"title": t, "n": n}
             case "category_empty":
                 return _("Category %(title)s: nothing to grade yet") % {"title": t}
+            case "attendance_met" | "attendance_below":
+                return _(
+                    "%(title)s: attended %(present)s of %(counted)s sessions, %(rate)s %% needed"
+                ) % {
+                    "title": t,
+                    "present": p["present"],
+                    "counted": p["counted"],
+                    "rate": threshold_text(p["rate"]),
+                }
+            case "attendance_none":
+                return _("%(title)s: no sessions held yet, %(rate)s %% attendance needed") % {
+                    "title": t,
+                    "rate": threshold_text(p["rate"]),
+                }
             case "grade_met":
                 return _("Weighted grade %(grade)s %% ≥ pass mark %(mark)s %%") % {
                     "grade": _pct(p["grade"]),
@@ -523,6 +571,36 @@ def _module_requirement(standing: ModuleStanding) -> Requirement:
     )
 
 
+def _decided_by_attendance(rule: ModuleRule, standing: ModuleStanding) -> bool:
+    """A module without assignments, with an attendance rule and no recorded result."""
+    return rule.attendance_rate is not None and not standing.total and not standing.recorded
+
+
+def _attendance_requirement(rule: ModuleRule, facts: AttendanceFacts | None) -> Requirement:
+    """The module's attendance rule. With nothing counted yet (no session held, or every held
+    one excused) it is pending: the sessions still to come decide."""
+    assert rule.attendance_rate is not None
+    facts = facts or AttendanceFacts(module_id=rule.module_id)
+    params = {
+        "rate": str(rule.attendance_rate),
+        "present": str(facts.present),
+        "excused": str(facts.excused),
+        "held": str(facts.held),
+        "counted": str(facts.counted),
+        "remaining": str(facts.remaining),
+    }
+    rate = facts.rate
+    if rate is not None:
+        params["percent"] = str(rate)
+    if rate is None:
+        status, reason = Status.PENDING, "attendance_none"
+    elif meets(rate, rule.attendance_rate):
+        status, reason = Status.MET, "attendance_met"
+    else:
+        status, reason = Status.MISSING, "attendance_below"
+    return Requirement("attendance", str(rule.module_id), rule.title, status, reason, params)
+
+
 def _category_standing(
     rule: CategoryRule,
     modules: Sequence[tuple[ModuleRule, ModuleStanding, Sequence[Item]]],
@@ -593,11 +671,13 @@ def evaluate(
     policy: Policy,
     items: Sequence[Item],
     recorded: Mapping[int, RecordedResult] | None = None,
+    attendance: Mapping[int, AttendanceFacts] | None = None,
 ) -> Result:
     """Where a participant stands under ``policy``, from their items (every published
-    assignment of the policy's modules, with the released grade if any) and the coordinators'
-    recorded module results."""
+    assignment of the policy's modules, with the released grade if any), the coordinators'
+    recorded module results and their attendance per module (by module id)."""
     recorded = recorded or {}
+    attendance = attendance or {}
     by_module: dict[int, list[Item]] = {rule.module_id: [] for rule in policy.modules}
     for item in items:
         if item.module_id in by_module:
@@ -606,7 +686,24 @@ def evaluate(
         (rule, _module_standing(rule, by_module[rule.module_id], recorded.get(rule.module_id)))
         for rule in policy.modules
     ]
-    requirements = [_module_requirement(s) for rule, s in modules if rule.role in COUNTED_ROLES]
+    requirements = []
+    standings = {rule.module_id: standing for rule, standing in modules}
+    for rule, standing in modules:
+        if rule.role not in COUNTED_ROLES:
+            continue
+        # A coordinator's recorded result decides the module, attendance included; a module
+        # with sessions only (no assignments) is decided by its attendance.
+        counts_attendance = rule.attendance_rate is not None and not standing.recorded
+        if not _decided_by_attendance(rule, standing):
+            requirements.append(_module_requirement(standing))
+        if counts_attendance:
+            line = _attendance_requirement(rule, attendance.get(rule.module_id))
+            requirements.append(line)
+            if _decided_by_attendance(rule, standing):
+                # The module's own standing says the same (the matrix, the program page, the API).
+                standings[rule.module_id] = replace(
+                    standing, status=line.status, reason=line.reason
+                )
 
     for group in policy.groups:
         members = [s for rule, s in modules if rule.group == group.key]
@@ -623,10 +720,12 @@ def evaluate(
             Requirement("electives", group.key, group.title, status, reason, params)
         )
 
+    # Modules with sessions only are passed by attendance alone: they have no grade to wait for.
+    graded = [(r, s) for r, s in modules if not _decided_by_attendance(r, s)]
     overrides = dict(policy.assignment_categories)
     categories = tuple(
         _category_standing(
-            rule, [(r, s, by_module[r.module_id]) for r, s in modules], recorded, overrides
+            rule, [(r, s, by_module[r.module_id]) for r, s in graded], recorded, overrides
         )
         for rule in policy.categories
     )
@@ -645,7 +744,7 @@ def evaluate(
     else:
         counted = [
             (rule, s)
-            for rule, s in modules
+            for rule, s in graded
             if rule.role in COUNTED_ROLES or (rule.role == Role.ELECTIVE and s.taken)
         ]
         grade = _weighted(
@@ -675,7 +774,7 @@ def evaluate(
         policy_id=policy.policy_id,
         pass_mark=policy.pass_mark,
         requirements=tuple(requirements),
-        modules=tuple(s for _rule, s in modules),
+        modules=tuple(standings[rule.module_id] for rule, _s in modules),
         categories=categories,
         weighted_grade=grade,
         grade_is_final=bool(final and grade is not None),

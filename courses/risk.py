@@ -11,6 +11,9 @@ in a constant number of queries. The reasons (docs/workspace.md, "At risk"):
 * **Failing**: a required module (or the capstone) whose average over the released grades is
   below its pass mark, or that a coordinator recorded as failed; a category below its minimum
   once complete; the weighted grade below the policy's pass mark (final or current).
+* **Attendance out of reach**: a required module's attendance below its required rate with
+  too few sessions left to reach it even by attending every one (the engine's attendance
+  requirement, ``courses.requirements.AttendanceFacts.reachable``; docs/sessions.md).
 * **Inactive**: no activity for ``Program.inactivity_weeks`` weeks while the cohort runs.
   Activity is the latest of the last log-in and the last first hand-in of an assignment
   (``HandIn``); the enrolment itself counts as activity, so a new participant is not flagged.
@@ -22,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Max, Q
 from django.utils.formats import date_format
@@ -30,7 +34,13 @@ from django.utils.translation import ngettext
 
 from courses.models import Assignment, Enrollment, Extension, Grade, HandIn, ProgressRecord
 from courses.progress import compute_results, effective_deadline, policies_for
-from courses.requirements import COUNTED_ROLES, Result, Status, threshold_text
+from courses.requirements import (
+    COUNTED_ROLES,
+    AttendanceFacts,
+    Result,
+    Status,
+    threshold_text,
+)
 from courses.scoring import meets
 
 MISSED_DEADLINE = "missed_deadline"
@@ -39,6 +49,7 @@ RECORDED_FAIL = "recorded_fail"
 CATEGORY_BELOW = "category_below"
 GRADE_BELOW = "grade_below"
 INACTIVE = "inactive"
+ATTENDANCE_OUT_OF_REACH = "attendance_out_of_reach"
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,17 @@ class Reason:
                 return _("Weighted grade %(percent)s %% below the pass mark %(mark)s %%") % {
                     "percent": threshold_text(p["percent"]),
                     "mark": threshold_text(p["mark"]),
+                }
+            case "attendance_out_of_reach":
+                return _(
+                    "%(title)s: attended %(present)s of %(counted)s sessions, %(remaining)s "
+                    "left: %(rate)s %% can no longer be reached"
+                ) % {
+                    "title": self.title,
+                    "present": p["present"],
+                    "counted": p["counted"],
+                    "remaining": p["remaining"],
+                    "rate": threshold_text(p["rate"]),
                 }
             case "inactive":
                 weeks = int(p["weeks"])
@@ -149,6 +171,25 @@ def assess(facts: EnrollmentFacts, now: dt.datetime, policy: RiskPolicy) -> list
         ):
             params = (("percent", str(category.percent)), ("mark", str(category.minimum)))
             reasons.append(Reason(CATEGORY_BELOW, category.title, params))
+    for requirement in result.requirements:
+        if requirement.kind == "attendance" and requirement.status == Status.MISSING:
+            p = dict(requirement.params)
+            attended = AttendanceFacts(
+                module_id=int(requirement.key),
+                held=int(p["held"]),
+                present=int(p["present"]),
+                excused=int(p["excused"]),
+                remaining=int(p["remaining"]),
+            )
+            if not attended.reachable(Decimal(p["rate"])):
+                keep = ("present", "counted", "remaining", "rate")
+                reasons.append(
+                    Reason(
+                        ATTENDANCE_OUT_OF_REACH,
+                        requirement.title,
+                        tuple((k, p[k]) for k in keep),
+                    )
+                )
     grade, mark = result.weighted_grade, result.pass_mark
     if grade is not None and mark is not None and not meets(grade, mark):
         reasons.append(Reason(GRADE_BELOW, "", (("percent", str(grade)), ("mark", str(mark)))))

@@ -508,6 +508,7 @@ def create_policy_draft(
             weight=rule.weight,
             category=categories.get(rule.category_id) if rule.category_id else None,
             group=groups.get(rule.group_id) if rule.group_id else None,
+            attendance_rate=rule.attendance_rate,
         )
     return draft
 

@@ -3,12 +3,15 @@
 Certificate pages and their public verification live in ``courses.certificates.views``.
 """
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,24 +19,25 @@ from courses import services
 from courses.access import (
     get_assignment_for_user,
     get_cohort_for_coordinator,
+    get_enrollment_in_program,
 )
 from courses.certificates.services import fee_holds_certificate
+from courses.course_files import release_zip
 from courses.exceptions import CoursesError
 from courses.forms import ModuleResultForm
 from courses.models import (
     Assignment,
     Certificate,
     CertificateRequest,
-    Enrollment,
     Grade,
     Module,
     ModuleResult,
     Program,
+    Session,
 )
 from courses.progress import progress_for
-from courses.release import release_zip
 from courses.scoring import percentage
-from platform.blobs import open_blob, read_blob
+from platform.blobs import blob_response, read_blob
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 
@@ -41,11 +45,7 @@ from platform.types import AuthenticatedHttpRequest
 @require_GET
 @login_required
 def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    enrollment = get_object_or_404(
-        Enrollment.objects.current().select_related("cohort__program__institution"),
-        user=request.user,
-        cohort__program__slug=slug,
-    )
+    enrollment = get_enrollment_in_program(request.user, slug)
     [progress] = progress_for([enrollment], now=timezone.now())
     modules = Module.objects.filter(program_id=enrollment.cohort.program_id).prefetch_related(
         Prefetch(
@@ -55,6 +55,9 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         )
     )
     grades = {g.assignment_id: g for g in Grade.objects.filter(enrollment=enrollment)}
+    upcoming: dict[int, list[Session]] = defaultdict(list)
+    for session in Session.objects.filter(cohort_id=enrollment.cohort_id).upcoming(timezone.now()):
+        upcoming[session.module_id].append(session)
     sections = [
         {
             "module": module,
@@ -64,6 +67,7 @@ def program_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
                 for a in module.published
                 for g in [grades.get(a.pk)]
             ],
+            "sessions": upcoming[module.pk],
         }
         for module in modules
     ]
@@ -89,7 +93,7 @@ def certificate_state(user: User, program: Program) -> dict[str, object]:
 
 @require_GET
 @login_required
-def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def starter_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The release notebook: solutions and hidden tests were removed when it was published.
     Of a multi-notebook assignment, the one ``?notebook=<position>`` names (from 0)."""
     assignment = get_assignment_for_user(request.user, pk)
@@ -98,9 +102,8 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
     if not position.isdigit() or int(position) >= len(notebooks):
         raise Http404
     notebook = notebooks[int(position)]
-    return FileResponse(
-        open_blob(notebook.release_sha256),
-        as_attachment=True,
+    return blob_response(
+        notebook.release_sha256,
         filename=notebook.name,
         content_type="application/x-ipynb+json",
     )
@@ -108,15 +111,28 @@ def starter_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse
 
 @require_GET
 @login_required
-def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Every release notebook of the assignment in one zip, laid out as the assignment's folder
-    (the zip's name is the folder's)."""
+def course_file_download(request: AuthenticatedHttpRequest, pk: int, path: str) -> HttpResponseBase:
+    """One course file of the live version, as an attachment under its own name (never shown
+    inline: an instructor's HTML or SVG file must not run on our origin)."""
     assignment = get_assignment_for_user(request.user, pk)
-    archive = release_zip(
-        [(n.name, read_blob(n.release_sha256)) for n in assignment.notebook_set()]
+    course_file = get_object_or_404(assignment.course_files(), path=path)
+    return blob_response(
+        course_file.sha256, filename=course_file.name, content_type="application/octet-stream"
     )
-    response = HttpResponse(archive, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{assignment.slug}.zip"'
+
+
+@require_GET
+@login_required
+def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The release notebooks and the live version's course files in one zip, laid out as the
+    kernel sees them when grading: the assignment's folder (docs/course-files.md)."""
+    assignment = get_assignment_for_user(request.user, pk)
+    entries = [(n.name, read_blob(n.release_sha256)) for n in assignment.notebook_set()]
+    entries += [(f.path, read_blob(f.sha256)) for f in assignment.course_files()]
+    response = HttpResponse(release_zip(entries), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{assignment.slug}.zip"
+    )
     return response
 
 

@@ -21,8 +21,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import Storage, storages
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 
 CHUNK = 1024 * 1024
 _INCOMING = ".incoming-"
@@ -113,6 +116,35 @@ def open_blob(sha256: str) -> IO[bytes]:
 def read_blob(sha256: str) -> bytes:
     with open_blob(sha256) as handle:
         return handle.read()
+
+
+def blob_response(
+    sha256: str, *, filename: str, content_type: str, as_attachment: bool = True
+) -> HttpResponse | FileResponse:
+    """A blob as the answer to a download its view has already access-checked.
+
+    Every private-file download is built here, so that with ``PRIVATE_FILES_ACCEL`` (behind
+    nginx, docs/operations.md "The production topology") all of them leave the bytes to nginx:
+    an empty answer whose ``X-Accel-Redirect`` names the blob under nginx's ``internal``
+    location, with the same Content-Type, Content-Disposition and nosniff as the streamed
+    answer; nginx takes Content-Type and Content-Disposition from it and copies the security
+    headers (CSP, nosniff) in that location. Without it, Django streams the file itself.
+    """
+    if not settings.PRIVATE_FILES_ACCEL:
+        response: HttpResponse | FileResponse = FileResponse(
+            open_blob(sha256),
+            as_attachment=as_attachment,
+            filename=filename,
+            content_type=content_type,
+        )
+    else:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.PRIVATE_FILES_ACCEL_PREFIX + blob_name(sha256)
+        disposition = content_disposition_header(as_attachment, filename)
+        if disposition:
+            response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def blob_path(sha256: str) -> str:

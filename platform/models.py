@@ -240,6 +240,21 @@ class ScheduledJob(models.Model):
         return self.name
 
 
+class WorkerHeartbeat(models.Model):
+    """A grading worker process that was alive at ``seen_at``: its watch thread refreshes the row
+    every few seconds, and ``/readyz`` lists the workers silent longer than
+    ``GRADING_STALE_SECONDS`` as stale (platform/observability/health.py)."""
+
+    # host:pid, as the worker names itself on the grading runs it claims.
+    name = models.CharField(max_length=200, unique=True)
+    queues = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class NotificationKind(models.TextChoices):
     """What a notification is about; each person chooses per kind whether it also comes by
     e-mail (``EMAIL_BY_DEFAULT`` when they have not chosen)."""

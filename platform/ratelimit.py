@@ -134,19 +134,24 @@ def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
 # --- whom a request counts against --------------------------------------------------------------
 
 
-def client_address(request: HttpRequest | None) -> str:
-    """The address to count a request against.
-
-    ``REMOTE_ADDR``, unless ``BEHIND_PROXY`` is on: then the right-most ``X-Forwarded-For``
-    entry, the one our own proxy appended (entries left of it come from the client and can be
-    forged). An IPv6 address counts as its /64, which one host usually has to itself.
-    """
+def peer_address(request: HttpRequest | None) -> str:
+    """The client's address as given: ``REMOTE_ADDR``, or with ``BEHIND_PROXY`` the right-most
+    ``X-Forwarded-For`` entry (the one our own proxy appended; those left of it can be forged)."""
     if request is None:
         return ""
     address = str(request.META.get("REMOTE_ADDR", ""))
     if settings.BEHIND_PROXY:
         forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")[-1].strip()
         address = forwarded or address
+    return address
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address to count a request against.
+
+    ``peer_address``; an IPv6 address counts as its /64, which one host usually has to itself.
+    """
+    address = peer_address(request)
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

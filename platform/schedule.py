@@ -23,7 +23,12 @@ from platform.models import ScheduledJob
 logger = logging.getLogger(__name__)
 
 # Modules whose import registers their jobs.
-PERIODIC_MODULES = ["platform.jobs", "courses.applications.jobs", "courses.communication.jobs"]
+PERIODIC_MODULES = [
+    "platform.jobs",
+    "courses.applications.jobs",
+    "courses.communication.jobs",
+    "submissions.reviewing.jobs",
+]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from platform.env import env_bool, env_int, env_list, env_path, env_str
+from platform.observability.logging import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
@@ -54,6 +55,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every other middleware logs under the request's id, and is timed by view
+    # (docs/operations.md, "Health, metrics and logs").
+    "platform.observability.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "platform.urls"
@@ -233,6 +239,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Behind nginx (bin/serve, deploy/nginx/): downloads answer with an empty response whose
+# X-Accel-Redirect names the blob under this internal location, and nginx sends the bytes
+# (platform.blobs.blob_response; docs/operations.md, "The production topology"). Off, Django
+# streams them itself, as runserver needs.
+PRIVATE_FILES_ACCEL = env_bool("PRIVATE_FILES_ACCEL", False)
+PRIVATE_FILES_ACCEL_PREFIX = "/_private-files/"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -248,6 +260,12 @@ DOORBELL_DIR = env_path("DOORBELL_DIR", VAR_DIR / "doorbell")
 # Notebook intake, rendering and grading limits (documented in docs/operations.md).
 NOTEBOOK_MAX_BYTES = env_int("NOTEBOOK_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 NOTEBOOK_MAX_CELLS = env_int("NOTEBOOK_MAX_CELLS", 2000, minimum=1)
+# Course files published with an assignment (images, data, helper modules): per file, in
+# total per version, and how many; they are staged into the kernel's tmpfs, so the total must
+# leave room inside GRADING_DISK_QUOTA_MB (docs/course-files.md).
+COURSE_FILE_MAX_BYTES = env_int("COURSE_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+COURSE_FILES_MAX_BYTES = env_int("COURSE_FILES_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
+COURSE_FILES_MAX_COUNT = env_int("COURSE_FILES_MAX_COUNT", 100, minimum=1)
 GRADING_CELL_TIMEOUT = env_int("GRADING_CELL_TIMEOUT", 60, minimum=1)
 GRADING_NOTEBOOK_TIMEOUT = env_int("GRADING_NOTEBOOK_TIMEOUT", 600, minimum=1)
 # What one grading kernel may write in all (its folder, /tmp, /dev/shm): a tmpfs, so memory
@@ -349,6 +367,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes and the scraper talk to the application server directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
@@ -427,12 +447,26 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Fields of the same name with other choices elsewhere ("state" of reviews, regrades).
-    "ENUM_NAME_OVERRIDES": {"InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES"},
+    "ENUM_NAME_OVERRIDES": {
+        "InvitationStateEnum": "courses.enrolment.api.INVITATION_STATES",
+        "AttendanceStatusEnum": "courses.models.sessions.AttendanceStatus",
+    },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- Health, metrics and logs (docs/operations.md) ---
+# Log lines carry the request id (and the user's id where known); LOG_FORMAT=json writes one
+# JSON object a line for a log collector, text (the default) is for people.
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+# /readyz fails when a queue's oldest ready task waited longer, no periodic job started for
+# longer, or the disk of VAR_DIR or PRIVATE_FILES_ROOT has less free; workers count as gone
+# after GRADING_STALE_SECONDS without a heartbeat.
+READINESS_QUEUE_MAX_AGE_SECONDS = env_int("READINESS_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
+READINESS_SCHEDULER_MAX_AGE_SECONDS = env_int(
+    "READINESS_SCHEDULER_MAX_AGE_SECONDS", 600, minimum=60
+)
+READINESS_DISK_MIN_FREE_MB = env_int("READINESS_DISK_MIN_FREE_MB", 1024)
+# /metrics and the detail of /readyz for callers other than loopback: "Bearer <token>".
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

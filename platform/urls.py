@@ -6,9 +6,14 @@ from drf_spectacular.views import SpectacularAPIView
 from courses.certificates import views as certificate_views
 from platform import views
 from platform.accounts import views as account_views
+from platform.observability import views as observability_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Probes and the monitoring (docs/operations.md, "Health, metrics and logs").
+    path("healthz", observability_views.healthz, name="healthz"),
+    path("readyz", observability_views.readyz, name="readyz"),
+    path("metrics", observability_views.metrics, name="metrics"),
     # allauth's log-in and log-out under the names the site has always used (docs/accounts.md).
     path("accounts/login/", allauth_views.login, name="login"),
     path("accounts/logout/", allauth_views.logout, name="logout"),
@@ -26,6 +31,8 @@ urlpatterns = [
     path("", include("courses.certificates.urls")),
     path("", include("courses.communication.urls")),
     path("", include("courses.setup.urls")),
+    path("", include("courses.sessions.urls")),
+    path("", include("courses.clients.urls")),
     path("", include("courses.workspace.urls")),
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from courses.models import Certificate, CertificateRequest, Enrollment
+from courses.models import Certificate, CertificateRequest, Cohort, Enrollment, Session
 from courses.progress import progress_for
 from platform.home import coordinator_numbers, instructor_week
 from platform.types import AuthenticatedHttpRequest
@@ -39,5 +39,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "coordinated": coordinator_numbers(request.user, now=now),
             "certificates": certificates,
             "awaiting_approval": awaiting_approval,
+            "client_cohorts": Cohort.objects.filter(client_contact=request.user).select_related(
+                "program"
+            ),
+            "sessions": Session.objects.for_participant(request.user)
+            .upcoming(now)
+            .select_related("module", "cohort__program")[:5],
         },
     )

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from courses.access import (
 )
 from courses.models import Assignment
 from platform.api import api_user
-from platform.blobs import open_blob, read_blob
+from platform.blobs import blob_response
 from platform.text_limits import COMMENT_CHARS
 from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
@@ -46,7 +46,7 @@ from submissions.models import (
 )
 from submissions.notebook_results import by_notebook
 from submissions.publishing.api import GradingRulesSerializer
-from submissions.services import rendered_notebook_of
+from submissions.services import rendered_html, rendered_notebook_of
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -336,14 +336,13 @@ def submission_status(request: Request, pk: int) -> Response:
 @never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
-def submission_notebook(request: Request, pk: int) -> FileResponse:
+def submission_notebook(request: Request, pk: int) -> HttpResponseBase:
     """The notebook exactly as uploaded (an attachment); of a multi-notebook attempt, the one
     ``?notebook=<position>`` names (counted from 0; ``notebooks`` of the attempt lists them)."""
     submission = get_submission_for_viewer(api_user(request), pk)
     notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
-    return FileResponse(
-        open_blob(notebook.sha256),
-        as_attachment=True,
+    return blob_response(
+        notebook.sha256,
         filename=submission.download_name(notebook),
         content_type="application/octet-stream",
     )
@@ -364,7 +363,7 @@ class RenderingStatusSerializer(serializers.Serializer[None]):
     }
 )
 @api_view(["GET"])
-def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
+def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
     """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed);
     ``?notebook=<position>`` for another notebook of a multi-notebook attempt.
 
@@ -380,8 +379,10 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
         return Response(
             {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
+    # Not a stored blob as it is: course images are put in when it is served
+    # (docs/course-files.md), so Django sends it itself.
     response = HttpResponse(
-        read_blob(rendered.html_sha256), content_type="text/html; charset=utf-8"
+        rendered_html(submission, rendered), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = "attachment; filename=notebook.html"
     return response
@@ -390,14 +391,11 @@ def submission_rendered(request: Request, pk: int) -> HttpResponse | Response:
 @never_cache
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
-def submission_data_file(request: Request, pk: int, file_pk: int) -> FileResponse | Response:
+def submission_data_file(request: Request, pk: int, file_pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(api_user(request), pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
         return Response({"detail": _("This data file was purged.")}, status=status.HTTP_410_GONE)
-    return FileResponse(
-        open_blob(data_file.sha256),
-        as_attachment=True,
-        filename=data_file.name,
-        content_type="application/octet-stream",
+    return blob_response(
+        data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.course_files import course_file_clashes
 from courses.late import LatePolicy
-from courses.models import Assignment, AssignmentVersion, Cohort, Enrollment
+from courses.models import Assignment, AssignmentFile, AssignmentVersion, Cohort, Enrollment
 from courses.models.assignments import default_data_file_types
 from courses.plain_i18n import Message
 
@@ -253,6 +254,17 @@ class Submission(models.Model):
         it was made for; an attempt stored before versions existed uses the assignment's."""
         return self.assignment_version or self.assignment
 
+    def replaced_course_files(self) -> list[str]:
+        """The course files of the attempt's version that its own data files of the same name
+        replace when it is graded: the participant's own data wins (docs/course-files.md)."""
+        if self.assignment_version_id is None:
+            return []
+        names = {f.name for f in self.data_files.all()}
+        if not names:
+            return []
+        paths = AssignmentFile.objects.filter(version_id=self.assignment_version_id)
+        return course_file_clashes(list(paths.values_list("path", flat=True)), names)
+
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         """The manually graded cells of the attempt's own version."""
         return self.grading_copy.manual_grade_cells()
@@ -394,6 +406,9 @@ class GradingRun(models.Model):
     log_excerpt = models.TextField(blank=True)
     autograded_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     autograded_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # The request that queued the run (the upload's X-Request-ID): the worker logs the grading
+    # under it, so one id follows the attempt from upload through grading (docs/operations.md).
+    request_id = models.CharField(max_length=64, blank=True)
 
     objects = GradingRunQuerySet.as_manager()
 
@@ -525,6 +540,8 @@ class RenderedNotebook(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    # The request that first asked for this render; the worker logs the render under it.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [

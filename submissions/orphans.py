@@ -14,7 +14,13 @@ from datetime import timedelta
 
 from django.db.models import Model, Q
 
-from courses.models import Application, Assignment, AssignmentNotebook, AssignmentVersion
+from courses.models import (
+    Application,
+    Assignment,
+    AssignmentFile,
+    AssignmentNotebook,
+    AssignmentVersion,
+)
 from platform.blobs import sweep_orphans
 from submissions.models import (
     DraftNotebook,
@@ -41,6 +47,7 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (AssignmentNotebook, "source_sha256", Q()),
     (AssignmentNotebook, "release_sha256", Q()),
     (AssignmentNotebook, "grading_sha256", Q()),
+    (AssignmentFile, "sha256", Q()),  # course files, kept with their version
     (PublishCheck, "source_sha256", Q()),
     (Submission, "notebook_sha256", Q()),
     (SubmissionNotebook, "sha256", Q()),

@@ -28,7 +28,11 @@ from submissions.models import GradingRun
 Schedule = tuple[tuple[dt.timedelta, str], ...]
 _LATER: Final[Schedule] = ((dt.timedelta(minutes=2), "1s"),)
 SLOWEST: Final = "5s"
-RENDERING: Final[Schedule] = ((dt.timedelta(seconds=10), "250ms"), *_LATER)
+RENDERING: Final[Schedule] = (
+    (dt.timedelta(seconds=2), "100ms"),
+    (dt.timedelta(seconds=10), "250ms"),
+    *_LATER,
+)
 RUNNING: Final[Schedule] = (
     (dt.timedelta(seconds=5), "100ms"),
     (dt.timedelta(seconds=10), "250ms"),

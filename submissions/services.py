@@ -12,8 +12,11 @@ from courses import plain_i18n
 from courses.access import assignment_manager_refusal
 from courses.models import (
     Assignment,
+    AssignmentFile,
 )
+from platform.blobs import read_blob
 from platform.models import User
+from platform.observability.logging import current_request_id
 from submissions import tasks
 from submissions.exceptions import (
     AssignmentOutOfReach,
@@ -27,6 +30,7 @@ from submissions.models import (
     TestResult,
 )
 from submissions.rendering import RENDERER_VERSION
+from submissions.rendering.course_images import MAX_IMAGE_BYTES, inline_course_images
 
 """State changes shared across the submissions app: grading and rendering queued, re-runs, the
 grading report stored, reviews saved and released, grades recorded again. A feature package
@@ -39,7 +43,11 @@ def queue_grading(
 ) -> GradingRun:
     """Create a grading run and hand it to the worker once the transaction commits."""
     run = GradingRun.objects.create(
-        submission=submission, requested_by=requested_by, replaces=replaces
+        submission=submission,
+        requested_by=requested_by,
+        replaces=replaces,
+        # The worker logs the grading under it (a re-queued run keeps its upload's).
+        request_id=replaces.request_id if replaces else current_request_id(),
     )
     Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.QUEUED)
     transaction.on_commit(lambda: tasks.grade_submission.enqueue(run.pk))
@@ -50,7 +58,9 @@ def queue_grading(
 def request_rendering(*, notebook_sha256: str) -> RenderedNotebook:
     """Queue a render unless the (sha256, renderer version) pair is cached or under way."""
     rendered, created = RenderedNotebook.objects.get_or_create(
-        notebook_sha256=notebook_sha256, renderer_version=RENDERER_VERSION
+        notebook_sha256=notebook_sha256,
+        renderer_version=RENDERER_VERSION,
+        defaults={"request_id": current_request_id()},
     )
     if created:
         transaction.on_commit(lambda: tasks.render_notebook.enqueue(rendered.pk))
@@ -199,6 +209,24 @@ def rendered_notebook_of(notebook_sha256: str) -> RenderedNotebook | None:
     return RenderedNotebook.objects.filter(
         notebook_sha256=notebook_sha256, renderer_version=RENDERER_VERSION
     ).first()
+
+
+def rendered_html(submission: Submission, rendered: RenderedNotebook) -> str:
+    """The stored HTML of a submission's rendering with the images it shows from course files
+    inlined from the attempt's own version (``rendering.course_images``; the page and the API
+    serve this)."""
+
+    def read(paths: set[str]) -> dict[str, bytes]:
+        if submission.assignment_version_id is None:
+            return {}
+        files = AssignmentFile.objects.filter(
+            version_id=submission.assignment_version_id,
+            path__in=paths,
+            size__lte=MAX_IMAGE_BYTES,
+        )
+        return {f.path: read_blob(f.sha256) for f in files}
+
+    return inline_course_images(read_blob(rendered.html_sha256).decode(), read)
 
 
 def ensure_assignment_manager(*, actor: User, assignment: Assignment) -> None:

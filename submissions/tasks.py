@@ -23,6 +23,8 @@ from courses.models import Assignment, AssignmentVersion
 from courses.nbgrader import GradeCell, qualified_grade_id
 from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
+from platform.observability.jobs import observed_job
+from platform.observability.metrics import GRADING_SECONDS, RENDER_SECONDS
 from submissions import services  # it imports this module too; neither uses the other on import
 from submissions.grading import (
     DEFAULT_STDERR_IGNORE,
@@ -39,16 +41,24 @@ from submissions.models import (
     RenderedNotebook,
     Submission,
 )
+from submissions.publishing.course_files import files_of, staged
 from submissions.rendering import RenderLimits, render_in_subprocess
 
 logger = logging.getLogger(__name__)
+
+
+# The queues (settings.TASKS): grading and rendering are served by workers of their own, so a
+# render never holds up a grading (docs/operations.md, "Workers").
+GRADING_QUEUE = "grading"
+RENDERING_QUEUE = "rendering"
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@task(queue_name="grading")
+@task(queue_name=GRADING_QUEUE)
+@observed_job(GRADING_SECONDS, GradingRun)
 def grade_submission(run_id: int) -> str:
     """Run one autograding run, exactly once: a run that is no longer queued is left alone."""
     with transaction.atomic():
@@ -118,6 +128,7 @@ def _grade(run: GradingRun) -> GradingReport:
         data_files={
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
+        course_files=_course_files(version),
         limits=grading_limits(),
         stderr_ignore=stderr_rule(assignment.settings),
         restore_missing_cells=assignment.settings.restore_missing_cells,
@@ -154,6 +165,14 @@ def notebooks_to_grade(
     ]
 
 
+def _course_files(version: Assignment | AssignmentVersion | None) -> list[tuple[str, Path]]:
+    """The version's course files as the engine stages them (none for an attempt from before
+    versions existed: its course files are unknown)."""
+    if not isinstance(version, AssignmentVersion):
+        return []
+    return staged(files_of(version))
+
+
 def stderr_rule(rules: AssignmentSettings) -> str | None:
     """The assignment's warnings rule as the engine takes it (docs/grading.md, "Warnings")."""
     return DEFAULT_STDERR_IGNORE if rules.ignore_stderr_warnings else None
@@ -174,16 +193,20 @@ def grading_limits() -> GradingLimits:
     )
 
 
-@task(queue_name="rendering")
+def render_limits() -> RenderLimits:
+    """The configured limits of one render (a worker's child started ahead gets the same)."""
+    return RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS)
+
+
+@task(queue_name=RENDERING_QUEUE)
+@observed_job(RENDER_SECONDS, RenderedNotebook)
 def render_notebook(rendered_id: int) -> str:
     """Render a stored notebook to sanitized HTML in a resource-limited child process."""
     rendered = RenderedNotebook.objects.filter(pk=rendered_id).first()
     if rendered is None or rendered.status == RenderedNotebook.Status.OK:
         return "skipped"
     result = render_in_subprocess(
-        read_blob(rendered.notebook_sha256),
-        RenderLimits(wall_seconds=settings.RENDER_WALL_SECONDS),
-        intake_limits=intake_limits(),
+        read_blob(rendered.notebook_sha256), render_limits(), intake_limits=intake_limits()
     )
     if result.ok:
         rendered.html_sha256 = put_bytes(result.html.encode())
@@ -197,7 +220,7 @@ def render_notebook(rendered_id: int) -> str:
     return rendered.status
 
 
-@task(queue_name="grading")
+@task(queue_name=GRADING_QUEUE)
 def check_publication(check_id: int) -> str:
     """Grade the reference solution and the blank release of a freshly published assignment.
 
@@ -218,9 +241,11 @@ def check_publication(check_id: int) -> str:
     references = [read_blob(n.source_sha256) for n in notebooks]
     if len(notebooks) == 1:
         references = [read_blob(check.source_sha256)]
+    files = _course_files(check.version)
     reports = {
         "reference": grade_notebooks(
             notebooks=notebooks_to_grade(assignment, references),
+            course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,
         ),
@@ -228,6 +253,7 @@ def check_publication(check_id: int) -> str:
             notebooks=notebooks_to_grade(
                 assignment, [read_blob(n.release_sha256) for n in notebooks]
             ),
+            course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,
         ),

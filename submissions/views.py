@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from courses.access import (
     get_enrollment_for_participant,
 )
 from courses.models import Assignment, Enrollment
-from platform.blobs import open_blob, read_blob
+from platform.blobs import blob_response
 from platform.models import User
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
@@ -77,6 +77,7 @@ def _assignment_page(
         "draft_form": draft_form or DraftNotebookForm(),
         "draft_error": draft_error,
         "attempts": attempts,
+        "course_files": list(assignment.course_files()),
         "form": form,
         # The program page is the participant's progress: linked for participants only.
         "enrolled": Enrollment.objects.current()
@@ -113,6 +114,16 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error("notebook", error.message)
         else:
             messages.success(request, _("Your notebook was received and is being graded."))
+            replaced = submission.replaced_course_files()
+            if replaced:
+                messages.info(
+                    request,
+                    _(
+                        "Your own %(files)s replaces the course file of the same name when your "
+                        "notebook is graded."
+                    )
+                    % {"files": ", ".join(replaced)},
+                )
             if request.htmx:
                 return HttpResponseClientRedirect(submission.get_absolute_url())
             return redirect(submission)
@@ -196,6 +207,7 @@ def submission_context(
         context.update(_notebook_context(submission))
     if part is None:
         context["data_files"] = submission.data_files.all()
+        context["replaced_course_files"] = submission.replaced_course_files()
         context["data_card"] = DataCard.objects.filter(submission=submission).first()
     return context
 
@@ -267,7 +279,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
     rendered = services.rendered_notebook_of(notebook.sha256)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
-        fragment = read_blob(rendered.html_sha256).decode()
+        fragment = services.rendered_html(submission, rendered)
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
             "<p>"
@@ -294,16 +306,14 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
     notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
-    response = FileResponse(
-        open_blob(notebook.sha256),
-        as_attachment=True,
+    return blob_response(
+        notebook.sha256,
         filename=submission.download_name(notebook),
         content_type="application/octet-stream",
     )
-    return response
 
 
 @require_GET
@@ -318,9 +328,6 @@ def data_file_download(
         return render(
             request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410
         )
-    return FileResponse(
-        open_blob(data_file.sha256),
-        as_attachment=True,
-        filename=data_file.name,
-        content_type="application/octet-stream",
+    return blob_response(
+        data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )

@@ -5,6 +5,9 @@ real user's actions would build it.
 """
 
 import datetime as dt
+import io
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from django.test import Client
 from courses.models import Assignment, Cohort, Module, Program
 from courses.services import enroll
 from platform.models import User
+from platform.observability.logging import ContextFilter, JsonFormatter
 from tests.helpers import log_in, make_cohort, make_program, make_user, publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,7 +265,8 @@ def start_worker(
 ) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start `manage.py grading_worker` processes on the test database (needs `transactional_db`).
 
-    ``interval`` is the worker's fallback poll (new work wakes it at once through the doorbell).
+    ``interval`` is the worker's fallback poll (new work wakes it at once through the doorbell);
+    ``queue_name`` the queues it serves (all by default).
     Each writes its log to ``tmp_path/worker-N.log``; all are stopped when the test ends.
     """
     if connection.vendor == "sqlite" and str(connection.settings_dict["NAME"]).startswith(
@@ -270,7 +275,9 @@ def start_worker(
         pytest.skip("the worker needs a file-backed SQLite test database")
     processes: list[tuple[subprocess.Popen[bytes], Any]] = []
 
-    def start(*, interval: float = 0.2, **extra_env: str) -> subprocess.Popen[bytes]:
+    def start(
+        *, interval: float = 0.2, queue_name: str = "*", **extra_env: str
+    ) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_worker(),
@@ -280,7 +287,10 @@ def start_worker(
         }
         log = (tmp_path / f"worker-{len(processes) + 1}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "grading_worker", "--interval", str(interval)],
+            [
+                *(sys.executable, "manage.py", "grading_worker", "--interval", str(interval)),
+                *("--queue-name", queue_name),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -321,3 +331,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = set(getattr(item, "fixturenames", ()))
         if not fixtures & _DB_FIXTURES and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.nodb)
+
+
+@pytest.fixture
+def json_log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Every record of the root and Django's loggers, formatted as LOG_FORMAT=json does."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    loggers = [logging.getLogger(), logging.getLogger("django")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    for logger in loggers:
+        logger.removeHandler(handler)

@@ -5,7 +5,7 @@ and decisions (docs/applications.md). Access: ``courses.applications.access``.""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from courses.applications.forms import (
     ScreeningFilterForm,
 )
 from courses.models import Application, Cohort
-from platform.blobs import open_blob
+from platform.blobs import blob_response
 from platform.types import AuthenticatedHttpRequest
 
 Status = Application.Status
@@ -237,7 +237,7 @@ def move(request: AuthenticatedHttpRequest, pk: int, application_pk: int) -> Htt
 @require_GET
 @login_required
 @never_cache
-def attachment(request: AuthenticatedHttpRequest, pk: int, application_pk: int) -> FileResponse:
+def attachment(request: AuthenticatedHttpRequest, pk: int, application_pk: int) -> HttpResponseBase:
     """The applicant's attachment, for coordinators only, always as a download."""
     cohort = get_cohort_for_screening(request.user, pk)
     application = get_application_in_cohort(cohort, application_pk)
@@ -249,11 +249,8 @@ def attachment(request: AuthenticatedHttpRequest, pk: int, application_pk: int) 
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
     extension = application.attachment_name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(
-        open_blob(application.attachment_sha256),
-        as_attachment=True,
+    return blob_response(
+        application.attachment_sha256,
         filename=application.attachment_name,
         content_type=content_types.get(extension, "application/octet-stream"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -31,6 +31,12 @@ def describe_policy(policy: Policy) -> tuple[str, ...]:
             lines.append(
                 _("Pass the capstone project “%(title)s” with at least %(mark)s %%.") % values
             )
+        if rule.role in (Role.REQUIRED, Role.CAPSTONE) and rule.attendance_rate is not None:
+            rate = threshold_text(rule.attendance_rate)
+            lines.append(
+                _("Attend at least %(rate)s %% of the sessions of “%(title)s”.")
+                % {"rate": rate, "title": rule.title}
+            )
     for group in policy.groups:
         members = [r for r in policy.modules if r.group == group.key]
         marks = {r.pass_mark for r in members}

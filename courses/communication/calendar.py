@@ -5,7 +5,9 @@ Participants get each published assignment's due date as it applies to them (the
 else their cohort's, else the assignment's); instructors and a program's coordinators get the
 due dates of the cohorts they teach or coordinate (with the cohort's extension). UIDs are stable
 (the same event keeps its UID when its date moves), so calendar programs update rather than
-duplicate; times are in UTC.
+duplicate; times are in UTC. Everyone also gets the sessions of those cohorts
+(docs/sessions.md): one event per session, UID ``session-<id>``, a cancelled one kept with
+``STATUS:CANCELLED`` so calendar programs strike it out.
 """
 
 import datetime as dt
@@ -17,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from courses.models import Assignment, CalendarFeed, Cohort, Enrollment
+from courses.models import Assignment, CalendarFeed, Cohort, Enrollment, Session
 from platform.mail import recipient_language
 from platform.models import User
 
@@ -72,6 +74,28 @@ def _cohort_dates(calendar: Calendar, cohort: Cohort) -> None:
         calendar.add_component(event)
 
 
+def _sessions(calendar: Calendar, cohort_ids: set[int]) -> None:
+    sessions = (
+        Session.objects.filter(cohort_id__in=cohort_ids)
+        .select_related("module", "cohort__program")
+        .order_by("starts_at", "pk")
+    )
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"session-{session.pk}@{_domain()}")
+        event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+        event.add("dtstart", session.starts_at.astimezone(dt.UTC))
+        event.add("dtend", session.ends_at.astimezone(dt.UTC))
+        event.add("summary", session.display_title)
+        where = f"{session.cohort.program.title} ({session.cohort.name})"
+        event.add("description", "\n".join(filter(None, [where, session.note])))
+        event.add("location", session.place or session.online_url)
+        if session.online_url:
+            event.add("url", session.online_url)
+        event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
+        calendar.add_component(event)
+
+
 def build_calendar(user: User) -> bytes:
     """The feed's content, in the user's language."""
     with translation.override(recipient_language(user, fallback=settings.LANGUAGE_CODE)):
@@ -82,7 +106,8 @@ def build_calendar(user: User) -> bytes:
         calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", _("Certificate programs: deadlines"))
         joined = _participant_events(calendar, user)
-        _teaching_events(calendar, user, skip_dates_of=joined)
+        taught = _teaching_events(calendar, user, skip_dates_of=joined)
+        _sessions(calendar, joined | taught)
         content: bytes = calendar.to_ical()
         return content
 
@@ -113,7 +138,8 @@ def _participant_events(calendar: Calendar, user: User) -> set[int]:
     return {e.cohort_id for e in enrollments}
 
 
-def _teaching_events(calendar: Calendar, user: User, *, skip_dates_of: set[int]) -> None:
+def _teaching_events(calendar: Calendar, user: User, *, skip_dates_of: set[int]) -> set[int]:
+    """Adds the events; returns the ids of the cohorts the user teaches or coordinates."""
     cohorts = (
         # Staff see every program, but their feed holds only what they teach or coordinate.
         (Cohort.objects.taught_by(user) | Cohort.objects.filter(program__coordinators=user))
@@ -143,3 +169,4 @@ def _teaching_events(calendar: Calendar, user: User, *, skip_dates_of: set[int])
                     due_at=due,
                     where=where,
                 )
+    return {cohort.pk for cohort in cohorts}

@@ -126,6 +126,8 @@ class DemoModule:
     category: str = ""  # key of the programme's category its assignments count in
     # Assignments of several notebooks (an nbgrader assignment folder), after the others.
     folders: tuple[DemoFolder, ...] = ()
+    # Share of the module's sessions to attend (docs/sessions.md); None: no attendance rule.
+    attendance_rate: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -794,6 +796,8 @@ _LFF_SMART_FACTORY = DemoProgram(
             order=2,
             weight=_d("1"),
             pass_mark=_d("50"),
+            # Hands-on sessions at the factory's robot cell (courses.demo.sessions).
+            attendance_rate=_d("80"),
         ),
         DemoModule(
             slug="fahrplan",
@@ -811,6 +815,7 @@ _LFF_SMART_FACTORY = DemoProgram(
         name="Winter 2026",
         starts_on=dt.date(2026, 11, 23),
         ends_on=dt.date(2027, 1, 29),
+        instructors=("m.yilmaz",),
         capacity=12,
         fee=_d("1890"),
     ),

@@ -32,7 +32,9 @@ import copy
 import math
 import random
 import re
+import struct
 import textwrap
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -244,6 +246,8 @@ class _Assignment:
     tampered_test: str
     # Points an honest grader gives per graded cell; None: waits for an instructor.
     expected: Mapping[Variant, Mapping[str, int | None]]
+    # Course files published with the notebook: (path beside it, bytes) (docs/course-files.md).
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 _SHORT_WRONG_ANSWER = "Alle Merkmale sind gleich wichtig, man sieht keinen Unterschied."
@@ -1262,6 +1266,9 @@ def _dl01() -> _Assignment:
 
             Sie brauchen nur einzelne Zeilen Code; ersetzen Sie jeweils
             `raise NotImplementedError()`.
+
+            ![Skizze: In einer rechtsschiefen Verteilung liegt der Mittelwert (rechter Balken)
+            über dem Median (linker Balken).](images/lagemasse.png)
             """,
         ),
         _readonly_code(
@@ -1375,6 +1382,7 @@ def _dl01() -> _Assignment:
             "tampered": {"dl01-share": 'anteil_hoch = (daten["target"] > 200).sum() / 1000'},
         },
         tampered_test="dl01-test-share",
+        files=(("images/lagemasse.png", _bar_chart_png((60, 85))),),
         expected={
             "correct": {"dl01-test-bmi": 2, "dl01-test-share": 2, "dl01-answer": None},
             "partial": {"dl01-test-bmi": 0, "dl01-test-share": 2, "dl01-answer": None},
@@ -1486,6 +1494,37 @@ def folder_notebook(name: str) -> NotebookNode:
     nb = FOLDER_NOTEBOOKS[name]()
     nbformat.validate(nb)
     return nb
+
+
+def _bar_chart_png(heights: tuple[int, ...], *, width: int = 160, height: int = 100) -> bytes:
+    """A small PNG of grey bars (heights in pixels, left to right) on white: the demo's course
+    image, made here so the repository holds no binary file."""
+    bar = width // (2 * len(heights) + 1)
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")  # filter type "none"
+        for x in range(width):
+            index, inside = divmod(x - bar, 2 * bar)
+            filled = 0 <= index < len(heights) and inside < bar and height - y <= heights[index]
+            row += b"\x55\x6b\x8c" if filled else b"\xff\xff\xff"
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
+def course_files(slug: str) -> list[tuple[str, bytes]]:
+    """The course files the demo publishes with an assignment (path, bytes)."""
+    return list(_assignment(slug).files)
 
 
 def _build_registry() -> dict[str, _Assignment]:

@@ -1,6 +1,6 @@
 """The ``courses`` app's models, one module per topic (docs/architecture.md, "The courses
 models"): ``programs``, ``enrolment``, ``assignments``, ``certificates``, ``policies`` and
-``grades``, ``applications``, ``communication``. Every model, and the choices and values their fields and methods hand out, is imported
+``grades``, ``applications``, ``communication``, ``sessions``. Every model, and the choices and values their fields and methods hand out, is imported
 from here (``from courses.models import Cohort``); helpers that are no model (``implicit_rules``)
 are imported from their module.
 
@@ -16,6 +16,7 @@ certificates). Dependencies point one way: submissions -> courses -> platform.
 from courses.models.applications import Application
 from courses.models.assignments import (
     Assignment,
+    AssignmentFile,
     AssignmentNotebook,
     AssignmentVersion,
     Deadline,
@@ -48,6 +49,13 @@ from courses.models.programs import (
     Module,
     Program,
 )
+from courses.models.sessions import (
+    Attendance,
+    AttendanceChange,
+    AttendanceStatus,
+    Session,
+    SessionRegistration,
+)
 
 __all__ = [
     "Announcement",
@@ -55,7 +63,11 @@ __all__ = [
     "Application",
     "Assignment",
     "AssignmentNotebook",
+    "AssignmentFile",
     "AssignmentVersion",
+    "Attendance",
+    "AttendanceChange",
+    "AttendanceStatus",
     "CalendarFeed",
     "Certificate",
     "CertificateRequest",
@@ -83,4 +95,6 @@ __all__ = [
     "Program",
     "ProgressRecord",
     "ReminderSetting",
+    "Session",
+    "SessionRegistration",
 ]

@@ -187,6 +187,36 @@ class AssignmentNotebook(models.Model):
         return NotebookBlobs.of(self, name=self.name)
 
 
+class AssignmentFile(models.Model):
+    """A course file of an assignment version: an image, a data file or a helper module the
+    notebook reads, published with it (docs/course-files.md).
+
+    Stored per version, like the notebooks, so an attempt is graded with the files of the
+    version it was made for. ``path`` is relative to the notebook's working directory, checked
+    by ``courses.course_files.clean_course_path`` (no ``..``, no absolute path, no hidden
+    part); the bytes are a content-addressed blob.
+    """
+
+    version = models.ForeignKey(AssignmentVersion, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["version", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="assignment_file_path_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def name(self) -> str:
+        """The file's own name, for a download."""
+        return self.path.rsplit("/", 1)[-1]
+
+
 class Assignment(models.Model):
     """A notebook assignment, published from an nbgrader-format source notebook.
 
@@ -268,6 +298,13 @@ class Assignment(models.Model):
         """The version participants get now (``None`` only for an assignment never published
         through ``publish_assignment``)."""
         return self.versions.filter(status=AssignmentVersion.Status.LIVE).first()
+
+    def course_files(self) -> models.QuerySet[AssignmentFile]:
+        """The live version's course files: what participants download and what a new
+        attempt is graded with (docs/course-files.md)."""
+        return AssignmentFile.objects.filter(
+            version__assignment=self, version__status=AssignmentVersion.Status.LIVE
+        )
 
     def deadline_for(self, enrollment: "Enrollment") -> "Deadline":
         """The participant's own due date and cut-off: their extension, else their cohort's,

@@ -53,6 +53,9 @@ class Enrollment(models.Model):
         _("fee"), max_length=8, choices=FeeStatus.choices, default=FeeStatus.WAIVED
     )
     enrolled_at = models.DateTimeField(default=timezone.now)
+    # The participant agreed that the cohort's client organisation sees their individual
+    # results (docs/client-reports.md); set by the participant only.
+    shares_results_with_client = models.BooleanField(default=False)
 
     objects = EnrollmentQuerySet.as_manager()
 

@@ -178,6 +178,7 @@ class GradingPolicy(models.Model):
                     weight=r.weight,
                     category=keys.get(r.category_id) if r.category_id else None,
                     group=group_keys.get(r.group_id) if r.group_id else None,
+                    attendance_rate=r.attendance_rate,
                 )
                 for r in rules
             ),
@@ -305,6 +306,15 @@ class PolicyModule(models.Model):
         blank=True,
         related_name="module_rules",
         verbose_name=_("elective group"),
+    )
+    attendance_rate = models.DecimalField(
+        _("attendance required (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text=_("Share of the module's sessions a participant must attend; empty for none."),
     )
 
     class Meta:

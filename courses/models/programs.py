@@ -284,6 +284,23 @@ class Cohort(models.Model):
         help_text=_("When and where the cohort meets, in words (e.g. “Thursdays 17:00–20:00”)."),
     )
 
+    # A tailor-made run for a client organisation (docs/client-reports.md): its contact person
+    # reads a report of the cohort.
+    client_organisation = models.CharField(
+        _("client organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: an open cohort. Set: the cohort runs for this organisation."),
+    )
+    client_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_cohorts",
+        verbose_name=_("client's contact person"),
+    )
+
     objects = CohortQuerySet.as_manager()
 
     class Meta:

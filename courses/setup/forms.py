@@ -139,6 +139,11 @@ class InstructorsField(forms.CharField):
 
 
 class CohortForm(forms.ModelForm[Cohort]):
+    client_contact_email = forms.EmailField(
+        label=_("Client's contact person (e-mail of their account)"),
+        required=False,
+        help_text=_("They read the cohort's report: enrolment, attendance, completion."),
+    )
     instructors_text = InstructorsField(
         label=_("Instructors"),
         required=False,
@@ -159,6 +164,7 @@ class CohortForm(forms.ModelForm[Cohort]):
             "fee",
             "applications_open",
             "application_deadline",
+            "client_organisation",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -178,6 +184,18 @@ class CohortForm(forms.ModelForm[Cohort]):
                 weight = weights.get(user.pk)
                 lines.append(f"{user.email} {weight}" if weight else user.email)
             self.fields["instructors_text"].initial = "\n".join(lines)
+            if cohort.client_contact is not None:
+                self.fields["client_contact_email"].initial = cohort.client_contact.email
+
+    def clean_client_contact_email(self) -> User | None:
+        """The client's contact person by the e-mail address of their account."""
+        email: str = self.cleaned_data["client_contact_email"].strip()
+        if not email:
+            return None
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No account has this e-mail address."))
+        return user
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -196,6 +214,11 @@ class CohortForm(forms.ModelForm[Cohort]):
             self.add_error(
                 "application_deadline", _("The application deadline is after the cohort ends.")
             )
+        contact = data.get("client_contact_email")
+        if contact and not data.get("client_organisation", "").strip():
+            self.add_error("client_organisation", _("Name the organisation of the contact."))
+        if "client_contact_email" in data:
+            self.instance.client_contact = contact
         return data
 
     def validate_unique(self) -> None:
@@ -286,6 +309,14 @@ class PolicyForm(forms.Form):
                 min_value=Decimal(0),
                 initial=rule.weight if rule else module.weight,
             )
+            self.fields[f"attendance_{module.pk}"] = forms.DecimalField(
+                label=_("Attendance required for “%(title)s” (%%)") % {"title": module.title},
+                max_digits=5,
+                decimal_places=2,
+                validators=PERCENT,
+                required=False,
+                initial=rule.attendance_rate if rule else None,
+            )
             self.fields[f"role_{module.pk}"] = role_field
             self.fields[f"mark_{module.pk}"] = mark_field
             self.fields[f"weight_{module.pk}"] = weight_field
@@ -295,6 +326,7 @@ class PolicyForm(forms.Form):
                     self[f"role_{module.pk}"],
                     self[f"mark_{module.pk}"],
                     self[f"weight_{module.pk}"],
+                    self[f"attendance_{module.pk}"],
                 )
             )
         self.stored_categories = {r.module_id: r.category for r in stored.values() if r.category}
@@ -310,6 +342,7 @@ class PolicyForm(forms.Form):
                 role=data[f"role_{m.pk}"],
                 pass_mark=data[f"mark_{m.pk}"],
                 weight=data[f"weight_{m.pk}"],
+                attendance_rate=data[f"attendance_{m.pk}"],
             )
             for m in self.modules
         }
@@ -352,6 +385,7 @@ class PolicyForm(forms.Form):
                         self.stored_categories[m.pk].key if m.pk in self.stored_categories else None
                     ),
                     group=ELECTIVES_KEY if c.role == Role.ELECTIVE else None,
+                    attendance_rate=c.attendance_rate,
                 )
                 for m, c in choices.items()
             ),

@@ -250,6 +250,7 @@ class ModuleChoice:
     role: str
     pass_mark: Decimal
     weight: Decimal
+    attendance_rate: Decimal | None = None  # docs/sessions.md
 
 
 @transaction.atomic
@@ -288,6 +289,7 @@ def save_policy_draft(
                 "role": choice.role,
                 "pass_mark": choice.pass_mark,
                 "weight": choice.weight,
+                "attendance_rate": choice.attendance_rate,
                 "group": group if choice.role == Role.ELECTIVE else None,
             },
         )

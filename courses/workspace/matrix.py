@@ -34,7 +34,7 @@ def cell_state(standing: ModuleStanding | None) -> str:
         return "not_started"
     if standing.status == Status.MET:
         return "passed"
-    if standing.reason in {"below_pass_mark", "recorded_fail"}:
+    if standing.reason in {"below_pass_mark", "recorded_fail", "attendance_below"}:
         return "failed"
     if standing.released or standing.awaiting:
         return "in_progress"

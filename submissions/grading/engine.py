@@ -13,12 +13,13 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
+from courses.course_files import course_file_clashes
 from courses.nbgrader import (
     Cell,
     GradeCell,
@@ -90,22 +91,50 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-def _stage(workdir: Path, submission: bytes, data_files: Mapping[str, Path | bytes]) -> None:
-    """Copy the participant's files in read-only; they win over the notebook's own name.
-    ``data_files`` maps names to a file to copy or to bytes to write (the attempt's other
-    notebooks): the one place that puts files into a kernel's working directory.
+def _copy_read_only(source: Path | bytes, target: Path) -> None:
+    """Put a file (copied from disk, or bytes written) read-only at ``target``, creating its
+    folders: the one place that puts files into a kernel's working directory."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        target.write_bytes(source)
+    else:
+        shutil.copyfile(source, target)
+    target.chmod(0o444)
+
+
+def stage_course_files(
+    workdir: Path, course_files: Sequence[tuple[str, Path]], *, taken: Collection[str] = ()
+) -> list[str]:
+    """Copy the course files (relative path, file on disk) read-only into ``workdir``, except
+    the ones whose name a participant's file already takes (``taken``); return those.
+
+    The same staging serves grading, the publish check and the AUTOTEST kernel at publish time;
+    raises OSError (ENOSPC when they do not fit the kernel's disk quota).
+    """
+    skipped = course_file_clashes([name for name, _source in course_files], taken)
+    for name, source in course_files:
+        if name not in skipped:
+            _copy_read_only(source, workdir / _safe_relative(name))
+    return skipped
+
+
+def _stage(
+    workdir: Path,
+    submission: bytes,
+    data_files: Mapping[str, Path | bytes],
+    course_files: Sequence[tuple[str, Path]] = (),
+) -> None:
+    """Copy the participant's files in read-only, then the course files whose names they do
+    not take; the participant's files win over the notebook's own name. ``data_files`` maps
+    names to a file to copy or to bytes to write (the attempt's other notebooks, whose names
+    so take precedence over a course file's too).
 
     Called by ``isolation.execution`` once the kernel runs (``workdir`` is then the kernel's
     own tmpfs, inside its disk quota); raises OSError (ENOSPC when they do not fit).
     """
     for name, source in data_files.items():
-        target = workdir / _safe_relative(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, bytes):
-            target.write_bytes(source)
-        else:
-            shutil.copyfile(source, target)
-        target.chmod(0o444)
+        _copy_read_only(source, workdir / _safe_relative(name))
+    stage_course_files(workdir, course_files, taken={*data_files, NOTEBOOK_NAME})
     notebook = workdir / NOTEBOOK_NAME
     if not notebook.exists():
         notebook.write_bytes(submission)
@@ -153,6 +182,7 @@ def grade_notebook(
     grading_notebook: bytes | None = None,
     grade_cells: Sequence[GradeCell] | None = None,
     data_files: Mapping[str, Path | bytes] = NO_FILES,
+    course_files: Sequence[tuple[str, Path]] = (),
     limits: GradingLimits = DEFAULT_LIMITS,
     stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
     restore_missing_cells: bool = False,
@@ -162,8 +192,10 @@ def grade_notebook(
     Pass the assignment as ``published``, or as its stored ``grading_notebook`` (plus, if at
     hand, its ``grade_cells``; they are read from the grading notebook otherwise).
     ``data_files`` maps names relative to the notebook's working directory to files to copy
-    there. ``stderr_ignore`` is a regular expression: stderr output matching it does not fail a
-    test (None: any stderr output fails it, as in nbgrader 0.9). A graded cell the participant
+    there; ``course_files`` are the assignment version's (relative path, file) pairs, staged
+    beside them unless a data file takes the name (``stage_course_files``). ``stderr_ignore``
+    is a regular expression: stderr output matching it does not fail a test (None: any
+    stderr output fails it, as in nbgrader 0.9). A graded cell the participant
     deleted scores as missing (nbgrader's default: an autograded one 0, an answer left to the
     grader, both flagged), or is put back and graded with ``restore_missing_cells``.
     """
@@ -252,7 +284,7 @@ def grade_notebook(
         )
 
     try:
-        for name in data_files:
+        for name in [*data_files, *(name for name, _source in course_files)]:
             _safe_relative(name)
     except ValueError as error:
         return failure(
@@ -262,7 +294,7 @@ def grade_notebook(
         )
 
     def stage(workdir: Path) -> None:
-        _stage(workdir, submission, data_files)
+        _stage(workdir, submission, data_files, course_files)
 
     # In the kernel template's spool when this worker has one (see kernel.run_dirs).
     run = run_dirs(isolation, limits)
@@ -283,6 +315,12 @@ def grade_notebook(
         str(server[c.grade_id].get("source", "")) for c in graded if c.kind == "autograded"
     )
     log_lines = list(prepared.notes) + execution.notes
+    log_lines += [
+        f"course file {name} not staged: the participant's own file of that name was used"
+        for name in course_file_clashes(
+            [name for name, _source in course_files], {*data_files, NOTEBOOK_NAME}
+        )
+    ]
     for index in sorted(execution.interrupted):
         log_lines.append(f"cell {index + 1} was interrupted after {limits.cell_timeout_s:g} s")
     for index in sorted(execution.truncated):
@@ -365,6 +403,7 @@ def grade_notebooks(
     *,
     notebooks: Sequence[NotebookToGrade],
     data_files: Mapping[str, Path | bytes] = NO_FILES,
+    course_files: Sequence[tuple[str, Path]] = (),
     limits: GradingLimits = DEFAULT_LIMITS,
     stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
     restore_missing_cells: bool = False,
@@ -373,8 +412,10 @@ def grade_notebooks(
     does a folder: each notebook in a fresh kernel of its own, with the participant's data
     files and the attempt's other notebooks beside it, and one report whose grade ids are
     qualified by the notebook (``merge_reports``). One notebook is ``grade_notebook`` as it
-    always was: its grade ids stay as they are."""
+    always was: its grade ids stay as they are. Every notebook has the version's
+    ``course_files`` beside it (``stage_course_files``)."""
     options = {
+        "course_files": course_files,
         "limits": limits,
         "stderr_ignore": stderr_ignore,
         "restore_missing_cells": restore_missing_cells,

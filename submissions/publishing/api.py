@@ -24,10 +24,20 @@ from courses.services import preview_assignment_version
 from platform.api import api_user
 from platform.api_schema import error_responses
 from submissions.models import AssignmentSettings, PublishCheck
+from submissions.publishing.course_files import (
+    files_of,
+    store_course_files,
+    uploaded_course_files,
+)
 from submissions.publishing.services import (
     instantiate_autotests,
     publish_checked,
     replace_checked,
+)
+
+COURSE_FILES_HELP = (
+    "Course files (images, data, helper modules), repeated; a .zip keeps its folders. "
+    "Placed read-only beside the notebook (docs/course-files.md)."
 )
 
 
@@ -38,6 +48,12 @@ class PublishInputSerializer(serializers.Serializer[None]):
     opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     max_attempts = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    course_files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=COURSE_FILES_HELP,
+    )
 
 
 class GradingRulesSerializer(serializers.Serializer[AssignmentSettings]):
@@ -100,7 +116,13 @@ def publish_assignment(request: Request, pk: int) -> Response:
     data = dict(serializer.validated_data)
     source = data.pop("source").read(settings.NOTEBOOK_MAX_BYTES + 1)
     try:
-        check = publish_checked(module=module, source=source, actor=api_user(request), **data)
+        files = store_course_files(uploaded_course_files(data.pop("course_files")))
+    except CoursesError as error:
+        return Response({"course_files": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+    try:
+        check = publish_checked(
+            module=module, source=source, actor=api_user(request), course_files=files, **data
+        )
     except AssignmentExists as error:
         return Response(
             {
@@ -117,6 +139,11 @@ def publish_assignment(request: Request, pk: int) -> Response:
 
 class ReplaceInputSerializer(serializers.Serializer[None]):
     source = serializers.FileField(help_text="The new nbgrader source notebook.")  # type: ignore[assignment]
+    course_files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text=COURSE_FILES_HELP + " Omitted: the live version's course files are kept.",
+    )
     title = serializers.CharField(max_length=200, required=False)
     opens_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Omitted: unchanged; null: no opening date."
@@ -188,6 +215,14 @@ def replace_source(request: Request, pk: int) -> Response:
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     source = data["source"].read(settings.NOTEBOOK_MAX_BYTES + 1)
+    try:
+        files = (
+            store_course_files(uploaded_course_files(data["course_files"]))
+            if data.get("course_files")
+            else None
+        )
+    except CoursesError as error:
+        return Response({"course_files": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
     live = assignment.live_version()
     answer: dict[str, Any] = {
         "assignment": assignment.pk,
@@ -197,7 +232,9 @@ def replace_source(request: Request, pk: int) -> Response:
         if data["dry_run"]:
             changes = preview_assignment_version(
                 assignment=assignment,
-                source=instantiate_autotests(source),
+                source=instantiate_autotests(
+                    source, course_files=files if files is not None else files_of(live)
+                ),
                 given_settings=serializer.given_settings(),
             )
             answer |= {"version": None, "status": "preview", "changes": changes.as_json()}
@@ -207,6 +244,7 @@ def replace_source(request: Request, pk: int) -> Response:
             assignment=assignment,
             source=source,
             given_settings=serializer.given_settings(),
+            course_files=files,
             base_number=data.get("base_version"),
         )
     except VersionRefused as error:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from courses import nbgrader_autotest
@@ -24,11 +25,13 @@ from courses.nbgrader import NbgraderFormatError, Notebook, read_notebook, write
 from courses.nbgrader_autotest import CellRun, KernelFailure, Op, TestRun
 from courses.plain_i18n import gettext as _
 from submissions import tasks
-from submissions.grading.isolation import spool
+from submissions.grading.engine import stage_course_files
+from submissions.grading.isolation import spool, uids
 from submissions.grading.isolation.execution import execute
 from submissions.grading.isolation.sandbox import (
     SandboxMisconfigured,
     SandboxUnavailable,
+    grading_uids,
     resolve_isolation,
     short_run_base,
 )
@@ -142,19 +145,43 @@ def _cell_run(answer: dict[str, Any]) -> CellRun:
     )
 
 
-def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
-    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure."""
+def run_in_sandbox(
+    cells: Sequence[Sequence[Op]], *, course_files: Sequence[tuple[str, Path]] = ()
+) -> list[CellRun]:
+    """``RunCells`` in a fresh sandboxed kernel: the answers up to the first failure. The
+    assignment's course files are staged beside it read-only, as for grading.
+
+    The grading uid this claims (a root web process) is given back once the kernel has ended;
+    a worker keeps its own (docs/grading-sandbox.md, "A grading uid per worker").
+    """
+    try:
+        loan = uids.borrowed(grading_uids())
+    except SandboxMisconfigured as error:
+        raise _sandbox_unavailable(error) from error
+    with loan:
+        return _run(cells, course_files)
+
+
+def _sandbox_unavailable(error: Exception) -> NbgraderFormatError:
+    return NbgraderFormatError(
+        _(
+            "The notebook's AUTOTEST directives could not be instantiated: the grading "
+            "sandbox is not available (%(error)s)."
+        )
+        % {"error": error}
+    )
+
+
+def _run(cells: Sequence[Sequence[Op]], course_files: Sequence[tuple[str, Path]]) -> list[CellRun]:
     try:
         isolation = resolve_isolation()
     except (SandboxMisconfigured, SandboxUnavailable) as error:
-        raise NbgraderFormatError(
-            _(
-                "The notebook's AUTOTEST directives could not be instantiated: the grading "
-                "sandbox is not available (%(error)s)."
-            )
-            % {"error": error}
-        ) from error
+        raise _sandbox_unavailable(error) from error
     limits = tasks.grading_limits()
+
+    def stage(workdir: Path) -> None:
+        stage_course_files(workdir, course_files)
+
     workdir = spool.make_dir("grading-")
     rundir = spool.make_dir("gr-", parent=short_run_base())
     try:
@@ -163,7 +190,7 @@ def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
             workdir=workdir,
             rundir=rundir,
             limits=limits,
-            stage=lambda _workdir: None,
+            stage=stage,
             isolation=isolation,
         )
     finally:
@@ -187,10 +214,17 @@ def run_in_sandbox(cells: Sequence[Sequence[Op]]) -> list[CellRun]:
     return runs
 
 
-def with_autotests(source: bytes, *, templates: str | None = None) -> bytes:
+def with_autotests(
+    source: bytes,
+    *,
+    templates: str | None = None,
+    course_files: Sequence[tuple[str, Path]] = (),
+) -> bytes:
     """The source with its AUTOTEST directives instantiated (the same bytes without any).
 
-    ``templates``: the course's ``autotests.yml``, else nbgrader's documented one. Raises
+    ``templates``: the course's ``autotests.yml``, else nbgrader's documented one;
+    ``course_files``: (path, file) pairs staged beside the notebook (a notebook that reads a
+    course data file while instantiating finds it). Raises
     ``NbgraderFormatError`` naming the cell (and expression) nbgrader would stop on.
     """
     if nbgrader_autotest.AUTOTEST_DELIMITER.encode() not in source:
@@ -199,5 +233,9 @@ def with_autotests(source: bytes, *, templates: str | None = None) -> bytes:
     if not nbgrader_autotest.has_autotests(notebook):
         return source
     return write_notebook(
-        nbgrader_autotest.instantiate(notebook, run=run_in_sandbox, templates=templates)
+        nbgrader_autotest.instantiate(
+            notebook,
+            run=lambda cells: run_in_sandbox(cells, course_files=course_files),
+            templates=templates,
+        )
     )

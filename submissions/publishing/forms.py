@@ -29,6 +29,15 @@ class PublishForm(forms.Form):
             "notebook runs once in the grading sandbox first."
         ),
     )
+    course_files = MultipleFileField(
+        label=_("Course files (optional)"),
+        required=False,
+        help_text=_(
+            "Images, data and helper modules the notebook reads; they are placed read-only beside "
+            "it and participants can download them. A .zip keeps its folders (images/fig.png). "
+            "When replacing a notebook, leave this empty to keep the current course files."
+        ),
+    )
     opens_at = forms.DateTimeField(
         label=_("Opens"),
         required=False,

@@ -1,7 +1,7 @@
 """State changes of publishing: publish a notebook as a new assignment, replace its source, check
 a version, import an nbgrader course; each queues a publish check (docs/architecture.md)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,34 +22,51 @@ from platform.models import User
 from submissions import tasks
 from submissions.models import AssignmentSettings, PublishCheck
 from submissions.publishing.autotest import with_autotests
+from submissions.publishing.course_files import (
+    CourseFile,
+    attach_course_files,
+    files_of,
+    staged,
+    store_course_files,
+)
 
 
-def instantiate_autotests(source: bytes, *, autotests: str | None = None) -> bytes:
+def instantiate_autotests(
+    source: bytes, *, autotests: str | None = None, course_files: Sequence[CourseFile] = ()
+) -> bytes:
     """The source with nbgrader's AUTOTEST directives turned into test code, as nbgrader's
     generate_assignment does, by a kernel in the grading sandbox (``publishing.autotest``);
     the same bytes without directives. Every path that publishes a source calls it first, so
     the stored source, the grading copy and the release all hold the instantiated tests.
-    ``autotests``: the course's ``autotests.yml``. Raises ``PublishError`` naming the cell
-    (and the expression) nbgrader would stop on."""
+    ``autotests``: the course's ``autotests.yml``; ``course_files`` are staged beside the
+    notebook. Raises ``PublishError`` naming the cell (and the expression) nbgrader would stop
+    on."""
     try:
-        return with_autotests(source, templates=autotests)
+        return with_autotests(source, templates=autotests, course_files=staged(course_files))
     except NbgraderFormatError as error:
         raise PublishError(str(error)) from error
 
 
 def _instantiated(
-    module: Module, slug: str, source: NotebookSources, autotests: str | None, instantiated: bool
+    module: Module,
+    slug: str,
+    source: NotebookSources,
+    autotests: str | None,
+    instantiated: bool,
+    course_files: Sequence[CourseFile],
 ) -> NotebookSources:
     # A short name already taken is refused by courses without running any kernel; the kernel
     # runs before any transaction opens, so it holds no lock while the notebook runs.
     if instantiated or module.assignments.filter(slug=slug).exists():
         return source
     if isinstance(source, bytes):
-        return instantiate_autotests(source, autotests=autotests)
+        return instantiate_autotests(source, autotests=autotests, course_files=course_files)
     instantiated_set = []
     for name, data in source:
         try:
-            instantiated_set.append((name, instantiate_autotests(data, autotests=autotests)))
+            instantiated_set.append(
+                (name, instantiate_autotests(data, autotests=autotests, course_files=course_files))
+            )
         except PublishError as error:
             raise PublishError(f"{name}: {error.message}") from error
     return instantiated_set
@@ -64,6 +81,7 @@ def publish_assignment(
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,
+    course_files: Sequence[CourseFile] = (),
     **options: Any,
 ) -> Assignment:
     """Publish a new assignment (``courses.services.publish_assignment``, which takes the same
@@ -71,16 +89,18 @@ def publish_assignment(
     serves has its settings row from the moment it exists (docs/architecture.md, "Assignment
     settings"). Every path that publishes (pages, API, import, demo, tests) calls this.
     AUTOTEST directives are instantiated first (``instantiate_autotests``, with the course's
-    ``autotests``), unless the caller did (``instantiated``).
+    ``autotests``), unless the caller did (``instantiated``). ``course_files`` (stored by
+    ``course_files.store_course_files``) are published with the first version.
 
     ``nbgrader_rules``: the assignment comes from an nbgrader course and keeps nbgrader's
     warnings rule (any output on stderr fails a test); authored here, a Python warning on
     stderr does not (docs/grading.md, "Warnings")."""
-    source = _instantiated(module, slug, source, autotests, instantiated)
+    source = _instantiated(module, slug, source, autotests, instantiated, course_files)
     with transaction.atomic():
         assignment = publish_courses_assignment(
             module=module, slug=slug, title=title, source=source, **options
         )
+        attach_course_files(version=assignment.versions.get(number=1), files=course_files)
         AssignmentSettings.objects.create(
             assignment=assignment, ignore_stderr_warnings=not nbgrader_rules
         )
@@ -96,6 +116,7 @@ def publish_checked(
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,
+    course_files: Sequence[CourseFile] = (),
     **options: Any,
 ) -> PublishCheck:
     """Publish a new assignment from an nbgrader source and queue its publish check in the
@@ -105,7 +126,7 @@ def publish_checked(
     nbgrader would refuse, and ``AssignmentExists`` for a short name the module already uses
     (replacing a notebook is ``replace_checked``); nothing is published then.
     """
-    source = _instantiated(module, slug, source, autotests, instantiated)
+    source = _instantiated(module, slug, source, autotests, instantiated, course_files)
     with transaction.atomic():
         assignment = publish_assignment(
             module=module,
@@ -114,6 +135,7 @@ def publish_checked(
             source=source,
             instantiated=True,
             nbgrader_rules=nbgrader_rules,
+            course_files=course_files,
             **options,
         )
         return _queue_check(assignment.versions.get(number=1))
@@ -134,24 +156,81 @@ def check_version(*, version: AssignmentVersion) -> PublishCheck:
     return _queue_check(start_version_check(version=version))
 
 
-def replace_checked(
+def _prepared_replacement(
+    assignment: Assignment, source: bytes, course_files: Sequence[CourseFile] | None
+) -> tuple[bytes, Sequence[CourseFile]]:
+    # The files given, or the live version's carried over; a kernel may run for AUTOTEST
+    # directives, so this happens outside any transaction.
+    if course_files is None:
+        course_files = files_of(assignment.live_version())
+    return instantiate_autotests(source, course_files=course_files), course_files
+
+
+def _draft_with_files(
     *,
     actor: User,
     assignment: Assignment,
     source: bytes,
     given_settings: Mapping[str, Any],
-    base_number: int | None = None,
-) -> tuple[AssignmentVersion, PublishCheck]:
-    """Replace an assignment's notebook in one step (the API): draft the next version and
-    queue its check; it goes live when the check passes. Dates and settings not given stay;
-    attempts keep the version they were made for (docs/grading.md)."""
-    source = instantiate_autotests(source)  # a kernel may run: outside the transaction
+    course_files: Sequence[CourseFile],
+    base_number: int | None,
+) -> AssignmentVersion:
     with transaction.atomic():
         version = draft_assignment_version(
             actor=actor,
             assignment=assignment,
             source=source,
             given_settings=given_settings,
+            base_number=base_number,
+        )
+        attach_course_files(version=version, files=course_files)
+    return version
+
+
+def draft_replacement(
+    *,
+    actor: User,
+    assignment: Assignment,
+    source: bytes,
+    given_settings: Mapping[str, Any],
+    course_files: Sequence[CourseFile] | None = None,
+) -> AssignmentVersion:
+    """Draft the next version of an assignment (``courses.services.draft_assignment_version``)
+    for the instructor to confirm, with its course files: the ones given, or (``None``) the
+    live version's, carried over (docs/course-files.md). AUTOTEST directives are instantiated
+    with those files first."""
+    source, files = _prepared_replacement(assignment, source, course_files)
+    return _draft_with_files(
+        actor=actor,
+        assignment=assignment,
+        source=source,
+        given_settings=given_settings,
+        course_files=files,
+        base_number=None,
+    )
+
+
+def replace_checked(
+    *,
+    actor: User,
+    assignment: Assignment,
+    source: bytes,
+    given_settings: Mapping[str, Any],
+    course_files: Sequence[CourseFile] | None = None,
+    base_number: int | None = None,
+) -> tuple[AssignmentVersion, PublishCheck]:
+    """Replace an assignment's notebook in one step (the API): draft the next version and
+    queue its check; it goes live when the check passes. Dates and settings not given stay;
+    attempts keep the version they were made for (docs/grading.md); course files as in
+    ``draft_replacement``."""
+    source, files = _prepared_replacement(assignment, source, course_files)
+    with transaction.atomic():
+        version = _draft_with_files(
+            actor=actor,
+            assignment=assignment,
+            source=source,
+            given_settings=given_settings,
+            course_files=files,
             base_number=base_number,
         )
         check = check_version(version=version)
@@ -183,6 +262,8 @@ class AssignmentImport:
     problem: str = ""
     imported: bool = False
     check: PublishCheck | None = None
+    # The course files published with it (docs/course-files.md).
+    files: list[CourseFile] = field(default_factory=list)
 
     @property
     def points(self) -> Decimal | None:
@@ -239,13 +320,17 @@ def _course_notes(course: CourseSources) -> list[str]:
     return notes
 
 
-def _prepare(course: CourseSources, source: SourceNotebook) -> tuple[NotebookImport, bytes | None]:
+def _prepare(
+    course: CourseSources, source: SourceNotebook, files: Sequence[CourseFile]
+) -> tuple[NotebookImport, bytes | None]:
     """Frame, instantiate and validate one notebook (no kernel for one without directives)."""
     entry = NotebookImport(path=source.path)
     try:
         framed = course.framed(source)
         templates = course.templates_for(source.assignment)
-        instantiated = instantiate_autotests(framed, autotests=templates[1] if templates else None)
+        instantiated = instantiate_autotests(
+            framed, autotests=templates[1] if templates else None, course_files=files
+        )
         published = nbgrader.publish(instantiated)
     except PublishError as error:
         entry.problem = error.message
@@ -289,7 +374,11 @@ def import_nbgrader_course(
     report.skipped = course.skipped_elsewhere()
     order = module.assignments.count()
     for name, sources in course.assignments():
-        prepared = [_prepare(course, s) for s in sources]
+        try:
+            files, files_problem = store_course_files(course.files_for(name)), ""
+        except PublishError as error:
+            files, files_problem = [], error.message
+        prepared = [_prepare(course, s, files) for s in sources]
         entry = AssignmentImport(
             name=name,
             title=name,
@@ -297,9 +386,13 @@ def import_nbgrader_course(
             due_at=due.get(name),
             notebooks=[notebook for notebook, _data in prepared],
             skipped=course.skipped_in(name),
+            files=files,
         )
         report.assignments.append(entry)
         refused = [n for n in entry.notebooks if n.problem]
+        if files_problem:
+            entry.problem = _("Not imported: %(problem)s") % {"problem": files_problem}
+            continue
         if refused:
             entry.problem = ngettext(
                 "Not imported: %(n)s of its notebooks was refused.",
@@ -330,6 +423,7 @@ def import_nbgrader_course(
                 order=order,
                 due_at=entry.due_at,
                 nbgrader_rules=nbgrader_rules,
+                course_files=files,
             )
         except (PublishError, AssignmentExists) as error:
             entry.problem = error.message

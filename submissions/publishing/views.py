@@ -24,16 +24,20 @@ from courses.access import (
 from courses.exceptions import AssignmentExists, CoursesError
 from courses.models import Assignment, AssignmentVersion, Module
 from courses.nbgrader_import import course_in_archive, due_dates
-from courses.services import draft_assignment_version
 from courses.versions import change_lines
 from platform.blobs import put_bytes, read_blob
 from platform.types import AuthenticatedHttpRequest
+from submissions.publishing.course_files import (
+    CourseFile,
+    store_course_files,
+    uploaded_course_files,
+)
 from submissions.publishing.forms import ImportCourseForm, PublishForm
 from submissions.publishing.services import (
     ImportReport,
     check_version,
+    draft_replacement,
     import_nbgrader_course,
-    instantiate_autotests,
     publish_checked,
 )
 
@@ -48,11 +52,20 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = PublishForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         source = form.cleaned_data["source"]
+        try:
+            files = store_course_files(uploaded_course_files(form.cleaned_data["course_files"]))
+        except CoursesError as error:
+            form.add_error("course_files", error.message)
+            return _page(request, module, form)
         if form.cleaned_data["replace"]:
-            return _draft(request, module, form, source)
+            return _draft(request, module, form, source, files)
         try:
             check = publish_checked(
-                module=module, source=source, actor=request.user, **form.new_assignment()
+                module=module,
+                source=source,
+                actor=request.user,
+                course_files=files,
+                **form.new_assignment(),
             )
         except AssignmentExists as error:
             form.add_error("slug", error.message)
@@ -87,7 +100,11 @@ def _page(
 
 
 def _draft(
-    request: AuthenticatedHttpRequest, module: Module, form: PublishForm, source: bytes
+    request: AuthenticatedHttpRequest,
+    module: Module,
+    form: PublishForm,
+    source: bytes,
+    files: list[CourseFile],
 ) -> HttpResponse:
     assignment = module.assignments.filter(slug=form.cleaned_data["slug"]).first()
     if assignment is None:
@@ -97,11 +114,12 @@ def _draft(
         )
         return _page(request, module, form)
     try:
-        version = draft_assignment_version(
+        version = draft_replacement(
             actor=request.user,
             assignment=assignment,
-            source=instantiate_autotests(source),
+            source=source,
             given_settings=form.given_settings(),
+            course_files=files or None,  # none uploaded: the live version's are kept
         )
     except CoursesError as error:
         form.add_error("source", error.message)

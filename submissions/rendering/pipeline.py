@@ -26,7 +26,7 @@ __all__ = ["RENDERER_VERSION", "render_fragment"]
 # Part of the rendering cache key, with the notebook's sha256: bump it whenever the HTML this
 # module produces for the same notebook changes (template, allowlist, pre-filter, nbconvert or
 # nh3 upgrades that change output), so stale renderings are redone rather than served.
-RENDERER_VERSION = "2026.1"
+RENDERER_VERSION = "2026.2"
 
 _exporter: SafeHTMLExporter | None = None
 # nbconvert exporters keep per-run state in shared objects (preprocessors, the Jinja

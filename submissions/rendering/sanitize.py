@@ -66,6 +66,13 @@ _ATTRIBUTES: dict[str, set[str]] = {
 # scheme ("java\tscript:") simply fails to match, and is dropped.
 _SAFE_HREF = re.compile(r"(?:https?:|mailto:|#)", re.IGNORECASE)
 _SAFE_SRC = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
+# A relative image path that may name a course file ("images/fig.png", "./data/x.png"): the
+# parts course files may have (courses.course_files), no "..", no scheme, no query.
+_COURSE_FILE = re.compile(
+    r"(?:course-file:|\./)?((?:[A-Za-z0-9_][A-Za-z0-9._+-]{0,99}/){0,5}"
+    r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,99})"
+)
+COURSE_FILE_SCHEME = "course-file"
 _INTEGER = re.compile(r"[0-9]{1,5}")
 _ALIGN = frozenset({"left", "center", "right", "justify"})
 _SCOPE = frozenset({"row", "col", "rowgroup", "colgroup"})
@@ -85,7 +92,13 @@ def _make_attribute_filter(anchor_attribute: str | None) -> Callable[[str, str, 
         if attribute == "href":
             return value if _SAFE_HREF.match(value) else None
         if attribute == "src":
-            return value if _SAFE_SRC.fullmatch(value) else None
+            if _SAFE_SRC.fullmatch(value):
+                return value
+            # An image beside the notebook is never fetched: it becomes an inert reference that
+            # only the serving view resolves, against the assignment's published course files
+            # (``rendering.course_images``); anything else is dropped.
+            course_file = _COURSE_FILE.fullmatch(value)
+            return f"{COURSE_FILE_SCHEME}:{course_file[1]}" if course_file else None
         if attribute in _INTEGER_ATTRIBUTES or attribute == anchor_attribute:
             return value if _INTEGER.fullmatch(value) else None
         if attribute == "align":
@@ -113,7 +126,7 @@ class HtmlCleaner:
             attribute_filter=_make_attribute_filter(anchor_attribute),
             strip_comments=True,
             link_rel=LINK_REL,
-            url_schemes={"http", "https", "mailto", "data"},
+            url_schemes={"http", "https", "mailto", "data", COURSE_FILE_SCHEME},
             url_relative=_only_fragments,
         )
 

@@ -31,11 +31,14 @@ from courses.models import (
     CertificateRequest,
     Cohort,
     Enrollment,
+    Session,
 )
 from courses.services import create_policy_draft, enroll, record_released_grade
+from courses.sessions import services as session_services
 from platform.models import PrivacyNotice, User
 from submissions import models as submission_models
 from submissions.models import AssignmentSettings, Submission
+from submissions.publishing.course_files import attach_course_files, store_course_files
 from submissions.reviewing import regrades, rubrics
 from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.conftest import log_in, reauthenticate
@@ -81,6 +84,8 @@ class World:
     application: Application
     offered: Application
     expired_link: str
+    # A session held yesterday with attendance taken, and one next week with places.
+    held_session: Session
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,10 @@ def _program_with_draft(world: World) -> tuple[object, ...]:
     return (world.cohort.program_id,)
 
 
+def _session(world: World) -> tuple[object, ...]:
+    return (world.held_session.pk,)
+
+
 def _place(world: World) -> tuple[object, ...]:
     return (world.cohort.pk, world.participant_enrollment.pk)
 
@@ -257,7 +266,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("home", shows="#announcements"),
         Page("communication:calendar", shows="#calendar-feed"),
         Page("courses:program", lambda world: (world.cohort.program.slug,)),
-        Page("submissions:assignment", _assignment),
+        Page("submissions:assignment", _assignment, shows="#course-files"),
         # The submission with its rubric scores and the regrade request form.
         Page("submissions:detail", _released, shows="#regrade-form"),
         Page("submissions:notebook", _released, shows="main.nb-document"),
@@ -308,6 +317,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # Her released grade is under the bell, unread.
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
+        Page("sessions:mine", shows="#attendance-records"),
     ),
     "graduate": (
         Page("home"),
@@ -388,6 +398,11 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:analytics", _assignment),
         Page("submissions:cohort", _cohort),
         Page("workspace:matrix", _cohort, shows="#matrix"),
+        Page("sessions:cohort", _cohort, shows="#sessions"),
+        # (a session without date, times, place or link)
+        invalid("sessions:cohort", _cohort, Sent("sessions:cohort", _cohort, "#session-form")),
+        Page("sessions:edit", _session, shows="#session-form"),
+        Page("sessions:attendance", _session, shows="#attendance-changes"),
         Page("submissions:gradebook", _cohort),
         Page("submissions:regrade-list"),
     ),
@@ -449,6 +464,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
             ),
         ),
         Page("setup:policy", _program_with_draft, shows="#policy-preview"),
+        Page("clients:report", _cohort, shows="#client-rows"),
     ),
     "account": (
         Page("logout"),
@@ -480,6 +496,9 @@ NOT_PAGE_NAMESPACES: dict[str, str] = {
 # Named URLs that answer no HTML page of their own, each with the reason.
 NOT_PAGES: dict[str, str] = {
     "admin-login": "redirects to the site's log-in page",
+    "healthz": "JSON for probes (tests/platform/test_observability.py)",
+    "readyz": "JSON for probes and the monitoring (tests/platform/test_observability.py)",
+    "metrics": "Prometheus text for the scraper (tests/platform/test_observability.py)",
     "mfa_authenticate": "only between password and code; checked by test_accounts_browser.py",
     "mfa_login_webauthn": "POST only (passkey log-in); redirects",
     "mfa_reauthenticate_webauthn": "only with a passkey; checked by test_accounts_browser.py",
@@ -493,7 +512,8 @@ NOT_PAGES: dict[str, str] = {
     "set_language": "POST only (the language switcher on every page); redirects",
     "api-schema": "the OpenAPI schema (YAML)",
     "courses:starter": "download (notebook)",
-    "courses:release-zip": "download (zip of the release notebooks)",
+    "courses:course-file": "download (course file)",
+    "courses:release-zip": "download (zip of the release notebooks and course files)",
     "submissions:download": "download (notebook)",
     "submissions:data-file": "download (data file)",
     "submissions:gradebook-csv": "download (CSV)",
@@ -547,6 +567,12 @@ NOT_PAGES: dict[str, str] = {
     "setup:policy-draft": "POST only; redirects to the policy editor",
     "setup:policy-preview": "POST only; htmx fragment of the policy editor",
     "setup:policy-publish": "POST only; redirects to the policy editor (a refusal: the editor)",
+    "sessions:cancel": "POST only; redirects to the cohort's sessions",
+    "clients:consent": "POST only; redirects to the participant's program page",
+    "sessions:attendance-row": "POST only; htmx fragment of the attendance list (checked in "
+    "test_sessions_browser)",
+    "sessions:register": "POST only; redirects to the participant's sessions",
+    "sessions:unregister": "POST only; redirects to the participant's sessions",
 }
 
 
@@ -605,6 +631,11 @@ def world(
     rubrics.save_comment_bank(
         assignment=assignment,
         entries=[BankEntryInput(text="Cite the data source.", criterion_key="data")],
+    )
+    # Course files, so the assignment page lists them with the release zip.
+    attach_course_files(
+        version=assignment.versions.get(number=1),
+        files=store_course_files([("data.csv", b"a,b\n1,2\n"), ("images/fig.png", b"\x89PNG")]),
     )
     assignment.refresh_from_db()
     # ada: released below the pass mark (no certificate, nothing frozen), one regrade asked for.
@@ -683,8 +714,41 @@ def world(
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),
+        held_session=sessions_world(cohort, instructor, assignment),
         **applications_world(cohort),
     )
+
+
+def sessions_world(cohort: Cohort, instructor: User, assignment: Assignment) -> Session:
+    """A session held yesterday with attendance taken (and changed once, for the audit
+    table), and one next week with places to register for."""
+    today = timezone.localdate()
+
+    def plan(days: int, **extra: Any) -> session_services.SessionPlan:
+        return session_services.SessionPlan(
+            module=assignment.module,
+            date=today + dt.timedelta(days=days),
+            start=dt.time(9),
+            end=dt.time(11),
+            time_zone="Europe/Berlin",
+            place="Room E23",
+            **extra,
+        )
+
+    # The cohort runs for a client; ada shares her results (the report's table, the consent).
+    cohort.client_organisation = "Acme Robotics"
+    cohort.save(update_fields=["client_organisation"])
+    Enrollment.objects.filter(cohort=cohort, user__username="ada").update(
+        shares_results_with_client=True
+    )
+    held = session_services.save_session(actor=instructor, cohort=cohort, plan=plan(-1))
+    session_services.save_session(
+        actor=instructor, cohort=cohort, plan=plan(7, capacity=10, note="Bring a laptop.")
+    )
+    ada = Enrollment.objects.get(cohort=cohort, user__username="ada")
+    for status in ("absent", "excused"):
+        session_services.record_attendance(actor=instructor, session=held, marks={ada.pk: status})
+    return held
 
 
 def applications_world(cohort: Cohort) -> dict[str, Any]:

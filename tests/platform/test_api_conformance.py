@@ -31,7 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from courses.applications.services import confirm_email, submit_application
-from courses.models import Application, Cohort
+from courses.models import Application, Cohort, Session
+from courses.sessions.services import SessionPlan, save_session
 from platform.models import ApiToken, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
@@ -88,6 +89,7 @@ def world(
     certificate = issue_certificate(other_enrolled, assignment)
     enrollment = enrolled.enrollments.get()
     application = an_application(enrollment.cohort)
+    session = a_session(instructor, enrollment.cohort, assignment.module)
     return {
         "users": {
             "participant": enrolled,
@@ -107,8 +109,23 @@ def world(
             "extension_pk": 1,
             "code": certificate.code,
             "applications": application.pk,
+            "sessions": session.pk,
         },
     }
+
+
+def a_session(instructor: User, cohort: Cohort, module: Any) -> Session:
+    """A session tomorrow with places to register for (attendance: refused until it starts)."""
+    plan = SessionPlan(
+        module=module,
+        date=timezone.localdate() + dt.timedelta(days=1),
+        start=dt.time(9),
+        end=dt.time(11),
+        time_zone="Europe/Berlin",
+        place="Room 1",
+        capacity=5,
+    )
+    return save_session(actor=instructor, cohort=cohort, plan=plan)
 
 
 def an_application(cohort: Cohort) -> Application:

@@ -45,7 +45,13 @@ FORBIDDEN_TAGS = {
     "button", "textarea", "select", "option", "base", "meta", "link", "style", "svg", "math",
     "template", "noscript", "video", "audio", "source", "picture", "canvas", "portal",
 }  # fmt: skip
-SAFE_SRC = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
+# A stored fragment may also hold an inert reference to a course file (never fetched: the
+# serving view inlines it as a data: URI or drops it; docs/rendering.md, "Course images").
+SAFE_SRC = re.compile(
+    r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*"
+    r"|course-file:(?:[A-Za-z0-9_][A-Za-z0-9._+-]*/)*[A-Za-z0-9_][A-Za-z0-9._+-]*",
+    re.IGNORECASE,
+)
 SAFE_HREF = re.compile(r"(https?:|mailto:|#)", re.IGNORECASE)
 CELL_ID = re.compile(r"cell-([0-9]+)")
 INTEGER = re.compile(r"[0-9]+")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from courses.models import Assignment, Enrollment, Module, Program
 from platform.accounts.services import current_totp_code
+from platform.blobs import read_blob
 from platform.models import User
 
 
@@ -56,6 +57,10 @@ def test_the_demo_describes_the_real_programs() -> None:
     # Data Literacy has an nbgrader assignment folder of two notebooks, one assignment.
     folder = Assignment.objects.get(slug="dl-02-streuung-zusammenhang")
     assert [n.name for n in folder.notebook_set()] == ["streuung.ipynb", "zusammenhang.ipynb"]
+    # The data-literacy assignment shows a course image (docs/course-files.md).
+    (figure,) = Assignment.objects.get(slug="dl-01-mean-median").course_files()
+    assert figure.path == "images/lagemasse.png"
+    assert read_blob(figure.sha256).startswith(b"\x89PNG")
 
 
 @pytest.mark.django_db

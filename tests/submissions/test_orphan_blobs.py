@@ -23,6 +23,7 @@ from submissions.intake.services import DataCardInput, put_draft_notebook
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
+from submissions.publishing.course_files import attach_course_files, store_course_files
 from tests.helpers import (
     api_client,
     participant_notebook,
@@ -129,8 +130,9 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 
 
 def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
-    """A row for every column of ``BLOB_FIELDS``: assignment, publish check, attempt with a
-    data file, a rendered notebook, and an application with an attachment."""
+    """A row for every column of ``BLOB_FIELDS``: assignment with a course file, publish
+    check, attempt with a data file, a rendered notebook, and an application with an
+    attachment."""
     submission = submit_with_data(enrolled, assignment)
     # A multi-notebook assignment and an attempt at it: its notebooks are rows of their own.
     ps1 = publish_two_notebooks(assignment.module)
@@ -141,6 +143,10 @@ def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
         enrollment=enrolled.enrollments.get(),
         assignment=ps1,
         upload=upload_file(release_notebooks(ps1)["problem2.ipynb"], "problem2.ipynb"),
+    )
+    attach_course_files(
+        version=assignment.versions.get(number=1),
+        files=store_course_files([("data/course.csv", b"a,b\n1,2\n")]),
     )
     PublishCheck.objects.create(assignment=assignment, source_sha256=assignment.source_sha256)
     RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(

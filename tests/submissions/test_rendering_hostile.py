@@ -20,7 +20,14 @@ from nbformat import v4
 import submissions.rendering.sandbox as sandbox
 from courses.plain_i18n import Message
 from submissions.intake.notebooks import IntakeLimits
-from submissions.rendering import RenderLimits, prefilter, render_fragment, render_in_subprocess
+from submissions.rendering import (
+    RenderLimits,
+    prefilter,
+    prestart_renderer,
+    render_fragment,
+    render_in_subprocess,
+    stop_prestarted_renderer,
+)
 from tests.submissions.notebook_html import (
     GIF,
     PNG,
@@ -189,8 +196,9 @@ CASES: dict[str, Any] = {
 NUMBER = {name: index for index, name in enumerate(CASES, start=1)}
 
 
-@pytest.fixture(scope="module")
-def hostile_html() -> str:
+@pytest.fixture(scope="module", params=["a fresh child", "a child started ahead"])
+def hostile_html(request: pytest.FixtureRequest) -> str:
+    """The hostile notebook rendered by each kind of child the worker uses (docs/rendering.md)."""
     nb = python_notebook(*CASES.values())
     nb.metadata["widgets"] = {
         "application/vnd.jupyter.widget-state+json": {
@@ -198,7 +206,13 @@ def hostile_html() -> str:
             "version_major": 2,
         }
     }
-    result = render_in_subprocess(to_bytes(nb), RenderLimits(wall_seconds=60))
+    limits = RenderLimits(wall_seconds=60)
+    if request.param == "a child started ahead":
+        prestart_renderer(limits)
+    try:
+        result = render_in_subprocess(to_bytes(nb), limits)
+    finally:
+        stop_prestarted_renderer()
     assert result.ok, result.error
     return result.html
 
@@ -361,7 +375,10 @@ def test_a_markdown_image_of_a_file_beside_the_notebook_is_never_resolved(
 ) -> None:
     cell = cell_of(cells, "file beside the notebook")
 
-    assert all("src" not in img.attrs for img in cell.find("img"))
+    # A plain relative name becomes an inert course-file reference (only the serving view
+    # resolves it, against the assignment's course files); a path that climbs out is dropped.
+    sources = [img.attrs.get("src") for img in cell.find("img")]
+    assert sources == ["course-file:secret.png", None]
     assert all("href" not in a.attrs for a in cell.find("a"))
     assert "beside" in cell.text
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import os
@@ -28,6 +29,7 @@ import nbformat
 
 from courses.nbgrader import Notebook
 from courses.plain_i18n import Message, gettext_lazy, ngettext_lazy
+from platform.observability.metrics import KERNEL_FAILURES
 from submissions.grading.isolation import forkserver
 from submissions.grading.isolation.client import (
     GradingClient,
@@ -426,7 +428,10 @@ def execute(
 
     # The kernel is started from this thread; bwrap's --die-with-parent follows the thread,
     # which lives until the kernel is gone.
-    thread = threading.Thread(target=target, name="grading-kernel", daemon=True)
+    # In this job's context, so what the thread logs carries the job's request id.
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(target,), name="grading-kernel", daemon=True
+    )
     thread.start()
     thread.join(
         limits.kernel_startup_timeout_s
@@ -437,6 +442,7 @@ def execute(
     if thread.is_alive():
         handle.kill()
         thread.join(_DEADLINE_GRACE_S)
+        KERNEL_FAILURES.labels(stage="hung").inc()
         return Execution(
             notebook=notebook,
             error=gettext_lazy("The grader stopped responding while running the notebook."),
@@ -446,4 +452,6 @@ def execute(
         run.server.prepare_next_soon(template_request(limits, isolation))
     if failures:
         raise failures[0]
+    if results[0].error:
+        KERNEL_FAILURES.labels(stage="start" if results[0].start_failed else "run").inc()
     return results[0]

@@ -50,6 +50,7 @@ from typing import IO, Any
 
 from jupyter_client.connect import write_connection_file
 
+from platform.observability.metrics import TEMPLATE_RESTARTS
 from submissions.grading.isolation import seccomp, spool
 from submissions.grading.isolation.sandbox import (
     INSIDE_SOURCE,
@@ -552,6 +553,7 @@ def server(isolation: Isolation, environment: Mapping[str, str]) -> ForkServer:
             )
             current.remove()
             _server = None
+            TEMPLATE_RESTARTS.inc()
         if _failed_at is not None and time.monotonic() - _failed_at < _RETRY_S:
             raise TemplateUnavailable(_failure)
         fresh = ForkServer(isolation, environment)

@@ -11,6 +11,12 @@ runs workers. With a single uid (the default, 65534) or when every uid of the ra
 workers share one, as before, and the worker logs a warning once.
 
 Only a root worker switches uids (see ``sandbox.py``); a worker that is not root claims nothing.
+
+A process that is not a worker and runs a kernel now and then (a web process publishing an
+AUTOTEST notebook starts one; docs/grading.md, "AUTOTEST") wraps the run in ``borrowed``: the
+uid it claims for the run is given back when the run (and any concurrent one of the same
+process) is over, so it does not keep a uid of the range, which the workers need, until the
+process exits.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 logger = logging.getLogger("submissions.grading")
@@ -29,6 +37,8 @@ _lock = threading.Lock()
 # range -> (the uid this process holds, its lock file's descriptor; None when shared)
 _claims: dict[range, tuple[int, int | None]] = {}
 _warned: set[range] = set()
+# range -> how many ``borrowed`` blocks of this process are running with it
+_borrowers: dict[range, int] = {}
 
 
 def parse(raw: str) -> range | None:
@@ -101,11 +111,40 @@ def _warn(uids: range, message: str) -> None:
         logger.warning("%s", message)
 
 
+@contextmanager
+def borrowed(uids: range) -> Iterator[None]:
+    """A uid of ``uids`` claimed inside is given back when the last concurrent block ends.
+
+    A process that already held its uid when the block began (a worker, which keeps it for
+    its life) keeps it. Call the kernel's run inside, so that the kernel has ended (it is
+    reaped before ``execute`` returns) when the uid is free for another worker.
+    """
+    with _lock:
+        kept = uids in _claims and uids not in _borrowers
+        if not kept:
+            _borrowers[uids] = _borrowers.get(uids, 0) + 1
+    try:
+        yield
+    finally:
+        if not kept:
+            with _lock:
+                _borrowers[uids] -= 1
+                if not _borrowers[uids]:
+                    del _borrowers[uids]
+                    _give_back(uids)
+
+
+def _give_back(uids: range) -> None:
+    """Close this process's lock of ``uids`` (the caller holds ``_lock``)."""
+    _uid, descriptor = _claims.pop(uids, (0, None))
+    if descriptor is not None:
+        os.close(descriptor)
+
+
 def release_all() -> None:
     """Give back every uid this process holds (tests; a process's end does it anyway)."""
     with _lock:
-        for _uid, descriptor in _claims.values():
-            if descriptor is not None:
-                os.close(descriptor)
-        _claims.clear()
+        for uids in list(_claims):
+            _give_back(uids)
         _warned.clear()
+        _borrowers.clear()

@@ -21,12 +21,21 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from platform.doorbell import Doorbell, doorbell_for
+from platform.observability.health import forget_worker, record_heartbeat
 from platform.schedule import run_due_jobs
 from submissions.grading.isolation.rundirs import prestart_template
 from submissions.grading.isolation.spool import sweep_abandoned
 from submissions.orphans import SWEEP_PERIOD, sweep_orphan_blobs
+from submissions.rendering import prestart_renderer, stop_prestarted_renderer
 from submissions.services import requeue_abandoned_runs
-from submissions.tasks import grading_limits
+from submissions.tasks import (
+    GRADING_QUEUE,
+    RENDERING_QUEUE,
+    grading_limits,
+    intake_limits,
+    render_limits,
+    worker_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +82,42 @@ class DoorbellWorker(Worker):
         return task_result
 
 
+def served_queues(raw: str) -> list[str]:
+    """``--queue-name`` as a list: ``["*"]`` for all, else names of ``settings.TASKS``' queues."""
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if names == ["*"]:
+        return names
+    known = settings.TASKS[DEFAULT_TASK_BACKEND_ALIAS].get("QUEUES", [])
+    unknown = [name for name in names if name not in known]
+    if not names or unknown:
+        raise CommandError(
+            f"--queue-name {raw!r}: not a queue of this site ({', '.join(unknown) or 'none'}); "
+            f"the queues are {', '.join(known)}, or '*' for all"
+        )
+    return names
+
+
+def serves(queue_names: list[str], queue: str) -> bool:
+    return "*" in queue_names or queue in queue_names
+
+
 class Command(BaseCommand):
     help = (
-        "Run a background worker for grading and rendering (all queues by default). It picks "
-        "up new work as soon as it is enqueued (the doorbell) and polls every --interval "
-        "seconds besides. Every worker also re-queues grading runs whose worker died, so a "
+        "Run a background worker for grading and rendering (all queues by default; "
+        "--queue-name grading and --queue-name rendering,default split them between two "
+        "workers, so a render never waits in front of a grading). It picks up new work as "
+        "soon as it is enqueued (the doorbell) and polls every --interval seconds besides. Every worker also re-queues grading runs whose worker died, so a "
         "SIGKILLed worker's attempt is graded by another one, removes the temporary "
         "directories such a worker left on this host, and deletes stored blobs that no row "
         "names once they are an hour old (as manage.py purge_orphan_blobs does)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--queue-name", default="*", help="comma-separated; '*' for all")
+        parser.add_argument(
+            "--queue-name",
+            default="*",
+            help="the queues this worker serves, comma-separated; '*' for all (default)",
+        )
         parser.add_argument(
             "--interval",
             type=valid_interval,
@@ -100,23 +133,31 @@ class Command(BaseCommand):
             valid_backend_name(DEFAULT_TASK_BACKEND_ALIAS)
         except ArgumentTypeError as e:
             raise CommandError(f"grading_worker runs database tasks only: {e}") from e
+        queue_names = served_queues(queue_name)
         stop = threading.Event()
         watchdog = threading.Thread(
-            target=self._watch, args=(stop,), name="requeue-watchdog", daemon=True
+            target=self._watch,
+            args=(stop, ",".join(queue_names)),
+            name="requeue-watchdog",
+            daemon=True,
         )
         watchdog.start()
         # A thread of its own: a long sweep of a large store must not delay the re-queueing.
         threading.Thread(
             target=self._sweep_blobs, args=(stop,), name="orphan-blob-sweep", daemon=True
         ).start()
-        # Started here, in the thread that grades: bubblewrap's --die-with-parent follows the
-        # thread that started the template, and the first submission finds it warm, with its
-        # kernel forked and started.
-        prestart_template(grading_limits())
+        if serves(queue_names, GRADING_QUEUE):
+            # Started here, in the thread that grades: bubblewrap's --die-with-parent follows
+            # the thread that started the template, and the first submission finds it warm,
+            # with its kernel forked and started.
+            prestart_template(grading_limits())
         try:
+            if serves(queue_names, RENDERING_QUEUE):
+                # The first render finds a child with the renderer imported waiting for it.
+                prestart_renderer(render_limits(), intake_limits=intake_limits())
             worker = DoorbellWorker(
                 doorbell=doorbell_for(using=router.db_for_write(DBTaskResult)),
-                queue_names=queue_name.split(","),
+                queue_names=queue_names,
                 interval=interval,
                 backend_name=DEFAULT_TASK_BACKEND_ALIAS,
                 max_tasks=max_tasks,
@@ -127,10 +168,13 @@ class Command(BaseCommand):
                 worker.run()
         finally:
             stop.set()
+            stop_prestarted_renderer()
+            forget_worker(name=worker_name())
 
-    def _watch(self, stop: threading.Event) -> None:
+    def _watch(self, stop: threading.Event, queues: str) -> None:
         period = max(1.0, settings.GRADING_STALE_SECONDS / 3)
         while True:
+            record_heartbeat(name=worker_name(), queues=queues)  # /readyz lists the live workers
             try:
                 for run in requeue_abandoned_runs():
                     logger.warning("re-queued attempt %s: its worker stopped", run.submission_id)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from courses.exceptions import CoursesError
 from courses.models import Module
 from courses.nbgrader_import import course_in_directory, due_dates
+from submissions.intake.text import exact_size
 from submissions.publishing.services import ImportReport, import_nbgrader_course
 
 
@@ -100,6 +101,11 @@ def report_lines(report: ImportReport) -> list[str]:
                 ]
             )
             lines.append(f"  {notebook.path}: {detail}")
+        for course_file in assignment.files:
+            lines.append(
+                f"  {assignment.name}/{course_file.path}: "
+                + _("course file, %(size)s") % {"size": exact_size(course_file.size)}
+            )
         for skipped in assignment.skipped:
             lines.append(f"  {skipped.path}: {skipped.reason}")
     for skipped in report.skipped:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from courses.demo import catalog, notebooks
 from courses.demo.applications import load_demo_applications
+from courses.demo.sessions import load_demo_sessions
 from courses.models import (
     Assignment,
     Cohort,
@@ -33,6 +34,7 @@ from platform.accounts.policy import requires_second_factor
 from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
 from submissions.demo_workspace import load_demo_workspace
+from submissions.publishing.course_files import store_course_files
 from submissions.publishing.services import publish_assignment
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed for the demo on purpose
@@ -86,6 +88,7 @@ class Command(BaseCommand):
                 )
             )
             load_demo_workspace(password=password)
+            load_demo_sessions(password=password)
             recovery_codes = [
                 set_up_totp(user=user, secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
                 for user in users.values()
@@ -190,6 +193,11 @@ class Command(BaseCommand):
                     ),
                     due_at=_at(data.cohort.starts_on, item.due_after_days, dt.time(23, 59), local),
                     max_attempts=item.max_attempts,
+                    course_files=store_course_files(
+                        notebooks.course_files(item.notebook)
+                        if isinstance(item, catalog.DemoAssignment)
+                        else []
+                    ),
                 )
         return program
 
@@ -239,6 +247,7 @@ class Command(BaseCommand):
                 weight=module_data.weight,
                 category=categories.get(module_data.category),
                 group=group if role == Role.ELECTIVE else None,
+                attendance_rate=module_data.attendance_rate,
             )
         publish_policy(actor=coordinator, policy=policy)
 

@@ -297,6 +297,13 @@ def test_the_policy_editor_previews_saves_and_publishes(
     assert "asks for 2 modules but has 1" in unmet.text
     assert client.post(reverse("setup:policy", args=[program.pk]), fields).status_code == 302
     assert draft.module_rules.get().pass_mark == Decimal(60)
+    assert draft.module_rules.get().attendance_rate is None
+    # The one field of attendance (docs/sessions.md): previewed and saved with the rest.
+    attending = {**fields, f"attendance_{module.pk}": "80"}
+    preview = client.post(reverse("setup:policy-preview", args=[program.pk]), attending)
+    assert "Attend at least 80 % of the sessions of “Foundations”." in preview.text
+    assert client.post(reverse("setup:policy", args=[program.pk]), attending).status_code == 302
+    assert draft.module_rules.get().attendance_rate == Decimal(80)
     assert client.post(reverse("setup:policy-publish", args=[program.pk])).status_code == 302
     draft.refresh_from_db()
     assert draft.is_published

@@ -1,6 +1,7 @@
 """Publishing a source with nbgrader's AUTOTEST directives: a kernel in the grading sandbox
 turns them into tests before anything is stored (docs/grading.md, "AUTOTEST")."""
 
+import os
 from typing import Any
 
 import nbformat
@@ -10,6 +11,7 @@ from django.urls import reverse
 from courses.exceptions import PublishError
 from courses.models import Assignment
 from platform.blobs import read_blob
+from submissions.grading.isolation import uids
 from submissions.models import PublishCheck
 from submissions.publishing.services import instantiate_autotests, publish_assignment
 from tests.helpers import api_client, tiny_source_notebook, upload_file
@@ -160,3 +162,30 @@ def test_the_api_previews_and_replaces_an_autotest_notebook(
         'assert str(square(5)) == \\"\\"\\"25\\"\\"\\"'
         in read_blob(version.grading_sha256).decode()
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root process switches uids")
+def test_a_root_web_process_gives_its_grading_uid_back_after_the_publish_time_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A range of its own, so no worker of another test run holds it.
+    monkeypatch.setenv("GRADING_UID", "300030-300031")
+    pool = range(300_030, 300_032)
+    uids.release_all()
+    claimed: list[int] = []
+    real_claim = uids.claim
+
+    def spy(uid_range: range, **kwargs: Any) -> int:
+        claimed.append(real_claim(uid_range, **kwargs))
+        return claimed[-1]
+
+    monkeypatch.setattr(uids, "claim", spy)
+
+    instantiated = instantiate_autotests(autotest_source()).decode()
+
+    assert "AUTOTEST" not in instantiated
+    assert claimed and set(claimed) <= set(pool)  # the kernel ran as a uid of the range
+    assert pool not in uids._claims
+    descriptor = uids._take(claimed[0], uids.LOCK_DIR)
+    assert descriptor is not None  # free for a worker
+    os.close(descriptor)

@@ -97,10 +97,7 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(module: Any, tmp_path: Pa
     assert "ps1: would be imported" in report
     assert "  “ps1” (ps1), 5 points" in report
     assert "  ps1/squares.ipynb: 5 points" in report
-    assert (
-        "  ps1/data.csv: not imported: course files (images, data, modules) are not published "
-        "with an assignment yet." in report
-    )
+    assert "  ps1/data.csv: course file, 8 bytes" in report
     assert (
         "loose.ipynb: not imported: notebooks are read from "
         "source/<assignment>/<notebook>.ipynb only." in report

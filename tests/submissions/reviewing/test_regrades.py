@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses.models import Grade
+from platform.models import ScheduledJob
+from platform.schedule import run_due_jobs
 from submissions.exceptions import GradesFrozen, RegradeRefused
 from submissions.models import GradeEvent, RegradeRequest, Review, Submission
 from submissions.models import TestOverride as Override
@@ -300,6 +302,19 @@ def test_the_escalation_command_runs(released: Submission, settings: Any) -> Non
         created_at=request.created_at - dt.timedelta(days=2)
     )
     call_command("escalate_regrades", stdout=io.StringIO())
+    assert RegradeRequest.objects.get().is_escalated
+
+
+def test_the_workers_scheduler_escalates_without_cron(released: Submission, settings: Any) -> None:
+    settings.REGRADE_ESCALATION_DAYS = 1
+    request = ask(released)
+    assert "escalate-regrades" in run_due_jobs()
+    assert not RegradeRequest.objects.get().is_escalated  # not overdue yet
+    RegradeRequest.objects.filter(pk=request.pk).update(
+        created_at=request.created_at - dt.timedelta(days=2)
+    )
+    ScheduledJob.objects.filter(name="escalate-regrades").update(last_started_at=None)
+    assert "escalate-regrades" in run_due_jobs()
     assert RegradeRequest.objects.get().is_escalated
 
 

@@ -97,3 +97,42 @@ def test_an_unusable_lock_directory_falls_back_to_the_first_uid(
     with caplog.at_level(logging.WARNING, logger="submissions.grading"):
         assert uids.claim(range(300_300, 300_303), lock_dir=blocked / "locks") == 300_300
     assert "could not be locked" in caplog.text
+
+
+@needs_root
+def test_a_uid_claimed_inside_a_loan_is_given_back_when_the_loan_ends(tmp_path: Path) -> None:
+    pool = range(300_010, 300_012)
+
+    with uids.borrowed(pool):
+        mine = uids.claim(pool, lock_dir=tmp_path)
+        assert uids._take(mine, tmp_path) is None  # held by this process
+
+    descriptor = uids._take(mine, tmp_path)
+    assert descriptor is not None  # free for a worker
+    os.close(descriptor)
+
+
+@needs_root
+def test_a_uid_is_given_back_when_the_last_of_concurrent_loans_ends(tmp_path: Path) -> None:
+    pool = range(300_010, 300_012)
+
+    with uids.borrowed(pool):
+        with uids.borrowed(pool):  # another thread of the same web process, say
+            mine = uids.claim(pool, lock_dir=tmp_path)
+        assert uids._take(mine, tmp_path) is None  # the first loan's kernel may still run
+        assert uids.claim(pool, lock_dir=tmp_path) == mine
+
+    descriptor = uids._take(mine, tmp_path)
+    assert descriptor is not None
+    os.close(descriptor)
+
+
+@needs_root
+def test_a_worker_keeps_its_uid_through_a_loan(tmp_path: Path) -> None:
+    pool = range(300_010, 300_012)
+    mine = uids.claim(pool, lock_dir=tmp_path)
+
+    with uids.borrowed(pool):
+        assert uids.claim(pool, lock_dir=tmp_path) == mine
+
+    assert uids._take(mine, tmp_path) is None  # still the worker's

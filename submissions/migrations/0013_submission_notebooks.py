@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0011_missing_cells_tracebacks_hints'),
+        ('submissions', '0012_grading_and_render_request_id'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0020_program_inactivity_weeks'),
+        ('courses', '0022_sessions_attendance_and_client_cohorts'),
     ]
 
     operations = [

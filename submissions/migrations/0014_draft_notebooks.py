@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0021_assignment_notebooks'),
-        ('submissions', '0012_submission_notebooks'),
+        ('courses', '0023_assignment_notebooks'),
+        ('submissions', '0013_submission_notebooks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""A module's sessions per cohort, registration and attendance (docs/sessions.md)."""
