@@ -20,6 +20,7 @@ nbgrader course").
 
 import datetime as dt
 import io
+import posixpath
 import re
 import sqlite3
 import stat
@@ -334,10 +335,21 @@ def _escapes(name: str, parts: tuple[str, ...]) -> bool:
 @dataclass(frozen=True)
 class FolderArchive:
     """The notebooks of a zipped nbgrader assignment folder, by file name in the order of their
-    names, and the folder's other files (which the caller reports, never drops silently)."""
+    names, the folder they sit in (``folder``: the notebooks' common folder in the zip, "" at
+    its top) and the zip's other files (entry names, which the caller uses or reports, never
+    drops silently)."""
 
     notebooks: list[tuple[str, bytes]]
     other_files: list[str]
+    folder: str = ""
+
+    def in_folder(self, name: str) -> str | None:
+        """An other file's path relative to the notebooks' folder, as a course file's path
+        is (``images/fig.png``); None for a file outside that folder."""
+        if not self.folder:
+            return name
+        prefix = self.folder + "/"
+        return name.removeprefix(prefix) if name.startswith(prefix) else None
 
 
 def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
@@ -350,6 +362,7 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
     except zipfile.BadZipFile:
         raise PublishError(_("This is not a zip archive.")) from None
     notebooks: dict[str, bytes] = {}
+    paths: list[str] = []  # where the notebooks are in the zip
     others: list[str] = []
     with archive:
         for entry in _bounded_entries(archive):
@@ -358,9 +371,9 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
             parts = PurePosixPath(entry.filename).parts
             if not parts or ".." in parts or is_clutter(parts):
                 continue
-            name = parts[-1]
+            name, path = parts[-1], "/".join(parts).lstrip("/")
             if not name.endswith(".ipynb"):
-                others.append(entry.filename)
+                others.append(path)
                 continue
             if name in notebooks:
                 raise PublishError(
@@ -371,6 +384,7 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
                     _("“%(name)s” is larger than %(limit)s MB.")
                     % {"name": name, "limit": max(1, max_notebook_bytes // 1_048_576)}
                 )
+            paths.append(path)
             try:
                 notebooks[name] = archive.read(entry)
             except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
@@ -380,7 +394,10 @@ def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
                 ) from None
     if not notebooks:
         raise PublishError(_("The archive holds no notebook (.ipynb)."))
-    return FolderArchive(notebooks=sorted(notebooks.items()), other_files=sorted(others))
+    folder = posixpath.commonpath([posixpath.dirname(path) for path in paths])
+    return FolderArchive(
+        notebooks=sorted(notebooks.items()), other_files=sorted(others), folder=folder
+    )
 
 
 def due_dates(gradebook: Path) -> dict[str, dt.datetime]:

@@ -171,6 +171,9 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     notebook_url = serializers.SerializerMethodField()
     rendered_url = serializers.SerializerMethodField()
     notebooks = serializers.SerializerMethodField()
+    # In the upload's answer: files of the zipped folder left out as the assignment's course
+    # files (empty elsewhere).
+    left_out_course_files = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     def get_notebook_url(self, submission: Submission) -> str:
         return reverse("submissions-api:notebook", args=[submission.pk])
@@ -202,6 +205,7 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "notebook_url",
             "rendered_url",
             "notebooks",
+            "left_out_course_files",
         ]
 
     @extend_schema_field(AttemptNotebookSerializer(many=True))

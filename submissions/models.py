@@ -1,5 +1,6 @@
 """Attempts, their autograding runs and results, reviews, rendered notebooks and the grade log."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -253,6 +254,10 @@ class Submission(models.Model):
         """What the attempt is graded against (grading copy, grade cells, points): the version
         it was made for; an attempt stored before versions existed uses the assignment's."""
         return self.assignment_version or self.assignment
+
+    # The course files found in the uploaded assignment folder and left out (set by
+    # ``intake.services.submit_attempt`` for its caller's notice; not stored).
+    left_out_course_files: Sequence[str] = ()
 
     def replaced_course_files(self) -> list[str]:
         """The course files of the attempt's version that its own data files of the same name

@@ -114,6 +114,15 @@ def upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error("notebook", error.message)
         else:
             messages.success(request, _("Your notebook was received and is being graded."))
+            if submission.left_out_course_files:
+                messages.info(
+                    request,
+                    _(
+                        "Left out of your zip, as they are the assignment's course files (the "
+                        "grader uses its own copies): %(files)s"
+                    )
+                    % {"files": ", ".join(submission.left_out_course_files)},
+                )
             replaced = submission.replaced_course_files()
             if replaced:
                 messages.info(

@@ -85,7 +85,9 @@ def submit_attempt(
 ) -> Submission:
     """Validate and store an uploaded notebook (and data files) as a new attempt, then queue
     grading and rendering. For an assignment of several notebooks ``upload`` is the zipped
-    assignment folder holding all of them (docs/grading.md, "Multi-notebook assignments").
+    assignment folder holding all of them (docs/grading.md, "Multi-notebook assignments");
+    its files that are the version's course files are left out and named in the returned
+    attempt's ``left_out_course_files``, for the caller to say so.
 
     Validation is synchronous and cheap, so a broken file is refused at once with a message that
     names what is wrong; nothing is stored unless everything is accepted. The bytes are stored
@@ -94,11 +96,12 @@ def submit_attempt(
     deadline = _open_deadline(assignment, enrollment)
     limits = tasks.intake_limits()
     expected = [notebook.name for notebook in assignment.notebook_set()]
+    ignored: list[str] = []
     if len(expected) == 1:
         notebooks = [(upload.name or "notebook.ipynb", *_read_one(upload, limits))]
     else:
-        notebooks = _handed_in_folder(upload, expected, limits)
-    return _store_attempt(
+        notebooks, ignored = _handed_in_folder(upload, assignment, expected, limits)
+    submission = _store_attempt(
         participant=participant,
         enrollment=enrollment,
         assignment=assignment,
@@ -108,6 +111,8 @@ def submit_attempt(
         data_files=data_files,
         data_card=data_card,
     )
+    submission.left_out_course_files = ignored
+    return submission
 
 
 def _open_deadline(assignment: Assignment, enrollment: Enrollment) -> Deadline:
@@ -272,12 +277,14 @@ def _validated(raw: bytes, limits: IntakeLimits) -> ValidatedNotebook:
 
 
 def _handed_in_folder(
-    upload: "UploadedFile[bytes]", expected: list[str], limits: IntakeLimits
-) -> list[tuple[str, bytes, ValidatedNotebook]]:
+    upload: "UploadedFile[bytes]", assignment: Assignment, expected: list[str], limits: IntakeLimits
+) -> tuple[list[tuple[str, bytes, ValidatedNotebook]], list[str]]:
     """The notebooks of a multi-notebook attempt from the zipped assignment folder, in the
     assignment's order, each validated as a single upload is; every one must be there and no
-    other notebook, and the folder's other files are refused (they are uploaded as data files),
-    so nothing handed in is dropped without a word."""
+    other notebook. The folder's other files are refused (they are uploaded as data files), so
+    nothing handed in is dropped without a word, except the assignment's own course files
+    (same path in the folder): a participant who zips the release folder hands them back, and
+    they are left out and returned for the caller to say so (docs/course-files.md)."""
     names = ", ".join(expected)
     if not (upload.name or "").lower().endswith(".zip"):
         raise NotebookInvalid(
@@ -287,12 +294,12 @@ def _handed_in_folder(
             )
             % {"n": len(expected), "names": names}
         )
-    if upload.size is not None and upload.size > limits.max_bytes * len(expected):
+    course_files = {f.path: f.size for f in assignment.course_files()}
+    max_bytes = limits.max_bytes * len(expected) + sum(course_files.values())
+    if upload.size is not None and upload.size > max_bytes:
         raise NotebookInvalid(_("This zip is too large."))
     try:
-        folder = folder_in_archive(
-            upload.read(limits.max_bytes * len(expected) + 1), max_notebook_bytes=limits.max_bytes
-        )
+        folder = folder_in_archive(upload.read(max_bytes + 1), max_notebook_bytes=limits.max_bytes)
     except CoursesError as error:
         raise NotebookInvalid(error.message) from error
     found = dict(folder.notebooks)
@@ -310,15 +317,17 @@ def _handed_in_folder(
                 "unknown": ", ".join(unknown) or "—",
             }
         )
-    if folder.other_files:
+    ignored = [name for name in folder.other_files if folder.in_folder(name) in course_files]
+    refused = [name for name in folder.other_files if name not in ignored]
+    if refused:
         raise NotebookInvalid(
             _(
                 "The zip may hold the notebooks only; upload your data files in the data files "
                 "field: %(files)s"
             )
-            % {"files": ", ".join(folder.other_files)}
+            % {"files": ", ".join(refused)}
         )
-    return _validated_set({name: found[name] for name in expected}, limits)
+    return _validated_set({name: found[name] for name in expected}, limits), ignored
 
 
 def _validated_set(

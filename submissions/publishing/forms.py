@@ -10,6 +10,7 @@ from courses.exceptions import PublishError
 from courses.nbgrader_import import folder_in_archive
 from courses.services import NotebookSources
 from submissions.intake.forms import MultipleFileField
+from submissions.publishing.course_files import folder_course_files
 
 
 class PublishForm(forms.Form):
@@ -17,7 +18,8 @@ class PublishForm(forms.Form):
     together, or the assignment folder as a zip: one assignment whose points add up), or
     (``replace``) draft the next version of the module's assignment with that short name: then
     empty dates and attempts keep the assignment's (docs/grading.md, "Replacing a published
-    notebook"). ``skipped``: files of a zipped folder that are not published, for the page."""
+    notebook"). The other files of a zipped folder are its course files (``folder_files``);
+    ``skipped``: files of the zip outside the notebooks' folder, not published, for the page."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
     slug = forms.SlugField(label=_("Short name (used in file names)"), max_length=50)
@@ -63,20 +65,24 @@ class PublishForm(forms.Form):
     )
 
     skipped: list[str]
+    # The other files of a zipped assignment folder: course files of the version.
+    folder_files: list[tuple[str, bytes]]
 
     def clean_source(self) -> NotebookSources:
         """One notebook's bytes, or the named notebooks of several files or of a zip."""
         files = self.cleaned_data["source"]
-        self.skipped = []
+        self.skipped, self.folder_files = [], []
         limit = settings.NOTEBOOK_MAX_BYTES
         if not files:
             raise forms.ValidationError(_("Choose the source notebook."), code="required")
         if len(files) == 1 and (files[0].name or "").lower().endswith(".zip"):
+            archive = files[0].read()
             try:
-                folder = folder_in_archive(files[0].read(), max_notebook_bytes=limit)
+                folder = folder_in_archive(archive, max_notebook_bytes=limit)
+                self.folder_files = folder_course_files(archive, folder)
             except PublishError as error:
                 raise forms.ValidationError(error.message) from None
-            self.skipped = folder.other_files
+            self.skipped = [name for name in folder.other_files if folder.in_folder(name) is None]
             return folder.notebooks
         if len(files) == 1:
             data: bytes = files[0].read(limit + 1)

@@ -53,7 +53,9 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         source = form.cleaned_data["source"]
         try:
-            files = store_course_files(uploaded_course_files(form.cleaned_data["course_files"]))
+            files = store_course_files(
+                form.folder_files + uploaded_course_files(form.cleaned_data["course_files"])
+            )
         except CoursesError as error:
             form.add_error("course_files", error.message)
             return _page(request, module, form)
@@ -77,7 +79,7 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             if form.skipped:
                 messages.warning(
                     request,
-                    _("Not published (only notebooks are): %(files)s")
+                    _("Not published (outside the notebooks' folder): %(files)s")
                     % {"files": ", ".join(form.skipped)},
                 )
             return redirect("submissions:publish-check", pk=check.assignment_id)

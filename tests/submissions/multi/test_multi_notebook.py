@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from courses.exceptions import PublishError
 from courses.models import Assignment, AssignmentNotebook, Module
+from platform.blobs import read_blob
 from submissions.exceptions import NotebookInvalid
 from submissions.models import DraftNotebook, PublishCheck, Submission
+from submissions.publishing.course_files import store_course_files
 from submissions.publishing.services import publish_assignment
 from tests.helpers import (
     api_client,
@@ -110,6 +112,51 @@ def test_a_zip_without_every_notebook_is_refused_naming_what_is_missing(
     assert not Submission.objects.exists()
 
 
+@pytest.fixture
+def ps1_with_files(module: Module) -> Assignment:
+    """``ps1`` with two course files, as the release zip hands them out."""
+    return publish_two_notebooks(
+        module,
+        course_files=store_course_files([("data.csv", b"a,b\n"), ("images/fig.png", b"png")]),
+    )
+
+
+def test_the_course_files_in_a_zipped_release_folder_are_left_out_and_said_so(
+    enrolled: Any, ps1_with_files: Assignment, client_for: Any
+) -> None:
+    client = client_for(enrolled)
+    release = client.get(reverse("courses:release-zip", args=[ps1_with_files.pk]))
+    with zipfile.ZipFile(io.BytesIO(release.content)) as archive:
+        folder = {name: archive.read(name) for name in archive.namelist()}
+    assert set(folder) == {"problem1.ipynb", "problem2.ipynb", "data.csv", "images/fig.png"}
+    response = client.post(
+        reverse("submissions:upload", args=[ps1_with_files.pk]),
+        {"notebook": zipped_folder(folder)},
+        follow=True,
+    )
+    assert response.status_code == 200
+    submission = Submission.objects.get()
+    assert [n.name for n in submission.notebook_files()] == ["problem1.ipynb", "problem2.ipynb"]
+    assert not submission.data_files.exists()
+    assert (
+        "Left out of your zip, as they are the assignment&#x27;s course files (the grader uses "
+        "its own copies): ps1/data.csv, ps1/images/fig.png" in response.content.decode()
+    )
+
+
+def test_other_files_beside_the_course_files_in_a_zipped_folder_are_still_refused(
+    enrolled: Any, ps1_with_files: Assignment
+) -> None:
+    files = release_notebooks(ps1_with_files) | {"data.csv": b"a,b\n", "mine.csv": b"x\n"}
+    with pytest.raises(NotebookInvalid, match="data files field: ps1/mine.csv$"):
+        submit(enrolled, ps1_with_files, notebook=zipped_folder(files))
+    # A course file's name in another folder is not the course file.
+    files = release_notebooks(ps1_with_files) | {"other/data.csv": b"a,b\n"}
+    with pytest.raises(NotebookInvalid, match="data files field: ps1/other/data.csv$"):
+        submit(enrolled, ps1_with_files, notebook=zipped_folder(files))
+    assert not Submission.objects.exists()
+
+
 def test_a_single_notebook_upload_to_a_multi_notebook_assignment_says_to_zip_the_folder(
     enrolled: Any, ps1: Assignment, client_for: Any
 ) -> None:
@@ -148,10 +195,10 @@ def publish_form(files: list[Any], **extra: Any) -> dict[str, Any]:
     return {"title": "Problem set 1", "slug": "ps1", "source": files, **extra}
 
 
-def test_the_publish_page_takes_the_zipped_folder_and_names_the_files_it_leaves_out(
+def test_the_publish_page_takes_the_zipped_folder_with_its_other_files_as_course_files(
     cohort: Any, module: Module, instructor: Any, client_for: Any
 ) -> None:
-    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n"}
+    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n", "images/fig.png": b"png"}
     client = client_for(instructor)
     response = client.post(
         reverse("submissions:publish", args=[module.pk]),
@@ -161,7 +208,45 @@ def test_the_publish_page_takes_the_zipped_folder_and_names_the_files_it_leaves_
     assert response.status_code == 200
     assignment = Assignment.objects.get(slug="ps1")
     assert [n.name for n in assignment.notebook_set()] == ["problem1.ipynb", "problem2.ipynb"]
-    assert "Not published (only notebooks are): ps1/data.csv" in response.content.decode()
+    # The folder's other files are course files, by their path in the folder.
+    assert {(f.path, read_blob(f.sha256)) for f in assignment.course_files()} == {
+        ("data.csv", b"a,b\n1,2\n"),
+        ("images/fig.png", b"png"),
+    }
+    assert "Not published" not in response.content.decode()
+
+
+def test_the_publish_page_names_the_files_outside_the_notebooks_folder_it_leaves_out(
+    cohort: Any, module: Module, instructor: Any, client_for: Any
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in two_notebook_sources():
+            archive.writestr(f"course/ps1/{name}", data)
+        archive.writestr("course/ps1/data.csv", b"a,b\n")
+        archive.writestr("course/README.md", b"# notes")
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]),
+        publish_form([upload_file(buffer.getvalue(), "course.zip")]),
+        follow=True,
+    )
+    assignment = Assignment.objects.get(slug="ps1")
+    assert [f.path for f in assignment.course_files()] == ["data.csv"]
+    page = response.content.decode()
+    assert "Not published (outside the notebooks&#x27; folder): course/README.md" in page
+
+
+def test_the_publish_page_refuses_a_folder_whose_other_files_break_the_course_file_rules(
+    cohort: Any, module: Module, instructor: Any, client_for: Any, settings: Any
+) -> None:
+    settings.COURSE_FILE_MAX_BYTES = 4
+    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n"}
+    response = client_for(instructor).post(
+        reverse("submissions:publish", args=[module.pk]), publish_form([zipped_folder(files)])
+    )
+    assert response.status_code == 400
+    assert "“data.csv” is 8 bytes" in response.content.decode()
+    assert not Assignment.objects.exists()
 
 
 def test_the_publish_page_takes_several_notebooks_chosen_together(
@@ -457,3 +542,4 @@ def test_the_api_takes_the_zipped_folder_and_refuses_a_single_notebook(
     response = client.post(url, {"notebook": zipped_folder(release)})
     assert response.status_code == 201, response.content
     assert [n["name"] for n in response.json()["notebooks"]] == ["problem1.ipynb", "problem2.ipynb"]
+    assert response.json()["left_out_course_files"] == []
