@@ -257,6 +257,44 @@ def publish_two_notebooks(module: Module, slug: str = "ps1", **options: Any) -> 
     )
 
 
+SQUARES_CSV = b"x,square\n2,4\n3,9\n"
+
+
+def publish_two_notebooks_with_a_course_csv(module: Module, slug: str = "ps1") -> Assignment:
+    """``publish_two_notebooks`` with the course file ``data/squares.csv``, which both
+    notebooks need beside them: problem1's test checks ``square`` against its rows, problem2's
+    test reads it too (docs/course-files.md, "Assignments of several notebooks")."""
+    from submissions.publishing.course_files import store_course_files
+    from tests.nbgrader_builders import answer, autotest, manual, notebook
+
+    reads = "import csv\nrows = list(csv.reader(open('data/squares.csv')))[1:]\n"
+    return publishing_services.publish_assignment(
+        module=module,
+        slug=slug,
+        title="Problem set 1",
+        source=[
+            (
+                "problem1.ipynb",
+                notebook(
+                    answer("square", PROBLEM1),
+                    autotest(
+                        "test", reads + "assert all(square(int(x)) == int(y) for x, y in rows)", 2
+                    ),
+                ),
+            ),
+            (
+                "problem2.ipynb",
+                notebook(
+                    answer("cube", PROBLEM2),
+                    autotest("test", reads + "assert len(rows) == 2\nassert cube(2) == 8", 3),
+                    manual("explain", "### BEGIN SOLUTION\nBecause.\n### END SOLUTION", 1),
+                ),
+            ),
+        ],
+        course_files=store_course_files([("data/squares.csv", SQUARES_CSV)]),
+    )
+
+
 def release_notebooks(assignment: Assignment) -> dict[str, bytes]:
     """The assignment's release notebooks by file name, as participants download them."""
     from platform.blobs import read_blob

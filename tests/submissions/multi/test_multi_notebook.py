@@ -17,8 +17,10 @@ from submissions.models import DraftNotebook, PublishCheck, Submission
 from submissions.publishing.course_files import store_course_files
 from submissions.publishing.services import publish_assignment
 from tests.helpers import (
+    SQUARES_CSV,
     api_client,
     publish_two_notebooks,
+    publish_two_notebooks_with_a_course_csv,
     release_notebooks,
     submit,
     two_notebook_sources,
@@ -100,6 +102,35 @@ def test_the_zipped_folder_is_graded_per_notebook_and_the_points_add_up(
     assert 'id="results-problem1"' in page
     assert 'id="results-problem2"' in page
     assert page.count("notebook-frame") >= 2
+
+
+def test_a_course_csv_is_beside_both_notebooks_when_the_folder_is_graded(
+    enrolled: Any, module: Module, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    assignment = publish_two_notebooks_with_a_course_csv(module)
+    client = client_for(enrolled)
+    release = client.get(reverse("courses:release-zip", args=[assignment.pk]))
+    with zipfile.ZipFile(io.BytesIO(release.content)) as archive:
+        folder = {name: archive.read(name) for name in archive.namelist()}
+    assert folder["data/squares.csv"] == SQUARES_CSV
+    folder["problem2.ipynb"] = edited(
+        folder["problem2.ipynb"], cube="def cube(x):\n    return x**3"
+    )
+    folder["problem1.ipynb"] = edited(
+        folder["problem1.ipynb"], square="def square(x):\n    return x*x"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("submissions:upload", args=[assignment.pk]), {"notebook": zipped_folder(folder)}
+        )
+    run = Submission.objects.get().grading_runs.get()
+    assert run.status == "graded", run.error_text
+    # Both tests read data/squares.csv: it was beside each notebook in its own kernel.
+    assert {r.grade_id: r.status for r in run.results.filter(grade_id__endswith="/test")} == {
+        "problem1/test": "passed",
+        "problem2/test": "passed",
+    }
+    assert run.autograded_points == Decimal(5)
 
 
 def test_a_zip_without_every_notebook_is_refused_naming_what_is_missing(
