@@ -45,6 +45,12 @@ def answers(ps1: Assignment, square: str, cube: str) -> dict[str, bytes]:
     }
 
 
+def released_folder(response: Any) -> dict[str, bytes]:
+    """The files of a downloaded release zip by their path in it."""
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def test_publishing_several_notebooks_makes_one_assignment_whose_points_add_up(
     ps1: Assignment,
 ) -> None:
@@ -109,9 +115,7 @@ def test_a_course_csv_is_beside_both_notebooks_when_the_folder_is_graded(
 ) -> None:
     assignment = publish_two_notebooks_with_a_course_csv(module)
     client = client_for(enrolled)
-    release = client.get(reverse("courses:release-zip", args=[assignment.pk]))
-    with zipfile.ZipFile(io.BytesIO(release.content)) as archive:
-        folder = {name: archive.read(name) for name in archive.namelist()}
+    folder = released_folder(client.get(reverse("courses:release-zip", args=[assignment.pk])))
     assert folder["data/squares.csv"] == SQUARES_CSV
     folder["problem2.ipynb"] = edited(
         folder["problem2.ipynb"], cube="def cube(x):\n    return x**3"
@@ -156,9 +160,7 @@ def test_the_course_files_in_a_zipped_release_folder_are_left_out_and_said_so(
     enrolled: Any, ps1_with_files: Assignment, client_for: Any
 ) -> None:
     client = client_for(enrolled)
-    release = client.get(reverse("courses:release-zip", args=[ps1_with_files.pk]))
-    with zipfile.ZipFile(io.BytesIO(release.content)) as archive:
-        folder = {name: archive.read(name) for name in archive.namelist()}
+    folder = released_folder(client.get(reverse("courses:release-zip", args=[ps1_with_files.pk])))
     assert set(folder) == {"problem1.ipynb", "problem2.ipynb", "data.csv", "images/fig.png"}
     response = client.post(
         reverse("submissions:upload", args=[ps1_with_files.pk]),
@@ -341,9 +343,7 @@ def test_the_participant_downloads_the_release_as_one_zip_or_notebook_by_noteboo
     assert "The assignment folder with all its notebooks (.zip)" in page
     response = client.get(reverse("courses:release-zip", args=[ps1.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="ps1.zip"'
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        released = {name: archive.read(name) for name in archive.namelist()}
-    assert released == release_notebooks(ps1)
+    assert released_folder(response) == release_notebooks(ps1)
     starter = reverse("courses:starter", args=[ps1.pk])
     second = client.get(starter, {"notebook": "1"})
     assert b"".join(second.streaming_content) == release_notebooks(ps1)["problem2.ipynb"]
