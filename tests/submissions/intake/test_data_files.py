@@ -308,5 +308,5 @@ def test_the_api_takes_data_files_and_serves_notebook_rendering_and_files(
     )
     rendered = client.get(body["rendered_url"])
     assert rendered.status_code == 200
-    assert 'id="cell-2"' in b"".join(rendered.streaming_content).decode()
+    assert 'id="cell-2"' in rendered.content.decode()
     assert "sandbox" in rendered["Content-Security-Policy"]
