@@ -274,7 +274,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("submissions:detail", lambda world: (world.queued.pk,)),
         # A two-notebook assignment: its release as a zip or notebook by notebook; an attempt
         # with each notebook's results and rendered notebook.
-        Page("submissions:assignment", _multi_assignment, shows="#release-zip-download"),
+        Page("submissions:assignment", _multi_assignment, shows="#course-files"),
         Page("submissions:detail", _multi, shows="#results-problem2"),
         # A notebook put into the draft without a file: the page again, with the error.
         invalid(
@@ -691,8 +691,11 @@ def world(
     next_cohort.save(update_fields=["applications_open", "capacity"])
     # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
     queued = submit(enrolled, keep_program_incomplete(assignment))
-    # ada's attempt at a two-notebook assignment: results and notebooks shown per notebook.
-    ps1 = publish_two_notebooks(assignment.module)
+    # ada's attempt at a two-notebook assignment with a course file: results and notebooks
+    # shown per notebook, the release zip with the course file.
+    ps1 = publish_two_notebooks(
+        assignment.module, course_files=store_course_files([("data/squares.csv", b"x,y\n2,4\n")])
+    )
     multi = rendered(
         graded_two_notebooks(submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1))))
     )
