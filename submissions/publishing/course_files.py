@@ -56,13 +56,16 @@ def check_course_files(files: Sequence[tuple[str, int]]) -> list[str]:
     for path, (_name, size) in zip(paths, files, strict=True):
         if size > settings.COURSE_FILE_MAX_BYTES:
             raise _too_large(path, size)
-    total = sum(size for _name, size in files)
+    _check_total(sum(size for _name, size in files))
+    return paths
+
+
+def _check_total(total: int) -> None:
     if total > settings.COURSE_FILES_MAX_BYTES:
         raise PublishError(
             _("The course files have %(size)s together, more than the %(limit)s allowed.")
             % {"size": file_size(total), "limit": file_size(settings.COURSE_FILES_MAX_BYTES)}
         )
-    return paths
 
 
 def _too_many(given: int) -> PublishError:
@@ -120,7 +123,11 @@ def _unpacked(
         raise PublishError(_("“%(name)s” is not a zip archive.") % {"name": archive_name}) from None
     files = []
     with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
+        entries = [
+            e
+            for e in archive.infolist()
+            if not e.is_dir() and not is_clutter(PurePosixPath(e.filename.replace("\\", "/")).parts)
+        ]
         if folder is not None:
             # An assignment folder: its notebooks are published as notebooks, not read here.
             wanted = {name: folder.in_folder(name) for name in folder.other_files}
@@ -128,9 +135,9 @@ def _unpacked(
             entries = [e for e, inside in names if inside is not None]
         if len(entries) > settings.COURSE_FILES_MAX_COUNT:
             raise _too_many(len(entries))
+        # Before a byte is unpacked (zipfile never unpacks more than an entry's stated size).
+        _check_total(sum(entry.file_size for entry in entries))
         for entry in entries:
-            if is_clutter(PurePosixPath(entry.filename.replace("\\", "/")).parts):
-                continue
             if stat.S_ISLNK(entry.external_attr >> 16):
                 raise PublishError(
                     _("“%(name)s” is a symbolic link; only regular files can be course files.")

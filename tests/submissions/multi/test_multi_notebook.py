@@ -269,16 +269,30 @@ def test_the_publish_page_names_the_files_outside_the_notebooks_folder_it_leaves
     assert "Not published (outside the notebooks&#x27; folder): course/README.md" in page
 
 
-def test_the_publish_page_refuses_a_folder_whose_other_files_break_the_course_file_rules(
-    cohort: Any, module: Module, instructor: Any, client_for: Any, settings: Any
+@pytest.mark.parametrize(
+    ("caps", "message"),
+    [
+        ({"COURSE_FILE_MAX_BYTES": 4}, "“data.csv” is 8 bytes"),
+        ({"COURSE_FILES_MAX_BYTES": 12}, "The course files have 16 bytes together"),
+    ],
+)
+def test_the_publish_page_refuses_a_folder_whose_other_files_break_the_course_file_caps(
+    cohort: Any,
+    module: Module,
+    instructor: Any,
+    client_for: Any,
+    settings: Any,
+    caps: dict[str, int],
+    message: str,
 ) -> None:
-    settings.COURSE_FILE_MAX_BYTES = 4
-    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n"}
+    for name, value in caps.items():
+        setattr(settings, name, value)
+    files = dict(two_notebook_sources()) | {"data.csv": b"a,b\n1,2\n", "more.csv": b"c,d\n3,4\n"}
     response = client_for(instructor).post(
         reverse("submissions:publish", args=[module.pk]), publish_form([zipped_folder(files)])
     )
     assert response.status_code == 400
-    assert "“data.csv” is 8 bytes" in response.content.decode()
+    assert message in response.content.decode()
     assert not Assignment.objects.exists()
 
 
