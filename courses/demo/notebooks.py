@@ -1413,7 +1413,8 @@ def _streuung() -> NotebookNode:
 
                 Wie stark streut der Body-Mass-Index (`bmi`) im Diabetes-Datensatz? Ersetzen Sie
                 `raise NotImplementedError()`. Teil 2 ist das Notebook `zusammenhang.ipynb`;
-                geben Sie beide zusammen ab.
+                geben Sie beide zusammen ab. Was die Spalten bedeuten, steht in der Kursdatei
+                `daten/variablen.csv` neben den Notebooks.
                 """,
             ),
             _readonly_code("setup", _DIABETES),
@@ -1487,6 +1488,20 @@ def _zusammenhang() -> NotebookNode:
 #: The notebooks of the demo's assignment folders (``catalog.DemoFolder.notebooks``). They
 #: use the same grade id ("test") in both notebooks, as nbgrader allows.
 FOLDER_NOTEBOOKS: Final = {"streuung": _streuung, "zusammenhang": _zusammenhang}
+
+
+#: The course files of the demo's assignment folders, by the folder's slug
+#: (``catalog.DemoFolder.slug``; docs/course-files.md).
+FOLDER_FILES: Final[dict[str, tuple[tuple[str, bytes], ...]]] = {
+    "dl-02-streuung-zusammenhang": (
+        (
+            "daten/variablen.csv",
+            "spalte,bedeutung\n"
+            "bmi,Body-Mass-Index (kg/m²)\n"
+            "target,Fortschreiten der Krankheit ein Jahr nach Beginn\n".encode(),
+        ),
+    ),
+}
 
 
 def folder_notebook(name: str) -> NotebookNode:

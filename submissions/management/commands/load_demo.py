@@ -196,7 +196,7 @@ class Command(BaseCommand):
                     course_files=store_course_files(
                         notebooks.course_files(item.notebook)
                         if isinstance(item, catalog.DemoAssignment)
-                        else []
+                        else notebooks.FOLDER_FILES.get(item.slug, ())
                     ),
                 )
         return program
