@@ -128,6 +128,14 @@ class PublishedAssignment:
 # -- nbgrader's cell predicates (nbgrader/utils.py) -------------------------------------------
 
 
+def qualified_grade_id(notebook: str, grade_id: str) -> str:
+    """A grade id that is unique in a multi-notebook assignment: nbgrader keeps grade ids unique
+    per notebook only, so ``problem1.ipynb``'s ``square`` is ``problem1/square``. Every record
+    keyed by grade id (results, review scores, overrides, regrades, hints, the audit) uses it
+    unchanged (docs/grading.md, "Multi-notebook assignments")."""
+    return f"{notebook.removesuffix('.ipynb')}/{grade_id}"
+
+
 def _nbgrader_meta(cell: Cell) -> dict[str, Any] | None:
     metadata = cell.get("metadata")
     if not isinstance(metadata, dict):

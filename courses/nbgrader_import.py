@@ -1,8 +1,8 @@
 """Import an existing nbgrader course: its source notebooks become a module's assignments.
 
 An nbgrader course directory holds ``source/<assignment>/<notebook>.ipynb``; an nbgrader
-assignment may have several notebooks, and each notebook becomes one assignment here
-("<assignment> · <notebook>" when there are several). The optional gradebook database
+assignment may have several notebooks, and each such folder becomes one assignment here, with
+all its notebooks (docs/grading.md, "Multi-notebook assignments"). The optional gradebook database
 (``gradebook.db``) contributes due dates; it is read with ``sqlite3`` directly, so importing
 needs no nbgrader installation. Publishing goes through ``publish_assignment`` as always, so
 every source is validated exactly like an upload. Refusals are worded in the active language
@@ -20,11 +20,13 @@ nbgrader course").
 
 import datetime as dt
 import io
+import posixpath
 import re
 import sqlite3
 import stat
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -52,12 +54,10 @@ class SourceNotebook:
     def path(self) -> str:
         return f"{self.assignment}/{self.notebook}.ipynb"
 
-    def title(self, *, alone: bool) -> str:
-        return self.assignment if alone else f"{self.assignment} · {self.notebook}"
 
-    def slug(self, *, alone: bool) -> str:
-        base = self.assignment if alone else f"{self.assignment}-{self.notebook}"
-        return slugify(base)[:50] or "assignment"
+def assignment_slug(name: str) -> str:
+    """The short name of the assignment an nbgrader assignment folder becomes."""
+    return slugify(name)[:50] or "assignment"
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,21 @@ def course_in_directory(course_dir: Path) -> CourseSources:
     return course
 
 
+def _bounded_entries(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The archive's entries, refused (``PublishError``) beyond ``MAX_ARCHIVE_ENTRIES``."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        raise PublishError(
+            ngettext(
+                "The archive has more than %(n)s entry.",
+                "The archive has more than %(n)s entries.",
+                MAX_ARCHIVE_ENTRIES,
+            )
+            % {"n": MAX_ARCHIVE_ENTRIES}
+        )
+    return entries
+
+
 def course_in_archive(data: bytes) -> CourseSources:
     """A zip of the course directory (or of its ``source/`` folder)."""
     try:
@@ -274,16 +289,7 @@ def course_in_archive(data: bytes) -> CourseSources:
     except zipfile.BadZipFile:
         raise PublishError(_("This is not a zip archive of an nbgrader course.")) from None
     with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ARCHIVE_ENTRIES:
-            raise PublishError(
-                ngettext(
-                    "The archive has more than %(n)s entry.",
-                    "The archive has more than %(n)s entries.",
-                    MAX_ARCHIVE_ENTRIES,
-                )
-                % {"n": MAX_ARCHIVE_ENTRIES}
-            )
+        entries = _bounded_entries(archive)
         found = [
             (entry, PurePosixPath(entry.filename).parts) for entry in entries if not entry.is_dir()
         ]
@@ -324,6 +330,74 @@ def _is_link(entry: zipfile.ZipInfo) -> bool:
 def _escapes(name: str, parts: tuple[str, ...]) -> bool:
     """An absolute path, a drive, a backslash or ``..``: a name no course file may have."""
     return name.startswith("/") or "\\" in name or ":" in name or ".." in parts
+
+
+@dataclass(frozen=True)
+class FolderArchive:
+    """The notebooks of a zipped nbgrader assignment folder, by file name in the order of their
+    names, the folder they sit in (``folder``: the notebooks' common folder in the zip, "" at
+    its top) and the zip's other files (entry names, which the caller uses or reports, never
+    drops silently)."""
+
+    notebooks: list[tuple[str, bytes]]
+    other_files: list[str]
+    folder: str = ""
+
+    def in_folder(self, name: str) -> str | None:
+        """An other file's path relative to the notebooks' folder, as a course file's path
+        is (``images/fig.png``); None for a file outside that folder."""
+        if not self.folder:
+            return name
+        prefix = self.folder + "/"
+        return name.removeprefix(prefix) if name.startswith(prefix) else None
+
+
+def folder_in_archive(data: bytes, *, max_notebook_bytes: int) -> FolderArchive:
+    """An nbgrader assignment folder as a zip (``ps1/problem1.ipynb``, ``ps1/problem2.ipynb``,
+    or the notebooks at the top): what an instructor publishes and a participant hands in.
+    Notebooks are known by their file name, wherever in the zip they are; Jupyter's
+    checkpoints and hidden files are ignored. ``PublishError`` for what is not such a zip."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise PublishError(_("This is not a zip archive.")) from None
+    notebooks: dict[str, bytes] = {}
+    paths: list[str] = []  # where the notebooks are in the zip
+    others: list[str] = []
+    with archive:
+        for entry in _bounded_entries(archive):
+            if entry.is_dir():
+                continue
+            parts = PurePosixPath(entry.filename).parts
+            if not parts or ".." in parts or is_clutter(parts):
+                continue
+            name, path = parts[-1], "/".join(parts).lstrip("/")
+            if not name.endswith(".ipynb"):
+                others.append(path)
+                continue
+            if name in notebooks:
+                raise PublishError(
+                    _("The archive holds two notebooks named “%(name)s”.") % {"name": name}
+                )
+            if entry.file_size > max_notebook_bytes:
+                raise PublishError(
+                    _("“%(name)s” is larger than %(limit)s MB.")
+                    % {"name": name, "limit": max(1, max_notebook_bytes // 1_048_576)}
+                )
+            paths.append(path)
+            try:
+                notebooks[name] = archive.read(entry)
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+                # Corrupt, encrypted or compressed in a way zipfile cannot read.
+                raise PublishError(
+                    _("“%(name)s” in the archive could not be read.") % {"name": name}
+                ) from None
+    if not notebooks:
+        raise PublishError(_("The archive holds no notebook (.ipynb)."))
+    folder = posixpath.commonpath([posixpath.dirname(path) for path in paths])
+    return FolderArchive(
+        notebooks=sorted(notebooks.items()), other_files=sorted(others), folder=folder
+    )
 
 
 def due_dates(gradebook: Path) -> dict[str, dt.datetime]:

@@ -4,7 +4,7 @@ Certificates (issue, approve, revoke, re-issue, the grade freeze) have their own
 ``courses.certificates.services``; the progress store is ``courses.progress.recompute_progress``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from courses.exceptions import (
 )
 from courses.models import (
     Assignment,
+    AssignmentNotebook,
     AssignmentVersion,
     Cohort,
     ElectiveGroup,
@@ -63,6 +64,30 @@ def _nbgrader_publish(source: bytes) -> nbgrader.PublishedAssignment:
         raise PublishError(str(error)) from error
 
 
+# One source notebook, or the notebooks of an nbgrader assignment folder as (file name, bytes).
+NotebookSources = bytes | Sequence[tuple[str, bytes]]
+
+
+def notebook_sources(sources: NotebookSources) -> list[tuple[str, bytes]] | None:
+    """The named notebooks of a multi-notebook source, checked (``PublishError``); ``None`` for
+    one notebook (bytes, or a list of one: it is published exactly as a single upload)."""
+    if isinstance(sources, bytes) or len(sources) == 1:
+        return None
+    if not sources:
+        raise PublishError(_("Choose at least one notebook."))
+    stems: set[str] = set()
+    for name, _data in sources:
+        stem = name.removesuffix(".ipynb")
+        if not name.endswith(".ipynb") or not stem or "/" in name or "\\" in name:
+            raise PublishError(_("“%(name)s” is not a notebook file name.") % {"name": name})
+        if len(name) > 100:
+            raise PublishError(_("The file name “%(name)s” is too long.") % {"name": name[:100]})
+        if stem.lower() in stems:
+            raise PublishError(_("Two notebooks are named “%(name)s”.") % {"name": name})
+        stems.add(stem.lower())
+    return list(sources)
+
+
 def _stored_notebooks(source: bytes, published: nbgrader.PublishedAssignment) -> dict[str, Any]:
     """Write the three notebooks as blobs (before any row names them, see platform.blobs) and
     return a version's notebook fields."""
@@ -86,6 +111,49 @@ def _stored_notebooks(source: bytes, published: nbgrader.PublishedAssignment) ->
     }
 
 
+def _stored_notebook_set(
+    sources: list[tuple[str, bytes]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validate every notebook of a multi-notebook source (``PublishError`` naming the
+    notebook, before anything is stored), write their blobs, and return the version's fields
+    (grade cells of all notebooks with qualified grade ids, points summed, no single notebook
+    of its own) and its ``AssignmentNotebook`` rows."""
+    published = []
+    for name, data in sources:
+        try:
+            published.append((name, data, nbgrader.publish(data)))
+        except nbgrader.NbgraderFormatError as error:
+            raise PublishError(f"{name}: {error}") from error
+    fields: dict[str, Any] = {
+        "source_sha256": "",
+        "release_sha256": "",
+        "grading_sha256": "",
+        "grade_cells": [],
+        "notebook_points": Decimal(0),
+        "autograded_points": Decimal(0),
+        "manual_points": Decimal(0),
+    }
+    rows = []
+    for position, (name, data, notebook) in enumerate(published):
+        stored = _stored_notebooks(data, notebook)
+        fields["grade_cells"] += [
+            cell
+            | {"grade_id": nbgrader.qualified_grade_id(name, cell["grade_id"]), "notebook": name}
+            for cell in stored["grade_cells"]
+        ]
+        for total in ("notebook_points", "autograded_points", "manual_points"):
+            fields[total] += stored[total]
+        rows.append(
+            {
+                "name": name,
+                "position": position,
+                "notebook_points": stored["notebook_points"],
+            }
+            | {k: stored[k] for k in ("source_sha256", "release_sha256", "grading_sha256")}
+        )
+    return fields, rows
+
+
 def _exists(assignment: Assignment) -> AssignmentExists:
     return AssignmentExists(
         _(
@@ -103,7 +171,7 @@ def publish_assignment(
     module: Module,
     slug: str,
     title: str,
-    source: bytes,
+    source: NotebookSources,
     instructions: str = "",
     order: int = 0,
     opens_at: datetime | None = None,
@@ -111,7 +179,9 @@ def publish_assignment(
     max_attempts: int = 10,
     actor: User | None = None,
 ) -> Assignment:
-    """Publish a new assignment from an nbgrader-format source notebook (its version 1).
+    """Publish a new assignment from an nbgrader-format source notebook (its version 1), or
+    from the notebooks of an nbgrader assignment folder (``[(file name, bytes), ...]``: one
+    assignment whose points add up; docs/grading.md, "Multi-notebook assignments").
 
     The source and the grading copy (with hidden tests) stay server-side; participants get the
     release notebook. A short name the module already uses is refused (``AssignmentExists``,
@@ -121,8 +191,13 @@ def publish_assignment(
     existing = Assignment.objects.filter(module=module, slug=slug).first()
     if existing is not None:
         raise _exists(existing)
-    published = _nbgrader_publish(source)
-    notebooks = _stored_notebooks(source, published)
+    named = notebook_sources(source)
+    rows: list[dict[str, Any]] = []
+    if named is None:
+        single = source if isinstance(source, bytes) else source[0][1]
+        notebooks = _stored_notebooks(single, _nbgrader_publish(single))
+    else:
+        notebooks, rows = _stored_notebook_set(named)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -135,17 +210,20 @@ def publish_assignment(
                 opens_at=opens_at,
                 due_at=due_at,
                 max_attempts=max_attempts,
-                max_points=published.max_points,
+                max_points=notebooks["notebook_points"],
                 published_at=now,
                 **{k: v for k, v in notebooks.items() if k != "notebook_points"},
             )
-            AssignmentVersion.objects.create(
+            version = AssignmentVersion.objects.create(
                 assignment=assignment,
                 number=1,
                 status=AssignmentVersion.Status.LIVE,
                 live_at=now,
                 created_by=actor,
                 **notebooks,
+            )
+            AssignmentNotebook.objects.bulk_create(
+                AssignmentNotebook(version=version, **row) for row in rows
             )
             # A new assignment is work still to do for everyone in the program.
             recompute_program_progress(program_id=module.program_id)
@@ -175,6 +253,14 @@ def _changes(
     given_settings: Mapping[str, Any],
 ) -> versions.VersionChanges:
     live = assignment.live_version()
+    if live is not None and live.notebooks.exists():
+        raise VersionRefused(
+            _(
+                "“%(title)s” has several notebooks; replacing them is not possible yet. "
+                "Publish the new notebooks as a new assignment."
+            )
+            % {"title": assignment.title}
+        )
     old_sha = live.source_sha256 if live else assignment.source_sha256
     return versions.compare(
         old_source=read_blob(old_sha) if old_sha else None,

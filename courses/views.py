@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -94,11 +94,17 @@ def certificate_state(user: User, program: Program) -> dict[str, object]:
 @require_GET
 @login_required
 def starter_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-    """The release notebook: solutions and hidden tests were removed when it was published."""
+    """The release notebook: solutions and hidden tests were removed when it was published.
+    Of a multi-notebook assignment, the one ``?notebook=<position>`` names (from 0)."""
     assignment = get_assignment_for_user(request.user, pk)
+    notebooks = assignment.notebook_set()
+    position = request.GET.get("notebook", "0")
+    if not position.isdigit() or int(position) >= len(notebooks):
+        raise Http404
+    notebook = notebooks[int(position)]
     return blob_response(
-        assignment.release_sha256,
-        filename=f"{assignment.slug}.ipynb",
+        notebook.release_sha256,
+        filename=notebook.name,
         content_type="application/x-ipynb+json",
     )
 
@@ -118,10 +124,10 @@ def course_file_download(request: AuthenticatedHttpRequest, pk: int, path: str) 
 @require_GET
 @login_required
 def release_zip_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The release notebook and the live version's course files in one zip, laid out as the
-    kernel sees them when grading (docs/course-files.md)."""
+    """The release notebooks and the live version's course files in one zip, laid out as the
+    kernel sees them when grading: the assignment's folder (docs/course-files.md)."""
     assignment = get_assignment_for_user(request.user, pk)
-    entries = [(f"{assignment.slug}.ipynb", read_blob(assignment.release_sha256))]
+    entries = [(n.name, read_blob(n.release_sha256)) for n in assignment.notebook_set()]
     entries += [(f.path, read_blob(f.sha256)) for f in assignment.course_files()]
     response = HttpResponse(release_zip(entries), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from courses.access import get_assignment_for_instructor
 from courses.models import Assignment, Cohort, Extension
 from platform.models import User
-from submissions.models import Submission
+from submissions.models import Submission, SubmissionNotebook
 from submissions.reviewing.queue import grading_cohorts
 
 _RELATED = (
     "assignment__module__program",
     "assignment__settings",
+    # Its grade cells name the notebook of each result (submissions.notebook_results).
+    "assignment_version",
     "enrollment__cohort",
     "participant",
 )
@@ -28,6 +30,16 @@ def get_submission_for_viewer(user: User, pk: int) -> Submission:
         ).select_related(*_RELATED),
         pk=pk,
     )
+
+
+def get_notebook_of_submission(submission: Submission, position: str | None) -> SubmissionNotebook:
+    """One notebook of an attempt the user may see (``?notebook=<position>``, counted from 0;
+    the first when not given), or 404."""
+    notebooks = submission.notebook_files()
+    position = position or "0"
+    if not position.isdigit() or int(position) >= len(notebooks):
+        raise Http404
+    return notebooks[int(position)]
 
 
 def get_submission_for_grader(user: User, pk: int) -> Submission:

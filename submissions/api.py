@@ -30,7 +30,7 @@ from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import blob_response
 from platform.text_limits import COMMENT_CHARS
-from submissions.access import get_submission_for_viewer, is_grader_of
+from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
 from submissions.frame import NOTEBOOK_CSP
 from submissions.intake.services import DataCardInput, submit_attempt
@@ -44,6 +44,7 @@ from submissions.models import (
     SubmissionFile,
     TestResult,
 )
+from submissions.notebook_results import by_notebook
 from submissions.publishing.api import GradingRulesSerializer
 from submissions.queue import Basis, queue_place
 from submissions.services import rendered_html, rendered_notebook_of
@@ -155,6 +156,21 @@ class QueuePlaceSerializer(serializers.Serializer[None]):
     busy = serializers.BooleanField(help_text="the grading queue is older than its threshold")
 
 
+class AttemptNotebookSerializer(serializers.Serializer[None]):
+    """One notebook of an attempt: one for most assignments, several for a multi-notebook one."""
+
+    name = serializers.CharField()
+    position = serializers.IntegerField(help_text="Give as ?notebook= to the notebook URLs.")
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    autograded_points = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="null while not visible."
+    )
+    autograded_max = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    notebook_url = serializers.CharField()
+    rendered_url = serializers.CharField()
+
+
 class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     assignment = serializers.IntegerField(source="assignment_id")
     queue = serializers.SerializerMethodField()
@@ -172,6 +188,10 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
     data_files = DataFileSerializer(many=True, read_only=True)
     notebook_url = serializers.SerializerMethodField()
     rendered_url = serializers.SerializerMethodField()
+    notebooks = serializers.SerializerMethodField()
+    # In the upload's answer: files of the zipped folder left out as the assignment's course
+    # files (empty elsewhere).
+    left_out_course_files = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     def get_notebook_url(self, submission: Submission) -> str:
         return reverse("submissions-api:notebook", args=[submission.pk])
@@ -203,7 +223,36 @@ class SubmissionSerializer(serializers.ModelSerializer[Submission]):
             "data_files",
             "notebook_url",
             "rendered_url",
+            "notebooks",
+            "left_out_course_files",
         ]
+
+    @extend_schema_field(AttemptNotebookSerializer(many=True))
+    def get_notebooks(self, submission: Submission) -> list[dict[str, object]]:
+        """Each notebook with its autograded points (the results' grade ids name it:
+        ``problem1/test``; docs/grading.md, "Multi-notebook assignments")."""
+        run = self._run(submission) if self._autograde_visible(submission) else None
+        results = list(run.results.all()) if run and not run.is_active else []
+        groups = by_notebook(results, submission.grading_copy.grade_cells)
+        points = {g.name: g for g in groups}
+        several = submission.notebook_count > 1
+        notebooks = []
+        for notebook in submission.notebook_files():
+            group = points.get(notebook.name if several else "")
+            query = f"?notebook={notebook.position}" if several else ""
+            notebooks.append(
+                {
+                    "name": notebook.name,
+                    "position": notebook.position,
+                    "size": notebook.size,
+                    "sha256": notebook.sha256,
+                    "autograded_points": _decimal(group.autograded_points if group else None),
+                    "autograded_max": _decimal(group.autograded_max if group else None),
+                    "notebook_url": self.get_notebook_url(submission) + query,
+                    "rendered_url": self.get_rendered_url(submission) + query,
+                }
+            )
+        return notebooks
 
     def _run(self, submission: Submission) -> GradingRun | None:
         if submission.pk not in self._runs:
@@ -328,11 +377,13 @@ def submission_status(request: Request, pk: int) -> Response:
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def submission_notebook(request: Request, pk: int) -> HttpResponseBase:
-    """The notebook exactly as uploaded (an attachment)."""
+    """The notebook exactly as uploaded (an attachment); of a multi-notebook attempt, the one
+    ``?notebook=<position>`` names (counted from 0; ``notebooks`` of the attempt lists them)."""
     submission = get_submission_for_viewer(api_user(request), pk)
+    notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
     return blob_response(
-        submission.notebook_sha256,
-        filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
+        notebook.sha256,
+        filename=submission.download_name(notebook),
         content_type="application/octet-stream",
     )
 
@@ -353,13 +404,15 @@ class RenderingStatusSerializer(serializers.Serializer[None]):
 )
 @api_view(["GET"])
 def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
-    """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed).
+    """The sanitized HTML fragment of the rendered notebook (202 while rendering, 409 if it failed);
+    ``?notebook=<position>`` for another notebook of a multi-notebook attempt.
 
     The fragment is safe by construction (see docs/architecture.md), but embed it only in a
     sandboxed frame, as the web pages do.
     """
     submission = get_submission_for_viewer(api_user(request), pk)
-    rendered = rendered_notebook_of(submission)
+    notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
+    rendered = rendered_notebook_of(notebook.sha256)
     if rendered is None or rendered.status == RenderedNotebook.Status.PENDING:
         return Response({"status": "rendering"}, status=status.HTTP_202_ACCEPTED)
     if rendered.status == RenderedNotebook.Status.FAILED:

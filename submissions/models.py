@@ -1,5 +1,6 @@
 """Attempts, their autograding runs and results, reviews, rendered notebooks and the grade log."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -212,6 +213,9 @@ class Submission(models.Model):
     attempt_no = models.PositiveIntegerField()
     notebook_sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
+    # More than one for an attempt at a multi-notebook assignment: its notebooks are then its
+    # ``SubmissionNotebook`` rows, and ``notebook_sha256`` names the first (docs/grading.md).
+    notebook_count = models.PositiveSmallIntegerField(default=1)
     # Shown back to the participant only; never used to name a file on disk.
     original_filename = models.CharField(max_length=255)
     kernel_language = models.CharField(max_length=40, blank=True)
@@ -251,6 +255,10 @@ class Submission(models.Model):
         it was made for; an attempt stored before versions existed uses the assignment's."""
         return self.assignment_version or self.assignment
 
+    # The course files found in the uploaded assignment folder and left out (set by
+    # ``intake.services.submit_attempt`` for its caller's notice; not stored).
+    left_out_course_files: Sequence[str] = ()
+
     def replaced_course_files(self) -> list[str]:
         """The course files of the attempt's version that its own data files of the same name
         replace when it is graded: the participant's own data wins (docs/course-files.md)."""
@@ -273,9 +281,83 @@ class Submission(models.Model):
             return self.assignment.max_points
         return self.assignment_version.notebook_points + self.assignment.rubric_points
 
+    def notebook_files(self) -> list["SubmissionNotebook"]:
+        """The attempt's notebooks in the assignment's order: its ``SubmissionNotebook`` rows
+        for a multi-notebook assignment, else one (unsaved) entry for its own notebook."""
+        if self.notebook_count > 1:
+            return list(self.notebooks.all())
+        return [
+            SubmissionNotebook(
+                submission=self,
+                name=self.original_filename,
+                position=0,
+                sha256=self.notebook_sha256,
+                size=self.size,
+            )
+        ]
+
+    def download_name(self, notebook: "SubmissionNotebook") -> str:
+        """The file name a notebook of the attempt is downloaded under (page and API):
+        ``squares-attempt-2.ipynb``, or ``ps1-problem1-attempt-2.ipynb`` for one of several."""
+        stem = self.assignment.slug
+        if self.notebook_count > 1:
+            stem = f"{stem}-{notebook.name.removesuffix('.ipynb')}"
+        return f"{stem}-attempt-{self.attempt_no}.ipynb"
+
     def latest_run(self) -> "GradingRun | None":
         """The run that counts (``GradingRunQuerySet.latest_per_submission``), if any."""
         return GradingRun.objects.filter(submission=self).newest_first().first()
+
+
+class SubmissionNotebook(models.Model):
+    """One notebook of an attempt at a multi-notebook assignment, named as the assignment names
+    it (``courses.AssignmentNotebook.name``). An attempt at a single-notebook assignment has no
+    rows: ``Submission.notebook_sha256`` is its notebook (docs/grading.md, "Multi-notebook
+    assignments")."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notebooks")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["submission", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "name"], name="submission_notebook_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DraftNotebook(models.Model):
+    """A notebook a participant put into their draft of a multi-notebook attempt, one by one.
+
+    The draft (all of a participant's rows for an assignment) is not an attempt: it is not
+    counted, not graded and no grader sees it, until ``hand_in_draft`` turns it into one
+    ``Submission`` with all its notebooks and removes it (docs/grading.md, "Multi-notebook
+    assignments"). A notebook put in again replaces the one of the same name."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_notebooks"
+    )
+    name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "participant", "name"], name="draft_notebook_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 # The latest run is the last one enqueued (the higher id on a tie): every run is kept, so a

@@ -14,9 +14,22 @@ from datetime import timedelta
 
 from django.db.models import Model, Q
 
-from courses.models import Application, Assignment, AssignmentFile, AssignmentVersion
+from courses.models import (
+    Application,
+    Assignment,
+    AssignmentFile,
+    AssignmentNotebook,
+    AssignmentVersion,
+)
 from platform.blobs import sweep_orphans
-from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
+from submissions.models import (
+    DraftNotebook,
+    PublishCheck,
+    RenderedNotebook,
+    Submission,
+    SubmissionFile,
+    SubmissionNotebook,
+)
 
 MIN_AGE = timedelta(hours=1)
 SWEEP_PERIOD = timedelta(minutes=15)
@@ -31,9 +44,14 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (AssignmentVersion, "source_sha256", Q()),
     (AssignmentVersion, "release_sha256", Q()),
     (AssignmentVersion, "grading_sha256", Q()),
+    (AssignmentNotebook, "source_sha256", Q()),
+    (AssignmentNotebook, "release_sha256", Q()),
+    (AssignmentNotebook, "grading_sha256", Q()),
     (AssignmentFile, "sha256", Q()),  # course files, kept with their version
     (PublishCheck, "source_sha256", Q()),
     (Submission, "notebook_sha256", Q()),
+    (SubmissionNotebook, "sha256", Q()),
+    (DraftNotebook, "sha256", Q()),
     (SubmissionFile, "sha256", Q(purged_at__isnull=True)),
     (RenderedNotebook, "notebook_sha256", Q()),
     (RenderedNotebook, "html_sha256", Q()),

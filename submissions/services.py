@@ -204,10 +204,10 @@ def store_grading_report(*, run: GradingRun, report: GradingReport) -> None:
     )
 
 
-def rendered_notebook_of(submission: Submission) -> RenderedNotebook | None:
-    """The cache entry of the submission's notebook for the current renderer, if any."""
+def rendered_notebook_of(notebook_sha256: str) -> RenderedNotebook | None:
+    """The cache entry of a stored notebook for the current renderer, if any."""
     return RenderedNotebook.objects.filter(
-        notebook_sha256=submission.notebook_sha256, renderer_version=RENDERER_VERSION
+        notebook_sha256=notebook_sha256, renderer_version=RENDERER_VERSION
     ).first()
 
 

@@ -20,13 +20,19 @@ from django.utils import timezone
 
 from courses import plain_i18n
 from courses.models import Assignment, AssignmentVersion
-from courses.nbgrader import GradeCell
+from courses.nbgrader import GradeCell, qualified_grade_id
 from courses.services import activate_assignment_version, reject_assignment_version
 from platform.blobs import blob_path, put_bytes, read_blob
 from platform.observability.jobs import observed_job
 from platform.observability.metrics import GRADING_SECONDS, RENDER_SECONDS
 from submissions import services  # it imports this module too; neither uses the other on import
-from submissions.grading import DEFAULT_STDERR_IGNORE, GradingLimits, GradingReport, grade_notebook
+from submissions.grading import (
+    DEFAULT_STDERR_IGNORE,
+    GradingLimits,
+    GradingReport,
+    NotebookToGrade,
+    grade_notebooks,
+)
 from submissions.intake.notebooks import IntakeLimits
 from submissions.models import (
     AssignmentSettings,
@@ -117,20 +123,9 @@ def _grade(run: GradingRun) -> GradingReport:
     assignment = submission.assignment
     # The version the attempt was made for, however often the notebook was replaced since.
     version = submission.grading_copy
-    grade_cells = tuple(
-        GradeCell(
-            grade_id=c["grade_id"],
-            kind=c["kind"],
-            points=Decimal(c["points"]),
-            cell_type=c.get("cell_type", "code"),
-            cell_index=c["cell_index"],
-        )
-        for c in version.grade_cells
-    )
-    return grade_notebook(
-        submission=read_blob(submission.notebook_sha256),
-        grading_notebook=read_blob(version.grading_sha256),
-        grade_cells=grade_cells,
+    submitted = [read_blob(notebook.sha256) for notebook in submission.notebook_files()]
+    return grade_notebooks(
+        notebooks=notebooks_to_grade(version, submitted),
         data_files={
             f.name: Path(blob_path(f.sha256)) for f in submission.data_files.all() if f.is_available
         },
@@ -139,6 +134,36 @@ def _grade(run: GradingRun) -> GradingReport:
         stderr_ignore=stderr_rule(assignment.settings),
         restore_missing_cells=assignment.settings.restore_missing_cells,
     )
+
+
+def notebooks_to_grade(
+    version: Assignment | AssignmentVersion, submitted: list[bytes]
+) -> list[NotebookToGrade]:
+    """The engine's input for notebooks handed in (in the order of the version's notebooks):
+    each with its grading copy and its own grade cells, their grade ids as in the notebook
+    (the version stores them qualified for a multi-notebook assignment)."""
+    notebooks = version.notebook_set()
+    several = len(notebooks) > 1
+    return [
+        NotebookToGrade(
+            name=notebook.name,
+            submission=data,
+            grading_notebook=read_blob(notebook.grading_sha256),
+            grade_cells=tuple(
+                GradeCell(
+                    grade_id=c["grade_id"].removeprefix(prefix) if several else c["grade_id"],
+                    kind=c["kind"],
+                    points=Decimal(c["points"]),
+                    cell_type=c.get("cell_type", "code"),
+                    cell_index=c["cell_index"],
+                )
+                for c in version.grade_cells
+                if not several or c.get("notebook") == notebook.name
+            ),
+        )
+        for notebook, data in zip(notebooks, submitted, strict=True)
+        for prefix in [qualified_grade_id(notebook.name, "")]
+    ]
 
 
 def _course_files(version: Assignment | AssignmentVersion | None) -> list[tuple[str, Path]]:
@@ -211,21 +236,24 @@ def check_publication(check_id: int) -> str:
     PublishCheck.objects.filter(pk=check.pk).update(status=PublishCheck.Status.RUNNING)
     # The version checked (a replacement is not live yet), else the assignment's notebooks.
     assignment = check.version or check.assignment
-    grading = read_blob(assignment.grading_sha256)
+    notebooks = assignment.notebook_set()
     # The assignment's own warnings rule: an imported course's reference must pass under it.
     rule = stderr_rule(check.assignment.settings)
+    references = [read_blob(n.source_sha256) for n in notebooks]
+    if len(notebooks) == 1:
+        references = [read_blob(check.source_sha256)]
     files = _course_files(check.version)
     reports = {
-        "reference": grade_notebook(
-            submission=read_blob(check.source_sha256),
-            grading_notebook=grading,
+        "reference": grade_notebooks(
+            notebooks=notebooks_to_grade(assignment, references),
             course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,
         ),
-        "blank": grade_notebook(
-            submission=read_blob(assignment.release_sha256),
-            grading_notebook=grading,
+        "blank": grade_notebooks(
+            notebooks=notebooks_to_grade(
+                assignment, [read_blob(n.release_sha256) for n in notebooks]
+            ),
             course_files=files,
             limits=grading_limits(),
             stderr_ignore=rule,

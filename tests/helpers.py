@@ -219,6 +219,140 @@ def publish(
     return publishing_services.publish_assignment(module=module, slug=slug, title=title, **options)
 
 
+# Two nbgrader notebooks of one assignment folder; both name a test "test", as nbgrader allows.
+PROBLEM1 = """def square(x):
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION"""
+PROBLEM2 = """def cube(x):
+    ### BEGIN SOLUTION
+    return x ** 3
+    ### END SOLUTION"""
+
+
+def two_notebook_sources() -> list[tuple[str, bytes]]:
+    """The source notebooks of an nbgrader folder "ps1": problem1 (a test of 2 points),
+    problem2 (a test of 3 points and a manually graded answer of 1 point)."""
+    from tests.nbgrader_builders import answer, autotest, manual, notebook
+
+    return [
+        (
+            "problem1.ipynb",
+            notebook(answer("square", PROBLEM1), autotest("test", "assert square(3) == 9", 2)),
+        ),
+        (
+            "problem2.ipynb",
+            notebook(
+                answer("cube", PROBLEM2),
+                autotest("test", "assert cube(2) == 8", 3),
+                manual("explain", "### BEGIN SOLUTION\nBecause.\n### END SOLUTION", 1),
+            ),
+        ),
+    ]
+
+
+def publish_two_notebooks(module: Module, slug: str = "ps1", **options: Any) -> Assignment:
+    """A multi-notebook assignment "Problem set 1" from ``two_notebook_sources``."""
+    options.setdefault("title", "Problem set 1")
+    return publishing_services.publish_assignment(
+        module=module, slug=slug, source=two_notebook_sources(), **options
+    )
+
+
+SQUARES_CSV = b"x,square\n2,4\n3,9\n"
+
+
+def publish_two_notebooks_with_a_course_csv(module: Module, slug: str = "ps1") -> Assignment:
+    """``publish_two_notebooks`` with the course file ``data/squares.csv``, which both
+    notebooks need beside them: problem1's test checks ``square`` against its rows, problem2's
+    test reads it too (docs/course-files.md, "Assignments of several notebooks")."""
+    from submissions.publishing.course_files import store_course_files
+    from tests.nbgrader_builders import answer, autotest, manual, notebook
+
+    reads = "import csv\nrows = list(csv.reader(open('data/squares.csv')))[1:]\n"
+    return publishing_services.publish_assignment(
+        module=module,
+        slug=slug,
+        title="Problem set 1",
+        source=[
+            (
+                "problem1.ipynb",
+                notebook(
+                    answer("square", PROBLEM1),
+                    autotest(
+                        "test", reads + "assert all(square(int(x)) == int(y) for x, y in rows)", 2
+                    ),
+                ),
+            ),
+            (
+                "problem2.ipynb",
+                notebook(
+                    answer("cube", PROBLEM2),
+                    autotest("test", reads + "assert len(rows) == 2\nassert cube(2) == 8", 3),
+                    manual("explain", "### BEGIN SOLUTION\nBecause.\n### END SOLUTION", 1),
+                ),
+            ),
+        ],
+        course_files=store_course_files([("data/squares.csv", SQUARES_CSV)]),
+    )
+
+
+def release_notebooks(assignment: Assignment) -> dict[str, bytes]:
+    """The assignment's release notebooks by file name, as participants download them."""
+    from platform.blobs import read_blob
+
+    return {n.name: read_blob(n.release_sha256) for n in assignment.notebook_set()}
+
+
+def zipped_folder(
+    files: dict[str, bytes], folder: str = "ps1", name: str = "ps1.zip"
+) -> SimpleUploadedFile:
+    """An assignment folder as the zip a participant hands in (``folder/<file>``)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file_name, data in files.items():
+            archive.writestr(f"{folder}/{file_name}" if folder else file_name, data)
+    return upload_file(buffer.getvalue(), name)
+
+
+def graded_two_notebooks(submission: Submission) -> Submission:
+    """Store on the latest run of an attempt at ``publish_two_notebooks`` what the worker would:
+    problem1's test passed (2 of 2), problem2's failed (0 of 3), its manual answer waiting."""
+    run = submission.grading_runs.latest()
+    outcomes = (
+        TestOutcome(
+            "problem1/test", "autograded", Decimal(2), Decimal(2), "passed", Message(), False
+        ),
+        TestOutcome(
+            "problem2/test",
+            "autograded",
+            Decimal(0),
+            Decimal(3),
+            "failed",
+            verbatim("AssertionError"),
+            False,
+        ),
+        TestOutcome(
+            "problem2/explain", "manual", None, Decimal(1), "needs_manual", Message(), False
+        ),
+    )
+    services.store_grading_report(
+        run=run,
+        report=GradingReport(
+            status="graded",
+            outcomes=outcomes,
+            autograded_points=Decimal(2),
+            autograded_max=Decimal(5),
+            manual_max=Decimal(1),
+        ),
+    )
+    submission.refresh_from_db()
+    return submission
+
+
 def keep_program_incomplete(assignment: Assignment) -> Assignment:
     """Add a second required module with an assignment nobody has a grade for, so releasing
     grades does not complete the program: no certificate is issued and nothing is frozen."""

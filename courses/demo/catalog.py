@@ -99,6 +99,20 @@ class DemoAssignment:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoFolder:
+    """An nbgrader assignment folder with several notebooks, published as one assignment
+    (docs/grading.md, "Multi-notebook assignments")."""
+
+    slug: str
+    title: str
+    # Keys into courses.demo.notebooks.FOLDER_NOTEBOOKS, in the folder's order.
+    notebooks: tuple[str, ...]
+    opens_after_days: int
+    due_after_days: int
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class DemoModule:
     slug: str
     title: str
@@ -110,6 +124,8 @@ class DemoModule:
     description: str = ""
     assignments: tuple[DemoAssignment, ...] = ()
     category: str = ""  # key of the programme's category its assignments count in
+    # Assignments of several notebooks (an nbgrader assignment folder), after the others.
+    folders: tuple[DemoFolder, ...] = ()
     # Share of the module's sessions to attend (docs/sessions.md); None: no attendance rule.
     attendance_rate: Decimal | None = None
     tandem_meetings: int | None = None  # a tandem module: meetings its tandems must log
@@ -361,6 +377,16 @@ _DATA_LITERACY = DemoProgram(
                     points=_d("6"),
                     opens_after_days=0,
                     due_after_days=21,
+                    max_attempts=3,
+                ),
+            ),
+            folders=(
+                DemoFolder(
+                    slug="dl-02-streuung-zusammenhang",
+                    title="Übungsblatt: Streuung und Zusammenhang (zwei Notebooks)",
+                    notebooks=("streuung", "zusammenhang"),
+                    opens_after_days=7,
+                    due_after_days=35,
                     max_attempts=3,
                 ),
             ),

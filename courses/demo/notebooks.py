@@ -1394,6 +1394,123 @@ def _dl01() -> _Assignment:
     )
 
 
+# --- an nbgrader assignment folder with two notebooks -------------------------------------------
+
+_DIABETES = """
+    from sklearn.datasets import load_diabetes
+
+    daten = load_diabetes(as_frame=True, scaled=False).frame
+    """
+
+
+def _streuung() -> NotebookNode:
+    return _notebook(
+        [
+            _readonly_md(
+                "intro",
+                """
+                # Übungsblatt 2, Teil 1 · Streuung
+
+                Wie stark streut der Body-Mass-Index (`bmi`) im Diabetes-Datensatz? Ersetzen Sie
+                `raise NotImplementedError()`. Teil 2 ist das Notebook `zusammenhang.ipynb`;
+                geben Sie beide zusammen ab. Was die Spalten bedeuten, steht in der Kursdatei
+                `daten/variablen.csv` neben den Notebooks.
+                """,
+            ),
+            _readonly_code("setup", _DIABETES),
+            _solution(
+                "spannweite",
+                """
+                ### BEGIN SOLUTION
+                spannweite = daten["bmi"].max() - daten["bmi"].min()
+                ### END SOLUTION
+                spannweite
+                """,
+            ),
+            _tests(
+                "test",
+                2,
+                """
+                assert abs(spannweite - (daten["bmi"].max() - daten["bmi"].min())) < 1e-9, (
+                    "die Spannweite ist der größte minus der kleinste Wert"
+                )
+                """,
+            ),
+        ]
+    )
+
+
+def _zusammenhang() -> NotebookNode:
+    return _notebook(
+        [
+            _readonly_md(
+                "intro",
+                """
+                # Übungsblatt 2, Teil 2 · Zusammenhang
+
+                Hängen BMI und Fortschreiten der Krankheit (`target`) zusammen? Berechnen Sie
+                die Korrelation nach Pearson als `r`.
+                """,
+            ),
+            _readonly_code("setup", _DIABETES),
+            _solution(
+                "korrelation",
+                """
+                ### BEGIN SOLUTION
+                r = daten["bmi"].corr(daten["target"])
+                ### END SOLUTION
+                round(r, 2)
+                """,
+            ),
+            _tests(
+                "test",
+                2,
+                """
+                assert 0 < r < 1, "BMI und target hängen positiv zusammen"
+                ### BEGIN HIDDEN TESTS
+                assert abs(r - daten["bmi"].corr(daten["target"])) < 1e-9
+                ### END HIDDEN TESTS
+                """,
+            ),
+            _manual(
+                "deuten",
+                2,
+                """
+                Ein Zusammenhang ist keine Ursache: Ein höherer BMI geht mit einem stärkeren
+                Fortschreiten einher, aber andere Merkmale (Alter, Blutwerte) können beides
+                erklären.
+                """,
+            ),
+        ]
+    )
+
+
+#: The notebooks of the demo's assignment folders (``catalog.DemoFolder.notebooks``). They
+#: use the same grade id ("test") in both notebooks, as nbgrader allows.
+FOLDER_NOTEBOOKS: Final = {"streuung": _streuung, "zusammenhang": _zusammenhang}
+
+
+#: The course files of the demo's assignment folders, by the folder's slug
+#: (``catalog.DemoFolder.slug``; docs/course-files.md).
+FOLDER_FILES: Final[dict[str, tuple[tuple[str, bytes], ...]]] = {
+    "dl-02-streuung-zusammenhang": (
+        (
+            "daten/variablen.csv",
+            "spalte,bedeutung\n"
+            "bmi,Body-Mass-Index (kg/m²)\n"
+            "target,Fortschreiten der Krankheit ein Jahr nach Beginn\n".encode(),
+        ),
+    ),
+}
+
+
+def folder_notebook(name: str) -> NotebookNode:
+    """A source notebook of a demo assignment folder (a fresh copy on every call)."""
+    nb = FOLDER_NOTEBOOKS[name]()
+    nbformat.validate(nb)
+    return nb
+
+
 def _bar_chart_png(heights: tuple[int, ...], *, width: int = 160, height: int = 100) -> bytes:
     """A small PNG of grey bars (heights in pixels, left to right) on white: the demo's course
     image, made here so the repository holds no binary file."""

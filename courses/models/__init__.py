@@ -17,6 +17,7 @@ from courses.models.applications import Application
 from courses.models.assignments import (
     Assignment,
     AssignmentFile,
+    AssignmentNotebook,
     AssignmentVersion,
     Deadline,
     Extension,
@@ -70,6 +71,7 @@ __all__ = [
     "AnnouncementRecipient",
     "Application",
     "Assignment",
+    "AssignmentNotebook",
     "AssignmentFile",
     "AssignmentVersion",
     "Attendance",

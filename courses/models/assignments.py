@@ -52,6 +52,28 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         )
 
 
+@dataclass(frozen=True)
+class NotebookBlobs:
+    """One published notebook of an assignment version: its file name and its three blobs."""
+
+    name: str
+    source_sha256: str
+    release_sha256: str
+    grading_sha256: str
+
+    @classmethod
+    def of(
+        cls, row: "Assignment | AssignmentVersion | AssignmentNotebook", *, name: str
+    ) -> "NotebookBlobs":
+        """The three blobs a row names, under ``name``."""
+        return cls(
+            name=name,
+            source_sha256=row.source_sha256,
+            release_sha256=row.release_sha256,
+            grading_sha256=row.grading_sha256,
+        )
+
+
 def manual_cells(grade_cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The grade cells an instructor scores: manually graded answers and tasks."""
     return [cell for cell in grade_cells if cell["kind"] in {"manual", "task"}]
@@ -120,6 +142,49 @@ class AssignmentVersion(models.Model):
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return manual_cells(self.grade_cells)
+
+    @property
+    def is_multi_notebook(self) -> bool:
+        """A multi-notebook version has no notebook of its own: its notebooks are rows."""
+        return not self.source_sha256
+
+    def notebook_set(self) -> list[NotebookBlobs]:
+        """The version's notebooks in order: its ``AssignmentNotebook`` rows for a
+        multi-notebook version, else the one notebook of its own fields, named after the
+        assignment (as the release download has always named it)."""
+        if self.is_multi_notebook:
+            return [row.blobs for row in self.notebooks.all()]
+        return [NotebookBlobs.of(self, name=f"{self.assignment.slug}.ipynb")]
+
+
+class AssignmentNotebook(models.Model):
+    """One notebook of a multi-notebook assignment version (an nbgrader assignment folder with
+    several notebooks). A single-notebook version has no rows: its own fields are its notebook.
+    Its grade cells are the version's, with grade ids qualified by the notebook
+    (``qualified_grade_id``) and a ``notebook`` key naming it."""
+
+    version = models.ForeignKey(
+        AssignmentVersion, on_delete=models.CASCADE, related_name="notebooks"
+    )
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    source_sha256 = models.CharField(max_length=64)
+    release_sha256 = models.CharField(max_length=64)
+    grading_sha256 = models.CharField(max_length=64)
+    notebook_points = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="assignment_notebook_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def blobs(self) -> NotebookBlobs:
+        return NotebookBlobs.of(self, name=self.name)
 
 
 class AssignmentFile(models.Model):
@@ -216,6 +281,18 @@ class Assignment(models.Model):
 
     def manual_grade_cells(self) -> list[dict[str, Any]]:
         return manual_cells(self.grade_cells)
+
+    @property
+    def is_multi_notebook(self) -> bool:
+        return self.is_published and not self.source_sha256
+
+    def notebook_set(self) -> list[NotebookBlobs]:
+        """The notebooks participants get now (the live version's); one for most assignments,
+        whose own fields name it (a multi-notebook assignment has none of its own)."""
+        live = self.live_version() if self.is_multi_notebook else None
+        if live is not None:
+            return live.notebook_set()
+        return [NotebookBlobs.of(self, name=f"{self.slug}.ipynb")]
 
     def live_version(self) -> AssignmentVersion | None:
         """The version participants get now (``None`` only for an assignment never published

@@ -4,7 +4,8 @@ Layout (docs/gradebook.md)::
 
     summary.csv                 one row per exported attempt: scores, penalty, final, state
     scores.csv                  one row per test or manually graded cell of each attempt
-    <participant>/<slug>.ipynb  the notebook exactly as uploaded
+    <participant>/<slug>.ipynb  the notebook exactly as uploaded (of a multi-notebook
+                                assignment: each notebook under its own name, problem1.ipynb ...)
     <participant>/data/<name>   the participant's own data files (purged ones are listed only)
     <participant>/feedback.md   the feedback, readable: scores per test and cell, comments,
                                 penalty and final score
@@ -105,7 +106,7 @@ def export_submissions(
         attempts = attempts.latest_attempts()
     submissions = list(
         attempts.select_related("enrollment__user", "assignment__settings")
-        .prefetch_related("data_files")
+        .prefetch_related("data_files", *(["notebooks"] if assignment.is_multi_notebook else []))
         .order_by("enrollment_id", "-attempt_no")
         .distinct()
     )
@@ -227,9 +228,19 @@ def zip_stream(
                 else entry.folder
             )
             when = _zip_time(entry.submission.submitted_at)
-            notebook = f"{prefix}/{safe_file_name(assignment.slug, fallback='notebook')}.ipynb"
-            yield from _write_blob(archive, sink, notebook, entry.submission.notebook_sha256, when)
             used = {"feedback.md"}
+            if entry.submission.notebook_count == 1:
+                notebook = f"{prefix}/{safe_file_name(assignment.slug, fallback='notebook')}.ipynb"
+                yield from _write_blob(
+                    archive, sink, notebook, entry.submission.notebook_sha256, when
+                )
+            for one in (
+                entry.submission.notebook_files() if entry.submission.notebook_count > 1 else []
+            ):
+                # A multi-notebook attempt: each notebook under the assignment's own name for it.
+                name = safe_file_name(one.name, fallback=f"notebook-{one.position}.ipynb")
+                used.add(name)
+                yield from _write_blob(archive, sink, f"{prefix}/{name}", one.sha256, when)
             for data_file in entry.data_files:
                 if not data_file.is_available:
                     continue

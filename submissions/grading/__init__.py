@@ -5,7 +5,7 @@ here (engine, restore, scoring, report), the sandboxed kernels in ``isolation/``
 (docs/grading-sandbox.md, "The code").
 """
 
-from submissions.grading.engine import grade_notebook
+from submissions.grading.engine import NotebookToGrade, grade_notebook, grade_notebooks
 from submissions.grading.report import GradingLimits, GradingReport, TestOutcome
 from submissions.grading.scoring import DEFAULT_STDERR_IGNORE
 
@@ -14,5 +14,7 @@ __all__ = [
     "GradingLimits",
     "GradingReport",
     "TestOutcome",
+    "NotebookToGrade",
     "grade_notebook",
+    "grade_notebooks",
 ]

@@ -14,7 +14,7 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -48,6 +48,7 @@ from submissions.grading.report import (
     TestOutcome,
     clip,
     clip_tail,
+    merge_reports,
 )
 from submissions.grading.restore import prepare
 from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score, score_missing
@@ -55,7 +56,7 @@ from submissions.grading.scoring import DEFAULT_STDERR_IGNORE, redact, score, sc
 logger = logging.getLogger("submissions.grading")
 
 NOTEBOOK_NAME = "submission.ipynb"
-NO_FILES: Mapping[str, Path] = MappingProxyType({})
+NO_FILES: Mapping[str, Path | bytes] = MappingProxyType({})
 DEFAULT_LIMITS = GradingLimits()
 
 
@@ -90,9 +91,14 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-def _copy_read_only(source: Path, target: Path) -> None:
+def _copy_read_only(source: Path | bytes, target: Path) -> None:
+    """Put a file (copied from disk, or bytes written) read-only at ``target``, creating its
+    folders: the one place that puts files into a kernel's working directory."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    if isinstance(source, bytes):
+        target.write_bytes(source)
+    else:
+        shutil.copyfile(source, target)
     target.chmod(0o444)
 
 
@@ -115,11 +121,13 @@ def stage_course_files(
 def _stage(
     workdir: Path,
     submission: bytes,
-    data_files: Mapping[str, Path],
+    data_files: Mapping[str, Path | bytes],
     course_files: Sequence[tuple[str, Path]] = (),
 ) -> None:
     """Copy the participant's files in read-only, then the course files whose names they do
-    not take; the participant's files win over the notebook's own name.
+    not take; the participant's files win over the notebook's own name. ``data_files`` maps
+    names to a file to copy or to bytes to write (the attempt's other notebooks, whose names
+    so take precedence over a course file's too).
 
     Called by ``isolation.execution`` once the kernel runs (``workdir`` is then the kernel's
     own tmpfs, inside its disk quota); raises OSError (ENOSPC when they do not fit).
@@ -173,7 +181,7 @@ def grade_notebook(
     published: PublishedAssignment | None = None,
     grading_notebook: bytes | None = None,
     grade_cells: Sequence[GradeCell] | None = None,
-    data_files: Mapping[str, Path] = NO_FILES,
+    data_files: Mapping[str, Path | bytes] = NO_FILES,
     course_files: Sequence[tuple[str, Path]] = (),
     limits: GradingLimits = DEFAULT_LIMITS,
     stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
@@ -378,3 +386,59 @@ def grade_notebook(
         duration_s=elapsed(),
         isolation=isolation.kind,
     )
+
+
+@dataclass(frozen=True)
+class NotebookToGrade:
+    """One notebook of an attempt with its assignment notebook's grading copy and grade cells
+    (their own grade ids, as in the notebook)."""
+
+    name: str
+    submission: bytes
+    grading_notebook: bytes
+    grade_cells: Sequence[GradeCell] | None = None
+
+
+def grade_notebooks(
+    *,
+    notebooks: Sequence[NotebookToGrade],
+    data_files: Mapping[str, Path | bytes] = NO_FILES,
+    course_files: Sequence[tuple[str, Path]] = (),
+    limits: GradingLimits = DEFAULT_LIMITS,
+    stderr_ignore: str | None = DEFAULT_STDERR_IGNORE,
+    restore_missing_cells: bool = False,
+) -> GradingReport:
+    """Autograde an attempt at an assignment of one or more notebooks, as nbgrader's autograde
+    does a folder: each notebook in a fresh kernel of its own, with the participant's data
+    files and the attempt's other notebooks beside it, and one report whose grade ids are
+    qualified by the notebook (``merge_reports``). One notebook is ``grade_notebook`` as it
+    always was: its grade ids stay as they are. Every notebook has the version's
+    ``course_files`` beside it (``stage_course_files``)."""
+    options = {
+        "course_files": course_files,
+        "limits": limits,
+        "stderr_ignore": stderr_ignore,
+        "restore_missing_cells": restore_missing_cells,
+    }
+    if len(notebooks) == 1:
+        (one,) = notebooks
+        return grade_notebook(
+            submission=one.submission,
+            grading_notebook=one.grading_notebook,
+            grade_cells=one.grade_cells,
+            data_files=data_files,
+            **options,  # type: ignore[arg-type]
+        )
+    reports = []
+    for notebook in notebooks:
+        beside = {n.name: n.submission for n in notebooks if n is not notebook}
+        report = grade_notebook(
+            submission=notebook.submission,
+            grading_notebook=notebook.grading_notebook,
+            grade_cells=notebook.grade_cells,
+            # The participant's own files win over a notebook of the same name.
+            data_files=beside | dict(data_files),
+            **options,  # type: ignore[arg-type]
+        )
+        reports.append((notebook.name, report))
+    return merge_reports(reports)

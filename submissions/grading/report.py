@@ -8,12 +8,13 @@ the worker.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast, get_args
 
-from courses.nbgrader import GradeKind
-from courses.plain_i18n import Message
+from courses.nbgrader import GradeKind, qualified_grade_id
+from courses.plain_i18n import Message, gettext_lazy
 
 OutcomeStatus = Literal["passed", "partial", "failed", "needs_manual"]
 ReportStatus = Literal["graded", "failed"]
@@ -206,6 +207,42 @@ class GradingReport:
             duration_s=float(duration),
             isolation=_choice(report, "isolation", IsolationKind) if "isolation" in report else "",
         )
+
+
+def merge_reports(reports: Sequence[tuple[str, GradingReport]]) -> GradingReport:
+    """One report for the notebooks of a multi-notebook attempt, each graded on its own: grade
+    ids qualified by their notebook (``courses.models.assignments.qualified_grade_id``), points
+    and maxima added up, the logs one after the other. A notebook that could not be graded
+    fails the attempt's run, naming the notebook (docs/grading.md, "Multi-notebook
+    assignments")."""
+    outcomes = tuple(
+        replace(outcome, grade_id=qualified_grade_id(name, outcome.grade_id))
+        for name, report in reports
+        for outcome in report.outcomes
+    )
+    log = "\n".join(f"[{name}]\n{report.log_excerpt}" for name, report in reports)
+    merged = GradingReport(
+        status="graded",
+        outcomes=outcomes,
+        autograded_points=sum((r.autograded_points for _n, r in reports), Decimal(0)),
+        autograded_max=sum((r.autograded_max for _n, r in reports), Decimal(0)),
+        manual_max=sum((r.manual_max for _n, r in reports), Decimal(0)),
+        log_excerpt=clip_tail(log, LOG_LIMIT),
+        duration_s=sum(r.duration_s for _n, r in reports),
+        isolation=next((r.isolation for _n, r in reports if r.isolation), ""),
+    )
+    failed = next(((name, r) for name, r in reports if r.status == "failed"), None)
+    if failed is None:
+        return merged
+    name, report = failed
+    return GradingReport.failure(
+        gettext_lazy("%(notebook)s: %(error)s", notebook=name, error=report.error),
+        autograded_max=merged.autograded_max,
+        manual_max=merged.manual_max,
+        log_excerpt=merged.log_excerpt,
+        duration_s=merged.duration_s,
+        isolation=merged.isolation,
+    )
 
 
 def _mapping(value: object, what: str) -> dict[str, Any]:

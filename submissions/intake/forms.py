@@ -54,6 +54,14 @@ class UploadForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args: Any, notebooks: int = 1, **kwargs: Any) -> None:
+        """``notebooks``: how many the assignment has; several are handed in as one zip."""
+        super().__init__(*args, **kwargs)
+        if notebooks > 1:
+            field = self.fields["notebook"]
+            field.label = _("The assignment folder with all its notebooks (.zip)")
+            field.widget.attrs["accept"] = ".zip,application/zip"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("data_files") and not (data.get("source") and data.get("licence")):
@@ -64,6 +72,16 @@ class UploadForm(forms.Form):
 
     def data_card(self) -> DataCardInput | None:
         return DataCardInput.from_upload(self.cleaned_data)
+
+
+class DraftNotebookForm(forms.Form):
+    """One notebook put into the draft of a multi-notebook attempt, named as the assignment
+    names it."""
+
+    notebook = forms.FileField(
+        label=_("A notebook of the assignment (.ipynb)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".ipynb,application/x-ipynb+json"}),
+    )
 
 
 class PurgeForm(forms.Form):

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from courses.models import Assignment, Cohort, Enrollment
+from courses.exceptions import CoursesError
+from courses.models import Assignment, Cohort, Deadline, Enrollment
+from courses.nbgrader_import import folder_in_archive
 from courses.services import record_hand_in
-from platform.blobs import delete_blob, put_bytes, put_file
+from platform.blobs import delete_blob, put_bytes, put_file, read_blob
 from platform.models import User
 from submissions import tasks
 from submissions.exceptions import (
@@ -32,12 +34,21 @@ from submissions.intake.datafiles import (
     xlsx_is_workbook,
 )
 from submissions.intake.notebooks import (
+    IntakeLimits,
     NotebookRejected,
+    ValidatedNotebook,
     check_size,
     check_unique_grade_ids,
     validate_notebook,
 )
-from submissions.models import DataCard, DataPurge, Submission, SubmissionFile
+from submissions.models import (
+    DataCard,
+    DataPurge,
+    DraftNotebook,
+    Submission,
+    SubmissionFile,
+    SubmissionNotebook,
+)
 from submissions.orphans import referenced_blobs
 from submissions.reviewing import allocation
 from submissions.services import queue_grading, request_rendering
@@ -73,12 +84,40 @@ def submit_attempt(
     data_card: DataCardInput | None = None,
 ) -> Submission:
     """Validate and store an uploaded notebook (and data files) as a new attempt, then queue
-    grading and rendering.
+    grading and rendering. For an assignment of several notebooks ``upload`` is the zipped
+    assignment folder holding all of them (docs/grading.md, "Multi-notebook assignments");
+    its files that are the version's course files are left out and named in the returned
+    attempt's ``left_out_course_files``, for the caller to say so.
 
     Validation is synchronous and cheap, so a broken file is refused at once with a message that
     names what is wrong; nothing is stored unless everything is accepted. The bytes are stored
     (content-addressed) before the rows that name them.
     """
+    deadline = _open_deadline(assignment, enrollment)
+    limits = tasks.intake_limits()
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    ignored: list[str] = []
+    if len(expected) == 1:
+        notebooks = [(upload.name or "notebook.ipynb", *_read_one(upload, limits))]
+    else:
+        notebooks, ignored = _handed_in_folder(upload, assignment, expected, limits)
+    submission = _store_attempt(
+        participant=participant,
+        enrollment=enrollment,
+        assignment=assignment,
+        deadline=deadline,
+        notebooks=notebooks,
+        filename=(upload.name or "notebook.ipynb")[:255],
+        data_files=data_files,
+        data_card=data_card,
+    )
+    submission.left_out_course_files = ignored
+    return submission
+
+
+def _open_deadline(assignment: Assignment, enrollment: Enrollment) -> Deadline:
+    """The participant's deadline, refused (``AssignmentClosed``) before the assignment opens
+    and after their cut-off."""
     if not assignment.is_open():
         raise AssignmentClosed(_("This assignment is not open for uploads yet."))
     deadline = assignment.deadline_for(enrollment)
@@ -91,22 +130,41 @@ def submit_attempt(
             )
             % {"closed": closed}
         )
-    limits = tasks.intake_limits()
+    return deadline
+
+
+def _read_one(
+    upload: "UploadedFile[bytes]", limits: IntakeLimits
+) -> tuple[bytes, ValidatedNotebook]:
+    """One uploaded notebook, size-checked before a byte is read, then validated."""
     try:
         if upload.size is not None:
             check_size(upload.size, limits)  # before reading a byte of it
         raw = upload.read(limits.max_bytes + 1)
-        validated = validate_notebook(raw, limits)
-        check_unique_grade_ids(validated.nb)
+        return raw, _validated(raw, limits)
     except NotebookRejected as rejection:
         raise NotebookInvalid(rejection.message, cell=rejection.cell) from rejection
+
+
+def _store_attempt(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    deadline: Deadline,
+    notebooks: list[tuple[str, bytes, ValidatedNotebook]],
+    filename: str,
+    data_files: Sequence["UploadedFile[bytes]"],
+    data_card: DataCardInput | None,
+) -> Submission:
+    """Store validated notebooks (and the data files, checked here) as a new attempt."""
     checked = _check_data_files(assignment, data_files, data_card)
     # Every refusal comes before the first blob is written: a refused upload stores nothing.
     # The attempt count is checked again under the insert below (two uploads may race for the
     # last attempt); the loser of that race leaves blobs no row names, which the orphan sweep
     # removes after an hour (submissions/orphans.py).
     _next_attempt_no(assignment=assignment, participant=participant)
-    notebook_sha = put_bytes(raw)
+    notebook_shas = [put_bytes(raw) for _name, raw, _validated_nb in notebooks]
     stored = [(check, *put_file(upload)) for check, upload in checked]
     late = deadline.late_seconds(timezone.now())
 
@@ -117,10 +175,12 @@ def submit_attempt(
                     participant=participant,
                     enrollment=enrollment,
                     assignment=assignment,
-                    notebook_sha=notebook_sha,
-                    size=len(raw),
-                    filename=(upload.name or "notebook.ipynb")[:255],
-                    language=validated.language,
+                    notebooks=[
+                        (name, sha, len(raw))
+                        for (name, raw, _nb), sha in zip(notebooks, notebook_shas, strict=True)
+                    ],
+                    filename=filename,
+                    language=notebooks[0][2].language,
                     late_seconds=late,
                 )
                 SubmissionFile.objects.bulk_create(
@@ -138,6 +198,150 @@ def submit_attempt(
     else:
         raise AttemptsExhausted(_("Too many uploads at the same moment; please try again."))
     return submission
+
+
+def put_draft_notebook(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    upload: "UploadedFile[bytes]",
+) -> DraftNotebook:
+    """Put one notebook of a multi-notebook assignment into the participant's draft (replacing
+    the one of the same name), validated as an upload is. The draft is no attempt: nothing is
+    graded or counted, and no grader sees it, until ``hand_in_draft``."""
+    _open_deadline(assignment, enrollment)
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    if len(expected) == 1:
+        raise NotebookInvalid(_("This assignment has one notebook: upload it as an attempt."))
+    name = upload.name or ""
+    if name not in expected:
+        raise NotebookInvalid(
+            _("“%(name)s” is not a notebook of this assignment; its notebooks are %(names)s.")
+            % {"name": name[:100], "names": ", ".join(expected)}
+        )
+    raw, _notebook = _read_one(upload, tasks.intake_limits())
+    draft, _created = DraftNotebook.objects.update_or_create(
+        assignment=assignment,
+        participant=participant,
+        name=name,
+        defaults={"sha256": put_bytes(raw), "size": len(raw), "uploaded_at": timezone.now()},
+    )
+    return draft
+
+
+def hand_in_draft(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    assignment: Assignment,
+    data_files: Sequence["UploadedFile[bytes]"] = (),
+    data_card: DataCardInput | None = None,
+) -> Submission:
+    """Hand in the participant's draft as one attempt with all the assignment's notebooks (and
+    data files), checked as ``submit_attempt`` checks an upload; the draft is then gone. A draft
+    without every notebook is refused, naming the missing ones, and stays as it is."""
+    deadline = _open_deadline(assignment, enrollment)
+    expected = [notebook.name for notebook in assignment.notebook_set()]
+    drafts = {
+        d.name: d
+        for d in DraftNotebook.objects.filter(assignment=assignment, participant=participant)
+    }
+    missing = [name for name in expected if name not in drafts]
+    if missing:
+        raise NotebookInvalid(
+            _("Your draft lacks %(names)s; add them before you hand it in.")
+            % {"names": ", ".join(missing)}
+        )
+    limits = tasks.intake_limits()
+    notebooks = _validated_set({name: read_blob(drafts[name].sha256) for name in expected}, limits)
+    with transaction.atomic():
+        submission = _store_attempt(
+            participant=participant,
+            enrollment=enrollment,
+            assignment=assignment,
+            deadline=deadline,
+            notebooks=notebooks,
+            filename=", ".join(expected)[:255],
+            data_files=data_files,
+            data_card=data_card,
+        )
+        DraftNotebook.objects.filter(pk__in=[d.pk for d in drafts.values()]).delete()
+    return submission
+
+
+def _validated(raw: bytes, limits: IntakeLimits) -> ValidatedNotebook:
+    validated = validate_notebook(raw, limits)
+    check_unique_grade_ids(validated.nb)
+    return validated
+
+
+def _handed_in_folder(
+    upload: "UploadedFile[bytes]", assignment: Assignment, expected: list[str], limits: IntakeLimits
+) -> tuple[list[tuple[str, bytes, ValidatedNotebook]], list[str]]:
+    """The notebooks of a multi-notebook attempt from the zipped assignment folder, in the
+    assignment's order, each validated as a single upload is; every one must be there and no
+    other notebook. The folder's other files are refused (they are uploaded as data files), so
+    nothing handed in is dropped without a word, except the assignment's own course files
+    (same path in the folder): a participant who zips the release folder hands them back, and
+    they are left out and returned for the caller to say so (docs/course-files.md)."""
+    names = ", ".join(expected)
+    if not (upload.name or "").lower().endswith(".zip"):
+        raise NotebookInvalid(
+            _(
+                "This assignment has %(n)s notebooks (%(names)s): upload the assignment folder "
+                "with all of them as one zip."
+            )
+            % {"n": len(expected), "names": names}
+        )
+    course_files = {f.path: f.size for f in assignment.course_files()}
+    max_bytes = limits.max_bytes * len(expected) + sum(course_files.values())
+    if upload.size is not None and upload.size > max_bytes:
+        raise NotebookInvalid(_("This zip is too large."))
+    try:
+        folder = folder_in_archive(upload.read(max_bytes + 1), max_notebook_bytes=limits.max_bytes)
+    except CoursesError as error:
+        raise NotebookInvalid(error.message) from error
+    found = dict(folder.notebooks)
+    missing = [name for name in expected if name not in found]
+    unknown = [name for name in found if name not in expected]
+    if missing or unknown:
+        raise NotebookInvalid(
+            _(
+                "The zip must hold exactly this assignment's notebooks (%(names)s). Missing: "
+                "%(missing)s. Not part of the assignment: %(unknown)s."
+            )
+            % {
+                "names": names,
+                "missing": ", ".join(missing) or "—",
+                "unknown": ", ".join(unknown) or "—",
+            }
+        )
+    ignored = [name for name in folder.other_files if folder.in_folder(name) in course_files]
+    refused = [name for name in folder.other_files if name not in ignored]
+    if refused:
+        raise NotebookInvalid(
+            _(
+                "The zip may hold the notebooks only; upload your data files in the data files "
+                "field: %(files)s"
+            )
+            % {"files": ", ".join(refused)}
+        )
+    return _validated_set({name: found[name] for name in expected}, limits), ignored
+
+
+def _validated_set(
+    notebooks: dict[str, bytes], limits: IntakeLimits
+) -> list[tuple[str, bytes, ValidatedNotebook]]:
+    """Each notebook of a multi-notebook attempt validated as an upload is; a refusal names
+    the notebook."""
+    checked = []
+    for name, raw in notebooks.items():
+        try:
+            checked.append((name, raw, _validated(raw, limits)))
+        except NotebookRejected as rejection:
+            raise NotebookInvalid(f"{name}: {rejection.message}", cell=rejection.cell) from None
+    return checked
 
 
 def _check_data_files(
@@ -207,26 +411,37 @@ def _create_attempt(
     participant: User,
     enrollment: Enrollment,
     assignment: Assignment,
-    notebook_sha: str,
-    size: int,
+    notebooks: list[tuple[str, str, int]],
     filename: str,
     language: str,
     late_seconds: int,
 ) -> Submission:
+    """``notebooks``: (name, sha256, size) of each; one for a single-notebook assignment, whose
+    attempt has no ``SubmissionNotebook`` rows. A multi-notebook attempt's own notebook fields
+    name its first notebook and the total size (docs/grading.md)."""
     submission = Submission.objects.create(
         assignment=assignment,
         assignment_version=assignment.live_version(),
         enrollment=enrollment,
         participant=participant,
         attempt_no=_next_attempt_no(assignment=assignment, participant=participant),
-        notebook_sha256=notebook_sha,
-        size=size,
+        notebook_sha256=notebooks[0][1],
+        size=sum(size for _name, _sha, size in notebooks),
+        notebook_count=len(notebooks),
         original_filename=filename,
         kernel_language=language,
         late_seconds=late_seconds,
     )
+    if len(notebooks) > 1:
+        SubmissionNotebook.objects.bulk_create(
+            SubmissionNotebook(
+                submission=submission, name=name, position=position, sha256=sha, size=size
+            )
+            for position, (name, sha, size) in enumerate(notebooks)
+        )
     queue_grading(submission=submission)
-    request_rendering(notebook_sha256=notebook_sha)
+    for _name, sha, _size in notebooks:
+        request_rendering(notebook_sha256=sha)
     allocation.allocate_participant(enrollment)
     # The work is in: the participant's checklist now says "pending review", not "missing".
     record_hand_in(enrollment=enrollment, assignment=assignment)

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from courses.course_files import clashing_paths, clean_course_path, is_clutter
 from courses.exceptions import PublishError
 from courses.models import AssignmentFile, AssignmentVersion
+from courses.nbgrader_import import FolderArchive
 from platform.blobs import blob_path, put_bytes
 from submissions.intake.text import excess, file_size
 
@@ -55,13 +56,16 @@ def check_course_files(files: Sequence[tuple[str, int]]) -> list[str]:
     for path, (_name, size) in zip(paths, files, strict=True):
         if size > settings.COURSE_FILE_MAX_BYTES:
             raise _too_large(path, size)
-    total = sum(size for _name, size in files)
+    _check_total(sum(size for _name, size in files))
+    return paths
+
+
+def _check_total(total: int) -> None:
     if total > settings.COURSE_FILES_MAX_BYTES:
         raise PublishError(
             _("The course files have %(size)s together, more than the %(limit)s allowed.")
             % {"size": file_size(total), "limit": file_size(settings.COURSE_FILES_MAX_BYTES)}
         )
-    return paths
 
 
 def _too_many(given: int) -> PublishError:
@@ -102,25 +106,47 @@ def uploaded_course_files(uploads: Iterable[IO[bytes]]) -> list[tuple[str, bytes
     return files
 
 
-def _unpacked(archive_name: str, data: bytes) -> list[tuple[str, bytes]]:
+def folder_course_files(data: bytes, folder: FolderArchive) -> list[tuple[str, bytes]]:
+    """(path, bytes) of the files of a zipped assignment folder that are not its notebooks:
+    published as course files of the version, by their path relative to the notebooks'
+    folder, with the checks of an uploaded zip (``uploaded_course_files``). Files outside
+    that folder are not read (``folder.other_files`` still names them)."""
+    return _unpacked("", data, folder=folder)
+
+
+def _unpacked(
+    archive_name: str, data: bytes, *, folder: FolderArchive | None = None
+) -> list[tuple[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise PublishError(_("“%(name)s” is not a zip archive.") % {"name": archive_name}) from None
     files = []
     with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
+        entries = [
+            e
+            for e in archive.infolist()
+            if not e.is_dir() and not is_clutter(PurePosixPath(e.filename.replace("\\", "/")).parts)
+        ]
+        if folder is not None:
+            # An assignment folder: its notebooks are published as notebooks, not read here.
+            wanted = {name: folder.in_folder(name) for name in folder.other_files}
+            names = [(e, wanted.get(_entry_path(e.filename))) for e in entries]
+            entries = [e for e, inside in names if inside is not None]
         if len(entries) > settings.COURSE_FILES_MAX_COUNT:
             raise _too_many(len(entries))
+        # Before a byte is unpacked (zipfile never unpacks more than an entry's stated size).
+        _check_total(sum(entry.file_size for entry in entries))
         for entry in entries:
-            if is_clutter(PurePosixPath(entry.filename.replace("\\", "/")).parts):
-                continue
             if stat.S_ISLNK(entry.external_attr >> 16):
                 raise PublishError(
                     _("“%(name)s” is a symbolic link; only regular files can be course files.")
                     % {"name": entry.filename[:120]}
                 )
-            path = clean_course_path(entry.filename)  # refuses "..", absolute paths, drives
+            name = entry.filename
+            if folder is not None:
+                name = folder.in_folder(_entry_path(name)) or name
+            path = clean_course_path(name)  # refuses "..", absolute paths, drives
             if entry.file_size > settings.COURSE_FILE_MAX_BYTES:
                 raise _too_large(path, entry.file_size)
             try:
@@ -131,6 +157,12 @@ def _unpacked(archive_name: str, data: bytes) -> list[tuple[str, bytes]]:
                     % {"name": path, "error": str(error)[:200]}
                 ) from None
     return files
+
+
+def _entry_path(filename: str) -> str:
+    """A zip entry's name as ``folder_in_archive`` lists it (``./`` and a leading ``/``
+    dropped)."""
+    return "/".join(PurePosixPath(filename).parts).lstrip("/")
 
 
 def store_course_files(files: Sequence[tuple[str, bytes]]) -> list[CourseFile]:

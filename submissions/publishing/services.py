@@ -15,8 +15,8 @@ from courses import nbgrader
 from courses.exceptions import AssignmentExists, PublishError
 from courses.models import Assignment, AssignmentVersion, Module
 from courses.nbgrader import NbgraderFormatError
-from courses.nbgrader_import import CourseSources, Skipped, SourceNotebook
-from courses.services import draft_assignment_version, start_version_check
+from courses.nbgrader_import import CourseSources, Skipped, SourceNotebook, assignment_slug
+from courses.services import NotebookSources, draft_assignment_version, start_version_check
 from courses.services import publish_assignment as publish_courses_assignment
 from platform.models import User
 from submissions import tasks
@@ -50,16 +50,26 @@ def instantiate_autotests(
 def _instantiated(
     module: Module,
     slug: str,
-    source: bytes,
+    source: NotebookSources,
     autotests: str | None,
     instantiated: bool,
     course_files: Sequence[CourseFile],
-) -> bytes:
+) -> NotebookSources:
     # A short name already taken is refused by courses without running any kernel; the kernel
     # runs before any transaction opens, so it holds no lock while the notebook runs.
     if instantiated or module.assignments.filter(slug=slug).exists():
         return source
-    return instantiate_autotests(source, autotests=autotests, course_files=course_files)
+    if isinstance(source, bytes):
+        return instantiate_autotests(source, autotests=autotests, course_files=course_files)
+    instantiated_set = []
+    for name, data in source:
+        try:
+            instantiated_set.append(
+                (name, instantiate_autotests(data, autotests=autotests, course_files=course_files))
+            )
+        except PublishError as error:
+            raise PublishError(f"{name}: {error.message}") from error
+    return instantiated_set
 
 
 def publish_assignment(
@@ -67,7 +77,7 @@ def publish_assignment(
     module: Module,
     slug: str,
     title: str,
-    source: bytes,
+    source: NotebookSources,
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,
@@ -102,7 +112,7 @@ def publish_checked(
     module: Module,
     slug: str,
     title: str,
-    source: bytes,
+    source: NotebookSources,
     autotests: str | None = None,
     instantiated: bool = False,
     nbgrader_rules: bool = False,
@@ -229,29 +239,37 @@ def replace_checked(
 
 @dataclass
 class NotebookImport:
-    """One source notebook of an import: the assignment it becomes, or why it does not."""
+    """One source notebook of an import: its points, or why it is refused."""
 
     path: str
-    title: str
-    slug: str
     points: Decimal | None = None
     problem: str = ""
     notes: list[str] = field(default_factory=list)
-    check: PublishCheck | None = None
 
 
 @dataclass
 class AssignmentImport:
-    """One nbgrader assignment of an import: all its notebooks land, or none of them."""
+    """One nbgrader assignment of an import: one assignment with all its notebooks, or none.
+    ``title`` and ``slug`` are the assignment's (the folder's name); ``check`` its publish
+    check once imported."""
 
     name: str
+    title: str
+    slug: str
     due_at: datetime | None
     notebooks: list[NotebookImport]
     skipped: list[Skipped]
     problem: str = ""
     imported: bool = False
-    # The course files published with each of its notebooks (docs/course-files.md).
+    check: PublishCheck | None = None
+    # The course files published with it (docs/course-files.md).
     files: list[CourseFile] = field(default_factory=list)
+
+    @property
+    def points(self) -> Decimal | None:
+        """The assignment's points: its notebooks' added up (None while one is refused)."""
+        points = [n.points for n in self.notebooks]
+        return None if None in points else sum((p or Decimal(0) for p in points), Decimal(0))
 
     @property
     def refused(self) -> bool:
@@ -282,7 +300,7 @@ class ImportReport:
 
     @property
     def checks(self) -> list[PublishCheck]:
-        return [n.check for a in self.assignments for n in a.notebooks if n.check is not None]
+        return [a.check for a in self.assignments if a.check is not None]
 
 
 def _course_notes(course: CourseSources) -> list[str]:
@@ -303,16 +321,10 @@ def _course_notes(course: CourseSources) -> list[str]:
 
 
 def _prepare(
-    course: CourseSources,
-    source: SourceNotebook,
-    alone: bool,
-    module: Module,
-    files: Sequence[CourseFile],
+    course: CourseSources, source: SourceNotebook, files: Sequence[CourseFile]
 ) -> tuple[NotebookImport, bytes | None]:
     """Frame, instantiate and validate one notebook (no kernel for one without directives)."""
-    entry = NotebookImport(
-        path=source.path, title=source.title(alone=alone), slug=source.slug(alone=alone)
-    )
+    entry = NotebookImport(path=source.path)
     try:
         framed = course.framed(source)
         templates = course.templates_for(source.assignment)
@@ -334,12 +346,6 @@ def _prepare(
             _("AUTOTEST directives turned into tests with %(file)s.")
             % {"file": templates[0] if templates else _("nbgrader's documented autotests.yml")}
         )
-    if module.assignments.filter(slug=entry.slug).exists():
-        entry.problem = _(
-            "The module already has an assignment with the short name “%(slug)s”; it is left "
-            "as it is."
-        ) % {"slug": entry.slug}
-        return entry, None
     return entry, instantiated
 
 
@@ -351,8 +357,9 @@ def import_nbgrader_course(
     dry_run: bool = False,
     nbgrader_rules: bool = True,
 ) -> ImportReport:
-    """Import an nbgrader course into a module: each notebook becomes an assignment with a
-    publish check, the course's header and footer around it and its AUTOTEST directives
+    """Import an nbgrader course into a module: each nbgrader assignment (a folder of one or
+    more notebooks) becomes one assignment with a publish check, whose points add up over its
+    notebooks; the course's header and footer framing each notebook and its AUTOTEST directives
     instantiated, as nbgrader's generate_assignment would.
 
     Each nbgrader assignment lands in its own transaction, all its notebooks or none, so one
@@ -371,9 +378,11 @@ def import_nbgrader_course(
             files, files_problem = store_course_files(course.files_for(name)), ""
         except PublishError as error:
             files, files_problem = [], error.message
-        prepared = [_prepare(course, s, len(sources) == 1, module, files) for s in sources]
+        prepared = [_prepare(course, s, files) for s in sources]
         entry = AssignmentImport(
             name=name,
+            title=name,
+            slug=assignment_slug(name),
             due_at=due.get(name),
             notebooks=[notebook for notebook, _data in prepared],
             skipped=course.skipped_in(name),
@@ -391,28 +400,34 @@ def import_nbgrader_course(
                 len(refused),
             ) % {"n": len(refused)}
             continue
+        if module.assignments.filter(slug=entry.slug).exists():
+            entry.problem = _(
+                "The module already has an assignment with the short name “%(slug)s”; it is "
+                "left as it is."
+            ) % {"slug": entry.slug}
+            continue
         if dry_run:
             continue
+        named = [
+            (f"{source.notebook}.ipynb", data)
+            for (_notebook, data), source in zip(prepared, sources, strict=True)
+            if data is not None
+        ]
         try:
-            with transaction.atomic():
-                for (notebook, data), _source in zip(prepared, sources, strict=True):
-                    assert data is not None
-                    notebook.check = publish_checked(
-                        module=module,
-                        slug=notebook.slug,
-                        title=notebook.title,
-                        source=data,
-                        instantiated=True,
-                        order=order,
-                        due_at=entry.due_at,
-                        nbgrader_rules=nbgrader_rules,
-                        course_files=files,
-                    )
-                    order += 1
+            entry.check = publish_checked(
+                module=module,
+                slug=entry.slug,
+                title=entry.title,
+                source=named[0][1] if len(named) == 1 else named,
+                instantiated=True,
+                order=order,
+                due_at=entry.due_at,
+                nbgrader_rules=nbgrader_rules,
+                course_files=files,
+            )
         except (PublishError, AssignmentExists) as error:
-            for notebook in entry.notebooks:
-                notebook.check = None
             entry.problem = error.message
             continue
+        order += 1
         entry.imported = True
     return report

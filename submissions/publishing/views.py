@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -52,9 +51,11 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_module_for_publisher(request.user, pk)
     form = PublishForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        source = form.cleaned_data["source"].read(settings.NOTEBOOK_MAX_BYTES + 1)
+        source = form.cleaned_data["source"]
         try:
-            files = store_course_files(uploaded_course_files(form.cleaned_data["course_files"]))
+            files = store_course_files(
+                form.folder_files + uploaded_course_files(form.cleaned_data["course_files"])
+            )
         except CoursesError as error:
             form.add_error("course_files", error.message)
             return _page(request, module, form)
@@ -75,6 +76,12 @@ def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             form.add_error("source", error.message)
         else:
             messages.success(request, _("Published. The worker is checking the assignment now."))
+            if form.skipped:
+                messages.warning(
+                    request,
+                    _("Not published (outside the notebooks' folder): %(files)s")
+                    % {"files": ", ".join(form.skipped)},
+                )
             return redirect("submissions:publish-check", pk=check.assignment_id)
     return _page(request, module, form)
 

@@ -47,14 +47,18 @@ from submissions.reviewing.rubrics import BankEntryInput
 from tests.browser.conftest import log_in, reauthenticate
 from tests.helpers import (
     graded,
+    graded_two_notebooks,
     issue_certificate,
     keep_program_incomplete,
     make_cohort,
     make_user,
     pair_with_new_student,
+    publish_two_notebooks,
     release,
+    release_notebooks,
     submit,
     tiny_source_notebook,
+    zipped_folder,
 )
 from tests.oidc_provider.process import Provider
 from tests.submissions.reviewing.review_helpers import basic_rubric
@@ -74,6 +78,8 @@ class World:
     released: Submission
     waiting: Submission
     queued: Submission
+    # ada's graded attempt at a two-notebook assignment
+    multi: Submission
     certificate: Certificate
     pending: CertificateRequest
     participant_enrollment: Enrollment
@@ -138,6 +144,14 @@ def _released(world: World) -> tuple[object, ...]:
 
 def _waiting(world: World) -> tuple[object, ...]:
     return (world.waiting.pk,)
+
+
+def _multi(world: World) -> tuple[object, ...]:
+    return (world.multi.pk,)
+
+
+def _multi_assignment(world: World) -> tuple[object, ...]:
+    return (world.multi.assignment_id,)
 
 
 def _regrade(world: World) -> tuple[object, ...]:
@@ -290,6 +304,22 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # An attempt still waiting for its autograde result (the page polls for it), with its
         # place in the queue.
         Page("submissions:detail", lambda world: (world.queued.pk,), shows="#queue-place"),
+        # A two-notebook assignment: its release as a zip or notebook by notebook; an attempt
+        # with each notebook's results and rendered notebook.
+        Page("submissions:assignment", _multi_assignment, shows="#course-files"),
+        Page("submissions:detail", _multi, shows="#results-problem2"),
+        # A notebook put into the draft without a file: the page again, with the error.
+        invalid(
+            "submissions:draft-notebook",
+            _multi_assignment,
+            Sent("submissions:assignment", _multi_assignment, "#draft-form"),
+        ),
+        # Handing in a draft without every notebook: refused, naming the missing ones.
+        invalid(
+            "submissions:draft-hand-in",
+            _multi_assignment,
+            Sent("submissions:assignment", _multi_assignment, "#hand-in-form"),
+        ),
         # A regrade request without a reason, answered with the attempt's page, the form and its
         # error.
         # Someone else's invitation link, opened while logged in: refused.
@@ -345,6 +375,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         Page("communication:cohort", _cohort, shows="#announcement-form"),
         Page("submissions:queue"),
         Page("submissions:grade", _waiting, shows="#review-form"),
+        Page("submissions:grade", _multi, shows="#results-problem2"),
         # Forms of the grading screen sent with errors: each answers the grading screen again,
         # the errors in the form's panel.
         # (a comment without a level; a blank comment; a resolution without a decision)
@@ -538,7 +569,7 @@ NOT_PAGES: dict[str, str] = {
     "api-schema": "the OpenAPI schema (YAML)",
     "courses:starter": "download (notebook)",
     "courses:course-file": "download (course file)",
-    "courses:release-zip": "download (zip)",
+    "courses:release-zip": "download (zip of the release notebooks and course files)",
     "submissions:download": "download (notebook)",
     "submissions:data-file": "download (data file)",
     "submissions:gradebook-csv": "download (CSV)",
@@ -720,6 +751,14 @@ def world(
     next_cohort.save(update_fields=["applications_open", "capacity"])
     # ada again: an attempt at a second module's assignment, never graded (no kernel runs).
     queued = submit(enrolled, keep_program_incomplete(assignment))
+    # ada's attempt at a two-notebook assignment with a course file: results and notebooks
+    # shown per notebook, the release zip with the course file.
+    ps1 = publish_two_notebooks(
+        assignment.module, course_files=store_course_files([("data/squares.csv", b"x,y\n2,4\n")])
+    )
+    multi = rendered(
+        graded_two_notebooks(submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1))))
+    )
     send_announcement(
         sender=coordinator,
         title="Room change",
@@ -737,6 +776,7 @@ def world(
         released=released,
         waiting=waiting,
         queued=queued,
+        multi=multi,
         certificate=certificate,
         pending=CertificateRequest.objects.pending().get(user=mary),
         participant_enrollment=enrolled.enrollments.get(),

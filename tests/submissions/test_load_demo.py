@@ -54,6 +54,10 @@ def test_the_demo_describes_the_real_programs() -> None:
         kinds = {c["kind"] for c in assignment.grade_cells}
         assert "autograded" in kinds
         assert kinds & {"manual", "task"}
+    # Data Literacy has an nbgrader assignment folder of two notebooks, one assignment.
+    folder = Assignment.objects.get(slug="dl-02-streuung-zusammenhang")
+    assert [n.name for n in folder.notebook_set()] == ["streuung.ipynb", "zusammenhang.ipynb"]
+    assert [f.path for f in folder.course_files()] == ["daten/variablen.csv"]
     # The data-literacy assignment shows a course image (docs/course-files.md).
     (figure,) = Assignment.objects.get(slug="dl-01-mean-median").course_files()
     assert figure.path == "images/lagemasse.png"

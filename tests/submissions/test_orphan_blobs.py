@@ -19,12 +19,20 @@ from courses.models import Application
 from platform.blobs import blob_name, put_bytes, sweep_orphans
 from platform.models import PrivacyNotice
 from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid
-from submissions.intake.services import DataCardInput
+from submissions.intake.services import DataCardInput, put_draft_notebook
 from submissions.management.commands.grading_worker import Command as WorkerCommand
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 from submissions.orphans import BLOB_FIELDS, sweep_orphan_blobs
 from submissions.publishing.course_files import attach_course_files, store_course_files
-from tests.helpers import api_client, participant_notebook, submit, upload_file
+from tests.helpers import (
+    api_client,
+    participant_notebook,
+    publish_two_notebooks,
+    release_notebooks,
+    submit,
+    upload_file,
+    zipped_folder,
+)
 
 CSV = b"city,visitors\nDortmund,3\n"
 CARD = DataCardInput(source="the museum", licence="internal use")
@@ -126,6 +134,16 @@ def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     check, attempt with a data file, a rendered notebook, and an application with an
     attachment."""
     submission = submit_with_data(enrolled, assignment)
+    # A multi-notebook assignment and an attempt at it: its notebooks are rows of their own.
+    ps1 = publish_two_notebooks(assignment.module)
+    submit(enrolled, ps1, notebook=zipped_folder(release_notebooks(ps1)))
+    # A notebook in a draft of the next attempt (no attempt yet).
+    put_draft_notebook(
+        participant=enrolled,
+        enrollment=enrolled.enrollments.get(),
+        assignment=ps1,
+        upload=upload_file(release_notebooks(ps1)["problem2.ipynb"], "problem2.ipynb"),
+    )
     attach_course_files(
         version=assignment.versions.get(number=1),
         files=store_course_files([("data/course.csv", b"a,b\n1,2\n")]),

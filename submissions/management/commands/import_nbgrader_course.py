@@ -87,11 +87,16 @@ def report_lines(report: ImportReport) -> list[str]:
             else ""
         )
         lines.append(f"{assignment.name}{due}: {state}")
+        if assignment.points is not None:
+            lines.append(
+                "  "
+                + _("“%(title)s” (%(slug)s), %(points)s points")
+                % {"title": assignment.title, "slug": assignment.slug, "points": assignment.points}
+            )
         for notebook in assignment.notebooks:
             detail = notebook.problem or "; ".join(
                 [
-                    _("“%(title)s” (%(slug)s), %(points)s points")
-                    % {"title": notebook.title, "slug": notebook.slug, "points": notebook.points},
+                    _("%(points)s points") % {"points": notebook.points},
                     *notebook.notes,
                 ]
             )

@@ -31,7 +31,7 @@ from courses.models import (
 )
 from courses.requirements import Role
 from courses.risk import judge_running_cohorts
-from courses.services import enroll, publish_policy
+from courses.services import NotebookSources, enroll, publish_policy
 from platform.accounts.policy import requires_second_factor
 from platform.accounts.services import record_known_address, set_up_totp
 from platform.models import User
@@ -181,32 +181,38 @@ class Command(BaseCommand):
                     "tandem_meetings": module_data.tandem_meetings,
                 },
             )
-            for order, assignment_data in enumerate(module_data.assignments):
-                if Assignment.objects.filter(module=module, slug=assignment_data.slug).exists():
+            # Single notebooks, then nbgrader assignment folders (one assignment each).
+            items: list[tuple[catalog.DemoAssignment | catalog.DemoFolder, NotebookSources]] = [
+                (a, nbformat.writes(notebooks.source_notebook(a.notebook)).encode())
+                for a in module_data.assignments
+            ] + [
+                (
+                    f,
+                    [
+                        (f"{name}.ipynb", nbformat.writes(notebooks.folder_notebook(name)).encode())
+                        for name in f.notebooks
+                    ],
+                )
+                for f in module_data.folders
+            ]
+            for order, (item, source) in enumerate(items):
+                if Assignment.objects.filter(module=module, slug=item.slug).exists():
                     continue
                 publish_assignment(
                     module=module,
-                    slug=assignment_data.slug,
-                    title=assignment_data.title,
-                    source=nbformat.writes(
-                        notebooks.source_notebook(assignment_data.notebook)
-                    ).encode(),
+                    slug=item.slug,
+                    title=item.title,
+                    source=source,
                     order=order,
                     opens_at=_at(
-                        data.cohort.starts_on,
-                        assignment_data.opens_after_days,
-                        dt.time(0, 0),
-                        local,
+                        data.cohort.starts_on, item.opens_after_days, dt.time(0, 0), local
                     ),
-                    due_at=_at(
-                        data.cohort.starts_on,
-                        assignment_data.due_after_days,
-                        dt.time(23, 59),
-                        local,
-                    ),
-                    max_attempts=assignment_data.max_attempts,
+                    due_at=_at(data.cohort.starts_on, item.due_after_days, dt.time(23, 59), local),
+                    max_attempts=item.max_attempts,
                     course_files=store_course_files(
-                        notebooks.course_files(assignment_data.notebook)
+                        notebooks.course_files(item.notebook)
+                        if isinstance(item, catalog.DemoAssignment)
+                        else notebooks.FOLDER_FILES.get(item.slug, ())
                     ),
                 )
         return program

@@ -39,7 +39,7 @@ def write_gradebook(path: Path) -> Path:
     return path
 
 
-def test_the_command_imports_every_source_notebook_with_due_dates(
+def test_the_command_imports_each_nbgrader_assignment_as_one_assignment_with_due_dates(
     module: Any, tmp_path: Path
 ) -> None:
     course = write_course(tmp_path / "course")
@@ -54,18 +54,20 @@ def test_the_command_imports_every_source_notebook_with_due_dates(
     titles = list(
         Assignment.objects.filter(module=module).order_by("order").values_list("title", "slug")
     )
-    assert titles == [
-        ("ps1", "ps1"),
-        ("ps2 · part-a", "ps2-part-a"),
-        ("ps2 · part-b", "ps2-part-b"),
-    ]
+    # ps2 has two notebooks: one assignment holding both, its points added up.
+    assert titles == [("ps1", "ps1"), ("ps2", "ps2")]
     ps1 = Assignment.objects.get(slug="ps1")
     assert ps1.due_at is not None and ps1.due_at.isoformat() == "2026-12-01T17:00:00+00:00"
-    assert Assignment.objects.get(slug="ps2-part-a").due_at is None
-    assert PublishCheck.objects.count() == 3
+    ps2 = Assignment.objects.get(slug="ps2")
+    assert ps2.due_at is None
+    assert [n.name for n in ps2.notebook_set()] == ["part-a.ipynb", "part-b.ipynb"]
+    assert ps2.max_points == 2 * ps1.max_points
+    assert "part-b/test_square" in {c["grade_id"] for c in ps2.grade_cells}
+    assert PublishCheck.objects.count() == 2
     report = out.getvalue().splitlines()
     assert "ps1, due 2026-12-01 17:00 UTC: imported (publish checks queued)" in report
-    assert "  ps2/part-a.ipynb: “ps2 · part-a” (ps2-part-a), 5 points" in report
+    assert "  “ps2” (ps2), 10 points" in report
+    assert "  ps2/part-a.ipynb: 5 points" in report
 
 
 def test_a_broken_notebook_keeps_its_assignment_out_and_never_the_others(
@@ -93,7 +95,8 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(module: Any, tmp_path: Pa
     call_command("import_nbgrader_course", str(course), module=module.pk, dry_run=True, stdout=out)
     report = out.getvalue().splitlines()
     assert "ps1: would be imported" in report
-    assert "  ps1/squares.ipynb: “ps1” (ps1), 5 points" in report
+    assert "  “ps1” (ps1), 5 points" in report
+    assert "  ps1/squares.ipynb: 5 points" in report
     assert "  ps1/data.csv: course file, 8 bytes" in report
     assert (
         "loose.ipynb: not imported: notebooks are read from "
@@ -104,7 +107,7 @@ def test_a_dry_run_reports_the_same_and_writes_nothing(module: Any, tmp_path: Pa
     assert not PublishCheck.objects.exists()
 
 
-def test_importing_again_replaces_nothing_and_names_the_notebook_whose_assignment_exists(
+def test_importing_again_replaces_nothing_and_names_the_assignment_that_exists(
     module: Any, tmp_path: Path
 ) -> None:
     course = write_course(tmp_path / "course")
@@ -113,13 +116,10 @@ def test_importing_again_replaces_nothing_and_names_the_notebook_whose_assignmen
     out = StringIO()
     with pytest.raises(CommandError, match="2 of 2 assignments were not imported"):
         call_command("import_nbgrader_course", str(course), module=module.pk, stdout=out)
-    assert (
-        "  ps1/squares.ipynb: The module already has an assignment with the short name “ps1”"
-        in out.getvalue()
-    )
-    assert Assignment.objects.filter(module=module).count() == 3
+    assert "ps1: The module already has an assignment with the short name “ps1”" in out.getvalue()
+    assert Assignment.objects.filter(module=module).count() == 2
     assert Assignment.objects.get(module=module, slug="ps1").max_attempts == 2
-    assert PublishCheck.objects.count() == 3
+    assert PublishCheck.objects.count() == 2
 
 
 def test_the_courses_header_and_footer_frame_every_notebook(module: Any, tmp_path: Path) -> None:
@@ -140,10 +140,13 @@ def test_the_courses_header_and_footer_frame_every_notebook(module: Any, tmp_pat
         "extra/end.ipynb is put after the cells of every notebook (nbgrader's footer).",
     ]
     for assignment in Assignment.objects.filter(module=module):
-        cells = nbformat.reads(read_blob(assignment.release_sha256).decode(), as_version=4).cells
-        assert (cells[0].source, cells[-1].source) == ("Course header", "Course footer")
+        notebooks = assignment.notebook_set()
+        for notebook in notebooks:
+            release = read_blob(notebook.release_sha256).decode()
+            cells = nbformat.reads(release, as_version=4).cells
+            assert (cells[0].source, cells[-1].source) == ("Course header", "Course footer")
         # The grade cells are counted in the framed notebook.
-        assert [c["cell_index"] for c in assignment.grade_cells] == [3, 4, 5]
+        assert [c["cell_index"] for c in assignment.grade_cells] == [3, 4, 5] * len(notebooks)
 
 
 @pytest.mark.slow
@@ -218,7 +221,7 @@ def test_an_instructor_previews_then_imports_a_zipped_course(
     assert response.status_code == 200
     assert 'data-dry-run="false"' in response.content.decode()
     assert response.content.decode().count('data-state="imported"') == 2
-    assert Assignment.objects.filter(module=module).count() == 3
+    assert Assignment.objects.filter(module=module).count() == 2
     assert Assignment.objects.get(slug="ps1").due_at is not None
     # Imported, the assignments keep nbgrader's warnings rule unless the preview said otherwise.
     assert not Assignment.objects.get(slug="ps1").settings.ignore_stderr_warnings
@@ -244,7 +247,7 @@ def test_the_preview_chooses_the_warnings_rule_of_the_imported_assignments(
     if lenient:
         confirm["lenient_warnings"] = lenient
     assert client.post(url, confirm).status_code == 200
-    assert Assignment.objects.filter(module=module).count() == 3
+    assert Assignment.objects.filter(module=module).count() == 2
     for assignment in Assignment.objects.filter(module=module):
         assert assignment.settings.ignore_stderr_warnings is ignores_warnings
 

@@ -225,13 +225,10 @@ def test_an_attempt_is_graded_again_against_the_version_it_was_made_for(
     def fake_grade(**kwargs: Any) -> Any:
         return kwargs
 
-    monkeypatch.setattr(tasks, "grade_notebook", fake_grade)
+    monkeypatch.setattr(tasks, "grade_notebooks", fake_grade)
     for attempt in (first, second):
-        graded = tasks._grade(attempt.latest_run())
-        seen[attempt.pk] = (
-            graded["grading_notebook"],
-            [c.grade_id for c in graded["grade_cells"]],
-        )
+        (graded,) = tasks._grade(attempt.latest_run())["notebooks"]
+        seen[attempt.pk] = (graded.grading_notebook, [c.grade_id for c in graded.grade_cells])
     assert seen[first.pk] == (
         read_blob(version_one.grading_sha256),
         ["test_square", "test_square_hidden", "explain"],

@@ -26,9 +26,10 @@ SECRET = "Look again at <b>negative</b> inputs & edge cases"
 
 
 def rendered(submission: Submission) -> Submission:
-    """Render the attempt's notebook here (no worker in these tests) into the cache."""
+    """Render the attempt's notebooks here (no worker in these tests) into the cache."""
     html = render_fragment(participant_notebook())
-    RenderedNotebook.objects.filter(notebook_sha256=submission.notebook_sha256).update(
+    shas = [notebook.sha256 for notebook in submission.notebook_files()]
+    RenderedNotebook.objects.filter(notebook_sha256__in=shas).update(
         status=RenderedNotebook.Status.OK,
         html_sha256=put_bytes(html.encode()),
         rendered_at=timezone.now(),
