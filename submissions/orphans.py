@@ -16,6 +16,7 @@ from django.db.models import Model, Q
 
 from courses.models import Application, Assignment, AssignmentFile, AssignmentVersion
 from platform.blobs import sweep_orphans
+from platform.models import DataExport
 from submissions.models import PublishCheck, RenderedNotebook, Submission, SubmissionFile
 
 MIN_AGE = timedelta(hours=1)
@@ -38,6 +39,8 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (RenderedNotebook, "notebook_sha256", Q()),
     (RenderedNotebook, "html_sha256", Q()),
     (Application, "attachment_sha256", ~Q(attachment_sha256="")),
+    # A data export's archive lives until the export expires (platform/privacy).
+    (DataExport, "sha256", ~Q(sha256="")),
 )
 
 

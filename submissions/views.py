@@ -19,7 +19,8 @@ from courses.access import (
 )
 from courses.models import Enrollment
 from platform.blobs import blob_response
-from platform.models import User
+from platform.models import FileAccess, User
+from platform.privacy.services import record_access
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_submission_for_viewer, is_grader_of
@@ -186,6 +187,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for_viewer(request.user, pk)
     rendered = services.rendered_notebook_of(submission)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
+        record_access(request.user, submission, FileAccess.What.RENDERED)
         fragment = services.rendered_html(submission, rendered)
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
@@ -213,6 +215,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
+    record_access(request.user, submission, FileAccess.What.NOTEBOOK)
     return blob_response(
         submission.notebook_sha256,
         filename=f"{submission.assignment.slug}-attempt-{submission.attempt_no}.ipynb",
@@ -232,6 +235,7 @@ def data_file_download(
         return render(
             request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410
         )
+    record_access(request.user, submission, FileAccess.What.DATA_FILE, files=[data_file.name])
     return blob_response(
         data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )
