@@ -11,7 +11,8 @@ Layout::
 
 ``SOURCES`` is the one list of what is exported: each section names a model and how its rows
 belong to the person. Other people appear only by their numeric id (a grader as the author of
-feedback, a coordinator who decided an application), never by name or address; secrets (the
+feedback, a coordinator who decided an application), never by address, and by name only in the
+access log (who opened the person's files is what it is for); secrets (the
 password hash, token hashes, second-factor keys, session keys) are left out.
 """
 
@@ -127,7 +128,7 @@ SOURCES: tuple[Source, ...] = (
         "tandems",
         _("Tandems"),
         "courses.Tandem",
-        lambda user: Q(senior__user=user) | Q(student__user=user),
+        lambda user: Q(senior__user=user) | Q(student=user),
     ),
     Source("submissions", _("Submissions"), "submissions.Submission", _by("participant")),
     Source(
@@ -298,7 +299,8 @@ def summary_text(
             ),
             gettext(
                 "Other people appear only by their number in the platform (for example the grader "
-                "who wrote feedback), never by name or address."
+                "who wrote feedback), never by address; by name only in the list of who opened "
+                "your files."
             ),
             "",
         ]
