@@ -21,7 +21,8 @@ class DataExportSerializer(serializers.ModelSerializer[DataExport]):
         fields = ["id", "status", "requested_at", "finished_at", "expires_at", "size"]
 
 
-@extend_schema(request=None, responses={201: DataExportSerializer, 409: None})
+@extend_schema(methods=["GET"], responses=DataExportSerializer(many=True))
+@extend_schema(methods=["POST"], request=None, responses={201: DataExportSerializer, 409: None})
 @api_view(["GET", "POST"])
 def exports(request: Request) -> Response:
     """Your exports (GET), or request a new one (POST; 409 while one is being prepared)."""
