@@ -4,7 +4,9 @@ from django.urls import path
 
 from platform.privacy import api
 
+app_name = "privacy-api"
+
 urlpatterns = [
-    path("data-exports/", api.exports, name="api-data-exports"),
-    path("data-exports/<int:pk>/download/", api.export_download, name="api-data-export-download"),
+    path("data-exports/", api.exports, name="exports"),
+    path("data-exports/<int:pk>/download/", api.export_download, name="export-download"),
 ]

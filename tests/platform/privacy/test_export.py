@@ -114,7 +114,7 @@ def test_only_the_person_can_download_it(
     assert download(work.instructor, export).status_code == 404
     assert (
         api_client(work.other)
-        .get(reverse("api-data-export-download", args=[export.pk]))
+        .get(reverse("privacy-api:export-download", args=[export.pk]))
         .status_code
         == 404
     )
@@ -154,23 +154,23 @@ def test_the_api_requests_lists_and_downloads(
 ) -> None:
     client = api_client(work.participant)
     with django_capture_on_commit_callbacks(execute=True):
-        created = client.post(reverse("api-data-exports"))
+        created = client.post(reverse("privacy-api:exports"))
     assert created.status_code == 201
-    again = client.post(reverse("api-data-exports"))
-    listed = client.get(reverse("api-data-exports")).json()
+    again = client.post(reverse("privacy-api:exports"))
+    listed = client.get(reverse("privacy-api:exports")).json()
 
     assert again.status_code == 201  # the first one is ready, so a new one may start
     assert listed[-1]["status"] == "ready"
-    response = client.get(reverse("api-data-export-download", args=[created.json()["id"]]))
+    response = client.get(reverse("privacy-api:export-download", args=[created.json()["id"]]))
     assert response.status_code == 200
     assert "index.json" in archive_of(response).namelist()
 
 
 def test_the_api_refuses_a_second_while_one_is_prepared(work: Work) -> None:
     client = api_client(work.participant)
-    client.post(reverse("api-data-exports"))
+    client.post(reverse("privacy-api:exports"))
 
-    assert client.post(reverse("api-data-exports")).status_code == 409
+    assert client.post(reverse("privacy-api:exports")).status_code == 409
 
 
 def test_an_expired_export_is_gone_and_its_archive_swept(
