@@ -9,10 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from platform.api import api_user
-from platform.blobs import blob_response
 from platform.models import DataExport
 from platform.privacy.access import get_export_for_owner
-from platform.privacy.services import ExportAlreadyRunning, record_export_download, request_export
+from platform.privacy.services import ExportAlreadyRunning, request_export
+from platform.privacy.views import archive_response
 
 
 class DataExportSerializer(serializers.ModelSerializer[DataExport]):
@@ -45,9 +45,4 @@ def export_download(request: Request, pk: int) -> HttpResponseBase:
     export = get_export_for_owner(api_user(request), pk)
     if not export.is_downloadable:
         return Response({"detail": "This export has expired."}, status=status.HTTP_410_GONE)
-    record_export_download(export)
-    return blob_response(
-        export.sha256,
-        filename=f"my-data-{export.requested_at:%Y-%m-%d}.zip",
-        content_type="application/zip",
-    )
+    return archive_response(export)

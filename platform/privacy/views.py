@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from platform.blobs import blob_response
-from platform.models import FileAccess
+from platform.models import DataExport, FileAccess
 from platform.privacy.access import get_export_for_owner
 from platform.privacy.services import ExportAlreadyRunning, record_export_download, request_export
 from platform.types import AuthenticatedHttpRequest
@@ -41,6 +41,11 @@ def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseB
     export = get_export_for_owner(request.user, pk)
     if not export.is_downloadable:
         return render(request, "platform/privacy/export_gone.html", {"export": export}, status=410)
+    return archive_response(export)
+
+
+def archive_response(export: DataExport) -> HttpResponseBase:
+    """The export's zip (pages and API alike), its download recorded on the row."""
     record_export_download(export)
     return blob_response(
         export.sha256,
