@@ -1,5 +1,6 @@
-"""The custom user, API tokens, the privacy notice's versions, the outgoing-mail queue and
-in-app notifications with each person's e-mail choices (``platform.notifications``)."""
+"""The custom user, API tokens, the privacy notice's versions, the outgoing-mail queue,
+in-app notifications with each person's e-mail choices (``platform.notifications``), and the
+person's data exports and the log of who opened their files (``platform.privacy``)."""
 
 import datetime as dt
 import hashlib
@@ -346,3 +347,103 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {'e-mail' if self.email else 'in-app only'}"
+
+
+class DataExportQuerySet(models.QuerySet["DataExport"]):
+    def of(self, user: User) -> "DataExportQuerySet":
+        return self.filter(user=user)
+
+    def expired(self) -> "DataExportQuerySet":
+        """Ready exports past their offer (the job deletes their archives)."""
+        return self.filter(status=DataExport.Status.READY, expires_at__lte=timezone.now())
+
+
+class DataExport(models.Model):
+    """A person's request for everything the platform holds about them, and its archive.
+
+    The row is the record of the request and of its downloads; it stays after the archive is
+    deleted (docs/privacy.md). At most one export per person is being built at a time."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready to download")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The archive, a blob (platform/blobs.py); emptied when the export expires.
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="data_export_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
+class FileAccessQuerySet(models.QuerySet["FileAccess"]):
+    def about(self, user: User) -> "FileAccessQuerySet":
+        return self.filter(owner=user)
+
+
+class FileAccess(models.Model):
+    """Someone other than its owner downloaded a person's notebook or data file.
+
+    A coordinator's or grader's zip export is one row per exported submission, naming the
+    files it held: one row per file would multiply the log by the files of a cohort for no
+    more information (docs/privacy.md)."""
+
+    class What(models.TextChoices):
+        NOTEBOOK = "notebook", _("notebook")
+        DATA_FILE = "data_file", _("data file")
+        RENDERED = "rendered", _("rendered notebook")
+        ZIP_EXPORT = "zip_export", _("zip export of an assignment")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Kept when the accessor's account goes: the owner still learns that their file was opened.
+    accessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accessor_name = models.CharField(max_length=200)
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="+"
+    )
+    what = models.CharField(max_length=16, choices=What.choices)
+    files = models.JSONField(default=list, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = FileAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-at"], name="file_access_owner_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.what} of {self.owner_id} by {self.accessor_id}"

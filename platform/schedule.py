@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 # Modules whose import registers their jobs.
 PERIODIC_MODULES = [
     "platform.jobs",
+    "platform.privacy.jobs",
     "courses.applications.jobs",
     "courses.communication.jobs",
     "submissions.reviewing.jobs",

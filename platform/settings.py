@@ -292,6 +292,10 @@ GRADING_LEASE_MINUTES = env_int("GRADING_LEASE_MINUTES", 30, minimum=1)
 REGRADE_ESCALATION_DAYS = env_int("REGRADE_ESCALATION_DAYS", 5, minimum=1)
 # Invitation links (courses/enrolment) expire after this many days; a re-send makes a new one.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
+# A person's data export is offered this many days, then deleted; the log of who opened a
+# person's files keeps its rows this many days (docs/privacy.md).
+DATA_EXPORT_DAYS = env_int("DATA_EXPORT_DAYS", 7, minimum=1)
+ACCESS_LOG_DAYS = env_int("ACCESS_LOG_DAYS", 365, minimum=1)
 
 # Issuer's Ed25519 private key for signed credentials (PEM or base64 of 32 bytes). Required when
 # DEBUG is off; in development a stable key is derived from SECRET_KEY. See docs/certificates.md.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("notifications/", include("platform.notifications.urls")),
+    path("privacy/", include("platform.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("verify/", certificate_views.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", certificate_views.verify, name="verify"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("submissions.urls")),
     path("api/v1/", include("courses.api_urls")),
     path("api/v1/", include("submissions.api_urls")),
+    path("api/v1/", include("platform.privacy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]

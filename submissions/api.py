@@ -29,6 +29,8 @@ from courses.access import (
 from courses.models import Assignment
 from platform.api import api_user
 from platform.blobs import blob_response
+from platform.models import FileAccess
+from platform.privacy.services import record_access
 from platform.text_limits import COMMENT_CHARS
 from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
 from submissions.exceptions import DataFilesInvalid, SubmissionError
@@ -379,8 +381,10 @@ def submission_status(request: Request, pk: int) -> Response:
 def submission_notebook(request: Request, pk: int) -> HttpResponseBase:
     """The notebook exactly as uploaded (an attachment); of a multi-notebook attempt, the one
     ``?notebook=<position>`` names (counted from 0; ``notebooks`` of the attempt lists them)."""
-    submission = get_submission_for_viewer(api_user(request), pk)
+    user = api_user(request)
+    submission = get_submission_for_viewer(user, pk)
     notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
+    record_access(user, submission, FileAccess.What.NOTEBOOK)
     return blob_response(
         notebook.sha256,
         filename=submission.download_name(notebook),
@@ -410,7 +414,8 @@ def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
     The fragment is safe by construction (see docs/architecture.md), but embed it only in a
     sandboxed frame, as the web pages do.
     """
-    submission = get_submission_for_viewer(api_user(request), pk)
+    user = api_user(request)
+    submission = get_submission_for_viewer(user, pk)
     notebook = get_notebook_of_submission(submission, request.query_params.get("notebook"))
     rendered = rendered_notebook_of(notebook.sha256)
     if rendered is None or rendered.status == RenderedNotebook.Status.PENDING:
@@ -419,6 +424,7 @@ def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
         return Response(
             {"status": "failed", "error": rendered.error_text}, status=status.HTTP_409_CONFLICT
         )
+    record_access(user, submission, FileAccess.What.RENDERED)
     # Not a stored blob as it is: course images are put in when it is served
     # (docs/course-files.md), so Django sends it itself.
     response = HttpResponse(
@@ -432,10 +438,12 @@ def submission_rendered(request: Request, pk: int) -> HttpResponseBase:
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 410: None})
 @api_view(["GET"])
 def submission_data_file(request: Request, pk: int, file_pk: int) -> HttpResponseBase:
-    submission = get_submission_for_viewer(api_user(request), pk)
+    user = api_user(request)
+    submission = get_submission_for_viewer(user, pk)
     data_file = get_object_or_404(submission.data_files, pk=file_pk)
     if not data_file.is_available:
         return Response({"detail": _("This data file was purged.")}, status=status.HTTP_410_GONE)
+    record_access(user, submission, FileAccess.What.DATA_FILE, files=[data_file.name])
     return blob_response(
         data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )

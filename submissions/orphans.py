@@ -22,6 +22,7 @@ from courses.models import (
     AssignmentVersion,
 )
 from platform.blobs import sweep_orphans
+from platform.models import DataExport
 from submissions.models import (
     DraftNotebook,
     PublishCheck,
@@ -56,6 +57,8 @@ BLOB_FIELDS: tuple[tuple[type[Model], str, Q], ...] = (
     (RenderedNotebook, "notebook_sha256", Q()),
     (RenderedNotebook, "html_sha256", Q()),
     (Application, "attachment_sha256", ~Q(attachment_sha256="")),
+    # A data export's archive lives until the export expires (platform/privacy).
+    (DataExport, "sha256", ~Q(sha256="")),
 )
 
 

@@ -22,7 +22,8 @@ from courses.access import (
 )
 from courses.models import Assignment, Enrollment
 from platform.blobs import blob_response
-from platform.models import User
+from platform.models import FileAccess, User
+from platform.privacy.services import record_access
 from platform.types import AuthenticatedHttpRequest
 from submissions import services
 from submissions.access import get_notebook_of_submission, get_submission_for_viewer, is_grader_of
@@ -288,6 +289,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
     rendered = services.rendered_notebook_of(notebook.sha256)
     if rendered is not None and rendered.status == RenderedNotebook.Status.OK:
+        record_access(request.user, submission, FileAccess.What.RENDERED)
         fragment = services.rendered_html(submission, rendered)
     elif rendered is not None and rendered.status == RenderedNotebook.Status.FAILED:
         fragment = (
@@ -318,6 +320,7 @@ def notebook_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def notebook_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     submission = get_submission_for_viewer(request.user, pk)
     notebook = get_notebook_of_submission(submission, request.GET.get("notebook"))
+    record_access(request.user, submission, FileAccess.What.NOTEBOOK)
     return blob_response(
         notebook.sha256,
         filename=submission.download_name(notebook),
@@ -337,6 +340,7 @@ def data_file_download(
         return render(
             request, "submissions/data_file_purged.html", {"data_file": data_file}, status=410
         )
+    record_access(request.user, submission, FileAccess.What.DATA_FILE, files=[data_file.name])
     return blob_response(
         data_file.sha256, filename=data_file.name, content_type="application/octet-stream"
     )

@@ -1,4 +1,5 @@
-"""The profile page: names, language, e-mail, university log-in, API tokens, active sessions.
+"""The profile page: names, language, e-mail, university log-in, API tokens, active sessions,
+the data export (docs/privacy.md).
 
 Each part that changes something is its own POST view; the page is one template
 (templates/platform/profile/profile.html). What the page lets a person change about themselves
@@ -58,6 +59,7 @@ def _page(
             UserSession.objects.purge_and_list(user), key=lambda s: s.created_at, reverse=True
         ),
         "track_activity": usersessions_settings.TRACK_ACTIVITY,
+        "data_exports": user.data_exports.all()[:5],
     }
     return render(request, "platform/profile/profile.html", context, status=status)
 

@@ -214,6 +214,20 @@ class _Sink:
         return data
 
 
+def exported_files(
+    assignment: Assignment, entries: list[ExportEntry]
+) -> list[tuple[Submission, list[str]]]:
+    """Each exported attempt with the names of its files in the zip (the access log's rows)."""
+    return [
+        (
+            entry.submission,
+            [f"{assignment.slug}.ipynb"]
+            + [data_file.name for data_file in entry.data_files if data_file.is_available],
+        )
+        for entry in entries
+    ]
+
+
 def zip_stream(
     assignment: Assignment, entries: list[ExportEntry], *, all_attempts: bool
 ) -> Iterator[bytes]:

@@ -23,11 +23,17 @@ from django.views.decorators.http import require_GET
 from courses.access import get_assignment_for_instructor, get_cohort_for_instructor
 from courses.models import Cohort
 from courses.scoring import PLACES
+from platform.privacy.services import record_zip_access
 from platform.types import AuthenticatedHttpRequest
 from submissions.access import get_assignment_for_analytics
 from submissions.gradebook.analytics import AssignmentAnalytics, analytics_for
 from submissions.gradebook.charts import HorizontalBar, Series, bar_chart, column_chart
-from submissions.gradebook.export import export_filename, export_submissions, zip_stream
+from submissions.gradebook.export import (
+    export_filename,
+    export_submissions,
+    exported_files,
+    zip_stream,
+)
 from submissions.gradebook.table import gradebook_csv, gradebook_for, render_rows
 
 
@@ -160,6 +166,7 @@ def assignment_export(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     entries = export_submissions(
         grader=request.user, assignment=assignment, all_attempts=mode == "all"
     )
+    record_zip_access(request.user, exported_files(assignment, entries))
     response = StreamingHttpResponse(
         zip_stream(assignment, entries, all_attempts=mode == "all"), content_type="application/zip"
     )

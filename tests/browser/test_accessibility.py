@@ -349,6 +349,7 @@ PAGES: dict[str, tuple[Page, ...]] = {
         # Her released grade is under the bell, unread.
         Page("notifications:list", shows="#notifications"),
         Page("notifications:settings", shows="#notification-settings-form"),
+        Page("privacy:access-log"),
         Page("sessions:mine", shows="#attendance-records"),
         # Her tandem: the list, her profile, the log with its forms, the reflection's editor;
         # a meeting and a request without their fields, answered with the tandem's page.
@@ -548,6 +549,7 @@ NOT_PAGE_NAMESPACES: dict[str, str] = {
     "admin": "Django's own admin site, outside the project's templates",
     "courses-api": "REST API (JSON), checked by the API tests",
     "submissions-api": "REST API (JSON), checked by the API tests",
+    "privacy-api": "REST API (JSON and the export's zip), checked by the API tests",
 }
 # Named URLs that answer no HTML page of their own, each with the reason.
 NOT_PAGES: dict[str, str] = {
@@ -599,6 +601,9 @@ NOT_PAGES: dict[str, str] = {
     "profile-token-revoke": "POST only; redirects to the profile",
     "notifications:open": "marks the notification read and redirects to what it is about",
     "notifications:read-all": "POST only; redirects to the notification list",
+    "privacy:export-request": "POST only; redirects to the profile",
+    "privacy:export-download": "the archive (a zip); its page for an expired export is walked "
+    "in test_privacy_browser",
     "openid_connect_callback": "the university's redirect back: a redirect, or the refusal page "
     "(checked in test_university_login)",
     "socialaccount_signup": "redirects to log-in: a university log-in never signs anyone up",

@@ -33,7 +33,8 @@ from schemathesis.specs.openapi.checks import (
 from courses.applications.services import confirm_email, submit_application
 from courses.models import Application, Cohort, Enrollment, Module, Session, Tandem
 from courses.sessions.services import SessionPlan, save_session
-from platform.models import ApiToken, PrivacyNotice, User
+from platform.blobs import put_bytes
+from platform.models import ApiToken, DataExport, PrivacyNotice, User
 from submissions.intake.services import DataCardInput
 from submissions.models import Submission
 from tests.helpers import graded, issue_certificate, pair_with_new_student, submit
@@ -91,6 +92,12 @@ def world(
     application = an_application(enrollment.cohort)
     session = a_session(instructor, enrollment.cohort, assignment.module)
     tandem = a_tandem(enrollment, program_coordinator)
+    export = DataExport.objects.create(
+        user=enrolled,
+        status=DataExport.Status.READY,
+        sha256=put_bytes(b"PK an export"),
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
     return {
         "users": {
             "participant": enrolled,
@@ -112,6 +119,7 @@ def world(
             "applications": application.pk,
             "sessions": session.pk,
             "tandems": tandem.pk,
+            "data-exports": export.pk,
         },
     }
 

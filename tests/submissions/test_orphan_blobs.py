@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from courses.models import Application
 from platform.blobs import blob_name, put_bytes, sweep_orphans
-from platform.models import PrivacyNotice
+from platform.models import DataExport, PrivacyNotice
 from submissions.exceptions import AssignmentClosed, AttemptsExhausted, NotebookInvalid
 from submissions.intake.services import DataCardInput, put_draft_notebook
 from submissions.management.commands.grading_worker import Command as WorkerCommand
@@ -131,8 +131,8 @@ def test_refused_uploads_through_the_page_and_the_api_store_no_blob(
 
 def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
     """A row for every column of ``BLOB_FIELDS``: assignment with a course file, publish
-    check, attempt with a data file, a rendered notebook, and an application with an
-    attachment."""
+    check, attempt with a data file, a rendered notebook, an application with an
+    attachment, and a participant's data export."""
     submission = submit_with_data(enrolled, assignment)
     # A multi-notebook assignment and an attempt at it: its notebooks are rows of their own.
     ps1 = publish_two_notebooks(assignment.module)
@@ -164,6 +164,9 @@ def build_every_kind_of_reference(enrolled: Any, assignment: Any) -> None:
         attachment_name="cv.pdf",
         privacy_notice=notice,
         consented_at=timezone.now(),
+    )
+    DataExport.objects.create(
+        user=enrolled, status=DataExport.Status.READY, sha256=put_bytes(b"PK an export")
     )
 
 
