@@ -40,6 +40,7 @@ elif str(_ROOT) not in sys.path:
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -49,7 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import requests
@@ -142,7 +143,8 @@ def prepare(
     password_hash = make_password(PASSWORD)
     staff = [
         User.objects.create(
-            username=f"instructor{n:02d}", email=f"instructor{n:02d}@example.org",
+            username=f"instructor{n:02d}",
+            email=f"instructor{n:02d}@example.org",
             password=password_hash,
         )
         for n in range(instructors)
@@ -163,9 +165,7 @@ def prepare(
 
     graduates_program = make_program(slug="graduates", title="Graduates")
     graduates_cohort = make_cohort(graduates_program, name="Graduates")
-    final = Module.objects.create(
-        program=graduates_program, title="Final", order=1, pass_mark=50
-    )
+    final = Module.objects.create(program=graduates_program, title="Final", order=1, pass_mark=50)
     from tests.helpers import publish
 
     final_assignment = publish(final, "final", "Final project")
@@ -208,9 +208,7 @@ def prepare(
             }
             for n, (user, at) in enumerate(zip(people, offsets, strict=True))
         ],
-        instructors=[
-            {**cookie, "address": address(3, n)} for n, cookie in enumerate(cookies)
-        ],
+        instructors=[{**cookie, "address": address(3, n)} for n, cookie in enumerate(cookies)],
         verifications=[
             {
                 "path": reverse("verify", args=[codes[n % len(codes)]]),
@@ -250,10 +248,10 @@ def machine_now(last: list[float]) -> tuple[float, float, float]:
             d_total = total - last[1]
             busy = 100.0 * (1 - (idle - last[0]) / d_total) if d_total else 0.0
         last[:] = [idle, total]
-        info = dict(
-            (line.split(":")[0], float(line.split()[1]))
+        info = {
+            line.split(":")[0]: float(line.split()[1])
             for line in Path("/proc/meminfo").read_text().splitlines()
-        )
+        }
         total_mb = info["MemTotal"] / 1024
         return busy, total_mb - info["MemAvailable"] / 1024, total_mb
     memory = psutil.virtual_memory()
@@ -323,9 +321,10 @@ def grading_times(assignment_id: int) -> dict[str, Any]:
     return {
         "attempts": attempts.count(),
         "by_status": dict(
-            attempts.order_by().values_list("status").annotate(n=Count("id")).values_list(
-                "status", "n"
-            )
+            attempts.order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
         ),
         "last_upload_at": last_upload.timestamp() if last_upload else None,
         "last_graded_at": last_graded.timestamp() if last_graded else None,
@@ -372,11 +371,11 @@ def _number(value: str) -> float | None:
 
 
 def percentile(values: Iterable[float], share: float) -> float | None:
+    """The nearest-rank percentile: the smallest value at least ``share`` of all are at or below."""
     ordered = sorted(values)
     if not ordered:
         return None
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def build_report(
@@ -487,9 +486,10 @@ def markdown(report: dict[str, Any]) -> str:
         f"p99 {_ms(uploads['p99_ms'])} ms; {uploads['answered']} of {uploads['expected']} "
         f"uploads answered, {uploads['stored']} stored ({uploads['by_status']})",
         f"- last upload at {_s(grading['last_upload_s'])}, last grading stored at "
-        f"{_s(grading['last_graded_s'])} (from the window's start): **the last upload was graded "
-        f"{_s(grading['last_graded_after_last_upload_s'])} after it arrived**, "
-        f"{_s(grading['last_graded_after_window_s'])} after the window closed",
+        f"{_s(grading['last_graded_s'])} (from the window's start): **the last grading was "
+        f"stored {_s(grading['last_graded_after_last_upload_s'])} after the last upload "
+        f"arrived**, {_s(grading['last_graded_after_window_s'])} after the window closed "
+        "(negative: before)",
         f"- grading queue: at most {grading['max_queue_depth']} waiting, the oldest waiting "
         f"at most {_s(grading['max_queue_age_s'])}",
         f"- machine: CPU median {_ms(box['cpu_percent_median'])} %, max "
@@ -503,7 +503,10 @@ def markdown(report: dict[str, Any]) -> str:
             f"({failure['occurrences']}x)"
         )
     lines += ["", "The grading queue over time (from the window's start):", ""]
-    lines += ["| t (s) | waiting | oldest waiting (s) | graded | CPU % | load |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| t (s) | waiting | oldest waiting (s) | graded | CPU % | load |",
+        "|---|---|---|---|---|---|",
+    ]
     samples = report["samples"]
     step = max(1, len(samples) // 30)
     for sample in samples[::step]:
@@ -532,14 +535,16 @@ def plot(report: dict[str, Any], path: Path) -> Path | None:
     figure, (depth_axes, latency_axes) = plt.subplots(2, 1, sharex=True, figsize=(9, 6))
     times = [s["t"] for s in samples]
     depth_axes.plot(
-        times, [s["queues"].get("grading", {}).get("depth", 0) for s in samples],
+        times,
+        [s["queues"].get("grading", {}).get("depth", 0) for s in samples],
         label="grading queue: waiting",
     )
     age_axes = depth_axes.twinx()
     age_axes.plot(
         times,
         [s["queues"].get("grading", {}).get("oldest_age_seconds", 0.0) for s in samples],
-        color="tab:red", label="oldest waiting (s)",
+        color="tab:red",
+        label="oldest waiting (s)",
     )
     depth_axes.set_ylabel("waiting")
     age_axes.set_ylabel("oldest waiting (s)", color="tab:red")
@@ -567,8 +572,11 @@ def database_url(prefer_postgres: bool) -> str:
         try:
             import psycopg
 
-            with psycopg.connect(POSTGRES_SERVER.replace("postgres://", "postgresql://"),
-                                 autocommit=True, connect_timeout=3) as server:
+            with psycopg.connect(
+                POSTGRES_SERVER.replace("postgres://", "postgresql://"),
+                autocommit=True,
+                connect_timeout=3,
+            ) as server:
                 server.execute(f"DROP DATABASE IF EXISTS {LOAD_DATABASE} WITH (FORCE)")
                 server.execute(f"CREATE DATABASE {LOAD_DATABASE}")
             return POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{LOAD_DATABASE}"
@@ -609,7 +617,7 @@ def wait_for_answer(url: str, server: subprocess.Popen[bytes], timeout: float) -
     raise SystemExit(f"{url} did not answer")
 
 
-def main() -> None:  # noqa: PLR0915 - one run, step by step
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="the upload window")
     parser.add_argument("--participants", type=int, default=300)
@@ -667,7 +675,10 @@ def main() -> None:  # noqa: PLR0915 - one run, step by step
     serve_log = (var / "serve.log").open("wb")
     # manage.py serve is what bin/serve runs (bin/serve also installs the lock first).
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve"], cwd=_ROOT, env=env, stdout=serve_log,
+        [sys.executable, "manage.py", "serve"],
+        cwd=_ROOT,
+        env=env,
+        stdout=serve_log,
         stderr=subprocess.STDOUT,
     )
     locust: subprocess.Popen[bytes] | None = None
@@ -686,9 +697,22 @@ def main() -> None:  # noqa: PLR0915 - one run, step by step
         locust = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("locust")),
-                "-f", str(LOCUSTFILE), "--headless", "--host", plan.base,
-                "--users", str(users), "--spawn-rate", "100", "--run-time", f"{run_s}s",
-                "--csv", str(var / "locust"), "--only-summary", "--loglevel", "WARNING",
+                "-f",
+                str(LOCUSTFILE),
+                "--headless",
+                "--host",
+                plan.base,
+                "--users",
+                str(users),
+                "--spawn-rate",
+                "100",
+                "--run-time",
+                f"{run_s}s",
+                "--csv",
+                str(var / "locust"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
             ],
             cwd=var,
             env={**env, "LOAD_PLAN": str(plan_path)},
@@ -713,11 +737,15 @@ def main() -> None:  # noqa: PLR0915 - one run, step by step
         sampler.join()
         grading = grading_times(plan.assignment_id)
         connections.close_all()
-        uploads = [
-            json.loads(line)
-            for line in Path(plan.uploads_log).read_text().splitlines()
-            if line.strip()
-        ] if Path(plan.uploads_log).exists() else []
+        uploads = (
+            [
+                json.loads(line)
+                for line in Path(plan.uploads_log).read_text().splitlines()
+                if line.strip()
+            ]
+            if Path(plan.uploads_log).exists()
+            else []
+        )
         report = build_report(
             endpoints=read_locust_stats((var / "locust_stats.csv").read_text()),
             failures=read_locust_failures((var / "locust_failures.csv").read_text()),

@@ -39,7 +39,7 @@ from requests.adapters import HTTPAdapter
 # After the standard library: the project's `platform` package must not shadow it here.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
 
-from bench.upload_to_score import Page, distinct, htmx_seconds  # noqa: E402
+from bench.upload_to_score import Page, distinct, htmx_seconds
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text())
 NOTEBOOK = Path(PLAN["notebook"]).read_bytes()
