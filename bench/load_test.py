@@ -308,6 +308,12 @@ def graded_count(assignment_id: int) -> int:
     ).count()
 
 
+def stored_count(assignment_id: int) -> int:
+    from submissions.models import Submission
+
+    return Submission.objects.filter(assignment_id=assignment_id).count()
+
+
 def grading_times(assignment_id: int) -> dict[str, Any]:
     """From the database: attempts and their outcome, the last upload, the last grading."""
     from django.db.models import Count, Max
@@ -724,8 +730,10 @@ def main() -> None:
         print(f"the window opens at t0 and lasts {args.minutes:g} min ...")
         while locust.poll() is None:
             time.sleep(2)
-            over = time.time() > plan.t0 + window_s + 5
-            if over and graded_count(plan.assignment_id) >= args.participants:
+            # Over when every moment has passed and every stored upload's grading has ended
+            # (a participant refused before uploading is a failure in Locust's statistics).
+            over = time.time() > plan.t0 + window_s + 10
+            if over and graded_count(plan.assignment_id) >= stored_count(plan.assignment_id):
                 break
             if server.poll() is not None:
                 raise SystemExit("bin/serve ended by itself (its log is below)")
