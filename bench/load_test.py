@@ -118,10 +118,12 @@ def prepare(
     verifications: int,
     minutes: float,
     source: bytes,
+    submission: bytes,
     var: Path,
 ) -> Plan:
-    """Fill the configured (migrated) site and plan the rush. Times are offsets until ``t0``
-    and the base URL are set by the caller."""
+    """Fill the configured (migrated) site and plan the rush: the assignment published from
+    ``source``, every participant uploading ``submission``. Times are offsets from ``t0``,
+    which the caller sets with the base URL."""
     from django.contrib.auth.hashers import make_password
     from django.test import Client
     from django.urls import reverse
@@ -187,7 +189,7 @@ def prepare(
     offsets = upload_offsets(participants, minutes)
     window = minutes * 60
     notebook = var / "submission.ipynb"
-    notebook.write_bytes(source)
+    notebook.write_bytes(submission)
     return Plan(
         base="",
         t0=0.0,
@@ -652,7 +654,6 @@ def main() -> None:
     # A short doorbell path (SQLite: a UNIX socket path must stay under ~100 bytes).
     os.environ["DOORBELL_DIR"] = str(var / "bell")
     bench = assignment(args.size)
-    correct = bench.submissions["correct"]
     plan = prepare(
         participants=args.participants,
         instructors=args.instructors,
@@ -660,9 +661,9 @@ def main() -> None:
         verifications=args.verifications,
         minutes=args.minutes,
         source=bench.source,
+        submission=bench.submissions["correct"],
         var=var,
     )
-    Path(plan.notebook).write_bytes(correct)
     from django.db import connections
 
     connections.close_all()
@@ -764,7 +765,7 @@ def main() -> None:
             window_s=window_s,
             expected_uploads=args.participants,
             context={
-                "when": machine()["when"],
+                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "machine": machine(),
                 "database": database,
                 "participants": args.participants,

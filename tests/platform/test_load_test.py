@@ -19,7 +19,7 @@ from bench.load_test import (
     upload_offsets,
 )
 from submissions.models import Submission
-from tests.helpers import tiny_source_notebook
+from tests.helpers import participant_notebook, tiny_source_notebook
 
 STATS_HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
@@ -53,6 +53,7 @@ def plan(db: None, tmp_path: Path):
         verifications=5,
         minutes=2,
         source=nbformat.writes(tiny_source_notebook()).encode(),
+        submission=participant_notebook(),
         var=tmp_path,
     )
 
@@ -66,7 +67,7 @@ def test_every_participant_logs_in_with_the_password_and_sees_the_upload_form(pl
         assert page.status_code == 200
         assert f'action="{plan.upload_path}"' in page.content.decode()
         assert 0 <= person["lead"] <= person["at"]
-    assert Path(plan.notebook).read_bytes()
+    assert Path(plan.notebook).read_bytes() == participant_notebook()
 
 
 def test_the_instructors_sessions_open_the_grading_queue(plan) -> None:
