@@ -21,6 +21,7 @@ from bench.load_test import (
 from submissions.models import Submission
 from tests.helpers import participant_notebook, tiny_source_notebook
 
+SUBMISSION = participant_notebook()
 STATS_HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
     "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
@@ -53,7 +54,7 @@ def plan(db: None, tmp_path: Path):
         verifications=5,
         minutes=2,
         source=nbformat.writes(tiny_source_notebook()).encode(),
-        submission=participant_notebook(),
+        submission=SUBMISSION,
         var=tmp_path,
     )
 
@@ -67,7 +68,7 @@ def test_every_participant_logs_in_with_the_password_and_sees_the_upload_form(pl
         assert page.status_code == 200
         assert f'action="{plan.upload_path}"' in page.content.decode()
         assert 0 <= person["lead"] <= person["at"]
-    assert Path(plan.notebook).read_bytes() == participant_notebook()
+    assert Path(plan.notebook).read_bytes() == SUBMISSION
 
 
 def test_the_instructors_sessions_open_the_grading_queue(plan) -> None:
