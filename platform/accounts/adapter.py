@@ -9,10 +9,19 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 
 from platform.mail import queue_mail
+from platform.ratelimit import peer_address
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth is untyped
     """allauth's account flows, fitted to the site."""
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits (``ACCOUNT_RATE_LIMITS``: log-ins 30 a minute per
+        address) and the session list count and show: the platform's, so that behind nginx
+        (``BEHIND_PROXY``) each client has a budget of its own instead of the whole cohort
+        sharing the proxy's (docs/operations.md, "Rate limits, log-in throttling and the proxy";
+        found by the load test, bench/README.md)."""
+        return peer_address(request) or super().get_client_ip(request)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """No public sign-up: people get an account by application or invitation.

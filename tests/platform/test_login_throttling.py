@@ -194,6 +194,26 @@ def test_behind_the_proxy_each_forwarded_address_counts_apart(
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize(("spread", "last_status"), [(True, 302), (False, 429)])
+def test_behind_the_proxy_the_log_in_budget_is_per_forwarded_address(
+    other_participant: User, settings: Any, spread: bool, last_status: int
+) -> None:
+    """allauth's own budget (ACCOUNT_RATE_LIMITS "login", per address) counts the client
+    nginx names, not nginx: a cohort logging in before a deadline is not one address."""
+    settings.BEHIND_PROXY = True
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    statuses = [
+        log_in(
+            Client(REMOTE_ADDR="10.0.0.2"),
+            "grace",
+            PASSWORD,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n if spread else 1}",
+        ).status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [302, 302, last_status]
+
+
 def test_the_wait_message_is_in_german(participant: User, settings: Any) -> None:
     settings.LOGIN_MAX_FAILURES = 1
     client = Client(HTTP_ACCEPT_LANGUAGE="de")
