@@ -134,6 +134,15 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "data_files", _("Data files"), "submissions.SubmissionFile", _by("submission__participant")
     ),
+    Source(
+        "submission_notebooks",
+        _("Notebooks of attempts"),
+        "submissions.SubmissionNotebook",
+        _by("submission__participant"),
+    ),
+    Source(
+        "draft_notebooks", _("Draft notebooks"), "submissions.DraftNotebook", _by("participant")
+    ),
     Source("data_cards", _("Data cards"), "submissions.DataCard", _by("submission__participant")),
     Source(
         "grading_runs", _("Grading runs"), "submissions.GradingRun", _by("submission__participant")
@@ -213,7 +222,7 @@ def write_archive(user: User, target: IO[bytes]) -> dict[str, Any]:
     """Write the person's zip to ``target``; return its index."""
     from courses.certificates.credentials.build import credential_bytes, issue_credential
     from courses.models import Application, Certificate
-    from submissions.models import Submission, SubmissionFile
+    from submissions.models import DraftNotebook, Submission, SubmissionFile, SubmissionNotebook
 
     records = collect(user)
     files: list[dict[str, Any]] = []
@@ -234,6 +243,19 @@ def write_archive(user: User, target: IO[bytes]) -> dict[str, Any]:
                 submission.notebook_sha256,
                 f"submissions/{submission.pk}",
             )
+        # A multi-notebook attempt's other notebooks (its first is the attempt's own above).
+        for notebook in SubmissionNotebook.objects.filter(
+            submission__participant=user, position__gt=0
+        ):
+            name = _safe(notebook.name, f"notebook-{notebook.position}")
+            add_blob(
+                f"files/submissions/{notebook.submission_id}/notebooks/{name}",
+                notebook.sha256,
+                f"submission_notebooks/{notebook.pk}",
+            )
+        for draft in DraftNotebook.objects.filter(participant=user):
+            name = _safe(draft.name, f"draft-{draft.pk}")
+            add_blob(f"files/drafts/{draft.pk}/{name}", draft.sha256, f"draft_notebooks/{draft.pk}")
         for data_file in SubmissionFile.objects.filter(
             submission__participant=user, purged_at__isnull=True
         ):
