@@ -28,6 +28,11 @@ class ReviewInvalid(SubmissionError):
     pass
 
 
+class StorageUnavailable(SubmissionError):
+    """The server could not write the upload's bytes (disk full, storage gone): nothing was
+    stored, and the participant may simply try again later (docs/operations.md, "Fault drills")."""
+
+
 class DataFilesInvalid(SubmissionError):
     """A data file (or the data card) that comes with an attempt is not acceptable."""
 

@@ -215,7 +215,7 @@ class Submission(models.Model):
     size = models.PositiveBigIntegerField()
     # More than one for an attempt at a multi-notebook assignment: its notebooks are then its
     # ``SubmissionNotebook`` rows, and ``notebook_sha256`` names the first (docs/grading.md).
-    notebook_count = models.PositiveSmallIntegerField(default=1)
+    notebook_count = models.PositiveSmallIntegerField(default=1, db_default=1)
     # Shown back to the participant only; never used to name a file on disk.
     original_filename = models.CharField(max_length=255)
     kernel_language = models.CharField(max_length=40, blank=True)

@@ -165,6 +165,19 @@ def check_disk() -> Check:
     )
 
 
+def check_redis() -> Check:
+    """Only with ``REDIS_URL``: the rate limits count there (platform/redis_guard.py)."""
+    from django.core.cache import caches
+    from redis.exceptions import RedisError
+
+    try:
+        caches["default"].get("readiness-probe")
+    except RedisError as error:
+        logger.warning("readiness: Redis does not answer (%s)", type(error).__name__)
+        return Check("redis", FAILING, {"error": type(error).__name__})
+    return Check("redis", OK)
+
+
 def readiness() -> list[Check]:
     """Every check; the ones that need the database are skipped (failing) when it is down."""
     database = check_database()
@@ -173,7 +186,7 @@ def readiness() -> list[Check]:
             Check(name, FAILING, {"error": "database unavailable"})
             for name in ("queues", "workers", "scheduler")
         ]
-        return [database, *skipped, check_disk()]
+        return [database, *skipped, check_disk(), *_redis_checks()]
     now = timezone.now()
     stats = queue_stats(now)
     waiting = {s.queue for s in stats if s.depth}
@@ -183,7 +196,12 @@ def readiness() -> list[Check]:
         check_workers(now, waiting),
         check_scheduler(now),
         check_disk(),
+        *_redis_checks(),
     ]
+
+
+def _redis_checks() -> list[Check]:
+    return [check_redis()] if settings.REDIS_URL else []
 
 
 # --- the workers' heartbeat -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """State changes of intake: a new attempt (notebook and data files, validated before anything is
 stored) and a coordinator's purge of a finished cohort's data files (docs/architecture.md)."""
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from submissions.exceptions import (
     DataFilesInvalid,
     NotebookInvalid,
     PurgeRefused,
+    StorageUnavailable,
 )
 from submissions.intake.datafiles import (
     DataFileCheck,
@@ -52,6 +54,8 @@ from submissions.models import (
 from submissions.orphans import referenced_blobs
 from submissions.reviewing import allocation
 from submissions.services import queue_grading, request_rendering
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,20 @@ def _store_attempt(
     # last attempt); the loser of that race leaves blobs no row names, which the orphan sweep
     # removes after an hour (submissions/orphans.py).
     _next_attempt_no(assignment=assignment, participant=participant)
-    notebook_shas = [put_bytes(raw) for _name, raw, _validated_nb in notebooks]
-    stored = [(check, *put_file(upload)) for check, upload in checked]
+    try:
+        notebook_shas = [put_bytes(raw) for _name, raw, _validated_nb in notebooks]
+        stored = [(check, *put_file(upload)) for check, upload in checked]
+    except OSError as error:
+        # A failed write leaves no partial blob (platform/blobs.py) and no row yet; a blob
+        # written completely before it is an orphan the sweep removes after an hour.
+        logger.error("could not store an upload's bytes: %s", error)
+        raise StorageUnavailable(
+            _(
+                "Your upload could not be stored because the server has a storage problem. "
+                "Nothing was saved and no attempt was used. Please try again in a few minutes; "
+                "if it keeps failing, tell your program office."
+            )
+        ) from error
     late = deadline.late_seconds(timezone.now())
 
     for _retry in range(3):
